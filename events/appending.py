@@ -1,0 +1,272 @@
+"""One group commit: many callers' appends checked and written in one transaction.
+
+The caller side (:func:`prepare_append`) validates and encodes in the caller's task, so a
+bad event fails there and never reaches the writer. The writer side
+(:func:`write_appends`) runs inside a transaction that already holds the log's write lock;
+it is plain synchronous SQLAlchemy, so the SQLite writer thread calls it directly and the
+PostgreSQL writer through ``AsyncConnection.run_sync``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, func, insert, select
+
+from events.canonical import (
+    GENESIS_HASH,
+    canonical_json,
+    envelope_hash,
+    format_timestamp,
+)
+from events.envelope import AppendResult, ExpectedVersion, StreamAppend, StreamState
+from events.errors import EventStoreError, IdempotencyKeyReused, WrongExpectedVersion
+from events.schema import appends, events
+
+MAX_IDEMPOTENCY_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedEvent:
+    type: str
+    schema_version: int
+    data_json: str
+    meta_json: str
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedStream:
+    stream_id: str
+    expected_version: ExpectedVersion
+    events: tuple[PreparedEvent, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AppendRequest:
+    """A validated, encoded append, ready for the writer."""
+
+    streams: tuple[PreparedStream, ...]
+    idempotency_key: str | None
+    digest: str
+    """SHA-256 of the appended content (not the meta), to recognise a faithful retry."""
+
+    @property
+    def event_count(self) -> int:
+        return sum(len(stream.events) for stream in self.streams)
+
+
+def prepare_append(
+    streams: Sequence[StreamAppend],
+    meta: Mapping[str, Any] | None,
+    idempotency_key: str | None,
+) -> AppendRequest:
+    """Validate and canonically encode an append; raises ValueError for a malformed one."""
+    if not streams:
+        raise ValueError("an append needs at least one stream")
+    seen: set[str] = set()
+    prepared: list[PreparedStream] = []
+    for stream in streams:
+        if stream.stream_id in seen:
+            raise ValueError(f"stream {stream.stream_id!r} appears twice in one append")
+        seen.add(stream.stream_id)
+        prepared_events = []
+        for event in stream.events:
+            event_meta = {**meta, **event.meta} if meta else event.meta
+            prepared_events.append(
+                PreparedEvent(
+                    type=event.type,
+                    schema_version=event.schema_version,
+                    data_json=canonical_json(event.data, what=f"{event.type}.data"),
+                    meta_json=canonical_json(event_meta, what=f"{event.type}.meta"),
+                )
+            )
+        prepared.append(
+            PreparedStream(stream.stream_id, stream.expected_version, tuple(prepared_events))
+        )
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise ValueError(f"an idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters")
+    content = [
+        [s.stream_id, [[e.type, e.schema_version, e.data_json] for e in s.events]] for s in prepared
+    ]
+    digest = hashlib.sha256(canonical_json(content).encode()).hexdigest()
+    return AppendRequest(tuple(prepared), idempotency_key, digest)
+
+
+Outcome = AppendResult | EventStoreError
+
+EVENT_COLUMNS = (
+    "position", "stream_id", "stream_version", "type", "schema_version",
+    "data", "meta", "recorded_at", "prev_hash", "hash",
+)  # fmt: skip
+APPEND_COLUMNS = (
+    "idempotency_key", "request_digest", "first_position", "last_position", "stream_versions",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class LogHead:
+    position: int
+    hash: str
+    recorded_at: str
+
+
+EMPTY_LOG = LogHead(0, GENESIS_HASH, "")
+
+
+class LogAccess(Protocol):
+    """What a group commit reads and writes, inside a transaction that holds the write lock.
+
+    Rows are tuples in the order of ``EVENT_COLUMNS`` and ``APPEND_COLUMNS``.
+    """
+
+    def head(self) -> LogHead: ...
+
+    def stream_versions(self, stream_ids: set[str]) -> dict[str, int]:
+        """Current version of each named stream that exists."""
+        ...
+
+    def stored_appends(self, keys: set[str]) -> dict[str, tuple[str, AppendResult]]:
+        """Digest and replayed result of each idempotency key already used."""
+        ...
+
+    def insert(
+        self, event_rows: list[tuple[Any, ...]], append_rows: list[tuple[Any, ...]]
+    ) -> None: ...
+
+
+def stored_append(row: Sequence[Any]) -> tuple[str, AppendResult]:
+    """Decode an ``appends`` row (APPEND_COLUMNS order) into (digest, replayed result)."""
+    _, digest, first, last, versions = row
+    return digest, AppendResult(first, last, json.loads(versions), replayed=True)
+
+
+class CoreLogAccess:
+    """:class:`LogAccess` in SQLAlchemy Core, for any dialect."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def head(self) -> LogHead:
+        row = self._conn.execute(
+            select(events.c.position, events.c.hash, events.c.recorded_at)
+            .order_by(events.c.position.desc())
+            .limit(1)
+        ).first()
+        return EMPTY_LOG if row is None else LogHead(row[0], row[1], row[2])
+
+    def stream_versions(self, stream_ids: set[str]) -> dict[str, int]:
+        rows = self._conn.execute(
+            select(events.c.stream_id, func.max(events.c.stream_version))
+            .where(events.c.stream_id.in_(stream_ids))
+            .group_by(events.c.stream_id)
+        )
+        return dict(rows.tuples().all())
+
+    def stored_appends(self, keys: set[str]) -> dict[str, tuple[str, AppendResult]]:
+        rows = self._conn.execute(select(appends).where(appends.c.idempotency_key.in_(keys)))
+        return {row[0]: stored_append(row) for row in rows}
+
+    def insert(self, event_rows: list[tuple[Any, ...]], append_rows: list[tuple[Any, ...]]) -> None:
+        if event_rows:
+            self._conn.execute(
+                insert(events), [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in event_rows]
+            )
+        if append_rows:
+            self._conn.execute(
+                insert(appends),
+                [dict(zip(APPEND_COLUMNS, row, strict=True)) for row in append_rows],
+            )
+
+
+def _expectation_met(expected: ExpectedVersion, actual: int) -> bool:
+    if expected is StreamState.ANY:
+        return True
+    if expected is StreamState.NO_STREAM:
+        return actual == 0
+    return expected == actual
+
+
+def write_appends(
+    log: LogAccess, requests: Sequence[AppendRequest], now: Callable[[], datetime]
+) -> list[Outcome]:
+    """Write every request whose expectations hold; return one outcome per request.
+
+    Precondition: ``log`` is in a transaction holding the log's write lock, so no other
+    writer can assign positions until it commits. Requests are decided in order, each
+    seeing the ones before it, exactly as if they had been appended one by one.
+    """
+    head = log.head()
+    versions = log.stream_versions({s.stream_id for r in requests for s in r.streams})
+    keys = {r.idempotency_key for r in requests if r.idempotency_key is not None}
+    known_keys = log.stored_appends(keys) if keys else {}
+    # Time never runs backwards in the log, so "the last position at time T" is well defined.
+    recorded_at = max(format_timestamp(now()), head.recorded_at)
+    position, prev_hash = head.position, head.hash
+    event_rows: list[tuple[Any, ...]] = []
+    append_rows: list[tuple[Any, ...]] = []
+    outcomes: list[Outcome] = []
+    for request in requests:
+        key = request.idempotency_key
+        if key is not None and key in known_keys:
+            digest, result = known_keys[key]
+            outcomes.append(result if digest == request.digest else IdempotencyKeyReused(key))
+            continue
+        conflict = next(
+            (
+                WrongExpectedVersion(s.stream_id, s.expected_version, versions.get(s.stream_id, 0))
+                for s in request.streams
+                if not _expectation_met(s.expected_version, versions.get(s.stream_id, 0))
+            ),
+            None,
+        )
+        if conflict is not None:
+            outcomes.append(conflict)
+            continue
+        first_position = position + 1
+        for stream in request.streams:
+            version = versions.get(stream.stream_id, 0)
+            for event in stream.events:
+                version += 1
+                position += 1
+                digest_hex = envelope_hash(
+                    position=position,
+                    stream_id=stream.stream_id,
+                    stream_version=version,
+                    type=event.type,
+                    schema_version=event.schema_version,
+                    data_json=event.data_json,
+                    meta_json=event.meta_json,
+                    recorded_at=recorded_at,
+                    prev_hash=prev_hash,
+                )
+                event_rows.append((
+                    position, stream.stream_id, version, event.type, event.schema_version,
+                    event.data_json, event.meta_json, recorded_at, prev_hash, digest_hex,
+                ))  # fmt: skip
+                prev_hash = digest_hex
+            versions[stream.stream_id] = version
+        result = AppendResult(
+            first_position, position, {s.stream_id: versions[s.stream_id] for s in request.streams}
+        )
+        outcomes.append(result)
+        if key is not None:
+            known_keys[key] = (
+                request.digest,
+                AppendResult(
+                    result.first_position,
+                    result.last_position,
+                    result.stream_versions,
+                    replayed=True,
+                ),
+            )
+            append_rows.append((
+                key, request.digest, result.first_position, result.last_position,
+                canonical_json(dict(result.stream_versions)),
+            ))  # fmt: skip
+    log.insert(event_rows, append_rows)
+    return outcomes

@@ -1,0 +1,139 @@
+"""The SQLAlchemy event store: one implementation of the contract for SQLite and PostgreSQL.
+
+What differs between the two databases (how the write lock is taken, where statements
+run, what rings the doorbell) lives in a :class:`Backend`; every query is shared.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from datetime import datetime
+from functools import partial
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection
+
+from events import reading
+from events.appending import AppendRequest, prepare_append
+from events.doorbell import Doorbell
+from events.envelope import AppendResult, RecordedEvent, StreamAppend
+from events.store import EventStore
+from events.upcasting import Upcasters
+from events.verification import StoredEnvelope
+
+T = TypeVar("T")
+
+SUBSCRIPTION_PAGE = 500
+
+
+class Backend(abc.ABC):
+    """Where the shared queries run, and how appends are group-committed."""
+
+    doorbell: Doorbell
+    poll_interval: float
+    """Longest a subscriber waits before re-reading when no ring comes (the fallback)."""
+
+    @abc.abstractmethod
+    async def commit(self, request: AppendRequest) -> AppendResult:
+        """Queue the request for the next group commit and return its outcome once durable."""
+
+    @abc.abstractmethod
+    async def run(self, query: Callable[[Connection], T]) -> T:
+        """Run a read-only query function on a connection."""
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+
+class SqlEventStore(EventStore):
+    def __init__(self, backend: Backend, upcasters: Upcasters | None = None) -> None:
+        self._backend = backend
+        self._upcasters = upcasters or Upcasters()
+
+    async def append(
+        self,
+        *streams: StreamAppend,
+        meta: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> AppendResult:
+        return await self._backend.commit(prepare_append(streams, meta, idempotency_key))
+
+    async def read_stream(
+        self, stream_id: str, *, from_version: int = 1, limit: int | None = None
+    ) -> list[RecordedEvent]:
+        return await self._backend.run(
+            partial(
+                reading.read_stream,
+                stream_id=stream_id,
+                from_version=from_version,
+                limit=limit,
+                upcasters=self._upcasters,
+            )
+        )
+
+    async def stream_version(self, stream_id: str) -> int:
+        return await self._backend.run(partial(reading.stream_version, stream_id=stream_id))
+
+    async def read_all(
+        self,
+        *,
+        after: int = 0,
+        limit: int = 1000,
+        types: Iterable[str] | None = None,
+        stream_prefix: str | None = None,
+    ) -> list[RecordedEvent]:
+        log_filter = reading.LogFilter(
+            frozenset(types) if types is not None else None, stream_prefix
+        )
+        return await self._read_filtered(after, limit, log_filter)
+
+    async def _read_filtered(
+        self, after: int, limit: int, log_filter: reading.LogFilter
+    ) -> list[RecordedEvent]:
+        return await self._backend.run(
+            partial(
+                reading.read_all,
+                after=after,
+                limit=limit,
+                log_filter=log_filter,
+                upcasters=self._upcasters,
+            )
+        )
+
+    async def head_position(self) -> int:
+        return await self._backend.run(reading.head_position)
+
+    async def position_at(self, moment: datetime) -> int:
+        return await self._backend.run(partial(reading.position_at, moment=moment))
+
+    async def read_stored(self, *, after: int = 0, limit: int = 1000) -> list[StoredEnvelope]:
+        return await self._backend.run(partial(reading.read_stored, after=after, limit=limit))
+
+    async def subscribe(
+        self,
+        *,
+        after: int = 0,
+        types: Iterable[str] | None = None,
+        stream_prefix: str | None = None,
+    ) -> AsyncIterator[RecordedEvent]:
+        # Positions become visible strictly in order (the writer holds the log's lock
+        # from assigning a position until commit), so reading "after the last one seen"
+        # can neither skip nor repeat. The doorbell only shortens the wait.
+        log_filter = reading.LogFilter(
+            frozenset(types) if types is not None else None, stream_prefix
+        )
+        doorbell = self._backend.doorbell
+        position = after
+        while True:
+            ticket = doorbell.ticket()
+            page = await self._read_filtered(position, SUBSCRIPTION_PAGE, log_filter)
+            for event in page:
+                yield event
+            if page:
+                position = page[-1].position
+            if len(page) < SUBSCRIPTION_PAGE:
+                await doorbell.wait(ticket, self._backend.poll_interval)
+
+    async def close(self) -> None:
+        await self._backend.close()

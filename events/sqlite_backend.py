@@ -1,0 +1,243 @@
+"""SQLite: one writer thread that group-commits, reads on a small thread pool.
+
+Sending each statement through an async driver costs a thread hop per statement
+(aiosqlite managed 865 commits/s here against 7,234/s for raw sqlite3), so the write path
+is one thread that owns one synchronous SQLAlchemy connection, drains everything queued,
+and commits it as one durable transaction. The API stays async: callers await a future
+the writer settles after the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import QueuePool
+
+from events.appending import (
+    APPEND_COLUMNS,
+    EMPTY_LOG,
+    EVENT_COLUMNS,
+    AppendRequest,
+    LogHead,
+    Outcome,
+    stored_append,
+    write_appends,
+)
+from events.doorbell import Doorbell
+from events.envelope import AppendResult
+from events.sql_store import Backend
+
+T = TypeVar("T")
+
+MAX_BATCH_REQUESTS = 1000
+MAX_BATCH_EVENTS = 20_000
+READER_THREADS = 4
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def sqlite_engine(url: str | URL, *, pool_size: int) -> Engine:
+    """A synchronous engine with WAL and durable commits (synchronous=FULL), in the driver's
+    autocommit mode: reads are single statements, and the writer issues its own
+    ``BEGIN IMMEDIATE`` so the write lock is taken before the log's head is read."""
+    sync_url = make_url(url).set(drivername="sqlite")
+    if sync_url.database in (None, "", ":memory:"):
+        raise ValueError("the SQLite event store needs a database file, not :memory:")
+    engine = create_engine(
+        sync_url,
+        poolclass=QueuePool,
+        pool_size=pool_size,
+        max_overflow=0,
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+
+    @event.listens_for(engine, "connect")
+    def configure(dbapi_connection: Any, _record: Any) -> None:
+        # isolation_level=None stops pysqlite's own implicit BEGINs (see the docstring).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    return engine
+
+
+_INSERT_EVENT = (
+    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
+)
+_INSERT_APPEND = (
+    f"INSERT INTO appends ({', '.join(APPEND_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(APPEND_COLUMNS))})"
+)
+
+
+class SqliteLogAccess:
+    """:class:`events.appending.LogAccess` on the writer's raw sqlite3 connection.
+
+    The writer's statements are few and fixed, and with one caller each append waits for
+    its own commit, so SQLAlchemy's per-statement cost (~30 µs) would be a fifth of the
+    budget; they go straight to the driver. All other queries use SQLAlchemy Core.
+    """
+
+    def __init__(self, dbapi_connection: sqlite3.Connection) -> None:
+        self._db = dbapi_connection
+
+    def head(self) -> LogHead:
+        row = self._db.execute(
+            "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"
+        ).fetchone()
+        return EMPTY_LOG if row is None else LogHead(*row)
+
+    def stream_versions(self, stream_ids: set[str]) -> dict[str, int]:
+        versions = {}
+        for stream_id in stream_ids:
+            (version,) = self._db.execute(
+                "SELECT max(stream_version) FROM events WHERE stream_id = ?", (stream_id,)
+            ).fetchone()
+            if version is not None:
+                versions[stream_id] = version
+        return versions
+
+    def stored_appends(self, keys: set[str]) -> dict[str, tuple[str, AppendResult]]:
+        found = {}
+        for key in keys:
+            row = self._db.execute(
+                f"SELECT {', '.join(APPEND_COLUMNS)} FROM appends WHERE idempotency_key = ?",
+                (key,),
+            ).fetchone()
+            if row is not None:
+                found[key] = stored_append(row)
+        return found
+
+    def insert(self, event_rows: list[tuple[Any, ...]], append_rows: list[tuple[Any, ...]]) -> None:
+        if event_rows:
+            self._db.executemany(_INSERT_EVENT, event_rows)
+        if append_rows:
+            self._db.executemany(_INSERT_APPEND, append_rows)
+
+
+@dataclass(slots=True)
+class _Waiter:
+    request: AppendRequest
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[AppendResult]
+
+    def settle(self, outcome: Outcome | BaseException) -> None:
+        self.loop.call_soon_threadsafe(_settle, self.future, outcome)
+
+
+def _settle(future: asyncio.Future[AppendResult], outcome: Outcome | BaseException) -> None:
+    if future.done():  # the caller gave up waiting; the outcome stands in the log regardless
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
+
+class SqliteBackend(Backend):
+    poll_interval = 1.0
+
+    def __init__(self, url: str | URL, *, clock: Callable[[], datetime] = _utc_now) -> None:
+        self.doorbell = Doorbell()
+        self._clock = clock
+        self._writer_engine = sqlite_engine(url, pool_size=1)
+        self._reader_engine = sqlite_engine(url, pool_size=READER_THREADS)
+        self._readers = ThreadPoolExecutor(READER_THREADS, thread_name_prefix="concord-read")
+        self._queue: queue.SimpleQueue[_Waiter | None] = queue.SimpleQueue()
+        self._writer = threading.Thread(
+            target=self._write_forever, name="concord-write", daemon=True
+        )
+        self._writer.start()
+        self._closed = False
+
+    async def commit(self, request: AppendRequest) -> AppendResult:
+        if self._closed:
+            raise RuntimeError("the event store is closed")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[AppendResult] = loop.create_future()
+        self._queue.put(_Waiter(request, loop, future))
+        return await future
+
+    async def run(self, query: Callable[[Connection], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._readers, self._run_query, query
+        )
+
+    def _run_query(self, query: Callable[[Connection], T]) -> T:
+        with self._reader_engine.connect() as conn:
+            return query(conn)
+
+    def _next_batch(self) -> list[_Waiter] | None:
+        first = self._queue.get()
+        if first is None:
+            return None
+        batch, events = [first], first.request.event_count
+        while len(batch) < MAX_BATCH_REQUESTS and events < MAX_BATCH_EVENTS:
+            try:
+                waiter = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if waiter is None:  # close() was called: finish this batch, then stop
+                self._queue.put(None)
+                break
+            batch.append(waiter)
+            events += waiter.request.event_count
+        return batch
+
+    def _write_forever(self) -> None:
+        pooled = self._writer_engine.raw_connection()
+        try:
+            db = pooled.driver_connection
+            assert isinstance(db, sqlite3.Connection)
+            while (batch := self._next_batch()) is not None:
+                outcomes = self._commit(db, [waiter.request for waiter in batch])
+                self.doorbell.ring()
+                for waiter, outcome in zip(batch, outcomes, strict=True):
+                    waiter.settle(outcome)
+        finally:
+            pooled.close()
+
+    def _commit(
+        self, db: sqlite3.Connection, requests: list[AppendRequest]
+    ) -> list[Outcome | BaseException]:
+        """Commit the batch; if the transaction fails, retry one by one so a single bad
+        request cannot fail its neighbours."""
+        try:
+            db.execute("BEGIN IMMEDIATE")  # take the write lock before reading the head
+            try:
+                outcomes = write_appends(SqliteLogAccess(db), requests, self._clock)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            return list(outcomes)
+        except Exception as error:
+            if len(requests) == 1:
+                return [error]
+            return [self._commit(db, [request])[0] for request in requests]
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(None)
+        await asyncio.get_running_loop().run_in_executor(None, self._writer.join)
+        self._readers.shutdown(wait=True)
+        self._writer_engine.dispose()
+        self._reader_engine.dispose()

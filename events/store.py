@@ -1,0 +1,122 @@
+"""The event store's contract. Every backend passes the same contract tests
+(``tests/integration/events``)."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from events.envelope import AppendResult, RecordedEvent, StreamAppend
+from events.verification import ChainVerifier, StoredEnvelope, VerificationReport
+
+
+class EventStore(abc.ABC):
+    """An append-only log of events in streams, with global positions and a hash chain."""
+
+    @abc.abstractmethod
+    async def append(
+        self,
+        *streams: StreamAppend,
+        meta: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> AppendResult:
+        """Append events to one or more streams atomically.
+
+        Either every event is written or none is. Each stream's ``expected_version`` is
+        checked against its current version at commit time; if any does not hold, nothing
+        is written and :class:`events.errors.WrongExpectedVersion` names the stream, the
+        expected and the actual version. ``meta`` is merged under each event's own meta.
+
+        Positions are global, gap-free and in commit order; ``recorded_at`` is the server's
+        UTC clock at commit, never earlier than the previous event's. Once this returns,
+        the events are durable.
+
+        With an ``idempotency_key``, a retry of the same append (same streams, types and
+        data) returns the original result with ``replayed=True`` and writes nothing; reusing
+        the key for different content raises :class:`events.errors.IdempotencyKeyReused`.
+        Data and meta must be canonical JSON (:class:`events.canonical.NotCanonicalJson`
+        otherwise); a malformed append raises ValueError before anything is queued.
+        """
+
+    @abc.abstractmethod
+    async def read_stream(
+        self, stream_id: str, *, from_version: int = 1, limit: int | None = None
+    ) -> list[RecordedEvent]:
+        """Events of one stream in version order, from ``from_version`` on (upcast)."""
+
+    @abc.abstractmethod
+    async def stream_version(self, stream_id: str) -> int:
+        """The stream's current version: its event count, 0 if it does not exist."""
+
+    @abc.abstractmethod
+    async def read_all(
+        self,
+        *,
+        after: int = 0,
+        limit: int = 1000,
+        types: Iterable[str] | None = None,
+        stream_prefix: str | None = None,
+    ) -> list[RecordedEvent]:
+        """Up to ``limit`` events with position greater than ``after``, in position order,
+        optionally only of the given ``types`` and streams whose id starts with
+        ``stream_prefix`` (upcast)."""
+
+    @abc.abstractmethod
+    async def head_position(self) -> int:
+        """The position of the last committed event, 0 for an empty log."""
+
+    @abc.abstractmethod
+    async def position_at(self, moment: datetime) -> int:
+        """The last position recorded at or before ``moment`` (0 if none was)."""
+
+    @abc.abstractmethod
+    def subscribe(
+        self,
+        *,
+        after: int = 0,
+        types: Iterable[str] | None = None,
+        stream_prefix: str | None = None,
+    ) -> AsyncIterator[RecordedEvent]:
+        """Every event after ``after`` (filtered as in :meth:`read_all`): first those
+        already in the log, then each new one as it commits, forever.
+
+        Each event is yielded exactly once and in position order, including events whose
+        transaction began before a later one but committed after it. A subscriber that
+        falls behind simply catches up; it holds no resources in the writer's path.
+        """
+
+    @abc.abstractmethod
+    async def read_stored(self, *, after: int = 0, limit: int = 1000) -> list[StoredEnvelope]:
+        """Rows exactly as stored (no decoding, no upcasting), for verification and export."""
+
+    async def verify(
+        self, *, progress: Callable[[int, int], None] | None = None
+    ) -> VerificationReport:
+        """Recompute the whole hash chain; the report names the first position that does
+        not match (None if the chain holds). ``progress(checked, head)`` is called as it goes.
+        """
+        verifier = ChainVerifier()
+        head = await self.head_position()
+        after = 0
+        while True:
+            batch = await self.read_stored(after=after, limit=5000)
+            for envelope in batch:
+                if not verifier.feed(envelope):
+                    return verifier.report()
+            if not batch:
+                return verifier.report()
+            after = batch[-1].position
+            if progress is not None:
+                progress(after, head)
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Stop the writer after it has committed what it was given, and release connections."""
+
+    async def __aenter__(self) -> EventStore:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
