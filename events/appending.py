@@ -165,7 +165,7 @@ class CoreLogAccess:
             .where(events.c.stream_id.in_(stream_ids))
             .group_by(events.c.stream_id)
         )
-        return dict(rows.tuples().all())
+        return {row[0]: row[1] for row in rows}
 
     def stored_appends(self, keys: set[str]) -> dict[str, tuple[str, AppendResult]]:
         rows = self._conn.execute(select(appends).where(appends.c.idempotency_key.in_(keys)))

@@ -93,12 +93,8 @@ def read_stream(
 def read_stored(conn: Connection, after: int, limit: int) -> list[StoredEnvelope]:
     """Rows exactly as stored, for verification and export."""
     query = select(*_COLUMNS).where(events.c.position > after).order_by(events.c.position)
-    return [
-        StoredEnvelope(position, stream_id, version, type_, schema, data, meta, at, prev, hash_)
-        for position, stream_id, version, type_, schema, data, meta, at, prev, hash_ in conn.execute(
-            query.limit(limit)
-        ).tuples()
-    ]
+    rows: Sequence[Sequence[Any]] = conn.execute(query.limit(limit)).all()
+    return [StoredEnvelope(*row) for row in rows]
 
 
 def stream_version(conn: Connection, stream_id: str) -> int:

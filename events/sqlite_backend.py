@@ -49,7 +49,7 @@ def _utc_now() -> datetime:
 
 
 def sqlite_engine(url: str | URL, *, pool_size: int) -> Engine:
-    """A synchronous engine with WAL and durable commits (synchronous=FULL), in the driver's
+    """A synchronous engine with durable commits (synchronous=FULL), in the driver's
     autocommit mode: reads are single statements, and the writer issues its own
     ``BEGIN IMMEDIATE`` so the write lock is taken before the log's head is read."""
     sync_url = make_url(url).set(drivername="sqlite")
@@ -68,12 +68,20 @@ def sqlite_engine(url: str | URL, *, pool_size: int) -> Engine:
         # isolation_level=None stops pysqlite's own implicit BEGINs (see the docstring).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
     return engine
+
+
+def use_write_ahead_log(engine: Engine) -> None:
+    """Switch the file to WAL (persistent in the file). Done once, before the pools open:
+    the switch needs the database to itself and does not wait for a busy one."""
+    with engine.connect() as conn:
+        mode = conn.exec_driver_sql("PRAGMA journal_mode=WAL").scalar()
+    if mode != "wal":
+        raise RuntimeError(f"could not switch the SQLite database to WAL mode (got {mode!r})")
 
 
 _INSERT_EVENT = (
@@ -157,6 +165,9 @@ class SqliteBackend(Backend):
         self.doorbell = Doorbell()
         self._clock = clock
         self._writer_engine = sqlite_engine(url, pool_size=1)
+        use_write_ahead_log(self._writer_engine)
+        # Connect here, not in the thread, so a database that cannot be opened fails open_store.
+        self._writer_connection = self._writer_engine.raw_connection()
         self._reader_engine = sqlite_engine(url, pool_size=READER_THREADS)
         self._readers = ThreadPoolExecutor(READER_THREADS, thread_name_prefix="concord-read")
         self._queue: queue.SimpleQueue[_Waiter | None] = queue.SimpleQueue()
@@ -201,17 +212,16 @@ class SqliteBackend(Backend):
         return batch
 
     def _write_forever(self) -> None:
-        pooled = self._writer_engine.raw_connection()
+        db = self._writer_connection.driver_connection
+        assert isinstance(db, sqlite3.Connection)
         try:
-            db = pooled.driver_connection
-            assert isinstance(db, sqlite3.Connection)
             while (batch := self._next_batch()) is not None:
                 outcomes = self._commit(db, [waiter.request for waiter in batch])
                 self.doorbell.ring()
                 for waiter, outcome in zip(batch, outcomes, strict=True):
                     waiter.settle(outcome)
         finally:
-            pooled.close()
+            self._writer_connection.close()
 
     def _commit(
         self, db: sqlite3.Connection, requests: list[AppendRequest]
