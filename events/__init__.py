@@ -43,6 +43,7 @@ __all__ = [
     "VerificationReport",
     "WrongExpectedVersion",
     "open_store",
+    "upgrade",
 ]
 
 

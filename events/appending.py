@@ -53,7 +53,8 @@ class AppendRequest:
     streams: tuple[PreparedStream, ...]
     idempotency_key: str | None
     digest: str
-    """SHA-256 of the appended content (not the meta), to recognise a faithful retry."""
+    """With a key: SHA-256 of the appended content (not the meta), to recognise a faithful
+    retry. Empty without a key."""
 
     @property
     def event_count(self) -> int:
@@ -90,10 +91,13 @@ def prepare_append(
         )
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
         raise ValueError(f"an idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters")
-    content = [
-        [s.stream_id, [[e.type, e.schema_version, e.data_json] for e in s.events]] for s in prepared
-    ]
-    digest = hashlib.sha256(canonical_json(content).encode()).hexdigest()
+    digest = ""
+    if idempotency_key is not None:
+        content = [
+            [s.stream_id, [[e.type, e.schema_version, e.data_json] for e in s.events]]
+            for s in prepared
+        ]
+        digest = hashlib.sha256(canonical_json(content).encode()).hexdigest()
     return AppendRequest(tuple(prepared), idempotency_key, digest)
 
 

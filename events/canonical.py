@@ -73,7 +73,7 @@ def format_timestamp(moment: datetime) -> str:
     """The log's one text form of a time: UTC, microseconds, ``Z`` suffix."""
     if moment.tzinfo is None:
         raise ValueError("timestamps in the log must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_timestamp(text: str) -> datetime:

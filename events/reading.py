@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 
 from events.canonical import format_timestamp, parse_timestamp
 from events.envelope import RecordedEvent
@@ -48,7 +48,10 @@ class LogFilter:
 def _decode(rows: Sequence[Any], upcasters: Upcasters) -> list[RecordedEvent]:
     loads = json.loads
     decoded = []
+    last_text, last_time = "", datetime.min
     for position, stream_id, version, type_, schema, data, meta, at, prev, hash_ in rows:
+        if at != last_text:  # one group commit stamps all its events with the same time
+            last_text, last_time = at, parse_timestamp(at)
         # One parse of both documents instead of two: a measurable share of read cost.
         data_value, meta_value = loads(f"[{data},{meta}]")
         if upcasters:
@@ -62,7 +65,7 @@ def _decode(rows: Sequence[Any], upcasters: Upcasters) -> list[RecordedEvent]:
                 schema,
                 data_value,
                 meta_value,
-                parse_timestamp(at),
+                last_time,
                 prev,
                 hash_,
             )
@@ -107,7 +110,15 @@ def head_position(conn: Connection) -> int:
 
 
 def position_at(conn: Connection, moment: datetime) -> int:
-    query = select(func.max(events.c.position)).where(
-        events.c.recorded_at <= format_timestamp(moment)
-    )
-    return conn.execute(query).scalar() or 0
+    """Binary search over positions: ``recorded_at`` never decreases as positions rise,
+    so ~log2(N) primary-key look-ups replace an index on time."""
+    target = format_timestamp(moment)
+    query = select(events.c.recorded_at).where(events.c.position == bindparam("position"))
+    low, high = 0, head_position(conn)  # invariant: time(low) <= target < time(high + 1)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if conn.execute(query, {"position": middle}).scalar_one() <= target:
+            low = middle
+        else:
+            high = middle - 1
+    return low

@@ -28,8 +28,6 @@ events = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Index("events_stream", "stream_id", "stream_version", unique=True),
-    Index("events_recorded_at", "recorded_at"),
-    Index("events_type", "type", "position"),
 )
 
 appends = Table(

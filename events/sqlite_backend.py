@@ -42,6 +42,7 @@ T = TypeVar("T")
 MAX_BATCH_REQUESTS = 1000
 MAX_BATCH_EVENTS = 20_000
 READER_THREADS = 4
+MAX_CACHED_STREAMS = 100_000
 
 
 def _utc_now() -> datetime:
@@ -100,26 +101,55 @@ class SqliteLogAccess:
     The writer's statements are few and fixed, and with one caller each append waits for
     its own commit, so SQLAlchemy's per-statement cost (~30 µs) would be a fifth of the
     budget; they go straight to the driver. All other queries use SQLAlchemy Core.
+
+    The head and stream versions are cached between transactions and trusted only while
+    ``PRAGMA data_version`` is unchanged, i.e. while no other connection has committed.
     """
 
     def __init__(self, dbapi_connection: sqlite3.Connection) -> None:
         self._db = dbapi_connection
+        self._data_version: int | None = None
+        self._head: LogHead | None = None
+        self._versions: dict[str, int] = {}
+        self._written: tuple[LogHead, dict[str, int]] | None = None
+
+    def begin(self) -> None:
+        """Start a write transaction and take the write lock before anything is read."""
+        self._db.execute("BEGIN IMMEDIATE")
+        (data_version,) = self._db.execute("PRAGMA data_version").fetchone()
+        if data_version != self._data_version or len(self._versions) > MAX_CACHED_STREAMS:
+            self._forget(data_version)
+
+    def commit(self) -> None:
+        self._db.execute("COMMIT")
+        if self._written is not None:
+            self._head, written_versions = self._written
+            self._versions.update(written_versions)
+            self._written = None
+
+    def rollback(self) -> None:
+        self._db.execute("ROLLBACK")
+        self._forget(None)
+
+    def _forget(self, data_version: int | None) -> None:
+        self._data_version, self._head, self._written = data_version, None, None
+        self._versions.clear()
 
     def head(self) -> LogHead:
-        row = self._db.execute(
-            "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"
-        ).fetchone()
-        return EMPTY_LOG if row is None else LogHead(*row)
+        if self._head is None:
+            row = self._db.execute(
+                "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"
+            ).fetchone()
+            self._head = EMPTY_LOG if row is None else LogHead(*row)
+        return self._head
 
     def stream_versions(self, stream_ids: set[str]) -> dict[str, int]:
-        versions = {}
-        for stream_id in stream_ids:
+        for stream_id in stream_ids - self._versions.keys():
             (version,) = self._db.execute(
                 "SELECT max(stream_version) FROM events WHERE stream_id = ?", (stream_id,)
             ).fetchone()
-            if version is not None:
-                versions[stream_id] = version
-        return versions
+            self._versions[stream_id] = version or 0
+        return {stream_id: self._versions[stream_id] for stream_id in stream_ids}
 
     def stored_appends(self, keys: set[str]) -> dict[str, tuple[str, AppendResult]]:
         found = {}
@@ -135,6 +165,12 @@ class SqliteLogAccess:
     def insert(self, event_rows: list[tuple[Any, ...]], append_rows: list[tuple[Any, ...]]) -> None:
         if event_rows:
             self._db.executemany(_INSERT_EVENT, event_rows)
+            last = event_rows[-1]
+            # Column order is EVENT_COLUMNS: position 0, stream 1, version 2, time 7, hash 9.
+            self._written = (
+                LogHead(last[0], last[9], last[7]),
+                {row[1]: row[2] for row in event_rows},
+            )
         if append_rows:
             self._db.executemany(_INSERT_APPEND, append_rows)
 
@@ -214,9 +250,10 @@ class SqliteBackend(Backend):
     def _write_forever(self) -> None:
         db = self._writer_connection.driver_connection
         assert isinstance(db, sqlite3.Connection)
+        log = SqliteLogAccess(db)
         try:
             while (batch := self._next_batch()) is not None:
-                outcomes = self._commit(db, [waiter.request for waiter in batch])
+                outcomes = self._commit(log, [waiter.request for waiter in batch])
                 self.doorbell.ring()
                 for waiter, outcome in zip(batch, outcomes, strict=True):
                     waiter.settle(outcome)
@@ -224,23 +261,23 @@ class SqliteBackend(Backend):
             self._writer_connection.close()
 
     def _commit(
-        self, db: sqlite3.Connection, requests: list[AppendRequest]
+        self, log: SqliteLogAccess, requests: list[AppendRequest]
     ) -> list[Outcome | BaseException]:
         """Commit the batch; if the transaction fails, retry one by one so a single bad
         request cannot fail its neighbours."""
         try:
-            db.execute("BEGIN IMMEDIATE")  # take the write lock before reading the head
+            log.begin()
             try:
-                outcomes = write_appends(SqliteLogAccess(db), requests, self._clock)
-                db.execute("COMMIT")
+                outcomes = write_appends(log, requests, self._clock)
+                log.commit()
             except BaseException:
-                db.execute("ROLLBACK")
+                log.rollback()
                 raise
             return list(outcomes)
         except Exception as error:
             if len(requests) == 1:
                 return [error]
-            return [self._commit(db, [request])[0] for request in requests]
+            return [self._commit(log, [request])[0] for request in requests]
 
     async def close(self) -> None:
         if self._closed:
