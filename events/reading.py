@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,6 +36,10 @@ class LogFilter:
 
     types: frozenset[str] | None = None
     stream_prefix: str | None = None
+
+    @classmethod
+    def of(cls, types: Iterable[str] | None, stream_prefix: str | None) -> LogFilter:
+        return cls(frozenset(types) if types is not None else None, stream_prefix)
 
     def apply(self, query: Select[Any]) -> Select[Any]:
         if self.types is not None:

@@ -83,9 +83,7 @@ class SqlEventStore(EventStore):
         types: Iterable[str] | None = None,
         stream_prefix: str | None = None,
     ) -> list[RecordedEvent]:
-        log_filter = reading.LogFilter(
-            frozenset(types) if types is not None else None, stream_prefix
-        )
+        log_filter = reading.LogFilter.of(types, stream_prefix)
         return await self._read_filtered(after, limit, log_filter)
 
     async def _read_filtered(
@@ -120,9 +118,7 @@ class SqlEventStore(EventStore):
         # Positions become visible strictly in order (the writer holds the log's lock
         # from assigning a position until commit), so reading "after the last one seen"
         # can neither skip nor repeat. The doorbell only shortens the wait.
-        log_filter = reading.LogFilter(
-            frozenset(types) if types is not None else None, stream_prefix
-        )
+        log_filter = reading.LogFilter.of(types, stream_prefix)
         doorbell = self._backend.doorbell
         position = after
         while True:
