@@ -254,9 +254,9 @@ class SqliteBackend(Backend):
         try:
             while (batch := self._next_batch()) is not None:
                 outcomes = self._commit(log, [waiter.request for waiter in batch])
-                self.doorbell.ring()
                 for waiter, outcome in zip(batch, outcomes, strict=True):
                     waiter.settle(outcome)
+                self.doorbell.ring()  # after the callers: they wait on the append, not on reads
         finally:
             self._writer_connection.close()
 
