@@ -1,0 +1,274 @@
+"""The governance charter: the rules a trial sets itself, and the default every trial gets.
+
+A charter says who must sign an amendment (approval rules), how motions are decided
+(quorum rules), who settles a dispute at each level (the escalation ladder), and which
+organizations and training each role needs. Shares are integer fractions, compared
+exactly, because the log holds no floats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from domain import m11
+from domain.errors import InvalidCharter
+from domain.frozen import frozen_map
+from domain.roles import OrganizationKind, Role
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Threshold:
+    """A share of a whole: "at least" (inclusive) or "more than" numerator/denominator."""
+
+    numerator: int
+    denominator: int
+    inclusive: bool = True
+
+    def is_met(self, part: int, whole: int) -> bool:
+        """True when ``part`` out of ``whole`` reaches the share."""
+        scaled, needed = part * self.denominator, self.numerator * whole
+        return scaled >= needed if self.inclusive else scaled > needed
+
+    def smallest_part(self, whole: int) -> int:
+        """The smallest part of ``whole`` that reaches the share."""
+        quotient, remainder = divmod(self.numerator * whole, self.denominator)
+        if self.inclusive:
+            return quotient + (1 if remainder else 0)
+        return quotient + 1
+
+    def __str__(self) -> str:
+        kind = "at least" if self.inclusive else "more than"
+        return f"{kind} {self.numerator}/{self.denominator}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuorumRule:
+    """How a motion is decided.
+
+    ``participation`` is the share of eligible, non-recused voters who must vote for the
+    motion to be decided at all; ``majority`` is the share of the votes cast the leading
+    option needs to carry.
+    """
+
+    name: str
+    participation: Threshold
+    majority: Threshold
+
+    def votes_needed(self, eligible: int) -> int:
+        """How many votes make a quorum among ``eligible`` voters (at least one)."""
+        return max(1, self.participation.smallest_part(eligible))
+
+    def is_quorate(self, votes_cast: int, eligible: int) -> bool:
+        """True when ``votes_cast`` out of ``eligible`` voters make a quorum."""
+        return eligible > 0 and votes_cast >= self.votes_needed(eligible)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EscalationLevel:
+    """A rung of the dispute ladder: its name and the roles that may resolve there."""
+
+    name: str
+    resolver_roles: frozenset[Role]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Signatories:
+    """Who may give a kind of signature: a holder of one of the roles, from one of the
+    organization kinds."""
+
+    roles: frozenset[Role]
+    organization_kinds: frozenset[OrganizationKind]
+
+    def admit(self, roles: frozenset[Role], organization_kind: OrganizationKind) -> bool:
+        """True when someone holding ``roles`` in an ``organization_kind`` may sign."""
+        return not roles.isdisjoint(self.roles) and organization_kind in self.organization_kinds
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApprovalRules:
+    """Who must sign an amendment before it can merge.
+
+    The sponsor always approves; the ethics committee approves substantial amendments;
+    a patient advocate reviews changes to participant-facing sections.
+    """
+
+    sponsor_approval: Signatories
+    ethics_approval: Signatories
+    participant_review: Signatories
+    participant_facing_sections: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoleRule:
+    """What a role needs: an organization of one of these kinds, and these trainings."""
+
+    organization_kinds: frozenset[OrganizationKind]
+    training: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Charter:
+    """The governance charter of one trial."""
+
+    approval: ApprovalRules
+    quorum_rules: tuple[QuorumRule, ...]
+    escalation_ladder: tuple[EscalationLevel, ...]
+    roles: Mapping[Role, RoleRule]
+
+    def quorum_rule(self, name: str) -> QuorumRule | None:
+        """The quorum rule called ``name``, if the charter has one."""
+        return next((rule for rule in self.quorum_rules if rule.name == name), None)
+
+    def role_rule(self, role: Role) -> RoleRule:
+        """What ``role`` needs; a role the charter does not mention is open to nobody."""
+        return self.roles.get(role, _CLOSED_ROLE)
+
+
+_CLOSED_ROLE = RoleRule(organization_kinds=frozenset(), training=frozenset())
+
+
+def check_charter(charter: Charter) -> None:
+    """Refuse a charter that could not be followed, naming the first inconsistency."""
+    problems = [*_quorum_problems(charter), *_ladder_problems(charter)]
+    problems += _approval_problems(charter.approval) + _role_problems(charter.roles)
+    if problems:
+        raise InvalidCharter("; ".join(problems))
+
+
+def _quorum_problems(charter: Charter) -> list[str]:
+    names = [rule.name for rule in charter.quorum_rules]
+    problems = [] if names else ["the charter needs at least one quorum rule"]
+    if len(set(names)) != len(names):
+        problems.append("quorum rule names must be unique")
+    for rule in charter.quorum_rules:
+        if not rule.name.strip():
+            problems.append("every quorum rule needs a name")
+        for what, share in (("participation", rule.participation), ("majority", rule.majority)):
+            if not _attainable(share):
+                problems.append(f"quorum rule {rule.name!r}: {what} {share} cannot be met")
+    return problems
+
+
+def _attainable(share: Threshold) -> bool:
+    """A share is usable when it is positive and some part of a whole can reach it."""
+    if share.denominator <= 0 or share.numerator <= 0:
+        return False
+    if share.inclusive:
+        return share.numerator <= share.denominator
+    return share.numerator < share.denominator
+
+
+def _ladder_problems(charter: Charter) -> list[str]:
+    ladder = charter.escalation_ladder
+    problems = [] if ladder else ["the escalation ladder needs at least one level"]
+    if len({level.name for level in ladder}) != len(ladder):
+        problems.append("escalation level names must be unique")
+    problems += [
+        f"escalation level {level.name!r} names no role that may resolve disputes"
+        for level in ladder
+        if not level.resolver_roles
+    ]
+    return problems
+
+
+def _approval_problems(approval: ApprovalRules) -> list[str]:
+    signatories = {
+        "sponsor approval": approval.sponsor_approval,
+        "ethics approval": approval.ethics_approval,
+        "participant review": approval.participant_review,
+    }
+    problems = [
+        f"{what} needs at least one role and one organization kind"
+        for what, rule in signatories.items()
+        if not rule.roles or not rule.organization_kinds
+    ]
+    unknown = sorted(
+        s for s in approval.participant_facing_sections if not m11.is_section_number(s)
+    )
+    if unknown:
+        problems.append(f"participant-facing sections {unknown} are not M11 section numbers")
+    return problems
+
+
+def _role_problems(roles: Mapping[Role, RoleRule]) -> list[str]:
+    missing = sorted(role.value for role in Role if role not in roles)
+    problems = (
+        [f"the charter must state the rule for every role; missing {missing}"] if missing else []
+    )
+    if not roles.get(Role.TRIAL_ADMIN, _CLOSED_ROLE).organization_kinds:
+        problems.append("the trial_admin role must be open to some organization kind")
+    problems += [
+        f"role {role.value} lists a blank training course"
+        for role, rule in roles.items()
+        if any(not course.strip() for course in rule.training)
+    ]
+    return problems
+
+
+GCP_TRAINING = "ICH E6(R3) Good Clinical Practice"
+ADVOCATE_TRAINING = "Patient Partner Orientation"
+ETHICS_TRAINING = "Research Ethics Review"
+
+
+def _role(kinds: set[OrganizationKind], *training: str) -> RoleRule:
+    return RoleRule(organization_kinds=frozenset(kinds), training=frozenset(training))
+
+
+_ORG = OrganizationKind
+
+DEFAULT_CHARTER = Charter(
+    approval=ApprovalRules(
+        sponsor_approval=Signatories(
+            roles=frozenset({Role.SPONSOR_LEAD}), organization_kinds=frozenset({_ORG.SPONSOR})
+        ),
+        ethics_approval=Signatories(
+            roles=frozenset({Role.ETHICS_REVIEWER}), organization_kinds=frozenset({_ORG.ETHICS})
+        ),
+        participant_review=Signatories(
+            roles=frozenset({Role.PATIENT_ADVOCATE}),
+            organization_kinds=frozenset({_ORG.ADVOCACY}),
+        ),
+        participant_facing_sections=m11.PARTICIPANT_FACING_SECTIONS,
+    ),
+    quorum_rules=(
+        QuorumRule(
+            name="simple-majority",
+            participation=Threshold(numerator=1, denominator=2),
+            majority=Threshold(numerator=1, denominator=2, inclusive=False),
+        ),
+        QuorumRule(
+            name="two-thirds",
+            participation=Threshold(numerator=2, denominator=3),
+            majority=Threshold(numerator=2, denominator=3),
+        ),
+        QuorumRule(
+            name="unanimous",
+            participation=Threshold(numerator=1, denominator=1),
+            majority=Threshold(numerator=1, denominator=1),
+        ),
+    ),
+    escalation_ladder=(
+        EscalationLevel(
+            name="Protocol team",
+            resolver_roles=frozenset({Role.TRIAL_ADMIN, Role.SPONSOR_LEAD, Role.INVESTIGATOR}),
+        ),
+        EscalationLevel(
+            name="Trial steering committee", resolver_roles=frozenset({Role.SPONSOR_LEAD})
+        ),
+        EscalationLevel(name="Ethics committee", resolver_roles=frozenset({Role.ETHICS_REVIEWER})),
+    ),
+    roles=frozen_map(
+        {
+            Role.TRIAL_ADMIN: _role({_ORG.SPONSOR, _ORG.CRO}, GCP_TRAINING),
+            Role.SPONSOR_LEAD: _role({_ORG.SPONSOR}, GCP_TRAINING),
+            Role.SPONSOR_MEMBER: _role({_ORG.SPONSOR, _ORG.CRO}, GCP_TRAINING),
+            Role.INVESTIGATOR: _role({_ORG.SITE}, GCP_TRAINING),
+            Role.SITE_STAFF: _role({_ORG.SITE}, GCP_TRAINING),
+            Role.PATIENT_ADVOCATE: _role({_ORG.ADVOCACY}, ADVOCATE_TRAINING),
+            Role.ETHICS_REVIEWER: _role({_ORG.ETHICS}, ETHICS_TRAINING),
+            Role.AUDITOR: _role({_ORG.SPONSOR, _ORG.CRO, _ORG.REGULATOR}, GCP_TRAINING),
+        }
+    ),
+)
+"""The charter a new trial gets unless it states its own."""

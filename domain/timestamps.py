@@ -1,0 +1,31 @@
+"""Times and dates as the domain records them: ISO-8601 text, never the clock.
+
+Commands carry ``datetime``/``date`` values chosen by the caller; events store their
+text form so they stay plain JSON. Instants are written like the log's envelope times:
+UTC, microseconds, ``Z`` suffix, so they sort and compare as text.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from domain.errors import TimestampWithoutZone
+
+
+def instant_text(moment: datetime, what: str) -> str:
+    """The text form of an aware ``moment``; a naive one is refused, naming ``what``."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise TimestampWithoutZone(f"{what} must carry a time zone, got {moment.isoformat()}")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def parse_instant(text: str) -> datetime:
+    """Inverse of :func:`instant_text`: an aware UTC datetime."""
+    return datetime.fromisoformat(text.removesuffix("Z")).replace(tzinfo=UTC)
+
+
+def date_text(day: date) -> str:
+    """The text form of a calendar date (``YYYY-MM-DD``); a datetime counts by its date."""
+    if isinstance(day, datetime):
+        day = day.date()
+    return day.isoformat()
