@@ -210,6 +210,10 @@ class ProposedChangeNotFound(NotFound):
     """The amendment proposes no change to this section."""
 
 
+class AmendmentUnchanged(InvalidCommand):
+    """The command leaves the amendment's content as it was."""
+
+
 class AmendmentHasNoChanges(WrongState):
     """The amendment proposes no section change."""
 

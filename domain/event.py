@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar, TypeVar
 
 from domain.actor import Actor
 
@@ -24,8 +24,10 @@ class Event:
     event_type: ClassVar[str]
     schema_version: ClassVar[int] = 1
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
+    def __init_subclass__(cls) -> None:
+        # No super() call: with slots=True, dataclass rebuilds the class, and the
+        # zero-argument super() of the original class rejects the rebuilt subclasses.
+        # The base of Event is object, whose hook does nothing.
         if "event_type" not in cls.__dict__:
             cls.event_type = cls.__name__
 

@@ -1,0 +1,243 @@
+"""Disputes: concerns about an amendment, a section or a decision, settled by the ladder.
+
+A dispute (one stream each) starts at the first level of the charter's escalation
+ladder, copied when it is raised so that later charter amendments do not change who
+settles it. It climbs one level at a time and is resolved, with a rationale, by someone
+holding a role the charter allows at the current level who did not raise it. While a
+dispute about an amendment is open, nobody signs or merges that amendment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import assert_never
+
+from domain import m11
+from domain.charter import Charter, EscalationLevel
+from domain.errors import (
+    DisputeAlreadyRaised,
+    DisputeClosed,
+    DisputeNotFound,
+    EscalationLadderExhausted,
+    InvalidSectionNumber,
+    NotEntitledToResolve,
+    SeparationOfDuties,
+    require_text,
+)
+from domain.event import Command, Event, fold_events
+from domain.roles import Role
+
+
+class DisputeSubjectKind(StrEnum):
+    AMENDMENT = "amendment"
+    SECTION = "section"
+    DECISION = "decision"
+
+
+# -- events -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DisputeRaised(Event):
+    dispute_id: str
+    trial_id: str
+    subject_kind: DisputeSubjectKind
+    subject_id: str
+    """The amendment id, section number or motion id."""
+    concern: str
+    raised_by: str
+    ladder: tuple[EscalationLevel, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DisputeEscalated(Event):
+    dispute_id: str
+    from_level: int
+    to_level: int
+    level_name: str
+    reason: str
+    escalated_by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DisputeResolved(Event):
+    dispute_id: str
+    level: int
+    level_name: str
+    resolution: str
+    rationale: str
+    resolved_by: str
+    resolver_roles: frozenset[Role]
+
+
+DisputeEvent = DisputeRaised | DisputeEscalated | DisputeResolved
+
+# -- commands ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RaiseDispute(Command):
+    dispute_id: str
+    trial_id: str
+    subject_kind: DisputeSubjectKind
+    subject_id: str
+    concern: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EscalateDispute(Command):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResolveDispute(Command):
+    resolution: str
+    rationale: str
+
+
+DisputeCommand = RaiseDispute | EscalateDispute | ResolveDispute
+
+# -- state ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DisputeState:
+    dispute_id: str = ""
+    trial_id: str = ""
+    subject_kind: DisputeSubjectKind | None = None
+    subject_id: str = ""
+    concern: str = ""
+    raised_by: str = ""
+    ladder: tuple[EscalationLevel, ...] = ()
+    level: int = 0
+    """Index of the current rung of ``ladder``."""
+    resolution: str | None = None
+    rationale: str | None = None
+    resolved_by: str | None = None
+
+    @property
+    def exists(self) -> bool:
+        return bool(self.dispute_id)
+
+    @property
+    def is_open(self) -> bool:
+        return self.exists and self.resolved_by is None
+
+    def is_about(self, kind: DisputeSubjectKind, subject_id: str) -> bool:
+        return self.subject_kind is kind and self.subject_id == subject_id
+
+
+NEW_DISPUTE = DisputeState()
+
+
+# -- decide -----------------------------------------------------------------------------
+
+
+def decide(state: DisputeState, command: DisputeCommand, charter: Charter) -> list[DisputeEvent]:
+    """The events ``command`` causes, or a DomainError naming the rule it breaks.
+    ``charter`` is the workspace's current charter (its ladder is copied on raising)."""
+    if isinstance(command, RaiseDispute):
+        return _raise(state, command, charter)
+    if not state.exists:
+        raise DisputeNotFound("the dispute does not exist")
+    if not state.is_open:
+        raise DisputeClosed(f"dispute {state.dispute_id} was resolved by {state.resolved_by}")
+    actor = command.actor
+    match command:
+        case EscalateDispute(reason=reason):
+            require_text(reason, "a reason for escalating")
+            if state.level + 1 >= len(state.ladder):
+                raise EscalationLadderExhausted(
+                    f"dispute {state.dispute_id} is at the top level, {state.ladder[-1].name}"
+                )
+            escalated = DisputeEscalated(
+                dispute_id=state.dispute_id,
+                from_level=state.level,
+                to_level=state.level + 1,
+                level_name=state.ladder[state.level + 1].name,
+                reason=reason,
+                escalated_by=actor.user_id,
+            )
+            return [escalated]
+        case ResolveDispute(resolution=resolution, rationale=rationale):
+            require_text(resolution, "the resolution")
+            require_text(rationale, "a rationale for the resolution")
+            if actor.user_id == state.raised_by:
+                raise SeparationOfDuties(f"{actor.user_id} raised dispute {state.dispute_id}")
+            level = state.ladder[state.level]
+            if not actor.holds_any(level.resolver_roles):
+                allowed = sorted(role.value for role in level.resolver_roles)
+                raise NotEntitledToResolve(
+                    f"at the {level.name} level, only {' or '.join(allowed)} may resolve"
+                )
+            resolved = DisputeResolved(
+                dispute_id=state.dispute_id,
+                level=state.level,
+                level_name=level.name,
+                resolution=resolution,
+                rationale=rationale,
+                resolved_by=actor.user_id,
+                resolver_roles=actor.roles & level.resolver_roles,
+            )
+            return [resolved]
+        case _:
+            assert_never(command)
+
+
+def _raise(state: DisputeState, command: RaiseDispute, charter: Charter) -> list[DisputeEvent]:
+    if state.exists:
+        raise DisputeAlreadyRaised(f"dispute {state.dispute_id} already exists")
+    require_text(command.dispute_id, "a dispute id")
+    require_text(command.subject_id, "the subject of the dispute")
+    require_text(command.concern, "the concern")
+    is_section = command.subject_kind is DisputeSubjectKind.SECTION
+    if is_section and not m11.is_section_number(command.subject_id):
+        raise InvalidSectionNumber(f"{command.subject_id!r} is not an M11 section number")
+    raised = DisputeRaised(
+        dispute_id=command.dispute_id,
+        trial_id=command.trial_id,
+        subject_kind=command.subject_kind,
+        subject_id=command.subject_id,
+        concern=command.concern,
+        raised_by=command.actor.user_id,
+        ladder=charter.escalation_ladder,
+    )
+    return [raised]
+
+
+# -- evolve -----------------------------------------------------------------------------
+
+
+def evolve(state: DisputeState, event: DisputeEvent) -> DisputeState:
+    """The dispute after ``event``; never fails."""
+    match event:
+        case DisputeRaised():
+            return replace(
+                state,
+                dispute_id=event.dispute_id,
+                trial_id=event.trial_id,
+                subject_kind=event.subject_kind,
+                subject_id=event.subject_id,
+                concern=event.concern,
+                raised_by=event.raised_by,
+                ladder=event.ladder,
+                level=0,
+            )
+        case DisputeEscalated(to_level=to_level):
+            return replace(state, level=to_level)
+        case DisputeResolved():
+            return replace(
+                state,
+                resolution=event.resolution,
+                rationale=event.rationale,
+                resolved_by=event.resolved_by,
+            )
+        case _:
+            assert_never(event)
+
+
+def fold(events: Iterable[DisputeEvent], state: DisputeState = NEW_DISPUTE) -> DisputeState:
+    """The dispute after ``events``, starting from ``state``."""
+    return fold_events(evolve, state, events)
