@@ -1,0 +1,343 @@
+"""The trial workspace: organizations, members, training before roles, reasons, charter."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from domain import errors, workspace
+from domain.actor import Actor
+from domain.charter import DEFAULT_CHARTER, ETHICS_TRAINING, GCP_TRAINING
+from domain.roles import OrganizationKind, Role
+from domain.workspace import (
+    AddMember,
+    AdmitOrganization,
+    AmendCharter,
+    AttestTraining,
+    CreateTrial,
+    GrantRole,
+    RevokeRole,
+    TrainingRecord,
+    TrialState,
+)
+from domain.workspace_events import (
+    CharterAmended,
+    MemberAdded,
+    OrganizationAdmitted,
+    RoleGranted,
+    RoleRevoked,
+    TrainingAttested,
+    TrialCreated,
+)
+
+GCP = TrainingRecord(course=GCP_TRAINING, completed_on=date(2025, 6, 1))
+
+
+def run(state: TrialState, *commands: workspace.WorkspaceCommand) -> TrialState:
+    for command in commands:
+        state = workspace.fold(workspace.decide(state, command), state)
+    return state
+
+
+@pytest.fixture(scope="module")
+def founder() -> Actor:
+    return Actor(
+        user_id="ada",
+        printed_name="Ada Admin",
+        organization_id="acme",
+        organization_kind=OrganizationKind.SPONSOR,
+    )
+
+
+@pytest.fixture(scope="module")
+def created(founder: Actor) -> TrialState:
+    create = CreateTrial(
+        actor=founder,
+        trial_id="t-1",
+        title="ACME-101",
+        organization_name="ACME Pharma",
+        founder_training=(GCP,),
+    )
+    return run(workspace.NEW_TRIAL, create)
+
+
+@pytest.fixture(scope="module")
+def trial(created: TrialState, founder: Actor) -> TrialState:
+    """The created trial with a site and Ivy, a site member trained in GCP (no role yet)."""
+    admin = workspace.actor_in(created, founder.user_id)
+    return run(
+        created,
+        AdmitOrganization(
+            actor=admin, organization_id="site-1", name="City Hospital", kind=OrganizationKind.SITE
+        ),
+        AddMember(
+            actor=admin, user_id="ivy", printed_name="Ivy Investigator", organization_id="site-1"
+        ),
+        AttestTraining(actor=admin, user_id="ivy", training=GCP),
+    )
+
+
+def admin_of(state: TrialState) -> Actor:
+    return workspace.actor_in(state, "ada")
+
+
+def test_creating_a_trial_admits_the_founders_organization_and_makes_them_trial_admin(
+    founder: Actor,
+) -> None:
+    create = CreateTrial(
+        actor=founder,
+        trial_id="t-1",
+        title="ACME-101",
+        organization_name="ACME Pharma",
+        founder_training=(GCP,),
+    )
+    assert workspace.decide(workspace.NEW_TRIAL, create) == [
+        TrialCreated(trial_id="t-1", title="ACME-101", charter=DEFAULT_CHARTER, created_by="ada"),
+        OrganizationAdmitted(
+            trial_id="t-1",
+            organization_id="acme",
+            name="ACME Pharma",
+            kind=OrganizationKind.SPONSOR,
+            admitted_by="ada",
+        ),
+        MemberAdded(
+            trial_id="t-1",
+            user_id="ada",
+            printed_name="Ada Admin",
+            organization_id="acme",
+            added_by="ada",
+        ),
+        TrainingAttested(
+            trial_id="t-1",
+            user_id="ada",
+            course=GCP_TRAINING,
+            completed_on="2025-06-01",
+            attested_by="ada",
+        ),
+        RoleGranted(
+            trial_id="t-1",
+            user_id="ada",
+            role=Role.TRIAL_ADMIN,
+            reason="founding administrator of the trial",
+            granted_by="ada",
+        ),
+    ]
+
+
+def test_a_new_trial_gets_the_default_charter(created: TrialState) -> None:
+    assert created.charter == DEFAULT_CHARTER
+    assert admin_of(created).roles == {Role.TRIAL_ADMIN}
+
+
+def test_the_founder_needs_the_training_the_charter_requires(founder: Actor) -> None:
+    create = CreateTrial(
+        actor=founder, trial_id="t-1", title="T", organization_name="ACME", founder_training=()
+    )
+    with pytest.raises(errors.TrainingNotAttested, match=re.escape(GCP_TRAINING)):
+        workspace.decide(workspace.NEW_TRIAL, create)
+
+
+def test_the_founders_organization_must_be_one_trial_admins_may_come_from(
+    founder: Actor,
+) -> None:
+    from_a_site = replace(founder, organization_kind=OrganizationKind.SITE)
+    create = CreateTrial(
+        actor=from_a_site, trial_id="t", title="T", organization_name="H", founder_training=(GCP,)
+    )
+    with pytest.raises(errors.RoleNotOpenToOrganization, match="site organizations"):
+        workspace.decide(workspace.NEW_TRIAL, create)
+
+
+def test_a_trial_is_created_once(created: TrialState, founder: Actor) -> None:
+    create = CreateTrial(
+        actor=founder, trial_id="t-1", title="T", organization_name="A", founder_training=(GCP,)
+    )
+    with pytest.raises(errors.TrialAlreadyExists):
+        workspace.decide(created, create)
+
+
+def test_commands_need_an_existing_trial(founder: Actor) -> None:
+    with pytest.raises(errors.TrialNotFound):
+        workspace.decide(
+            workspace.NEW_TRIAL,
+            GrantRole(actor=founder, user_id="x", role=Role.AUDITOR, reason="r"),
+        )
+
+
+def test_an_organization_is_admitted_once(trial: TrialState) -> None:
+    again = AdmitOrganization(
+        actor=admin_of(trial), organization_id="site-1", name="Again", kind=OrganizationKind.SITE
+    )
+    with pytest.raises(errors.OrganizationAlreadyAdmitted):
+        workspace.decide(trial, again)
+
+
+def test_members_belong_to_an_admitted_organization(trial: TrialState) -> None:
+    add = AddMember(
+        actor=admin_of(trial), user_id="bob", printed_name="Bob", organization_id="nowhere"
+    )
+    with pytest.raises(errors.OrganizationNotFound, match="nowhere"):
+        workspace.decide(trial, add)
+
+
+def test_a_person_is_added_once(trial: TrialState) -> None:
+    add = AddMember(
+        actor=admin_of(trial), user_id="ivy", printed_name="Ivy", organization_id="site-1"
+    )
+    with pytest.raises(errors.MemberAlreadyAdded):
+        workspace.decide(trial, add)
+
+
+def test_a_member_needs_a_printed_name(trial: TrialState) -> None:
+    add = AddMember(
+        actor=admin_of(trial), user_id="bob", printed_name=" ", organization_id="site-1"
+    )
+    with pytest.raises(errors.RequiredTextMissing, match="printed name"):
+        workspace.decide(trial, add)
+
+
+def test_a_role_is_granted_with_a_reason_after_training(trial: TrialState) -> None:
+    grant = GrantRole(
+        actor=admin_of(trial), user_id="ivy", role=Role.INVESTIGATOR, reason="PI at site 1"
+    )
+    assert workspace.decide(trial, grant) == [
+        RoleGranted(
+            trial_id="t-1",
+            user_id="ivy",
+            role=Role.INVESTIGATOR,
+            reason="PI at site 1",
+            granted_by="ada",
+        )
+    ]
+    assert workspace.actor_in(run(trial, grant), "ivy").roles == {Role.INVESTIGATOR}
+
+
+def test_a_role_grant_needs_a_reason(trial: TrialState) -> None:
+    grant = GrantRole(actor=admin_of(trial), user_id="ivy", role=Role.INVESTIGATOR, reason="")
+    with pytest.raises(errors.RequiredTextMissing, match="reason for granting investigator"):
+        workspace.decide(trial, grant)
+
+
+def test_a_role_grant_needs_the_roles_training(trial: TrialState) -> None:
+    admin = admin_of(trial)
+    ethics = run(
+        trial,
+        AdmitOrganization(
+            actor=admin, organization_id="irb", name="IRB", kind=OrganizationKind.ETHICS
+        ),
+        AddMember(actor=admin, user_id="eve", printed_name="Eve", organization_id="irb"),
+    )
+    grant = GrantRole(actor=admin, user_id="eve", role=Role.ETHICS_REVIEWER, reason="IRB chair")
+    with pytest.raises(errors.TrainingNotAttested, match="eve needs attested training in Research"):
+        workspace.decide(ethics, grant)
+    trained = run(
+        ethics,
+        AttestTraining(
+            actor=admin,
+            user_id="eve",
+            training=TrainingRecord(course=ETHICS_TRAINING, completed_on=date(2025, 1, 1)),
+        ),
+    )
+    assert [type(e) for e in workspace.decide(trained, grant)] == [RoleGranted]
+
+
+def test_a_role_is_open_only_to_the_organization_kinds_the_charter_names(trial: TrialState) -> None:
+    grant = GrantRole(actor=admin_of(trial), user_id="ivy", role=Role.SPONSOR_LEAD, reason="r")
+    with pytest.raises(errors.RoleNotOpenToOrganization, match="sponsor_lead to members of site"):
+        workspace.decide(trial, grant)
+
+
+def test_nobody_grants_a_role_to_themself(trial: TrialState) -> None:
+    grant = GrantRole(actor=admin_of(trial), user_id="ada", role=Role.AUDITOR, reason="r")
+    with pytest.raises(errors.SeparationOfDuties, match="ada cannot grant a role to themself"):
+        workspace.decide(trial, grant)
+
+
+def test_a_role_is_granted_once(trial: TrialState) -> None:
+    grant = GrantRole(actor=admin_of(trial), user_id="ivy", role=Role.INVESTIGATOR, reason="PI")
+    with pytest.raises(errors.RoleAlreadyHeld):
+        workspace.decide(run(trial, grant), grant)
+
+
+def test_roles_go_to_members_only(trial: TrialState) -> None:
+    grant = GrantRole(actor=admin_of(trial), user_id="zed", role=Role.INVESTIGATOR, reason="PI")
+    with pytest.raises(errors.MemberNotFound, match="zed"):
+        workspace.decide(trial, grant)
+
+
+def test_a_revoke_states_a_reason_and_removes_the_role(trial: TrialState) -> None:
+    admin = admin_of(trial)
+    granted = run(trial, GrantRole(actor=admin, user_id="ivy", role=Role.INVESTIGATOR, reason="PI"))
+    revoke = RevokeRole(actor=admin, user_id="ivy", role=Role.INVESTIGATOR, reason="left the site")
+    assert workspace.decide(granted, revoke) == [
+        RoleRevoked(
+            trial_id="t-1",
+            user_id="ivy",
+            role=Role.INVESTIGATOR,
+            reason="left the site",
+            revoked_by="ada",
+        )
+    ]
+    assert workspace.actor_in(run(granted, revoke), "ivy").roles == frozenset()
+    with pytest.raises(errors.RequiredTextMissing, match="reason for revoking"):
+        workspace.decide(granted, replace(revoke, reason=""))
+
+
+def test_only_a_held_role_is_revoked(trial: TrialState) -> None:
+    revoke = RevokeRole(actor=admin_of(trial), user_id="ivy", role=Role.INVESTIGATOR, reason="r")
+    with pytest.raises(errors.RoleNotHeld):
+        workspace.decide(trial, revoke)
+
+
+def test_the_last_trial_admin_keeps_the_role(trial: TrialState) -> None:
+    revoke = RevokeRole(
+        actor=admin_of(trial), user_id="ada", role=Role.TRIAL_ADMIN, reason="leaving"
+    )
+    with pytest.raises(errors.LastTrialAdmin):
+        workspace.decide(trial, revoke)
+
+
+def test_training_can_be_refreshed(trial: TrialState) -> None:
+    refresher = TrainingRecord(course=GCP_TRAINING, completed_on=date(2026, 6, 1))
+    refreshed = run(trial, AttestTraining(actor=admin_of(trial), user_id="ivy", training=refresher))
+    assert refreshed.members["ivy"].training == {GCP_TRAINING: "2026-06-01"}
+
+
+def test_the_charter_is_amended_with_a_reason(trial: TrialState) -> None:
+    stricter = replace(DEFAULT_CHARTER, quorum_rules=DEFAULT_CHARTER.quorum_rules[1:])
+    amend = AmendCharter(actor=admin_of(trial), charter=stricter, reason="majority is too weak")
+    assert workspace.decide(trial, amend) == [
+        CharterAmended(
+            trial_id="t-1", charter=stricter, reason="majority is too weak", amended_by="ada"
+        )
+    ]
+    assert run(trial, amend).charter == stricter
+    with pytest.raises(errors.RequiredTextMissing):
+        workspace.decide(trial, replace(amend, reason=" "))
+
+
+def test_an_inconsistent_charter_is_refused(trial: TrialState) -> None:
+    broken = replace(DEFAULT_CHARTER, escalation_ladder=())
+    amend = AmendCharter(actor=admin_of(trial), charter=broken, reason="simplify")
+    with pytest.raises(errors.InvalidCharter, match="escalation ladder needs at least one level"):
+        workspace.decide(trial, amend)
+
+
+def test_the_actor_of_a_non_member_is_refused(trial: TrialState) -> None:
+    with pytest.raises(errors.MemberNotFound):
+        workspace.actor_in(trial, "zed")
+
+
+def test_the_state_at_any_position_is_the_fold_of_the_events_before_it(
+    founder: Actor,
+) -> None:
+    create = CreateTrial(
+        actor=founder, trial_id="t-1", title="T", organization_name="A", founder_training=(GCP,)
+    )
+    events = workspace.decide(workspace.NEW_TRIAL, create)
+    before_grant = workspace.fold(events[:-1])
+    assert before_grant.members["ada"].roles == frozenset()
+    assert workspace.fold(events).holders(Role.TRIAL_ADMIN) == {"ada"}
