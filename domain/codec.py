@@ -42,7 +42,7 @@ def encode(value: object) -> JsonValue:
         raise UnencodableValue(f"floats cannot be logged: {value!r}; use an int or a str")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {field.name: encode(getattr(value, field.name)) for field in _fields(type(value))}
-    if isinstance(value, tuple):
+    if isinstance(value, tuple | list):
         return [encode(item) for item in value]
     if isinstance(value, frozenset):
         return sorted((encode(item) for item in value), key=_sort_key)
