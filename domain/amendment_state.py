@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import assert_never
 
 from domain import m11
 from domain.amendment_details import (
@@ -38,7 +37,7 @@ from domain.amendment_events import (
 )
 from domain.approval_policy import Signature
 from domain.content_hash import content_hash
-from domain.event import fold_events
+from domain.event import fold_events, ignore_unknown
 from domain.frozen import frozen_map, with_entry, without_entry
 
 
@@ -224,7 +223,7 @@ def evolve(state: AmendmentState, event: AmendmentEvent) -> AmendmentState:
                 effective_date=event.effective_date,
             )
         case _:
-            assert_never(event)
+            return ignore_unknown(state, event)
 
 
 def fold(events: Iterable[AmendmentEvent], state: AmendmentState = NEW_AMENDMENT) -> AmendmentState:

@@ -26,7 +26,7 @@ from domain.errors import (
     SeparationOfDuties,
     require_text,
 )
-from domain.event import Command, Event, fold_events
+from domain.event import Command, Event, fold_events, ignore_unknown
 from domain.roles import Role
 
 
@@ -235,7 +235,7 @@ def evolve(state: DisputeState, event: DisputeEvent) -> DisputeState:
                 resolved_by=event.resolved_by,
             )
         case _:
-            assert_never(event)
+            return ignore_unknown(state, event)
 
 
 def fold(events: Iterable[DisputeEvent], state: DisputeState = NEW_DISPUTE) -> DisputeState:

@@ -23,7 +23,7 @@ from domain.errors import (
     SeparationOfDuties,
     require_text,
 )
-from domain.event import Command, Event, fold_events
+from domain.event import Command, Event, fold_events, ignore_unknown
 from domain.frozen import frozen_map, with_entry
 from domain.roles import Role
 
@@ -239,7 +239,7 @@ def evolve(state: CommentThread, event: EngagementEvent) -> CommentThread:
             )
             return replace(state, comments=with_entry(state.comments, comment_id, dispositioned))
         case _:
-            assert_never(event)
+            return ignore_unknown(state, event)
 
 
 def fold(events: Iterable[EngagementEvent], state: CommentThread = NEW_THREAD) -> CommentThread:

@@ -164,9 +164,12 @@ def is_fixed(number: str) -> bool:
 
 
 def sort_key(number: str) -> tuple[int, ...]:
-    """Document order: numerically by part (``10.2`` after ``9.4``), the lay summary last."""
+    """Document order: numerically by part (``10.2`` after ``9.4``), the lay summary
+    after the numbered sections, and anything that is no section number last."""
     if number == LAY_SUMMARY:
         return (LAST_TOP_LEVEL_SECTION + 1,)
+    if _NUMBER.fullmatch(number) is None:
+        return (LAST_TOP_LEVEL_SECTION + 2,)
     return tuple(int(part) for part in number.split("."))
 
 

@@ -29,7 +29,7 @@ from domain.errors import (
     VotingStillOpen,
     require_text,
 )
-from domain.event import Command, Event, fold_events
+from domain.event import Command, Event, fold_events, ignore_unknown
 from domain.frozen import frozen_map, with_entry
 from domain.timestamps import instant_text
 
@@ -360,7 +360,7 @@ def evolve(state: MotionState, event: MotionEvent) -> MotionState:
         case MotionLapsed():
             return replace(state, status=MotionStatus.LAPSED)
         case _:
-            assert_never(event)
+            return ignore_unknown(state, event)
 
 
 def fold(events: Iterable[MotionEvent], state: MotionState = NEW_MOTION) -> MotionState:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import assert_never
 
 from domain import m11
 from domain.content_hash import content_hash
@@ -22,7 +21,7 @@ from domain.errors import (
     SectionNotFound,
     require_text,
 )
-from domain.event import fold_events
+from domain.event import fold_events, ignore_unknown
 from domain.frozen import frozen_map, with_entry, without_entry
 from domain.protocol_events import (
     ProtocolDrafted,
@@ -157,6 +156,9 @@ def apply_changes(document: Document, changes: SectionChanges) -> Document:
     Removals are applied deepest first and additions shallowest first, so a set of
     changes may remove or add a section together with its subsections.
     """
+    invalid = sorted(number for number in changes if not m11.is_section_number(number))
+    if invalid:
+        raise InvalidSectionNumber(f"{invalid} are not M11 section numbers")
     result = dict(document)
     removals = sorted((n for n, c in changes.items() if c is None), key=m11.sort_key, reverse=True)
     for number in removals:
@@ -185,8 +187,6 @@ def apply_changes(document: Document, changes: SectionChanges) -> Document:
 
 
 def _check_addable(document: Mapping[str, SectionText], number: str) -> None:
-    if not m11.is_section_number(number):
-        raise InvalidSectionNumber(f"{number!r} is not an M11 section number")
     if m11.is_fixed(number):
         raise FixedSectionAdded(f"section {number} would be a new level-1 or level-2 section")
     parent = m11.parent(number)
@@ -277,7 +277,7 @@ def evolve(state: ProtocolState, event: ProtocolEvent) -> ProtocolState:
             )
             return replace(state, versions=(*state.versions, version))
         case _:
-            assert_never(event)
+            return ignore_unknown(state, event)
 
 
 def _with_revision(state: ProtocolState, number: str, revision: SectionRevision) -> ProtocolState:

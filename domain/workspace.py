@@ -30,7 +30,7 @@ from domain.errors import (
     TrialNotFound,
     require_text,
 )
-from domain.event import Command, fold_events
+from domain.event import Command, fold_events, ignore_unknown
 from domain.frozen import frozen_map, with_entry
 from domain.roles import OrganizationKind, Role
 from domain.timestamps import date_text
@@ -368,7 +368,7 @@ def evolve(state: TrialState, event: WorkspaceEvent) -> TrialState:
         case CharterAmended(charter=charter):
             return replace(state, charter=charter)
         case _:
-            assert_never(event)
+            return ignore_unknown(state, event)
 
 
 def _update_member(

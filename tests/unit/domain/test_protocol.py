@@ -1,0 +1,379 @@
+"""Writing the protocol: drafting, concurrent revisions, edit conflicts, publication."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from domain import errors, protocol
+from domain.actor import Actor
+from domain.m11 import OUTLINE
+from domain.protocol import (
+    AddSection,
+    DraftProtocol,
+    PublishProtocol,
+    RemoveSection,
+    ResolveEditConflict,
+    ReviseSection,
+)
+from domain.protocol_events import (
+    ProtocolVersionPublished,
+    SectionAdded,
+    SectionConflictResolved,
+    SectionEditConflicted,
+    SectionRemoved,
+    SectionRevised,
+    SectionText,
+)
+from domain.protocol_state import ProtocolState, document_hash
+
+CRITERIA = "Age 18 to 65\nConfirmed diagnosis\nSigned consent"
+
+
+def run(state: ProtocolState, *commands: protocol.ProtocolCommand) -> ProtocolState:
+    for command in commands:
+        state = protocol.fold(protocol.decide(state, command), state)
+    return state
+
+
+def revise(actor: Actor, base: int, text: str, number: str = "5.2") -> ReviseSection:
+    return ReviseSection(actor=actor, number=number, base_revision=base, text=text)
+
+
+def test_a_draft_has_the_whole_m11_outline_at_revision_1(
+    drafted_protocol: ProtocolState,
+) -> None:
+    document = drafted_protocol.document()
+    assert list(document) == [section.number for section in OUTLINE]
+    assert document["5.2"].text == CRITERIA
+    assert document["6.1"].text == ""
+    assert {s.head.revision for s in drafted_protocol.sections.values()} == {1}
+
+
+def test_a_protocol_is_drafted_once_and_only_with_m11_sections(
+    admin: Actor, drafted_protocol: ProtocolState
+) -> None:
+    draft = DraftProtocol(actor=admin, trial_id="t-1", title="T")
+    with pytest.raises(errors.ProtocolAlreadyDrafted):
+        protocol.decide(drafted_protocol, draft)
+    with pytest.raises(errors.SectionNotFound, match=r"\['15.1'\] are not in the M11 outline"):
+        protocol.decide(protocol.NEW_PROTOCOL, replace(draft, texts={"15.1": "x"}))
+
+
+def test_commands_need_a_drafted_protocol(admin: Actor) -> None:
+    with pytest.raises(errors.ProtocolNotDrafted):
+        protocol.decide(protocol.NEW_PROTOCOL, revise(admin, 1, "x"))
+
+
+def test_a_revision_of_the_latest_revision_names_its_base(
+    drafted_protocol: ProtocolState, investigator: Actor
+) -> None:
+    events = protocol.decide(drafted_protocol, revise(investigator, 1, "Age 18 to 75"))
+    assert events == [
+        SectionRevised(
+            trial_id="t-1",
+            number="5.2",
+            revision=2,
+            based_on=1,
+            heading="Inclusion Criteria",
+            text="Age 18 to 75",
+            revised_by="ivy",
+        )
+    ]
+
+
+def test_revisions_from_the_same_base_touching_different_lines_merge(
+    drafted_protocol: ProtocolState, investigator: Actor, sponsor_lead: Actor
+) -> None:
+    first = run(drafted_protocol, revise(investigator, 1, CRITERIA.replace("65", "75")))
+    second = revise(sponsor_lead, 1, CRITERIA.replace("Signed", "Written"))
+    [merged] = protocol.decide(first, second)
+    assert merged == SectionRevised(
+        trial_id="t-1",
+        number="5.2",
+        revision=3,
+        based_on=1,
+        heading="Inclusion Criteria",
+        text="Age 18 to 75\nConfirmed diagnosis\nWritten consent",
+        revised_by="sam",
+        merged_with=2,
+    )
+
+
+def test_revisions_from_the_same_base_changing_the_same_line_conflict(
+    drafted_protocol: ProtocolState, investigator: Actor, sponsor_lead: Actor
+) -> None:
+    first = run(drafted_protocol, revise(investigator, 1, CRITERIA.replace("65", "75")))
+    [conflict] = protocol.decide(first, revise(sponsor_lead, 1, CRITERIA.replace("18", "21")))
+    assert conflict == SectionEditConflicted(
+        trial_id="t-1",
+        conflict_number=1,
+        number="5.2",
+        base_revision=1,
+        head_revision=2,
+        heading="Inclusion Criteria",
+        text=CRITERIA.replace("18", "21"),
+        proposed_by="sam",
+    )
+    conflicted = protocol.fold([conflict], first)
+    assert conflicted.live_section("5.2").head.text == CRITERIA.replace("65", "75")  # type: ignore[union-attr]
+    assert list(conflicted.open_conflicts) == [1]
+
+
+@pytest.fixture(scope="module")
+def conflicted(
+    drafted_protocol: ProtocolState, investigator: Actor, sponsor_lead: Actor
+) -> ProtocolState:
+    return run(
+        drafted_protocol,
+        revise(investigator, 1, CRITERIA.replace("65", "75")),
+        revise(sponsor_lead, 1, CRITERIA.replace("18", "21")),
+    )
+
+
+def test_a_person_resolves_an_edit_conflict_with_a_new_revision(
+    conflicted: ProtocolState, sponsor_lead: Actor
+) -> None:
+    resolve = ResolveEditConflict(
+        actor=sponsor_lead,
+        conflict_number=1,
+        head_revision=2,
+        text=CRITERIA.replace("18 to 65", "21 to 75"),
+    )
+    [resolved] = protocol.decide(conflicted, resolve)
+    assert resolved == SectionConflictResolved(
+        trial_id="t-1",
+        conflict_number=1,
+        number="5.2",
+        revision=3,
+        based_on=2,
+        heading="Inclusion Criteria",
+        text=CRITERIA.replace("18 to 65", "21 to 75"),
+        resolved_by="sam",
+    )
+    after = protocol.fold([resolved], conflicted)
+    assert after.open_conflicts == {}
+    assert after.document()["5.2"].text == CRITERIA.replace("18 to 65", "21 to 75")
+
+
+def test_keeping_the_head_resolves_a_conflict_without_a_new_revision(
+    conflicted: ProtocolState, sponsor_lead: Actor
+) -> None:
+    keep = ResolveEditConflict(
+        actor=sponsor_lead, conflict_number=1, head_revision=2, text=CRITERIA.replace("65", "75")
+    )
+    after = run(conflicted, keep)
+    assert after.open_conflicts == {}
+    assert after.live_section("5.2").head.revision == 2  # type: ignore[union-attr]
+
+
+def test_a_resolution_must_be_based_on_the_latest_revision(
+    conflicted: ProtocolState, sponsor_lead: Actor, investigator: Actor
+) -> None:
+    moved_on = run(conflicted, revise(investigator, 2, CRITERIA.replace("65", "80")))
+    resolve = ResolveEditConflict(actor=sponsor_lead, conflict_number=1, head_revision=2, text="x")
+    with pytest.raises(errors.StaleRevision, match=r"section 5\.2 is at revision 3, not 2"):
+        protocol.decide(moved_on, resolve)
+
+
+def test_only_open_conflicts_are_resolved(conflicted: ProtocolState, sponsor_lead: Actor) -> None:
+    resolve = ResolveEditConflict(actor=sponsor_lead, conflict_number=9, head_revision=2, text="x")
+    with pytest.raises(errors.EditConflictNotFound):
+        protocol.decide(conflicted, resolve)
+
+
+def test_a_revision_must_name_a_revision_the_section_has(
+    drafted_protocol: ProtocolState, investigator: Actor
+) -> None:
+    with pytest.raises(errors.RevisionNotFound, match="no revision 7"):
+        protocol.decide(drafted_protocol, revise(investigator, 7, "x"))
+
+
+def test_a_revision_that_changes_nothing_is_refused(
+    drafted_protocol: ProtocolState, investigator: Actor
+) -> None:
+    with pytest.raises(errors.SectionUnchanged):
+        protocol.decide(drafted_protocol, revise(investigator, 1, CRITERIA))
+
+
+def test_level_1_and_2_headings_cannot_be_renamed(
+    drafted_protocol: ProtocolState, investigator: Actor
+) -> None:
+    rename = replace(revise(investigator, 1, CRITERIA), heading="Who Can Join")
+    with pytest.raises(errors.FixedHeadingChanged, match="'Inclusion Criteria'"):
+        protocol.decide(drafted_protocol, rename)
+
+
+def test_deeper_headings_can_be_renamed(
+    drafted_protocol: ProtocolState, investigator: Actor
+) -> None:
+    rename = replace(revise(investigator, 1, "", number="1.1.2"), heading="Design at a Glance")
+    assert run(drafted_protocol, rename).document()["1.1.2"].heading == "Design at a Glance"
+
+
+def test_subsections_are_added_below_level_2_under_an_existing_parent(
+    drafted_protocol: ProtocolState, investigator: Actor
+) -> None:
+    add = AddSection(actor=investigator, number="5.2.1", heading="Age", text="18 to 65")
+    assert protocol.decide(drafted_protocol, add) == [
+        SectionAdded(
+            trial_id="t-1",
+            number="5.2.1",
+            revision=1,
+            heading="Age",
+            text="18 to 65",
+            added_by="ivy",
+        )
+    ]
+    with pytest.raises(errors.FixedSectionAdded):
+        protocol.decide(drafted_protocol, replace(add, number="5.7"))
+    with pytest.raises(errors.SectionNotFound, match=r"parent section 5\.9"):
+        protocol.decide(drafted_protocol, replace(add, number="5.9.1"))
+    with pytest.raises(errors.InvalidSectionNumber):
+        protocol.decide(drafted_protocol, replace(add, number="5.2.x"))
+    with pytest.raises(errors.SectionAlreadyExists):
+        protocol.decide(drafted_protocol, replace(add, number="1.1.1"))
+    with pytest.raises(errors.RequiredTextMissing, match=r"heading of section 5\.2\.1"):
+        protocol.decide(drafted_protocol, replace(add, heading=""))
+
+
+def test_subsections_are_removed_but_fixed_sections_stay(
+    drafted_protocol: ProtocolState, investigator: Actor
+) -> None:
+    remove = RemoveSection(actor=investigator, number="1.1.2")
+    assert protocol.decide(drafted_protocol, remove) == [
+        SectionRemoved(trial_id="t-1", number="1.1.2", removed_by="ivy")
+    ]
+    assert "1.1.2" not in run(drafted_protocol, remove).document()
+    with pytest.raises(errors.FixedSectionRemoved):
+        protocol.decide(drafted_protocol, replace(remove, number="1.1"))
+    with pytest.raises(errors.SectionNotFound):
+        protocol.decide(run(drafted_protocol, remove), remove)
+
+
+def test_a_section_with_subsections_is_not_removed(
+    drafted_protocol: ProtocolState, investigator: Actor
+) -> None:
+    nested = run(
+        drafted_protocol,
+        AddSection(actor=investigator, number="5.2.1", heading="Age", text=""),
+        AddSection(actor=investigator, number="5.2.1.1", heading="Upper limit", text=""),
+    )
+    with pytest.raises(errors.SectionHasSubsections, match=r"\['5.2.1.1'\]"):
+        protocol.decide(nested, RemoveSection(actor=investigator, number="5.2.1"))
+
+
+def test_a_removed_subsection_can_come_back_with_its_history(
+    drafted_protocol: ProtocolState, investigator: Actor
+) -> None:
+    back = run(
+        drafted_protocol,
+        RemoveSection(actor=investigator, number="1.1.2"),
+        AddSection(actor=investigator, number="1.1.2", heading="Overall Design", text="Parallel"),
+    )
+    section = back.live_section("1.1.2")
+    assert section is not None
+    assert [r.revision for r in section.revisions] == [1, 2]
+
+
+def test_a_section_with_an_open_conflict_is_not_removed(
+    drafted_protocol: ProtocolState, investigator: Actor, sponsor_lead: Actor
+) -> None:
+    conflicted = run(
+        drafted_protocol,
+        revise(investigator, 1, "Parallel", number="1.1.2"),
+        revise(sponsor_lead, 1, "Crossover", number="1.1.2"),
+    )
+    with pytest.raises(
+        errors.EditConflictsOpen, match=r"section 1.1.2 has open edit conflicts \[1\]"
+    ):
+        protocol.decide(conflicted, RemoveSection(actor=investigator, number="1.1.2"))
+
+
+def test_publishing_makes_version_1_with_the_documents_hash(
+    drafted_protocol: ProtocolState, admin: Actor
+) -> None:
+    [published] = protocol.decide(
+        drafted_protocol, PublishProtocol(actor=admin, effective_date=date(2026, 1, 1))
+    )
+    assert published == ProtocolVersionPublished(
+        trial_id="t-1",
+        version=1,
+        effective_date="2026-01-01",
+        content_hash=document_hash(drafted_protocol.document()),
+        published_by="ada",
+        changed_sections=tuple(drafted_protocol.document()),
+    )
+
+
+def test_publishing_waits_for_open_conflicts(conflicted: ProtocolState, admin: Actor) -> None:
+    with pytest.raises(errors.EditConflictsOpen, match="the protocol has open edit conflicts"):
+        protocol.decide(conflicted, PublishProtocol(actor=admin, effective_date=date(2026, 1, 1)))
+
+
+def test_after_publication_only_amendments_change_the_protocol(
+    published_protocol: ProtocolState, admin: Actor, investigator: Actor
+) -> None:
+    for command in (
+        revise(investigator, 1, "x"),
+        AddSection(actor=investigator, number="5.2.1", heading="Age", text=""),
+        RemoveSection(actor=investigator, number="1.1.2"),
+        PublishProtocol(actor=admin, effective_date=date(2026, 2, 1)),
+    ):
+        with pytest.raises(errors.ProtocolUnderChangeControl):
+            protocol.decide(published_protocol, command)
+
+
+def test_an_amended_version_revises_adds_and_removes_then_publishes(
+    published_protocol: ProtocolState,
+) -> None:
+    changes = {
+        "5.2": SectionText(number="5.2", heading="Inclusion Criteria", text="Age 18 to 75"),
+        "5.2.1": SectionText(number="5.2.1", heading="Age", text="18 to 75"),
+        "1.1.2": None,
+    }
+    events = protocol.amended_version(
+        published_protocol,
+        amendment_id="A-1",
+        changes=changes,
+        effective_date=date(2026, 4, 1),
+        published_by="sam",
+    )
+    assert [type(e) for e in events] == [
+        SectionRemoved,
+        SectionRevised,
+        SectionAdded,
+        ProtocolVersionPublished,
+    ]
+    after = protocol.fold(events, published_protocol)
+    assert after.current_version == 2
+    assert after.versions[-1].content_hash == document_hash(after.document())
+    assert after.versions[-1].changed_sections == {"1.1.2", "5.2", "5.2.1"}
+    assert after.changed_since(1) == {"1.1.2": ("A-1",), "5.2": ("A-1",), "5.2.1": ("A-1",)}
+    assert after.live_section("5.2").head.amendment_id == "A-1"  # type: ignore[union-attr]
+
+
+def test_an_amended_version_cannot_take_effect_before_the_current_one(
+    published_protocol: ProtocolState,
+) -> None:
+    with pytest.raises(errors.EffectiveDateTooEarly, match="takes effect on 2026-01-01"):
+        protocol.amended_version(
+            published_protocol,
+            amendment_id="A-1",
+            changes={},
+            effective_date=date(2025, 12, 31),
+            published_by="sam",
+        )
+
+
+def test_an_unpublished_protocol_cannot_be_amended(drafted_protocol: ProtocolState) -> None:
+    with pytest.raises(errors.ProtocolNotPublished):
+        protocol.amended_version(
+            drafted_protocol,
+            amendment_id="A-1",
+            changes={},
+            effective_date=date(2026, 1, 1),
+            published_by="s",
+        )
