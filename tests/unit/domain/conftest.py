@@ -20,6 +20,7 @@ from domain.amendment_details import (
     ImpactAssessment,
     ProposedChange,
 )
+from domain.approval_policy import SignatureMeaning
 from domain.charter import DEFAULT_CHARTER
 from domain.m11 import AmendmentReason
 from domain.protocol import ProtocolState
@@ -147,3 +148,18 @@ def submitted(
 ) -> AmendmentState:
     submit = amendment.SubmitAmendment(actor=investigator)
     return amendment.fold(amendment.decide(draft, submit, context), draft)
+
+
+@pytest.fixture(scope="session")
+def approved(
+    submitted: AmendmentState, sponsor_lead: Actor, context: AmendmentContext
+) -> AmendmentState:
+    """A-1 approved by Sam (5.2 is not participant-facing, the details not substantial)."""
+    sign = amendment.SignAmendment(
+        actor=sponsor_lead,
+        meaning=SignatureMeaning.APPROVAL,
+        content_hash=submitted.content_hash,
+        signed_at=NOON,
+        password_confirmed=True,
+    )
+    return amendment.fold(amendment.decide(submitted, sign, context), submitted)

@@ -324,15 +324,19 @@ class Trial(RuleBasedStateMachine):
         self.on_amendment(pick(self.amendments, which), command)
 
     @precondition(lambda self: self.amendments)
-    @rule(which=WHICH, user=USERS, meaning=st.sampled_from(SignatureMeaning), slip=SLIP)
-    def sign(self, which: int, user: str, meaning: SignatureMeaning, slip: int) -> None:
+    @rule(
+        which=WHICH, signer=st.integers(0, 9), meaning=st.sampled_from(SignatureMeaning), slip=SLIP
+    )
+    def sign(self, which: int, signer: int, meaning: SignatureMeaning, slip: int) -> None:
+        """Someone signs: the authors come first among the candidates, then the people
+        who sign approvals and reviews, then everyone else."""
         amendment_id = pick(self.amendments, which)
+        state = self.amendments[amendment_id]
+        candidates = [*sorted(state.authors), "sam", "sue", "pat", "eve", *sorted(PEOPLE)]
         command = amendment.SignAmendment(
-            actor=self.actor(user),
+            actor=self.actor(candidates[signer % len(candidates)]),
             meaning=meaning,
-            content_hash="sha256:stale"
-            if slip == 0
-            else self.amendments[amendment_id].content_hash,
+            content_hash="sha256:stale" if slip == 0 else state.content_hash,
             signed_at=self.tick(),
             password_confirmed=slip != 1,
         )
