@@ -69,17 +69,6 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class EditConflict:
-    conflict_number: int
-    number: str
-    base_revision: int
-    head_revision: int
-    heading: str
-    text: str
-    proposed_by: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class PublishedVersion:
     version: int
     effective_date: str
@@ -96,7 +85,8 @@ class ProtocolState:
     trial_id: str = ""
     title: str = ""
     sections: Mapping[str, Section] = field(default_factory=frozen_map)
-    open_conflicts: Mapping[int, EditConflict] = field(default_factory=frozen_map)
+    open_conflicts: Mapping[int, SectionEditConflicted] = field(default_factory=frozen_map)
+    """Edit conflicts awaiting a resolution, by number; each keeps the proposed content."""
     conflicts_recorded: int = 0
     versions: tuple[PublishedVersion, ...] = ()
 
@@ -237,18 +227,9 @@ def evolve(state: ProtocolState, event: ProtocolEvent) -> ProtocolState:
                 state, sections=with_entry(state.sections, number, replace(section, removed=True))
             )
         case SectionEditConflicted():
-            conflict = EditConflict(
-                conflict_number=event.conflict_number,
-                number=event.number,
-                base_revision=event.base_revision,
-                head_revision=event.head_revision,
-                heading=event.heading,
-                text=event.text,
-                proposed_by=event.proposed_by,
-            )
             return replace(
                 state,
-                open_conflicts=with_entry(state.open_conflicts, event.conflict_number, conflict),
+                open_conflicts=with_entry(state.open_conflicts, event.conflict_number, event),
                 conflicts_recorded=max(state.conflicts_recorded, event.conflict_number),
             )
         case SectionConflictResolved():

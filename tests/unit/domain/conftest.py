@@ -6,7 +6,8 @@ by every test, including hypothesis tests (which cannot use function-scoped fixt
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -24,6 +25,7 @@ from domain.approval_policy import SignatureMeaning
 from domain.charter import DEFAULT_CHARTER
 from domain.m11 import AmendmentReason
 from domain.protocol import ProtocolState
+from domain.protocol_events import SectionText
 from domain.roles import OrganizationKind, Role
 
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -163,3 +165,41 @@ def approved(
         password_confirmed=True,
     )
     return amendment.fold(amendment.decide(submitted, sign, context), submitted)
+
+
+AmendmentSteps = Callable[..., AmendmentState]
+"""``amend(state, context, *commands)``: the amendment after each command in turn."""
+
+
+@pytest.fixture(scope="session")
+def amend() -> AmendmentSteps:
+    def steps(
+        state: AmendmentState, context: AmendmentContext, *commands: amendment.AmendmentCommand
+    ) -> AmendmentState:
+        for command in commands:
+            state = amendment.fold(amendment.decide(state, command, context), state)
+        return state
+
+    return steps
+
+
+OtherMerge = Callable[[ProtocolState, SectionText], ProtocolState]
+"""``merged_elsewhere(protocol, content)``: the protocol after amendment B-1 merged with
+``content`` (its next version, effective 2026-02-01 or the day after the current one)."""
+
+
+@pytest.fixture(scope="session")
+def merged_elsewhere() -> OtherMerge:
+    def merge(base: ProtocolState, content: SectionText) -> ProtocolState:
+        current = base.versions[-1].effective_date
+        effective = max(date(2026, 2, 1), date.fromisoformat(current) + timedelta(days=1))
+        events = protocol.amended_version(
+            base,
+            amendment_id=f"B-{base.current_version}",
+            changes={content.number: content},
+            effective_date=effective,
+            published_by="sam",
+        )
+        return protocol.fold(events, base)
+
+    return merge

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
 
 import pytest
 
-from domain import amendment, errors, protocol
+from domain import amendment, errors
 from domain.actor import Actor
 from domain.amendment import (
     AmendmentContext,
@@ -39,13 +39,11 @@ from domain.amendment_events import (
 from domain.protocol import ProtocolState
 from domain.protocol_events import SectionText
 
+Amend = Callable[..., AmendmentState]
+"""The ``amend`` fixture: the amendment after each command in turn."""
 
-def run(
-    state: AmendmentState, context: AmendmentContext, *commands: amendment.AmendmentCommand
-) -> AmendmentState:
-    for command in commands:
-        state = amendment.fold(amendment.decide(state, command, context), state)
-    return state
+OtherMerge = Callable[[ProtocolState, SectionText], ProtocolState]
+"""The ``merged_elsewhere`` fixture: the protocol after amendment B-n changed a section."""
 
 
 def proposal(number: str, text: str | None, heading: str = "Inclusion Criteria") -> ProposedChange:
@@ -58,7 +56,7 @@ def proposal(number: str, text: str | None, heading: str = "Inclusion Criteria")
 
 
 def test_an_amendment_opens_on_the_current_version(
-    investigator: Actor, details: AmendmentDetails, context: AmendmentContext
+    investigator: Actor, details: AmendmentDetails, context: AmendmentContext, amend: Amend
 ) -> None:
     command = OpenAmendment(actor=investigator, amendment_id="A-1", base_version=1, details=details)
     assert amendment.decide(amendment.NEW_AMENDMENT, command, context) == [
@@ -66,7 +64,7 @@ def test_an_amendment_opens_on_the_current_version(
             amendment_id="A-1", trial_id="t-1", base_version=1, details=details, opened_by="ivy"
         )
     ]
-    opened = run(amendment.NEW_AMENDMENT, context, command)
+    opened = amend(amendment.NEW_AMENDMENT, context, command)
     assert opened.status is AmendmentStatus.DRAFT
     assert opened.authors == {"ivy"}
 
@@ -113,23 +111,23 @@ def test_commands_need_an_opened_amendment(investigator: Actor, context: Amendme
 
 
 def test_proposing_a_change_makes_the_proposer_an_author(
-    draft: AmendmentState, sponsor_lead: Actor, context: AmendmentContext
+    draft: AmendmentState, sponsor_lead: Actor, context: AmendmentContext, amend: Amend
 ) -> None:
     change = proposal("5.3", "Pregnancy", heading="Exclusion Criteria")
     command = ProposeSectionChange(actor=sponsor_lead, change=change)
     assert amendment.decide(draft, command, context) == [
         SectionChangeProposed(amendment_id="A-1", change=change, proposed_by="sam")
     ]
-    proposed = run(draft, context, command)
+    proposed = amend(draft, context, command)
     assert proposed.authors == {"ivy", "sam"}
     assert proposed.sections == {"5.2", "5.3"}
     assert proposed.content_hash != draft.content_hash
 
 
 def test_a_proposal_replaces_the_earlier_one_for_the_same_section(
-    draft: AmendmentState, investigator: Actor, context: AmendmentContext
+    draft: AmendmentState, investigator: Actor, context: AmendmentContext, amend: Amend
 ) -> None:
-    again = run(
+    again = amend(
         draft, context, ProposeSectionChange(actor=investigator, change=proposal("5.2", "Age 18+"))
     )
     assert again.changes["5.2"].text == "Age 18+"
@@ -177,9 +175,9 @@ def test_proposing_the_same_change_again_is_refused(
 
 
 def test_subsections_can_be_added_and_removed(
-    draft: AmendmentState, investigator: Actor, context: AmendmentContext
+    draft: AmendmentState, investigator: Actor, context: AmendmentContext, amend: Amend
 ) -> None:
-    edited = run(
+    edited = amend(
         draft,
         context,
         ProposeSectionChange(
@@ -193,9 +191,9 @@ def test_subsections_can_be_added_and_removed(
 
 
 def test_a_change_is_retracted_unless_another_depends_on_it(
-    draft: AmendmentState, investigator: Actor, context: AmendmentContext
+    draft: AmendmentState, investigator: Actor, context: AmendmentContext, amend: Amend
 ) -> None:
-    nested = run(
+    nested = amend(
         draft,
         context,
         ProposeSectionChange(actor=investigator, change=proposal("5.2.1", "x", heading="Age")),
@@ -203,17 +201,21 @@ def test_a_change_is_retracted_unless_another_depends_on_it(
     )
     with pytest.raises(errors.SectionNotFound, match=re.escape("parent section 5.2.1")):
         amendment.decide(nested, RetractSectionChange(actor=investigator, number="5.2.1"), context)
-    retracted = run(nested, context, RetractSectionChange(actor=investigator, number="5.2.1.1"))
+    retracted = amend(nested, context, RetractSectionChange(actor=investigator, number="5.2.1.1"))
     assert retracted.sections == {"5.2", "5.2.1"}
     with pytest.raises(errors.ProposedChangeNotFound):
         amendment.decide(retracted, RetractSectionChange(actor=investigator, number="9.1"), context)
 
 
 def test_the_details_are_revised_while_editable(
-    draft: AmendmentState, investigator: Actor, details: AmendmentDetails, context: AmendmentContext
+    draft: AmendmentState,
+    investigator: Actor,
+    details: AmendmentDetails,
+    context: AmendmentContext,
+    amend: Amend,
 ) -> None:
     revised_details = replace(details, summary="Widen the age range to 75")
-    revised = run(
+    revised = amend(
         draft, context, ReviseAmendmentDetails(actor=investigator, details=revised_details)
     )
     assert revised.details == revised_details
@@ -235,9 +237,9 @@ def test_submission_records_the_content_hash(
 
 
 def test_an_amendment_without_changes_is_not_submitted(
-    investigator: Actor, details: AmendmentDetails, context: AmendmentContext
+    investigator: Actor, details: AmendmentDetails, context: AmendmentContext, amend: Amend
 ) -> None:
-    empty = run(
+    empty = amend(
         amendment.NEW_AMENDMENT,
         context,
         OpenAmendment(actor=investigator, amendment_id="A-9", base_version=1, details=details),
@@ -278,13 +280,13 @@ def test_an_approved_amendment_can_no_longer_be_edited(
 
 
 def test_an_approver_who_is_not_an_author_rejects_with_a_reason(
-    submitted: AmendmentState, sponsor_lead: Actor, context: AmendmentContext
+    submitted: AmendmentState, sponsor_lead: Actor, context: AmendmentContext, amend: Amend
 ) -> None:
     reject = RejectAmendment(actor=sponsor_lead, reason="Safety data pending")
     assert amendment.decide(submitted, reject, context) == [
         AmendmentRejected(amendment_id="A-1", reason="Safety data pending", rejected_by="sam")
     ]
-    assert run(submitted, context, reject).status is AmendmentStatus.REJECTED
+    assert amend(submitted, context, reject).status is AmendmentStatus.REJECTED
     with pytest.raises(errors.RequiredTextMissing):
         amendment.decide(submitted, replace(reject, reason=""), context)
 
@@ -297,9 +299,9 @@ def test_only_approvers_reject(
 
 
 def test_an_author_cannot_reject(
-    draft: AmendmentState, sponsor_lead: Actor, context: AmendmentContext
+    draft: AmendmentState, sponsor_lead: Actor, context: AmendmentContext, amend: Amend
 ) -> None:
-    coauthored = run(
+    coauthored = amend(
         draft,
         context,
         ProposeSectionChange(
@@ -324,6 +326,7 @@ def test_the_opener_or_the_sponsor_withdraws(
     sponsor_lead: Actor,
     advocate: Actor,
     context: AmendmentContext,
+    amend: Amend,
 ) -> None:
     withdraw = WithdrawAmendment(actor=investigator, reason="Superseded")
     assert amendment.decide(submitted, withdraw, context) == [
@@ -332,7 +335,7 @@ def test_the_opener_or_the_sponsor_withdraws(
     assert amendment.decide(submitted, replace(withdraw, actor=sponsor_lead), context)
     with pytest.raises(errors.NotEntitledToWithdraw):
         amendment.decide(submitted, replace(withdraw, actor=advocate), context)
-    withdrawn = run(submitted, context, withdraw)
+    withdrawn = amend(submitted, context, withdraw)
     with pytest.raises(errors.WrongAmendmentStatus):
         amendment.decide(withdrawn, withdraw, context)
 
@@ -340,22 +343,13 @@ def test_the_opener_or_the_sponsor_withdraws(
 # -- conflicts and rebase ---------------------------------------------------------------
 
 
-def merged_elsewhere(base: ProtocolState, number: str, text: str, heading: str) -> ProtocolState:
-    """The protocol after another amendment, B-1, changed section ``number``."""
-    events = protocol.amended_version(
-        base,
-        amendment_id="B-1",
-        changes={number: SectionText(number=number, heading=heading, text=text)},
-        effective_date=date(2026, 2, 1),
-        published_by="sam",
-    )
-    return protocol.fold(events, base)
-
-
 @pytest.fixture(scope="module")
-def moved_on(context: AmendmentContext) -> AmendmentContext:
+def moved_on(context: AmendmentContext, merged_elsewhere: OtherMerge) -> AmendmentContext:
     """The protocol at version 2: B-1 changed 5.2 before A-1 merged."""
-    version_2 = merged_elsewhere(context.protocol, "5.2", "Age 16 to 65", "Inclusion Criteria")
+    version_2 = merged_elsewhere(
+        context.protocol,
+        SectionText(number="5.2", heading="Inclusion Criteria", text="Age 16 to 65"),
+    )
     return replace(context, protocol=version_2)
 
 
@@ -372,17 +366,27 @@ def test_a_conflict_is_detected_when_a_merged_amendment_changed_the_same_section
 
 
 def test_no_conflict_without_a_shared_section(
-    submitted: AmendmentState, sponsor_lead: Actor, context: AmendmentContext
+    submitted: AmendmentState,
+    sponsor_lead: Actor,
+    context: AmendmentContext,
+    merged_elsewhere: OtherMerge,
 ) -> None:
-    elsewhere = merged_elsewhere(context.protocol, "5.3", "None", "Exclusion Criteria")
+    elsewhere = merged_elsewhere(
+        context.protocol, SectionText(number="5.3", heading="Exclusion Criteria", text="None")
+    )
     check = CheckForConflicts(actor=sponsor_lead)
     assert amendment.decide(submitted, check, replace(context, protocol=elsewhere)) == []
 
 
 def test_a_change_to_a_subsection_conflicts_with_a_change_to_its_section(
-    submitted: AmendmentState, sponsor_lead: Actor, context: AmendmentContext
+    submitted: AmendmentState,
+    sponsor_lead: Actor,
+    context: AmendmentContext,
+    merged_elsewhere: OtherMerge,
 ) -> None:
-    below = merged_elsewhere(context.protocol, "5.2.1", "18 to 70", "Age")
+    below = merged_elsewhere(
+        context.protocol, SectionText(number="5.2.1", heading="Age", text="18 to 70")
+    )
     [detected] = amendment.decide(
         submitted, CheckForConflicts(actor=sponsor_lead), replace(context, protocol=below)
     )
@@ -391,17 +395,17 @@ def test_a_change_to_a_subsection_conflicts_with_a_change_to_its_section(
 
 
 def test_a_closed_amendment_has_no_conflicts(
-    submitted: AmendmentState, investigator: Actor, moved_on: AmendmentContext
+    submitted: AmendmentState, investigator: Actor, moved_on: AmendmentContext, amend: Amend
 ) -> None:
-    withdrawn = run(submitted, moved_on, WithdrawAmendment(actor=investigator, reason="r"))
+    withdrawn = amend(submitted, moved_on, WithdrawAmendment(actor=investigator, reason="r"))
     assert amendment.decide(withdrawn, CheckForConflicts(actor=investigator), moved_on) == []
 
 
 @pytest.fixture(scope="module")
 def in_conflict(
-    submitted: AmendmentState, sponsor_lead: Actor, moved_on: AmendmentContext
+    submitted: AmendmentState, sponsor_lead: Actor, moved_on: AmendmentContext, amend: Amend
 ) -> AmendmentState:
-    return run(submitted, moved_on, CheckForConflicts(actor=sponsor_lead))
+    return amend(submitted, moved_on, CheckForConflicts(actor=sponsor_lead))
 
 
 def test_an_amendment_in_conflict_is_not_edited_until_rebased(
@@ -417,7 +421,7 @@ def test_an_amendment_in_conflict_is_not_edited_until_rebased(
 
 
 def test_a_rebase_resolves_each_section_in_conflict_and_moves_the_base(
-    in_conflict: AmendmentState, investigator: Actor, moved_on: AmendmentContext
+    in_conflict: AmendmentState, investigator: Actor, moved_on: AmendmentContext, amend: Amend
 ) -> None:
     resolved = replace(in_conflict.changes["5.2"], text="Age 16 to 75")
     resolution = SectionResolution(number="5.2", change=resolved)
@@ -434,21 +438,21 @@ def test_a_rebase_resolves_each_section_in_conflict_and_moves_the_base(
             rebased_by="ivy",
         )
     ]
-    rebased = run(in_conflict, moved_on, rebase)
+    rebased = amend(in_conflict, moved_on, rebase)
     assert rebased.base_version == 2
     assert rebased.conflict is None
     assert rebased.changes["5.2"].text == "Age 16 to 75"
 
 
 def test_a_rebase_can_drop_the_change_in_conflict(
-    in_conflict: AmendmentState, investigator: Actor, moved_on: AmendmentContext
+    in_conflict: AmendmentState, investigator: Actor, moved_on: AmendmentContext, amend: Amend
 ) -> None:
     drop = RebaseAmendment(
         actor=investigator,
         onto_version=2,
         resolutions=(SectionResolution(number="5.2", change=None),),
     )
-    assert run(in_conflict, moved_on, drop).changes == {}
+    assert amend(in_conflict, moved_on, drop).changes == {}
 
 
 @pytest.mark.parametrize(
@@ -499,10 +503,17 @@ def test_an_amendment_on_the_current_version_needs_no_rebase(
 
 
 def test_a_stale_amendment_without_conflicts_rebases_without_resolutions(
-    submitted: AmendmentState, investigator: Actor, context: AmendmentContext
+    submitted: AmendmentState,
+    investigator: Actor,
+    context: AmendmentContext,
+    amend: Amend,
+    merged_elsewhere: OtherMerge,
 ) -> None:
     elsewhere = replace(
-        context, protocol=merged_elsewhere(context.protocol, "5.3", "None", "Exclusion Criteria")
+        context,
+        protocol=merged_elsewhere(
+            context.protocol, SectionText(number="5.3", heading="Exclusion Criteria", text="None")
+        ),
     )
     rebase = RebaseAmendment(actor=investigator, onto_version=2, resolutions=())
-    assert run(submitted, elsewhere, rebase).base_version == 2
+    assert amend(submitted, elsewhere, rebase).base_version == 2

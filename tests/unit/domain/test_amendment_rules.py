@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
 
 import pytest
 
-from domain import errors, protocol
+from domain import errors
 from domain.actor import Actor
 from domain.amendment import AmendmentContext, AmendmentState, AmendmentStatus
 from domain.amendment_rules import conflicting_sections, require_not_author, require_status
+from domain.protocol import ProtocolState
 from domain.protocol_events import SectionText
+
+OtherMerge = Callable[[ProtocolState, SectionText], ProtocolState]
+"""The ``merged_elsewhere`` fixture: the protocol after amendment B-n changed a section."""
 
 
 def test_a_status_check_names_the_action_the_status_and_what_is_needed(
@@ -35,27 +39,11 @@ def test_authors_are_refused_by_name(
 
 
 def test_conflicting_sections_name_the_amendments_that_changed_them(
-    draft: AmendmentState, context: AmendmentContext
+    draft: AmendmentState, context: AmendmentContext, merged_elsewhere: OtherMerge
 ) -> None:
-    version_2 = protocol.fold(
-        protocol.amended_version(
-            context.protocol,
-            amendment_id="B-1",
-            changes={"5.2": SectionText(number="5.2", heading="Inclusion Criteria", text="x")},
-            effective_date=date(2026, 2, 1),
-            published_by="sam",
-        ),
-        context.protocol,
-    )
-    version_3 = protocol.fold(
-        protocol.amended_version(
-            version_2,
-            amendment_id="B-2",
-            changes={"5": SectionText(number="5", heading="Trial Population", text="y")},
-            effective_date=date(2026, 3, 1),
-            published_by="sam",
-        ),
-        version_2,
-    )
+    criteria = SectionText(number="5.2", heading="Inclusion Criteria", text="x")
+    population = SectionText(number="5", heading="Trial Population", text="y")
+    version_2 = merged_elsewhere(context.protocol, criteria)
+    version_3 = merged_elsewhere(version_2, population)
     assert conflicting_sections(draft, version_3) == {"5.2": ("B-1", "B-2")}
     assert conflicting_sections(draft, context.protocol) == {}

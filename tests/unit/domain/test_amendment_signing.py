@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
 
-from domain import amendment, errors, protocol
+from domain import amendment, errors
 from domain.actor import Actor
 from domain.amendment import (
     AmendmentContext,
@@ -29,8 +30,15 @@ from domain.amendment_events import (
     SignaturesInvalidated,
 )
 from domain.approval_policy import CommitteeVote, Signature, SignatureMeaning
+from domain.protocol import ProtocolState
 from domain.protocol_events import SectionText
 from domain.roles import OrganizationKind, Role
+
+Amend = Callable[..., AmendmentState]
+"""The ``amend`` fixture: the amendment after each command in turn."""
+
+OtherMerge = Callable[[ProtocolState, SectionText], ProtocolState]
+"""The ``merged_elsewhere`` fixture: the protocol after amendment B-n changed a section."""
 
 
 def sign(
@@ -43,14 +51,6 @@ def sign(
         signed_at=at,
         password_confirmed=True,
     )
-
-
-def run(
-    state: AmendmentState, context: AmendmentContext, *commands: amendment.AmendmentCommand
-) -> AmendmentState:
-    for command in commands:
-        state = amendment.fold(amendment.decide(state, command, context), state)
-    return state
 
 
 def ethics_approval(actor: Actor, state: AmendmentState, at: datetime) -> RecordEthicsApproval:
@@ -72,9 +72,10 @@ def opened_by(
     details: AmendmentDetails,
     change: ProposedChange,
     context: AmendmentContext,
+    amend: Amend,
 ) -> AmendmentState:
     """A submitted amendment written by ``author``."""
-    return run(
+    return amend(
         amendment.NEW_AMENDMENT,
         context,
         OpenAmendment(actor=author, amendment_id="A-2", base_version=1, details=details),
@@ -152,14 +153,19 @@ def test_the_author_cannot_sign_its_approval(
     age_change: ProposedChange,
     context: AmendmentContext,
     now: datetime,
+    amend: Amend,
 ) -> None:
-    own = opened_by(sponsor_lead, details, age_change, context)
+    own = opened_by(sponsor_lead, details, age_change, context, amend)
     with pytest.raises(errors.SeparationOfDuties, match="sam is an author of amendment A-2"):
         amendment.decide(own, sign(sponsor_lead, own, SignatureMeaning.APPROVAL, now), context)
 
 
 def test_an_author_cannot_sign_its_review(
-    advocate: Actor, details: AmendmentDetails, context: AmendmentContext, now: datetime
+    advocate: Actor,
+    details: AmendmentDetails,
+    context: AmendmentContext,
+    now: datetime,
+    amend: Amend,
 ) -> None:
     consent = ProposedChange(
         number="11.3",
@@ -168,7 +174,7 @@ def test_an_author_cannot_sign_its_review(
         description="Allow video consent",
         rationale="Travel burden",
     )
-    own = opened_by(advocate, details, consent, context)
+    own = opened_by(advocate, details, consent, context, amend)
     with pytest.raises(errors.SeparationOfDuties):
         amendment.decide(own, sign(advocate, own, SignatureMeaning.REVIEW, now), context)
 
@@ -220,9 +226,13 @@ def test_a_sponsor_lead_of_another_kind_of_organization_does_not_approve(
 
 
 def test_a_person_signs_the_same_content_once_per_meaning(
-    submitted: AmendmentState, auditor: Actor, context: AmendmentContext, now: datetime
+    submitted: AmendmentState,
+    auditor: Actor,
+    context: AmendmentContext,
+    now: datetime,
+    amend: Amend,
 ) -> None:
-    responsible = run(
+    responsible = amend(
         submitted, context, sign(auditor, submitted, SignatureMeaning.RESPONSIBILITY, now)
     )
     assert responsible.status is AmendmentStatus.SUBMITTED
@@ -238,11 +248,12 @@ def substantial(
     investigator: Actor,
     details: AmendmentDetails,
     context: AmendmentContext,
+    amend: Amend,
 ) -> AmendmentState:
     yes = replace(
         details, safety_or_rights_impact=ImpactAssessment(likely=True, explanation="New risk")
     )
-    return run(
+    return amend(
         draft,
         context,
         amendment.ReviseAmendmentDetails(actor=investigator, details=yes),
@@ -256,8 +267,9 @@ def test_a_substantial_amendment_waits_for_the_ethics_committee(
     ethics_reviewer: Actor,
     context: AmendmentContext,
     now: datetime,
+    amend: Amend,
 ) -> None:
-    sponsor_signed = run(
+    sponsor_signed = amend(
         substantial, context, sign(sponsor_lead, substantial, SignatureMeaning.APPROVAL, now)
     )
     assert sponsor_signed.status is AmendmentStatus.SUBMITTED
@@ -337,6 +349,7 @@ def test_a_participant_facing_change_waits_for_a_patient_advocates_review(
     advocate: Actor,
     context: AmendmentContext,
     now: datetime,
+    amend: Amend,
 ) -> None:
     schedule = ProposedChange(
         number="1.3",
@@ -345,12 +358,12 @@ def test_a_participant_facing_change_waits_for_a_patient_advocates_review(
         description="Drop visit 3",
         rationale="Burden",
     )
-    facing = run(submitted, context, ProposeSectionChange(actor=investigator, change=schedule))
-    sponsor_signed = run(
+    facing = amend(submitted, context, ProposeSectionChange(actor=investigator, change=schedule))
+    sponsor_signed = amend(
         facing, context, sign(sponsor_lead, facing, SignatureMeaning.APPROVAL, now)
     )
     assert sponsor_signed.status is AmendmentStatus.SUBMITTED
-    reviewed = run(sponsor_signed, context, sign(advocate, facing, SignatureMeaning.REVIEW, now))
+    reviewed = amend(sponsor_signed, context, sign(advocate, facing, SignatureMeaning.REVIEW, now))
     assert reviewed.status is AmendmentStatus.APPROVED
 
 
@@ -360,8 +373,11 @@ def test_any_change_after_signing_invalidates_the_signatures(
     auditor: Actor,
     context: AmendmentContext,
     now: datetime,
+    amend: Amend,
 ) -> None:
-    signed = run(submitted, context, sign(auditor, submitted, SignatureMeaning.RESPONSIBILITY, now))
+    signed = amend(
+        submitted, context, sign(auditor, submitted, SignatureMeaning.RESPONSIBILITY, now)
+    )
     change = replace(submitted.changes["5.2"], text="Age 18 to 80")
     [proposed, invalidated] = amendment.decide(
         signed, ProposeSectionChange(actor=investigator, change=change), context
@@ -378,21 +394,15 @@ def test_any_change_after_signing_invalidates_the_signatures(
 
 
 def test_a_rebase_of_an_approved_amendment_withdraws_its_approval(
-    approved: AmendmentState, investigator: Actor, context: AmendmentContext
+    approved: AmendmentState,
+    investigator: Actor,
+    context: AmendmentContext,
+    amend: Amend,
+    merged_elsewhere: OtherMerge,
 ) -> None:
-    elsewhere = protocol.fold(
-        protocol.amended_version(
-            context.protocol,
-            amendment_id="B-1",
-            changes={"5.3": SectionText(number="5.3", heading="Exclusion Criteria", text="None")},
-            effective_date=date(2026, 2, 1),
-            published_by="sam",
-        ),
-        context.protocol,
-    )
-    moved_on = replace(context, protocol=elsewhere)
-    rebased = run(
-        approved, moved_on, RebaseAmendment(actor=investigator, onto_version=2, resolutions=())
-    )
+    exclusion = SectionText(number="5.3", heading="Exclusion Criteria", text="None")
+    moved_on = replace(context, protocol=merged_elsewhere(context.protocol, exclusion))
+    rebase = RebaseAmendment(actor=investigator, onto_version=2, resolutions=())
+    rebased = amend(approved, moved_on, rebase)
     assert rebased.status is AmendmentStatus.SUBMITTED
     assert rebased.signatures == ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
@@ -20,20 +21,12 @@ from domain.protocol_state import ProtocolState, document_hash
 
 APRIL = date(2026, 4, 1)
 
+OtherMerge = Callable[[ProtocolState, SectionText], ProtocolState]
+"""The ``merged_elsewhere`` fixture: the protocol after amendment B-n changed a section."""
+
 
 def merge(actor: Actor, effective: date = APRIL) -> MergeAmendment:
     return MergeAmendment(actor=actor, effective_date=effective)
-
-
-def another_version(base: ProtocolState, number: str, heading: str, text: str) -> ProtocolState:
-    events = protocol.amended_version(
-        base,
-        amendment_id="B-1",
-        changes={number: SectionText(number=number, heading=heading, text=text)},
-        effective_date=date(2026, 2, 1),
-        published_by="sam",
-    )
-    return protocol.fold(events, base)
 
 
 def test_an_approved_amendment_becomes_the_next_protocol_version(
@@ -125,10 +118,17 @@ def test_no_merge_while_a_required_signature_is_missing_under_the_charter_in_for
 
 
 def test_no_merge_when_an_amendment_merged_since_changed_the_same_section(
-    approved: AmendmentState, sponsor_lead: Actor, context: AmendmentContext
+    approved: AmendmentState,
+    sponsor_lead: Actor,
+    context: AmendmentContext,
+    merged_elsewhere: OtherMerge,
 ) -> None:
     moved_on = replace(
-        context, protocol=another_version(context.protocol, "5.2", "Inclusion Criteria", "Age 16+")
+        context,
+        protocol=merged_elsewhere(
+            context.protocol,
+            SectionText(number="5.2", heading="Inclusion Criteria", text="Age 16+"),
+        ),
     )
     with pytest.raises(
         errors.AmendmentInConflict, match=re.escape("sections ['5.2'] changed since version 1")
@@ -137,9 +137,14 @@ def test_no_merge_when_an_amendment_merged_since_changed_the_same_section(
 
 
 def test_an_amendment_behind_but_without_shared_sections_merges_on_the_latest_version(
-    approved: AmendmentState, sponsor_lead: Actor, context: AmendmentContext
+    approved: AmendmentState,
+    sponsor_lead: Actor,
+    context: AmendmentContext,
+    merged_elsewhere: OtherMerge,
 ) -> None:
-    elsewhere = another_version(context.protocol, "5.3", "Exclusion Criteria", "None")
+    elsewhere = merged_elsewhere(
+        context.protocol, SectionText(number="5.3", heading="Exclusion Criteria", text="None")
+    )
     decision = decide_merge(approved, merge(sponsor_lead), replace(context, protocol=elsewhere))
     after = protocol.fold(decision.protocol_events, elsewhere)
     assert after.current_version == 3
