@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain import errors, protocol
 from domain.actor import Actor
+from domain.catalog import from_data, to_data
 from domain.m11 import OUTLINE
 from domain.protocol import (
     AddSection,
@@ -19,6 +23,7 @@ from domain.protocol import (
     ReviseSection,
 )
 from domain.protocol_events import (
+    ProtocolEvent,
     ProtocolVersionPublished,
     SectionAdded,
     SectionConflictResolved,
@@ -377,3 +382,84 @@ def test_an_unpublished_protocol_cannot_be_amended(drafted_protocol: ProtocolSta
             effective_date=date(2026, 1, 1),
             published_by="s",
         )
+
+
+# -- concurrent drafting, at random -----------------------------------------------------
+
+WORDS = st.sampled_from(["Age 18 to 75", "Signed consent", "Pregnancy", "Visit 4", ""])
+
+
+def edited(text: str, data: st.DataObject) -> str:
+    """``text`` with one line replaced, inserted or deleted."""
+    lines = text.split("\n")
+    at = data.draw(st.integers(0, len(lines)))
+    kind = data.draw(st.sampled_from(["replace", "insert", "delete"]))
+    if kind == "insert" or at == len(lines):
+        lines.insert(at, data.draw(WORDS))
+    elif kind == "replace":
+        lines[at] = data.draw(WORDS)
+    else:
+        del lines[at]
+    return "\n".join(lines)
+
+
+def draw_command(
+    state: ProtocolState, people: list[Actor], data: st.DataObject
+) -> protocol.ProtocolCommand:
+    actor = data.draw(st.sampled_from(people))
+    number = data.draw(st.sampled_from(["5.2", "5.3", "1.1.2", "5.2.1"]))
+    section = state.sections.get(number)
+    kind = data.draw(st.sampled_from(["revise", "revise", "revise", "resolve", "add", "remove"]))
+    if kind == "resolve" and state.open_conflicts:
+        conflict = data.draw(st.sampled_from(sorted(state.open_conflicts)))
+        head = state.sections[state.open_conflicts[conflict].number].head
+        return ResolveEditConflict(
+            actor=actor,
+            conflict_number=conflict,
+            head_revision=head.revision - data.draw(st.sampled_from([0, 0, 0, 1])),
+            text=edited(head.text, data),
+        )
+    if kind == "add":
+        return AddSection(actor=actor, number=number, heading="Added", text=data.draw(WORDS))
+    if kind == "remove":
+        return RemoveSection(actor=actor, number=number)
+    revisions = section.revisions if section else ()
+    base = data.draw(st.sampled_from(revisions)) if revisions else None
+    return ReviseSection(
+        actor=actor,
+        number=number,
+        base_revision=base.revision if base else 1,
+        text=edited(base.text if base else "", data),
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_concurrent_drafting_keeps_every_revision_and_folds(
+    data: st.DataObject,
+    drafted_protocol: ProtocolState,
+    investigator: Actor,
+    sponsor_lead: Actor,
+    advocate: Actor,
+) -> None:
+    state, log = drafted_protocol, list[ProtocolEvent]()
+    for _ in range(data.draw(st.integers(1, 25))):
+        command = draw_command(state, [investigator, sponsor_lead, advocate], data)
+        try:
+            events = protocol.decide(state, command)
+        except errors.DomainError:
+            assert protocol.fold(log, drafted_protocol) == state
+            continue
+        for event in events:
+            assert from_data(event.event_type, json.loads(json.dumps(to_data(event)))) == event
+        log += events
+        state = protocol.fold(events, state)
+        for section in state.sections.values():
+            numbers = [r.revision for r in section.revisions]
+            assert numbers == list(range(1, len(numbers) + 1)), "a revision went missing"
+            for revision in section.revisions:
+                assert revision.based_on is None or revision.based_on < revision.revision
+        for conflict in state.open_conflicts.values():
+            conflicted = state.live_section(conflict.number)
+            assert conflicted is not None, "a section with an open conflict was removed"
+            assert conflict.base_revision < conflict.head_revision <= conflicted.head.revision
