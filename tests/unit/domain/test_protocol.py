@@ -127,6 +127,21 @@ def test_revisions_from_the_same_base_changing_the_same_line_conflict(
     assert list(conflicted.open_conflicts) == [1]
 
 
+def test_concurrent_renames_of_a_heading_conflict_and_a_rename_merges_with_an_edit(
+    drafted_protocol: ProtocolState, investigator: Actor, sponsor_lead: Actor
+) -> None:
+    renamed = run(
+        drafted_protocol,
+        replace(revise(investigator, 1, "", number="1.1.2"), heading="Design at a Glance"),
+    )
+    rival = replace(revise(sponsor_lead, 1, "", number="1.1.2"), heading="Design Overview")
+    [conflict] = protocol.decide(renamed, rival)
+    assert isinstance(conflict, SectionEditConflicted)
+    edit = revise(sponsor_lead, 1, "Parallel groups", number="1.1.2")
+    merged = run(renamed, edit).document()["1.1.2"]
+    assert (merged.heading, merged.text) == ("Design at a Glance", "Parallel groups")
+
+
 @pytest.fixture(scope="module")
 def conflicted(
     drafted_protocol: ProtocolState, investigator: Actor, sponsor_lead: Actor
