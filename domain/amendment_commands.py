@@ -39,6 +39,8 @@ class OpenAmendment(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReviseAmendmentDetails(Command):
+    """Replace the M11 amendment details (while draft or submitted)."""
+
     details: AmendmentDetails
 
 
@@ -51,6 +53,8 @@ class ProposeSectionChange(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RetractSectionChange(Command):
+    """Stop proposing a change to section ``number``."""
+
     number: str
 
 
@@ -96,11 +100,15 @@ class RecordEthicsApproval(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RejectAmendment(Command):
+    """Reject a submitted amendment: by an approver who did not write it, with a reason."""
+
     reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WithdrawAmendment(Command):
+    """Withdraw an open amendment: by its opener or the sponsor, with a reason."""
+
     reason: str
 
 

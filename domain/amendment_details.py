@@ -20,6 +20,8 @@ from domain.protocol_events import SectionText
 
 
 class EnrollmentUnit(StrEnum):
+    """How enrollment at the time of the amendment is counted."""
+
     PARTICIPANTS = "participants"
     PERCENT = "percent"
 

@@ -22,6 +22,8 @@ from domain.event import Event
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AmendmentOpened(Event):
+    """An amendment was opened against protocol version ``base_version``."""
+
     amendment_id: str
     trial_id: str
     base_version: int
@@ -31,6 +33,8 @@ class AmendmentOpened(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AmendmentDetailsRevised(Event):
+    """The M11 amendment details were replaced."""
+
     amendment_id: str
     details: AmendmentDetails
     revised_by: str
@@ -56,6 +60,8 @@ class SectionChangeRetracted(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AmendmentSubmitted(Event):
+    """The draft went to review with the content of this hash."""
+
     amendment_id: str
     content_hash: str
     submitted_by: str
@@ -73,6 +79,8 @@ class ReviewCommented(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SignatureApplied(Event):
+    """Someone signed the content with the hash in ``signature``, stating its meaning."""
+
     amendment_id: str
     signature: Signature
 
@@ -107,6 +115,8 @@ class AmendmentApproved(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AmendmentRejected(Event):
+    """An approver rejected the amendment; it is closed."""
+
     amendment_id: str
     reason: str
     rejected_by: str
@@ -114,6 +124,8 @@ class AmendmentRejected(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AmendmentWithdrawn(Event):
+    """The opener or the sponsor withdrew the amendment; it is closed."""
+
     amendment_id: str
     reason: str
     withdrawn_by: str

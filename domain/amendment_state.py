@@ -42,6 +42,8 @@ from domain.frozen import frozen_map, with_entry, without_entry
 
 
 class AmendmentStatus(StrEnum):
+    """Where an amendment is in its lifecycle."""
+
     DRAFT = "draft"
     SUBMITTED = "submitted"
     APPROVED = "approved"
@@ -67,6 +69,8 @@ class AmendmentConflict:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReviewComment:
+    """A reviewer's remark, as ``ReviewCommented`` recorded it."""
+
     text: str
     commented_by: str
     section: str | None

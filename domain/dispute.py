@@ -31,6 +31,8 @@ from domain.roles import Role
 
 
 class DisputeSubjectKind(StrEnum):
+    """What a dispute is about."""
+
     AMENDMENT = "amendment"
     SECTION = "section"
     DECISION = "decision"
@@ -41,6 +43,8 @@ class DisputeSubjectKind(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DisputeRaised(Event):
+    """A concern was raised; the charter's ladder at that moment will settle it."""
+
     dispute_id: str
     trial_id: str
     subject_kind: DisputeSubjectKind
@@ -53,6 +57,8 @@ class DisputeRaised(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DisputeEscalated(Event):
+    """The dispute moved one level up the ladder."""
+
     dispute_id: str
     from_level: int
     to_level: int
@@ -63,6 +69,8 @@ class DisputeEscalated(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DisputeResolved(Event):
+    """Someone entitled at the current level settled the dispute."""
+
     dispute_id: str
     level: int
     level_name: str
@@ -79,6 +87,8 @@ DisputeEvent = DisputeRaised | DisputeEscalated | DisputeResolved
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RaiseDispute(Command):
+    """Raise a concern about an amendment, a section or a decision."""
+
     dispute_id: str
     trial_id: str
     subject_kind: DisputeSubjectKind
@@ -88,11 +98,15 @@ class RaiseDispute(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EscalateDispute(Command):
+    """Take the dispute one level up the ladder, saying why."""
+
     reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ResolveDispute(Command):
+    """Settle the dispute at its current level, with a rationale."""
+
     resolution: str
     rationale: str
 
@@ -104,6 +118,8 @@ DisputeCommand = RaiseDispute | EscalateDispute | ResolveDispute
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DisputeState:
+    """A dispute as of some position in its stream."""
+
     dispute_id: str = ""
     trial_id: str = ""
     subject_kind: DisputeSubjectKind | None = None

@@ -29,11 +29,15 @@ from domain.roles import Role
 
 
 class CommentSubjectKind(StrEnum):
+    """What a comment thread is about."""
+
     SECTION = "section"
     AMENDMENT = "amendment"
 
 
 class Disposition(StrEnum):
+    """What became of a comment."""
+
     ADOPTED = "adopted"
     PARTLY_ADOPTED = "partly_adopted"
     DECLINED = "declined"
@@ -76,6 +80,8 @@ EngagementEvent = CommentPosted | FeedbackDispositioned
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PostComment(Command):
+    """Comment on a section or an amendment, possibly in reply to another comment."""
+
     trial_id: str
     subject_kind: CommentSubjectKind
     subject_id: str
@@ -87,6 +93,8 @@ class PostComment(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DispositionFeedback(Command):
+    """Say what became of a comment, with a reason; not for one's own comments."""
+
     comment_id: str
     disposition: Disposition
     reason: str
@@ -99,6 +107,8 @@ EngagementCommand = PostComment | DispositionFeedback
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Comment:
+    """A comment and, once given, its disposition."""
+
     comment_id: str
     text: str
     author_id: str

@@ -38,6 +38,8 @@ from domain.timestamps import instant_text
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OptionTally:
+    """The votes one option received."""
+
     option: str
     votes: int
 
@@ -73,6 +75,8 @@ class MotionTabled(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VoteCast(Event):
+    """An eligible voter chose an option before the deadline."""
+
     motion_id: str
     voter_id: str
     option: str
@@ -81,6 +85,8 @@ class VoteCast(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VoterRecused(Event):
+    """An eligible voter stepped aside; they no longer count toward the quorum."""
+
     motion_id: str
     voter_id: str
     reason: str
@@ -124,6 +130,8 @@ class MotionContext:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TableMotion(Command):
+    """Put a question to a vote of some members, under one of the charter's quorum rules."""
+
     motion_id: str
     trial_id: str
     question: str
@@ -139,12 +147,16 @@ class TableMotion(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CastVote(Command):
+    """Vote for one option, once, before the deadline."""
+
     option: str
     cast_at: datetime
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecuseFromMotion(Command):
+    """Step aside from a motion before voting, with a reason."""
+
     reason: str
     recused_at: datetime
 
@@ -162,6 +174,8 @@ MotionCommand = TableMotion | CastVote | RecuseFromMotion | CloseMotion
 
 
 class MotionStatus(StrEnum):
+    """Whether a motion is still open, and how it ended."""
+
     OPEN = "open"
     DECIDED = "decided"
     LAPSED = "lapsed"
@@ -169,6 +183,8 @@ class MotionStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MotionState:
+    """A motion as of some position in its stream."""
+
     motion_id: str = ""
     trial_id: str = ""
     question: str = ""

@@ -80,6 +80,8 @@ class ReviseSection(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AddSection(Command):
+    """Add a level-3 or deeper subsection under an existing section."""
+
     number: str
     heading: str
     text: str
@@ -87,6 +89,8 @@ class AddSection(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RemoveSection(Command):
+    """Remove a level-3 or deeper subsection that has no subsections."""
+
     number: str
 
 

@@ -44,6 +44,8 @@ SectionChanges = Mapping[str, SectionText | None]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SectionRevision:
+    """One revision of a section; ``based_on`` names the revision it started from."""
+
     revision: int
     heading: str
     text: str
@@ -54,6 +56,8 @@ class SectionRevision:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Section:
+    """A section with all its revisions, oldest first."""
+
     number: str
     revisions: tuple[SectionRevision, ...]
     removed: bool = False
@@ -70,6 +74,8 @@ class Section:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PublishedVersion:
+    """A published protocol version, with a snapshot of its document."""
+
     version: int
     effective_date: str
     content_hash: str

@@ -70,6 +70,8 @@ class CreateTrial(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AdmitOrganization(Command):
+    """Admit an organization of some kind to the trial."""
+
     organization_id: str
     name: str
     kind: OrganizationKind
@@ -77,6 +79,8 @@ class AdmitOrganization(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AddMember(Command):
+    """Add a person from an admitted organization."""
+
     user_id: str
     printed_name: str
     organization_id: str
@@ -84,12 +88,16 @@ class AddMember(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AttestTraining(Command):
+    """Record that a member completed a course (again, for a refresher)."""
+
     user_id: str
     training: TrainingRecord
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GrantRole(Command):
+    """Grant a role, with a reason; needs the role's organization kind and training."""
+
     user_id: str
     role: Role
     reason: str
@@ -97,6 +105,8 @@ class GrantRole(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RevokeRole(Command):
+    """Revoke a role, with a reason; the last trial admin keeps theirs."""
+
     user_id: str
     role: Role
     reason: str
@@ -104,6 +114,8 @@ class RevokeRole(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AmendCharter(Command):
+    """Replace the governance charter, with a reason."""
+
     charter: Charter
     reason: str
 
@@ -123,6 +135,8 @@ WorkspaceCommand = (
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Organization:
+    """An organization admitted to the trial."""
+
     organization_id: str
     name: str
     kind: OrganizationKind
@@ -130,6 +144,8 @@ class Organization:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Member:
+    """A person in the trial, with their training and roles."""
+
     user_id: str
     printed_name: str
     organization_id: str

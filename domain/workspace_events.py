@@ -11,6 +11,8 @@ from domain.roles import OrganizationKind, Role
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TrialCreated(Event):
+    """A trial was created with its governance charter."""
+
     trial_id: str
     title: str
     charter: Charter
@@ -19,6 +21,8 @@ class TrialCreated(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OrganizationAdmitted(Event):
+    """An organization of some kind joined the trial."""
+
     trial_id: str
     organization_id: str
     name: str
@@ -28,6 +32,8 @@ class OrganizationAdmitted(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberAdded(Event):
+    """A person from an admitted organization joined the trial."""
+
     trial_id: str
     user_id: str
     printed_name: str
@@ -37,6 +43,8 @@ class MemberAdded(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TrainingAttested(Event):
+    """A member completed a course on ``completed_on``."""
+
     trial_id: str
     user_id: str
     course: str
@@ -46,6 +54,8 @@ class TrainingAttested(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RoleGranted(Event):
+    """A member received a role; ``reason`` says why."""
+
     trial_id: str
     user_id: str
     role: Role
@@ -55,6 +65,8 @@ class RoleGranted(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RoleRevoked(Event):
+    """A member lost a role; ``reason`` says why."""
+
     trial_id: str
     user_id: str
     role: Role
@@ -64,6 +76,8 @@ class RoleRevoked(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CharterAmended(Event):
+    """The governance charter was replaced; ``reason`` says why."""
+
     trial_id: str
     charter: Charter
     reason: str
