@@ -185,6 +185,11 @@ def _edit(
         case RetractSectionChange(number=number):
             _proposed_change(state, number)
             remaining = {n: c for n, c in state.changes.items() if n != number}
+            if not remaining and state.status is AmendmentStatus.SUBMITTED:
+                raise AmendmentHasNoChanges(
+                    f"submitted amendment {state.amendment_id} would propose no change;"
+                    " withdraw it instead"
+                )
             _check_against_base(state, context.protocol, remaining)
             change = SectionChangeRetracted(
                 amendment_id=state.amendment_id, number=number, retracted_by=by

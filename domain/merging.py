@@ -20,6 +20,7 @@ from domain.amendment_state import AmendmentState, AmendmentStatus
 from domain.approval_policy import describe
 from domain.errors import (
     AmendmentDisputed,
+    AmendmentHasNoChanges,
     AmendmentInConflict,
     AmendmentNotFound,
     FeedbackAwaitingDisposition,
@@ -57,6 +58,10 @@ def decide_merge(
     if not state.exists:
         raise AmendmentNotFound("the amendment does not exist")
     require_status(state, {AmendmentStatus.APPROVED}, "merge")
+    if not state.changes:
+        # A rebase may have dropped every change; a version that changes nothing is no
+        # amendment.
+        raise AmendmentHasNoChanges(f"amendment {state.amendment_id} changes no section")
     if context.open_disputes:
         raise AmendmentDisputed(
             f"disputes {sorted(context.open_disputes)} on amendment {state.amendment_id}"

@@ -207,6 +207,13 @@ def test_a_change_is_retracted_unless_another_depends_on_it(
         amendment.decide(retracted, RetractSectionChange(actor=investigator, number="9.1"), context)
 
 
+def test_a_submitted_amendment_keeps_at_least_one_change(
+    submitted: AmendmentState, investigator: Actor, context: AmendmentContext
+) -> None:
+    with pytest.raises(errors.AmendmentHasNoChanges, match="withdraw it instead"):
+        amendment.decide(submitted, RetractSectionChange(actor=investigator, number="5.2"), context)
+
+
 def test_the_details_are_revised_while_editable(
     draft: AmendmentState,
     investigator: Actor,

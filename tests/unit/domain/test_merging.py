@@ -5,15 +5,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from domain import amendment, errors, protocol
 from domain.actor import Actor
-from domain.amendment import AmendmentContext, AmendmentState, AmendmentStatus
-from domain.amendment_details import ChangeSummaryRow
+from domain.amendment import (
+    AmendmentContext,
+    AmendmentState,
+    AmendmentStatus,
+    RebaseAmendment,
+    SignAmendment,
+)
+from domain.amendment_details import ChangeSummaryRow, SectionResolution
 from domain.amendment_events import AmendmentMerged
+from domain.approval_policy import SignatureMeaning
 from domain.charter import DEFAULT_CHARTER
 from domain.merging import MergeAmendment, decide_merge
 from domain.protocol_events import ProtocolVersionPublished, SectionRevised, SectionText
@@ -157,3 +164,32 @@ def test_the_new_version_cannot_take_effect_before_the_current_one(
 ) -> None:
     with pytest.raises(errors.EffectiveDateTooEarly):
         decide_merge(approved, merge(sponsor_lead, date(2025, 6, 1)), context)
+
+
+def test_an_amendment_whose_rebase_dropped_every_change_does_not_merge(
+    approved: AmendmentState,
+    sponsor_lead: Actor,
+    investigator: Actor,
+    context: AmendmentContext,
+    merged_elsewhere: OtherMerge,
+    now: datetime,
+) -> None:
+    criteria = SectionText(number="5.2", heading="Inclusion Criteria", text="Age 16+")
+    moved_on = replace(context, protocol=merged_elsewhere(context.protocol, criteria))
+    drop = RebaseAmendment(
+        actor=investigator,
+        onto_version=2,
+        resolutions=(SectionResolution(number="5.2", change=None),),
+    )
+    emptied = amendment.fold(amendment.decide(approved, drop, moved_on), approved)
+    sign = SignAmendment(
+        actor=sponsor_lead,
+        meaning=SignatureMeaning.APPROVAL,
+        content_hash=emptied.content_hash,
+        signed_at=now,
+        password_confirmed=True,
+    )
+    reapproved = amendment.fold(amendment.decide(emptied, sign, moved_on), emptied)
+    assert reapproved.status is AmendmentStatus.APPROVED
+    with pytest.raises(errors.AmendmentHasNoChanges, match="A-1 changes no section"):
+        decide_merge(reapproved, merge(sponsor_lead), moved_on)
