@@ -1,8 +1,10 @@
 """Frozen dataclasses to plain JSON values and back, driven by their type hints.
 
 Supported field types: ``str``, ``int``, ``bool``, ``None``, ``str`` enums, ``X | None``,
-``tuple[X, ...]``, ``frozenset[X]``, ``Mapping[K, V]`` with ``str``-valued keys and nested
-dataclasses of these. Floats are refused on the way out, because the log's canonical
+``tuple[X, ...]``, ``frozenset[X]``, ``Mapping[K, V]`` with ``str``-valued keys, ``date``
+(``YYYY-MM-DD``), ``datetime`` (ISO 8601 text with a time zone; decoded as UTC) and nested
+dataclasses of these. Commands arrive this way from the server's JSON bodies. Floats are
+refused on the way out, because the log's canonical
 encoding forbids them; anything that does not match its type is refused on the way in.
 """
 
@@ -14,10 +16,12 @@ import json
 import types
 import typing
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any, TypeVar
 
 from domain.frozen import frozen_map
+from domain.timestamps import date_text, instant_text
 
 JsonValue = None | bool | int | str | list["JsonValue"] | dict[str, "JsonValue"]
 """What the log can hold (no floats)."""
@@ -38,6 +42,10 @@ def encode(value: object) -> JsonValue:
     if value is None or isinstance(value, bool | int | str):
         # A str enum is a str: json would write its value, but keep the plain str.
         return value.value if isinstance(value, enum.Enum) else value
+    if isinstance(value, datetime):
+        return instant_text(value, "a time")
+    if isinstance(value, date):
+        return date_text(value)
     if isinstance(value, float):
         raise UnencodableValue(f"floats cannot be logged: {value!r}; use an int or a str")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -100,6 +108,10 @@ def _decode(annotation: Any, data: Any, where: str) -> Any:
             return annotation(_expect(str, data, where))
         except ValueError:
             raise DataDoesNotFit(f"{where}: {data!r} is not a {annotation.__name__}") from None
+    if annotation is datetime:
+        return _decode_instant(_expect(str, data, where), where)
+    if annotation is date:
+        return _decode_date(_expect(str, data, where), where)
     if annotation is type(None):
         return _expect(type(None), data, where)
     if annotation in (str, int, bool):
@@ -131,6 +143,27 @@ def _decode_dataclass(cls: type, data: dict[str, Any], where: str) -> Any:
         raise DataDoesNotFit(f"{where}: missing fields {sorted(missing)}")
     values = {name: _decode(hints[name], item, f"{where}.{name}") for name, item in data.items()}
     return cls(**values)
+
+
+def _decode_instant(text: str, where: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise DataDoesNotFit(f"{where}: {text!r} is not an ISO 8601 date and time") from None
+    if moment.tzinfo is None:
+        raise DataDoesNotFit(f"{where}: {text!r} has no time zone (add Z or an offset)")
+    return moment.astimezone(UTC)
+
+
+def _decode_date(text: str, where: str) -> date:
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else _not_a_date(text, where)
+    except ValueError:
+        return _not_a_date(text, where)
+
+
+def _not_a_date(text: str, where: str) -> date:
+    raise DataDoesNotFit(f"{where}: {text!r} is not a date (YYYY-MM-DD)")
 
 
 def _expect(kind: type[T], data: Any, where: str) -> T:

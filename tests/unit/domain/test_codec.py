@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 import pytest
@@ -102,3 +103,40 @@ def test_data_that_does_not_fit_is_refused_with_its_place(
 ) -> None:
     with pytest.raises(DataDoesNotFit, match=re.escape(problem)):
         decode(Outer, data)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scheduled:
+    day: date
+    at: datetime
+
+
+def test_dates_and_aware_times_round_trip_through_text() -> None:
+    value = Scheduled(day=date(2026, 3, 1), at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC))
+    data = encode(value)
+    assert data == {"day": "2026-03-01", "at": "2026-03-01T09:30:00.000000Z"}
+    assert isinstance(data, dict)
+    assert decode(Scheduled, data) == value
+
+
+def test_a_time_with_an_offset_is_read_as_the_same_instant_in_utc() -> None:
+    decoded = decode(Scheduled, {"day": "2026-03-01", "at": "2026-03-01T11:30:00+02:00"})
+    assert decoded.at == datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    assert decoded.at.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"day": "2026-03-01", "at": "2026-03-01T09:30:00"}, "has no time zone"),
+        ({"day": "2026-03-01", "at": "soon"}, "is not an ISO 8601 date and time"),
+        ({"day": "2026-13-01", "at": "2026-03-01T09:30:00Z"}, "is not a date"),
+        ({"day": "2026-03-01T00:00:00Z", "at": "2026-03-01T09:30:00Z"}, "is not a date"),
+        ({"day": 20260301, "at": "2026-03-01T09:30:00Z"}, "expected str"),
+    ],
+)
+def test_malformed_dates_and_times_are_refused_with_the_reason(
+    data: dict[str, object], message: str
+) -> None:
+    with pytest.raises(DataDoesNotFit, match=message):
+        decode(Scheduled, data)
