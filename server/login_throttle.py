@@ -249,7 +249,7 @@ class LoginThrottle:
                     ),
                     or_(
                         login_throttle.c.last_failure_at.is_(None),
-                        login_throttle.c.last_failure_at < horizon,
+                        login_throttle.c.last_failure_at <= horizon,
                     ),
                 )
             )
