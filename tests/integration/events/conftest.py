@@ -1,30 +1,14 @@
-"""The contract suite runs every test against each backend: ``url`` is parametrized."""
+"""The contract suite runs every test against each backend: ``url`` and ``store`` come
+from ``tests/integration/conftest.py``."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
-
-from events import EventStore, open_store
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest) -> str:
-    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
-    value: str = request.getfixturevalue(fixture)
-    return value
-
-
-@pytest.fixture
-async def store(url: str) -> AsyncIterator[EventStore]:
-    opened = await open_store(url)
-    yield opened
-    await opened.close()
-
 
 RawSql = Callable[..., Awaitable[None]]
 

@@ -1,0 +1,242 @@
+"""The live policy: a projection of the log's role events that answers every request.
+
+:meth:`Authorizer.start` reads the role events already in the log, then follows the log
+in a background task. :meth:`Authorizer.allows` answers synchronously from a decision
+cache; a miss asks Casbin (:meth:`rbac.policy.Policy.enforce`). Each grant or revoke the
+projection applies drops the cached decisions of exactly the member it changed, so a
+cached answer is always the answer Casbin would give for the policy at
+:attr:`Authorizer.position`.
+
+If following the log fails, the authorizer stops answering (:class:`AuthorizerStopped`)
+instead of answering from a policy that may have missed a revoke.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+from types import TracebackType
+from typing import NoReturn
+
+from domain.roles import Role
+from events import EventStore, RecordedEvent
+from rbac.actions import Action
+from rbac.policy import ROLE_EVENT_TYPES, Policy
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CACHE_SIZE = 100_000
+"""How many (trial, user) pairs keep their cached decisions (up to one per action each)."""
+
+CATCH_UP_PAGE = 5_000
+
+
+class AuthorizerStopped(RuntimeError):
+    """The authorizer no longer follows the log (it failed or was closed), so its policy
+    may be stale: it refuses to answer rather than answer from the past."""
+
+
+class Authorizer:
+    """Casbin's policy kept current by following the log; create it with :meth:`start`."""
+
+    def __init__(self, store: EventStore, *, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
+        if cache_size < 0:
+            raise ValueError(f"cache_size must be 0 or more, got {cache_size}")
+        self._store = store
+        self._policy = Policy()
+        self._cache_size = cache_size
+        self._decisions: dict[tuple[str, str], dict[str, bool]] = {}
+        self._position = 0
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._tickets = itertools.count()
+        self._task: asyncio.Task[None] | None = None
+        self._stopped: str | None = None
+        self._failure: BaseException | None = None
+        self.enforcements = 0
+        """How many checks Casbin decided (the cache's misses)."""
+
+    @classmethod
+    async def start(cls, store: EventStore, *, cache_size: int = DEFAULT_CACHE_SIZE) -> Authorizer:
+        """Apply every role event already in the log, then follow it in a background task.
+
+        ``cache_size`` bounds the decision cache in (trial, user) pairs; 0 turns it off,
+        so that Casbin decides every check.
+        """
+        authorizer = cls(store, cache_size=cache_size)
+        await authorizer._catch_up()
+        authorizer._task = asyncio.create_task(authorizer._follow(), name="rbac-policy")
+        return authorizer
+
+    # -- answers (synchronous, from the event loop's thread) ------------------------------
+
+    def allows(self, user_id: str, trial_id: str, action: Action) -> bool:
+        """May ``user_id`` attempt ``action`` in ``trial_id``, as of :attr:`position`?
+
+        Raises :class:`AuthorizerStopped` once the authorizer has stopped following the log.
+        """
+        if self._stopped is not None:
+            self._raise_stopped()
+        key = (trial_id, user_id)
+        decisions = self._decisions.get(key)
+        if decisions is None:
+            decisions = self._remember(key)
+        else:
+            decided = decisions.get(action)
+            if decided is not None:
+                return decided
+        decided = self._policy.enforce(user_id, trial_id, action)
+        self.enforcements += 1
+        decisions[action] = decided
+        return decided
+
+    def roles_of(self, user_id: str, trial_id: str) -> frozenset[Role]:
+        """The roles ``user_id`` holds in ``trial_id``, as of :attr:`position`."""
+        if self._stopped is not None:
+            self._raise_stopped()
+        return self._policy.roles_of(user_id, trial_id)
+
+    def who_can(self, trial_id: str, action: Action) -> frozenset[str]:
+        """The users who may attempt ``action`` in ``trial_id``, as of :attr:`position`
+        (:func:`rbac.who_can` answers for any past position)."""
+        if self._stopped is not None:
+            self._raise_stopped()
+        return self._policy.who_can(trial_id, action)
+
+    @property
+    def position(self) -> int:
+        """The position of the last event of the log applied."""
+        return self._position
+
+    @property
+    def grants(self) -> int:
+        """How many (user, role, trial) grants are in force."""
+        return self._policy.grants
+
+    @property
+    def failure(self) -> BaseException | None:
+        """Why following the log failed, if it did."""
+        return self._failure
+
+    # -- read-your-writes ------------------------------------------------------------------
+
+    async def wait_for(self, position: int) -> None:
+        """Return once every event up to ``position`` (inclusive) has been applied, e.g.
+        the ``last_position`` of an append this process just made.
+
+        Raises :class:`AuthorizerStopped` if the authorizer stops before getting there.
+        """
+        if self._position >= position:
+            return
+        if self._stopped is not None:
+            self._raise_stopped()
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (position, next(self._tickets), future))
+        await future
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Stop following the log; later checks raise :class:`AuthorizerStopped`."""
+        task, self._task = self._task, None
+        try:
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    current = asyncio.current_task()
+                    if current is not None and current.cancelling():
+                        raise
+        finally:
+            self._stop("the authorizer was closed")
+
+    async def __aenter__(self) -> Authorizer:
+        return self
+
+    async def __aexit__(
+        self,
+        _type: type[BaseException] | None,
+        _error: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # -- the projection ----------------------------------------------------------------------
+
+    async def _catch_up(self) -> None:
+        # Only role events up to the head as it was when we started: after that, the
+        # subscription (unfiltered, so it passes every position) takes over.
+        head = await self._store.head_position()
+        after = 0
+        while after < head:
+            page = await self._store.read_all(
+                after=after, limit=CATCH_UP_PAGE, types=ROLE_EVENT_TYPES
+            )
+            for event in page:
+                if event.position > head:
+                    break
+                self._apply(event)
+            if len(page) < CATCH_UP_PAGE:
+                break
+            after = page[-1].position
+        self._position = head
+
+    async def _follow(self) -> None:
+        # Unfiltered: a subscription filtered to role events would never show us the
+        # positions in between, and wait_for(position of any other event) would hang.
+        events = self._store.subscribe(after=self._position)
+        try:
+            async for event in events:
+                self._apply(event)
+                self._advance(event.position)
+        except Exception as error:  # CancelledError is not an Exception: close() passes
+            logger.exception(
+                "the authorization policy stopped following the log after position %d;"
+                " every check fails until the authorizer is started again",
+                self._position,
+            )
+            self._stop(f"following the log failed after position {self._position}", error)
+        finally:
+            aclose = getattr(events, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    def _apply(self, event: RecordedEvent) -> None:
+        changed = self._policy.apply(event)
+        if changed is not None:
+            self._decisions.pop(changed, None)
+
+    def _advance(self, position: int) -> None:
+        self._position = position
+        waiters = self._waiters
+        while waiters and waiters[0][0] <= position:
+            future = heapq.heappop(waiters)[2]
+            if not future.done():
+                future.set_result(None)
+
+    def _remember(self, key: tuple[str, str]) -> dict[str, bool]:
+        decisions: dict[str, bool] = {}
+        if self._cache_size:
+            if len(self._decisions) >= self._cache_size:
+                del self._decisions[next(iter(self._decisions))]  # the oldest pair
+            self._decisions[key] = decisions
+        return decisions
+
+    def _stop(self, reason: str, failure: BaseException | None = None) -> None:
+        if self._stopped is None:
+            self._stopped, self._failure = reason, failure
+        self._decisions.clear()
+        waiters, self._waiters = self._waiters, []
+        for _, _, future in waiters:
+            if not future.done():
+                future.set_exception(self._stopped_error())
+
+    def _stopped_error(self) -> AuthorizerStopped:
+        error = AuthorizerStopped(self._stopped)
+        error.__cause__ = self._failure
+        return error
+
+    def _raise_stopped(self) -> NoReturn:
+        raise self._stopped_error()

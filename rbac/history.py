@@ -1,0 +1,45 @@
+"""Who could do what at a past moment: the policy replayed to a position of the log."""
+
+from __future__ import annotations
+
+from domain.streams import trial_stream
+from events import EventStore
+from rbac.actions import Action
+from rbac.policy import ROLE_EVENT_TYPES, Policy
+
+REPLAY_PAGE = 5_000
+
+
+async def policy_at(store: EventStore, trial_id: str, *, at: int) -> Policy:
+    """The policy of ``trial_id`` folded from its role events up to position ``at``
+    (inclusive). It holds only that trial's grants."""
+    if at < 0:
+        raise ValueError(f"a log position is 0 or more, got {at}")
+    policy = Policy()
+    stream = trial_stream(trial_id)
+    after = 0
+    while after < at:
+        # The prefix also selects trial/t10 for trial t1 (and the trial's sub-streams):
+        # only the trial's own stream counts.
+        page = await store.read_all(
+            after=after, limit=REPLAY_PAGE, types=ROLE_EVENT_TYPES, stream_prefix=stream
+        )
+        for event in page:
+            if event.position > at:
+                return policy
+            if event.stream_id == stream:
+                policy.apply(event)
+        if len(page) < REPLAY_PAGE:
+            break
+        after = page[-1].position
+    return policy
+
+
+async def who_can(store: EventStore, trial_id: str, action: Action, *, at: int) -> frozenset[str]:
+    """The users who could attempt ``action`` in ``trial_id`` as of log position ``at``
+    (inclusive): the policy replayed to that position, asked of Casbin member by member.
+
+    For a moment in time, pass ``at=await store.position_at(moment)``.
+    """
+    policy = await policy_at(store, trial_id, at=at)
+    return policy.who_can(trial_id, action)

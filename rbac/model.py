@@ -1,0 +1,170 @@
+"""The Casbin model: RBAC with domains, where the domain is the trial.
+
+Three kinds of line make the policy (docs/rbac.md has the reasoning):
+
+- ``p, trial_admin, *, @trial_admin``: a role may, in any trial (the domain wildcard
+  ``*``), attempt the actions of its action group. One line per role, the same for every
+  trial, built from :data:`rbac.actions.PERMISSIONS`.
+- ``g2, trial:read, @trial_admin``: an action belongs to a role's action group. One line per
+  (role, action) of the table, also the same for every trial.
+- ``g, alice, trial_admin, t-42``: alice holds trial_admin in trial t-42. One line per
+  grant; these are the projection of RoleGranted / RoleRevoked events.
+
+The matcher asks ``g`` first, so a request costs one look-up per role line, however many
+trials and grants there are. The ``g`` lines are held by :class:`TrialRoles`, the role
+manager that ``g()`` consults, rather than also in the enforcer's policy list: that list is
+a Python list that Casbin scans on every add and remove, which would make loading
+half a million grants quadratic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import casbin
+from casbin.rbac import RoleManager
+
+from rbac.actions import PERMISSIONS
+
+MODEL_TEXT = """
+[request_definition]
+r = sub, dom, act
+
+[policy_definition]
+p = sub, dom, act
+
+[role_definition]
+g = _, _, _
+g2 = _, _
+
+[policy_effect]
+e = some(where (p.eft == allow))
+
+[matchers]
+m = g(r.sub, p.sub, r.dom) && (p.dom == "*" || p.dom == r.dom) && g2(r.act, p.act)
+"""
+"""Request ``(user id, trial id, action)``; ``p`` lines ``(role, trial or *, action group)``;
+``g`` user -> role in a trial; ``g2`` action -> action group."""
+
+ANY_TRIAL = "*"
+"""The domain wildcard of the permission lines: they hold in every trial."""
+
+
+def action_group(role: str) -> str:
+    """The name of the action group of ``role`` in the policy (``@trial_admin``)."""
+    return f"@{role}"
+
+
+def permission_lines() -> list[list[str]]:
+    """The ``p`` lines: each role may, in any trial, attempt its action group."""
+    return [[role.value, ANY_TRIAL, action_group(role.value)] for role in PERMISSIONS]
+
+
+def action_group_lines() -> list[list[str]]:
+    """The ``g2`` lines: each action a role may attempt belongs to its action group."""
+    return [
+        [action.value, action_group(role.value)]
+        for role, actions in PERMISSIONS.items()
+        for action in sorted(actions)
+    ]
+
+
+def policy_text() -> str:
+    """The written-once part of the policy in Casbin's CSV form (for docs and reviews)."""
+    lines = [", ".join(["p", *line]) for line in permission_lines()]
+    lines += [", ".join(["g2", *line]) for line in action_group_lines()]
+    return "\n".join(lines) + "\n"
+
+
+_NO_MEMBERS: Mapping[str, set[str]] = {}
+
+
+class TrialRoles(RoleManager):  # type: ignore[misc]  # casbin is untyped
+    """Casbin's role manager for ``g = _, _, _``: the roles each user holds in each trial.
+
+    ``has_link(user, role, trial)`` is two dictionary look-ups. Unlike Casbin's default
+    domain role manager it keeps nothing for names it is only asked about (so unknown
+    users or trials in requests cannot grow it), builds nothing per trial on first use,
+    ignores a repeated link instead of storing it twice, and has no identity rule: a user
+    whose id happens to be a role's name holds that role only if it was granted.
+    """
+
+    def __init__(self) -> None:
+        self._trials: dict[str, dict[str, set[str]]] = {}
+        self._links = 0
+
+    @property
+    def links(self) -> int:
+        """The number of ``g`` lines held. (Not ``__len__``: Casbin tests a role manager's
+        truth, and an empty one would be skipped, its ``g()`` falling back to name equality.)
+        """
+        return self._links
+
+    def clear(self) -> None:
+        self._trials = {}
+        self._links = 0
+
+    def add_link(self, name1: str, name2: str, *domain: str) -> None:
+        roles = self._trials.setdefault(_trial(domain), {}).setdefault(name1, set())
+        if name2 not in roles:
+            roles.add(name2)
+            self._links += 1
+
+    def delete_link(self, name1: str, name2: str, *domain: str) -> None:
+        trial = _trial(domain)
+        members = self._trials.get(trial)
+        roles = members.get(name1) if members is not None else None
+        if members is None or roles is None or name2 not in roles:
+            return
+        roles.remove(name2)
+        self._links -= 1
+        if not roles:
+            del members[name1]
+            if not members:
+                del self._trials[trial]
+
+    def has_link(self, name1: str, name2: str, *domain: str) -> bool:
+        return name2 in self._trials.get(domain[0], _NO_MEMBERS).get(name1, ())
+
+    def get_roles(self, name: str, *domain: str) -> list[str]:
+        return sorted(self._trials.get(_trial(domain), _NO_MEMBERS).get(name, ()))
+
+    def get_users(self, name: str, *domain: str) -> list[str]:
+        members = self._trials.get(_trial(domain), _NO_MEMBERS)
+        return sorted(user for user, roles in members.items() if name in roles)
+
+    def print_roles(self) -> None:
+        """Casbin calls this after building links; there is nothing worth logging."""
+
+    def roles(self, user: str, trial: str) -> frozenset[str]:
+        """The roles ``user`` holds in ``trial``."""
+        return frozenset(self._trials.get(trial, _NO_MEMBERS).get(user, ()))
+
+    def members(self, trial: str) -> Iterator[str]:
+        """The users holding any role in ``trial``."""
+        return iter(tuple(self._trials.get(trial, _NO_MEMBERS)))
+
+
+def _trial(domain: tuple[str, ...]) -> str:
+    if len(domain) != 1:
+        raise ValueError(f"a grouping line needs exactly one trial, got {domain!r}")
+    return domain[0]
+
+
+def new_enforcer(roles: TrialRoles) -> Any:
+    """A Casbin enforcer with :data:`MODEL_TEXT`, the written-once permission lines, and
+    ``roles`` answering ``g()``. Build it before adding grants to ``roles``: Casbin clears
+    every role manager while it links them to the model."""
+    if roles.links:
+        raise ValueError("build the enforcer before granting roles: Casbin clears them")
+    model = casbin.Model()
+    model.load_model_from_text(MODEL_TEXT)
+    enforcer = casbin.Enforcer(model)
+    enforcer.set_role_manager(roles)
+    enforcer.add_policies(permission_lines())
+    enforcer.add_named_grouping_policies("g2", action_group_lines())
+    enforcer.build_role_links()
+    if enforcer.get_model()["g"]["g"].rm is not roles:
+        raise RuntimeError("Casbin did not link the trial role manager to g()")
+    return enforcer

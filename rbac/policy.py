@@ -1,0 +1,103 @@
+"""The policy as a fold of role events: Casbin's enforcer plus the grants seen so far.
+
+A :class:`Policy` does no I/O. The live :class:`rbac.Authorizer` feeds it the log as it
+grows; :func:`rbac.who_can` feeds a fresh one the log up to a past position. Either way
+the only input is RoleGranted / RoleRevoked events, so the policy is never a second
+source of truth that could drift from the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from domain.catalog import from_data
+from domain.roles import Role
+from domain.streams import trial_stream
+from domain.workspace_events import RoleGranted, RoleRevoked
+from events import RecordedEvent
+from rbac.actions import Action
+from rbac.model import TrialRoles, new_enforcer
+
+logger = logging.getLogger(__name__)
+
+ROLE_EVENT_TYPES: tuple[str, ...] = (RoleGranted.event_type, RoleRevoked.event_type)
+"""The event types the policy folds; every other event leaves it as it is."""
+
+_ACTIONS = frozenset(action.value for action in Action)
+
+
+class Policy:
+    """Who holds which role in which trial, and Casbin deciding what that allows."""
+
+    def __init__(self) -> None:
+        self._roles = TrialRoles()
+        self._enforcer: Any = new_enforcer(self._roles)
+        self._enforce = self._enforcer.enforce
+
+    @property
+    def grants(self) -> int:
+        """How many (user, role, trial) grants are in force (the ``g`` lines)."""
+        return self._roles.links
+
+    def apply(self, event: RecordedEvent) -> tuple[str, str] | None:
+        """Fold one event of the log. Returns ``(trial_id, user_id)`` when that member's
+        roles changed, None otherwise (another type of event, a grant already in force, a
+        revoke of a role not held).
+
+        Only the trial's own stream ``trial/{trial_id}`` speaks for it: a role event whose
+        data names another trial than its stream is ignored, as the workspace ignores it.
+        Data that does not decode (unknown role, unexpected schema version) raises: the
+        policy must not skip a revoke it cannot read.
+        """
+        if event.type not in ROLE_EVENT_TYPES:
+            return None
+        decoded = from_data(event.type, event.data, event.schema_version)
+        if not isinstance(decoded, RoleGranted | RoleRevoked):
+            return None
+        if event.stream_id != trial_stream(decoded.trial_id):
+            logger.warning(
+                "ignoring %s at position %d: stream %r is not trial %r's",
+                event.type, event.position, event.stream_id, decoded.trial_id,
+            )  # fmt: skip
+            return None
+        if isinstance(decoded, RoleGranted):
+            changed = self.grant(decoded.trial_id, decoded.user_id, decoded.role)
+        else:
+            changed = self.revoke(decoded.trial_id, decoded.user_id, decoded.role)
+        return (decoded.trial_id, decoded.user_id) if changed else None
+
+    def grant(self, trial_id: str, user_id: str, role: Role) -> bool:
+        """Add the line ``g, user_id, role, trial_id``; False if it was already there."""
+        if role.value in self._roles.roles(user_id, trial_id):
+            return False
+        self._roles.add_link(user_id, role.value, trial_id)
+        return True
+
+    def revoke(self, trial_id: str, user_id: str, role: Role) -> bool:
+        """Remove the line ``g, user_id, role, trial_id``; False if it was not there."""
+        if role.value not in self._roles.roles(user_id, trial_id):
+            return False
+        self._roles.delete_link(user_id, role.value, trial_id)
+        return True
+
+    def enforce(self, user_id: str, trial_id: str, action: Action) -> bool:
+        """Casbin's decision: may ``user_id`` attempt ``action`` in ``trial_id``? Anything
+        that is not an :class:`Action` is denied."""
+        if action not in _ACTIONS:
+            return False
+        return self._enforce(user_id, trial_id, str(action)) is True
+
+    def roles_of(self, user_id: str, trial_id: str) -> frozenset[Role]:
+        """The roles ``user_id`` holds in ``trial_id``."""
+        return frozenset(Role(role) for role in self._roles.roles(user_id, trial_id))
+
+    def members(self, trial_id: str) -> frozenset[str]:
+        """Everyone holding at least one role in ``trial_id``."""
+        return frozenset(self._roles.members(trial_id))
+
+    def who_can(self, trial_id: str, action: Action) -> frozenset[str]:
+        """The users Casbin allows to attempt ``action`` in ``trial_id``."""
+        return frozenset(
+            user for user in self._roles.members(trial_id) if self.enforce(user, trial_id, action)
+        )
