@@ -1,18 +1,20 @@
-"""The ``concord`` command.
-
-The HTTP server and the demo trial arrive with the server issue; until then ``serve``
-prepares the database and says so, and ``db upgrade`` / ``verify`` work on any database.
-"""
+"""The ``concord`` command: serve, load the demo, manage users and the database."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import os
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from events import open_store, upgrade
+from server.bootstrap import open_services
+from server.demo import DEMO_TRIAL, DemoPerson, load_demo
+from server.services import Services, Settings
 
 DEFAULT_DATA_DIR = Path(os.environ.get("CONCORD_DATA_DIR", "data"))
 
@@ -40,23 +42,89 @@ async def _verify(url: str) -> int:
     return 1
 
 
+def _print_demo(people: list[DemoPerson]) -> None:
+    print(f"Demo trial '{DEMO_TRIAL}' loaded. Sign in as any of these (passwords shown once):")
+    for person in people:
+        print(
+            f"  {person.username:<6} {person.password}  {person.printed_name}, {person.role.value}"
+        )
+
+
+async def _demo(url: str) -> int:
+    async with open_services(url) as services:
+        if services.directory.trial(DEMO_TRIAL) is not None:
+            print(f"the demo trial '{DEMO_TRIAL}' is already loaded in {url}")
+            return 1
+        _print_demo(await load_demo(services))
+    return 0
+
+
+async def _create_user(url: str, username: str, printed_name: str) -> int:
+    password = os.environ.get("CONCORD_PASSWORD") or getpass.getpass("Password: ")
+    async with open_services(url) as services:
+        try:
+            user = await services.accounts.create_user(username, printed_name, password)
+        except ValueError as refused:
+            print(f"not created: {refused}", file=sys.stderr)
+            return 1
+    print(f"created {user.username} ({user.printed_name}): user id {user.user_id}")
+    return 0
+
+
+def _serve(url: str, host: str, port: int, with_demo: bool, secure_cookies: bool) -> int:
+    import uvicorn
+
+    from server.app import create_app
+
+    settings = Settings(secure_cookies=secure_cookies)
+
+    @asynccontextmanager
+    async def services_with_banner() -> AsyncIterator[Services]:
+        async with open_services(url, settings=settings) as services:
+            if with_demo and services.directory.trial(DEMO_TRIAL) is None:
+                _print_demo(await load_demo(services))
+            print(f"Concord is running on http://{host}:{port}/ (database: {url})", flush=True)
+            yield services
+
+    app = create_app(services_with_banner)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="concord", description=__doc__)
     parser.add_argument("--db", help="database URL (default: CONCORD_DATABASE_URL or ./data)")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="run Concord")
+    serve = commands.add_parser("serve", help="run Concord (migrates the database first)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="load the demo trial if missing")
+    serve.add_argument("--secure-cookies", action="store_true", help="when served over https")
+    commands.add_parser("demo", help="load the demo trial and print its passwords")
+    user = commands.add_parser("user", help="manage users")
+    create = user.add_subparsers(dest="user_command", required=True).add_parser(
+        "create", help="create a user (password from CONCORD_PASSWORD or prompted)"
+    )
+    create.add_argument("username")
+    create.add_argument("printed_name", help="the name shown on signatures")
     db = commands.add_parser("db", help="database maintenance")
     db.add_subparsers(dest="db_command", required=True).add_parser("upgrade")
     commands.add_parser("verify", help="recompute the log's hash chain")
     args = parser.parse_args(argv)
     url = database_url(args.db)
-    if args.command == "verify":
-        return asyncio.run(_verify(url))
-    asyncio.run(upgrade(url))
-    print(f"database ready: {url}")
-    if args.command == "serve":
-        print("The Concord web server is not built yet (issue: the server); the event log is.")
-    return 0
+    match args.command:
+        case "serve":
+            return _serve(url, args.host, args.port, args.demo, args.secure_cookies)
+        case "demo":
+            return asyncio.run(_demo(url))
+        case "user":
+            return asyncio.run(_create_user(url, args.username, args.printed_name))
+        case "verify":
+            return asyncio.run(_verify(url))
+        case _:
+            asyncio.run(upgrade(url))
+            print(f"database ready: {url}")
+            return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,76 @@
+"""The Starlette application: routes from the tables, problem+json for every error."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from domain.errors import DomainError
+from server import session_routes
+from server.command_endpoint import endpoint_for
+from server.command_routes import COMMAND_ROUTES
+from server.founding import create_trial
+from server.openapi import openapi_document
+from server.problems import Problem, domain_error_handler, http_exception_handler, problem_handler
+from server.query_routes import QUERY_ROUTES, endpoint_for_query
+from server.services import Services
+
+logger = logging.getLogger(__name__)
+
+
+def api_routes() -> list[BaseRoute]:
+    """Every route of the API (the OpenAPI document describes exactly these)."""
+    routes: list[BaseRoute] = [
+        Route("/api/session", session_routes.sign_in, methods=["POST"]),
+        Route("/api/session", session_routes.current_session, methods=["GET"]),
+        Route("/api/session", session_routes.sign_out, methods=["DELETE"]),
+        Route("/api/tokens", session_routes.list_tokens, methods=["GET"]),
+        Route("/api/tokens", session_routes.issue_token, methods=["POST"]),
+        Route("/api/tokens/{token_id}", session_routes.revoke_token, methods=["DELETE"]),
+        Route("/api/trials", create_trial, methods=["POST"]),
+    ]
+    routes += [Route(q.path, endpoint_for_query(q), methods=["GET"]) for q in QUERY_ROUTES]
+    routes += [Route(c.path, endpoint_for(c), methods=[c.method]) for c in COMMAND_ROUTES]
+    return routes
+
+
+async def _openapi(request: Request) -> Response:
+    return JSONResponse(request.app.state.openapi)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    problem = Problem(500, "internal-error", "the server failed; nothing you sent was half-applied")
+    return problem.response(request.url.path)
+
+
+def create_app(
+    open_services: Callable[[], AbstractAsyncContextManager[Services]],
+) -> Starlette:
+    """The app; ``open_services`` opens (and on shutdown closes) everything it serves from."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_services() as services:
+            app.state.services = services
+            yield
+
+    app = Starlette(
+        routes=[Route("/openapi.json", _openapi, methods=["GET"]), *api_routes()],
+        exception_handlers={
+            Problem: problem_handler,
+            DomainError: domain_error_handler,
+            HTTPException: http_exception_handler,
+            Exception: _unexpected,
+        },
+        lifespan=lifespan,
+    )
+    app.state.openapi = openapi_document()
+    return app

@@ -1,0 +1,179 @@
+"""The one endpoint behind every command route: body -> command -> service -> response."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from domain.actor import Actor
+from domain.catalog import to_data
+from domain.codec import DataDoesNotFit, decode, encode
+from domain.event import Command
+from domain.roles import OrganizationKind
+from server.authentication import Principal, require_principal
+from server.authorization import authorize
+from server.command_routes import CommandRoute, Source, body_fields, command_fields, field_source
+from server.commanding import Outcome
+from server.identifiers import check_id, path_params
+from server.json_body import read_json_object
+from server.problems import Problem
+from server.services import Services
+
+_PLACEHOLDER_ACTOR = Actor(
+    user_id="-", printed_name="-", organization_id="-", organization_kind=OrganizationKind.SPONSOR
+)
+
+
+def endpoint_for(route: CommandRoute) -> Callable[[Request], Any]:
+    """The Starlette endpoint that runs ``route``'s command."""
+
+    async def endpoint(request: Request) -> Response:
+        services: Services = request.app.state.services
+        principal = await require_principal(request, unsafe=True)
+        params = path_params(request)
+        authorize(services, principal, params["trial_id"], route.action)
+        body = await read_json_object(request)
+        data = await _command_data(route, request, services, principal, params, body)
+        command = _validated(route.command, data)
+        target = route.target(params)
+        outcome = await services.commands.execute(
+            target,
+            principal.user.user_id,
+            lambda actor: dataclasses.replace(command, actor=actor),
+            if_match=if_match_version(request),
+            meta=request_meta(request, principal),
+        )
+        return outcome_response(outcome, created=route.created)
+
+    endpoint.__name__ = route.name
+    return endpoint
+
+
+async def _command_data(
+    route: CommandRoute,
+    request: Request,
+    services: Services,
+    principal: Principal,
+    params: dict[str, str],
+    body: dict[str, Any],
+) -> dict[str, Any]:
+    allowed = set(body_fields(route)) | (
+        {"password"} if Source.PASSWORD in route.sources.values() else set()
+    )
+    unknown = sorted(body.keys() - allowed)
+    if unknown:
+        raise Problem(
+            422,
+            "unknown-fields",
+            f"{route.name} does not take {unknown}; it takes {sorted(allowed)}",
+        )
+    hints = command_fields(route)
+    data = {name: value for name, value in body.items() if name != "password"}
+    for name, hint in hints.items():
+        source = field_source(route, name)
+        if source is Source.PATH:
+            data[name] = _from_path(params[name], hint, name)
+        elif source is Source.NOW:
+            data[name] = encode(services.clock())
+        elif source is Source.NEW_ID:
+            chosen = body.get(name)
+            value = check_id(chosen, name) if isinstance(chosen, str) else uuid.uuid4().hex[:12]
+            data[name] = params[name] = value
+        elif source is Source.PASSWORD:
+            data[name] = await _confirm_password(request, services, principal, body)
+        elif source is Source.MEMBER_NAME:
+            data[name] = await _printed_name(services, body)
+    data["actor"] = encode(_PLACEHOLDER_ACTOR)
+    return data
+
+
+def _from_path(text: str, hint: Any, name: str) -> Any:
+    if hint is int:
+        if not text.isdigit():
+            raise Problem(422, "malformed-path", f"{name} must be a whole number, not {text!r}")
+        return int(text)
+    return text
+
+
+async def _confirm_password(
+    request: Request, services: Services, principal: Principal, body: Mapping[str, Any]
+) -> bool:
+    password = body.get("password")
+    if not isinstance(password, str) or not password:
+        raise Problem(
+            422,
+            "password-required",
+            "signing needs your password again (field 'password')",
+            title="Re-enter your password to sign",
+        )
+    confirmed = await services.accounts.confirm_password(
+        principal.user.user_id, password, client=client_address(request)
+    )
+    if not confirmed:
+        raise Problem(
+            403,
+            "signature-not-confirmed",
+            "the password does not match; nothing was signed",
+            title="Signature not confirmed",
+        )
+    return True
+
+
+async def _printed_name(services: Services, body: Mapping[str, Any]) -> str:
+    user_id = body.get("user_id")
+    user = await services.accounts.get(user_id) if isinstance(user_id, str) else None
+    if user is None:
+        raise Problem(422, "unknown-user", f"there is no user {user_id!r} to add")
+    return user.printed_name
+
+
+def _validated(command_type: type[Command], data: Mapping[str, Any]) -> Command:
+    try:
+        return decode(command_type, data)
+    except DataDoesNotFit as error:
+        raise Problem(422, "invalid-body", str(error), title="The body does not fit") from None
+
+
+def if_match_version(request: Request) -> int | None:
+    """The stream version an If-Match header pins, if any (``"7"`` or ``W/"7"``)."""
+    header = request.headers.get("if-match")
+    if header is None or header.strip() == "*":
+        return None
+    tag = header.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise Problem(
+            400, "malformed-if-match", f"If-Match must be an ETag this server gave, not {header!r}"
+        )
+    return int(tag)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def request_meta(request: Request, principal: Principal) -> dict[str, Any]:
+    """What the log records about who asked, and how."""
+    return {
+        "actor": principal.user.user_id,
+        "via": principal.via,
+        "request_id": request.headers.get("x-request-id") or uuid.uuid4().hex,
+    }
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def outcome_response(outcome: Outcome, *, created: bool) -> Response:
+    body = {
+        "position": outcome.position,
+        "version": outcome.version,
+        "events": [{"type": e.event_type, "data": to_data(e)} for e in outcome.events],
+    }
+    status = 201 if created and outcome.position is not None else 200
+    return JSONResponse(body, status_code=status, headers={"ETag": etag(outcome.version)})

@@ -1,0 +1,267 @@
+"""Application service: load, decide, append — one command in one unit of work.
+
+For a command on one aggregate the service loads the trial (for the actor and the
+charter), the target stream and whatever context the domain asks for, lets the domain
+decide, and appends the events expecting the version it loaded. Commands on the same
+stream run one at a time in this process; a writer elsewhere (another server) is caught
+by the expected version, and the command is decided again on the new state — unless the
+client pinned a version with If-Match, in which case it is told (412) instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from domain import amendment, dispute, engagement, motion, protocol, workspace
+from domain.actor import Actor
+from domain.amendment import AmendmentContext, CheckForConflicts
+from domain.catalog import DomainEvent, to_data
+from domain.dispute import DisputeSubjectKind
+from domain.engagement import CommentSubjectKind
+from domain.event import Command
+from domain.merging import MergeAmendment, decide_merge
+from domain.motion import MotionContext
+from domain.streams import comments_stream, protocol_stream, trial_stream
+from domain.workspace import CreateTrial, TrialState
+from events import EventStore, NewEvent, StreamAppend, WrongExpectedVersion
+from server.aggregates import (
+    AMENDMENT,
+    COMMENTS,
+    DISPUTE,
+    MOTION,
+    PROTOCOL,
+    WORKSPACE,
+    AggregateKind,
+    StateCache,
+)
+from server.directory import Directory
+from server.problems import Problem
+
+_RETRIES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The aggregate a command is about: its kind, trial and stream."""
+
+    kind: AggregateKind[Any]
+    trial_id: str
+    stream_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a command recorded: its events, the last log position and the target's version."""
+
+    events: Sequence[DomainEvent]
+    position: int | None
+    version: int
+
+
+BuildCommand = Callable[[Actor], Command]
+
+
+class CommandService:
+    """Runs commands against the log; one per process, shared by every request."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        states: StateCache,
+        directory: Directory,
+        *,
+        settled: Callable[[int], Awaitable[None]] | None = None,
+    ) -> None:
+        self._store = store
+        self._states = states
+        self._directory = directory
+        self._settled = settled
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def execute(
+        self,
+        target: Target,
+        user_id: str,
+        build: BuildCommand,
+        *,
+        if_match: int | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> Outcome:
+        """Decide ``build(actor)`` for ``user_id`` on ``target`` and append what it decides."""
+        outcome = await self._execute(target, user_id, build, if_match, meta or {})
+        if outcome.position is not None:
+            await self._after(target, user_id, outcome, meta or {})
+        return outcome
+
+    async def create_trial(
+        self,
+        trial_id: str,
+        actor: Actor,
+        build: Callable[[Actor], CreateTrial],
+        meta: Mapping[str, Any],
+    ) -> Outcome:
+        """Found a trial: the founder is not a member yet, so the server builds the actor."""
+        target = Target(WORKSPACE, trial_id, trial_stream(trial_id))
+        async with self._locked([target.stream_id]):
+            loaded = await self._states.load(WORKSPACE, target.stream_id)
+            events = workspace.decide(loaded.state, build(actor))
+            outcome = await self._append(
+                {target.stream_id: events}, {target.stream_id: loaded.version}, target, meta
+            )
+        await self._after(target, actor.user_id, outcome, meta)
+        return outcome
+
+    async def _execute(
+        self,
+        target: Target,
+        user_id: str,
+        build: BuildCommand,
+        if_match: int | None,
+        meta: Mapping[str, Any],
+    ) -> Outcome:
+        for attempt in range(_RETRIES):
+            trial = (await self._states.load(WORKSPACE, trial_stream(target.trial_id))).state
+            command = build(workspace.actor_in(trial, user_id))
+            streams = _streams_touched(target, command)
+            async with self._locked(streams):
+                loaded = await self._states.load(target.kind, target.stream_id)
+                if if_match is not None and if_match != loaded.version:
+                    raise _stale(target, if_match, loaded.version)
+                decided, expected = await self._decide(target, trial, loaded.state, command)
+                expected[target.stream_id] = loaded.version
+                try:
+                    return await self._append(decided, expected, target, meta)
+                except WrongExpectedVersion as conflict:
+                    if if_match is not None:
+                        raise _stale(target, if_match, conflict.actual) from None
+                    if attempt == _RETRIES - 1:
+                        raise Problem(
+                            409,
+                            "concurrent-change",
+                            f"{target.stream_id} kept changing while this command was decided;"
+                            " try again",
+                        ) from None
+        raise AssertionError("unreachable")
+
+    async def _decide(
+        self, target: Target, trial: TrialState, state: Any, command: Any
+    ) -> tuple[dict[str, list[DomainEvent]], dict[str, int]]:
+        """The events per stream, and the versions expected of streams other than the target."""
+        kind, stream_id = target.kind, target.stream_id
+        events: list[DomainEvent]
+        if kind is WORKSPACE:
+            events = list(workspace.decide(state, command))
+        elif kind is PROTOCOL:
+            events = list(protocol.decide(state, command))
+        elif kind is MOTION:
+            members = MotionContext(charter=trial.charter, members=frozenset(trial.members))
+            events = list(motion.decide(state, command, members))
+        elif kind is DISPUTE:
+            events = list(dispute.decide(state, command, trial.charter))
+        elif kind is COMMENTS:
+            events = list(engagement.decide(state, command))
+        else:
+            context, protocol_version = await self._amendment_context(target, trial, state)
+            if isinstance(command, MergeAmendment):
+                merge = decide_merge(state, command, context)
+                protocol_id = protocol_stream(target.trial_id)
+                decided: dict[str, list[DomainEvent]] = {
+                    stream_id: list(merge.amendment_events),
+                    protocol_id: list(merge.protocol_events),
+                }
+                return decided, {protocol_id: protocol_version}
+            events = list(amendment.decide(state, command, context))
+        return {stream_id: events}, {}
+
+    async def _amendment_context(
+        self, target: Target, trial: TrialState, state: amendment.AmendmentState
+    ) -> tuple[AmendmentContext, int]:
+        amendment_id = target.stream_id.rsplit("/", 1)[1]
+        protocol_loaded = await self._states.load(PROTOCOL, protocol_stream(target.trial_id))
+        thread = await self._states.load(
+            COMMENTS, comments_stream(target.trial_id, CommentSubjectKind.AMENDMENT, amendment_id)
+        )
+        context = AmendmentContext(
+            charter=trial.charter,
+            protocol=protocol_loaded.state,
+            open_disputes=self._directory.open_disputes_about(
+                target.trial_id, DisputeSubjectKind.AMENDMENT, amendment_id
+            ),
+            feedback_awaiting_disposition=thread.state.awaiting_disposition(),
+        )
+        return context, protocol_loaded.version
+
+    async def _append(
+        self,
+        decided: Mapping[str, Sequence[DomainEvent]],
+        expected: Mapping[str, int],
+        target: Target,
+        meta: Mapping[str, Any],
+    ) -> Outcome:
+        appends = [
+            StreamAppend(
+                stream_id,
+                [NewEvent(e.event_type, to_data(e), e.schema_version) for e in events],
+                expected_version=expected[stream_id],
+            )
+            for stream_id, events in decided.items()
+            if events
+        ]
+        all_events = [event for events in decided.values() for event in events]
+        if not appends:
+            return Outcome(all_events, None, expected[target.stream_id])
+        result = await self._store.append(*appends, meta=meta)
+        version = result.stream_versions.get(target.stream_id, expected[target.stream_id])
+        return Outcome(all_events, result.last_position, version)
+
+    async def _after(
+        self, target: Target, user_id: str, outcome: Outcome, meta: Mapping[str, Any]
+    ) -> None:
+        """Read-your-writes for projections; after a merge, check open amendments for conflicts."""
+        assert outcome.position is not None
+        await self._directory.follower.wait_for(outcome.position)
+        if self._settled is not None:
+            await self._settled(outcome.position)
+        if any(event.event_type == "AmendmentMerged" for event in outcome.events):
+            await self._check_open_amendments(target.trial_id, user_id, meta)
+
+    async def _check_open_amendments(
+        self, trial_id: str, user_id: str, meta: Mapping[str, Any]
+    ) -> None:
+        entry = self._directory.trial(trial_id)
+        for amendment_id in sorted(entry.open_amendments if entry else ()):
+            stream_id = f"{trial_stream(trial_id)}/amendment/{amendment_id}"
+            check = Target(AMENDMENT, trial_id, stream_id)
+            outcome = await self._execute(
+                check, user_id, lambda actor: CheckForConflicts(actor=actor), None, meta
+            )
+            if outcome.position is not None:
+                await self._directory.follower.wait_for(outcome.position)
+
+    @contextlib.asynccontextmanager
+    async def _locked(self, stream_ids: Sequence[str]) -> AsyncIterator[None]:
+        # Always in sorted order, so two commands locking the same pair cannot deadlock.
+        async with contextlib.AsyncExitStack() as stack:
+            for stream_id in sorted(set(stream_ids)):
+                await stack.enter_async_context(self._locks.setdefault(stream_id, asyncio.Lock()))
+            yield
+
+
+def _streams_touched(target: Target, command: Command) -> list[str]:
+    if isinstance(command, MergeAmendment):
+        return [target.stream_id, protocol_stream(target.trial_id)]
+    return [target.stream_id]
+
+
+def _stale(target: Target, expected: int, actual: int) -> Problem:
+    return Problem(
+        412,
+        "stale-version",
+        f"{target.stream_id} is at version {actual}, not {expected}: reload it and decide again",
+        title="The resource changed since you loaded it",
+        current_version=actual,
+    )

@@ -1,0 +1,307 @@
+"""A realistic demo trial, loaded through the same command service as every request.
+
+A sponsor, two sites, a patient advocacy group, an ethics committee and an inspectorate,
+each with a named person; a published protocol (version 1); one decided motion; one
+resolved dispute; and one amendment under review. Each person gets a fresh password,
+returned once so the command line can print it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from domain import amendment, dispute, engagement, m11, motion, protocol, workspace
+from domain.actor import Actor
+from domain.amendment_details import (
+    AmendmentDetails,
+    AmendmentScope,
+    Enrollment,
+    EnrollmentUnit,
+    ImpactAssessment,
+    ProposedChange,
+)
+from domain.charter import ADVOCATE_TRAINING, ETHICS_TRAINING, GCP_TRAINING
+from domain.dispute import DisputeSubjectKind
+from domain.engagement import CommentSubjectKind
+from domain.event import Command
+from domain.m11 import AmendmentReason
+from domain.roles import OrganizationKind, Role
+from domain.streams import (
+    amendment_stream,
+    comments_stream,
+    dispute_stream,
+    motion_stream,
+    protocol_stream,
+    trial_stream,
+)
+from domain.workspace import TrainingRecord
+from server.aggregates import AMENDMENT, COMMENTS, DISPUTE, MOTION, PROTOCOL, WORKSPACE
+from server.commanding import Target
+from server.services import Services
+
+DEMO_TRIAL = "asthma-301"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPerson:
+    username: str
+    printed_name: str
+    organization_id: str
+    role: Role
+    password: str = ""
+    user_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOrganization:
+    organization_id: str
+    name: str
+    kind: OrganizationKind
+
+
+ORGANIZATIONS = (
+    DemoOrganization("northwind", "Northwind Therapeutics", OrganizationKind.SPONSOR),
+    DemoOrganization("st-marys", "St Mary's University Hospital", OrganizationKind.SITE),
+    DemoOrganization("riverside", "Riverside Respiratory Clinic", OrganizationKind.SITE),
+    DemoOrganization("breathe-easy", "Breathe Easy Patient Alliance", OrganizationKind.ADVOCACY),
+    DemoOrganization("central-irb", "Central Research Ethics Committee", OrganizationKind.ETHICS),
+    DemoOrganization("inspectorate", "Medicines Inspectorate", OrganizationKind.REGULATOR),
+)
+
+PEOPLE = (
+    DemoPerson("alex", "Alex Morgan", "northwind", Role.TRIAL_ADMIN),
+    DemoPerson("sam", "Samira Reyes", "northwind", Role.SPONSOR_LEAD),
+    DemoPerson("ivy", "Dr Ivy Chen", "st-marys", Role.INVESTIGATOR),
+    DemoPerson("omar", "Dr Omar Haddad", "riverside", Role.INVESTIGATOR),
+    DemoPerson("pat", "Pat Okafor", "breathe-easy", Role.PATIENT_ADVOCATE),
+    DemoPerson("elena", "Dr Elena Rossi", "central-irb", Role.ETHICS_REVIEWER),
+    DemoPerson("aud", "Audrey Fischer", "inspectorate", Role.AUDITOR),
+)
+
+_TRAINING = {
+    Role.PATIENT_ADVOCATE: ADVOCATE_TRAINING,
+    Role.ETHICS_REVIEWER: ETHICS_TRAINING,
+}
+
+PROTOCOL_TEXTS = {
+    "1.1.2": "A 52-week, randomised, double-blind, placebo-controlled, parallel-group trial"
+    " of once-daily NW-301 inhaler in adults with moderate persistent asthma.",
+    "1.3": "Visit 1 (week -2): screening\nVisit 2 (week 0): randomisation, first dose\n"
+    "Visit 3 (week 4): spirometry, diary review\nVisit 4 (week 12): spirometry\n"
+    "Visit 5 (week 26): spirometry, blood sample\nVisit 6 (week 52): end of treatment",
+    "3.1": "To compare the annualised rate of severe asthma exacerbations between NW-301"
+    " and placebo over 52 weeks.",
+    "5.2": "Age 18 to 65 years\nDiagnosis of asthma for at least 12 months\n"
+    "Pre-bronchodilator FEV1 between 40% and 85% of predicted\nSigned informed consent",
+    "5.3": "Current smoker or more than 10 pack-years\nPregnancy or breastfeeding\n"
+    "Another investigational product within 30 days",
+    "10.11": "A sample size of 880 participants (440 per arm) gives 90% power to detect a"
+    " 30% reduction in the exacerbation rate at a two-sided alpha of 0.05.",
+    "11.3": "Written informed consent is obtained before any trial procedure. Participants"
+    " receive the lay summary and may take the information sheet home before deciding.",
+    m11.LAY_SUMMARY: "We are testing whether a new daily inhaler reduces serious asthma attacks."
+    " You would visit the clinic six times over one year.",
+}
+
+
+AGE_AMENDMENT = AmendmentDetails(
+    summary="Widen the upper age limit to 75 years",
+    primary_reason=AmendmentReason.RECRUITMENT_DIFFICULTY,
+    secondary_reasons=(AmendmentReason.INVESTIGATOR_SITE_FEEDBACK,),
+    safety_or_rights_impact=ImpactAssessment(
+        likely=False, explanation="Same procedures and safety monitoring"
+    ),
+    data_reliability_impact=ImpactAssessment(
+        likely=False, explanation="Same endpoints and analysis"
+    ),
+    enrollment=Enrollment(value=35, unit=EnrollmentUnit.PERCENT),
+    scope=AmendmentScope(countries=(), sites=()),
+)
+"""Amendment A-1: not substantial, changes no participant-facing section."""
+
+AGE_CHANGE = ProposedChange(
+    number="5.2",
+    heading="Inclusion Criteria",
+    text=PROTOCOL_TEXTS["5.2"].replace("18 to 65", "18 to 75"),
+    description="Raise the upper age limit from 65 to 75 years",
+    rationale="Recruitment is slow; older adults carry much of the asthma burden",
+)
+
+
+async def load_demo(services: Services, *, trial_id: str = DEMO_TRIAL) -> list[DemoPerson]:
+    """Create the demo's people and trial; returns each person with their new password."""
+    people = [await _account(services, person) for person in PEOPLE]
+    by_role = {person.role: person for person in people}
+    admin, lead = by_role[Role.TRIAL_ADMIN], by_role[Role.SPONSOR_LEAD]
+    ivy, omar = people[2], people[3]
+    advocate = by_role[Role.PATIENT_ADVOCATE]
+    today = services.clock().date()
+    trained = today - timedelta(days=90)
+    await _found(services, trial_id, admin, trained)
+    run = _Runner(services, trial_id)
+    for org in ORGANIZATIONS[1:]:
+        await run.workspace(
+            admin,
+            workspace.AdmitOrganization,
+            organization_id=org.organization_id,
+            name=org.name,
+            kind=org.kind,
+        )
+    for person in people[1:]:
+        await run.workspace(
+            admin,
+            workspace.AddMember,
+            user_id=person.user_id,
+            printed_name=person.printed_name,
+            organization_id=person.organization_id,
+        )
+        course = _TRAINING.get(person.role, GCP_TRAINING)
+        await run.workspace(
+            admin,
+            workspace.AttestTraining,
+            user_id=person.user_id,
+            training=TrainingRecord(course=course, completed_on=trained),
+        )
+        await run.workspace(
+            admin,
+            workspace.GrantRole,
+            user_id=person.user_id,
+            role=person.role,
+            reason=f"{person.printed_name} takes part as {person.role.value.replace('_', ' ')}",
+        )
+
+    draft = Target(PROTOCOL, trial_id, protocol_stream(trial_id))
+    title = "NW-301 in moderate persistent asthma (ASTHMA-301)"
+    await run.on(
+        draft, lead, protocol.DraftProtocol, trial_id=trial_id, title=title, texts=PROTOCOL_TEXTS
+    )
+    smokers = PROTOCOL_TEXTS["5.3"] + "\nOral corticosteroids within 4 weeks of screening"
+    await run.on(draft, ivy, protocol.ReviseSection, number="5.3", base_revision=1, text=smokers)
+    await run.on(draft, lead, protocol.PublishProtocol, effective_date=today)
+
+    vote = Target(MOTION, trial_id, motion_stream(trial_id, "M-1"))
+    now = services.clock()
+    await run.on(
+        vote,
+        lead,
+        motion.TableMotion,
+        motion_id="M-1",
+        trial_id=trial_id,
+        question="Use the electronic symptom diary app instead of paper diaries?",
+        options=("yes", "no"),
+        eligible_voters=tuple(p.user_id for p in (lead, ivy, omar, advocate)),
+        quorum_rule="simple-majority",
+        deadline=now + timedelta(days=7),
+        tabled_at=now,
+        subject=None,
+    )
+    for voter, option in ((lead, "yes"), (ivy, "yes"), (omar, "no"), (advocate, "yes")):
+        await run.on(vote, voter, motion.CastVote, option=option, cast_at=services.clock())
+    await run.on(vote, lead, motion.CloseMotion, as_of=services.clock())
+
+    concern = Target(DISPUTE, trial_id, dispute_stream(trial_id, "D-1"))
+    await run.on(
+        concern,
+        advocate,
+        dispute.RaiseDispute,
+        dispute_id="D-1",
+        trial_id=trial_id,
+        subject_kind=DisputeSubjectKind.SECTION,
+        subject_id="1.3",
+        concern="Six clinic visits in a year is a heavy burden for working participants;"
+        " can the week-12 visit be done remotely?",
+    )
+    await run.on(
+        concern,
+        ivy,
+        dispute.ResolveDispute,
+        resolution="The week-12 spirometry may be done at home with a supervised video call;"
+        " an amendment will follow.",
+        rationale="Home spirometry is validated for this endpoint and halves travel.",
+    )
+
+    a1 = Target(AMENDMENT, trial_id, amendment_stream(trial_id, "A-1"))
+    await run.on(
+        a1, ivy, amendment.OpenAmendment, amendment_id="A-1", base_version=1, details=AGE_AMENDMENT
+    )
+    await run.on(a1, ivy, amendment.ProposeSectionChange, change=AGE_CHANGE)
+    await run.on(a1, ivy, amendment.SubmitAmendment)
+    await run.on(
+        a1,
+        lead,
+        amendment.CommentOnReview,
+        section="5.2",
+        text="Please confirm the spirometry criteria still hold above 65.",
+    )
+    thread = comments_stream(trial_id, CommentSubjectKind.AMENDMENT, "A-1")
+    await run.on(
+        Target(COMMENTS, trial_id, thread),
+        advocate,
+        engagement.PostComment,
+        trial_id=trial_id,
+        subject_kind=CommentSubjectKind.AMENDMENT,
+        subject_id="A-1",
+        comment_id="C-1",
+        in_reply_to=None,
+        text="Older participants will need transport support for clinic visits;"
+        " please say how it will be offered.",
+    )
+    return people
+
+
+async def _account(services: Services, person: DemoPerson) -> DemoPerson:
+    password = secrets.token_urlsafe(12)
+    user = await services.accounts.create_user(person.username, person.printed_name, password)
+    return DemoPerson(
+        person.username,
+        person.printed_name,
+        person.organization_id,
+        person.role,
+        password,
+        user.user_id,
+    )
+
+
+async def _found(services: Services, trial_id: str, admin: DemoPerson, trained: date) -> None:
+    founder = Actor(
+        user_id=admin.user_id,
+        printed_name=admin.printed_name,
+        organization_id=admin.organization_id,
+        organization_kind=OrganizationKind.SPONSOR,
+    )
+    await services.commands.create_trial(
+        trial_id,
+        founder,
+        lambda a: workspace.CreateTrial(
+            actor=a,
+            trial_id=trial_id,
+            title="ASTHMA-301: NW-301 in moderate persistent asthma",
+            organization_name=ORGANIZATIONS[0].name,
+            founder_training=(TrainingRecord(course=GCP_TRAINING, completed_on=trained),),
+        ),
+        {"actor": admin.user_id, "via": "demo"},
+    )
+
+
+class _Runner:
+    """Issues the demo's commands through the command service, as each person."""
+
+    def __init__(self, services: Services, trial_id: str) -> None:
+        self._services = services
+        self._trial = Target(WORKSPACE, trial_id, trial_stream(trial_id))
+
+    async def workspace(self, person: DemoPerson, command: type[Command], **fields: Any) -> None:
+        await self.on(self._trial, person, command, **fields)
+
+    async def on(
+        self, target: Target, person: DemoPerson, command: type[Command], **fields: Any
+    ) -> None:
+        await self._services.commands.execute(
+            target,
+            person.user_id,
+            lambda actor: command(actor=actor, **fields),
+            meta={"actor": person.user_id, "via": "demo"},
+        )

@@ -1,0 +1,91 @@
+"""Which trials exist, who belongs to each, and the amendments, motions and disputes in it.
+
+A read model folded from the log by a :class:`events.following.LogFollower`. It answers
+the listing queries and the cross-stream context a command needs (which disputes are open
+about an amendment); the states themselves are loaded from their streams.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from domain.dispute import DisputeSubjectKind
+from events import EventStore, RecordedEvent
+from events.following import LogFollower
+
+
+@dataclass(slots=True)
+class TrialEntry:
+    """What the directory knows about one trial."""
+
+    trial_id: str
+    title: str
+    members: set[str] = field(default_factory=set)
+    amendments: list[str] = field(default_factory=list)
+    open_amendments: set[str] = field(default_factory=set)
+    motions: list[str] = field(default_factory=list)
+    disputes: list[str] = field(default_factory=list)
+    open_disputes: dict[str, tuple[DisputeSubjectKind, str]] = field(default_factory=dict)
+
+
+_CLOSING_AMENDMENT = frozenset({"AmendmentMerged", "AmendmentRejected", "AmendmentWithdrawn"})
+
+
+class Directory:
+    """Trials, their members, and the ids of what happened in each."""
+
+    def __init__(self, store: EventStore) -> None:
+        self._trials: dict[str, TrialEntry] = {}
+        self.follower = LogFollower(store, self._apply, name="directory")
+
+    async def start(self) -> None:
+        await self.follower.start()
+
+    async def close(self) -> None:
+        await self.follower.close()
+
+    def trial(self, trial_id: str) -> TrialEntry | None:
+        self.follower.check()
+        return self._trials.get(trial_id)
+
+    def trials_of(self, user_id: str) -> list[TrialEntry]:
+        """The trials ``user_id`` is a member of, in the order they were created."""
+        self.follower.check()
+        return [entry for entry in self._trials.values() if user_id in entry.members]
+
+    def open_disputes_about(
+        self, trial_id: str, kind: DisputeSubjectKind, subject_id: str
+    ) -> frozenset[str]:
+        entry = self.trial(trial_id)
+        if entry is None:
+            return frozenset()
+        return frozenset(
+            dispute_id
+            for dispute_id, subject in entry.open_disputes.items()
+            if subject == (kind, subject_id)
+        )
+
+    def _apply(self, event: RecordedEvent) -> None:
+        data = event.data
+        if event.type == "TrialCreated":
+            self._trials[data["trial_id"]] = TrialEntry(data["trial_id"], data["title"])
+            return
+        entry = self._trials.get(event.stream_id.split("/")[1]) if "/" in event.stream_id else None
+        if entry is None:
+            return
+        match event.type:
+            case "MemberAdded":
+                entry.members.add(data["user_id"])
+            case "AmendmentOpened":
+                entry.amendments.append(data["amendment_id"])
+                entry.open_amendments.add(data["amendment_id"])
+            case closing if closing in _CLOSING_AMENDMENT:
+                entry.open_amendments.discard(data["amendment_id"])
+            case "MotionTabled":
+                entry.motions.append(data["motion_id"])
+            case "DisputeRaised":
+                entry.disputes.append(data["dispute_id"])
+                subject = (DisputeSubjectKind(data["subject_kind"]), data["subject_id"])
+                entry.open_disputes[data["dispute_id"]] = subject
+            case "DisputeResolved":
+                entry.open_disputes.pop(data["dispute_id"], None)

@@ -1,0 +1,57 @@
+"""Founding a trial: the one command whose actor is not yet a member of anything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from domain.actor import Actor
+from domain.codec import DataDoesNotFit, decode, encode
+from domain.roles import OrganizationKind
+from domain.workspace import CreateTrial
+from server.authentication import require_principal
+from server.command_endpoint import outcome_response, request_meta
+from server.identifiers import check_id
+from server.json_body import read_json_object
+from server.problems import Problem
+from server.services import Services
+
+FOUNDER_FIELDS: dict[str, Any] = {
+    "organization_id": str,
+    "organization_kind": OrganizationKind,
+}
+"""Body fields that describe the founder's organization (they become the actor's)."""
+
+
+async def create_trial(request: Request) -> Response:
+    services: Services = request.app.state.services
+    principal = await require_principal(request, unsafe=True)
+    body = await read_json_object(request)
+    organization_id = body.pop("organization_id", None)
+    kind = body.pop("organization_kind", None)
+    if not isinstance(organization_id, str) or kind not in {k.value for k in OrganizationKind}:
+        kinds = [k.value for k in OrganizationKind]
+        raise Problem(
+            422,
+            "invalid-body",
+            f"name your organization: organization_id and organization_kind (one of {kinds})",
+        )
+    actor = Actor(
+        user_id=principal.user.user_id,
+        printed_name=principal.user.printed_name,
+        organization_id=check_id(organization_id, "organization_id"),
+        organization_kind=OrganizationKind(kind),
+    )
+    trial_id = body.get("trial_id")
+    if isinstance(trial_id, str):
+        check_id(trial_id, "trial_id")
+    try:
+        command = decode(CreateTrial, {**body, "actor": encode(actor)})
+    except DataDoesNotFit as error:
+        raise Problem(422, "invalid-body", str(error), title="The body does not fit") from None
+    outcome = await services.commands.create_trial(
+        command.trial_id, actor, lambda _: command, request_meta(request, principal)
+    )
+    return outcome_response(outcome, created=True)

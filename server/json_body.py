@@ -1,0 +1,56 @@
+"""Reading a request's JSON body: bounded in size, an object, and nothing else."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+from server.problems import Problem
+
+MAX_BODY_BYTES = 1_048_576
+"""Largest body accepted (1 MiB): a protocol section is text, not an attachment."""
+
+
+async def read_json_object(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """The body as a JSON object; an empty body reads as ``{}``.
+
+    Refuses (problem+json) a body over ``max_bytes`` (413) before reading it whole, a
+    media type other than JSON (415), malformed JSON or anything but an object (400).
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_large(max_bytes)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        return {}
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            f"send the body as application/json, not {media_type or 'without a Content-Type'}",
+        )
+    try:
+        value = json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as error:
+        raise Problem(400, "malformed-json", f"the body is not valid JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise Problem(400, "json-object-expected", "the body must be a JSON object")
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _too_large(max_bytes: int) -> Problem:
+    return Problem(413, "body-too-large", f"the body is larger than {max_bytes} bytes")

@@ -1,0 +1,197 @@
+"""The OpenAPI 3.1 document, generated from the route tables the app is built from."""
+
+from __future__ import annotations
+
+import typing
+from typing import Any
+
+from domain.roles import OrganizationKind
+from domain.workspace import CreateTrial
+from server.command_routes import (
+    COMMAND_ROUTES,
+    Source,
+    body_fields,
+    needs_password,
+    path_parameters,
+)
+from server.identifiers import ID_PATTERN
+from server.json_schema import SchemaBuilder, required_fields
+from server.query_routes import QUERY_ROUTES
+
+_ID = {"type": "string", "pattern": f"^{ID_PATTERN.pattern}$"}
+_TEXT = {"type": "string", "minLength": 1}
+_PROBLEM = {"$ref": "#/components/responses/Problem"}
+_OUTCOME = {
+    "description": "What the command recorded; ETag: the target's new stream version",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CommandOutcome"}}},
+}
+_JSON = {"description": "OK", "content": {"application/json": {"schema": {}}}}
+_NO_CONTENT = {"description": "Done"}
+_IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}
+_WRITE_PROBLEMS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 429)
+
+
+def _operation(
+    name: str,
+    summary: str,
+    responses: dict[str, Any],
+    problems: tuple[int, ...],
+    *,
+    path: str = "",
+    body: dict[str, Any] | None = None,
+    **more: Any,
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {"operationId": name, "summary": summary, **more}
+    parameters = [
+        {"name": p, "in": "path", "required": True, "schema": _ID} for p in path_parameters(path)
+    ]
+    operation["parameters"] = parameters + operation.get("parameters", [])
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": body}},
+        }
+    operation["responses"] = {**responses, **{str(status): _PROBLEM for status in problems}}
+    return operation
+
+
+def _closed_object(**properties: Any) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": sorted(properties),
+        "additionalProperties": False,
+    }
+
+
+def _founding_body(builder: SchemaBuilder) -> dict[str, Any]:
+    fields = {n: h for n, h in typing.get_type_hints(CreateTrial).items() if n != "actor"}
+    fields |= {"organization_id": str, "organization_kind": OrganizationKind}
+    required = required_fields(CreateTrial, set(fields)) | {"organization_id", "organization_kind"}
+    body = builder.object_of(fields, required)
+    body["properties"]["organization_id"] = _ID
+    body["properties"]["trial_id"] = _ID
+    return body
+
+
+def _account_paths(builder: SchemaBuilder) -> dict[str, dict[str, Any]]:
+    return {
+        "/api/session": {
+            "post": _operation(
+                "sign_in",
+                "Sign in (sets the session cookie)",
+                {"200": _JSON},
+                (400, 401, 413, 415, 422, 429),
+                body=_closed_object(username=_TEXT, password=_TEXT),
+                security=[],
+            ),
+            "get": _operation(
+                "current_session", "Who you are, and your CSRF token", {"200": _JSON}, (401,)
+            ),
+            "delete": _operation("sign_out", "Sign out", {"204": _NO_CONTENT}, (401, 403)),
+        },
+        "/api/tokens": {
+            "get": _operation("list_tokens", "Your API tokens", {"200": _JSON}, (401,)),
+            "post": _operation(
+                "issue_token",
+                "Issue an API token (shown once)",
+                {"201": _JSON},
+                (400, 401, 403, 413, 415, 422),
+                body=_closed_object(name=_TEXT),
+            ),
+        },
+        "/api/tokens/{token_id}": {
+            "delete": _operation(
+                "revoke_token",
+                "Revoke one of your API tokens",
+                {"204": _NO_CONTENT},
+                (401, 403, 404, 422),
+                path="/api/tokens/{token_id}",
+            ),
+        },
+        "/api/trials": {
+            "post": _operation(
+                "create_trial",
+                "Found a trial; you become its first trial admin",
+                {"201": _OUTCOME},
+                _WRITE_PROBLEMS,
+                body=_founding_body(builder),
+            ),
+        },
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    """Every route of the API, with request schemas derived from the domain's commands."""
+    builder = SchemaBuilder()
+    paths: dict[str, dict[str, Any]] = {}
+    for route in COMMAND_ROUTES:
+        fields = body_fields(route)
+        new_ids = {name for name, source in route.sources.items() if source is Source.NEW_ID}
+        required = required_fields(route.command, set(fields)) - new_ids
+        if needs_password(route):
+            fields, required = {**fields, "password": str}, required | {"password"}
+        body = builder.object_of(fields, required)
+        for name in new_ids:
+            body["properties"][name] = _ID
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(
+            route.name,
+            route.summary,
+            {"201" if route.created else "200": _OUTCOME},
+            _WRITE_PROBLEMS,
+            path=route.path,
+            body=body,
+            description=f"Needs `{route.action.value}` in the trial. Send If-Match with the"
+            " ETag you read to refuse a stale change (412).",
+            parameters=[_IF_MATCH],
+        )
+    for query in QUERY_ROUTES:
+        paths.setdefault(query.path, {})["get"] = _operation(
+            query.name, query.summary, {"200": _JSON}, (401, 403, 404, 422), path=query.path
+        )
+    for path, operations in _account_paths(builder).items():
+        paths.setdefault(path, {}).update(operations)
+    builder.components["CommandOutcome"] = {
+        "type": "object",
+        "properties": {
+            "position": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+            "version": {"type": "integer"},
+            "events": {"type": "array", "items": {"type": "object"}},
+        },
+        "required": ["position", "version", "events"],
+    }
+    builder.components["Problem"] = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "instance": {"type": "string"},
+        },
+        "required": ["type", "title", "status", "detail"],
+    }
+    problem_content = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Concord",
+            "version": "1",
+            "description": "Clinical-trial protocols, written and governed together.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": builder.components,
+            "responses": {
+                "Problem": {
+                    "description": "RFC 9457 problem details; nothing was changed",
+                    "content": {"application/problem+json": problem_content},
+                }
+            },
+            "securitySchemes": {
+                "token": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "concord_session"},
+            },
+        },
+        "security": [{"token": []}, {"session": []}],
+    }

@@ -1,0 +1,104 @@
+"""RFC 9457 problem details: every error a client sees is ``application/problem+json``.
+
+Handlers raise :class:`Problem` (or let a domain error escape); the app's exception
+handlers turn both into a response with a stable ``type`` URI, a ``title`` that names the
+rule and a ``detail`` that says how this request broke it. Nothing was changed when a
+problem is returned.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from domain import errors as domain_errors
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+_TYPE_BASE = "https://concord.example/problems/"
+
+_DOMAIN_STATUS: tuple[tuple[type[domain_errors.DomainError], int], ...] = (
+    (domain_errors.NotFound, 404),
+    (domain_errors.AlreadyExists, 409),
+    (domain_errors.InvalidCommand, 422),
+    (domain_errors.NotPermitted, 403),
+    (domain_errors.WrongState, 409),
+)
+
+
+class Problem(Exception):
+    """A client-facing error: status, a short kebab-case ``kind`` and a detail."""
+
+    def __init__(
+        self,
+        status: int,
+        kind: str,
+        detail: str,
+        *,
+        title: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.kind = kind
+        self.detail = detail
+        self.title = title or HTTPStatus(status).phrase
+        self.headers = dict(headers or {})
+        self.extensions = extensions
+
+    def response(self, instance: str | None = None) -> Response:
+        """The problem+json response for this problem."""
+        body: dict[str, Any] = {
+            "type": _TYPE_BASE + self.kind,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if instance:
+            body["instance"] = instance
+        body.update(self.extensions)
+        return Response(
+            json.dumps(body, ensure_ascii=False),
+            status_code=self.status,
+            media_type=PROBLEM_MEDIA_TYPE,
+            headers=self.headers,
+        )
+
+
+def from_domain_error(error: domain_errors.DomainError) -> Problem:
+    """The problem for a refused command: status by the error's family, title by its rule."""
+    status = next((code for family, code in _DOMAIN_STATUS if isinstance(error, family)), 422)
+    kind = _kebab(type(error).__name__)
+    return Problem(status, kind, str(error), title=error.title(), rule=type(error).__name__)
+
+
+def _kebab(name: str) -> str:
+    return "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
+
+
+async def problem_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Problem)
+    return exc.response(request.url.path)
+
+
+async def domain_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, domain_errors.DomainError)
+    return from_domain_error(exc).response(request.url.path)
+
+
+async def http_exception_handler(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404/405 (unknown route, wrong method) as problems too."""
+    assert isinstance(exc, HTTPException)
+    kind = _kebab(HTTPStatus(exc.status_code).phrase.replace(" ", ""))
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == 404:
+        detail = f"nothing is at {request.url.path}"
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    return Problem(exc.status_code, kind, detail, headers=exc.headers).response(request.url.path)

@@ -1,0 +1,170 @@
+"""Every read over HTTP, in one table: the states of the trial's aggregates and lists."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from domain.streams import (
+    amendment_stream,
+    comments_stream,
+    dispute_stream,
+    motion_stream,
+    protocol_stream,
+    trial_stream,
+)
+from rbac import Action
+from server.aggregates import AMENDMENT, COMMENTS, DISPUTE, MOTION, PROTOCOL, WORKSPACE
+from server.authentication import Principal, require_principal
+from server.authorization import authorize, known_trial
+from server.command_endpoint import etag
+from server.command_routes import comment_subject_kind
+from server.identifiers import path_params
+from server.problems import Problem
+from server.services import Services
+from server.views import protocol_view, state_view
+
+
+@dataclass(frozen=True, slots=True)
+class QueryRoute:
+    """One read: its path, the action it needs in the trial, and what it answers."""
+
+    name: str
+    path: str
+    action: Action | None
+    summary: str
+    answer: Callable[[Services, dict[str, str], Principal], Awaitable[Response]]
+
+
+def _found(version: int, what: str) -> None:
+    if version == 0:
+        raise Problem(404, "not-found", f"there is no {what}")
+
+
+async def _trials(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    mine = services.directory.trials_of(principal.user.user_id)
+    return JSONResponse([{"trial_id": t.trial_id, "title": t.title} for t in mine])
+
+
+async def _trial(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    loaded = await services.states.load(WORKSPACE, trial_stream(p["trial_id"]))
+    return JSONResponse(state_view(loaded.state), headers={"ETag": etag(loaded.version)})
+
+
+async def _protocol(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    loaded = await services.states.load(PROTOCOL, protocol_stream(p["trial_id"]))
+    _found(loaded.version, "protocol in this trial yet")
+    return JSONResponse(protocol_view(loaded.state), headers={"ETag": etag(loaded.version)})
+
+
+async def _amendments(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    rows = []
+    for amendment_id in known_trial(services, p["trial_id"]).amendments:
+        state = (
+            await services.states.load(AMENDMENT, amendment_stream(p["trial_id"], amendment_id))
+        ).state
+        rows.append(
+            {
+                "amendment_id": amendment_id,
+                "status": state.status.value if state.status else None,
+                "summary": state.details.summary if state.details else "",
+                "base_version": state.base_version,
+                "content_hash": state.content_hash,
+                "opened_by": state.opened_by,
+            }
+        )
+    return JSONResponse(rows)
+
+
+def _one(
+    kind: Any, stream: Callable[[dict[str, str]], str], what: str
+) -> Callable[..., Awaitable[Response]]:
+    async def answer(services: Services, p: dict[str, str], principal: Principal) -> Response:
+        loaded = await services.states.load(kind, stream(p))
+        _found(loaded.version, what)
+        return JSONResponse(state_view(loaded.state), headers={"ETag": etag(loaded.version)})
+
+    return answer
+
+
+def _ids(attribute: str) -> Callable[..., Awaitable[Response]]:
+    async def answer(services: Services, p: dict[str, str], principal: Principal) -> Response:
+        return JSONResponse(list(getattr(known_trial(services, p["trial_id"]), attribute)))
+
+    return answer
+
+
+async def _thread(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    kind = comment_subject_kind(p["subject_kind"])
+    loaded = await services.states.load(
+        COMMENTS, comments_stream(p["trial_id"], kind, p["subject_id"])
+    )
+    return JSONResponse(state_view(loaded.state), headers={"ETag": etag(loaded.version)})
+
+
+T = "/api/trials/{trial_id}"
+READ = Action.READ
+
+QUERY_ROUTES: tuple[QueryRoute, ...] = (
+    QueryRoute("list_trials", "/api/trials", None, "The trials you are a member of", _trials),
+    QueryRoute(
+        "get_trial", T, READ, "The workspace: organizations, members, roles, charter", _trial
+    ),
+    QueryRoute(
+        "get_protocol", T + "/protocol", READ, "The protocol's current text and versions", _protocol
+    ),
+    QueryRoute("list_amendments", T + "/amendments", READ, "The trial's amendments", _amendments),
+    QueryRoute(
+        "get_amendment",
+        T + "/amendments/{amendment_id}",
+        READ,
+        "One amendment",
+        _one(
+            AMENDMENT,
+            lambda p: amendment_stream(p["trial_id"], p["amendment_id"]),
+            "such amendment",
+        ),
+    ),
+    QueryRoute("list_motions", T + "/motions", READ, "Ids of the trial's motions", _ids("motions")),
+    QueryRoute(
+        "get_motion",
+        T + "/motions/{motion_id}",
+        READ,
+        "One motion and its votes",
+        _one(MOTION, lambda p: motion_stream(p["trial_id"], p["motion_id"]), "such motion"),
+    ),
+    QueryRoute(
+        "list_disputes", T + "/disputes", READ, "Ids of the trial's disputes", _ids("disputes")
+    ),
+    QueryRoute(
+        "get_dispute",
+        T + "/disputes/{dispute_id}",
+        READ,
+        "One dispute",
+        _one(DISPUTE, lambda p: dispute_stream(p["trial_id"], p["dispute_id"]), "such dispute"),
+    ),
+    QueryRoute(
+        "get_comments",
+        T + "/comments/{subject_kind}/{subject_id}",
+        READ,
+        "The comment thread about a section or an amendment",
+        _thread,
+    ),
+)
+
+
+def endpoint_for_query(route: QueryRoute) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        services: Services = request.app.state.services
+        principal = await require_principal(request)
+        params = path_params(request)
+        if route.action is not None:
+            authorize(services, principal, params["trial_id"], route.action)
+        return await route.answer(services, params, principal)
+
+    endpoint.__name__ = route.name
+    return endpoint

@@ -1,0 +1,49 @@
+"""The JSON a client reads for each aggregate: its state in the domain's own vocabulary,
+arranged for reading (the protocol's current text in document order, versions without
+their full text)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain import m11
+from domain.codec import JsonValue, encode
+from domain.protocol_state import ProtocolState
+
+
+def protocol_view(state: ProtocolState) -> dict[str, Any]:
+    """The protocol now: title, live sections in M11 order, open edit conflicts, versions."""
+    live = sorted(
+        (s for s in state.sections.values() if not s.removed), key=lambda s: m11.sort_key(s.number)
+    )
+    return {
+        "trial_id": state.trial_id,
+        "title": state.title,
+        "current_version": state.current_version,
+        "sections": [
+            {
+                "number": section.number,
+                "heading": section.head.heading,
+                "text": section.head.text,
+                "revision": section.head.revision,
+                "author": section.head.author,
+            }
+            for section in live
+        ],
+        "open_conflicts": [encode(conflict) for conflict in state.open_conflicts.values()],
+        "versions": [
+            {
+                "version": v.version,
+                "effective_date": v.effective_date,
+                "content_hash": v.content_hash,
+                "changed_sections": sorted(v.changed_sections, key=m11.sort_key),
+                "amendment_id": v.amendment_id,
+            }
+            for v in state.versions
+        ],
+    }
+
+
+def state_view(state: object) -> JsonValue:
+    """Any other aggregate's state as plain JSON."""
+    return encode(state)

@@ -1,0 +1,70 @@
+"""The app on a real database (SQLite and PostgreSQL), driven through an ASGI client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+
+from server.app import create_app
+from server.bootstrap import open_services
+from server.demo import DEMO_TRIAL, DemoPerson, load_demo
+from server.services import Services
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite"),
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+    ]
+)
+def database_url(request: pytest.FixtureRequest) -> str:
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    url: str = request.getfixturevalue(fixture)
+    return url
+
+
+@pytest.fixture
+async def services(database_url: str) -> AsyncIterator[Services]:
+    async with open_services(database_url) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def app_client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    """An anonymous client of the app (no credentials)."""
+
+    @asynccontextmanager
+    async def given() -> AsyncIterator[Services]:
+        yield services
+
+    app = create_app(given)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://concord.test") as client:
+            yield client
+
+
+@pytest.fixture
+async def demo(services: Services) -> dict[str, DemoPerson]:
+    """The demo trial, its people by username (each with their password)."""
+    return {person.username: person for person in await load_demo(services)}
+
+
+Api = Callable[[str], Awaitable[dict[str, str]]]
+
+
+@pytest.fixture
+def as_user(services: Services, demo: dict[str, DemoPerson]) -> Api:
+    """``await as_user("ivy")``: request headers carrying an API token of that demo person."""
+
+    async def headers(username: str) -> dict[str, str]:
+        issued = await services.tokens.issue(demo[username].user_id, "tests")
+        return {"Authorization": f"Bearer {issued.token}"}
+
+    return headers
+
+
+TRIAL = f"/api/trials/{DEMO_TRIAL}"
