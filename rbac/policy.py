@@ -57,8 +57,8 @@ class Policy:
             return None
         if event.stream_id != trial_stream(decoded.trial_id):
             logger.warning(
-                "ignoring %s at position %d: stream %r is not trial %r's",
-                event.type, event.position, event.stream_id, decoded.trial_id,
+                "ignoring %s at position %d: it names trial %r but is in stream %r",
+                event.type, event.position, decoded.trial_id, event.stream_id,
             )  # fmt: skip
             return None
         if isinstance(decoded, RoleGranted):
