@@ -14,21 +14,9 @@ from server.demo import DEMO_TRIAL, DemoPerson, load_demo
 from server.services import Services
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite"),
-        pytest.param("postgresql", marks=pytest.mark.postgres),
-    ]
-)
-def database_url(request: pytest.FixtureRequest) -> str:
-    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
-    url: str = request.getfixturevalue(fixture)
-    return url
-
-
 @pytest.fixture
-async def services(database_url: str) -> AsyncIterator[Services]:
-    async with open_services(database_url) as opened:
+async def services(url: str) -> AsyncIterator[Services]:
+    async with open_services(url) as opened:
         yield opened
 
 
@@ -67,4 +55,7 @@ def as_user(services: Services, demo: dict[str, DemoPerson]) -> Api:
     return headers
 
 
-TRIAL = f"/api/trials/{DEMO_TRIAL}"
+@pytest.fixture
+def trial() -> str:
+    """The demo trial's API path."""
+    return f"/api/trials/{DEMO_TRIAL}"

@@ -1,0 +1,98 @@
+"""Every route, as every role, in its own trial and in another: Casbin's decision, walked.
+
+The table is the route tables (each route names its action) crossed with
+``rbac.PERMISSIONS`` (which role may attempt which action). A person who is not a member
+of the other trial holds no role there, so everything in it is refused.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from domain.actor import Actor
+from domain.charter import GCP_TRAINING
+from domain.roles import OrganizationKind
+from domain.workspace import CreateTrial, TrainingRecord
+from rbac import PERMISSIONS, Action
+from server.command_routes import COMMAND_ROUTES
+from server.demo import DEMO_TRIAL, DemoPerson
+from server.query_routes import QUERY_ROUTES
+from server.services import Services
+from tests.integration.server.conftest import Api
+
+OTHER_TRIAL = "other-trial"
+PEOPLE = ("alex", "sam", "ivy", "pat", "elena", "aud")
+
+
+def concrete(path: str, trial_id: str, user_id: str) -> str:
+    return path.format(
+        trial_id=trial_id,
+        amendment_id="A-1",
+        motion_id="M-1",
+        dispute_id="D-1",
+        number="5.2",
+        conflict_number="1",
+        user_id=user_id,
+        subject_kind="amendment",
+        subject_id="A-1",
+        comment_id="C-1",
+    )
+
+
+@pytest.fixture
+async def other_trial(services: Services) -> None:
+    """A trial none of the demo people belong to."""
+    founder = await services.accounts.create_user("olga", "Olga Other", "another long password")
+    actor = Actor(
+        user_id=founder.user_id,
+        printed_name=founder.printed_name,
+        organization_id="elsewhere",
+        organization_kind=OrganizationKind.SPONSOR,
+    )
+    trained = TrainingRecord(course=GCP_TRAINING, completed_on=services.clock().date())
+    await services.commands.create_trial(
+        OTHER_TRIAL,
+        actor,
+        lambda a: CreateTrial(
+            actor=a,
+            trial_id=OTHER_TRIAL,
+            title="Another trial",
+            organization_name="Elsewhere Pharma",
+            founder_training=(trained,),
+        ),
+        {"actor": founder.user_id},
+    )
+
+
+def refused_by_casbin(response: httpx.Response) -> bool:
+    return response.status_code == 403 and response.json()["type"].endswith("/not-authorized")
+
+
+async def test_every_route_decides_by_role_and_by_trial(
+    app_client: httpx.AsyncClient,
+    demo: dict[str, DemoPerson],
+    as_user: Api,
+    other_trial: None,
+) -> None:
+    mismatches = []
+    for username in PEOPLE:
+        person = demo[username]
+        headers = await as_user(username)
+        allowed_here = PERMISSIONS[person.role]
+        for trial_id in (DEMO_TRIAL, OTHER_TRIAL):
+            requests = [(r.method, r.path, r.action, r.name) for r in COMMAND_ROUTES] + [
+                ("GET", q.path, q.action, q.name) for q in QUERY_ROUTES if q.action
+            ]
+            for method, path, action, name in requests:
+                url = concrete(path, trial_id, person.user_id)
+                response = await app_client.request(method, url, json={}, headers=headers)
+                assert response.status_code < 500, (name, username, response.text)
+                expected = trial_id == DEMO_TRIAL and _allows(allowed_here, action)
+                if refused_by_casbin(response) == expected:
+                    mismatches.append((name, username, trial_id, response.status_code))
+    assert mismatches == []
+
+
+def _allows(allowed: frozenset[Action], action: Action | None) -> bool:
+    return action is None or action in allowed
