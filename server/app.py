@@ -17,6 +17,7 @@ from server import session_routes
 from server.command_endpoint import endpoint_for
 from server.command_routes import COMMAND_ROUTES
 from server.founding import create_trial
+from server.landing import landing_page
 from server.openapi import openapi_document
 from server.problems import Problem, domain_error_handler, http_exception_handler, problem_handler
 from server.query_routes import QUERY_ROUTES, endpoint_for_query
@@ -63,7 +64,11 @@ def create_app(
             yield
 
     app = Starlette(
-        routes=[Route("/openapi.json", _openapi, methods=["GET"]), *api_routes()],
+        routes=[
+            Route("/", landing_page, methods=["GET"]),
+            Route("/openapi.json", _openapi, methods=["GET"]),
+            *api_routes(),
+        ],
         exception_handlers={
             Problem: problem_handler,
             DomainError: domain_error_handler,
