@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -80,7 +81,8 @@ class CommandService:
         self._states = states
         self._directory = directory
         self._settled = settled
-        self._locks: dict[str, asyncio.Lock] = {}
+        # Weak: a stream's lock lives while someone holds or awaits it, then is dropped.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def execute(
         self,
@@ -247,7 +249,10 @@ class CommandService:
         # Always in sorted order, so two commands locking the same pair cannot deadlock.
         async with contextlib.AsyncExitStack() as stack:
             for stream_id in sorted(set(stream_ids)):
-                await stack.enter_async_context(self._locks.setdefault(stream_id, asyncio.Lock()))
+                lock = self._locks.get(stream_id)
+                if lock is None:
+                    lock = self._locks[stream_id] = asyncio.Lock()
+                await stack.enter_async_context(lock)
             yield
 
 
