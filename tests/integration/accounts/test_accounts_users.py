@@ -3,6 +3,7 @@ argon2id hashes (upgraded when the parameters change), disabling."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime
 
@@ -222,3 +223,13 @@ async def test_a_naive_clock_is_refused(engine: AsyncEngine) -> None:
     accounts = Accounts(engine, now=lambda: datetime(2026, 1, 1), hasher=CountingHasher())
     with pytest.raises(ValueError, match="aware datetime"):
         await accounts.create_user("gina", "Gina Naive", PASSWORD)
+
+
+async def test_a_race_for_one_username_has_one_winner(accounts: Accounts) -> None:
+    outcomes = await asyncio.gather(
+        *(accounts.create_user(name, "Zoe Racer", PASSWORD) for name in ("zoe", "ZOE", "Zoe")),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(outcome, User) for outcome in outcomes) == 1
+    assert sum(isinstance(outcome, UsernameTaken) for outcome in outcomes) == 2
+    assert len(await accounts.list_users()) == 1
