@@ -38,11 +38,10 @@ def create_engine_for(url: str | URL) -> AsyncEngine:
     driver_url = async_url(url)
     if backend_name(driver_url) == "sqlite":
         return _sqlite_engine(driver_url)
+    # No pool_pre_ping: it would add a round trip to every request. After a server restart
+    # the pool is invalidated by the first failing statement instead.
     return create_async_engine(
-        driver_url,
-        pool_size=POSTGRES_POOL_SIZE,
-        max_overflow=POSTGRES_MAX_OVERFLOW,
-        pool_pre_ping=True,
+        driver_url, pool_size=POSTGRES_POOL_SIZE, max_overflow=POSTGRES_MAX_OVERFLOW
     )
 
 
