@@ -104,6 +104,10 @@ class Authorizer:
             self._raise_stopped()
         return self._policy.who_can(trial_id, action)
 
+    def clear_cache(self) -> None:
+        """Forget every cached decision: the next checks ask Casbin again."""
+        self._decisions.clear()
+
     @property
     def position(self) -> int:
         """The position of the last event of the log applied."""
@@ -167,20 +171,30 @@ class Authorizer:
 
     async def _catch_up(self) -> None:
         # Only role events up to the head as it was when we started: after that, the
-        # subscription (unfiltered, so it passes every position) takes over.
+        # subscription (unfiltered, so it passes every position) takes over. The next page
+        # is read while this one is applied.
         head = await self._store.head_position()
-        after = 0
-        while after < head:
-            page = await self._store.read_all(
-                after=after, limit=CATCH_UP_PAGE, types=ROLE_EVENT_TYPES
+
+        def read(after: int) -> asyncio.Task[list[RecordedEvent]]:
+            return asyncio.ensure_future(
+                self._store.read_all(after=after, limit=CATCH_UP_PAGE, types=ROLE_EVENT_TYPES)
             )
-            for event in page:
-                if event.position > head:
-                    break
-                self._apply(event)
-            if len(page) < CATCH_UP_PAGE:
-                break
-            after = page[-1].position
+
+        pending = read(0) if head else None
+        try:
+            while pending is not None:
+                page = await pending
+                pending = None
+                if len(page) == CATCH_UP_PAGE and page[-1].position < head:
+                    pending = read(page[-1].position)
+                for event in page:
+                    if event.position > head:
+                        break
+                    self._apply(event)
+        finally:
+            if pending is not None:
+                pending.cancel()
+                await asyncio.gather(pending, return_exceptions=True)
         self._position = head
 
     async def _follow(self) -> None:

@@ -77,7 +77,7 @@ def policy_text() -> str:
     return "\n".join(lines) + "\n"
 
 
-_NO_MEMBERS: Mapping[str, set[str]] = {}
+_NO_MEMBERS: Mapping[str, tuple[str, ...]] = {}
 
 
 class TrialRoles(RoleManager):  # type: ignore[misc]  # casbin is untyped
@@ -88,10 +88,14 @@ class TrialRoles(RoleManager):  # type: ignore[misc]  # casbin is untyped
     users or trials in requests cannot grow it), builds nothing per trial on first use,
     ignores a repeated link instead of storing it twice, and has no identity rule: a user
     whose id happens to be a role's name holds that role only if it was granted.
+
+    A member's roles are a tuple of names, not a set: tuples and dicts that hold only
+    strings drop out of the garbage collector's view, so half a million grants do not
+    make every full collection walk them.
     """
 
     def __init__(self) -> None:
-        self._trials: dict[str, dict[str, set[str]]] = {}
+        self._trials: dict[str, dict[str, tuple[str, ...]]] = {}
         self._links = 0
 
     @property
@@ -106,9 +110,10 @@ class TrialRoles(RoleManager):  # type: ignore[misc]  # casbin is untyped
         self._links = 0
 
     def add_link(self, name1: str, name2: str, *domain: str) -> None:
-        roles = self._trials.setdefault(_trial(domain), {}).setdefault(name1, set())
+        members = self._trials.setdefault(_trial(domain), {})
+        roles = members.get(name1, ())
         if name2 not in roles:
-            roles.add(name2)
+            members[name1] = (*roles, name2)
             self._links += 1
 
     def delete_link(self, name1: str, name2: str, *domain: str) -> None:
@@ -117,9 +122,10 @@ class TrialRoles(RoleManager):  # type: ignore[misc]  # casbin is untyped
         roles = members.get(name1) if members is not None else None
         if members is None or roles is None or name2 not in roles:
             return
-        roles.remove(name2)
         self._links -= 1
-        if not roles:
+        if len(roles) > 1:
+            members[name1] = tuple(role for role in roles if role != name2)
+        else:
             del members[name1]
             if not members:
                 del self._trials[trial]

@@ -174,6 +174,16 @@ async def test_the_cache_answers_until_a_revoke_invalidates_it(
     assert live.enforcements == decided + 1
 
 
+async def test_clear_cache_makes_casbin_decide_again(live: Authorizer, grant: RoleChange) -> None:
+    await live.wait_for(await grant("t1", "sam", Role.SPONSOR_LEAD))
+    assert live.allows("sam", "t1", Action.READ)
+    assert live.allows("sam", "t1", Action.READ)
+    assert live.enforcements == 1
+    live.clear_cache()
+    assert live.allows("sam", "t1", Action.READ)
+    assert live.enforcements == 2
+
+
 async def test_a_grant_invalidates_a_cached_denial(live: Authorizer, grant: RoleChange) -> None:
     assert not live.allows("pat", "t1", Action.SIGN_AMENDMENT)
     await live.wait_for(await grant("t1", "pat", Role.PATIENT_ADVOCATE))
