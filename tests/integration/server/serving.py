@@ -1,0 +1,76 @@
+"""``concord serve --demo`` as a real process on a free loopback port, for tests over HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Served:
+    """The server's base URL, the demo passwords it printed, and everything it has printed."""
+
+    base: str
+    passwords: dict[str, str] = field(repr=False)
+    lines: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+
+@contextmanager
+def serve_demo(data_dir: Path) -> Iterator[Served]:
+    """Start ``concord serve --demo`` on the embedded SQLite database in ``data_dir``.
+
+    Its output is read to the end on a thread, so the server never blocks on a full pipe.
+    """
+    port = free_port()
+    env = {**os.environ, "CONCORD_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+    env.pop("CONCORD_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve", "--demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    stdout = process.stdout
+    served = Served(base=f"http://127.0.0.1:{port}", passwords={})
+    drain: threading.Thread | None = None
+    try:
+        for line in stdout:  # blocks until the server says it is up
+            served.lines.append(line)
+            if match := re.match(r"\s+(\w+)\s+(\S+)\s+.+, \w+$", line):
+                served.passwords[match[1]] = match[2]
+            if line.startswith("Concord is running on"):
+                break
+        else:
+            raise RuntimeError(
+                f"concord serve exited with {process.wait()} before it was up:\n{served.output}"
+            )
+        drain = threading.Thread(target=lambda: served.lines.extend(stdout), daemon=True)
+        drain.start()
+        yield served
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        if drain is not None:
+            drain.join(timeout=10)
+        stdout.close()
