@@ -31,7 +31,8 @@ async def create_trial(request: Request) -> Response:
     body = await read_json_object(request)
     organization_id = body.pop("organization_id", None)
     kind = body.pop("organization_kind", None)
-    if not isinstance(organization_id, str) or kind not in {k.value for k in OrganizationKind}:
+    kinds_known = {k.value for k in OrganizationKind}
+    if not isinstance(organization_id, str) or not isinstance(kind, str) or kind not in kinds_known:
         kinds = [k.value for k in OrganizationKind]
         raise Problem(
             422,

@@ -107,7 +107,10 @@ async def issue_token(request: Request) -> Response:
     services: Services = request.app.state.services
     principal = await require_principal(request, unsafe=True)
     (name,) = _text_fields(await read_json_object(request), "name")
-    issued = await services.tokens.issue(principal.user.user_id, name)
+    try:
+        issued = await services.tokens.issue(principal.user.user_id, name)
+    except ValueError as refused:
+        raise Problem(422, "invalid-body", str(refused)) from None
     return JSONResponse(
         {"token_id": issued.token_id, "name": issued.name, "token": issued.token}, status_code=201
     )
