@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
+from domain.codec import DataDoesNotFit
 from domain.roles import Role
 from domain.streams import protocol_stream, trial_stream
 from events import EventStore, NewEvent, StreamAppend, open_store
@@ -57,6 +58,22 @@ async def test_catch_up_pages_through_a_long_log(
         assert authorizer.grants == len(people)
         for trial, user, role in people:
             assert authorizer.roles_of(user, trial) == {role}
+
+
+async def test_start_refuses_a_log_it_cannot_read(
+    store: EventStore, grant_all: GrantAll, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(authorizer_module, "CATCH_UP_PAGE", 2)
+    await grant_all([("t1", f"user-{n}", Role.SITE_STAFF) for n in range(3)])
+    unreadable = NewEvent(
+        "RoleGranted",
+        {"trial_id": "t1", "user_id": "sam", "role": "overlord", "reason": "x",
+         "granted_by": "ada"},
+    )  # fmt: skip
+    await store.append(StreamAppend(trial_stream("t1"), [unreadable]))
+    await grant_all([("t1", f"later-{n}", Role.SITE_STAFF) for n in range(5)])
+    with pytest.raises(DataDoesNotFit, match="overlord"):
+        await Authorizer.start(store)
 
 
 async def test_a_grant_allows_and_a_revoke_denies_live(

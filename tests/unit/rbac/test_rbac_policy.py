@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 from datetime import UTC, datetime
@@ -9,13 +10,14 @@ from typing import Any
 
 import pytest
 
-from domain.catalog import to_data
+from domain.catalog import SchemaVersionMismatch, from_data, to_data
 from domain.codec import DataDoesNotFit
 from domain.roles import Role
 from domain.workspace_events import MemberAdded, RoleGranted, RoleRevoked
 from events import RecordedEvent
 from rbac import MODEL_TEXT, PERMISSIONS, Action, Policy
 from rbac.model import TrialRoles, new_enforcer
+from rbac.policy import read_role_change
 
 _positions = itertools.count(1)
 
@@ -198,3 +200,33 @@ def test_the_trial_role_manager_answers_casbins_questions() -> None:
     roles.clear()
     assert roles.links == 0
     assert list(roles.members("t1")) == []
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_reading_three_fields_agrees_with_the_domains_codec(role: Role) -> None:
+    for event in (granted("t-9", "sam", role), revoked("t-9", "sam", role)):
+        record = recorded(event)
+        decoded = from_data(record.type, record.data, record.schema_version)
+        assert isinstance(decoded, RoleGranted | RoleRevoked)
+        assert read_role_change(record) == (decoded.trial_id, decoded.user_id, decoded.role)
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"role": "overlord"}, "'overlord' is not a Role"),
+        ({"role": ["auditor"]}, "is not a Role"),
+        ({"user_id": 7}, "must be text"),
+        ({"trial_id": None}, "must be text"),
+    ],
+)
+def test_reading_refuses_what_the_codec_refuses(change: dict[str, Any], error: str) -> None:
+    data = to_data(granted("t1", "sam", Role.AUDITOR)) | change
+    with pytest.raises(DataDoesNotFit, match=error):
+        read_role_change(recorded(granted("t1", "sam", Role.AUDITOR), data=data))
+
+
+def test_reading_refuses_another_schema_version() -> None:
+    record = dataclasses.replace(recorded(granted("t1", "sam", Role.AUDITOR)), schema_version=2)
+    with pytest.raises(SchemaVersionMismatch, match="version 2"):
+        read_role_change(record)
