@@ -52,7 +52,7 @@ class Authorizer:
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._tickets = itertools.count()
         self._task: asyncio.Task[None] | None = None
-        self._stopped: str | None = None
+        self._stopped: str | None = "the authorizer was not started (use Authorizer.start)"
         self._failure: BaseException | None = None
         self.enforcements = 0
         """How many checks Casbin decided (the cache's misses)."""
@@ -66,6 +66,7 @@ class Authorizer:
         """
         authorizer = cls(store, cache_size=cache_size)
         await authorizer._catch_up()
+        authorizer._stopped = None
         authorizer._task = asyncio.create_task(authorizer._follow(), name="rbac-policy")
         return authorizer
 

@@ -276,6 +276,14 @@ async def test_close_stops_answering_and_fails_waiters(store: EventStore) -> Non
     await authorizer.close()  # idempotent
 
 
+async def test_an_authorizer_that_was_not_started_answers_nothing(store: EventStore) -> None:
+    authorizer = Authorizer(store)
+    with pytest.raises(AuthorizerStopped, match="not started"):
+        authorizer.allows("sam", "t1", Action.READ)
+    with pytest.raises(AuthorizerStopped, match="not started"):
+        await authorizer.wait_for(1)
+
+
 async def test_two_authorizers_on_one_log_agree(
     store: EventStore, url: str, grant: RoleChange
 ) -> None:
