@@ -13,6 +13,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from domain.errors import DomainError
+from events.following import ProjectionFailed
+from rbac import AuthorizerStopped
 from server import session_routes
 from server.command_endpoint import endpoint_for
 from server.command_routes import COMMAND_ROUTES
@@ -46,6 +48,18 @@ async def _openapi(request: Request) -> Response:
     return JSONResponse(request.app.state.openapi)
 
 
+async def _projection_stopped(request: Request, exc: Exception) -> Response:
+    logger.error("a projection stopped; refusing to answer from stale state: %s", exc)
+    problem = Problem(
+        503,
+        "projection-stopped",
+        "the server stopped following the log and will not decide from stale state;"
+        " it needs a restart",
+        headers={"Retry-After": "30"},
+    )
+    return problem.response(request.url.path)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     problem = Problem(500, "internal-error", "the server failed; nothing you sent was half-applied")
@@ -73,6 +87,8 @@ def create_app(
             Problem: problem_handler,
             DomainError: domain_error_handler,
             HTTPException: http_exception_handler,
+            AuthorizerStopped: _projection_stopped,
+            ProjectionFailed: _projection_stopped,
             Exception: _unexpected,
         },
         lifespan=lifespan,
