@@ -334,8 +334,16 @@ async def _load(
                         revisions[number] = events[-1]["data"]["revision"]
                     else:
                         problem = (f"HTTP {status}", answer[:300].decode(errors="replace"))
-                except (OSError, TimeoutError, ValueError, KeyError, IndexError) as error:
+                except (
+                    OSError,
+                    EOFError,
+                    TimeoutError,
+                    ValueError,
+                    LookupError,
+                    asyncio.LimitOverrunError,
+                ) as error:
                     problem = (type(error).__name__, str(error)[:300])
+                    await asyncio.sleep(0.01)  # no busy loop on a server that went away
                 ended = loop.time()
                 if not window_start <= ended <= window_end:
                     continue
