@@ -454,8 +454,15 @@ _SERVER_SUPPLIED = frozenset({Source.PATH, Source.NOW, Source.PASSWORD, Source.M
 
 def command_fields(route: CommandRoute) -> dict[str, Any]:
     """Every field of the route's command but the actor, with its type hint."""
-    hints = typing.get_type_hints(route.command)
-    return {name: hint for name, hint in hints.items() if name != "actor"}
+    hints = _COMMAND_HINTS.get(route.command)
+    if hints is None:
+        # get_type_hints evaluates every annotation: once per command class is enough.
+        every = typing.get_type_hints(route.command)
+        hints = _COMMAND_HINTS[route.command] = {n: h for n, h in every.items() if n != "actor"}
+    return dict(hints)
+
+
+_COMMAND_HINTS: dict[type[Command], dict[str, Any]] = {}
 
 
 def field_source(route: CommandRoute, name: str) -> Source | None:
