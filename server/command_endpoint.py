@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -17,12 +17,14 @@ from domain.event import Command
 from domain.roles import OrganizationKind
 from server.authentication import Principal, require_principal
 from server.authorization import authorize
-from server.command_routes import CommandRoute, Source, body_fields, command_fields, field_source
+from server.command_fields import CommandRoute, Source, body_fields, command_fields, field_source
 from server.commanding import Outcome
 from server.identifiers import check_id, path_params
 from server.json_body import read_json_object
 from server.problems import Problem
 from server.services import Services
+
+C = TypeVar("C", bound=Command)
 
 _PLACEHOLDER_ACTOR = Actor(
     user_id="-", printed_name="-", organization_id="-", organization_kind=OrganizationKind.SPONSOR
@@ -39,7 +41,7 @@ def endpoint_for(route: CommandRoute) -> Callable[[Request], Any]:
         authorize(services, principal, params["trial_id"], route.action)
         body = await read_json_object(request)
         data = await _command_data(route, request, services, principal, params, body)
-        command = _validated(route.command, data)
+        command = validated_command(route.command, data)
         target = route.target(params)
         outcome = await services.commands.execute(
             target,
@@ -132,7 +134,8 @@ async def _printed_name(services: Services, body: Mapping[str, Any]) -> str:
     return user.printed_name
 
 
-def _validated(command_type: type[Command], data: Mapping[str, Any]) -> Command:
+def validated_command(command_type: type[C], data: Mapping[str, Any]) -> C:
+    """The command ``data`` describes (JSON form, actor included), or a 422 problem."""
     try:
         return decode(command_type, data)
     except DataDoesNotFit as error:

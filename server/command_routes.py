@@ -1,19 +1,10 @@
-"""Every domain command as an HTTP route, in one table.
-
-A route names the command class, the action Casbin must allow, the aggregate it targets
-and where each of the command's fields comes from: the JSON body (the default), the path,
-the server's clock, a fresh id (unless the body names one), or the signer's re-entered
-password. The request body's schema is derived from the same table, so the OpenAPI
-document, validation and dispatch cannot disagree.
-"""
+"""Every domain command as an HTTP route, in one table (see :mod:`server.command_fields`
+for what a route states). The OpenAPI document, validation, dispatch and the
+authorization walk in the tests all read this table."""
 
 from __future__ import annotations
 
-import enum
-import typing
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
 
 from domain import amendment as am
 from domain import dispute as dp
@@ -22,7 +13,6 @@ from domain import motion as mo
 from domain import protocol as pr
 from domain import workspace as ws
 from domain.engagement import CommentSubjectKind
-from domain.event import Command
 from domain.merging import MergeAmendment
 from domain.streams import (
     amendment_stream,
@@ -34,33 +24,9 @@ from domain.streams import (
 )
 from rbac import Action
 from server.aggregates import AMENDMENT, COMMENTS, DISPUTE, MOTION, PROTOCOL, WORKSPACE
+from server.command_fields import CommandRoute, Source
 from server.commanding import Target
 from server.problems import Problem
-
-
-class Source(enum.Enum):
-    """Where the server takes a command field from, when not from the body."""
-
-    PATH = "path"
-    NOW = "now"
-    NEW_ID = "new id"
-    PASSWORD = "password"
-    MEMBER_NAME = "member name"
-
-
-@dataclass(frozen=True, slots=True)
-class CommandRoute:
-    """One command over HTTP."""
-
-    name: str
-    method: str
-    path: str
-    command: type[Command]
-    action: Action
-    target: Callable[[Mapping[str, str]], Target]
-    summary: str
-    sources: Mapping[str, Source] = field(default_factory=dict)
-    created: bool = False
 
 
 def _trial(p: Mapping[str, str]) -> Target:
@@ -440,47 +406,3 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
     ),
 )
 """Every command route; ``tests`` walk it against the running app."""
-
-ID_FIELDS = frozenset({"amendment_id", "motion_id", "dispute_id", "comment_id"})
-
-
-def path_parameters(path: str) -> list[str]:
-    """The ``{names}`` in a route's path, in order."""
-    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
-
-
-_SERVER_SUPPLIED = frozenset({Source.PATH, Source.NOW, Source.PASSWORD, Source.MEMBER_NAME})
-
-
-def command_fields(route: CommandRoute) -> dict[str, Any]:
-    """Every field of the route's command but the actor, with its type hint."""
-    hints = _COMMAND_HINTS.get(route.command)
-    if hints is None:
-        # get_type_hints evaluates every annotation: once per command class is enough.
-        every = typing.get_type_hints(route.command)
-        hints = _COMMAND_HINTS[route.command] = {n: h for n, h in every.items() if n != "actor"}
-    return dict(hints)
-
-
-_COMMAND_HINTS: dict[type[Command], dict[str, Any]] = {}
-
-
-def field_source(route: CommandRoute, name: str) -> Source | None:
-    """Where the server takes field ``name`` from (None: the body)."""
-    if name in path_parameters(route.path):
-        return Source.PATH
-    return route.sources.get(name)
-
-
-def body_fields(route: CommandRoute) -> dict[str, Any]:
-    """The command's fields the client sends, with their type hints."""
-    return {
-        name: hint
-        for name, hint in command_fields(route).items()
-        if field_source(route, name) not in _SERVER_SUPPLIED
-    }
-
-
-def needs_password(route: CommandRoute) -> bool:
-    """True when the route re-authenticates its caller (signing)."""
-    return Source.PASSWORD in route.sources.values()

@@ -26,7 +26,7 @@ from domain.engagement import CommentSubjectKind
 from domain.event import Command
 from domain.merging import MergeAmendment, decide_merge
 from domain.motion import MotionContext
-from domain.streams import comments_stream, protocol_stream, trial_stream
+from domain.streams import amendment_stream, comments_stream, protocol_stream, trial_stream
 from domain.workspace import CreateTrial, TrialState
 from events import EventStore, NewEvent, StreamAppend, WrongExpectedVersion
 from server.aggregates import (
@@ -236,7 +236,7 @@ class CommandService:
     ) -> None:
         entry = self._directory.trial(trial_id)
         for amendment_id in sorted(entry.open_amendments if entry else ()):
-            stream_id = f"{trial_stream(trial_id)}/amendment/{amendment_id}"
+            stream_id = amendment_stream(trial_id, amendment_id)
             check = Target(AMENDMENT, trial_id, stream_id)
             outcome = await self._execute(
                 check, user_id, lambda actor: CheckForConflicts(actor=actor), None, meta

@@ -8,11 +8,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from domain.actor import Actor
-from domain.codec import DataDoesNotFit, decode, encode
+from domain.codec import encode
 from domain.roles import OrganizationKind
 from domain.workspace import CreateTrial
 from server.authentication import require_principal
-from server.command_endpoint import outcome_response, request_meta
+from server.command_endpoint import outcome_response, request_meta, validated_command
 from server.identifiers import check_id
 from server.json_body import read_json_object
 from server.problems import Problem
@@ -48,10 +48,7 @@ async def create_trial(request: Request) -> Response:
     trial_id = body.get("trial_id")
     if isinstance(trial_id, str):
         check_id(trial_id, "trial_id")
-    try:
-        command = decode(CreateTrial, {**body, "actor": encode(actor)})
-    except DataDoesNotFit as error:
-        raise Problem(422, "invalid-body", str(error), title="The body does not fit") from None
+    command = validated_command(CreateTrial, {**body, "actor": encode(actor)})
     outcome = await services.commands.create_trial(
         command.trial_id, actor, lambda _: command, request_meta(request, principal)
     )

@@ -7,13 +7,8 @@ from typing import Any
 
 from domain.roles import OrganizationKind
 from domain.workspace import CreateTrial
-from server.command_routes import (
-    COMMAND_ROUTES,
-    Source,
-    body_fields,
-    needs_password,
-    path_parameters,
-)
+from server.command_fields import Source, body_fields, needs_password, path_parameters
+from server.command_routes import COMMAND_ROUTES
 from server.identifiers import ID_PATTERN
 from server.json_schema import SchemaBuilder, required_fields
 from server.query_routes import QUERY_ROUTES
