@@ -146,3 +146,13 @@ login_throttle = Table(
     Column("locked_until", UtcDateTime, nullable=True),
     Column("lockouts", Integer, nullable=False),
 )
+
+live_tickets = Table(
+    "live_tickets",
+    metadata,
+    # SHA-256 of a single-use ticket that opens one live connection (``server.live.tickets``).
+    Column("ticket_hash", String(64), primary_key=True),
+    Column("user_id", String(40), ForeignKey("users.id"), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("live_tickets_expiry", "expires_at"),
+)

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from domain.errors import DomainError
 from events.following import ProjectionFailed
@@ -20,6 +20,7 @@ from server.command_endpoint import endpoint_for
 from server.command_routes import COMMAND_ROUTES
 from server.founding import create_trial
 from server.landing import landing_page
+from server.live.endpoint import LIVE_PATH, issue_ticket, live
 from server.openapi import openapi_document
 from server.problems import Problem, domain_error_handler, http_exception_handler, problem_handler
 from server.query_routes import QUERY_ROUTES, endpoint_for_query
@@ -38,6 +39,7 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/tokens", session_routes.issue_token, methods=["POST"]),
         Route("/api/tokens/{token_id}", session_routes.revoke_token, methods=["DELETE"]),
         Route("/api/trials", create_trial, methods=["POST"]),
+        Route(LIVE_PATH + "/tickets", issue_ticket, methods=["POST"]),
     ]
     routes += [Route(q.path, endpoint_for_query(q), methods=["GET"]) for q in QUERY_ROUTES]
     routes += [Route(c.path, endpoint_for(c), methods=[c.method]) for c in COMMAND_ROUTES]
@@ -81,6 +83,7 @@ def create_app(
         routes=[
             Route("/", landing_page, methods=["GET"]),
             Route("/openapi.json", _openapi, methods=["GET"]),
+            WebSocketRoute(LIVE_PATH, live),
             *api_routes(),
         ],
         exception_handlers={

@@ -10,7 +10,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Literal
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 
 from server.accounts import User
 from server.problems import Problem
@@ -30,8 +30,9 @@ class Principal:
     session: Session | None = None
 
 
-async def current_principal(request: Request) -> Principal | None:
-    """The caller, or None when the request carries no valid credentials."""
+async def current_principal(request: HTTPConnection) -> Principal | None:
+    """The caller, or None when the request (or websocket handshake) carries no valid
+    credentials."""
     services: Services = request.app.state.services
     authorization = request.headers.get("authorization", "")
     if authorization:

@@ -17,6 +17,8 @@ from server.api_tokens import ApiTokens
 from server.commanding import CommandService
 from server.database import create_engine_for
 from server.directory import Directory
+from server.live.feed import LiveFeed
+from server.live.tickets import LiveTickets
 from server.services import Services, Settings
 from server.sessions import Sessions
 
@@ -40,6 +42,9 @@ async def open_services(
         authorizer = await Authorizer.start(store)
         stack.push_async_callback(authorizer.close)
         states = StateCache(store)
+        live = LiveFeed(store)
+        await live.start()
+        stack.push_async_callback(live.close)
         yield Services(
             store=store,
             states=states,
@@ -49,6 +54,8 @@ async def open_services(
             accounts=Accounts(engine, now=clock),
             sessions=Sessions(engine, now=clock),
             tokens=ApiTokens(engine, now=clock),
+            live=live,
+            live_tickets=LiveTickets(engine, now=clock),
             clock=clock,
             settings=settings or Settings(),
         )

@@ -14,6 +14,7 @@ from pathlib import Path
 from events import open_store, upgrade
 from server.bootstrap import open_services
 from server.demo import DEMO_TRIAL, DemoPerson, load_demo
+from server.live.connection import DEFAULT_BUFFER_SIZE, LiveSettings
 from server.services import Services, Settings
 
 DEFAULT_DATA_DIR = Path(os.environ.get("CONCORD_DATA_DIR", "data"))
@@ -71,12 +72,10 @@ async def _create_user(url: str, username: str, printed_name: str) -> int:
     return 0
 
 
-def _serve(url: str, host: str, port: int, with_demo: bool, secure_cookies: bool) -> int:
+def _serve(url: str, host: str, port: int, with_demo: bool, settings: Settings) -> int:
     import uvicorn
 
     from server.app import create_app
-
-    settings = Settings(secure_cookies=secure_cookies)
 
     @asynccontextmanager
     async def services_with_banner() -> AsyncIterator[Services]:
@@ -100,6 +99,20 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="load the demo trial if missing")
     serve.add_argument("--secure-cookies", action="store_true", help="when served over https")
+    serve.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="another origin (e.g. https://app.example) whose pages may open live connections",
+    )
+    serve.add_argument(
+        "--live-buffer",
+        type=int,
+        default=DEFAULT_BUFFER_SIZE,
+        metavar="N",
+        help="messages a live connection may have waiting before it is closed as too slow",
+    )
     commands.add_parser("demo", help="load the demo trial and print its passwords")
     user = commands.add_parser("user", help="manage users")
     create = user.add_subparsers(dest="user_command", required=True).add_parser(
@@ -114,7 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     url = database_url(args.db)
     match args.command:
         case "serve":
-            return _serve(url, args.host, args.port, args.demo, args.secure_cookies)
+            settings = Settings(
+                secure_cookies=args.secure_cookies,
+                allowed_origins=frozenset(args.allow_origin),
+                live=LiveSettings(buffer_size=max(1, args.live_buffer)),
+            )
+            return _serve(url, args.host, args.port, args.demo, settings)
         case "demo":
             return asyncio.run(_demo(url))
         case "user":

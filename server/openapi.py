@@ -104,6 +104,14 @@ def _account_paths(builder: SchemaBuilder) -> dict[str, dict[str, Any]]:
                 path="/api/tokens/{token_id}",
             ),
         },
+        "/api/live/tickets": {
+            "post": _operation(
+                "issue_live_ticket",
+                "A single-use ticket for opening the live websocket (/api/live) within 30 seconds",
+                {"201": _JSON},
+                (401, 403),
+            ),
+        },
         "/api/trials": {
             "post": _operation(
                 "create_trial",

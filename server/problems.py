@@ -52,8 +52,8 @@ class Problem(Exception):
         self.headers = dict(headers or {})
         self.extensions = extensions
 
-    def response(self, instance: str | None = None) -> Response:
-        """The problem+json response for this problem."""
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        """The problem details object (RFC 9457) for this problem."""
         body: dict[str, Any] = {
             "type": _TYPE_BASE + self.kind,
             "title": self.title,
@@ -63,8 +63,12 @@ class Problem(Exception):
         if instance:
             body["instance"] = instance
         body.update(self.extensions)
+        return body
+
+    def response(self, instance: str | None = None) -> Response:
+        """The problem+json response for this problem."""
         return Response(
-            json.dumps(body, ensure_ascii=False),
+            json.dumps(self.body(instance), ensure_ascii=False),
             status_code=self.status,
             media_type=PROBLEM_MEDIA_TYPE,
             headers=self.headers,

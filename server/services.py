@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from events import EventStore
@@ -13,6 +13,9 @@ from server.aggregates import StateCache
 from server.api_tokens import ApiTokens
 from server.commanding import CommandService
 from server.directory import Directory
+from server.live.connection import LiveSettings
+from server.live.feed import LiveFeed
+from server.live.tickets import LiveTickets
 from server.sessions import Sessions
 
 
@@ -22,6 +25,9 @@ class Settings:
 
     secure_cookies: bool = False
     """Mark the session cookie Secure (set when served over https)."""
+    allowed_origins: frozenset[str] = frozenset()
+    """Origins besides the server's own from which a session may open a live connection."""
+    live: LiveSettings = field(default_factory=LiveSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,5 +42,7 @@ class Services:
     accounts: Accounts
     sessions: Sessions
     tokens: ApiTokens
+    live: LiveFeed
+    live_tickets: LiveTickets
     clock: Callable[[], datetime]
     settings: Settings

@@ -11,12 +11,18 @@ import pytest
 from server.app import create_app
 from server.bootstrap import open_services
 from server.demo import DEMO_TRIAL, DemoPerson, load_demo
-from server.services import Services
+from server.services import Services, Settings
 
 
 @pytest.fixture
-async def services(url: str) -> AsyncIterator[Services]:
-    async with open_services(url) as opened:
+def settings() -> Settings:
+    """How the server under test runs (a test directory may override this)."""
+    return Settings()
+
+
+@pytest.fixture
+async def services(url: str, settings: Settings) -> AsyncIterator[Services]:
+    async with open_services(url, settings=settings) as opened:
         yield opened
 
 

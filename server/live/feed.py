@@ -1,0 +1,135 @@
+"""The process's one reader of the log for live listeners, and the fan-out to them.
+
+:class:`LiveFeed` follows the store (on PostgreSQL woken by the doorbell that every
+server process rings on commit, so events written through another process arrive too)
+and offers each event, serialized once, to every connection listening to its trial. It
+never waits for a connection: a slow one overflows its own buffer and is closed, the
+others are not held back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from events.envelope import RecordedEvent
+from events.store import EventStore
+from rbac.policy import ROLE_EVENT_TYPES, read_role_change
+from server.live.messages import CLOSE_GOING_AWAY, CLOSE_SERVER_ERROR, event_json, frame, trial_of
+from server.live.presence import PresenceBoard, Whereabouts
+
+if TYPE_CHECKING:
+    from server.live.connection import LiveConnection
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveItem:
+    """What a connection buffers: a serialized event with what it needs to route it, or
+    (``position`` None) an ephemeral message such as presence."""
+
+    position: int | None
+    trial: str
+    payload: str
+    role_change_for: str | None = None
+    """The user whose roles the event changes, for RoleGranted / RoleRevoked."""
+
+    @classmethod
+    def of(cls, event: RecordedEvent) -> LiveItem | None:
+        """The item for an event, or None for an event outside every trial."""
+        trial = trial_of(event.stream_id)
+        if trial is None:
+            return None
+        user = read_role_change(event)[1] if event.type in ROLE_EVENT_TYPES else None
+        return cls(event.position, trial, event_json(event), user)
+
+
+class LiveFeed:
+    """Follows the log from the head at start and fans out to live connections."""
+
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+        self._listeners: dict[str, set[LiveConnection]] = {}
+        self._position = 0
+        self._task: asyncio.Task[None] | None = None
+        self._failure: BaseException | None = None
+        self.presence = PresenceBoard()
+
+    @property
+    def position(self) -> int:
+        """Every event up to here has been offered to the connections listening then."""
+        return self._position
+
+    @property
+    def failed(self) -> bool:
+        return self._failure is not None
+
+    @property
+    def connections(self) -> int:
+        return len({c for listeners in self._listeners.values() for c in listeners})
+
+    async def start(self) -> None:
+        self._position = await self._store.head_position()
+        self._task = asyncio.create_task(self._follow(), name="live-feed")
+
+    async def close(self) -> None:
+        """Stop following and tell every connection the server is going away."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._end_all(CLOSE_GOING_AWAY, "the server is shutting down; reconnect with after")
+
+    def listen(self, connection: LiveConnection) -> int:
+        """Offer ``connection`` every event of its trials after the returned position."""
+        for trial in connection.trials:
+            self._listeners.setdefault(trial, set()).add(connection)
+        return self._position
+
+    def stop_listening(self, connection: LiveConnection, trials: Iterable[str]) -> None:
+        """Stop offering ``connection`` the events of ``trials`` and drop its presence."""
+        for trial in list(trials):
+            listeners = self._listeners.get(trial)
+            if listeners is not None:
+                listeners.discard(connection)
+                if not listeners:
+                    del self._listeners[trial]
+        for trial in self.presence.leave(connection, set(trials)):
+            self._broadcast_roster(trial)
+
+    def set_presence(self, connection: LiveConnection, trial: str, where: Whereabouts) -> None:
+        """Record where a connection is in one of its trials and tell the trial."""
+        if self.presence.place(trial, connection, where):
+            self._broadcast_roster(trial)
+
+    def roster_frame(self, trial: str) -> str:
+        return frame("presence", trial=trial, present=self.presence.roster(trial))
+
+    def _broadcast_roster(self, trial: str) -> None:
+        item = LiveItem(None, trial, self.roster_frame(trial))
+        for connection in list(self._listeners.get(trial, ())):
+            connection.offer(item)
+
+    async def _follow(self) -> None:
+        try:
+            async for event in self._store.subscribe(after=self._position):
+                item = LiveItem.of(event)
+                if item is not None:
+                    for connection in list(self._listeners.get(item.trial, ())):
+                        connection.offer(item)
+                self._position = event.position
+        except Exception as error:  # CancelledError is not an Exception: close() passes
+            logger.exception("the live feed stopped following the log at %d", self._position)
+            self._failure = error
+            self._end_all(CLOSE_SERVER_ERROR, "the server stopped following the log")
+
+    def _end_all(self, code: int, reason: str) -> None:
+        for listeners in list(self._listeners.values()):
+            for connection in list(listeners):
+                connection.end(code, reason)

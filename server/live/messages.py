@@ -1,0 +1,113 @@
+"""What travels over a live connection: the server's messages, the client's, the close codes.
+
+Every frame is one JSON object with a ``type``. Events travel in batches (``events``): a
+connection that is briefly behind gets the backlog in one frame instead of many, which is
+what keeps a thousand listeners cheap. See ``docs/live.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from events.envelope import RecordedEvent
+from server.problems import Problem
+
+CLOSE_GOING_AWAY = 1001
+"""The server is shutting down: reconnect (with ``after``) to another or later."""
+CLOSE_POLICY_VIOLATION = 1008
+"""The handshake was refused and the server could not say so in an HTTP response."""
+CLOSE_SERVER_ERROR = 1011
+"""The server stopped following the log; it will not serve stale events."""
+CLOSE_SIGNED_OUT = 4401
+"""The session ended or the account was disabled: sign in again."""
+CLOSE_ACCESS_REVOKED = 4403
+"""No trial of this connection may be read any more."""
+CLOSE_TOO_SLOW = 4408
+"""The client read too slowly and its buffer overflowed; reconnect with ``after``."""
+
+MAX_CLIENT_MESSAGE = 4096
+"""Longest client frame read (characters); presence and pings are far shorter."""
+
+
+def trial_of(stream_id: str) -> str | None:
+    """The trial a stream belongs to (streams are named ``trial/{id}[/...]``)."""
+    parts = stream_id.split("/", 2)
+    if len(parts) < 2 or parts[0] != "trial":
+        return None
+    return parts[1]
+
+
+def event_json(event: RecordedEvent) -> str:
+    """One event as the live feed shows it, serialized once and shared by every listener."""
+    return json.dumps(
+        {
+            "position": event.position,
+            "stream": event.stream_id,
+            "version": event.stream_version,
+            "type": event.type,
+            "data": event.data,
+            "meta": event.meta,
+            "recorded_at": event.recorded_at.isoformat(),
+        },
+        separators=(",", ":"),
+    )
+
+
+def events_frame(trial_events: list[str]) -> str:
+    """A batch of already-serialized events in log order."""
+    return '{"type":"events","events":[' + ",".join(trial_events) + "]}"
+
+
+def frame(kind: str, **fields: Any) -> str:
+    """Any other server message."""
+    return json.dumps({"type": kind, **fields}, separators=(",", ":"))
+
+
+def problem_frame(problem: Problem) -> str:
+    """A client message the server could not take, as an RFC 9457 problem."""
+    return frame("error", problem=problem.body("/api/live"))
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceUpdate:
+    """The client says where it is: a section it views or edits, or nowhere."""
+
+    trial: str
+    section: str | None
+    activity: str
+
+
+ACTIVITIES = frozenset({"viewing", "editing"})
+MAX_SECTION_LENGTH = 200
+
+
+def read_client_message(text: str) -> PresenceUpdate | str:
+    """A presence update, or ``"ping"``; raises :class:`Problem` (400) for anything else."""
+    if len(text) > MAX_CLIENT_MESSAGE:
+        raise _bad(f"messages are at most {MAX_CLIENT_MESSAGE} characters")
+    try:
+        message = json.loads(text)
+    except ValueError:
+        raise _bad("a message is one JSON object") from None
+    if not isinstance(message, dict):
+        raise _bad("a message is one JSON object")
+    kind = message.get("type")
+    if kind == "ping":
+        return "ping"
+    if kind != "presence":
+        raise _bad("the type is 'ping' or 'presence'")
+    trial, section = message.get("trial"), message.get("section")
+    activity = message.get("activity", "viewing")
+    if not isinstance(trial, str):
+        raise _bad("presence names its trial")
+    if section is not None and (not isinstance(section, str) or len(section) > MAX_SECTION_LENGTH):
+        raise _bad(f"section is a section id (at most {MAX_SECTION_LENGTH} characters) or null")
+    if activity not in ACTIVITIES:
+        raise _bad("activity is 'viewing' or 'editing'")
+    return PresenceUpdate(trial, section, activity)
+
+
+def _bad(detail: str) -> Problem:
+    return Problem(400, "bad-live-message", detail, title="Message not understood")

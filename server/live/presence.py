@@ -1,0 +1,61 @@
+"""Who is in a trial right now, and where: ephemeral, per process, never in the log.
+
+Each live connection may say which section it views or edits; the board keeps the latest
+word of every connection until it leaves, and renders a trial's roster for broadcasting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Whereabouts:
+    """One connection's presence in one trial."""
+
+    user_id: str
+    printed_name: str
+    section: str | None
+    activity: str
+
+
+class PresenceBoard:
+    """Trial → connection → whereabouts."""
+
+    def __init__(self) -> None:
+        self._trials: dict[str, dict[Hashable, Whereabouts]] = {}
+
+    def place(self, trial: str, connection: Hashable, whereabouts: Whereabouts) -> bool:
+        """Record a connection's whereabouts; True when the roster changed."""
+        present = self._trials.setdefault(trial, {})
+        if present.get(connection) == whereabouts:
+            return False
+        present[connection] = whereabouts
+        return True
+
+    def leave(self, connection: Hashable, trials: set[str] | None = None) -> list[str]:
+        """Forget a connection (in ``trials``, or everywhere); the trials whose roster
+        changed."""
+        changed = []
+        for trial in list(self._trials if trials is None else trials):
+            present = self._trials.get(trial)
+            if present is not None and present.pop(connection, None) is not None:
+                changed.append(trial)
+                if not present:
+                    del self._trials[trial]
+        return changed
+
+    def roster(self, trial: str) -> list[dict[str, Any]]:
+        """Everyone present in the trial, one entry per connection, in a stable order."""
+        entries = [
+            {
+                "user_id": w.user_id,
+                "name": w.printed_name,
+                "section": w.section,
+                "activity": w.activity,
+            }
+            for w in self._trials.get(trial, {}).values()
+        ]
+        return sorted(entries, key=lambda e: (e["name"], e["section"] or "", e["activity"]))
