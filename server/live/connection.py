@@ -42,6 +42,8 @@ CATCH_UP_PAGE = 500
 CLOSE_TIMEOUT = 10.0
 """How long a close frame may wait behind a client that has stopped reading."""
 DEFAULT_BUFFER_SIZE = 1024
+MAX_BATCH_CHARACTERS = 256 * 1024
+"""A batch frame is cut after this much (a single larger event still travels alone)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +132,9 @@ class LiveConnection:
         await self._catch_up()
         if self._ending is not None:
             return
-        await self._websocket.send_text(frame("ready", position=self._sent))
         for trial in sorted(self.trials):
             await self._websocket.send_text(self._feed.roster_frame(trial))
+        await self._websocket.send_text(frame("ready", position=self._sent))
         while self._ending is None:
             if not self._pending:
                 self._wake.clear()
@@ -179,6 +181,7 @@ class LiveConnection:
     async def _deliver(self, items: list[LiveItem]) -> None:
         """Send items in order: events batched, skipping what was sent or is not ours."""
         batch: list[str] = []
+        batch_characters = 0
         for item in items:
             if item.position is None:
                 if item.trial and item.trial not in self.trials:
@@ -196,6 +199,10 @@ class LiveConnection:
                 continue
             batch.append(item.payload)
             self._sent = item.position
+            batch_characters += len(item.payload)
+            if batch_characters >= MAX_BATCH_CHARACTERS:
+                await self._flush(batch)
+                batch_characters = 0
         await self._flush(batch)
 
     async def _flush(self, batch: list[str]) -> None:

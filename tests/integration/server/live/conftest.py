@@ -14,6 +14,8 @@ import httpx
 import pytest
 import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import Close
 
 from server.app import create_app
 from server.live.connection import LiveSettings
@@ -29,7 +31,7 @@ ALLOWED_ORIGIN = "https://partner.example"
 def settings() -> Settings:
     return Settings(
         allowed_origins=frozenset({ALLOWED_ORIGIN}),
-        live=LiveSettings(buffer_size=16, heartbeat_seconds=5.0),
+        live=LiveSettings(buffer_size=16, heartbeat_seconds=1.0),
     )
 
 
@@ -105,6 +107,17 @@ class Listener:
         """Read until the event at ``position`` (or a later one) has arrived."""
         while not self.events or self.events[-1]["position"] < position:
             await self.next_frame()
+
+    async def until_closed(self) -> Close:
+        """Read (keeping events) until the server closes; its close frame."""
+        try:
+            while True:
+                await self.next_frame()
+        except ConnectionClosed as closed:
+            received = closed.rcvd
+        if received is None:
+            raise AssertionError("the server closed without a close frame")
+        return received
 
     async def send(self, message: dict[str, Any]) -> None:
         await self.socket.send(json.dumps(message))

@@ -1,0 +1,119 @@
+"""A slow listener is closed without holding back a fast one; presence; heartbeats."""
+
+from __future__ import annotations
+
+import secrets
+import socket
+
+from server.demo import DemoPerson
+from server.live.messages import CLOSE_SIGNED_OUT, CLOSE_TOO_SLOW
+from server.services import Services
+from tests.integration.server.conftest import Api
+from tests.integration.server.live.conftest import Served, listening
+from tests.integration.server.live.test_access import sign_in
+from tests.integration.server.live.test_resume import comment
+
+LONG_TEXT = secrets.token_urlsafe(150_000)
+"""~200 kB that no compression shrinks: a few fill the socket buffers of a reader that
+does not read."""
+MAX_COMMENTS = 400
+
+
+def small_window_socket(served: Served) -> socket.socket:
+    """A client socket that accepts little at a time: a reader on a slow line."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", int(served.http.rsplit(":", 1)[1])))
+    sock.setblocking(False)
+    return sock
+
+
+async def test_a_slow_listener_is_closed_and_loses_nothing_while_a_fast_one_keeps_up(
+    served: Served, services: Services, as_user: Api, trial: str
+) -> None:
+    query = "trial=asthma-301"
+    ivy, omar = await as_user("ivy"), await as_user("omar")
+    written: list[int] = []
+    async with (
+        served.client(await as_user("alex")) as admin,
+        listening(served, query=query, headers=omar, max_size=None) as fast,
+        listening(
+            served,
+            query=query,
+            headers=ivy,
+            max_size=None,
+            max_queue=1,
+            sock=small_window_socket(served),
+        ) as slow,
+    ):
+        while services.live.connections == 2 and len(written) < MAX_COMMENTS:
+            written.append(await comment(admin, trial, LONG_TEXT))
+            await fast.until_position(written[-1])
+        assert services.live.connections == 1, "the slow listener was let go"
+        after_slow_left = await comment(admin, trial, "Only the fast one hears this live")
+        written.append(after_slow_left)
+        await fast.until_position(after_slow_left)
+        closed = await slow.until_closed()
+    assert fast.positions == written
+    assert closed.code == CLOSE_TOO_SLOW
+    assert "too slow" in closed.reason
+    received = slow.positions
+    assert received == written[: len(received)], "what came, came in order and once"
+    resume = f"{query}&after={received[-1]}"
+    async with listening(served, query=resume, headers=ivy, max_size=None) as again:
+        pass
+    assert received + again.positions == written
+
+
+async def test_presence_tells_everyone_in_the_trial_who_is_where(
+    served: Served, as_user: Api
+) -> None:
+    query = "trial=asthma-301"
+    async with listening(served, query=query, headers=await as_user("omar")) as omar:
+        async with listening(served, query=query, headers=await as_user("ivy")) as ivy:
+            await ivy.send(
+                {"type": "presence", "trial": "asthma-301", "section": "5.2", "activity": "editing"}
+            )
+            seen_by_ivy = await ivy.until("presence")
+            seen_by_omar = await omar.until("presence")
+        gone = await omar.until("presence")
+    ivy_editing = {
+        "user_id": seen_by_ivy["present"][0]["user_id"],
+        "name": "Dr Ivy Chen",
+        "section": "5.2",
+        "activity": "editing",
+    }
+    assert seen_by_ivy["present"] == [ivy_editing]
+    assert seen_by_omar == seen_by_ivy
+    assert gone == {"type": "presence", "trial": "asthma-301", "present": []}
+
+
+async def test_a_message_the_server_cannot_take_gets_a_problem_and_the_line_stays_open(
+    served: Served, as_user: Api
+) -> None:
+    async with listening(served, query="trial=asthma-301", headers=await as_user("pat")) as pat:
+        await pat.socket.send("not json")
+        garbled = await pat.until("error")
+        await pat.send({"type": "presence", "trial": "copd-202", "section": None})
+        elsewhere = await pat.until("error")
+        await pat.send({"type": "ping"})
+        await pat.until("pong")
+    assert garbled["problem"]["status"] == 400
+    assert garbled["problem"]["type"].endswith("/bad-live-message")
+    assert elsewhere["problem"]["status"] == 403
+
+
+async def test_signing_out_closes_a_session_listener_at_the_next_heartbeat(
+    served: Served, demo: dict[str, DemoPerson]
+) -> None:
+    cookie = await sign_in(served, demo["sam"])
+    headers = {"Cookie": cookie, "Origin": served.http}
+    async with listening(served, query="trial=asthma-301", headers=headers) as sam:
+        heartbeat = await sam.until("heartbeat")
+        async with served.client({"Cookie": cookie}) as client:
+            csrf = (await client.get("/api/session")).json()["csrf_token"]
+            signed_out = await client.delete("/api/session", headers={"X-CSRF-Token": csrf})
+        assert signed_out.status_code == 204
+        closed = await sam.until_closed()
+    assert heartbeat["position"] >= 0
+    assert closed.code == CLOSE_SIGNED_OUT
