@@ -35,16 +35,22 @@ class Served:
 
 
 @contextmanager
-def serve_demo(data_dir: Path) -> Iterator[Served]:
-    """Start ``concord serve --demo`` on the embedded SQLite database in ``data_dir``.
+def serve_demo(
+    data_dir: Path, *, database_url: str | None = None, demo: bool = True
+) -> Iterator[Served]:
+    """Start ``concord serve --demo`` on the embedded SQLite database in ``data_dir`` (or
+    on ``database_url``; without ``demo``, on whatever that database holds).
 
     Its output is read to the end on a thread, so the server never blocks on a full pipe.
     """
     port = free_port()
     env = {**os.environ, "CONCORD_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
     env.pop("CONCORD_DATABASE_URL", None)
+    if database_url is not None:
+        env["CONCORD_DATABASE_URL"] = database_url
+    arguments = ["serve", "--port", str(port)] + (["--demo"] if demo else [])
     process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--demo", "--port", str(port)],
+        [sys.executable, "-m", "server.cli", *arguments],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
