@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ class LiveSettings:
     buffer_size: int = DEFAULT_BUFFER_SIZE
     """Items a connection may have waiting to be sent before it is closed as too slow."""
     heartbeat_seconds: float = 15.0
-    """Quiet time after which the server sends a heartbeat (and re-checks the sign-in)."""
+    """How often the server re-checks a connection's sign-in and sends a heartbeat."""
 
 
 class LiveConnection:
@@ -82,6 +83,7 @@ class LiveConnection:
         self._ending: tuple[int, str] | None = None
         self._ended = asyncio.Event()
         self._sent = 0
+        self._listening = False
 
     def offer(self, item: LiveItem) -> None:
         """Buffer an item for sending (called by the feed; never waits)."""
@@ -108,6 +110,7 @@ class LiveConnection:
         tasks = [
             asyncio.create_task(self._send(after)),
             asyncio.create_task(self._receive()),
+            asyncio.create_task(self._watch()),
             asyncio.create_task(self._ended.wait()),
         ]
         try:
@@ -138,11 +141,7 @@ class LiveConnection:
         while self._ending is None:
             if not self._pending:
                 self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self._settings.heartbeat_seconds)
-                except TimeoutError:
-                    await self._heartbeat()
-                    continue
+                await self._wake.wait()
             items = list(self._pending)
             self._pending.clear()
             await self._deliver(items)
@@ -153,6 +152,7 @@ class LiveConnection:
             if self._ending is not None:
                 return
         offered = self._feed.listen(self)
+        self._listening = True
         async for page in self._log_pages(until=offered):
             await self._deliver(page)
             if self._ending is not None:
@@ -222,16 +222,26 @@ class LiveConnection:
         if not self.trials:
             self.end(CLOSE_ACCESS_REVOKED, f"your roles no longer allow reading trial {item.trial}")
 
-    async def _heartbeat(self) -> None:
-        if self._feed.failed:
-            self.end(CLOSE_SERVER_ERROR, "the server stopped following the log")
-            return
-        if not await self._still_signed_in():
-            self.end(CLOSE_SIGNED_OUT, "the session ended or the account was disabled")
-            return
-        # Nothing is pending, so everything of ours up to the feed's position was sent.
-        self._sent = max(self._sent, self._feed.position)
-        await self._websocket.send_text(frame("heartbeat", position=self._sent))
+    async def _watch(self) -> None:
+        """Every heartbeat interval (the first one jittered, so that a thousand connections
+        opened together do not all check at once): re-check the sign-in, then a heartbeat."""
+        interval = self._settings.heartbeat_seconds
+        await asyncio.sleep(interval * random.uniform(0.5, 1.0))
+        while True:
+            if self._feed.failed:
+                self.end(CLOSE_SERVER_ERROR, "the server stopped following the log")
+                return
+            if not await self._still_signed_in():
+                self.end(CLOSE_SIGNED_OUT, "the session ended or the account was disabled")
+                return
+            self.offer(self._marker("heartbeat"))
+            await asyncio.sleep(interval)
+
+    def _marker(self, kind: str) -> LiveItem:
+        """A heartbeat or pong carrying a position the client may resume from: everything
+        of its trials up to there is sent before the marker (which waits in line)."""
+        position = max(self._sent, self._feed.position if self._listening else 0)
+        return LiveItem(None, "", frame(kind, position=position))
 
     async def _receive(self) -> None:
         while True:
@@ -239,7 +249,7 @@ class LiveConnection:
             try:
                 message = read_client_message(text)
                 if message == "ping":
-                    self.offer(LiveItem(None, "", frame("pong", position=self._sent)))
+                    self.offer(self._marker("pong"))
                 elif isinstance(message, PresenceUpdate):
                     self._place(message)
             except Problem as problem:
