@@ -13,9 +13,9 @@ in order; the report gives commit-to-receipt latency (receipt clock minus the ev
 all deliveries, events lost or repeated, listeners closed, and the server's resident memory
 per connection (RSS with listeners minus RSS before, divided by their number).
 
-The listeners use a minimal websocket client on asyncio's Protocol (no compression offered,
-pings answered): the stock client costs more CPU per message than the server, and on a
-two-core machine the load generator competes with the server for the CPU.
+The listeners use a minimal websocket client on asyncio's Protocol over uvloop (no
+compression offered, pings answered): the stock client costs more CPU per message than the
+server, and on a two-core machine the load generator competes with the server for the CPU.
 """
 
 from __future__ import annotations
@@ -33,14 +33,16 @@ import struct
 import sys
 import tempfile
 import time
+import typing
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import uvloop
 
-from bench.http_commands import HOST, _free_port, _server, print_profile
+from bench.http_commands import HOST, _free_port, _process_cpu, _server, print_profile
 from server.bootstrap import open_services
 from server.demo import DEMO_TRIAL, load_demo
 
@@ -107,9 +109,8 @@ class Listener(asyncio.Protocol):
             self.arrived.set_result(None)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-        transport.write(self._request)
+        self._transport = typing.cast(asyncio.Transport, transport)
+        self._transport.write(self._request)
 
     def connection_lost(self, exc: Exception | None) -> None:
         for future in (self.closed, self.arrived):
@@ -184,7 +185,7 @@ def listen(
 ) -> ListenerStats:
     """Open ``count`` listeners, report ready, and listen until every one has the event
     at position ``last.value`` (set when the writer is done) or the drain timeout."""
-    return asyncio.run(_listen(port, tokens, count, go, done, last))
+    return uvloop.run(_listen(port, tokens, count, go, done, last))
 
 
 async def _listen(
@@ -285,15 +286,20 @@ def main() -> None:
                 ]
                 connect_started = time.monotonic()
                 for _ in shares:
-                    go.acquire()
+                    if not go.acquire(timeout=CONNECT_TIMEOUT):
+                        failed = [f.exception() for f in futures if f.done()]
+                        raise RuntimeError(f"the listeners did not connect: {failed}")
                 connect_seconds = time.monotonic() - connect_started
                 rss_with = rss_kib(server.pid)
-                positions, errors = asyncio.run(write(port, writer_token, args.rate, args.seconds))
+                cpu_before = _process_cpu(server.pid) or 0.0
+                positions, errors = uvloop.run(write(port, writer_token, args.rate, args.seconds))
+                server_cpu = ((_process_cpu(server.pid) or 0.0) - cpu_before) / args.seconds
                 last.value = positions[-1] if positions else 0
                 done.set()
                 results = [f.result(timeout=DRAIN_TIMEOUT + 60) for f in futures]
     report(args, url if args.db else "a fresh SQLite file", load_before, results, positions)
     print(f"writer errors: {errors}; connecting the listeners took {connect_seconds:.1f} s")
+    print(f"server CPU while writing: {server_cpu:.0%} of one core")
     per_connection = (rss_with - rss_before) / max(1, args.listeners)
     print(
         f"server RSS: {rss_before / 1024:.0f} MiB before, {rss_with / 1024:.0f} MiB with"

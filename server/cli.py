@@ -86,7 +86,9 @@ def _serve(url: str, host: str, port: int, with_demo: bool, settings: Settings) 
             yield services
 
     app = create_app(services_with_banner)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # No per-message compression on websockets: it would compress every live event once
+    # per listener (a zlib stream each), which costs more than the small frames save.
+    uvicorn.run(app, host=host, port=port, log_level="warning", ws_per_message_deflate=False)
     return 0
 
 
