@@ -15,6 +15,7 @@ from server.accounts import Accounts
 from server.aggregates import StateCache
 from server.api_tokens import ApiTokens
 from server.commanding import CommandService
+from server.credential_cache import CredentialCache
 from server.database import create_engine_for
 from server.directory import Directory
 from server.services import Services, Settings
@@ -40,15 +41,16 @@ async def open_services(
         authorizer = await Authorizer.start(store)
         stack.push_async_callback(authorizer.close)
         states = StateCache(store)
+        credentials = CredentialCache()
         yield Services(
             store=store,
             states=states,
             directory=directory,
             authorizer=authorizer,
             commands=CommandService(store, states, directory, settled=authorizer.wait_for),
-            accounts=Accounts(engine, now=clock),
-            sessions=Sessions(engine, now=clock),
-            tokens=ApiTokens(engine, now=clock),
+            accounts=Accounts(engine, now=clock, credentials=credentials),
+            sessions=Sessions(engine, now=clock, credentials=credentials),
+            tokens=ApiTokens(engine, now=clock, credentials=credentials),
             clock=clock,
             settings=settings or Settings(),
         )
