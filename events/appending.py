@@ -154,6 +154,8 @@ class CoreLogAccess:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self.inserted: list[tuple[Any, ...]] = []
+        """The event rows written in this transaction (valid once it commits)."""
 
     def head(self) -> LogHead:
         row = self._conn.execute(
@@ -176,6 +178,7 @@ class CoreLogAccess:
         return {row[0]: stored_append(row) for row in rows}
 
     def insert(self, event_rows: list[tuple[Any, ...]], append_rows: list[tuple[Any, ...]]) -> None:
+        self.inserted = event_rows
         if event_rows:
             self._conn.execute(
                 insert(events), [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in event_rows]

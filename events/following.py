@@ -50,6 +50,11 @@ class LogFollower:
         """The position of the last event applied."""
         return self._position
 
+    @property
+    def following(self) -> bool:
+        """True while the background task applies the log: started, not failed nor closed."""
+        return self._task is not None and self._failure is None
+
     def check(self) -> None:
         """Raise :class:`ProjectionFailed` if following stopped on an error."""
         if self._failure is not None:

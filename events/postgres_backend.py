@@ -121,7 +121,10 @@ class PostgresBackend(Backend):
 
     async def _write_forever(self) -> None:
         while (batch := await self._next_batch()) is not None:
-            outcomes = await self._commit([request for request, _ in batch])
+            committed: list[tuple[Any, ...]] = []
+            outcomes = await self._commit([request for request, _ in batch], committed)
+            if committed and self.committed is not None:
+                self.committed(committed)
             self.doorbell.ring()
             for (_, future), outcome in zip(batch, outcomes, strict=True):
                 if future.done():
@@ -131,21 +134,29 @@ class PostgresBackend(Backend):
                 else:
                     future.set_result(outcome)
 
-    async def _commit(self, requests: list[AppendRequest]) -> list[Outcome | BaseException]:
-        """Commit the batch; if the transaction fails, retry one by one so a single bad
-        request cannot fail its neighbours."""
+    async def _commit(
+        self, requests: list[AppendRequest], committed: list[tuple[Any, ...]]
+    ) -> list[Outcome | BaseException]:
+        """Commit the batch, adding the event rows written to ``committed``; if the
+        transaction fails, retry one by one so a single bad request cannot fail its
+        neighbours."""
+        accesses: list[CoreLogAccess] = []
+
+        def write(sync: Connection) -> list[Outcome]:
+            accesses.append(CoreLogAccess(sync))
+            return write_appends(accesses[-1], requests, self._clock)
+
         try:
             async with self._engine.begin() as conn:
                 await conn.exec_driver_sql("LOCK TABLE events IN EXCLUSIVE MODE")
-                outcomes = await conn.run_sync(
-                    lambda sync: write_appends(CoreLogAccess(sync), requests, self._clock)
-                )
+                outcomes = await conn.run_sync(write)
                 await conn.exec_driver_sql(f"SELECT pg_notify('{CHANNEL}', '')")
+            committed.extend(accesses[-1].inserted)
             return list(outcomes)
         except Exception as error:
             if len(requests) == 1:
                 return [error]
-            return [(await self._commit([request]))[0] for request in requests]
+            return [(await self._commit([request], committed))[0] for request in requests]
 
     async def close(self) -> None:
         if self._closed:

@@ -18,6 +18,7 @@ from events import reading
 from events.appending import AppendRequest, prepare_append
 from events.doorbell import Doorbell
 from events.envelope import AppendResult, RecordedEvent, StreamAppend
+from events.recent import RecentEvents
 from events.store import EventStore
 from events.upcasting import Upcasters
 from events.verification import StoredEnvelope
@@ -33,6 +34,9 @@ class Backend(abc.ABC):
     doorbell: Doorbell
     poll_interval: float
     """Longest a subscriber waits before re-reading when no ring comes (the fallback)."""
+    committed: Callable[[list[tuple[Any, ...]]], None] | None = None
+    """Called by the writer with the event rows (``EVENT_COLUMNS`` order) of each batch
+    once it has committed, before the doorbell rings; set by the store."""
 
     @abc.abstractmethod
     async def commit(self, request: AppendRequest) -> AppendResult:
@@ -50,6 +54,11 @@ class SqlEventStore(EventStore):
     def __init__(self, backend: Backend, upcasters: Upcasters | None = None) -> None:
         self._backend = backend
         self._upcasters = upcasters or Upcasters()
+        self._recent = RecentEvents()
+        backend.committed = self._publish
+
+    def _publish(self, rows: list[tuple[Any, ...]]) -> None:
+        self._recent.publish(reading.decode(rows, self._upcasters))
 
     async def append(
         self,
@@ -117,18 +126,28 @@ class SqlEventStore(EventStore):
     ) -> AsyncIterator[RecordedEvent]:
         # Positions become visible strictly in order (the writer holds the log's lock
         # from assigning a position until commit), so reading "after the last one seen"
-        # can neither skip nor repeat. The doorbell only shortens the wait.
+        # can neither skip nor repeat. The doorbell only shortens the wait. What this
+        # process committed last is taken from memory (events/recent.py): the same events.
         log_filter = reading.LogFilter.of(types, stream_prefix)
         doorbell = self._backend.doorbell
         position = after
         while True:
             ticket = doorbell.ticket()
-            page = await self._read_filtered(position, SUBSCRIPTION_PAGE, log_filter)
-            for event in page:
-                yield event
-            if page:
-                position = page[-1].position
-            if len(page) < SUBSCRIPTION_PAGE:
+            recent = self._recent.after(position, SUBSCRIPTION_PAGE)
+            if recent is not None:
+                for event in recent:
+                    if log_filter.matches(event):
+                        yield event
+                position = recent[-1].position
+                full = len(recent) == SUBSCRIPTION_PAGE
+            else:
+                page = await self._read_filtered(position, SUBSCRIPTION_PAGE, log_filter)
+                for event in page:
+                    yield event
+                if page:
+                    position = page[-1].position
+                full = len(page) == SUBSCRIPTION_PAGE
+            if not full:
                 await doorbell.wait(ticket, self._backend.poll_interval)
 
     async def close(self) -> None:

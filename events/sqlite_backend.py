@@ -112,6 +112,13 @@ class SqliteLogAccess:
         self._head: LogHead | None = None
         self._versions: dict[str, int] = {}
         self._written: tuple[LogHead, dict[str, int]] | None = None
+        self._inserted: list[tuple[Any, ...]] = []
+        self._committed: list[tuple[Any, ...]] = []
+
+    def take_committed(self) -> list[tuple[Any, ...]]:
+        """The event rows committed since the last call, in position order."""
+        committed, self._committed = self._committed, []
+        return committed
 
     def begin(self) -> None:
         """Start a write transaction and take the write lock before anything is read."""
@@ -122,6 +129,8 @@ class SqliteLogAccess:
 
     def commit(self) -> None:
         self._db.execute("COMMIT")
+        self._committed.extend(self._inserted)
+        self._inserted = []
         if self._written is not None:
             self._head, written_versions = self._written
             self._versions.update(written_versions)
@@ -129,6 +138,7 @@ class SqliteLogAccess:
 
     def rollback(self) -> None:
         self._db.execute("ROLLBACK")
+        self._inserted = []
         self._forget(None)
 
     def _forget(self, data_version: int | None) -> None:
@@ -165,6 +175,7 @@ class SqliteLogAccess:
     def insert(self, event_rows: list[tuple[Any, ...]], append_rows: list[tuple[Any, ...]]) -> None:
         if event_rows:
             self._db.executemany(_INSERT_EVENT, event_rows)
+            self._inserted = event_rows
             last = event_rows[-1]
             # Column order is EVENT_COLUMNS: position 0, stream 1, version 2, time 7, hash 9.
             self._written = (
@@ -256,6 +267,9 @@ class SqliteBackend(Backend):
                 outcomes = self._commit(log, [waiter.request for waiter in batch])
                 for waiter, outcome in zip(batch, outcomes, strict=True):
                     waiter.settle(outcome)
+                committed = log.take_committed()
+                if committed and self.committed is not None:
+                    self.committed(committed)
                 self.doorbell.ring()  # after the callers: they wait on the append, not on reads
         finally:
             self._writer_connection.close()

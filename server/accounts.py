@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Unpack
+from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import ColumnElement, Row, delete, exists, select, update
@@ -118,7 +118,7 @@ USER_COLUMNS = (
 """The columns :func:`user_from_row` reads, for queries that join the user to something."""
 
 
-def user_from_row(row: Row[Unpack[tuple[Any, ...]]]) -> User:
+def user_from_row(row: Row[*tuple[Any, ...]]) -> User:
     """The :class:`User` in a row holding (at least) :data:`USER_COLUMNS`."""
     return User(
         user_id=row.id,

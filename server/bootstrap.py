@@ -41,6 +41,8 @@ async def open_services(
         authorizer = await Authorizer.start(store)
         stack.push_async_callback(authorizer.close)
         states = StateCache(store)
+        stack.push_async_callback(states.close)
+        await states.start()
         credentials = CredentialCache()
         yield Services(
             store=store,

@@ -126,14 +126,20 @@ class CommandService:
         meta: Mapping[str, Any],
     ) -> Outcome:
         for attempt in range(_RETRIES):
-            trial = (await self._states.load(WORKSPACE, trial_stream(target.trial_id))).state
+            fresh = attempt > 0  # the log moved under a cached state: read it again
+            trial_id = trial_stream(target.trial_id)
+            trial = (await self._states.load(WORKSPACE, trial_id, fresh=fresh)).state
             command = build(workspace.actor_in(trial, user_id))
             streams = _streams_touched(target, command)
             async with self._locked(streams):
-                loaded = await self._states.load(target.kind, target.stream_id)
+                loaded = await self._states.load(target.kind, target.stream_id, fresh=fresh)
+                if if_match is not None and if_match != loaded.version and not fresh:
+                    loaded = await self._states.load(target.kind, target.stream_id, fresh=True)
                 if if_match is not None and if_match != loaded.version:
                     raise _stale(target, if_match, loaded.version)
-                decided, expected = await self._decide(target, trial, loaded.state, command)
+                decided, expected = await self._decide(
+                    target, trial, loaded.state, command, fresh=fresh
+                )
                 expected[target.stream_id] = loaded.version
                 try:
                     return await self._append(decided, expected, target, meta)
@@ -150,7 +156,7 @@ class CommandService:
         raise AssertionError("unreachable")
 
     async def _decide(
-        self, target: Target, trial: TrialState, state: Any, command: Any
+        self, target: Target, trial: TrialState, state: Any, command: Any, *, fresh: bool
     ) -> tuple[dict[str, list[DomainEvent]], dict[str, int]]:
         """The events per stream, and the versions expected of streams other than the target."""
         kind, stream_id = target.kind, target.stream_id
@@ -167,7 +173,7 @@ class CommandService:
         elif kind is COMMENTS:
             events = list(engagement.decide(state, command))
         else:
-            context, protocol_version = await self._amendment_context(target, trial, state)
+            context, protocol_version = await self._amendment_context(target, trial, fresh=fresh)
             if isinstance(command, MergeAmendment):
                 merge = decide_merge(state, command, context)
                 protocol_id = protocol_stream(target.trial_id)
@@ -180,13 +186,13 @@ class CommandService:
         return {stream_id: events}, {}
 
     async def _amendment_context(
-        self, target: Target, trial: TrialState, state: amendment.AmendmentState
+        self, target: Target, trial: TrialState, *, fresh: bool
     ) -> tuple[AmendmentContext, int]:
         amendment_id = target.stream_id.rsplit("/", 1)[1]
-        protocol_loaded = await self._states.load(PROTOCOL, protocol_stream(target.trial_id))
-        thread = await self._states.load(
-            COMMENTS, comments_stream(target.trial_id, CommentSubjectKind.AMENDMENT, amendment_id)
-        )
+        protocol_id = protocol_stream(target.trial_id)
+        protocol_loaded = await self._states.load(PROTOCOL, protocol_id, fresh=fresh)
+        thread_id = comments_stream(target.trial_id, CommentSubjectKind.AMENDMENT, amendment_id)
+        thread = await self._states.load(COMMENTS, thread_id, fresh=fresh)
         context = AmendmentContext(
             charter=trial.charter,
             protocol=protocol_loaded.state,
@@ -217,6 +223,11 @@ class CommandService:
         if not appends:
             return Outcome(all_events, None, expected[target.stream_id])
         result = await self._store.append(*appends, meta=meta)
+        for stream_id, events in decided.items():
+            if events:
+                self._states.record(
+                    stream_id, expected[stream_id], events, result.stream_versions[stream_id]
+                )
         version = result.stream_versions.get(target.stream_id, expected[target.stream_id])
         return Outcome(all_events, result.last_position, version)
 
