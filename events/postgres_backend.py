@@ -20,7 +20,13 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from events.appending import AppendRequest, CoreLogAccess, Outcome, write_appends
+from events.appending import (
+    AppendRequest,
+    CoreLogAccess,
+    Outcome,
+    record_written,
+    write_appends,
+)
 from events.database_url import async_url
 from events.doorbell import Doorbell
 from events.envelope import AppendResult
@@ -58,14 +64,14 @@ class PostgresBackend(Backend):
         self._listener: asyncio.Task[None] | None = None
         self._closed = False
 
-    async def commit(self, request: AppendRequest) -> AppendResult:
+    def enqueue(self, request: AppendRequest) -> asyncio.Future[AppendResult]:
         if self._closed:
             raise RuntimeError("the event store is closed")
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_forever(), name="concord-write")
         future: asyncio.Future[AppendResult] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((request, future))
-        return await future
+        return future
 
     async def run(self, query: Callable[[Connection], T]) -> T:
         self._ensure_listener()
@@ -149,14 +155,15 @@ class PostgresBackend(Backend):
         try:
             async with self._engine.begin() as conn:
                 await conn.exec_driver_sql("LOCK TABLE events IN EXCLUSIVE MODE")
-                outcomes = await conn.run_sync(write)
+                outcomes: list[Outcome | BaseException] = list(await conn.run_sync(write))
                 await conn.exec_driver_sql(f"SELECT pg_notify('{CHANNEL}', '')")
             committed.extend(accesses[-1].inserted)
-            return list(outcomes)
         except Exception as error:
-            if len(requests) == 1:
-                return [error]
-            return [(await self._commit([request], committed))[0] for request in requests]
+            if len(requests) > 1:
+                return [(await self._commit([request], committed))[0] for request in requests]
+            outcomes = [error]
+        record_written(requests, outcomes)
+        return outcomes
 
     async def close(self) -> None:
         if self._closed:

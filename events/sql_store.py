@@ -7,6 +7,7 @@ run, what rings the doorbell) lives in a :class:`Backend`; every query is shared
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from datetime import datetime
 from functools import partial
@@ -18,6 +19,7 @@ from events import reading
 from events.appending import AppendRequest, prepare_append
 from events.doorbell import Doorbell
 from events.envelope import AppendResult, RecordedEvent, StreamAppend
+from events.queueing import QueuedAppend
 from events.recent import RecentEvents
 from events.store import EventStore
 from events.upcasting import Upcasters
@@ -39,8 +41,9 @@ class Backend(abc.ABC):
     once it has committed, before the doorbell rings; set by the store."""
 
     @abc.abstractmethod
-    async def commit(self, request: AppendRequest) -> AppendResult:
-        """Queue the request for the next group commit and return its outcome once durable."""
+    def enqueue(self, request: AppendRequest) -> asyncio.Future[AppendResult]:
+        """Queue the request for the next group commit, now; the future settles with its
+        outcome once durable. Requests are written in the order they were queued."""
 
     @abc.abstractmethod
     async def run(self, query: Callable[[Connection], T]) -> T:
@@ -60,13 +63,16 @@ class SqlEventStore(EventStore):
     def _publish(self, rows: list[tuple[Any, ...]]) -> None:
         self._recent.publish(reading.decode(rows, self._upcasters))
 
-    async def append(
+    def queue(
         self,
         *streams: StreamAppend,
         meta: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
-    ) -> AppendResult:
-        return await self._backend.commit(prepare_append(streams, meta, idempotency_key))
+        after: Iterable[QueuedAppend] = (),
+    ) -> QueuedAppend:
+        tickets = [queued.ticket for queued in after]
+        request = prepare_append(streams, meta, idempotency_key, tickets)
+        return QueuedAppend(request.ticket, self._backend.enqueue(request))
 
     async def read_stream(
         self, stream_id: str, *, from_version: int = 1, limit: int | None = None

@@ -30,6 +30,7 @@ from events.appending import (
     AppendRequest,
     LogHead,
     Outcome,
+    record_written,
     stored_append,
     write_appends,
 )
@@ -224,13 +225,13 @@ class SqliteBackend(Backend):
         self._writer.start()
         self._closed = False
 
-    async def commit(self, request: AppendRequest) -> AppendResult:
+    def enqueue(self, request: AppendRequest) -> asyncio.Future[AppendResult]:
         if self._closed:
             raise RuntimeError("the event store is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[AppendResult] = loop.create_future()
         self._queue.put(_Waiter(request, loop, future))
-        return await future
+        return future
 
     async def run(self, query: Callable[[Connection], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(
@@ -282,16 +283,19 @@ class SqliteBackend(Backend):
         try:
             log.begin()
             try:
-                outcomes = write_appends(log, requests, self._clock)
+                outcomes: list[Outcome | BaseException] = list(
+                    write_appends(log, requests, self._clock)
+                )
                 log.commit()
             except BaseException:
                 log.rollback()
                 raise
-            return list(outcomes)
         except Exception as error:
-            if len(requests) == 1:
-                return [error]
-            return [self._commit(log, [request])[0] for request in requests]
+            if len(requests) > 1:
+                return [self._commit(log, [request])[0] for request in requests]
+            outcomes = [error]
+        record_written(requests, outcomes)
+        return outcomes
 
     async def close(self) -> None:
         if self._closed:
