@@ -10,7 +10,7 @@ always "the fold up to version N", and an append expecting N fails if the log ha
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -54,8 +54,8 @@ class StateCache:
     """Latest known state per stream, bounded (least recently used streams are dropped).
 
     A load reads the stream's tail from the log unless the cache already holds the newest
-    version this process knows of: the versions this process appended (:meth:`record`
-    folds them in as they return) and those a follower of the log has seen since
+    version this process knows of: the versions this process appended (:meth:`written`
+    keeps the states they left) and those a follower of the log has seen since
     :meth:`start`, whoever wrote them. So a stream another process appended to is read
     again once the follower has passed that append (the doorbell's or the poll's delay;
     for a command the expected version catches it sooner: retry with ``fresh=True``).
@@ -102,20 +102,11 @@ class StateCache:
         self._remember(stream_id, _Entry(kind, loaded))
         return loaded
 
-    def record(
-        self, stream_id: str, from_version: int, events: Sequence[Any], to_version: int
-    ) -> None:
-        """This process appended ``events`` (domain events) to ``stream_id``, taking it
-        from ``from_version`` to ``to_version``: fold them into the cached state if it is
-        the one they were decided on, so the next load needs no read."""
-        self._saw(stream_id, to_version)
-        entry = self._entries.get(stream_id)
-        if entry is None or entry.loaded.version != from_version:
-            return
-        state = entry.loaded.state
-        for event in events:
-            state = entry.kind.evolve(state, event)
-        self._remember(stream_id, _Entry(entry.kind, Loaded(state, to_version)))
+    def written(self, stream_id: str, kind: AggregateKind[S], loaded: Loaded[S]) -> None:
+        """This process's append took ``stream_id`` to ``loaded`` (the state it decided
+        on, with its own events folded in): cache it, so the next load needs no read."""
+        self._saw(stream_id, loaded.version)
+        self._remember(stream_id, _Entry(kind, loaded))
 
     async def load_at(self, kind: AggregateKind[S], stream_id: str, position: int) -> Loaded[S]:
         """The stream's state as of log position ``position`` (uncached: history)."""

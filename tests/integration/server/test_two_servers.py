@@ -3,9 +3,15 @@ may decide on a state the other has moved past."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
+from domain.streams import amendment_stream
+from server.aggregates import AMENDMENT
 from server.bootstrap import open_services
+from server.demo import DEMO_TRIAL
+from server.services import Services
 from tests.integration.server.conftest import Api, client_of
 
 COMMENT = {"text": "Spirometry criteria hold", "section": "5.2"}
@@ -41,3 +47,34 @@ async def test_a_command_after_another_server_appended_still_succeeds(
         )
         assert stale.status_code == 412
         assert stale.json()["current_version"] == version + 4
+
+
+async def test_commands_decided_on_an_append_the_log_refuses_are_decided_again(
+    app_client: httpx.AsyncClient, services: Services, url: str, as_user: Api, trial: str
+) -> None:
+    ivy = await as_user("ivy")
+    comments = f"{trial}/amendments/A-1/review-comments"
+    here = await app_client.post(comments, json=COMMENT, headers=ivy)
+    version = int(here.headers["etag"].strip('"'))
+    async with open_services(url) as other, client_of(other) as other_client:
+        there = await other_client.post(comments, json=COMMENT, headers=ivy)
+        assert there.status_code == 201
+
+    # Both are decided on this server's older state, the second on the first's queued
+    # append; the log refuses the first, so it must refuse the second too.
+    both = await asyncio.gather(
+        *(
+            app_client.post(comments, json={**COMMENT, "text": f"Point {n}"}, headers=ivy)
+            for n in range(2)
+        )
+    )
+    assert [answer.status_code for answer in both] == [201, 201]
+    assert sorted(answer.headers["etag"] for answer in both) == [
+        f'"{version + 2}"',
+        f'"{version + 3}"',
+    ]
+    stream_id = amendment_stream(DEMO_TRIAL, "A-1")
+    head = await services.store.head_position()
+    assert await services.states.load(AMENDMENT, stream_id) == await services.states.load_at(
+        AMENDMENT, stream_id, head
+    )
