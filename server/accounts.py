@@ -185,7 +185,7 @@ class Accounts:
     ) -> None:
         self._engine = engine
         self._now = now
-        self._credentials = credentials
+        self._credentials = credentials or CredentialCache(capacity=0)
         self.throttle = throttle if throttle is not None else LoginThrottle(engine, now=now)
         self._passwords = Passwords(hasher)
 
@@ -370,5 +370,4 @@ class Accounts:
             self._forget(user_id)
 
     def _forget(self, user_id: str) -> None:
-        if self._credentials is not None:
-            self._credentials.forget_user(user_id)
+        self._credentials.forget_user(user_id)

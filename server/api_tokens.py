@@ -27,7 +27,7 @@ from server.account_tables import (
     utc_now,
 )
 from server.accounts import USER_COLUMNS, User, clean_label, require_enabled_user, user_from_row
-from server.credential_cache import CredentialCache
+from server.credential_cache import CredentialCache, Resolved
 
 TOKEN_PREFIX = "concord_"
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -74,7 +74,7 @@ class ApiTokens:
         credentials: CredentialCache | None = None,
     ) -> None:
         self._engine = engine
-        self._credentials = credentials
+        self._credentials = credentials or CredentialCache(capacity=0)
         self._now = now
         self.touch_interval = touch_interval
 
@@ -114,12 +114,11 @@ class ApiTokens:
             return None
         now = read_clock(self._now)
         digest = sha256_hex(token)
-        key = _CACHE_PREFIX + digest
-        credentials = self._credentials
-        if credentials is not None and (cached := credentials.get(key, now)) is not None:
-            cached_user: User = cached
-            return cached_user
-        generation = credentials.generation if credentials is not None else 0
+        return await self._credentials.through(
+            _CACHE_PREFIX + digest, now, lambda: self._read(digest, now)
+        )
+
+    async def _read(self, digest: str, now: datetime) -> Resolved[User] | None:
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
@@ -148,19 +147,9 @@ class ApiTokens:
                     .values(last_used_at=now)
                 )
             last_used_at = now
+        # Kept until the next use is due to be recorded, so that the record stays as exact.
         user = user_from_row(row)
-        if credentials is not None:
-            # Until the next use is due to be recorded, so that the record stays as exact.
-            credentials.put(
-                key,
-                user,
-                user_id=user.user_id,
-                credential_id=row.token_id,
-                now=now,
-                not_after=last_used_at + self.touch_interval,
-                generation=generation,
-            )
-        return user
+        return Resolved(user, user.user_id, row.token_id, last_used_at + self.touch_interval)
 
     async def list_for(self, user_id: str) -> list[ApiTokenInfo]:
         """The user's tokens, revoked ones included, oldest first."""
@@ -189,6 +178,5 @@ class ApiTokens:
                 )
                 .values(revoked_at=now)
             )
-        if self._credentials is not None:
-            self._credentials.forget_credential(token_id)
+        self._credentials.forget_credential(token_id)
         return result.rowcount > 0

@@ -3,9 +3,12 @@
 For a command on one aggregate the service loads the trial (for the actor and the
 charter), the target stream and whatever context the domain asks for, lets the domain
 decide, and appends the events expecting the version it loaded. Commands on the same
-stream run one at a time in this process; a writer elsewhere (another server) is caught
-by the expected version, and the command is decided again on the new state — unless the
-client pinned a version with If-Match, in which case it is told (412) instead.
+stream are decided one at a time in this process, but not written one at a time: once a
+command's append is queued the stream is free, and the next command is decided on the
+state that append will leave and queued after it (``server/pending_states.py``), so the
+writer commits them together. A writer elsewhere (another server) is caught by the
+expected version, and the command is decided again on the log — unless the client pinned
+a version with If-Match, in which case it is told (412) instead.
 """
 
 from __future__ import annotations

@@ -15,13 +15,26 @@ credential is always asked of the database again.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+V = TypeVar("V")
 
 DEFAULT_TTL = timedelta(seconds=5)
 DEFAULT_CAPACITY = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved(Generic[V]):
+    """What the database said a credential resolves to, and until when that may be kept."""
+
+    value: V
+    user_id: str
+    credential_id: str
+    not_after: datetime
+    """When the credential ends or its next use is due to be recorded."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +62,29 @@ class CredentialCache:
         pass it to :meth:`put`, so that a forget that ran during the read is not undone
         by caching what the read found."""
         return self._generation
+
+    async def through(
+        self, digest: str, now: datetime, read: Callable[[], Awaitable[Resolved[V] | None]]
+    ) -> V | None:
+        """What ``digest`` resolves to: from memory while it holds it, else ``read()``
+        from the database (and remembered, unless it resolved to nothing)."""
+        cached: V | None = self.get(digest, now)
+        if cached is not None:
+            return cached
+        generation = self._generation
+        resolved = await read()
+        if resolved is None:
+            return None
+        self.put(
+            digest,
+            resolved.value,
+            user_id=resolved.user_id,
+            credential_id=resolved.credential_id,
+            now=now,
+            not_after=resolved.not_after,
+            generation=generation,
+        )
+        return resolved.value
 
     def get(self, digest: str, now: datetime) -> Any | None:
         """What ``digest`` resolved to, while its deadline has not passed; else None."""

@@ -29,7 +29,7 @@ from server.account_tables import (
     utc_now,
 )
 from server.accounts import USER_COLUMNS, User, require_enabled_user, user_from_row
-from server.credential_cache import CredentialCache
+from server.credential_cache import CredentialCache, Resolved
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_LIFETIME = timedelta(hours=12)
@@ -85,7 +85,7 @@ class Sessions:
         if min(idle_timeout, absolute_lifetime) <= timedelta() or touch_interval < timedelta():
             raise ValueError("session durations must be positive")
         self._engine = engine
-        self._credentials = credentials
+        self._credentials = credentials or CredentialCache(capacity=0)
         self._now = now
         self.idle_timeout = idle_timeout
         self.absolute_lifetime = absolute_lifetime
@@ -159,12 +159,12 @@ class Sessions:
         if not token or len(token) > MAX_TOKEN_LENGTH:
             return None
         now = read_clock(self._now)
-        key = _CACHE_PREFIX + sha256_hex(token)
-        credentials = self._credentials
-        if credentials is not None and (cached := credentials.get(key, now)) is not None:
-            found: tuple[Session, User] = cached
-            return found
-        generation = credentials.generation if credentials is not None else 0
+        digest = sha256_hex(token)
+        return await self._credentials.through(
+            _CACHE_PREFIX + digest, now, lambda: self._read(digest, now)
+        )
+
+    async def _read(self, digest: str, now: datetime) -> Resolved[tuple[Session, User]] | None:
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
@@ -176,7 +176,7 @@ class Sessions:
                         *USER_COLUMNS,
                     )
                     .join(users, users.c.id == user_sessions.c.user_id)
-                    .where(user_sessions.c.token_hash == sha256_hex(token))
+                    .where(user_sessions.c.token_hash == digest)
                 )
             ).first()
         if row is None:
@@ -197,19 +197,9 @@ class Sessions:
             session = self._session(
                 row.session_id, row.id, row.csrf_token, row.session_created_at, now
             )
-        found = (session, user_from_row(row))
-        if credentials is not None:
-            # Until the next activity is due to be recorded, and never past the session's end.
-            credentials.put(
-                key,
-                found,
-                user_id=session.user_id,
-                credential_id=session.session_id,
-                now=now,
-                not_after=min(session.idle_expires_at, session.last_seen_at + self.touch_interval),
-                generation=generation,
-            )
-        return found
+        # Kept until the next activity is due to be recorded, and never past the session's end.
+        until = min(session.idle_expires_at, session.last_seen_at + self.touch_interval)
+        return Resolved((session, user_from_row(row)), session.user_id, session.session_id, until)
 
     async def close(self, token: str) -> bool:
         """End the session with this token (logout). False if there was none."""
@@ -217,15 +207,13 @@ class Sessions:
             return False
         digest = sha256_hex(token)
         closed = await self._delete(user_sessions.c.token_hash == digest)
-        if self._credentials is not None:
-            self._credentials.forget(_CACHE_PREFIX + digest)
+        self._credentials.forget(_CACHE_PREFIX + digest)
         return closed > 0
 
     async def close_all_for(self, user_id: str) -> int:
         """End every session of the user ("log out everywhere"); returns how many."""
         closed = await self._delete(user_sessions.c.user_id == user_id)
-        if self._credentials is not None:
-            self._credentials.forget_user(user_id)
+        self._credentials.forget_user(user_id)
         return closed
 
     async def purge_expired(self) -> int:
