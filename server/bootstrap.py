@@ -15,6 +15,7 @@ from server.accounts import Accounts
 from server.aggregates import StateCache
 from server.api_tokens import ApiTokens
 from server.commanding import CommandService
+from server.credential_cache import CredentialCache
 from server.database import create_engine_for
 from server.directory import Directory
 from server.live.feed import LiveFeed
@@ -42,6 +43,9 @@ async def open_services(
         authorizer = await Authorizer.start(store)
         stack.push_async_callback(authorizer.close)
         states = StateCache(store)
+        stack.push_async_callback(states.close)
+        await states.start()
+        credentials = CredentialCache()
         live = LiveFeed(store)
         await live.start()
         stack.push_async_callback(live.close)
@@ -51,9 +55,9 @@ async def open_services(
             directory=directory,
             authorizer=authorizer,
             commands=CommandService(store, states, directory, settled=authorizer.wait_for),
-            accounts=Accounts(engine, now=clock),
-            sessions=Sessions(engine, now=clock),
-            tokens=ApiTokens(engine, now=clock),
+            accounts=Accounts(engine, now=clock, credentials=credentials),
+            sessions=Sessions(engine, now=clock, credentials=credentials),
+            tokens=ApiTokens(engine, now=clock, credentials=credentials),
             live=live,
             live_tickets=LiveTickets(engine, now=clock),
             clock=clock,

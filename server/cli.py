@@ -76,12 +76,14 @@ def _serve(url: str, host: str, port: int, with_demo: bool, settings: Settings) 
     import uvicorn
 
     from server.app import create_app
+    from server.collector import tune_for_serving
 
     @asynccontextmanager
     async def services_with_banner() -> AsyncIterator[Services]:
         async with open_services(url, settings=settings) as services:
             if with_demo and services.directory.trial(DEMO_TRIAL) is None:
                 _print_demo(await load_demo(services))
+            tune_for_serving()
             print(f"Concord is running on http://{host}:{port}/ (database: {url})", flush=True)
             yield services
 

@@ -26,9 +26,9 @@ async def services(url: str, settings: Settings) -> AsyncIterator[Services]:
         yield opened
 
 
-@pytest.fixture
-async def app_client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    """An anonymous client of the app (no credentials)."""
+@asynccontextmanager
+async def client_of(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    """An anonymous client (no credentials) of the app serving from ``services``."""
 
     @asynccontextmanager
     async def given() -> AsyncIterator[Services]:
@@ -39,6 +39,13 @@ async def app_client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://concord.test") as client:
             yield client
+
+
+@pytest.fixture
+async def app_client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    """An anonymous client of the app (no credentials)."""
+    async with client_of(services) as client:
+        yield client
 
 
 @pytest.fixture
