@@ -14,6 +14,7 @@ from server.account_tables import utc_now
 from server.accounts import Accounts
 from server.aggregates import StateCache
 from server.api_tokens import ApiTokens
+from server.audit.history import TrialHistory
 from server.commanding import CommandService
 from server.database import create_engine_for
 from server.directory import Directory
@@ -49,6 +50,7 @@ async def open_services(
             accounts=Accounts(engine, now=clock),
             sessions=Sessions(engine, now=clock),
             tokens=ApiTokens(engine, now=clock),
+            history=TrialHistory(store),
             clock=clock,
             settings=settings or Settings(),
         )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -38,6 +38,10 @@ class QueryRoute:
     action: Action | None
     summary: str
     answer: Callable[[Services, dict[str, str], Principal], Awaitable[Response]]
+    query: Mapping[str, str] = field(default_factory=dict)
+    """Query parameters it reads: name -> description (all optional)."""
+    media_type: str = "application/json"
+    """What a successful answer is."""
 
 
 def _found(version: int, what: str) -> None:
@@ -161,7 +165,8 @@ def endpoint_for_query(route: QueryRoute) -> Callable[[Request], Awaitable[Respo
     async def endpoint(request: Request) -> Response:
         services: Services = request.app.state.services
         principal = await require_principal(request)
-        params = path_params(request)
+        # Audit reads take their moment from the query (?at=, ?time=); path ids win.
+        params = {**request.query_params, **path_params(request)}
         if route.action is not None:
             authorize(services, principal, params["trial_id"], route.action)
         return await route.answer(services, params, principal)

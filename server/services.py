@@ -11,6 +11,7 @@ from rbac import Authorizer
 from server.accounts import Accounts
 from server.aggregates import StateCache
 from server.api_tokens import ApiTokens
+from server.audit.history import TrialHistory
 from server.commanding import CommandService
 from server.directory import Directory
 from server.sessions import Sessions
@@ -36,5 +37,6 @@ class Services:
     accounts: Accounts
     sessions: Sessions
     tokens: ApiTokens
+    history: TrialHistory
     clock: Callable[[], datetime]
     settings: Settings

@@ -17,7 +17,7 @@ from domain.workspace import CreateTrial, TrainingRecord
 from rbac import PERMISSIONS, Action
 from server.command_routes import COMMAND_ROUTES
 from server.demo import DEMO_TRIAL, DemoPerson
-from server.query_routes import QUERY_ROUTES
+from server.read_routes import READ_ROUTES
 from server.services import Services
 from tests.integration.server.conftest import Api
 
@@ -82,7 +82,7 @@ async def test_every_route_decides_by_role_and_by_trial(
         allowed_here = PERMISSIONS[person.role]
         for trial_id in (DEMO_TRIAL, OTHER_TRIAL):
             requests = [(r.method, r.path, r.action, r.name) for r in COMMAND_ROUTES] + [
-                ("GET", q.path, q.action, q.name) for q in QUERY_ROUTES if q.action
+                ("GET", q.path, q.action, q.name) for q in READ_ROUTES if q.action
             ]
             for method, path, action, name in requests:
                 url = concrete(path, trial_id, person.user_id)

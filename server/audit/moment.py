@@ -1,0 +1,43 @@
+"""Which moment an audit request is about: ``?at=POSITION`` or ``?time=ISO-8601``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from events import EventStore
+from server.problems import Problem
+
+
+def _position(text: str, name: str) -> int:
+    if not text.isdigit() or len(text) > 18:
+        raise Problem(422, "malformed-position", f"{name} must be a log position (0 or more)")
+    return int(text)
+
+
+def _instant(text: str, name: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise Problem(
+            422,
+            "malformed-time",
+            f"{name} must be an ISO 8601 time with a UTC offset, e.g. 2026-11-21T09:30:00Z",
+        )
+    return moment
+
+
+async def position_of(
+    store: EventStore, params: Mapping[str, str], *, at: str = "at", time: str = "time"
+) -> int:
+    """The log position the request names by ``at`` (a position) or ``time`` (the last
+    position recorded at or before it); the head when it names neither."""
+    if at in params and time in params:
+        raise Problem(422, "ambiguous-moment", f"give {at} or {time}, not both")
+    if at in params:
+        return _position(params[at], at)
+    if time in params:
+        return await store.position_at(_instant(params[time], time))
+    return await store.head_position()

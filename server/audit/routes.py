@@ -1,0 +1,62 @@
+"""The audit reads over HTTP: replay, who could do what, diffs, trails, exports.
+
+Each is a :class:`server.query_routes.QueryRoute`, so it is authorized, served and
+documented exactly as the other reads are.
+"""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse, Response
+
+from domain.streams import trial_stream
+from rbac import Action, policy_at
+from server.audit.moment import position_of
+from server.audit.permissions_view import permissions_view
+from server.audit.replay_view import replay_view
+from server.authentication import Principal
+from server.query_routes import QueryRoute
+from server.services import Services
+
+
+async def _replay(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    position = await position_of(services.store, p)
+    replayed = await services.history.at(p["trial_id"], position)
+    return JSONResponse(replay_view(replayed))
+
+
+async def _permissions(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    trial_id = p["trial_id"]
+    position = await position_of(services.store, p)
+    replayed = await services.history.at(trial_id, position)
+    policy = await policy_at(services.store, trial_id, at=replayed.at)
+    workspace = replayed.states.get(trial_stream(trial_id))
+    return JSONResponse(permissions_view(policy, trial_id, replayed.at, workspace))
+
+
+A = "/api/trials/{trial_id}/audit"
+MOMENT = {
+    "at": "a log position (default: the head)",
+    "time": "an ISO 8601 time with a UTC offset: the last position recorded by then",
+}
+AUDIT = Action.AUDIT
+
+AUDIT_ROUTES: tuple[QueryRoute, ...] = (
+    QueryRoute(
+        "replay_trial",
+        A + "/replay",
+        AUDIT,
+        "The trial as it was at a log position (?at=) or time (?time=), with the positions"
+        " one step back and forward",
+        _replay,
+        query=MOMENT,
+    ),
+    QueryRoute(
+        "replay_permissions",
+        A + "/permissions",
+        AUDIT,
+        "Who could do what at a log position (?at=) or time (?time=): the Casbin policy"
+        " replayed there",
+        _permissions,
+        query=MOMENT,
+    ),
+)
