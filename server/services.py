@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from events import EventStore
 from rbac import Authorizer
 from server.accounts import Accounts
 from server.aggregates import StateCache
 from server.api_tokens import ApiTokens
+from server.audit.checkpoints import Checkpoints
 from server.audit.history import TrialHistory
 from server.commanding import CommandService
 from server.directory import Directory
 from server.sessions import Sessions
+
+
+def data_dir() -> Path:
+    """Where Concord keeps its files: CONCORD_DATA_DIR, else ./data."""
+    return Path(os.environ.get("CONCORD_DATA_DIR", "data"))
+
+
+def default_signing_key() -> Path:
+    """CONCORD_SIGNING_KEY, else ``signing-key.pem`` in the data folder."""
+    return Path(os.environ.get("CONCORD_SIGNING_KEY") or data_dir() / "signing-key.pem")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +36,10 @@ class Settings:
 
     secure_cookies: bool = False
     """Mark the session cookie Secure (set when served over https)."""
+    signing_key: Path = field(default_factory=default_signing_key)
+    """The server's Ed25519 key file (created on first use)."""
+    checkpoint_every: float | None = None
+    """Sign the log's head every this many seconds (None: only on export)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,5 +55,6 @@ class Services:
     sessions: Sessions
     tokens: ApiTokens
     history: TrialHistory
+    checkpoints: Checkpoints
     clock: Callable[[], datetime]
     settings: Settings

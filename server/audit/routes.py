@@ -6,10 +6,11 @@ documented exactly as the other reads are.
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from domain.streams import trial_stream
 from rbac import Action, policy_at
+from server.audit.exports import MEDIA_TYPES, signed_log
 from server.audit.moment import position_of
 from server.audit.permissions_view import permissions_view
 from server.audit.replay_view import replay_view
@@ -33,12 +34,29 @@ async def _permissions(services: Services, p: dict[str, str], principal: Princip
     return JSONResponse(permissions_view(policy, trial_id, replayed.at, workspace))
 
 
+async def _log(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    lines = await signed_log(services.store, services.checkpoints, p["trial_id"])
+    filename = f"{p['trial_id']}-log.jsonl"
+    return _download(StreamingResponse(lines, media_type=MEDIA_TYPES["jsonl"]), filename)
+
+
+def _download(response: Response, filename: str) -> Response:
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+async def _signing_key(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    key = services.checkpoints.key
+    return JSONResponse({"key_id": key.key_id, "public_key": key.public_key_pem()})
+
+
 A = "/api/trials/{trial_id}/audit"
 MOMENT = {
     "at": "a log position (default: the head)",
     "time": "an ISO 8601 time with a UTC offset: the last position recorded by then",
 }
 AUDIT = Action.AUDIT
+EXPORT = Action.EXPORT
 
 AUDIT_ROUTES: tuple[QueryRoute, ...] = (
     QueryRoute(
@@ -58,5 +76,21 @@ AUDIT_ROUTES: tuple[QueryRoute, ...] = (
         " replayed there",
         _permissions,
         query=MOMENT,
+    ),
+    QueryRoute(
+        "export_log",
+        A + "/export.jsonl",
+        EXPORT,
+        "The log as JSON Lines, verifiable offline (concord verify FILE): the trial's events"
+        " in full, other trials' as redacted links, headed by a checkpoint signed for it",
+        _log,
+        media_type=MEDIA_TYPES["jsonl"],
+    ),
+    QueryRoute(
+        "signing_key",
+        "/api/signing-key",
+        None,
+        "The server's Ed25519 public key, which signs checkpoints and exports",
+        _signing_key,
     ),
 )

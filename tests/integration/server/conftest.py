@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,12 +12,18 @@ import pytest
 from server.app import create_app
 from server.bootstrap import open_services
 from server.demo import DEMO_TRIAL, DemoPerson, load_demo
-from server.services import Services
+from server.services import Services, Settings
 
 
 @pytest.fixture
-async def services(url: str) -> AsyncIterator[Services]:
-    async with open_services(url) as opened:
+def signing_key(tmp_path: Path) -> Path:
+    """Where the server under test keeps its Ed25519 key (created on first use)."""
+    return tmp_path / "signing-key.pem"
+
+
+@pytest.fixture
+async def services(url: str, signing_key: Path) -> AsyncIterator[Services]:
+    async with open_services(url, settings=Settings(signing_key=signing_key)) as opened:
         yield opened
 
 

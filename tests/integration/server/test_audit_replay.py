@@ -15,7 +15,7 @@ from tests.integration.server.conftest import Api
 def section(replayed: dict[str, object], number: str) -> str:
     protocol = replayed["protocol"]
     assert isinstance(protocol, dict)
-    return next(s["text"] for s in protocol["sections"] if s["number"] == number)
+    return str(next(s["text"] for s in protocol["sections"] if s["number"] == number))
 
 
 async def test_replay_at_the_head_shows_every_part_of_the_trial(
@@ -116,6 +116,6 @@ async def test_who_could_do_what_before_and_after_the_auditor_was_granted(
     [member] = [m for m in after["members"] if m["user_id"] == aud]
     assert member["roles"] == ["auditor"]
     assert member["printed_name"] == demo["aud"].printed_name
-    assert member["actions"] == ["trial:read", "audit:read"]
+    assert member["actions"] == ["trial:read", "audit:read", "audit:export"]
     assert aud in after["actions"]["audit:read"]
     assert aud not in after["actions"]["amendment:sign"]
