@@ -118,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     db.add_subparsers(dest="db_command", required=True).add_parser("upgrade")
     _audit_commands(commands)
     args = parser.parse_args(argv)
+    if args.command == "verify" and args.file is not None:  # offline: no database at all
+        return audit.verify_file(args.file, args.public_key)
     url = database_url(args.db)
     match args.command:
         case "serve":
@@ -126,8 +128,6 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_demo(url))
         case "user":
             return asyncio.run(_create_user(url, args.username, args.printed_name))
-        case "verify" if args.file is not None:
-            return audit.verify_file(args.file, args.public_key)
         case "verify":
             return asyncio.run(audit.verify_database(url, Settings()))
         case "export":

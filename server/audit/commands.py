@@ -13,7 +13,7 @@ from server.audit.checkpoints import Checkpoints, checkpoint_problem, hash_at
 from server.audit.exports import write_export
 from server.audit.history import TrialHistory
 from server.audit.log_file import verify_log_file
-from server.audit.moment import position_of
+from server.audit.moment import moment, position_of
 from server.audit.progress import progress_bar
 from server.audit.replay_view import replay_view
 from server.audit.signing import SigningKey, load_public_key
@@ -87,8 +87,8 @@ async def replay(url: str, trial_id: str, at: str) -> int:
     """Print the trial as it was at a position or time, as the API's replay answers it."""
     store = await open_store(url)
     try:
-        moment = {"at": at} if at.isdigit() else {"time": at}
-        replayed = await TrialHistory(store).at(trial_id, await position_of(store, moment))
+        position = await position_of(store, moment(at))
+        replayed = await TrialHistory(store).at(trial_id, position)
     except Problem as problem:
         print(problem.detail, file=sys.stderr)
         return 2

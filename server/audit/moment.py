@@ -29,6 +29,13 @@ def _instant(text: str, name: str) -> datetime:
     return moment
 
 
+def moment(spec: str) -> dict[str, str]:
+    """The query a one-word moment stands for: ``head``, a log position, or a time."""
+    if spec == "head":
+        return {}
+    return {"at": spec} if spec.isdigit() else {"time": spec}
+
+
 async def position_of(
     store: EventStore, params: Mapping[str, str], *, at: str = "at", time: str = "time"
 ) -> int:

@@ -13,8 +13,10 @@ from rbac import Action, policy_at
 from server.audit.exports import MEDIA_TYPES, signed_log
 from server.audit.moment import position_of
 from server.audit.permissions_view import permissions_view
+from server.audit.protocol_diff_view import protocol_diff
 from server.audit.replay_view import replay_view
 from server.authentication import Principal
+from server.problems import Problem
 from server.query_routes import QueryRoute
 from server.services import Services
 
@@ -32,6 +34,15 @@ async def _permissions(services: Services, p: dict[str, str], principal: Princip
     policy = await policy_at(services.store, trial_id, at=replayed.at)
     workspace = replayed.states.get(trial_stream(trial_id))
     return JSONResponse(permissions_view(policy, trial_id, replayed.at, workspace))
+
+
+async def _diff(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    if "from" not in p:
+        raise Problem(
+            422, "missing-parameter", "say what to compare from: ?from=v1, a position or a time"
+        )
+    answer = await protocol_diff(services, p["trial_id"], p["from"], p.get("to", "head"))
+    return JSONResponse(answer)
 
 
 async def _log(services: Services, p: dict[str, str], principal: Principal) -> Response:
@@ -76,6 +87,18 @@ AUDIT_ROUTES: tuple[QueryRoute, ...] = (
         " replayed there",
         _permissions,
         query=MOMENT,
+    ),
+    QueryRoute(
+        "protocol_diff",
+        A + "/diff",
+        AUDIT,
+        "What changed in the protocol between two versions or moments: tracked changes by"
+        " section, and the clean text",
+        _diff,
+        query={
+            "from": "v<N> for published version N, a log position, or an ISO 8601 time",
+            "to": "the same, or head (the default)",
+        },
     ),
     QueryRoute(
         "export_log",
