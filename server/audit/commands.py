@@ -7,6 +7,7 @@ import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
 
+from domain.streams import trial_stream
 from events import open_store
 from server.account_tables import utc_now
 from server.audit.checkpoints import Checkpoints, checkpoint_problem, hash_at
@@ -109,7 +110,14 @@ async def export(url: str, settings: Settings, trial_id: str | None, kind: str, 
         engine = create_engine_for(url)
         stack.push_async_callback(engine.dispose)
         checkpoints = Checkpoints(store, engine, SigningKey(settings.signing_key), utc_now)
-        with progress_bar(f"exporting {kind}") as progress:
-            count = await write_export(store, checkpoints, trial_id, kind, out, progress)
-    print(f"wrote {out}: {count} events of {trial_id or 'the whole log'}")
+        if trial_id is not None and not await store.read_stream(trial_stream(trial_id), limit=1):
+            print(f"there is no trial {trial_id}", file=sys.stderr)
+            return 1
+        try:
+            with progress_bar(f"exporting {kind}") as progress:
+                await write_export(store, checkpoints, trial_id, kind, out, progress)
+        except ValueError as refused:
+            print(f"not exported: {refused}", file=sys.stderr)
+            return 2
+    print(f"wrote {out} ({kind}) of {f'trial {trial_id}' if trial_id else 'the whole log'}")
     return 0

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from events import EventStore
 from server.audit.checkpoints import Checkpoints
 from server.audit.log_file import Progress, log_lines
+from server.audit.report_pdf import audit_report
+from server.audit.trail import audit_trail
+from server.audit.trail_csv import csv_lines
 
 MEDIA_TYPES = {
     "jsonl": "application/jsonl",
@@ -29,6 +33,21 @@ async def signed_log(
     return log_lines(store, checkpoint, pem, trial_id=trial_id, progress=progress)
 
 
+async def export_text(
+    store: EventStore,
+    checkpoints: Checkpoints,
+    trial_id: str | None,
+    kind: str,
+    progress: Progress | None = None,
+) -> AsyncIterator[str]:
+    """The JSON Lines log or the CSV audit trail (which needs a trial), piece by piece."""
+    if kind == "jsonl":
+        return await signed_log(store, checkpoints, trial_id, progress)
+    if trial_id is None:
+        raise ValueError("the audit trail is of one trial: name it")
+    return csv_lines(audit_trail(store, trial_id, progress=progress))
+
+
 async def write_export(
     store: EventStore,
     checkpoints: Checkpoints,
@@ -36,11 +55,15 @@ async def write_export(
     kind: str,
     out: Path,
     progress: Progress | None = None,
-) -> int:
-    """Write one export to ``out``; returns how many lines or events it holds."""
-    count = 0
+) -> None:
+    """Write one export (``jsonl``, ``csv`` or ``pdf``) to ``out``."""
+    if kind == "pdf":
+        if trial_id is None:
+            raise ValueError("the audit report is of one trial: name it")
+        report = await audit_report(store, trial_id, progress=progress)
+        await asyncio.to_thread(out.write_bytes, report)
+        return
+    pieces = await export_text(store, checkpoints, trial_id, kind, progress)
     with out.open("w", encoding="utf-8", newline="") as file:
-        async for line in await signed_log(store, checkpoints, trial_id, progress):
-            file.write(line)
-            count += 1
-    return count - 1
+        async for piece in pieces:
+            file.write(piece)

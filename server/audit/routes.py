@@ -6,15 +6,20 @@ documented exactly as the other reads are.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from domain.streams import trial_stream
 from rbac import Action, policy_at
-from server.audit.exports import MEDIA_TYPES, signed_log
+from server.audit.exports import MEDIA_TYPES, export_text
 from server.audit.moment import position_of
 from server.audit.permissions_view import permissions_view
 from server.audit.protocol_diff_view import protocol_diff
 from server.audit.replay_view import replay_view
+from server.audit.report_pdf import audit_report
+from server.audit.trail import audit_trail, record_stream
 from server.authentication import Principal
 from server.problems import Problem
 from server.query_routes import QueryRoute
@@ -45,15 +50,40 @@ async def _diff(services: Services, p: dict[str, str], principal: Principal) -> 
     return JSONResponse(answer)
 
 
-async def _log(services: Services, p: dict[str, str], principal: Principal) -> Response:
-    lines = await signed_log(services.store, services.checkpoints, p["trial_id"])
-    filename = f"{p['trial_id']}-log.jsonl"
-    return _download(StreamingResponse(lines, media_type=MEDIA_TYPES["jsonl"]), filename)
+RECORDS = "workspace, protocol, amendment/ID, motion/ID, dispute/ID or comments/KIND/ID"
 
 
-def _download(response: Response, filename: str) -> Response:
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+async def _trail(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    record = p.get("record")
+    if record is None:
+        raise Problem(422, "missing-parameter", "say which record: ?record=amendment/A-1")
+    stream = record_stream(p["trial_id"], record)
+    if stream is None:
+        raise Problem(
+            422,
+            "unknown-record",
+            f"{record!r} is no record: {RECORDS}",
+        )
+    if await services.store.stream_version(stream) == 0:
+        raise Problem(404, "not-found", f"trial {p['trial_id']} has no record {record}")
+    entries = audit_trail(services.store, p["trial_id"], record=record)
+    return JSONResponse([asdict(entry) async for entry in entries])
+
+
+def _export(kind: str) -> Callable[..., Awaitable[Response]]:
+    async def answer(services: Services, p: dict[str, str], principal: Principal) -> Response:
+        trial_id = p["trial_id"]
+        if kind == "pdf":
+            body = await audit_report(services.store, trial_id)
+            response: Response = Response(body, media_type=MEDIA_TYPES[kind])
+        else:
+            text = await export_text(services.store, services.checkpoints, trial_id, kind)
+            response = StreamingResponse(text, media_type=MEDIA_TYPES[kind])
+        name = {"jsonl": "log", "csv": "audit-trail", "pdf": "audit-report"}[kind]
+        response.headers["Content-Disposition"] = f'attachment; filename="{trial_id}-{name}.{kind}"'
+        return response
+
+    return answer
 
 
 async def _signing_key(services: Services, p: dict[str, str], principal: Principal) -> Response:
@@ -101,13 +131,41 @@ AUDIT_ROUTES: tuple[QueryRoute, ...] = (
         },
     ),
     QueryRoute(
+        "audit_trail",
+        A + "/trail",
+        AUDIT,
+        "The audit trail of one record: each value an event changed, old and new, with who"
+        " (name, roles, organization), when (server UTC) and why",
+        _trail,
+        query={
+            "record": "workspace, protocol, amendment/ID, motion/ID, dispute/ID or comments/KIND/ID"
+        },
+    ),
+    QueryRoute(
         "export_log",
         A + "/export.jsonl",
         EXPORT,
         "The log as JSON Lines, verifiable offline (concord verify FILE): the trial's events"
         " in full, other trials' as redacted links, headed by a checkpoint signed for it",
-        _log,
+        _export("jsonl"),
         media_type=MEDIA_TYPES["jsonl"],
+    ),
+    QueryRoute(
+        "export_audit_trail",
+        A + "/export.csv",
+        EXPORT,
+        "The trial's audit trail as CSV: who, when, what (old and new value), why",
+        _export("csv"),
+        media_type=MEDIA_TYPES["csv"],
+    ),
+    QueryRoute(
+        "export_audit_report",
+        A + "/export.pdf",
+        EXPORT,
+        "The trial's audit report as PDF: versions, amendments with their summary of changes"
+        " and signatures, decisions with tallies, disputes with resolutions",
+        _export("pdf"),
+        media_type=MEDIA_TYPES["pdf"],
     ),
     QueryRoute(
         "signing_key",

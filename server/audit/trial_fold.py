@@ -82,6 +82,10 @@ class TrialFold:
         self._states[event.stream_id] = after
         return Step(event, kind, before, after)
 
+    def state_of(self, stream_id: str) -> Any:
+        """The state of one stream now (None if it has no event yet)."""
+        return self._states.get(stream_id)
+
     def states(self) -> TrialStates:
         """A copy of the states as they are now (later events do not change it)."""
         return dict(self._states)
