@@ -60,12 +60,15 @@ async def _create_user(url: str, username: str, printed_name: str) -> int:
     return 0
 
 
-def _serve(url: str, host: str, port: int, with_demo: bool, secure_cookies: bool) -> int:
+def _serve(
+    url: str, host: str, port: int, with_demo: bool, secure_cookies: bool, minutes: float
+) -> int:
     import uvicorn
 
     from server.app import create_app
 
-    settings = Settings(secure_cookies=secure_cookies)
+    every = minutes * 60 if minutes > 0 else None
+    settings = Settings(secure_cookies=secure_cookies, checkpoint_every=every)
 
     @asynccontextmanager
     async def services_with_banner() -> AsyncIterator[Services]:
@@ -107,6 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="load the demo trial if missing")
     serve.add_argument("--secure-cookies", action="store_true", help="when served over https")
+    serve.add_argument(
+        "--checkpoint-minutes",
+        type=float,
+        default=60,
+        help="sign the log's head this often while it grows (0: only on export)",
+    )
     commands.add_parser("demo", help="load the demo trial and print its passwords")
     user = commands.add_parser("user", help="manage users")
     create = user.add_subparsers(dest="user_command", required=True).add_parser(
@@ -123,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     url = database_url(args.db)
     match args.command:
         case "serve":
-            return _serve(url, args.host, args.port, args.demo, args.secure_cookies)
+            return _serve(
+                url, args.host, args.port, args.demo, args.secure_cookies, args.checkpoint_minutes
+            )
         case "demo":
             return asyncio.run(_demo(url))
         case "user":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
 from events import EventStore
 from server.problems import Problem
@@ -16,11 +16,13 @@ def _position(text: str, name: str) -> int:
 
 
 def _instant(text: str, name: str) -> datetime:
+    moment: datetime | None = None
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
+        given = datetime.fromisoformat(text)
+        moment = given.astimezone(UTC) if given.tzinfo is not None else None
+    except (ValueError, OverflowError):
+        pass
+    if moment is None:
         raise Problem(
             422,
             "malformed-time",

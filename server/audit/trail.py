@@ -18,6 +18,7 @@ from events import EventStore
 from events.canonical import format_timestamp
 from server.audit.log_file import Progress
 from server.audit.trial_fold import Step, TrialFold, in_trial, kind_of
+from server.identifiers import ID_PATTERN
 from server.views import state_view
 
 PAGE = 5_000
@@ -50,8 +51,10 @@ def record_name(stream_id: str, trial_id: str) -> str:
 
 def record_stream(trial_id: str, record: str) -> str | None:
     """The stream of a record of the trial, or None if ``record`` names no kind of record."""
+    if record != "workspace" and not all(map(ID_PATTERN.fullmatch, record.split("/"))):
+        return None
     stream = trial_stream(trial_id) + ("" if record == "workspace" else "/" + record)
-    return stream if ".." not in record and kind_of(stream, trial_id) is not None else None
+    return stream if kind_of(stream, trial_id) is not None else None
 
 
 def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
