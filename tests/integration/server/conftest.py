@@ -9,6 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from domain.actor import Actor
+from domain.charter import GCP_TRAINING
+from domain.roles import OrganizationKind
+from domain.workspace import CreateTrial, TrainingRecord
 from server.app import create_app
 from server.bootstrap import open_services
 from server.demo import DEMO_TRIAL, DemoPerson, load_demo
@@ -66,3 +70,31 @@ def as_user(services: Services, demo: dict[str, DemoPerson]) -> Api:
 def trial() -> str:
     """The demo trial's API path."""
     return f"/api/trials/{DEMO_TRIAL}"
+
+
+OTHER_TRIAL = "other-trial"
+
+
+@pytest.fixture
+async def other_trial(services: Services) -> None:
+    """A trial none of the demo people belong to."""
+    founder = await services.accounts.create_user("olga", "Olga Other", "another long password")
+    actor = Actor(
+        user_id=founder.user_id,
+        printed_name=founder.printed_name,
+        organization_id="elsewhere",
+        organization_kind=OrganizationKind.SPONSOR,
+    )
+    trained = TrainingRecord(course=GCP_TRAINING, completed_on=services.clock().date())
+    await services.commands.create_trial(
+        OTHER_TRIAL,
+        actor,
+        lambda a: CreateTrial(
+            actor=a,
+            trial_id=OTHER_TRIAL,
+            title="Another trial",
+            organization_name="Elsewhere Pharma",
+            founder_training=(trained,),
+        ),
+        {"actor": founder.user_id},
+    )

@@ -155,3 +155,23 @@ async def test_events_cut_off_the_end_of_the_database_contradict_a_signed_checkp
     assert code == 1
     assert out.startswith(f"BROKEN at position {signed.position - 1}:"), out
     assert "cut off the end" in out
+
+
+async def test_a_trial_export_redacts_other_trials_and_still_verifies(
+    app_client: httpx.AsyncClient,
+    as_user: Api,
+    trial: str,
+    other_trial: None,
+    tmp_path: Path,
+    concord: Cli,
+) -> None:
+    lines = await export(app_client, as_user, trial)
+    assert "Another trial" not in "".join(lines)
+    redacted = [line for line in lines[1:] if json.loads(line).get("redacted")]
+    assert redacted
+    assert set(json.loads(redacted[0])) == {"position", "prev_hash", "hash", "redacted"}
+    exported = tmp_path / "log.jsonl"
+    exported.write_text("".join(lines))
+    code, out = await concord("verify", str(exported))
+    assert code == 0, out
+    assert f"({len(redacted)} of other trials redacted)" in out
