@@ -187,11 +187,16 @@ def _dispute(pdf: _Report, dispute: DisputeState, workspace: TrialState | None) 
 
 
 async def audit_report(
-    store: EventStore, trial_id: str, *, progress: Progress | None = None
+    store: EventStore,
+    trial_id: str,
+    *,
+    history: TrialHistory | None = None,
+    progress: Progress | None = None,
 ) -> bytes:
-    """The trial's audit report as of the log's head, as PDF bytes."""
+    """The trial's audit report as of the log's head, as PDF bytes (``history``: the
+    server's projection, if it has one)."""
     head = await store.head_position()
-    replayed = await TrialHistory(store).at(trial_id, head)
+    replayed = await (history or TrialHistory(store)).at(trial_id, head)
     if progress is not None:
         progress(head, head)
     states = replayed.states

@@ -74,7 +74,7 @@ def _export(kind: str) -> Callable[..., Awaitable[Response]]:
     async def answer(services: Services, p: dict[str, str], principal: Principal) -> Response:
         trial_id = p["trial_id"]
         if kind == "pdf":
-            body = await audit_report(services.store, trial_id)
+            body = await audit_report(services.store, trial_id, history=services.history)
             response: Response = Response(body, media_type=MEDIA_TYPES[kind])
         else:
             text = await export_text(services.store, services.checkpoints, trial_id, kind)
