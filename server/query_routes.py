@@ -26,7 +26,7 @@ from server.command_routes import comment_subject_kind
 from server.identifiers import path_params
 from server.problems import Problem
 from server.services import Services
-from server.views import protocol_view, state_view
+from server.views import amendment_summary, protocol_view, state_view
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,16 +71,7 @@ async def _amendments(services: Services, p: dict[str, str], principal: Principa
         state = (
             await services.states.load(AMENDMENT, amendment_stream(p["trial_id"], amendment_id))
         ).state
-        rows.append(
-            {
-                "amendment_id": amendment_id,
-                "status": state.status.value if state.status else None,
-                "summary": state.details.summary if state.details else "",
-                "base_version": state.base_version,
-                "content_hash": state.content_hash,
-                "opened_by": state.opened_by,
-            }
-        )
+        rows.append(amendment_summary(state))
     return JSONResponse(rows)
 
 

@@ -27,9 +27,17 @@ from server.services import Services
 
 
 async def _replay(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    stream = _record(p["trial_id"], p["record"]) if "record" in p else None
     position = await position_of(services.store, p)
     replayed = await services.history.at(p["trial_id"], position)
-    return JSONResponse(replay_view(replayed))
+    return JSONResponse(replay_view(replayed, stream))
+
+
+def _record(trial_id: str, record: str) -> str:
+    stream = record_stream(trial_id, record)
+    if stream is None:
+        raise Problem(422, "unknown-record", f"{record!r} is no record: {RECORDS}")
+    return stream
 
 
 async def _permissions(services: Services, p: dict[str, str], principal: Principal) -> Response:
@@ -57,13 +65,7 @@ async def _trail(services: Services, p: dict[str, str], principal: Principal) ->
     record = p.get("record")
     if record is None:
         raise Problem(422, "missing-parameter", "say which record: ?record=amendment/A-1")
-    stream = record_stream(p["trial_id"], record)
-    if stream is None:
-        raise Problem(
-            422,
-            "unknown-record",
-            f"{record!r} is no record: {RECORDS}",
-        )
+    stream = _record(p["trial_id"], record)
     if await services.store.stream_version(stream) == 0:
         raise Problem(404, "not-found", f"trial {p['trial_id']} has no record {record}")
     entries = audit_trail(services.store, p["trial_id"], record=record)
@@ -107,7 +109,7 @@ AUDIT_ROUTES: tuple[QueryRoute, ...] = (
         "The trial as it was at a log position (?at=) or time (?time=), with the positions"
         " one step back and forward",
         _replay,
-        query=MOMENT,
+        query={**MOMENT, "record": "a record to include in full: " + RECORDS},
     ),
     QueryRoute(
         "replay_permissions",

@@ -34,6 +34,22 @@ async def test_replay_at_the_head_shows_every_part_of_the_trial(
     [dispute] = now["disputes"]
     assert dispute["resolved_by"] == demo["ivy"].user_id
     assert demo["aud"].user_id in now["workspace"]["members"]
+    assert now["record"] is None
+
+
+async def test_one_record_comes_in_full_as_it_then_was(
+    app_client: httpx.AsyncClient, services: Services, as_user: Api, trial: str
+) -> None:
+    headers = await as_user("aud")
+    first_vote, *_ = await services.store.read_all(types=["VoteCast"])
+    query = {"record": "motion/M-1", "at": str(first_vote.position)}
+    response = await app_client.get(f"{trial}/audit/replay", params=query, headers=headers)
+    motion = response.json()["record"]
+    assert (motion["status"], list(motion["votes"].values())) == ("open", ["yes"])
+    refused = await app_client.get(
+        f"{trial}/audit/replay", params={"record": "nothing/x"}, headers=headers
+    )
+    assert refused.status_code == 422
 
 
 async def test_stepping_back_and_forward_walks_the_trial_one_event_at_a_time(
