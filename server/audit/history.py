@@ -100,7 +100,6 @@ class TrialHistory:
         async with index.lock:
             head = await self._store.head_position()
             fold = index.fold or TrialFold(trial_id)
-            snapshots = len(index.snapshots)
             after = index.scanned
             while after < head:
                 page = await self._store.read_all(
@@ -113,17 +112,17 @@ class TrialHistory:
                     index.positions.append(event.position)
                     if len(index.positions) % self._every == 0:
                         index.snapshots.append(fold.states())
+                        # Snapshots hold millions of long-lived objects; every full pass
+                        # of the cyclic GC would walk them all again (pauses of 100-700
+                        # ms at 1,000,000 events, and a build that slows as it grows).
+                        # Freezing moves what exists now out of its view; reference
+                        # counting still frees whatever is dropped later.
+                        gc.freeze()
                 if len(page) < READ_PAGE:
                     break
                 after = page[-1].position
             index.fold = fold
             index.scanned = max(index.scanned, head)
-            if len(index.snapshots) > snapshots:
-                # Snapshots hold millions of long-lived objects; every full collection of
-                # the cyclic GC would walk them all again (pauses of 100-700 ms measured
-                # at 1,000,000 events). Freezing moves what exists now out of its view;
-                # reference counting still frees whatever is dropped later.
-                gc.freeze()
         return index
 
     async def _fold_to(self, index: _Index, count: int) -> TrialStates:
