@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from pypdf import PdfReader
 
 from server.cli import main
 from server.demo import DemoPerson
+from server.services import Services
 from tests.integration.server.conftest import Api
 
 
@@ -141,3 +143,27 @@ async def test_the_cli_exports_what_the_api_does(
     assert (tmp_path / "asthma.pdf").read_bytes().startswith(b"%PDF")
     argv = ["--db", url, "export", "--trial", "no-such-trial", "--format", "csv", "--out", "x"]
     assert await asyncio.to_thread(main, argv) == 1
+
+
+async def test_the_cli_replays_a_trial_and_shows_only_the_public_key(
+    services: Services,
+    demo: dict[str, DemoPerson],
+    url: str,
+    signing_key: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CONCORD_SIGNING_KEY", str(signing_key))
+    [revised] = await services.store.read_all(types=["SectionRevised"])
+    argv = ["--db", url, "replay", "--trial", "asthma-301", "--at", str(revised.position)]
+    assert await asyncio.to_thread(main, argv) == 0
+    replayed = json.loads(capsys.readouterr().out)
+    assert replayed["position"] == revised.position
+    assert replayed["protocol"]["current_version"] == 0
+    assert await asyncio.to_thread(main, [*argv[:-1], "not a time"]) == 2
+
+    assert await asyncio.to_thread(main, ["--db", url, "key"]) == 0
+    printed = capsys.readouterr().out
+    assert "-----BEGIN PUBLIC KEY-----" in printed
+    assert "PRIVATE" not in printed
+    assert (await asyncio.to_thread(signing_key.stat)).st_mode & 0o777 == 0o600
