@@ -89,7 +89,8 @@ async def replay(url: str, trial_id: str, at: str) -> int:
     store = await open_store(url)
     try:
         position = await position_of(store, moment(at))
-        replayed = await TrialHistory(store).at(trial_id, position)
+        with progress_bar("replaying") as progress:
+            replayed = await TrialHistory(store).at(trial_id, position, progress=progress)
     except Problem as problem:
         print(problem.detail, file=sys.stderr)
         return 2

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from events import EventStore
 from server.audit.checkpoints import Checkpoints
-from server.audit.log_file import Progress, log_lines
+from server.audit.log_file import log_lines
+from server.audit.progress import Progress
 from server.audit.report_pdf import audit_report
 from server.audit.trail import audit_trail
 from server.audit.trail_csv import csv_lines

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from domain.streams import trial_stream
 from events import EventStore
+from server.audit.progress import Progress
 from server.audit.trial_fold import TrialFold, TrialStates, in_trial
 
 SNAPSHOT_EVERY = 1_000
@@ -67,11 +68,14 @@ class TrialHistory:
         self._every = snapshot_every
         self._indexes: dict[str, _Index] = {}
 
-    async def at(self, trial_id: str, position: int) -> Replayed:
-        """The trial's streams as they were once the log had reached ``position``."""
+    async def at(
+        self, trial_id: str, position: int, *, progress: Progress | None = None
+    ) -> Replayed:
+        """The trial's streams as they were once the log had reached ``position``;
+        ``progress(read, head)`` follows the (re)building of the projection, if any."""
         if position < 0:
             raise ValueError(f"a log position is 0 or more, got {position}")
-        index = await self._caught_up(trial_id)
+        index = await self._caught_up(trial_id, progress)
         at = min(position, index.scanned)
         count = bisect_right(index.positions, at)
         states = await self._fold_to(index, count)
@@ -95,7 +99,7 @@ class TrialHistory:
         """Every position of the trial's events, up to the head (a copy)."""
         return array("q", (await self._caught_up(trial_id)).positions)
 
-    async def _caught_up(self, trial_id: str) -> _Index:
+    async def _caught_up(self, trial_id: str, progress: Progress | None = None) -> _Index:
         index = self._indexes.setdefault(trial_id, _Index(trial_id))
         async with index.lock:
             head = await self._store.head_position()
@@ -121,6 +125,8 @@ class TrialHistory:
                 if len(page) < READ_PAGE:
                     break
                 after = page[-1].position
+                if progress is not None:
+                    progress(after, head)
             index.fold = fold
             index.scanned = max(index.scanned, head)
         return index

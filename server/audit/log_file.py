@@ -12,7 +12,7 @@ so the chain still links from position 1 to the checkpoint while their content s
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,14 +21,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from events import ChainVerifier, EventStore, StoredEnvelope
 from events.canonical import canonical_json
 from server.audit.checkpoints import checkpoint_problem
+from server.audit.progress import Progress
 from server.audit.signing import Checkpoint, key_id_of, load_public_key
 from server.audit.trial_fold import in_trial
 
 FORMAT = 1
 PAGE = 5_000
-
-Progress = Callable[[int, int], None]
-"""``progress(done, total)``, called as the work advances."""
 
 
 def _envelope_line(e: StoredEnvelope) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from tqdm import tqdm
 
-from server.audit.log_file import Progress
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``, called as the work advances."""
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from events import EventStore
 from events.canonical import format_timestamp
 from server.aggregates import AMENDMENT, DISPUTE, MOTION
 from server.audit.history import TrialHistory
-from server.audit.log_file import Progress
+from server.audit.progress import Progress
 from server.audit.trial_fold import kind_of
 
 _FONT_FOLDERS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
@@ -196,9 +196,7 @@ async def audit_report(
     """The trial's audit report as of the log's head, as PDF bytes (``history``: the
     server's projection, if it has one)."""
     head = await store.head_position()
-    replayed = await (history or TrialHistory(store)).at(trial_id, head)
-    if progress is not None:
-        progress(head, head)
+    replayed = await (history or TrialHistory(store)).at(trial_id, head, progress=progress)
     states = replayed.states
     workspace: TrialState | None = states.get(trial_stream(trial_id))
     by_kind: dict[str, list[Any]] = {}

@@ -16,7 +16,7 @@ from domain.streams import trial_stream
 from domain.workspace import TrialState
 from events import EventStore
 from events.canonical import format_timestamp
-from server.audit.log_file import Progress
+from server.audit.progress import Progress
 from server.audit.trial_fold import Step, TrialFold, in_trial, kind_of
 from server.identifiers import ID_PATTERN
 from server.views import state_view
