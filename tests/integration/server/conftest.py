@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from domain.roles import OrganizationKind
 from domain.workspace import CreateTrial, TrainingRecord
 from server.app import create_app
 from server.bootstrap import open_services
+from server.cli import main
 from server.demo import DEMO_TRIAL, DemoPerson, load_demo
 from server.services import Services, Settings
 
@@ -70,6 +72,25 @@ def as_user(services: Services, demo: dict[str, DemoPerson]) -> Api:
 def trial() -> str:
     """The demo trial's API path."""
     return f"/api/trials/{DEMO_TRIAL}"
+
+
+Cli = Callable[..., Awaitable[tuple[int, str]]]
+
+
+@pytest.fixture
+def concord(
+    capsys: pytest.CaptureFixture[str], signing_key: Path, monkeypatch: pytest.MonkeyPatch
+) -> Cli:
+    """``await concord("verify", ...)``: the CLI with the server's key, on a thread of its
+    own (it runs its own event loop); returns its exit status and standard output."""
+    monkeypatch.setenv("CONCORD_SIGNING_KEY", str(signing_key))
+
+    async def run(*argv: str) -> tuple[int, str]:
+        capsys.readouterr()
+        code = await asyncio.to_thread(main, list(argv))
+        return code, capsys.readouterr().out
+
+    return run
 
 
 OTHER_TRIAL = "other-trial"

@@ -14,10 +14,9 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from server.cli import main
 from server.demo import DemoPerson
 from server.services import Services
-from tests.integration.server.conftest import Api
+from tests.integration.server.conftest import Api, Cli
 
 
 async def signed_by_sam(
@@ -124,46 +123,35 @@ async def test_the_audit_report_manifests_signatures_tallies_and_resolutions(
 
 
 async def test_the_cli_exports_what_the_api_does(
-    services: object,
-    demo: dict[str, DemoPerson],
-    url: str,
-    tmp_path: Path,
-    signing_key: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    demo: dict[str, DemoPerson], url: str, tmp_path: Path, concord: Cli
 ) -> None:
-    monkeypatch.setenv("CONCORD_SIGNING_KEY", str(signing_key))
     for kind in ("jsonl", "csv", "pdf"):
-        out = tmp_path / f"asthma.{kind}"
-        argv = ["--db", url, "export", "--trial", "asthma-301", "--format", kind, "--out", str(out)]
-        assert await asyncio.to_thread(main, argv) == 0
-        assert out.stat().st_size > 1000
-    assert main(["verify", str(tmp_path / "asthma.jsonl")]) == 0
-    assert "ok: trial asthma-301" in capsys.readouterr().out
-    assert (tmp_path / "asthma.pdf").read_bytes().startswith(b"%PDF")
+        to = str(tmp_path / f"asthma.{kind}")
+        argv = ["--db", url, "export", "--trial", "asthma-301", "--format", kind, "--out", to]
+        assert (await concord(*argv))[0] == 0
+    code, printed = await concord("verify", str(tmp_path / "asthma.jsonl"))
+    assert (code, printed.split(",")[0]) == (0, "ok: trial asthma-301")
+    csv_text = await asyncio.to_thread((tmp_path / "asthma.csv").read_text)
+    assert csv_text.startswith("position,recorded_at,record,event,user_id,printed_name")
+    assert (await asyncio.to_thread((tmp_path / "asthma.pdf").read_bytes)).startswith(b"%PDF")
     argv = ["--db", url, "export", "--trial", "no-such-trial", "--format", "csv", "--out", "x"]
-    assert await asyncio.to_thread(main, argv) == 1
+    assert (await concord(*argv))[0] == 1
 
 
 async def test_the_cli_replays_a_trial_and_shows_only_the_public_key(
-    services: Services,
-    demo: dict[str, DemoPerson],
-    url: str,
-    signing_key: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    services: Services, demo: dict[str, DemoPerson], url: str, signing_key: Path, concord: Cli
 ) -> None:
-    monkeypatch.setenv("CONCORD_SIGNING_KEY", str(signing_key))
     [revised] = await services.store.read_all(types=["SectionRevised"])
     argv = ["--db", url, "replay", "--trial", "asthma-301", "--at", str(revised.position)]
-    assert await asyncio.to_thread(main, argv) == 0
-    replayed = json.loads(capsys.readouterr().out)
+    code, out = await concord(*argv)
+    assert code == 0
+    replayed = json.loads(out)
     assert replayed["position"] == revised.position
     assert replayed["protocol"]["current_version"] == 0
-    assert await asyncio.to_thread(main, [*argv[:-1], "not a time"]) == 2
+    assert (await concord(*argv[:-1], "not a time"))[0] == 2
 
-    assert await asyncio.to_thread(main, ["--db", url, "key"]) == 0
-    printed = capsys.readouterr().out
+    code, printed = await concord("--db", url, "key")
+    assert code == 0
     assert "-----BEGIN PUBLIC KEY-----" in printed
     assert "PRIVATE" not in printed
     assert (await asyncio.to_thread(signing_key.stat)).st_mode & 0o777 == 0o600

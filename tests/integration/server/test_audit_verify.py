@@ -3,9 +3,8 @@ in an export, and names the first position that does not match."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -14,28 +13,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import make_url
 
-from server.cli import main
 from server.services import Services
 from tests.integration.events.conftest import execute_raw
-from tests.integration.server.conftest import Api
-
-Cli = Callable[..., Awaitable[tuple[int, str]]]
-
-
-@pytest.fixture
-def concord(
-    capsys: pytest.CaptureFixture[str], signing_key: Path, monkeypatch: pytest.MonkeyPatch
-) -> Cli:
-    """``await concord("verify", ...)``: the CLI with the server's key, on a thread of its
-    own (it runs its own event loop); returns its exit status and standard output."""
-    monkeypatch.setenv("CONCORD_SIGNING_KEY", str(signing_key))
-
-    async def run(*argv: str) -> tuple[int, str]:
-        capsys.readouterr()
-        code = await asyncio.to_thread(main, list(argv))
-        return code, capsys.readouterr().out
-
-    return run
+from tests.integration.server.conftest import Api, Cli
 
 
 async def export(client: httpx.AsyncClient, as_user: Api, trial: str) -> list[str]:
