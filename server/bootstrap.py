@@ -50,6 +50,8 @@ async def open_services(
         if settings.checkpoint_every is not None:
             signing = asyncio.create_task(checkpoints.sign_every(settings.checkpoint_every))
             stack.push_async_callback(_stop, signing)
+        history = TrialHistory(store)
+        stack.push_async_callback(history.close)
         yield Services(
             store=store,
             states=states,
@@ -59,7 +61,7 @@ async def open_services(
             accounts=Accounts(engine, now=clock),
             sessions=Sessions(engine, now=clock),
             tokens=ApiTokens(engine, now=clock),
-            history=TrialHistory(store),
+            history=history,
             checkpoints=checkpoints,
             clock=clock,
             settings=settings,

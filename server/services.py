@@ -40,6 +40,8 @@ class Settings:
     """The server's Ed25519 key file (created on first use)."""
     checkpoint_every: float | None = None
     """Sign the log's head every this many seconds (None: only on export)."""
+    history_wait: float = 10.0
+    """How long an audit request waits for a trial's projection to be built (then 503)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,15 @@ class Replayed:
     states: TrialStates
 
 
+class HistoryBuilding(Exception):
+    """The trial's projection is still being built (``read`` of ``head`` positions)."""
+
+    def __init__(self, trial_id: str, read: int, head: int) -> None:
+        percent = 100 * read // head if head else 0
+        super().__init__(f"the history of trial {trial_id} is being built: {percent}% read")
+        self.read, self.head = read, head
+
+
 @dataclass(slots=True)
 class _Index:
     trial_id: str
@@ -54,8 +63,11 @@ class _Index:
     """``snapshots[j]``: the states after the trial's first ``j * snapshot_every`` events."""
     scanned: int = 0
     """The log has been read up to here."""
+    target: int = 0
+    """The head the current (or last) catch-up reads up to."""
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     fold: TrialFold | None = None
+    building: asyncio.Task[None] | None = None
 
 
 class TrialHistory:
@@ -69,13 +81,22 @@ class TrialHistory:
         self._indexes: dict[str, _Index] = {}
 
     async def at(
-        self, trial_id: str, position: int, *, progress: Progress | None = None
+        self,
+        trial_id: str,
+        position: int,
+        *,
+        progress: Progress | None = None,
+        within: float | None = None,
     ) -> Replayed:
-        """The trial's streams as they were once the log had reached ``position``;
-        ``progress(read, head)`` follows the (re)building of the projection, if any."""
+        """The trial's streams as they were once the log had reached ``position``.
+
+        ``progress(read, head)`` follows the (re)building of the projection, if any. With
+        ``within`` (seconds), a projection that takes longer to bring up to the head goes
+        on being built in the background and :class:`HistoryBuilding` is raised: ask again.
+        """
         if position < 0:
             raise ValueError(f"a log position is 0 or more, got {position}")
-        index = await self._caught_up(trial_id, progress)
+        index = await self._caught_up(trial_id, progress, within)
         at = min(position, index.scanned)
         count = bisect_right(index.positions, at)
         states = await self._fold_to(index, count)
@@ -99,18 +120,45 @@ class TrialHistory:
         """Every position of the trial's events, up to the head (a copy)."""
         return array("q", (await self._caught_up(trial_id)).positions)
 
-    async def _caught_up(self, trial_id: str, progress: Progress | None = None) -> _Index:
+    async def close(self) -> None:
+        """Stop the projections being built in the background."""
+        building = [i.building for i in self._indexes.values() if i.building is not None]
+        for task in building:
+            task.cancel()
+        await asyncio.gather(*building, return_exceptions=True)
+
+    async def _caught_up(
+        self, trial_id: str, progress: Progress | None = None, within: float | None = None
+    ) -> _Index:
         index = self._indexes.setdefault(trial_id, _Index(trial_id))
+        if within is None:
+            await self._catch_up(index, progress)
+            return index
+        task = index.building
+        if task is None:
+            task = index.building = asyncio.create_task(self._catch_up(index, progress))
+        done, _ = await asyncio.wait({task}, timeout=within)
+        if not done:
+            raise HistoryBuilding(trial_id, index.scanned, index.target)
+        if index.building is task:
+            index.building = None
+        task.result()  # a failed build fails the requests that waited for it
+        return index
+
+    async def _catch_up(self, index: _Index, progress: Progress | None) -> None:
+        """Fold the trial's events up to the head. Each page read is recorded as it is
+        applied, so a build that is interrupted resumes where it stopped."""
         async with index.lock:
-            head = await self._store.head_position()
-            fold = index.fold or TrialFold(trial_id)
-            after = index.scanned
-            while after < head:
+            head = index.target = await self._store.head_position()
+            fold = index.fold = index.fold or TrialFold(index.trial_id)
+            while index.scanned < head:
                 page = await self._store.read_all(
-                    after=after, limit=READ_PAGE, stream_prefix=trial_stream(trial_id)
+                    after=index.scanned,
+                    limit=READ_PAGE,
+                    stream_prefix=trial_stream(index.trial_id),
                 )
                 for event in page:
-                    if event.position > head or not in_trial(event.stream_id, trial_id):
+                    if event.position > head or not in_trial(event.stream_id, index.trial_id):
                         continue
                     fold.apply(event)
                     index.positions.append(event.position)
@@ -122,14 +170,10 @@ class TrialHistory:
                         # Freezing moves what exists now out of its view; reference
                         # counting still frees whatever is dropped later.
                         gc.freeze()
-                if len(page) < READ_PAGE:
-                    break
-                after = page[-1].position
+                full = len(page) == READ_PAGE
+                index.scanned = min(page[-1].position, head) if full else head
                 if progress is not None:
-                    progress(after, head)
-            index.fold = fold
-            index.scanned = max(index.scanned, head)
-        return index
+                    progress(index.scanned, head)
 
     async def _fold_to(self, index: _Index, count: int) -> TrialStates:
         """The states after the trial's first ``count`` events: a snapshot plus the rest."""

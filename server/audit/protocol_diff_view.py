@@ -11,6 +11,7 @@ from domain.protocol_state import Document, ProtocolState
 from domain.streams import protocol_stream
 from server.aggregates import PROTOCOL
 from server.audit.moment import moment, position_of
+from server.audit.served_history import trial_at
 from server.problems import Problem
 from server.services import Services
 
@@ -30,7 +31,7 @@ async def document_at(
         taken = {"version": published.version, "effective_date": published.effective_date}
         return taken | {"content_hash": published.content_hash}, published.document
     position = await position_of(services.store, moment(spec))
-    replayed = await services.history.at(trial_id, position)
+    replayed = await trial_at(services, trial_id, position)
     protocol = replayed.states.get(protocol_stream(trial_id), ProtocolState())
     taken = {"position": replayed.position, "current_version": protocol.current_version}
     return taken, protocol.document()

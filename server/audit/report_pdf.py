@@ -22,7 +22,7 @@ from domain.workspace import TrialState
 from events import EventStore
 from events.canonical import format_timestamp
 from server.aggregates import AMENDMENT, DISPUTE, MOTION
-from server.audit.history import TrialHistory
+from server.audit.history import Replayed, TrialHistory
 from server.audit.progress import Progress
 from server.audit.trial_fold import kind_of
 
@@ -187,17 +187,16 @@ def _dispute(pdf: _Report, dispute: DisputeState, workspace: TrialState | None) 
 
 
 async def audit_report(
-    store: EventStore,
-    trial_id: str,
-    *,
-    history: TrialHistory | None = None,
-    progress: Progress | None = None,
+    store: EventStore, trial_id: str, *, progress: Progress | None = None
 ) -> bytes:
-    """The trial's audit report as of the log's head, as PDF bytes (``history``: the
-    server's projection, if it has one)."""
+    """The trial's audit report as of the log's head, as PDF bytes."""
     head = await store.head_position()
-    replayed = await (history or TrialHistory(store)).at(trial_id, head, progress=progress)
-    states = replayed.states
+    return report_pdf(await TrialHistory(store).at(trial_id, head, progress=progress))
+
+
+def report_pdf(replayed: Replayed) -> bytes:
+    """The audit report of a replayed trial, as PDF bytes."""
+    trial_id, states = replayed.trial_id, replayed.states
     workspace: TrialState | None = states.get(trial_stream(trial_id))
     by_kind: dict[str, list[Any]] = {}
     for stream, state in sorted(states.items()):

@@ -18,7 +18,8 @@ from server.audit.moment import position_of
 from server.audit.permissions_view import permissions_view
 from server.audit.protocol_diff_view import protocol_diff
 from server.audit.replay_view import replay_view
-from server.audit.report_pdf import audit_report
+from server.audit.report_pdf import report_pdf
+from server.audit.served_history import trial_at
 from server.audit.trail import audit_trail, record_stream
 from server.authentication import Principal
 from server.problems import Problem
@@ -29,7 +30,7 @@ from server.services import Services
 async def _replay(services: Services, p: dict[str, str], principal: Principal) -> Response:
     stream = _record(p["trial_id"], p["record"]) if "record" in p else None
     position = await position_of(services.store, p)
-    replayed = await services.history.at(p["trial_id"], position)
+    replayed = await trial_at(services, p["trial_id"], position)
     return JSONResponse(replay_view(replayed, stream))
 
 
@@ -43,7 +44,7 @@ def _record(trial_id: str, record: str) -> str:
 async def _permissions(services: Services, p: dict[str, str], principal: Principal) -> Response:
     trial_id = p["trial_id"]
     position = await position_of(services.store, p)
-    replayed = await services.history.at(trial_id, position)
+    replayed = await trial_at(services, trial_id, position)
     policy = await policy_at(services.store, trial_id, at=replayed.at)
     workspace = replayed.states.get(trial_stream(trial_id))
     return JSONResponse(permissions_view(policy, trial_id, replayed.at, workspace))
@@ -76,7 +77,8 @@ def _export(kind: str) -> Callable[..., Awaitable[Response]]:
     async def answer(services: Services, p: dict[str, str], principal: Principal) -> Response:
         trial_id = p["trial_id"]
         if kind == "pdf":
-            body = await audit_report(services.store, trial_id, history=services.history)
+            head = await services.store.head_position()
+            body = report_pdf(await trial_at(services, trial_id, head))
             response: Response = Response(body, media_type=MEDIA_TYPES[kind])
         else:
             text = await export_text(services.store, services.checkpoints, trial_id, kind)

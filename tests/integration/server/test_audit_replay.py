@@ -3,11 +3,16 @@ event back and forward, and who could do what at that moment."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
 
-from server.demo import DemoPerson
+from server.app import create_app
+from server.audit.history import TrialHistory
+from server.demo import DEMO_TRIAL, DemoPerson
 from server.services import Services
 from tests.integration.server.conftest import Api
 
@@ -135,3 +140,36 @@ async def test_who_could_do_what_before_and_after_the_auditor_was_granted(
     assert member["actions"] == ["trial:read", "audit:read", "audit:export"]
     assert aud in after["actions"]["audit:read"]
     assert aud not in after["actions"]["amendment:sign"]
+
+
+async def test_a_replay_answers_503_while_the_history_is_still_being_built(
+    services: Services, as_user: Api, trial: str
+) -> None:
+    """A request waits ``history_wait`` seconds for a trial's projection at most; the
+    build goes on in the background and a later request is answered from it."""
+    impatient = replace(
+        services,
+        settings=replace(services.settings, history_wait=0),
+        history=TrialHistory(services.store),
+    )
+
+    @asynccontextmanager
+    async def given() -> AsyncIterator[Services]:
+        yield impatient
+
+    app = create_app(given)
+    transport = httpx.ASGITransport(app=app)
+    headers = await as_user("aud")
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://concord.test") as client,
+    ):
+        building = await client.get(f"{trial}/audit/replay", headers=headers)
+        assert building.status_code == 503
+        assert building.headers["retry-after"] == "10"
+        assert building.json()["type"].endswith("/history-being-built")
+        await impatient.history.positions(DEMO_TRIAL)  # the build has finished
+        built = await client.get(f"{trial}/audit/replay", headers=headers)
+        assert built.status_code == 200
+        assert built.json()["at"] == await services.store.head_position()
+    await impatient.history.close()
