@@ -1,7 +1,7 @@
 """Replaying a large trial to any position: how long the state takes to come back.
 
     python -m bench.replay [--events 1000000] [--db PATH] [--samples 200]
-                           [--snapshot-every 1000]
+                           [--snapshot-every 250]
 
 Writes (or reuses, with --db naming an existing file) a durable SQLite log holding one
 trial of ``--events`` events: the protocol drafted from the demo's M11 text, then a mix
@@ -34,7 +34,7 @@ from domain.protocol_events import ProtocolDrafted, SectionRevised, SectionText
 from domain.streams import comments_stream, motion_stream, protocol_stream, trial_stream
 from domain.workspace_events import TrialCreated
 from events import EventStore, NewEvent, StreamAppend, open_store
-from server.audit.history import TrialHistory
+from server.audit.history import SNAPSHOT_EVERY, TrialHistory
 from server.audit.replay_view import replay_view
 from server.demo import PROTOCOL_TEXTS
 
@@ -168,7 +168,7 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--db", type=Path, help="SQLite file to write, or to reuse if it exists")
     parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument("--snapshot-every", type=int, default=1_000)
+    parser.add_argument("--snapshot-every", type=int, default=SNAPSHOT_EVERY)
     args = parser.parse_args()
     db = args.db or Path(tempfile.mkdtemp(prefix="concord-replay-")) / "replay.sqlite"
     asyncio.run(main(args.events, db, args.samples, args.snapshot_every))
