@@ -81,6 +81,7 @@ async def sign_out(request: Request) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         await services.sessions.close(token)
+        services.live.sign_out(token)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

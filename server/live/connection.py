@@ -69,8 +69,11 @@ class LiveConnection:
         authorizer: Authorizer,
         still_signed_in: Callable[[], Awaitable[bool]],
         settings: LiveSettings,
+        session: str | None = None,
     ) -> None:
         self.user = user
+        self.session = session
+        """The session cookie the connection was opened with, if any."""
         self.trials = set(trials)
         self._websocket = websocket
         self._feed = feed

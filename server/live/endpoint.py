@@ -33,6 +33,7 @@ async def live(websocket: WebSocket) -> None:
         store=services.store,
         authorizer=services.authorizer,
         still_signed_in=admission.still_signed_in,
+        session=admission.session,
         settings=services.settings.live,
     )
     await connection.serve(admission.after)

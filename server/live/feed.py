@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING
 from events.envelope import RecordedEvent
 from events.store import EventStore
 from rbac.policy import ROLE_EVENT_TYPES, read_role_change
-from server.live.messages import CLOSE_GOING_AWAY, CLOSE_SERVER_ERROR, event_json, frame, trial_of
+from server.live.messages import (
+    CLOSE_GOING_AWAY,
+    CLOSE_SERVER_ERROR,
+    CLOSE_SIGNED_OUT,
+    event_json,
+    frame,
+    trial_of,
+)
 from server.live.presence import PresenceBoard, Whereabouts
 
 if TYPE_CHECKING:
@@ -102,6 +109,14 @@ class LiveFeed:
                     del self._listeners[trial]
         for trial in self.presence.leave(connection, set(trials)):
             self._broadcast_roster(trial)
+
+    def sign_out(self, session: str) -> None:
+        """End at once the connections opened with this session (signed out here; a
+        sign-out on another process is noticed at the next heartbeat)."""
+        for listeners in list(self._listeners.values()):
+            for connection in list(listeners):
+                if connection.session == session:
+                    connection.end(CLOSE_SIGNED_OUT, "signed out")
 
     def set_presence(self, connection: LiveConnection, trial: str, where: Whereabouts) -> None:
         """Record where a connection is in one of its trials and tell the trial."""

@@ -39,29 +39,32 @@ class Admission:
     trials: frozenset[str]
     after: int
     still_signed_in: Callable[[], Awaitable[bool]]
+    session: str | None
+    """The session cookie it was opened with (None for a ticket or token)."""
 
 
 async def admit(websocket: WebSocket, services: Services) -> Admission:
     """The admission for this handshake, or a :class:`Problem` saying why not."""
     if services.live.failed:
         raise Problem(503, "live-feed-stopped", "the server stopped following the log")
-    user, still_signed_in = await _authenticate(websocket, services)
+    user, still_signed_in, session = await _authenticate(websocket, services)
     principal = Principal(user, "token")
     trials = _trials(websocket, services, principal)
     after = await _after(websocket, services)
-    return Admission(user, trials, after, still_signed_in)
+    return Admission(user, trials, after, still_signed_in, session)
 
 
 async def _authenticate(
     websocket: WebSocket, services: Services
-) -> tuple[User, Callable[[], Awaitable[bool]]]:
+) -> tuple[User, Callable[[], Awaitable[bool]], str | None]:
+    """The user, how to re-check the credentials, and the session cookie if one was used."""
     ticket = websocket.query_params.get("ticket")
     if ticket is not None:
         user_id = await services.live_tickets.redeem(ticket)
         user = await services.accounts.get(user_id) if user_id else None
         if user is None or user.disabled:
             raise _unauthenticated("the ticket is unknown, used or expired; ask for a new one")
-        return user, _account_enabled(services, user.user_id)
+        return user, _account_enabled(services, user.user_id), None
     principal = await current_principal(websocket)
     if principal is None:
         raise _unauthenticated("sign in (session cookie), or bring a ticket or an API token")
@@ -72,13 +75,13 @@ async def _authenticate(
         async def session_alive() -> bool:
             return await services.sessions.resolve(cookie) is not None
 
-        return principal.user, session_alive
+        return principal.user, session_alive, cookie
     token = websocket.headers["authorization"].partition(" ")[2].strip()
 
     async def token_valid() -> bool:
         return await services.tokens.resolve(token) is not None
 
-    return principal.user, token_valid
+    return principal.user, token_valid, None
 
 
 def _account_enabled(services: Services, user_id: str) -> Callable[[], Awaitable[bool]]:

@@ -10,7 +10,6 @@ from server.live.messages import CLOSE_SIGNED_OUT, CLOSE_TOO_SLOW
 from server.services import Services
 from tests.integration.server.conftest import Api
 from tests.integration.server.live.conftest import Served, listening
-from tests.integration.server.live.test_access import sign_in
 from tests.integration.server.live.test_resume import comment
 
 LONG_TEXT = secrets.token_urlsafe(150_000)
@@ -103,17 +102,15 @@ async def test_a_message_the_server_cannot_take_gets_a_problem_and_the_line_stay
     assert elsewhere["problem"]["status"] == 403
 
 
-async def test_signing_out_closes_a_session_listener_at_the_next_heartbeat(
-    served: Served, demo: dict[str, DemoPerson]
+async def test_revoking_the_token_closes_its_listener_at_the_next_heartbeat(
+    served: Served, services: Services, demo: dict[str, DemoPerson]
 ) -> None:
-    cookie = await sign_in(served, demo["sam"])
-    headers = {"Cookie": cookie, "Origin": served.http}
-    async with listening(served, query="trial=asthma-301", headers=headers) as sam:
-        heartbeat = await sam.until("heartbeat")
-        async with served.client({"Cookie": cookie}) as client:
-            csrf = (await client.get("/api/session")).json()["csrf_token"]
-            signed_out = await client.delete("/api/session", headers={"X-CSRF-Token": csrf})
-        assert signed_out.status_code == 204
-        closed = await sam.until_closed()
+    pat = demo["pat"].user_id
+    issued = await services.tokens.issue(pat, "live")
+    headers = {"Authorization": f"Bearer {issued.token}"}
+    async with listening(served, query="trial=asthma-301", headers=headers) as listener:
+        heartbeat = await listener.until("heartbeat")
+        assert await services.tokens.revoke(pat, issued.token_id)
+        closed = await listener.until_closed()
     assert heartbeat["position"] >= 0
     assert closed.code == CLOSE_SIGNED_OUT
