@@ -131,3 +131,10 @@ export function link(href, ...children) {
 export function hashFor(trialId, ...segments) {
   return `#/t/${[trialId, ...segments].map((s) => encodeURIComponent(s)).join("/")}`;
 }
+
+/** The next readable id in a series ("A-2" after "A-1"), for things the person creates;
+ * if someone took it meanwhile the server refuses with 409 and the form says so. */
+export function nextId(prefix, existing) {
+  const numbers = existing.map((id) => Number(/^[A-Z]+-(\d+)$/.exec(id)?.[1] ?? 0));
+  return `${prefix}-${Math.max(0, ...numbers) + 1}`;
+}

@@ -4,7 +4,7 @@
 import { del, get, post, trialPath } from "../api.js";
 import { badge, field, fill, h, humanize, when } from "../dom.js";
 import { diffWords } from "../diff.js";
-import { actionButton, actionForm, hashFor, link, refresher } from "../page.js";
+import { actionButton, actionForm, hashFor, link, nextId, refresher } from "../page.js";
 import { commentsOf, loadAmendment, signaturesICouldGive } from "./amendment-data.js";
 import { amendmentReasons, changeFields, detailsFields } from "./amendment-forms.js";
 import { today } from "./protocol.js";
@@ -69,7 +69,9 @@ export function mountNewAmendment(context, box) {
           label: "Amendment details",
           submit: "Open amendment",
           onSubmit: async () => {
+            const rows = await get(trialPath(context.trialId, "amendments"));
             const answer = await post(trialPath(context.trialId, "amendments"), {
+              amendment_id: nextId("A", rows.map((r) => r.amendment_id)),
               base_version: context.protocol.current_version,
               details: details.value(),
             });

@@ -2,7 +2,7 @@
 
 import { get, post, trialPath } from "../api.js";
 import { badge, field, h } from "../dom.js";
-import { actionForm, hashFor, link, refresher } from "../page.js";
+import { actionForm, hashFor, link, nextId, refresher } from "../page.js";
 
 export function mountDisputeList(context, box) {
   const refresh = refresher(box, async () => {
@@ -26,7 +26,7 @@ export function mountDisputeList(context, box) {
             ),
           )
         : h("p", {}, "No disputes."),
-      context.can("dispute:raise") ? raiseForm(context) : null,
+      context.can("dispute:raise") ? raiseForm(context, ids) : null,
     );
   });
   refresh();
@@ -37,7 +37,7 @@ function statusOf(dispute) {
   return dispute.resolution === null ? badge(`open at ${dispute.ladder[dispute.level].name}`, "pending") : badge("resolved", "adopted");
 }
 
-function raiseForm(context) {
+function raiseForm(context, ids) {
   const kind = h("select", { name: "subject_kind" }, ["amendment", "section", "decision"].map((k) => h("option", { value: k }, k)));
   const subject = h("input", { name: "subject_id", required: true });
   const concern = h("textarea", { name: "concern", rows: 3, required: true });
@@ -51,6 +51,7 @@ function raiseForm(context) {
         submit: "Raise dispute",
         onSubmit: async () => {
           const answer = await post(trialPath(context.trialId, "disputes"), {
+            dispute_id: nextId("D", ids),
             subject_kind: kind.value,
             subject_id: subject.value,
             concern: concern.value,

@@ -2,7 +2,7 @@
 
 import { get, post, trialPath } from "../api.js";
 import { badge, field, h, humanize, uid, when } from "../dom.js";
-import { actionButton, actionForm, hashFor, link, refresher } from "../page.js";
+import { actionButton, actionForm, hashFor, link, nextId, refresher } from "../page.js";
 import { membersOf } from "../trial.js";
 
 export function mountMotionList(context, box) {
@@ -22,14 +22,14 @@ export function mountMotionList(context, box) {
             ),
           )
         : h("p", {}, "No motions yet."),
-      context.can("motion:table") ? tableForm(context) : null,
+      context.can("motion:table") ? tableForm(context, ids) : null,
     );
   });
   refresh();
   return { refresh, onEvents: refresh };
 }
 
-function tableForm(context) {
+function tableForm(context, ids) {
   const question = h("textarea", { name: "question", rows: 2, required: true });
   const options = h("input", { name: "options", required: true, value: "yes, no" });
   const voters = membersOf(context).map((m) => {
@@ -48,6 +48,7 @@ function tableForm(context) {
         submit: "Table motion",
         onSubmit: async () => {
           const answer = await post(trialPath(context.trialId, "motions"), {
+            motion_id: nextId("M", ids),
             question: question.value,
             options: options.value.split(",").map((o) => o.trim()).filter(Boolean),
             eligible_voters: voters.filter((v) => v.box.checked).map((v) => v.box.value),

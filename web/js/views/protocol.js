@@ -42,8 +42,10 @@ export function mountProtocol(context, number, box) {
         h("div", { class: "protocol" }, outline, pane),
       );
     }
+    const first = !outline.hasChildNodes();
     renderOutline();
     renderSection();
+    if (first) outline.querySelector('[aria-current="page"]')?.scrollIntoView({ block: "nearest" });
   }
 
   function renderOutline() {
