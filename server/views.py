@@ -55,9 +55,7 @@ def state_view(state: object) -> JsonValue:
 def amendment_view(state: AmendmentState, charter: Charter) -> dict[str, Any]:
     """The amendment's state, with the signatures the charter requires of it and those its
     current content still lacks (what a signer is waiting on)."""
-    required = (
-        required_signatures(charter, state.details, state.sections) if state.details else ()
-    )
+    required = required_signatures(charter, state.details, state.sections) if state.details else ()
     missing = missing_signatures(required, state.signatures, state.content_hash, state.authors)
     view = encode(state)
     assert isinstance(view, dict)

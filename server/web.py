@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from starlette.exceptions import HTTPException
-from starlette.responses import Response
-from starlette.routing import Mount
+from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -15,16 +13,17 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 """``web/`` in the source tree (``concord`` is installed editable, as the README says)."""
 
 
-class _WebFiles(StaticFiles):
-    """The files of ``web/``; any other method, or a path under ``/api`` that no API
-    route took, is a 404 (an unknown route), not a file lookup."""
+class _WebMount(Mount):
+    """Everything outside ``/api``: a path under it that no API route took stays the
+    API's own 404 (or 405 for a known path with another method), never a file lookup."""
 
-    async def get_response(self, path: str, scope: Scope) -> Response:
-        if scope["method"] not in ("GET", "HEAD") or path.split("/")[0] == "api":
-            raise HTTPException(status_code=404)
-        return await super().get_response(path, scope)
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        path = scope.get("path", "")
+        if path == "/api" or path.startswith("/api/"):
+            return Match.NONE, {}
+        return super().matches(scope)
 
 
 def web_mount() -> Mount:
     """``/`` and below: ``index.html`` for the directory, the modules and styles by name."""
-    return Mount("/", app=_WebFiles(directory=WEB_DIR, html=True), name="web")
+    return _WebMount("/", app=StaticFiles(directory=WEB_DIR, html=True), name="web")

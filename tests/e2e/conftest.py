@@ -55,15 +55,21 @@ async def site(services: Services) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+def chromium() -> Path:
+    """Debian's Chromium: skip without it, except under CI, where its absence fails."""
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is missing (apt-get install chromium)"
         if os.environ.get("CI"):
             pytest.fail(f"{reason}; CI must run the end-to-end tests")
         pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium: Path) -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+            executable_path=str(chromium), args=CHROMIUM_ARGS
         )
         yield launched
         await launched.close()
@@ -105,9 +111,7 @@ Api = Callable[[str], Awaitable[httpx.AsyncClient]]
 
 
 @pytest.fixture
-async def api(
-    site: str, services: Services, demo: dict[str, DemoPerson]
-) -> AsyncIterator[Api]:
+async def api(site: str, services: Services, demo: dict[str, DemoPerson]) -> AsyncIterator[Api]:
     """``client = await api("alex")``: an HTTP client of the site with that person's API
     token, for what a journey needs done beforehand by someone else."""
     clients: list[httpx.AsyncClient] = []

@@ -46,14 +46,20 @@ async def test_a_researcher_opens_an_amendment_with_m11_details_and_submits_it(
     text = ivy.get_by_label("New text of the section")
     await expect(text).to_have_value(re.compile(r"^Visit 1 \(week -2\): screening"))
     old = await text.input_value()
-    await text.fill(old.replace("Visit 4 (week 12): spirometry", "Visit 4 (week 12): home spirometry by video call"))
+    await text.fill(
+        old.replace(
+            "Visit 4 (week 12): spirometry", "Visit 4 (week 12): home spirometry by video call"
+        )
+    )
     await ivy.get_by_label("Description of the change").fill("Week-12 spirometry at home")
     await ivy.get_by_label("Rationale").fill("Halves travel for participants (dispute D-1)")
     await ivy.get_by_role("button", name="Propose change").click()
 
     change = ivy.locator("#changes-panel")
     await expect(change.locator("ins")).to_contain_text(["home", "by video call"])
-    await expect(ivy.get_by_role("table").filter(has_text="Week-12 spirometry at home")).to_be_visible()
+    await expect(
+        ivy.get_by_role("table").filter(has_text="Week-12 spirometry at home")
+    ).to_be_visible()
     await ivy.get_by_role("button", name="Submit for review").click()
     await expect(ivy.locator(".badge.status-submitted")).to_have_text("submitted")
     requirements = ivy.locator("ul.requirements")
@@ -76,7 +82,9 @@ async def test_a_sponsor_lead_reviews_tracked_and_clean_text_and_signs(
     await expect(changes.locator("del")).to_contain_text("65")
     await expect(changes.locator("ins")).to_contain_text("75")
     await sam.get_by_role("tab", name="Clean text").click()
-    await expect(sam.get_by_role("tab", name="Clean text")).to_have_attribute("aria-selected", "true")
+    await expect(sam.get_by_role("tab", name="Clean text")).to_have_attribute(
+        "aria-selected", "true"
+    )
     await expect(changes.locator("del")).to_have_count(0)
     await expect(changes).to_contain_text("Age 18 to 75 years")
 
@@ -142,12 +150,18 @@ async def test_a_patient_advocate_reviews_participant_facing_changes_and_sees_di
     await expect(awaiting).to_contain_text("participant-facing")
     await expect(awaiting).not_to_contain_text("A-1")
     mine = pat.get_by_role("region", name="Your comments and what became of them")
-    await expect(mine).to_contain_text("adopted by Samira Reyes: Taxi vouchers are offered from age 65")
+    await expect(mine).to_contain_text(
+        "adopted by Samira Reyes: Taxi vouchers are offered from age 65"
+    )
 
-    await awaiting.get_by_role("link", name="A-2: Explain the trial with a short video at consent").click()
+    await awaiting.get_by_role(
+        "link", name="A-2: Explain the trial with a short video at consent"
+    ).click()
     await expect(pat.locator("#changes-panel ins")).to_contain_text("a video explaining the trial")
     await expect(pat.locator("#changes-panel .badge.facing")).to_be_visible()
-    await pat.get_by_label("Your comment").fill("Please offer the video with subtitles <i>and</i> audio description.")
+    await pat.get_by_label("Your comment").fill(
+        "Please offer the video with subtitles <i>and</i> audio description."
+    )
     await pat.get_by_role("button", name="Post comment").click()
     comment = pat.locator("li.comment").filter(has_text="subtitles <i>and</i> audio description")
     await expect(comment).to_contain_text("awaiting disposition")

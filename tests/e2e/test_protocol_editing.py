@@ -42,9 +42,7 @@ async def test_two_researchers_see_each_others_edits_and_presence_live(
     await expect(omar.locator(".meta")).to_contain_text("Revision 2, last written by Dr Ivy Chen")
 
     await omar.get_by_role("button", name="Edit section").click()
-    await save_section(
-        omar, "5.2", "Age 40 to 85 years\nSmoking history of 20 pack-years or more"
-    )
+    await save_section(omar, "5.2", "Age 40 to 85 years\nSmoking history of 20 pack-years or more")
     await expect(ivy.locator(".section-text")).to_contain_text("20 pack-years")
     await expect(ivy.locator(".presence")).to_contain_text("Dr Omar Haddad (viewing)")
     await screenshot(ivy, "researchers-live-editing-ivy")
@@ -61,7 +59,9 @@ async def test_conflicting_edits_are_settled_in_the_conflict_view(
         await page.get_by_role("button", name="Edit section").click()
 
     await save_section(ivy, "5.2", SECTION_TEXT.replace("40 to 80", "45 to 80"))
-    await expect(omar.get_by_text("Dr Ivy Chen saved revision 2 while you were editing")).to_be_visible()
+    await expect(
+        omar.get_by_text("Dr Ivy Chen saved revision 2 while you were editing")
+    ).to_be_visible()
     await expect(omar.locator(".section-text")).to_contain_text("45 to 80")
     await save_section(omar, "5.2", SECTION_TEXT.replace("40 to 80", "40 to 75"))
 
@@ -77,7 +77,9 @@ async def test_conflicting_edits_are_settled_in_the_conflict_view(
     await conflict.get_by_role("button", name="Record merged text").click()
 
     for page in (ivy, omar):
-        await expect(page.get_by_role("region", name="Edit conflict 1 in section 5.2")).to_have_count(0)
+        await expect(
+            page.get_by_role("region", name="Edit conflict 1 in section 5.2")
+        ).to_have_count(0)
         await expect(page.locator(".section-text")).to_have_text(merged)
     await expect(omar.locator(".meta")).to_contain_text("Revision 3, last written by Dr Ivy Chen")
     protocol = (await (await api("omar")).get(f"/api/trials/{draft_trial}/protocol")).json()

@@ -79,7 +79,12 @@ function disputePage(context, dispute) {
   const open = dispute.resolution === null;
   const level = dispute.ladder[dispute.level];
   const next = dispute.ladder[dispute.level + 1];
-  const canHandle = open && context.can("dispute:handle") && dispute.raised_by !== context.me.user_id;
+  const canHandle = open && context.can("dispute:handle");
+  // The charter's ladder: at each level only its resolver roles resolve, never the raiser.
+  const canResolve =
+    canHandle &&
+    dispute.raised_by !== context.me.user_id &&
+    level.resolver_roles.some((role) => context.access.roles.includes(role));
   const escalation = h("input", { name: "escalation_reason", required: true });
   const resolution = h("textarea", { name: "resolution", rows: 2, required: true });
   const rationale = h("textarea", { name: "rationale", rows: 2, required: true });
@@ -105,7 +110,7 @@ function disputePage(context, dispute) {
     canHandle && next
       ? actionForm({ label: "Escalate", submit: `Escalate to ${next.name}`, onSubmit: () => post(path("escalation"), { reason: escalation.value }) }, field("Reason for escalating", escalation))
       : null,
-    canHandle
+    canResolve
       ? actionForm(
           { label: "Resolve", submit: "Resolve dispute", onSubmit: () => post(path("resolution"), { resolution: resolution.value, rationale: rationale.value }) },
           field("Resolution", resolution),
