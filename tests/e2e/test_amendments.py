@@ -106,7 +106,7 @@ async def test_a_sponsor_lead_reviews_tracked_and_clean_text_and_signs(
 
 
 async def test_a_patient_advocate_reviews_participant_facing_changes_and_sees_dispositions(
-    sign_in: SignIn, api: Api
+    sign_in: SignIn, api: Api, demo: dict[str, DemoPerson]
 ) -> None:
     amendments = f"/api/trials/{TRIAL}/amendments"
     ivy = await api("ivy")
@@ -166,4 +166,13 @@ async def test_a_patient_advocate_reviews_participant_facing_changes_and_sees_di
     comment = pat.locator("li.comment").filter(has_text="subtitles <i>and</i> audio description")
     await expect(comment).to_contain_text("awaiting disposition")
     await expect(comment.locator("i")).to_have_count(0)
+
+    sign = pat.get_by_role("region", name="Your signature")
+    await expect(sign.get_by_label("Meaning of your signature")).to_have_value("review")
+    await sign.get_by_label("Password").fill(demo["pat"].password)
+    await sign.get_by_role("button", name="Sign").click()
+    await expect(pat.locator("table.signatures")).to_contain_text("Pat Okafor")
+    review = pat.locator("ul.requirements li").filter(has_text="patient advocate review")
+    await expect(review).to_contain_text("given")
+    await expect(pat.locator(".badge.status-submitted")).to_have_text("submitted")
     await screenshot(pat, "advocate-commented")

@@ -74,6 +74,13 @@ function restore(container, { values, active }) {
   }
 }
 
+/** A page built by ``build()`` into ``box``, rebuilt on every live event of the trial. */
+export function mountPage(box, build) {
+  const refresh = refresher(box, build);
+  refresh();
+  return { refresh, onEvents: refresh };
+}
+
 /** A form whose submission runs ``action(form)``; a Problem is shown in the form, the
  * submit button is disabled meanwhile. */
 export function actionForm({ label, submit, onSubmit, className = "" }, ...fields) {
@@ -137,4 +144,11 @@ export function hashFor(trialId, ...segments) {
 export function nextId(prefix, existing) {
   const numbers = existing.map((id) => Number(/^[A-Z]+-(\d+)$/.exec(id)?.[1] ?? 0));
   return `${prefix}-${Math.max(0, ...numbers) + 1}`;
+}
+
+/** Cards of ``items`` (each drawn by ``draw``), or ``empty`` when there are none. */
+export function cards(items, draw, empty) {
+  return items.length
+    ? h("ul", { class: "cards" }, items.map((item) => h("li", {}, draw(item))))
+    : h("p", {}, empty);
 }

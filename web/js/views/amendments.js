@@ -4,15 +4,15 @@
 import { del, get, post, trialPath } from "../api.js";
 import { badge, field, fill, h, humanize, when } from "../dom.js";
 import { diffWords } from "../diff.js";
-import { actionButton, actionForm, hashFor, link, nextId, refresher } from "../page.js";
-import { commentsOf, loadAmendment, signaturesICouldGive } from "./amendment-data.js";
+import { actionButton, actionForm, hashFor, link, mountPage, nextId, refresher } from "../page.js";
+import { commentsOf, loadAmendment, signaturesICouldGive } from "./records.js";
 import { amendmentReasons, changeFields, detailsFields } from "./amendment-forms.js";
 import { today } from "./protocol.js";
 
 const OPEN = new Set(["draft", "submitted", "approved"]);
 
 export function mountAmendmentList(context, box) {
-  const refresh = refresher(box, async () => {
+  return mountPage(box, async () => {
     const rows = await get(trialPath(context.trialId, "amendments"));
     const canOpen = context.can("amendment:author") && context.published;
     return h(
@@ -45,8 +45,6 @@ export function mountAmendmentList(context, box) {
         : h("p", {}, "No amendments yet."),
     );
   });
-  refresh();
-  return { refresh, onEvents: refresh };
 }
 
 function statusBadge(status) {
@@ -54,7 +52,7 @@ function statusBadge(status) {
 }
 
 export function mountNewAmendment(context, box) {
-  const refresh = refresher(box, async () => {
+  return mountPage(box, async () => {
     if (!context.published) {
       return h("p", {}, "Amendments open against a published protocol version; this protocol has none yet.");
     }
@@ -82,8 +80,6 @@ export function mountNewAmendment(context, box) {
       ),
     );
   });
-  refresh();
-  return { refresh };
 }
 
 export function mountAmendment(context, amendmentId, box) {
@@ -290,27 +286,25 @@ function signPanel(context, amendment, requirements, path) {
     `You sign as ${context.member?.printed_name ?? context.me.printed_name} the content shown on this page (${amendment.content_hash}). `,
     "Enter your password again to sign.",
   );
+  const needed = h("p", {}, `Needed from you: ${requirements.map((r) => r.name).join(", ")}.`);
   if (ethics) {
     const meeting = h("input", { type: "date", name: "meeting_date", required: true, value: today() });
     const counts = ["in_favour", "against", "abstaining"].map((name) => h("input", { type: "number", min: 0, name, required: true, value: "0" }));
     const minutes = h("input", { name: "minutes_reference", required: true });
+    const record = () =>
+      post(path("ethics-approval"), {
+        content_hash: amendment.content_hash,
+        meeting_date: meeting.value,
+        in_favour: Number(counts[0].value),
+        against: Number(counts[1].value),
+        abstaining: Number(counts[2].value),
+        minutes_reference: minutes.value,
+        password: password.value,
+      });
     return signSection(
-      h("p", {}, `Needed from you: ${requirements.map((r) => r.name).join(", ")}.`),
+      needed,
       actionForm(
-        {
-          label: "Record ethics approval",
-          submit: "Record approval and sign",
-          onSubmit: () =>
-            post(path("ethics-approval"), {
-              content_hash: amendment.content_hash,
-              meeting_date: meeting.value,
-              in_favour: Number(counts[0].value),
-              against: Number(counts[1].value),
-              abstaining: Number(counts[2].value),
-              minutes_reference: minutes.value,
-              password: password.value,
-            }),
-        },
+        { label: "Record ethics approval", submit: "Record approval and sign", onSubmit: record },
         statement,
         field("Meeting date", meeting),
         h("div", { class: "row" }, field("In favour", counts[0]), field("Against", counts[1]), field("Abstaining", counts[2])),
@@ -319,15 +313,11 @@ function signPanel(context, amendment, requirements, path) {
       ),
     );
   }
+  const sign = () => post(path("signatures"), { meaning: meaning.value, content_hash: amendment.content_hash, password: password.value });
   return signSection(
-    h("p", {}, `Needed from you: ${requirements.map((r) => r.name).join(", ")}.`),
+    needed,
     actionForm(
-      {
-        label: "Sign the amendment",
-        submit: "Sign",
-        onSubmit: () =>
-          post(path("signatures"), { meaning: meaning.value, content_hash: amendment.content_hash, password: password.value }),
-      },
+      { label: "Sign the amendment", submit: "Sign", onSubmit: sign },
       statement,
       field("Meaning of your signature", meaning),
       field("Password", password),

@@ -1,36 +1,28 @@
 // Disputes: raise one, escalate it along the charter's ladder, resolve it.
 
 import { get, post, trialPath } from "../api.js";
+import { loadEach } from "./records.js";
 import { badge, field, h } from "../dom.js";
-import { actionForm, hashFor, link, nextId, refresher } from "../page.js";
+import { actionForm, cards, hashFor, link, mountPage, nextId } from "../page.js";
 
 export function mountDisputeList(context, box) {
-  const refresh = refresher(box, async () => {
-    const ids = await get(trialPath(context.trialId, "disputes"));
-    const disputes = await Promise.all(ids.map((id) => get(trialPath(context.trialId, "disputes", id))));
+  return mountPage(box, async () => {
+    const { ids, records: disputes } = await loadEach(context, "disputes");
     return h(
       "section",
       {},
       h("h1", {}, "Disputes"),
-      disputes.length
-        ? h(
-            "ul",
-            { class: "cards" },
-            disputes.map((d) =>
-              h(
-                "li",
-                {},
-                link(hashFor(context.trialId, "disputes", d.dispute_id), h("strong", {}, `${d.dispute_id}: about ${d.subject_kind} ${d.subject_id}`)),
-                h("p", {}, statusOf(d), ` ${d.concern}`),
-              ),
-            ),
-          )
-        : h("p", {}, "No disputes."),
+      cards(
+        disputes,
+        (d) => [
+          link(hashFor(context.trialId, "disputes", d.dispute_id), h("strong", {}, `${d.dispute_id}: about ${d.subject_kind} ${d.subject_id}`)),
+          h("p", {}, statusOf(d), ` ${d.concern}`),
+        ],
+        "No disputes.",
+      ),
       context.can("dispute:raise") ? raiseForm(context, ids) : null,
     );
   });
-  refresh();
-  return { refresh, onEvents: refresh };
 }
 
 function statusOf(dispute) {
@@ -66,12 +58,10 @@ function raiseForm(context, ids) {
 }
 
 export function mountDispute(context, disputeId, box) {
-  const refresh = refresher(box, async () => {
+  return mountPage(box, async () => {
     const dispute = await get(trialPath(context.trialId, "disputes", disputeId));
     return disputePage(context, dispute);
   });
-  refresh();
-  return { refresh, onEvents: refresh };
 }
 
 function disputePage(context, dispute) {

@@ -1,32 +1,29 @@
 // Motions: table one, vote or recuse, close it and see the tally.
 
 import { get, post, trialPath } from "../api.js";
+import { loadEach } from "./records.js";
 import { badge, field, h, humanize, uid, when } from "../dom.js";
-import { actionButton, actionForm, hashFor, link, nextId, refresher } from "../page.js";
+import { actionButton, actionForm, cards, hashFor, link, mountPage, nextId } from "../page.js";
 import { membersOf } from "../trial.js";
 
 export function mountMotionList(context, box) {
-  const refresh = refresher(box, async () => {
-    const ids = await get(trialPath(context.trialId, "motions"));
-    const motions = await Promise.all(ids.map((id) => get(trialPath(context.trialId, "motions", id))));
+  return mountPage(box, async () => {
+    const { ids, records: motions } = await loadEach(context, "motions");
     return h(
       "section",
       {},
       h("h1", {}, "Motions"),
-      motions.length
-        ? h(
-            "ul",
-            { class: "cards" },
-            motions.map((m) =>
-              h("li", {}, link(hashFor(context.trialId, "motions", m.motion_id), h("strong", {}, `${m.motion_id}: ${m.question}`)), h("p", {}, badge(humanize(m.status), `status-${m.status}`), m.outcome ? ` Outcome: ${m.outcome}` : "")),
-            ),
-          )
-        : h("p", {}, "No motions yet."),
+      cards(
+        motions,
+        (m) => [
+          link(hashFor(context.trialId, "motions", m.motion_id), h("strong", {}, `${m.motion_id}: ${m.question}`)),
+          h("p", {}, badge(humanize(m.status), `status-${m.status}`), m.outcome ? ` Outcome: ${m.outcome}` : ""),
+        ],
+        "No motions yet.",
+      ),
       context.can("motion:table") ? tableForm(context, ids) : null,
     );
   });
-  refresh();
-  return { refresh, onEvents: refresh };
 }
 
 function tableForm(context, ids) {
@@ -73,12 +70,10 @@ function inAWeek() {
 }
 
 export function mountMotion(context, motionId, box) {
-  const refresh = refresher(box, async () => {
+  return mountPage(box, async () => {
     const motion = await get(trialPath(context.trialId, "motions", motionId));
     return motionPage(context, motion);
   });
-  refresh();
-  return { refresh, onEvents: refresh };
 }
 
 function motionPage(context, motion) {

@@ -2,33 +2,27 @@
 
 import { get } from "../api.js";
 import { badge, h, humanize } from "../dom.js";
-import { hashFor, link, refresher } from "../page.js";
-import { awaitingSignature, commentsOf, loadAmendments } from "./amendment-data.js";
+import { cards, hashFor, link, mountPage } from "../page.js";
+import { awaitingSignature, commentsOf, loadAmendments } from "./records.js";
 
 export function mountTrialList(me, box) {
-  const refresh = refresher(box, async () => {
+  return mountPage(box, async () => {
     const trials = await get("/api/trials");
     return h(
       "section",
       {},
       h("h1", {}, "Your trials"),
-      trials.length
-        ? h(
-            "ul",
-            { class: "cards" },
-            trials.map((t) =>
-              h("li", {}, link(hashFor(t.trial_id), h("strong", {}, t.title)), h("p", {}, t.trial_id)),
-            ),
-          )
-        : h("p", {}, `${me.printed_name} is not a member of any trial yet.`),
+      cards(
+        trials,
+        (t) => [link(hashFor(t.trial_id), h("strong", {}, t.title)), h("p", {}, t.trial_id)],
+        `${me.printed_name} is not a member of any trial yet.`,
+      ),
     );
   });
-  refresh();
-  return { refresh };
 }
 
 export function mountTrialHome(context, box) {
-  const refresh = refresher(box, async () => {
+  return mountPage(box, async () => {
     const amendments = await loadAmendments(context);
     const awaiting = awaitingSignature(context, amendments);
     const mine = await myComments(context, amendments);
@@ -133,8 +127,6 @@ export function mountTrialHome(context, box) {
       ),
     );
   });
-  refresh();
-  return { refresh, onEvents: refresh };
 }
 
 async function myComments(context, amendments) {

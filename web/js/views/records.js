@@ -1,4 +1,5 @@
-// Reading amendments and comment threads, and what of them awaits the signed-in person.
+// Reading amendments, comment threads and other records, and what of them awaits the
+// signed-in person.
 
 import { get, trialPath } from "../api.js";
 
@@ -10,6 +11,14 @@ export async function loadAmendments(context) {
 
 export function loadAmendment(context, amendmentId) {
   return get(trialPath(context.trialId, "amendments", amendmentId));
+}
+
+/** The records of one kind listed by id ("motions", "disputes"), each as its own route
+ * answers; with the ids, in the order they were created. */
+export async function loadEach(context, kind) {
+  const ids = await get(trialPath(context.trialId, kind));
+  const records = await Promise.all(ids.map((id) => get(trialPath(context.trialId, kind, id))));
+  return { ids, records };
 }
 
 export function commentsOf(context, kind, subjectId) {
