@@ -17,7 +17,7 @@ from domain.streams import (
     protocol_stream,
     trial_stream,
 )
-from rbac import Action
+from rbac import PERMISSIONS, Action
 from server.aggregates import AMENDMENT, COMMENTS, DISPUTE, MOTION, PROTOCOL, WORKSPACE
 from server.authentication import Principal, require_principal
 from server.authorization import authorize, known_trial
@@ -81,16 +81,15 @@ async def _amendments(services: Services, p: dict[str, str], principal: Principa
 
 
 async def _access(services: Services, p: dict[str, str], principal: Principal) -> Response:
-    user_id = principal.user.user_id
+    roles = services.authorizer.roles_of(principal.user.user_id, p["trial_id"])
+    # The table the Casbin policy is written from: the same answer as asking Casbin for
+    # each action, without a denied check (and its log line) per action.
+    allowed = {action for role in roles for action in PERMISSIONS[role]}
     return JSONResponse(
         {
-            "user_id": user_id,
-            "roles": sorted(services.authorizer.roles_of(user_id, p["trial_id"])),
-            "actions": [
-                action.value
-                for action in Action
-                if services.authorizer.allows(user_id, p["trial_id"], action)
-            ],
+            "user_id": principal.user.user_id,
+            "roles": sorted(roles),
+            "actions": [action.value for action in Action if action in allowed],
         }
     )
 

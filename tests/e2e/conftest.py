@@ -83,7 +83,7 @@ async def sign_in(
     browser: Browser, site: str, demo: dict[str, DemoPerson]
 ) -> AsyncIterator[SignIn]:
     """``await sign_in("ivy")``: a page of a new browser context, signed in through the
-    form. A script error on any page fails the test."""
+    form with the keyboard. A script error on any page fails the test."""
     errors: list[str] = []
 
     async def signed_in(username: str) -> Page:
@@ -91,9 +91,13 @@ async def sign_in(
         page = await context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{username}: {error}"))
         await page.goto("/")
-        await page.get_by_label("Username").fill(username)
-        await page.get_by_label("Password").fill(demo[username].password)
-        await page.get_by_role("button", name="Sign in").click()
+        # by keyboard alone: the username field has the focus, Tab moves on, Enter submits
+        await expect(page.get_by_label("Username")).to_be_focused()
+        await page.keyboard.type(username)
+        await page.keyboard.press("Tab")
+        await expect(page.get_by_label("Password")).to_be_focused()
+        await page.keyboard.type(demo[username].password)
+        await page.keyboard.press("Enter")
         await expect(page.locator("#who")).to_contain_text(demo[username].printed_name)
         return page
 

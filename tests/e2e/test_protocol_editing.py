@@ -81,6 +81,9 @@ async def test_conflicting_edits_are_settled_in_the_conflict_view(
             page.get_by_role("region", name="Edit conflict 1 in section 5.2")
         ).to_have_count(0)
         await expect(page.locator(".section-text")).to_have_text(merged)
+        await expect(
+            page.get_by_role("status").filter(has_text="Edit conflict 1 was settled by Dr Ivy Chen")
+        ).to_be_visible()
     await expect(omar.locator(".meta")).to_contain_text("Revision 3, last written by Dr Ivy Chen")
     protocol = (await (await api("omar")).get(f"/api/trials/{draft_trial}/protocol")).json()
     assert protocol["open_conflicts"] == []

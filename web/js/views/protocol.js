@@ -12,6 +12,7 @@ export function mountProtocol(context, number, box) {
   const header = h("div", { class: "section-header" });
   const presence = h("p", { class: "presence", "aria-live": "polite" });
   const flash = h("div", { role: "status", class: "flash" });
+  let flashFor = null; // the section revision a flash message speaks of
   const conflicts = h("div", { class: "conflicts" });
   const text = h("div", { class: "section-text", tabindex: "0", "aria-label": "Section text" });
   const editorBox = h("div", { class: "editor-box" });
@@ -123,12 +124,32 @@ export function mountProtocol(context, number, box) {
         .filter((c) => c.number === section.number)
         .map((c) => conflictView(context, section, c)),
     );
+    if (flashFor !== null && flashFor !== section.revision) say(null);
     fill(text, section.text ? section.text : h("em", {}, "(empty)"));
     if (editor) {
       editor.update(section);
     } else {
       fill(editorBox, editActions(section));
     }
+  }
+
+  /** Tell the person what just happened to the section (until it changes again). */
+  function say(message, kind = "done") {
+    flashFor = message ? (context.section(selected())?.revision ?? null) : null;
+    flash.className = `flash ${kind}`;
+    fill(flash, message);
+  }
+
+  function eventsArrived(events) {
+    for (const event of events) {
+      if (event.type === "SectionConflictResolved" && event.data.number === selected()) {
+        const by = context.name(event.data.resolved_by);
+        render();
+        say(`Edit conflict ${event.data.conflict_number} was settled by ${by}; the text below is the one kept (revision ${event.data.revision}).`);
+        return;
+      }
+    }
+    render();
   }
 
   function editActions(section) {
@@ -148,9 +169,9 @@ export function mountProtocol(context, number, box) {
 
   function startEditing(section) {
     editor = sectionEditor(context, section, {
-      saved: (message) => {
+      saved: (message, kind) => {
         stopEditing();
-        fill(flash, message);
+        say(message, kind);
       },
       cancelled: () => stopEditing(),
     });
@@ -169,7 +190,7 @@ export function mountProtocol(context, number, box) {
   render();
   return {
     refresh: render,
-    onEvents: render,
+    onEvents: eventsArrived,
     onPresence: () => {
       if (context.protocol) {
         renderOutline();
@@ -254,7 +275,8 @@ function sectionEditor(context, section, { saved, cancelled }) {
           text: textarea.value,
         });
         await context.loadProtocol();
-        saved(outcomeMessage(answer));
+        const conflicted = answer.events[0]?.type === "SectionEditConflicted";
+        saved(outcomeMessage(answer), conflicted ? "conflicted" : "done");
       },
     },
     notice,
