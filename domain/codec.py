@@ -15,7 +15,7 @@ import enum
 import json
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -84,65 +84,91 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
+Decoder = Callable[[Any, str], Any]
+"""Decodes ``data`` found at ``where`` (named in errors) into one annotated type."""
+
+
 def _decode(annotation: Any, data: Any, where: str) -> Any:
+    return _decoder(annotation)(data, where)
+
+
+@cache
+def _decoder(annotation: Any) -> Decoder:
+    """The decoder for ``annotation``, built once per annotation: reading the type hints
+    on every value was most of the time of reading the log back."""
     origin = typing.get_origin(annotation)
     if origin is types.UnionType or origin is typing.Union:
-        return _decode_optional(annotation, data, where)
-    if origin is tuple:
-        item_type = typing.get_args(annotation)[0]
-        return tuple(_decode(item_type, item, f"{where}[]") for item in _expect(list, data, where))
-    if origin is frozenset:
-        item_type = typing.get_args(annotation)[0]
-        items = _expect(list, data, where)
-        return frozenset(_decode(item_type, item, f"{where}[]") for item in items)
+        return _optional_decoder(annotation)
+    if origin is tuple or origin is frozenset:
+        item = _decoder(typing.get_args(annotation)[0])
+        collect: Callable[[Iterable[Any]], Any] = tuple if origin is tuple else frozenset
+        return lambda data, where: collect(
+            item(value, f"{where}[]") for value in _expect(list, data, where)
+        )
     if origin is Mapping:
-        key_type, value_type = typing.get_args(annotation)
-        return frozen_map(
-            (_decode(key_type, key, f"{where} key"), _decode(value_type, item, f"{where}.{key}"))
-            for key, item in _expect(dict, data, where).items()
+        key_type, value_type = map(_decoder, typing.get_args(annotation))
+        return lambda data, where: frozen_map(
+            (key_type(key, f"{where} key"), value_type(value, f"{where}.{key}"))
+            for key, value in _expect(dict, data, where).items()
         )
     if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
-        return _decode_dataclass(annotation, _expect(dict, data, where), where)
+        return _dataclass_decoder(annotation)
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        try:
-            return annotation(_expect(str, data, where))
-        except ValueError:
-            raise DataDoesNotFit(f"{where}: {data!r} is not a {annotation.__name__}") from None
+        return _enum_decoder(annotation)
     if annotation is datetime:
-        return _decode_instant(_expect(str, data, where), where)
+        return lambda data, where: _decode_instant(_expect(str, data, where), where)
     if annotation is date:
-        return _decode_date(_expect(str, data, where), where)
-    if annotation is type(None):
-        return _expect(type(None), data, where)
-    if annotation in (str, int, bool):
-        return _expect(annotation, data, where)
-    raise DataDoesNotFit(f"{where}: the codec cannot decode {annotation!r}")
+        return lambda data, where: _decode_date(_expect(str, data, where), where)
+    if annotation is type(None) or annotation in (str, int, bool):
+        kind = type(None) if annotation is type(None) else annotation
+        return lambda data, where: _expect(kind, data, where)
+    return lambda data, where: _refuse(f"{where}: the codec cannot decode {annotation!r}")
 
 
-def _decode_optional(annotation: Any, data: Any, where: str) -> Any:
+def _refuse(problem: str) -> Any:
+    raise DataDoesNotFit(problem)
+
+
+def _optional_decoder(annotation: Any) -> Decoder:
     members = [member for member in typing.get_args(annotation) if member is not type(None)]
     if len(members) != 1:
-        raise DataDoesNotFit(f"{where}: only `X | None` unions are supported, not {annotation}")
-    return None if data is None else _decode(members[0], data, where)
+        unsupported = f"only `X | None` unions are supported, not {annotation}"
+        return lambda data, where: _refuse(f"{where}: {unsupported}")
+    inner = _decoder(members[0])
+    return lambda data, where: None if data is None else inner(data, where)
 
 
-def _decode_dataclass(cls: type, data: dict[str, Any], where: str) -> Any:
-    hints = _hints(cls)
-    fields = {field.name for field in _fields(cls)}
-    unknown = data.keys() - fields
-    if unknown:
-        raise DataDoesNotFit(f"{where}: unknown fields {sorted(unknown)}")
-    missing = {
+def _enum_decoder(cls: type[enum.Enum]) -> Decoder:
+    def decode_member(data: Any, where: str) -> Any:
+        try:
+            return cls(_expect(str, data, where))
+        except ValueError:
+            raise DataDoesNotFit(f"{where}: {data!r} is not a {cls.__name__}") from None
+
+    return decode_member
+
+
+def _dataclass_decoder(cls: type) -> Decoder:
+    names = frozenset(field.name for field in _fields(cls))
+    required = frozenset(
         field.name
         for field in _fields(cls)
-        if field.name not in data
-        and field.default is dataclasses.MISSING
-        and field.default_factory is dataclasses.MISSING
-    }
-    if missing:
-        raise DataDoesNotFit(f"{where}: missing fields {sorted(missing)}")
-    values = {name: _decode(hints[name], item, f"{where}.{name}") for name, item in data.items()}
-    return cls(**values)
+        if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+    )
+    # Field decoders are looked up on first use: a dataclass may refer to itself.
+    fields: dict[str, Decoder] = {}
+
+    def decode_dataclass(data: Any, where: str) -> Any:
+        data = _expect(dict, data, where)
+        if not names.issuperset(data):
+            raise DataDoesNotFit(f"{where}: unknown fields {sorted(data.keys() - names)}")
+        if not required.issubset(data):
+            raise DataDoesNotFit(f"{where}: missing fields {sorted(required - data.keys())}")
+        if not fields:
+            fields.update((name, _decoder(hint)) for name, hint in _hints(cls).items())
+        return cls(**{name: fields[name](value, f"{where}.{name}") for name, value in data.items()})
+
+    return decode_dataclass
 
 
 def _decode_instant(text: str, where: str) -> datetime:

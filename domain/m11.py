@@ -9,6 +9,7 @@ the trial's lay summary, which is participant-facing and also fixed.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -163,6 +164,7 @@ def is_fixed(number: str) -> bool:
     return level(number) <= 2
 
 
+@functools.lru_cache(maxsize=1024)
 def sort_key(number: str) -> tuple[int, ...]:
     """Document order: numerically by part (``10.2`` after ``9.4``), the lay summary
     after the numbered sections, and anything that is no section number last."""

@@ -50,6 +50,7 @@ from domain.protocol_state import (
     Section,
     SectionChanges,
     apply_changes,
+    check_rewrite,
     document_hash,
     evolve,
     fold,
@@ -208,7 +209,10 @@ def _revise(state: ProtocolState, command: ReviseSection) -> list[ProtocolEvent]
     head = section.head
     heading = base.heading if command.heading is None else command.heading
     proposed = SectionText(number=command.number, heading=heading, text=command.text)
-    apply_changes(state.document(), {command.number: proposed})
+    # The section is live, so the outline stays as it is: only the new content is checked.
+    check_rewrite(
+        SectionText(number=command.number, heading=head.heading, text=head.text), proposed
+    )
     merged_with = None if base.revision == head.revision else head.revision
     merged_text = merge_three_ways(base.text, head.text, command.text)
     merged_heading = merge_values(base.heading, head.heading, heading)
@@ -256,7 +260,9 @@ def _resolve(state: ProtocolState, command: ResolveEditConflict) -> list[Protoco
         )
     heading = head.heading if command.heading is None else command.heading
     content = SectionText(number=conflict.number, heading=heading, text=command.text)
-    apply_changes(state.document(), {conflict.number: content})
+    check_rewrite(
+        SectionText(number=conflict.number, heading=head.heading, text=head.text), content
+    )
     unchanged = (heading, command.text) == (head.heading, head.text)
     return [
         SectionConflictResolved(

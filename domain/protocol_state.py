@@ -169,17 +169,25 @@ def apply_changes(document: Document, changes: SectionChanges) -> Document:
     for number in sorted((n for n, c in changes.items() if c is not None), key=m11.sort_key):
         content = changes[number]
         assert content is not None
-        require_text(content.heading, f"the heading of section {number}")
         if number in result:
-            if m11.is_fixed(number) and content.heading != result[number].heading:
-                raise FixedHeadingChanged(
-                    f"the heading of section {number} is fixed by the M11 outline:"
-                    f" {result[number].heading!r}"
-                )
+            check_rewrite(result[number], content)
         else:
+            require_text(content.heading, f"the heading of section {number}")
             _check_addable(result, number)
         result[number] = SectionText(number=number, heading=content.heading, text=content.text)
     return _document(result.values())
+
+
+def check_rewrite(current: SectionText, content: SectionText) -> None:
+    """The outline rules for new content of a section the document has (a heading, and
+    the same one if the template fixes it): all that :func:`apply_changes` checks of such
+    a change, without building the document."""
+    number = current.number
+    require_text(content.heading, f"the heading of section {number}")
+    if m11.is_fixed(number) and content.heading != current.heading:
+        raise FixedHeadingChanged(
+            f"the heading of section {number} is fixed by the M11 outline: {current.heading!r}"
+        )
 
 
 def _check_addable(document: Mapping[str, SectionText], number: str) -> None:

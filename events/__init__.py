@@ -16,8 +16,14 @@ from events.envelope import (
     StreamAppend,
     StreamState,
 )
-from events.errors import EventStoreError, IdempotencyKeyReused, WrongExpectedVersion
+from events.errors import (
+    EarlierAppendFailed,
+    EventStoreError,
+    IdempotencyKeyReused,
+    WrongExpectedVersion,
+)
 from events.migrations import upgrade
+from events.queueing import QueuedAppend
 from events.sql_store import SqlEventStore
 from events.store import EventStore
 from events.upcasting import Upcasters
@@ -29,12 +35,14 @@ __all__ = [
     "NO_STREAM",
     "AppendResult",
     "ChainVerifier",
+    "EarlierAppendFailed",
     "EventStore",
     "EventStoreError",
     "ExpectedVersion",
     "IdempotencyKeyReused",
     "NewEvent",
     "NotCanonicalJson",
+    "QueuedAppend",
     "RecordedEvent",
     "StoredEnvelope",
     "StreamAppend",

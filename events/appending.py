@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -25,7 +25,13 @@ from events.canonical import (
     format_timestamp,
 )
 from events.envelope import AppendResult, ExpectedVersion, StreamAppend, StreamState
-from events.errors import EventStoreError, IdempotencyKeyReused, WrongExpectedVersion
+from events.errors import (
+    EarlierAppendFailed,
+    EventStoreError,
+    IdempotencyKeyReused,
+    WrongExpectedVersion,
+)
+from events.queueing import AppendTicket
 from events.schema import appends, events
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 200
@@ -55,6 +61,10 @@ class AppendRequest:
     digest: str
     """With a key: SHA-256 of the appended content (not the meta), to recognise a faithful
     retry. Empty without a key."""
+    after: tuple[AppendTicket, ...] = ()
+    """Earlier appends this one may only be written after (each must have been written)."""
+    ticket: AppendTicket = field(default_factory=AppendTicket)
+    """Where the writer records whether this append was written."""
 
     @property
     def event_count(self) -> int:
@@ -65,6 +75,7 @@ def prepare_append(
     streams: Sequence[StreamAppend],
     meta: Mapping[str, Any] | None,
     idempotency_key: str | None,
+    after: Sequence[AppendTicket] = (),
 ) -> AppendRequest:
     """Validate and canonically encode an append; raises ValueError for a malformed one."""
     if not streams:
@@ -98,7 +109,7 @@ def prepare_append(
             for s in prepared
         ]
         digest = hashlib.sha256(canonical_json(content).encode()).hexdigest()
-    return AppendRequest(tuple(prepared), idempotency_key, digest)
+    return AppendRequest(tuple(prepared), idempotency_key, digest, tuple(after))
 
 
 Outcome = AppendResult | EventStoreError
@@ -154,6 +165,8 @@ class CoreLogAccess:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self.inserted: list[tuple[Any, ...]] = []
+        """The event rows written in this transaction (valid once it commits)."""
 
     def head(self) -> LogHead:
         row = self._conn.execute(
@@ -176,6 +189,7 @@ class CoreLogAccess:
         return {row[0]: stored_append(row) for row in rows}
 
     def insert(self, event_rows: list[tuple[Any, ...]], append_rows: list[tuple[Any, ...]]) -> None:
+        self.inserted = event_rows
         if event_rows:
             self._conn.execute(
                 insert(events), [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in event_rows]
@@ -202,7 +216,9 @@ def write_appends(
 
     Precondition: ``log`` is in a transaction holding the log's write lock, so no other
     writer can assign positions until it commits. Requests are decided in order, each
-    seeing the ones before it, exactly as if they had been appended one by one.
+    seeing the ones before it, exactly as if they had been appended one by one. A request
+    whose ``after`` names an append that was not written (in this batch or an earlier
+    one) is refused with :class:`EarlierAppendFailed`.
     """
     head = log.head()
     versions = log.stream_versions({s.stream_id for r in requests for s in r.streams})
@@ -214,7 +230,15 @@ def write_appends(
     event_rows: list[tuple[Any, ...]] = []
     append_rows: list[tuple[Any, ...]] = []
     outcomes: list[Outcome] = []
-    for request in requests:
+    written_here: dict[AppendTicket, bool] = {}
+    for index, request in enumerate(requests):
+        if index:  # the previous request's fate, for those queued after it
+            written_here[requests[index - 1].ticket] = isinstance(outcomes[-1], AppendResult)
+        if not all(written_here.get(earlier, earlier.written) for earlier in request.after):
+            first = request.streams[0]
+            actual = versions.get(first.stream_id, 0)
+            outcomes.append(EarlierAppendFailed(first.stream_id, first.expected_version, actual))
+            continue
         key = request.idempotency_key
         if key is not None and key in known_keys:
             digest, result = known_keys[key]
@@ -274,3 +298,12 @@ def write_appends(
             ))  # fmt: skip
     log.insert(event_rows, append_rows)
     return outcomes
+
+
+def record_written(
+    requests: Sequence[AppendRequest], outcomes: Sequence[Outcome | BaseException]
+) -> None:
+    """Mark each request's ticket once its outcome is final (its transaction committed, or
+    it failed), so that appends queued after it can be decided."""
+    for request, outcome in zip(requests, outcomes, strict=True):
+        request.ticket.written = isinstance(outcome, AppendResult)

@@ -27,6 +27,18 @@ class WrongExpectedVersion(EventStoreError):
         )
 
 
+class EarlierAppendFailed(WrongExpectedVersion):
+    """An append queued ``after`` another was not written because that one was not: what it
+    was decided on never came to be. Nothing was written; decide again on the log."""
+
+    def __init__(self, stream_id: str, expected: ExpectedVersion, actual: int) -> None:
+        super().__init__(stream_id, expected, actual)
+        self.args = (
+            f"an append queued before this one on {stream_id!r} was not written,"
+            f" so this one was not either (the stream is at version {actual})",
+        )
+
+
 class IdempotencyKeyReused(EventStoreError):
     """An idempotency key came back with different events than its first use."""
 

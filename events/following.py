@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 
 from events.envelope import RecordedEvent
+from events.position_waiters import PositionWaiters
 from events.store import EventStore
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ class LogFollower:
         self._apply = apply
         self._name = name
         self._position = after
-        self._advanced = asyncio.Condition()
+        self._waiters = PositionWaiters()
         self._failure: BaseException | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -50,10 +51,15 @@ class LogFollower:
         """The position of the last event applied."""
         return self._position
 
+    @property
+    def following(self) -> bool:
+        """True while the background task applies the log: started, not failed nor closed."""
+        return self._task is not None and self._failure is None
+
     def check(self) -> None:
         """Raise :class:`ProjectionFailed` if following stopped on an error."""
         if self._failure is not None:
-            raise ProjectionFailed(f"the {self._name} projection stopped") from self._failure
+            raise self._stopped()
 
     async def start(self) -> None:
         """Apply everything already in the log, then keep following in the background."""
@@ -63,8 +69,8 @@ class LogFollower:
 
     async def wait_for(self, position: int) -> None:
         """Return once every event up to ``position`` has been applied."""
-        async with self._advanced:
-            await self._advanced.wait_for(lambda: self._position >= position or self._failed())
+        if self._position < position and self._failure is None:
+            await self._waiters.wait(position)
         self.check()
 
     async def close(self) -> None:
@@ -75,20 +81,20 @@ class LogFollower:
                 await self._task
             self._task = None
 
-    def _failed(self) -> bool:
-        return self._failure is not None
-
     async def _follow(self) -> None:
         try:
             async for event in self._store.subscribe(after=self._position):
                 self._apply(event)
-                async with self._advanced:
-                    self._position = event.position
-                    self._advanced.notify_all()
+                self._position = event.position
+                self._waiters.reached(event.position)
         except asyncio.CancelledError:
             raise
         except Exception as error:
             logger.exception("the %s projection stopped at position %d", self._name, self._position)
-            async with self._advanced:
-                self._failure = error
-                self._advanced.notify_all()
+            self._failure = error
+            self._waiters.fail(self._stopped)
+
+    def _stopped(self) -> ProjectionFailed:
+        stopped = ProjectionFailed(f"the {self._name} projection stopped")
+        stopped.__cause__ = self._failure
+        return stopped

@@ -20,7 +20,13 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from events.appending import AppendRequest, CoreLogAccess, Outcome, write_appends
+from events.appending import (
+    AppendRequest,
+    CoreLogAccess,
+    Outcome,
+    record_written,
+    write_appends,
+)
 from events.database_url import async_url
 from events.doorbell import Doorbell
 from events.envelope import AppendResult
@@ -58,14 +64,14 @@ class PostgresBackend(Backend):
         self._listener: asyncio.Task[None] | None = None
         self._closed = False
 
-    async def commit(self, request: AppendRequest) -> AppendResult:
+    def enqueue(self, request: AppendRequest) -> asyncio.Future[AppendResult]:
         if self._closed:
             raise RuntimeError("the event store is closed")
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_forever(), name="concord-write")
         future: asyncio.Future[AppendResult] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((request, future))
-        return await future
+        return future
 
     async def run(self, query: Callable[[Connection], T]) -> T:
         self._ensure_listener()
@@ -121,7 +127,10 @@ class PostgresBackend(Backend):
 
     async def _write_forever(self) -> None:
         while (batch := await self._next_batch()) is not None:
-            outcomes = await self._commit([request for request, _ in batch])
+            committed: list[tuple[Any, ...]] = []
+            outcomes = await self._commit([request for request, _ in batch], committed)
+            if committed and self.committed is not None:
+                self.committed(committed)
             self.doorbell.ring()
             for (_, future), outcome in zip(batch, outcomes, strict=True):
                 if future.done():
@@ -131,21 +140,30 @@ class PostgresBackend(Backend):
                 else:
                     future.set_result(outcome)
 
-    async def _commit(self, requests: list[AppendRequest]) -> list[Outcome | BaseException]:
-        """Commit the batch; if the transaction fails, retry one by one so a single bad
-        request cannot fail its neighbours."""
+    async def _commit(
+        self, requests: list[AppendRequest], committed: list[tuple[Any, ...]]
+    ) -> list[Outcome | BaseException]:
+        """Commit the batch, adding the event rows written to ``committed``; if the
+        transaction fails, retry one by one so a single bad request cannot fail its
+        neighbours."""
+        accesses: list[CoreLogAccess] = []
+
+        def write(sync: Connection) -> list[Outcome]:
+            accesses.append(CoreLogAccess(sync))
+            return write_appends(accesses[-1], requests, self._clock)
+
         try:
             async with self._engine.begin() as conn:
                 await conn.exec_driver_sql("LOCK TABLE events IN EXCLUSIVE MODE")
-                outcomes = await conn.run_sync(
-                    lambda sync: write_appends(CoreLogAccess(sync), requests, self._clock)
-                )
+                outcomes: list[Outcome | BaseException] = list(await conn.run_sync(write))
                 await conn.exec_driver_sql(f"SELECT pg_notify('{CHANNEL}', '')")
-            return list(outcomes)
+            committed.extend(accesses[-1].inserted)
         except Exception as error:
-            if len(requests) == 1:
-                return [error]
-            return [(await self._commit([request]))[0] for request in requests]
+            if len(requests) > 1:
+                return [(await self._commit([request], committed))[0] for request in requests]
+            outcomes = [error]
+        record_written(requests, outcomes)
+        return outcomes
 
     async def close(self) -> None:
         if self._closed:

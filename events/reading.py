@@ -41,6 +41,12 @@ class LogFilter:
     def of(cls, types: Iterable[str] | None, stream_prefix: str | None) -> LogFilter:
         return cls(frozenset(types) if types is not None else None, stream_prefix)
 
+    def matches(self, event: RecordedEvent) -> bool:
+        """Whether ``event`` passes, as :meth:`apply` would decide in the database."""
+        if self.types is not None and event.type not in self.types:
+            return False
+        return not self.stream_prefix or event.stream_id.startswith(self.stream_prefix)
+
     def apply(self, query: Select[Any]) -> Select[Any]:
         if self.types is not None:
             query = query.where(events.c.type.in_(self.types))
@@ -49,7 +55,8 @@ class LogFilter:
         return query
 
 
-def _decode(rows: Sequence[Any], upcasters: Upcasters) -> list[RecordedEvent]:
+def decode(rows: Sequence[Any], upcasters: Upcasters) -> list[RecordedEvent]:
+    """Events from rows in ``_COLUMNS`` order (the writer's ``EVENT_COLUMNS``), upcast."""
     loads = json.loads
     decoded = []
     last_text, last_time = "", datetime.min
@@ -82,7 +89,7 @@ def read_all(
 ) -> list[RecordedEvent]:
     query = select(*_COLUMNS).where(events.c.position > after)
     query = log_filter.apply(query).order_by(events.c.position).limit(limit)
-    return _decode(conn.execute(query).all(), upcasters)
+    return decode(conn.execute(query).all(), upcasters)
 
 
 def read_stream(
@@ -94,7 +101,7 @@ def read_stream(
         .order_by(events.c.stream_version)
         .limit(limit)
     )
-    return _decode(conn.execute(query).all(), upcasters)
+    return decode(conn.execute(query).all(), upcasters)
 
 
 def read_stored(conn: Connection, after: int, limit: int) -> list[StoredEnvelope]:

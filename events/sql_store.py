@@ -7,6 +7,7 @@ run, what rings the doorbell) lives in a :class:`Backend`; every query is shared
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from datetime import datetime
 from functools import partial
@@ -18,6 +19,8 @@ from events import reading
 from events.appending import AppendRequest, prepare_append
 from events.doorbell import Doorbell
 from events.envelope import AppendResult, RecordedEvent, StreamAppend
+from events.queueing import QueuedAppend
+from events.recent import RecentEvents
 from events.store import EventStore
 from events.upcasting import Upcasters
 from events.verification import StoredEnvelope
@@ -33,10 +36,14 @@ class Backend(abc.ABC):
     doorbell: Doorbell
     poll_interval: float
     """Longest a subscriber waits before re-reading when no ring comes (the fallback)."""
+    committed: Callable[[list[tuple[Any, ...]]], None] | None = None
+    """Called by the writer with the event rows (``EVENT_COLUMNS`` order) of each batch
+    once it has committed, before the doorbell rings; set by the store."""
 
     @abc.abstractmethod
-    async def commit(self, request: AppendRequest) -> AppendResult:
-        """Queue the request for the next group commit and return its outcome once durable."""
+    def enqueue(self, request: AppendRequest) -> asyncio.Future[AppendResult]:
+        """Queue the request for the next group commit, now; the future settles with its
+        outcome once durable. Requests are written in the order they were queued."""
 
     @abc.abstractmethod
     async def run(self, query: Callable[[Connection], T]) -> T:
@@ -50,14 +57,22 @@ class SqlEventStore(EventStore):
     def __init__(self, backend: Backend, upcasters: Upcasters | None = None) -> None:
         self._backend = backend
         self._upcasters = upcasters or Upcasters()
+        self._recent = RecentEvents()
+        backend.committed = self._publish
 
-    async def append(
+    def _publish(self, rows: list[tuple[Any, ...]]) -> None:
+        self._recent.publish(reading.decode(rows, self._upcasters))
+
+    def queue(
         self,
         *streams: StreamAppend,
         meta: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
-    ) -> AppendResult:
-        return await self._backend.commit(prepare_append(streams, meta, idempotency_key))
+        after: Iterable[QueuedAppend] = (),
+    ) -> QueuedAppend:
+        tickets = [queued.ticket for queued in after]
+        request = prepare_append(streams, meta, idempotency_key, tickets)
+        return QueuedAppend(request.ticket, self._backend.enqueue(request))
 
     async def read_stream(
         self, stream_id: str, *, from_version: int = 1, limit: int | None = None
@@ -117,18 +132,28 @@ class SqlEventStore(EventStore):
     ) -> AsyncIterator[RecordedEvent]:
         # Positions become visible strictly in order (the writer holds the log's lock
         # from assigning a position until commit), so reading "after the last one seen"
-        # can neither skip nor repeat. The doorbell only shortens the wait.
+        # can neither skip nor repeat. The doorbell only shortens the wait. What this
+        # process committed last is taken from memory (events/recent.py): the same events.
         log_filter = reading.LogFilter.of(types, stream_prefix)
         doorbell = self._backend.doorbell
         position = after
         while True:
             ticket = doorbell.ticket()
-            page = await self._read_filtered(position, SUBSCRIPTION_PAGE, log_filter)
-            for event in page:
-                yield event
-            if page:
-                position = page[-1].position
-            if len(page) < SUBSCRIPTION_PAGE:
+            recent = self._recent.after(position, SUBSCRIPTION_PAGE)
+            if recent is not None:
+                for event in recent:
+                    if log_filter.matches(event):
+                        yield event
+                position = recent[-1].position
+                full = len(recent) == SUBSCRIPTION_PAGE
+            else:
+                page = await self._read_filtered(position, SUBSCRIPTION_PAGE, log_filter)
+                for event in page:
+                    yield event
+                if page:
+                    position = page[-1].position
+                full = len(page) == SUBSCRIPTION_PAGE
+            if not full:
                 await doorbell.wait(ticket, self._backend.poll_interval)
 
     async def close(self) -> None:

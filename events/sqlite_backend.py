@@ -30,6 +30,7 @@ from events.appending import (
     AppendRequest,
     LogHead,
     Outcome,
+    record_written,
     stored_append,
     write_appends,
 )
@@ -112,6 +113,13 @@ class SqliteLogAccess:
         self._head: LogHead | None = None
         self._versions: dict[str, int] = {}
         self._written: tuple[LogHead, dict[str, int]] | None = None
+        self._inserted: list[tuple[Any, ...]] = []
+        self._committed: list[tuple[Any, ...]] = []
+
+    def take_committed(self) -> list[tuple[Any, ...]]:
+        """The event rows committed since the last call, in position order."""
+        committed, self._committed = self._committed, []
+        return committed
 
     def begin(self) -> None:
         """Start a write transaction and take the write lock before anything is read."""
@@ -122,6 +130,8 @@ class SqliteLogAccess:
 
     def commit(self) -> None:
         self._db.execute("COMMIT")
+        self._committed.extend(self._inserted)
+        self._inserted = []
         if self._written is not None:
             self._head, written_versions = self._written
             self._versions.update(written_versions)
@@ -129,6 +139,7 @@ class SqliteLogAccess:
 
     def rollback(self) -> None:
         self._db.execute("ROLLBACK")
+        self._inserted = []
         self._forget(None)
 
     def _forget(self, data_version: int | None) -> None:
@@ -165,6 +176,7 @@ class SqliteLogAccess:
     def insert(self, event_rows: list[tuple[Any, ...]], append_rows: list[tuple[Any, ...]]) -> None:
         if event_rows:
             self._db.executemany(_INSERT_EVENT, event_rows)
+            self._inserted = event_rows
             last = event_rows[-1]
             # Column order is EVENT_COLUMNS: position 0, stream 1, version 2, time 7, hash 9.
             self._written = (
@@ -213,13 +225,13 @@ class SqliteBackend(Backend):
         self._writer.start()
         self._closed = False
 
-    async def commit(self, request: AppendRequest) -> AppendResult:
+    def enqueue(self, request: AppendRequest) -> asyncio.Future[AppendResult]:
         if self._closed:
             raise RuntimeError("the event store is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[AppendResult] = loop.create_future()
         self._queue.put(_Waiter(request, loop, future))
-        return await future
+        return future
 
     async def run(self, query: Callable[[Connection], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(
@@ -256,6 +268,9 @@ class SqliteBackend(Backend):
                 outcomes = self._commit(log, [waiter.request for waiter in batch])
                 for waiter, outcome in zip(batch, outcomes, strict=True):
                     waiter.settle(outcome)
+                committed = log.take_committed()
+                if committed and self.committed is not None:
+                    self.committed(committed)
                 self.doorbell.ring()  # after the callers: they wait on the append, not on reads
         finally:
             self._writer_connection.close()
@@ -268,16 +283,19 @@ class SqliteBackend(Backend):
         try:
             log.begin()
             try:
-                outcomes = write_appends(log, requests, self._clock)
+                outcomes: list[Outcome | BaseException] = list(
+                    write_appends(log, requests, self._clock)
+                )
                 log.commit()
             except BaseException:
                 log.rollback()
                 raise
-            return list(outcomes)
         except Exception as error:
-            if len(requests) == 1:
-                return [error]
-            return [self._commit(log, [request])[0] for request in requests]
+            if len(requests) > 1:
+                return [self._commit(log, [request])[0] for request in requests]
+            outcomes = [error]
+        record_written(requests, outcomes)
+        return outcomes
 
     async def close(self) -> None:
         if self._closed:

@@ -9,13 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from events.envelope import AppendResult, RecordedEvent, StreamAppend
+from events.queueing import QueuedAppend
 from events.verification import ChainVerifier, StoredEnvelope, VerificationReport
 
 
 class EventStore(abc.ABC):
     """An append-only log of events in streams, with global positions and a hash chain."""
 
-    @abc.abstractmethod
     async def append(
         self,
         *streams: StreamAppend,
@@ -38,6 +38,28 @@ class EventStore(abc.ABC):
         the key for different content raises :class:`events.errors.IdempotencyKeyReused`.
         Data and meta must be canonical JSON (:class:`events.canonical.NotCanonicalJson`
         otherwise); a malformed append raises ValueError before anything is queued.
+        """
+        return await self.queue(*streams, meta=meta, idempotency_key=idempotency_key)
+
+    @abc.abstractmethod
+    def queue(
+        self,
+        *streams: StreamAppend,
+        meta: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        after: Iterable[QueuedAppend] = (),
+    ) -> QueuedAppend:
+        """Put an append in the writer's queue now and return without waiting; awaiting
+        the :class:`events.queueing.QueuedAppend` gives what :meth:`append` returns (or
+        raises). Appends are written in the order they were queued on this store.
+
+        ``after`` names appends queued earlier on this store: this one is written only if
+        each of them was, else it fails with :class:`events.errors.EarlierAppendFailed`
+        (a :class:`events.errors.WrongExpectedVersion`) and nothing of it is written. So a
+        caller may decide an append on the state an earlier queued one will produce,
+        expecting the version that one will leave, before it commits: if the earlier one
+        is refused, the later one never lands on a state it was not decided on. Validation
+        errors raise here, before anything is queued. Call it from the event loop.
         """
 
     @abc.abstractmethod

@@ -71,25 +71,42 @@ class ChainVerifier:
 
     def feed(self, envelope: StoredEnvelope) -> bool:
         """Check one envelope; return False once the chain is broken (further input is ignored)."""
-        if self._bad is not None:
-            return False
-        expected_position = self._position + 1
-        if envelope.position != expected_position:
-            self._bad = (
-                expected_position,
-                f"expected position {expected_position}, found {envelope.position}",
-            )
-            return False
-        if envelope.prev_hash != self._hash:
-            self._bad = (envelope.position, "prev_hash does not match the previous event's hash")
+        if not self._links(envelope.position, envelope.prev_hash):
             return False
         if envelope.computed_hash() != envelope.hash:
             self._bad = (envelope.position, "hash does not match the event's content")
             return False
-        self._position = envelope.position
-        self._hash = envelope.hash
-        self._checked += 1
+        self._advance(envelope.position, envelope.hash)
         return True
+
+    def feed_link(self, position: int, prev_hash: str, hash_: str) -> bool:
+        """Check an event whose content is withheld (a redacted line of an export): its
+        position and its link to the previous hash are checked, its own hash is taken as
+        given. Return False once the chain is broken."""
+        if not self._links(position, prev_hash):
+            return False
+        self._advance(position, hash_)
+        return True
+
+    def _links(self, position: int, prev_hash: str) -> bool:
+        if self._bad is not None:
+            return False
+        expected_position = self._position + 1
+        if position != expected_position:
+            self._bad = (
+                expected_position,
+                f"expected position {expected_position}, found {position}",
+            )
+            return False
+        if prev_hash != self._hash:
+            self._bad = (position, "prev_hash does not match the previous event's hash")
+            return False
+        return True
+
+    def _advance(self, position: int, hash_: str) -> None:
+        self._position = position
+        self._hash = hash_
+        self._checked += 1
 
     def report(self) -> VerificationReport:
         bad_position, problem = self._bad if self._bad is not None else (None, None)

@@ -22,7 +22,9 @@ class Action(StrEnum):
     READ = "trial:read"
     """See the workspace, protocol, amendments, comments."""
     AUDIT = "audit:read"
-    """Replay history, diff, verify, export."""
+    """Replay history, see who could do what, diff, read audit trails."""
+    EXPORT = "audit:export"
+    """Export the trial's log, audit trail and audit report."""
     ADMINISTER = "workspace:administer"
     """Admit organizations, add members, attest training, grant and revoke roles, amend the
     charter."""
@@ -59,8 +61,8 @@ _A = Action
 PERMISSIONS: Mapping[Role, frozenset[Action]] = MappingProxyType(
     {
         Role.TRIAL_ADMIN: frozenset({
-            _A.READ, _A.AUDIT, _A.ADMINISTER, _A.MERGE_AMENDMENT, _A.TABLE_MOTION, _A.VOTE,
-            _A.RAISE_DISPUTE, _A.HANDLE_DISPUTE, _A.COMMENT, _A.DISPOSITION_FEEDBACK,
+            _A.READ, _A.AUDIT, _A.EXPORT, _A.ADMINISTER, _A.MERGE_AMENDMENT, _A.TABLE_MOTION,
+            _A.VOTE, _A.RAISE_DISPUTE, _A.HANDLE_DISPUTE, _A.COMMENT, _A.DISPOSITION_FEEDBACK,
             _A.REVIEW_AMENDMENT,
         }),
         Role.SPONSOR_LEAD: frozenset({
@@ -87,10 +89,11 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = MappingProxyType(
             _A.COMMENT,
         }),
         Role.ETHICS_REVIEWER: frozenset({
-            _A.READ, _A.AUDIT, _A.REVIEW_AMENDMENT, _A.SIGN_AMENDMENT, _A.REJECT_AMENDMENT,
+            _A.READ, _A.AUDIT, _A.EXPORT, _A.REVIEW_AMENDMENT, _A.SIGN_AMENDMENT,
+            _A.REJECT_AMENDMENT,
             _A.VOTE, _A.RAISE_DISPUTE, _A.HANDLE_DISPUTE, _A.COMMENT,
         }),
-        Role.AUDITOR: frozenset({_A.READ, _A.AUDIT}),
+        Role.AUDITOR: frozenset({_A.READ, _A.AUDIT, _A.EXPORT}),
     }
 )  # fmt: skip
 """Role -> the actions its holders may attempt in a trial where they hold it."""

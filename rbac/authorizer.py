@@ -14,14 +14,13 @@ instead of answering from a policy that may have missed a revoke.
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
 import logging
 from types import TracebackType
 from typing import NoReturn
 
 from domain.roles import Role
 from events import EventStore, RecordedEvent
+from events.position_waiters import PositionWaiters
 from rbac.actions import Action
 from rbac.policy import ROLE_EVENT_TYPES, Policy
 
@@ -49,8 +48,7 @@ class Authorizer:
         self._cache_size = cache_size
         self._decisions: dict[tuple[str, str], dict[str, bool]] = {}
         self._position = 0
-        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
-        self._tickets = itertools.count()
+        self._waiters = PositionWaiters()
         self._task: asyncio.Task[None] | None = None
         self._stopped: str | None = "the authorizer was not started (use Authorizer.start)"
         self._failure: BaseException | None = None
@@ -136,9 +134,7 @@ class Authorizer:
             return
         if self._stopped is not None:
             self._raise_stopped()
-        future = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiters, (position, next(self._tickets), future))
-        await future
+        await self._waiters.wait(position)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -225,11 +221,7 @@ class Authorizer:
 
     def _advance(self, position: int) -> None:
         self._position = position
-        waiters = self._waiters
-        while waiters and waiters[0][0] <= position:
-            future = heapq.heappop(waiters)[2]
-            if not future.done():
-                future.set_result(None)
+        self._waiters.reached(position)
 
     def _remember(self, key: tuple[str, str]) -> dict[str, bool]:
         decisions: dict[str, bool] = {}
@@ -243,10 +235,7 @@ class Authorizer:
         if self._stopped is None:
             self._stopped, self._failure = reason, failure
         self._decisions.clear()
-        waiters, self._waiters = self._waiters, []
-        for _, _, future in waiters:
-            if not future.done():
-                future.set_exception(self._stopped_error())
+        self._waiters.fail(self._stopped_error)
 
     def _stopped_error(self) -> AuthorizerStopped:
         error = AuthorizerStopped(self._stopped)

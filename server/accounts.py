@@ -33,6 +33,7 @@ from server.account_tables import (
     users,
     utc_now,
 )
+from server.credential_cache import CredentialCache
 from server.login_throttle import LoginThrottle, LoginThrottled
 from server.passwords import (
     MAX_PASSWORD_LENGTH,
@@ -53,6 +54,7 @@ __all__ = [
     "UsernameTaken",
     "clean_label",
     "require_enabled_user",
+    "user_from_row",
 ]
 
 _USERNAME = re.compile(r"[\w.@+-]+")
@@ -106,7 +108,18 @@ class User:
     disabled: bool
 
 
-def _user(row: Row[Any]) -> User:
+USER_COLUMNS = (
+    users.c.id,
+    users.c.username,
+    users.c.printed_name,
+    users.c.created_at,
+    users.c.disabled,
+)
+"""The columns :func:`user_from_row` reads, for queries that join the user to something."""
+
+
+def user_from_row(row: Row[*tuple[Any, ...]]) -> User:
+    """The :class:`User` in a row holding (at least) :data:`USER_COLUMNS`."""
     return User(
         user_id=row.id,
         username=row.username,
@@ -153,7 +166,9 @@ async def require_enabled_user(conn: AsyncConnection, user_id: str) -> None:
 class Accounts:
     """Users and their passwords, in the ``users`` table of ``engine``'s database.
 
-    ``now`` is the clock (aware datetimes; tests move it). ``throttle`` defaults to a
+    ``now`` is the clock (aware datetimes; tests move it). ``credentials``, when given, is
+    the cache of resolved sessions and tokens that every change to a user here drops that
+    user from (disabled, password or printed name changed). ``throttle`` defaults to a
     :class:`LoginThrottle` with the default policy on the same engine and clock. ``hasher``
     defaults to argon2-cffi's ``PasswordHasher()`` (argon2id, default parameters); hashes
     made with other parameters are upgraded at the user's next successful password check.
@@ -166,9 +181,11 @@ class Accounts:
         now: Clock = utc_now,
         throttle: LoginThrottle | None = None,
         hasher: PasswordHasher | None = None,
+        credentials: CredentialCache | None = None,
     ) -> None:
         self._engine = engine
         self._now = now
+        self._credentials = credentials or CredentialCache(capacity=0)
         self.throttle = throttle if throttle is not None else LoginThrottle(engine, now=now)
         self._passwords = Passwords(hasher)
 
@@ -218,18 +235,18 @@ class Accounts:
     async def get(self, user_id: str) -> User | None:
         """The user with this id (enabled or disabled), or None."""
         row = await self._row(users.c.id == user_id)
-        return None if row is None else _user(row)
+        return None if row is None else user_from_row(row)
 
     async def by_username(self, username: str) -> User | None:
         """The user with this username, compared without regard to case, or None."""
         row = await self._row(users.c.username_key == username_key(username))
-        return None if row is None else _user(row)
+        return None if row is None else user_from_row(row)
 
     async def list_users(self) -> list[User]:
         """Every user, disabled ones included, oldest first."""
         async with self._engine.connect() as conn:
             rows = await conn.execute(select(users).order_by(users.c.created_at, users.c.id))
-        return [_user(row) for row in rows]
+        return [user_from_row(row) for row in rows]
 
     async def _row(self, condition: ColumnElement[bool]) -> Row[Any] | None:
         async with self._engine.connect() as conn:
@@ -249,7 +266,7 @@ class Accounts:
         if not await self._check(row, password) or row is None or row.disabled:
             raise InvalidCredentials()
         await self.throttle.succeeded(attempt)
-        return _user(row)
+        return user_from_row(row)
 
     async def confirm_password(self, user_id: str, password: str, *, client: str | None) -> bool:
         """Whether ``password`` is the enabled user ``user_id``'s password: the second
@@ -307,6 +324,7 @@ class Accounts:
                 .values(password_hash=password_hash, password_changed_at=now)
             )
             await conn.execute(delete(user_sessions).where(user_sessions.c.user_id == user_id))
+        self._forget(user_id)
 
     async def set_printed_name(self, user_id: str, printed_name: str) -> User:
         """Change the name shown in the user's future signature manifestations (signatures
@@ -319,6 +337,7 @@ class Accounts:
             )
         if result.rowcount == 0:
             raise UnknownUser(user_id)
+        self._forget(user_id)
         user = await self.get(user_id)
         assert user is not None
         return user
@@ -347,3 +366,8 @@ class Accounts:
             known = await conn.scalar(select(exists().where(users.c.id == user_id)))
         if not known:
             raise UnknownUser(user_id)
+        if disabled:
+            self._forget(user_id)
+
+    def _forget(self, user_id: str) -> None:
+        self._credentials.forget_user(user_id)

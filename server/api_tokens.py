@@ -26,11 +26,13 @@ from server.account_tables import (
     users,
     utc_now,
 )
-from server.accounts import clean_label, require_enabled_user
+from server.accounts import USER_COLUMNS, User, clean_label, require_enabled_user, user_from_row
+from server.credential_cache import CredentialCache, Resolved
 
 TOKEN_PREFIX = "concord_"
 TOUCH_INTERVAL = timedelta(seconds=60)
 MAX_TOKEN_LENGTH = 256
+_CACHE_PREFIX = "token:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,8 @@ class ApiTokenInfo:
 
 class ApiTokens:
     """API tokens in the ``api_tokens`` table of ``engine``'s database. ``now`` is the
-    clock (aware datetimes; tests move it)."""
+    clock (aware datetimes; tests move it). ``credentials``, when given, remembers resolved
+    tokens for a few seconds (:mod:`server.credential_cache`)."""
 
     def __init__(
         self,
@@ -68,8 +71,10 @@ class ApiTokens:
         *,
         now: Clock = utc_now,
         touch_interval: timedelta = TOUCH_INTERVAL,
+        credentials: CredentialCache | None = None,
     ) -> None:
         self._engine = engine
+        self._credentials = credentials or CredentialCache(capacity=0)
         self._now = now
         self.touch_interval = touch_interval
 
@@ -99,16 +104,30 @@ class ApiTokens:
     async def resolve(self, token: str) -> str | None:
         """The id of the user the token acts for, recording its use; None for an unknown
         or revoked token, or one whose user is disabled."""
+        user = await self.resolve_user(token)
+        return None if user is None else user.user_id
+
+    async def resolve_user(self, token: str) -> User | None:
+        """The enabled user the token acts for (see :meth:`resolve`), in one query; from
+        the credential cache while it holds the token."""
         if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_LENGTH:
             return None
         now = read_clock(self._now)
+        digest = sha256_hex(token)
+        return await self._credentials.through(
+            _CACHE_PREFIX + digest, now, lambda: self._read(digest, now)
+        )
+
+    async def _read(self, digest: str, now: datetime) -> Resolved[User] | None:
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(api_tokens.c.id, api_tokens.c.user_id, api_tokens.c.last_used_at)
+                    select(
+                        api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at, *USER_COLUMNS
+                    )
                     .join(users, users.c.id == api_tokens.c.user_id)
                     .where(
-                        api_tokens.c.token_hash == sha256_hex(token),
+                        api_tokens.c.token_hash == digest,
                         api_tokens.c.revoked_at.is_(None),
                         users.c.disabled.is_(False),
                     )
@@ -116,18 +135,21 @@ class ApiTokens:
             ).first()
         if row is None:
             return None
-        if row.last_used_at is None or now - row.last_used_at >= self.touch_interval:
+        last_used_at = row.last_used_at
+        if last_used_at is None or now - last_used_at >= self.touch_interval:
             async with self._engine.begin() as conn:
                 await conn.execute(
                     update(api_tokens)
                     .where(
-                        api_tokens.c.id == row.id,
+                        api_tokens.c.id == row.token_id,
                         or_(api_tokens.c.last_used_at.is_(None), api_tokens.c.last_used_at < now),
                     )
                     .values(last_used_at=now)
                 )
-        user_id: str = row.user_id
-        return user_id
+            last_used_at = now
+        # Kept until the next use is due to be recorded, so that the record stays as exact.
+        user = user_from_row(row)
+        return Resolved(user, user.user_id, row.token_id, last_used_at + self.touch_interval)
 
     async def list_for(self, user_id: str) -> list[ApiTokenInfo]:
         """The user's tokens, revoked ones included, oldest first."""
@@ -156,4 +178,5 @@ class ApiTokens:
                 )
                 .values(revoked_at=now)
             )
+        self._credentials.forget_credential(token_id)
         return result.rowcount > 0

@@ -22,7 +22,8 @@ from server.founding import create_trial
 from server.live.endpoint import LIVE_PATH, issue_ticket, live
 from server.openapi import openapi_document
 from server.problems import Problem, domain_error_handler, http_exception_handler, problem_handler
-from server.query_routes import QUERY_ROUTES, endpoint_for_query
+from server.query_routes import endpoint_for_query
+from server.read_routes import READ_ROUTES
 from server.services import Services
 from server.web import web_mount
 
@@ -41,7 +42,7 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/trials", create_trial, methods=["POST"]),
         Route(LIVE_PATH + "/tickets", issue_ticket, methods=["POST"]),
     ]
-    routes += [Route(q.path, endpoint_for_query(q), methods=["GET"]) for q in QUERY_ROUTES]
+    routes += [Route(q.path, endpoint_for_query(q), methods=["GET"]) for q in READ_ROUTES]
     routes += [Route(c.path, endpoint_for(c), methods=[c.method]) for c in COMMAND_ROUTES]
     return routes
 

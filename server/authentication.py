@@ -39,18 +39,17 @@ async def current_principal(request: HTTPConnection) -> Principal | None:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthenticated("use 'Authorization: Bearer <API token>'")
-        user_id = await services.tokens.resolve(token.strip())
-        user = await services.accounts.get(user_id) if user_id else None
+        user = await services.tokens.resolve_user(token.strip())
         if user is None:
             raise _unauthenticated("the API token is unknown or revoked")
         return Principal(user, "token")
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    session = await services.sessions.resolve(cookie)
-    user = await services.accounts.get(session.user_id) if session else None
-    if session is None or user is None:
+    found = await services.sessions.resolve_with_user(cookie)
+    if found is None:
         return None
+    session, user = found
     return Principal(user, "session", session)
 
 

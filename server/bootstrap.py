@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
@@ -14,7 +16,11 @@ from server.account_tables import utc_now
 from server.accounts import Accounts
 from server.aggregates import StateCache
 from server.api_tokens import ApiTokens
+from server.audit.checkpoints import Checkpoints
+from server.audit.history import TrialHistory
+from server.audit.signing import SigningKey
 from server.commanding import CommandService
+from server.credential_cache import CredentialCache
 from server.database import create_engine_for
 from server.directory import Directory
 from server.live.feed import LiveFeed
@@ -42,20 +48,38 @@ async def open_services(
         authorizer = await Authorizer.start(store)
         stack.push_async_callback(authorizer.close)
         states = StateCache(store)
+        stack.push_async_callback(states.close)
+        await states.start()
+        credentials = CredentialCache()
         live = LiveFeed(store)
         await live.start()
         stack.push_async_callback(live.close)
+        settings = settings or Settings()
+        checkpoints = Checkpoints(store, engine, SigningKey(settings.signing_key), clock)
+        if settings.checkpoint_every is not None:
+            signing = asyncio.create_task(checkpoints.sign_every(settings.checkpoint_every))
+            stack.push_async_callback(_stop, signing)
+        history = TrialHistory(store)
+        stack.push_async_callback(history.close)
         yield Services(
             store=store,
             states=states,
             directory=directory,
             authorizer=authorizer,
             commands=CommandService(store, states, directory, settled=authorizer.wait_for),
-            accounts=Accounts(engine, now=clock),
-            sessions=Sessions(engine, now=clock),
-            tokens=ApiTokens(engine, now=clock),
+            accounts=Accounts(engine, now=clock, credentials=credentials),
+            sessions=Sessions(engine, now=clock, credentials=credentials),
+            tokens=ApiTokens(engine, now=clock, credentials=credentials),
             live=live,
             live_tickets=LiveTickets(engine, now=clock),
+            history=history,
+            checkpoints=checkpoints,
             clock=clock,
-            settings=settings or Settings(),
+            settings=settings,
         )
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

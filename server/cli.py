@@ -10,8 +10,10 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from events import open_store, upgrade
+from events import upgrade
+from server.audit import commands as audit
 from server.bootstrap import open_services
 from server.demo import DEMO_TRIAL, DemoPerson, load_demo
 from server.live.connection import DEFAULT_BUFFER_SIZE, LiveSettings
@@ -28,19 +30,6 @@ def database_url(explicit: str | None = None) -> str:
         return url
     DEFAULT_DATA_DIR.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{(DEFAULT_DATA_DIR / 'concord.sqlite').resolve()}"
-
-
-async def _verify(url: str) -> int:
-    store = await open_store(url)
-    try:
-        report = await store.verify()
-    finally:
-        await store.close()
-    if report.ok:
-        print(f"ok: {report.checked} events, head {report.head_position} {report.head_hash}")
-        return 0
-    print(f"BROKEN at position {report.first_bad_position}: {report.problem}")
-    return 1
 
 
 def _print_demo(people: list[DemoPerson]) -> None:
@@ -76,12 +65,14 @@ def _serve(url: str, host: str, port: int, with_demo: bool, settings: Settings) 
     import uvicorn
 
     from server.app import create_app
+    from server.collector import tune_for_serving
 
     @asynccontextmanager
     async def services_with_banner() -> AsyncIterator[Services]:
         async with open_services(url, settings=settings) as services:
             if with_demo and services.directory.trial(DEMO_TRIAL) is None:
                 _print_demo(await load_demo(services))
+            tune_for_serving()
             print(f"Concord is running on http://{host}:{port}/ (database: {url})", flush=True)
             yield services
 
@@ -90,6 +81,24 @@ def _serve(url: str, host: str, port: int, with_demo: bool, settings: Settings) 
     # per listener (a zlib stream each), which costs more than the small frames save.
     uvicorn.run(app, host=host, port=port, log_level="warning", ws_per_message_deflate=False)
     return 0
+
+
+def _audit_commands(commands: Any) -> None:
+    verify = commands.add_parser(
+        "verify",
+        help="recompute the hash chain and check the signed checkpoints: of the database,"
+        " or of an exported log FILE (offline)",
+    )
+    verify.add_argument("file", nargs="?", type=Path, help="a JSON Lines export")
+    verify.add_argument("--public-key", type=Path, help="the server's public key (PEM)")
+    export = commands.add_parser("export", help="export a trial's log, audit trail or report")
+    export.add_argument("--trial", help="the trial (jsonl without it: the whole log)")
+    export.add_argument("--format", choices=("jsonl", "csv", "pdf"), required=True)
+    export.add_argument("--out", type=Path, required=True)
+    replay = commands.add_parser("replay", help="print a trial as it was at a position or time")
+    replay.add_argument("--trial", required=True)
+    replay.add_argument("--at", required=True, help="a log position or an ISO 8601 time")
+    commands.add_parser("key", help="print the server's public signing key (PEM)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,6 +124,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="messages a live connection may have waiting before it is closed as too slow",
     )
+    serve.add_argument(
+        "--checkpoint-minutes",
+        type=float,
+        default=60,
+        help="sign the log's head this often while it grows (0: only on export)",
+    )
     commands.add_parser("demo", help="load the demo trial and print its passwords")
     user = commands.add_parser("user", help="manage users")
     create = user.add_subparsers(dest="user_command", required=True).add_parser(
@@ -124,15 +139,19 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("printed_name", help="the name shown on signatures")
     db = commands.add_parser("db", help="database maintenance")
     db.add_subparsers(dest="db_command", required=True).add_parser("upgrade")
-    commands.add_parser("verify", help="recompute the log's hash chain")
+    _audit_commands(commands)
     args = parser.parse_args(argv)
+    if args.command == "verify" and args.file is not None:  # offline: no database at all
+        return audit.verify_file(args.file, args.public_key)
     url = database_url(args.db)
     match args.command:
         case "serve":
+            every = args.checkpoint_minutes * 60 if args.checkpoint_minutes > 0 else None
             settings = Settings(
                 secure_cookies=args.secure_cookies,
                 allowed_origins=frozenset(args.allow_origin),
                 live=LiveSettings(buffer_size=max(1, args.live_buffer)),
+                checkpoint_every=every,
             )
             return _serve(url, args.host, args.port, args.demo, settings)
         case "demo":
@@ -140,7 +159,13 @@ def main(argv: list[str] | None = None) -> int:
         case "user":
             return asyncio.run(_create_user(url, args.username, args.printed_name))
         case "verify":
-            return asyncio.run(_verify(url))
+            return asyncio.run(audit.verify_database(url, Settings()))
+        case "export":
+            return asyncio.run(audit.export(url, Settings(), args.trial, args.format, args.out))
+        case "replay":
+            return asyncio.run(audit.replay(url, args.trial, args.at))
+        case "key":
+            return audit.print_public_key(Settings())
         case _:
             asyncio.run(upgrade(url))
             print(f"database ready: {url}")

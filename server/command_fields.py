@@ -84,3 +84,22 @@ def body_fields(route: CommandRoute) -> dict[str, Any]:
 def needs_password(route: CommandRoute) -> bool:
     """True when the route re-authenticates its caller (signing)."""
     return Source.PASSWORD in route.sources.values()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldPlan:
+    """A route's fields worked out once, for every request it serves."""
+
+    fields: tuple[tuple[str, Any, Source | None], ...]
+    """Each command field but the actor: name, type hint, and where it comes from."""
+    accepted: frozenset[str]
+    """What the body may hold: the body fields, and ``password`` when the route signs."""
+
+
+def field_plan(route: CommandRoute) -> FieldPlan:
+    """The route's :class:`FieldPlan`."""
+    fields = tuple(
+        (name, hint, field_source(route, name)) for name, hint in command_fields(route).items()
+    )
+    accepted = set(body_fields(route)) | ({"password"} if needs_password(route) else set())
+    return FieldPlan(fields, frozenset(accepted))

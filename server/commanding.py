@@ -3,9 +3,12 @@
 For a command on one aggregate the service loads the trial (for the actor and the
 charter), the target stream and whatever context the domain asks for, lets the domain
 decide, and appends the events expecting the version it loaded. Commands on the same
-stream run one at a time in this process; a writer elsewhere (another server) is caught
-by the expected version, and the command is decided again on the new state — unless the
-client pinned a version with If-Match, in which case it is told (412) instead.
+stream are decided one at a time in this process, but not written one at a time: once a
+command's append is queued the stream is free, and the next command is decided on the
+state that append will leave and queued after it (``server/pending_states.py``), so the
+writer commits them together. A writer elsewhere (another server) is caught by the
+expected version, and the command is decided again on the log — unless the client pinned
+a version with If-Match, in which case it is told (412) instead.
 """
 
 from __future__ import annotations
@@ -39,7 +42,9 @@ from server.aggregates import (
     AggregateKind,
     StateCache,
 )
+from server.decision_basis import DecisionBasis
 from server.directory import Directory
+from server.pending_states import Pending, PendingStates
 from server.problems import Problem
 
 _RETRIES = 5
@@ -81,6 +86,7 @@ class CommandService:
         self._states = states
         self._directory = directory
         self._settled = settled
+        self._pending = PendingStates()
         # Weak: a stream's lock lives while someone holds or awaits it, then is dropped.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -108,12 +114,7 @@ class CommandService:
     ) -> Outcome:
         """Found a trial: the founder is not a member yet, so the server builds the actor."""
         target = Target(WORKSPACE, trial_id, trial_stream(trial_id))
-        async with self._locked([target.stream_id]):
-            loaded = await self._states.load(WORKSPACE, target.stream_id)
-            events = workspace.decide(loaded.state, build(actor))
-            outcome = await self._append(
-                {target.stream_id: events}, {target.stream_id: loaded.version}, target, meta
-            )
+        outcome = await self._execute(target, actor.user_id, build, None, meta, actor=actor)
         await self._after(target, actor.user_id, outcome, meta)
         return outcome
 
@@ -124,35 +125,42 @@ class CommandService:
         build: BuildCommand,
         if_match: int | None,
         meta: Mapping[str, Any],
+        *,
+        actor: Actor | None = None,
     ) -> Outcome:
         for attempt in range(_RETRIES):
-            trial = (await self._states.load(WORKSPACE, trial_stream(target.trial_id))).state
-            command = build(workspace.actor_in(trial, user_id))
-            streams = _streams_touched(target, command)
-            async with self._locked(streams):
-                loaded = await self._states.load(target.kind, target.stream_id)
+            basis = DecisionBasis(self._states, self._pending, fresh=attempt > 0)
+            trial_id = trial_stream(target.trial_id)
+            trial = (await self._states.load(WORKSPACE, trial_id, fresh=basis.fresh)).state
+            command = build(actor or workspace.actor_in(trial, user_id))
+            async with self._locked(_streams_touched(target, command)):
+                loaded = await basis.load(target.kind, target.stream_id)
                 if if_match is not None and if_match != loaded.version:
-                    raise _stale(target, if_match, loaded.version)
-                decided, expected = await self._decide(target, trial, loaded.state, command)
-                expected[target.stream_id] = loaded.version
-                try:
-                    return await self._append(decided, expected, target, meta)
-                except WrongExpectedVersion as conflict:
-                    if if_match is not None:
-                        raise _stale(target, if_match, conflict.actual) from None
-                    if attempt == _RETRIES - 1:
-                        raise Problem(
-                            409,
-                            "concurrent-change",
-                            f"{target.stream_id} kept changing while this command was decided;"
-                            " try again",
-                        ) from None
+                    loaded = await basis.reload_for_if_match(target.kind, target.stream_id)
+                    if if_match != loaded.version:
+                        raise _stale(target, if_match, loaded.version)
+                decided = await self._decide(target, trial, loaded.state, command, basis)
+                queued = self._queue(decided, basis, meta)
+            # Out of the lock: the next command on these streams is decided on the states
+            # this append will leave, while it is written.
+            try:
+                return await self._settle(queued, decided, basis, target)
+            except WrongExpectedVersion as conflict:
+                if if_match is not None:
+                    raise _stale(target, if_match, conflict.actual) from None
+                if attempt == _RETRIES - 1:
+                    raise Problem(
+                        409,
+                        "concurrent-change",
+                        f"{target.stream_id} kept changing while this command was decided;"
+                        " try again",
+                    ) from None
         raise AssertionError("unreachable")
 
     async def _decide(
-        self, target: Target, trial: TrialState, state: Any, command: Any
-    ) -> tuple[dict[str, list[DomainEvent]], dict[str, int]]:
-        """The events per stream, and the versions expected of streams other than the target."""
+        self, target: Target, trial: TrialState, state: Any, command: Any, basis: DecisionBasis
+    ) -> dict[str, list[DomainEvent]]:
+        """The events per stream; every stream they go to was loaded through ``basis``."""
         kind, stream_id = target.kind, target.stream_id
         events: list[DomainEvent]
         if kind is WORKSPACE:
@@ -167,27 +175,24 @@ class CommandService:
         elif kind is COMMENTS:
             events = list(engagement.decide(state, command))
         else:
-            context, protocol_version = await self._amendment_context(target, trial, state)
+            context = await self._amendment_context(target, trial, basis)
             if isinstance(command, MergeAmendment):
                 merge = decide_merge(state, command, context)
-                protocol_id = protocol_stream(target.trial_id)
-                decided: dict[str, list[DomainEvent]] = {
+                return {
                     stream_id: list(merge.amendment_events),
-                    protocol_id: list(merge.protocol_events),
+                    protocol_stream(target.trial_id): list(merge.protocol_events),
                 }
-                return decided, {protocol_id: protocol_version}
             events = list(amendment.decide(state, command, context))
-        return {stream_id: events}, {}
+        return {stream_id: events}
 
     async def _amendment_context(
-        self, target: Target, trial: TrialState, state: amendment.AmendmentState
-    ) -> tuple[AmendmentContext, int]:
+        self, target: Target, trial: TrialState, basis: DecisionBasis
+    ) -> AmendmentContext:
         amendment_id = target.stream_id.rsplit("/", 1)[1]
-        protocol_loaded = await self._states.load(PROTOCOL, protocol_stream(target.trial_id))
-        thread = await self._states.load(
-            COMMENTS, comments_stream(target.trial_id, CommentSubjectKind.AMENDMENT, amendment_id)
-        )
-        context = AmendmentContext(
+        protocol_loaded = await basis.load(PROTOCOL, protocol_stream(target.trial_id))
+        thread_id = comments_stream(target.trial_id, CommentSubjectKind.AMENDMENT, amendment_id)
+        thread = await basis.load(COMMENTS, thread_id)
+        return AmendmentContext(
             charter=trial.charter,
             protocol=protocol_loaded.state,
             open_disputes=self._directory.open_disputes_about(
@@ -195,30 +200,58 @@ class CommandService:
             ),
             feedback_awaiting_disposition=thread.state.awaiting_disposition(),
         )
-        return context, protocol_loaded.version
 
-    async def _append(
+    def _queue(
         self,
         decided: Mapping[str, Sequence[DomainEvent]],
-        expected: Mapping[str, int],
-        target: Target,
+        basis: DecisionBasis,
         meta: Mapping[str, Any],
-    ) -> Outcome:
+    ) -> dict[str, Pending]:
+        """Queue the decided events, expecting the versions they were decided on, after
+        the pending appends the decision read; note the states they will leave."""
         appends = [
             StreamAppend(
                 stream_id,
                 [NewEvent(e.event_type, to_data(e), e.schema_version) for e in events],
-                expected_version=expected[stream_id],
+                expected_version=basis.version(stream_id),
             )
             for stream_id, events in decided.items()
             if events
         ]
-        all_events = [event for events in decided.values() for event in events]
         if not appends:
-            return Outcome(all_events, None, expected[target.stream_id])
-        result = await self._store.append(*appends, meta=meta)
-        version = result.stream_versions.get(target.stream_id, expected[target.stream_id])
-        return Outcome(all_events, result.last_position, version)
+            return {}
+        queued = self._store.queue(*appends, meta=meta, after=basis.after())
+        return {
+            append.stream_id: self._pending.queued(
+                append.stream_id,
+                basis.folded(append.stream_id, decided[append.stream_id]),
+                queued,
+                basis.pending(append.stream_id),
+            )
+            for append in appends
+        }
+
+    async def _settle(
+        self,
+        queued: Mapping[str, Pending],
+        decided: Mapping[str, Sequence[DomainEvent]],
+        basis: DecisionBasis,
+        target: Target,
+    ) -> Outcome:
+        events = [event for stream_events in decided.values() for event in stream_events]
+        if not queued:
+            return Outcome(events, None, basis.version(target.stream_id))
+        written = False
+        try:
+            result = await next(iter(queued.values())).queued
+            written = True
+        finally:
+            for stream_id, pending in queued.items():
+                if written:
+                    self._states.written(stream_id, basis.kind(stream_id), pending.loaded)
+                self._pending.settled(stream_id, pending, written=written)
+        version = result.stream_versions.get(target.stream_id, basis.version(target.stream_id))
+        return Outcome(events, result.last_position, version)
 
     async def _after(
         self, target: Target, user_id: str, outcome: Outcome, meta: Mapping[str, Any]

@@ -23,6 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from events.database_url import async_url, backend_name
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# Each aiosqlite connection is a thread with a file handle: cheap to keep, dear to open
+# (a thread and four PRAGMAs). Sized so that a server under a few dozen concurrent
+# requests reuses its connections instead of opening overflow ones per request.
+SQLITE_POOL_SIZE = 20
+SQLITE_MAX_OVERFLOW = 20
 POSTGRES_POOL_SIZE = 5
 POSTGRES_MAX_OVERFLOW = 10
 
@@ -48,7 +53,12 @@ def create_engine_for(url: str | URL) -> AsyncEngine:
 def _sqlite_engine(url: URL) -> AsyncEngine:
     if url.database in (None, "", ":memory:"):
         raise ValueError("Concord's SQLite database must be a file, not :memory:")
-    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+    engine = create_async_engine(
+        url,
+        pool_size=SQLITE_POOL_SIZE,
+        max_overflow=SQLITE_MAX_OVERFLOW,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def configure(dbapi_connection: Any, _record: Any) -> None:

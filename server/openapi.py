@@ -11,7 +11,7 @@ from server.command_fields import Source, body_fields, needs_password, path_para
 from server.command_routes import COMMAND_ROUTES
 from server.identifiers import ID_PATTERN
 from server.json_schema import SchemaBuilder, required_fields
-from server.query_routes import QUERY_ROUTES
+from server.read_routes import READ_ROUTES
 
 _ID = {"type": "string", "pattern": f"^{ID_PATTERN.pattern}$"}
 _TEXT = {"type": "string", "minLength": 1}
@@ -148,9 +148,19 @@ def openapi_document() -> dict[str, Any]:
             " ETag you read to refuse a stale change (412).",
             parameters=[_IF_MATCH],
         )
-    for query in QUERY_ROUTES:
+    for query in READ_ROUTES:
+        answer = {"description": "OK", "content": {query.media_type: {"schema": {}}}}
         paths.setdefault(query.path, {})["get"] = _operation(
-            query.name, query.summary, {"200": _JSON}, (401, 403, 404, 422), path=query.path
+            query.name,
+            query.summary,
+            {"200": answer},
+            (401, 403, 404, 422),
+            path=query.path,
+            parameters=[
+                {"name": name, "in": "query", "required": False, "description": text}
+                | {"schema": {"type": "string"}}
+                for name, text in query.query.items()
+            ],
         )
     for path, operations in _account_paths(builder).items():
         paths.setdefault(path, {}).update(operations)

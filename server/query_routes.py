@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -26,7 +26,7 @@ from server.command_routes import comment_subject_kind
 from server.identifiers import path_params
 from server.problems import Problem
 from server.services import Services
-from server.views import amendment_view, protocol_view, state_view
+from server.views import amendment_summary, amendment_view, protocol_view, state_view
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,10 @@ class QueryRoute:
     action: Action | None
     summary: str
     answer: Callable[[Services, dict[str, str], Principal], Awaitable[Response]]
+    query: Mapping[str, str] = field(default_factory=dict)
+    """Query parameters it reads: name -> description (all optional)."""
+    media_type: str = "application/json"
+    """What a successful answer is."""
 
 
 def _found(version: int, what: str) -> None:
@@ -67,16 +71,7 @@ async def _amendments(services: Services, p: dict[str, str], principal: Principa
         state = (
             await services.states.load(AMENDMENT, amendment_stream(p["trial_id"], amendment_id))
         ).state
-        rows.append(
-            {
-                "amendment_id": amendment_id,
-                "status": state.status.value if state.status else None,
-                "summary": state.details.summary if state.details else "",
-                "base_version": state.base_version,
-                "content_hash": state.content_hash,
-                "opened_by": state.opened_by,
-            }
-        )
+        rows.append(amendment_summary(state))
     return JSONResponse(rows)
 
 
@@ -190,7 +185,8 @@ def endpoint_for_query(route: QueryRoute) -> Callable[[Request], Awaitable[Respo
     async def endpoint(request: Request) -> Response:
         services: Services = request.app.state.services
         principal = await require_principal(request)
-        params = path_params(request)
+        # Audit reads take their moment from the query (?at=, ?time=); path ids win.
+        params = {**request.query_params, **path_params(request)}
         if route.action is not None:
             authorize(services, principal, params["trial_id"], route.action)
         return await route.answer(services, params, principal)

@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from events import EventStore
 from rbac import Authorizer
 from server.accounts import Accounts
 from server.aggregates import StateCache
 from server.api_tokens import ApiTokens
+from server.audit.checkpoints import Checkpoints
+from server.audit.history import TrialHistory
 from server.commanding import CommandService
 from server.directory import Directory
 from server.live.connection import LiveSettings
 from server.live.feed import LiveFeed
 from server.live.tickets import LiveTickets
 from server.sessions import Sessions
+
+
+def data_dir() -> Path:
+    """Where Concord keeps its files: CONCORD_DATA_DIR, else ./data."""
+    return Path(os.environ.get("CONCORD_DATA_DIR", "data"))
+
+
+def default_signing_key() -> Path:
+    """CONCORD_SIGNING_KEY, else ``signing-key.pem`` in the data folder."""
+    return Path(os.environ.get("CONCORD_SIGNING_KEY") or data_dir() / "signing-key.pem")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +42,12 @@ class Settings:
     allowed_origins: frozenset[str] = frozenset()
     """Origins besides the server's own from which a session may open a live connection."""
     live: LiveSettings = field(default_factory=LiveSettings)
+    signing_key: Path = field(default_factory=default_signing_key)
+    """The server's Ed25519 key file (created on first use)."""
+    checkpoint_every: float | None = None
+    """Sign the log's head every this many seconds (None: only on export)."""
+    history_wait: float = 10.0
+    """How long an audit request waits for a trial's projection to be built (then 503)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,5 +64,7 @@ class Services:
     tokens: ApiTokens
     live: LiveFeed
     live_tickets: LiveTickets
+    history: TrialHistory
+    checkpoints: Checkpoints
     clock: Callable[[], datetime]
     settings: Settings

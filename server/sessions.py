@@ -28,12 +28,14 @@ from server.account_tables import (
     users,
     utc_now,
 )
-from server.accounts import require_enabled_user
+from server.accounts import USER_COLUMNS, User, require_enabled_user, user_from_row
+from server.credential_cache import CredentialCache, Resolved
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_LIFETIME = timedelta(hours=12)
 TOUCH_INTERVAL = timedelta(seconds=60)
 MAX_TOKEN_LENGTH = 256
+_CACHE_PREFIX = "session:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,8 @@ class Sessions:
     """Sessions in the ``user_sessions`` table of ``engine``'s database.
 
     ``now`` is the clock (aware datetimes; tests move it); the durations are the policy.
+    ``credentials``, when given, remembers resolved sessions for a few seconds
+    (:mod:`server.credential_cache`).
     """
 
     def __init__(
@@ -76,10 +80,12 @@ class Sessions:
         idle_timeout: timedelta = IDLE_TIMEOUT,
         absolute_lifetime: timedelta = ABSOLUTE_LIFETIME,
         touch_interval: timedelta = TOUCH_INTERVAL,
+        credentials: CredentialCache | None = None,
     ) -> None:
         if min(idle_timeout, absolute_lifetime) <= timedelta() or touch_interval < timedelta():
             raise ValueError("session durations must be positive")
         self._engine = engine
+        self._credentials = credentials or CredentialCache(capacity=0)
         self._now = now
         self.idle_timeout = idle_timeout
         self.absolute_lifetime = absolute_lifetime
@@ -144,44 +150,71 @@ class Sessions:
         A session found idle too long, past its absolute lifetime or belonging to a
         disabled user is ended (deleted) on the way.
         """
+        found = await self.resolve_with_user(token)
+        return None if found is None else found[0]
+
+    async def resolve_with_user(self, token: str) -> tuple[Session, User] | None:
+        """:meth:`resolve`, with the session's (enabled) user, in one query; from the
+        credential cache while it holds the session."""
         if not token or len(token) > MAX_TOKEN_LENGTH:
             return None
         now = read_clock(self._now)
+        digest = sha256_hex(token)
+        return await self._credentials.through(
+            _CACHE_PREFIX + digest, now, lambda: self._read(digest, now)
+        )
+
+    async def _read(self, digest: str, now: datetime) -> Resolved[tuple[Session, User]] | None:
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(user_sessions, users.c.disabled)
+                    select(
+                        user_sessions.c.id.label("session_id"),
+                        user_sessions.c.csrf_token,
+                        user_sessions.c.created_at.label("session_created_at"),
+                        user_sessions.c.last_seen_at,
+                        *USER_COLUMNS,
+                    )
                     .join(users, users.c.id == user_sessions.c.user_id)
-                    .where(user_sessions.c.token_hash == sha256_hex(token))
+                    .where(user_sessions.c.token_hash == digest)
                 )
             ).first()
         if row is None:
             return None
         session = self._session(
-            row.id, row.user_id, row.csrf_token, row.created_at, row.last_seen_at
+            row.session_id, row.id, row.csrf_token, row.session_created_at, row.last_seen_at
         )
         if row.disabled or now >= session.idle_expires_at:
-            await self._delete(user_sessions.c.id == row.id)
+            await self._delete(user_sessions.c.id == row.session_id)
             return None
         if now - session.last_seen_at >= self.touch_interval:
             async with self._engine.begin() as conn:
                 await conn.execute(
                     update(user_sessions)
-                    .where(user_sessions.c.id == row.id, user_sessions.c.last_seen_at < now)
+                    .where(user_sessions.c.id == row.session_id, user_sessions.c.last_seen_at < now)
                     .values(last_seen_at=now)
                 )
-            session = self._session(row.id, row.user_id, row.csrf_token, row.created_at, now)
-        return session
+            session = self._session(
+                row.session_id, row.id, row.csrf_token, row.session_created_at, now
+            )
+        # Kept until the next activity is due to be recorded, and never past the session's end.
+        until = min(session.idle_expires_at, session.last_seen_at + self.touch_interval)
+        return Resolved((session, user_from_row(row)), session.user_id, session.session_id, until)
 
     async def close(self, token: str) -> bool:
         """End the session with this token (logout). False if there was none."""
         if not token or len(token) > MAX_TOKEN_LENGTH:
             return False
-        return await self._delete(user_sessions.c.token_hash == sha256_hex(token)) > 0
+        digest = sha256_hex(token)
+        closed = await self._delete(user_sessions.c.token_hash == digest)
+        self._credentials.forget(_CACHE_PREFIX + digest)
+        return closed > 0
 
     async def close_all_for(self, user_id: str) -> int:
         """End every session of the user ("log out everywhere"); returns how many."""
-        return await self._delete(user_sessions.c.user_id == user_id)
+        closed = await self._delete(user_sessions.c.user_id == user_id)
+        self._credentials.forget_user(user_id)
+        return closed
 
     async def purge_expired(self) -> int:
         """Delete the sessions that have expired but were never resolved again; returns

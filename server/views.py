@@ -11,6 +11,8 @@ from domain.amendment_state import AmendmentState
 from domain.approval_policy import missing_signatures, required_signatures
 from domain.charter import Charter
 from domain.codec import JsonValue, encode
+from domain.dispute import DisputeState
+from domain.motion import MotionState
 from domain.protocol_state import ProtocolState
 
 
@@ -63,4 +65,40 @@ def amendment_view(state: AmendmentState, charter: Charter) -> dict[str, Any]:
         **view,
         "required_signatures": [encode(r) for r in required],
         "missing_signatures": [encode(r) for r in missing],
+    }
+
+
+def amendment_summary(state: AmendmentState) -> dict[str, Any]:
+    """One line of a list of amendments."""
+    return {
+        "amendment_id": state.amendment_id,
+        "status": state.status.value if state.status else None,
+        "summary": state.details.summary if state.details else "",
+        "base_version": state.base_version,
+        "content_hash": state.content_hash,
+        "opened_by": state.opened_by,
+        "signatures": len(state.signatures),
+    }
+
+
+def motion_summary(state: MotionState) -> dict[str, Any]:
+    """One line of a list of motions: the question, how it stands, and the tally."""
+    return {
+        "motion_id": state.motion_id,
+        "question": state.question,
+        "status": state.status.value if state.status else None,
+        "outcome": state.outcome,
+        "tally": encode(state.tally()),
+    }
+
+
+def dispute_summary(state: DisputeState) -> dict[str, Any]:
+    """One line of a list of disputes: what about, and how it was settled."""
+    return {
+        "dispute_id": state.dispute_id,
+        "subject_kind": state.subject_kind.value if state.subject_kind else None,
+        "subject_id": state.subject_id,
+        "raised_by": state.raised_by,
+        "resolution": state.resolution,
+        "resolved_by": state.resolved_by,
     }

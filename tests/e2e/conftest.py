@@ -21,10 +21,10 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from domain.charter import GCP_TRAINING
 from server.demo import DemoPerson
 from server.services import Services
-from tests.integration.server.conftest import demo, services, settings
+from tests.integration.server.conftest import demo, services, settings, signing_key
 from tests.integration.server.live.conftest import serving
 
-__all__ = ["demo", "services", "settings"]
+__all__ = ["demo", "services", "settings", "signing_key"]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -53,6 +53,31 @@ async def test_tailing_subscriber_sees_exactly_the_final_log_while_writers_race(
             await store.close()
 
 
+async def test_a_subscriber_beside_its_writer_sees_the_log_as_stored_while_others_write(
+    url: str,
+) -> None:
+    # The subscriber's own store commits too, so it takes those events from memory; the
+    # others' commits break its run of positions and send it back to the database.
+    own, *others = [await open_store(url) for _ in range(3)]
+    try:
+        collector = asyncio.create_task(_collect_until(own, DONE))
+
+        async def write(writer: int) -> None:
+            store = [own, *others][writer % 3]
+            for n in range(20):
+                events = [NewEvent("Wrote", {"n": n, "k": k}) for k in range(1 + n % 2)]
+                await store.append(StreamAppend(f"w-{writer}", events), meta={"w": writer})
+
+        await asyncio.gather(*(write(w) for w in range(9)))
+        await own.append(StreamAppend("control", [NewEvent(DONE, {})]))
+        seen = await collector
+        async with await open_store(url) as reader:
+            assert seen == await reader.read_all(limit=100_000)
+    finally:
+        for store in [own, *others]:
+            await store.close()
+
+
 async def test_subscriber_filters_by_type_and_stream_prefix(store: EventStore) -> None:
     collector = asyncio.create_task(
         _collect_until(store, DONE, types=["Revised", DONE], stream_prefix="trial-1/")

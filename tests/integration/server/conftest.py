@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
 
+from domain.actor import Actor
+from domain.charter import GCP_TRAINING
+from domain.roles import OrganizationKind
+from domain.workspace import CreateTrial, TrainingRecord
 from server.app import create_app
 from server.bootstrap import open_services
+from server.cli import main
 from server.demo import DEMO_TRIAL, DemoPerson, load_demo
 from server.services import Services, Settings
 
 
 @pytest.fixture
-def settings() -> Settings:
+def signing_key(tmp_path: Path) -> Path:
+    """Where the server under test keeps its Ed25519 key (created on first use)."""
+    return tmp_path / "signing-key.pem"
+
+
+@pytest.fixture
+def settings(signing_key: Path) -> Settings:
     """How the server under test runs (a test directory may override this)."""
-    return Settings()
+    return Settings(signing_key=signing_key)
 
 
 @pytest.fixture
@@ -26,9 +39,9 @@ async def services(url: str, settings: Settings) -> AsyncIterator[Services]:
         yield opened
 
 
-@pytest.fixture
-async def app_client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    """An anonymous client of the app (no credentials)."""
+@asynccontextmanager
+async def client_of(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    """An anonymous client (no credentials) of the app serving from ``services``."""
 
     @asynccontextmanager
     async def given() -> AsyncIterator[Services]:
@@ -39,6 +52,13 @@ async def app_client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://concord.test") as client:
             yield client
+
+
+@pytest.fixture
+async def app_client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    """An anonymous client of the app (no credentials)."""
+    async with client_of(services) as client:
+        yield client
 
 
 @pytest.fixture
@@ -65,3 +85,50 @@ def as_user(services: Services, demo: dict[str, DemoPerson]) -> Api:
 def trial() -> str:
     """The demo trial's API path."""
     return f"/api/trials/{DEMO_TRIAL}"
+
+
+Cli = Callable[..., Awaitable[tuple[int, str]]]
+
+
+@pytest.fixture
+def concord(
+    capsys: pytest.CaptureFixture[str], signing_key: Path, monkeypatch: pytest.MonkeyPatch
+) -> Cli:
+    """``await concord("verify", ...)``: the CLI with the server's key, on a thread of its
+    own (it runs its own event loop); returns its exit status and standard output."""
+    monkeypatch.setenv("CONCORD_SIGNING_KEY", str(signing_key))
+
+    async def run(*argv: str) -> tuple[int, str]:
+        capsys.readouterr()
+        code = await asyncio.to_thread(main, list(argv))
+        return code, capsys.readouterr().out
+
+    return run
+
+
+OTHER_TRIAL = "other-trial"
+
+
+@pytest.fixture
+async def other_trial(services: Services) -> None:
+    """A trial none of the demo people belong to."""
+    founder = await services.accounts.create_user("olga", "Olga Other", "another long password")
+    actor = Actor(
+        user_id=founder.user_id,
+        printed_name=founder.printed_name,
+        organization_id="elsewhere",
+        organization_kind=OrganizationKind.SPONSOR,
+    )
+    trained = TrainingRecord(course=GCP_TRAINING, completed_on=services.clock().date())
+    await services.commands.create_trial(
+        OTHER_TRIAL,
+        actor,
+        lambda a: CreateTrial(
+            actor=a,
+            trial_id=OTHER_TRIAL,
+            title="Another trial",
+            organization_name="Elsewhere Pharma",
+            founder_training=(trained,),
+        ),
+        {"actor": founder.user_id},
+    )

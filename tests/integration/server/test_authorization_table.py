@@ -8,20 +8,13 @@ of the other trial holds no role there, so everything in it is refused.
 from __future__ import annotations
 
 import httpx
-import pytest
 
-from domain.actor import Actor
-from domain.charter import GCP_TRAINING
-from domain.roles import OrganizationKind
-from domain.workspace import CreateTrial, TrainingRecord
 from rbac import PERMISSIONS, Action
 from server.command_routes import COMMAND_ROUTES
 from server.demo import DEMO_TRIAL, DemoPerson
-from server.query_routes import QUERY_ROUTES
-from server.services import Services
-from tests.integration.server.conftest import Api
+from server.read_routes import READ_ROUTES
+from tests.integration.server.conftest import OTHER_TRIAL, Api
 
-OTHER_TRIAL = "other-trial"
 PEOPLE = ("alex", "sam", "ivy", "pat", "elena", "aud")
 
 
@@ -37,31 +30,6 @@ def concrete(path: str, trial_id: str, user_id: str) -> str:
         subject_kind="amendment",
         subject_id="A-1",
         comment_id="C-1",
-    )
-
-
-@pytest.fixture
-async def other_trial(services: Services) -> None:
-    """A trial none of the demo people belong to."""
-    founder = await services.accounts.create_user("olga", "Olga Other", "another long password")
-    actor = Actor(
-        user_id=founder.user_id,
-        printed_name=founder.printed_name,
-        organization_id="elsewhere",
-        organization_kind=OrganizationKind.SPONSOR,
-    )
-    trained = TrainingRecord(course=GCP_TRAINING, completed_on=services.clock().date())
-    await services.commands.create_trial(
-        OTHER_TRIAL,
-        actor,
-        lambda a: CreateTrial(
-            actor=a,
-            trial_id=OTHER_TRIAL,
-            title="Another trial",
-            organization_name="Elsewhere Pharma",
-            founder_training=(trained,),
-        ),
-        {"actor": founder.user_id},
     )
 
 
@@ -82,7 +50,7 @@ async def test_every_route_decides_by_role_and_by_trial(
         allowed_here = PERMISSIONS[person.role]
         for trial_id in (DEMO_TRIAL, OTHER_TRIAL):
             requests = [(r.method, r.path, r.action, r.name) for r in COMMAND_ROUTES] + [
-                ("GET", q.path, q.action, q.name) for q in QUERY_ROUTES if q.action
+                ("GET", q.path, q.action, q.name) for q in READ_ROUTES if q.action
             ]
             for method, path, action, name in requests:
                 url = concrete(path, trial_id, person.user_id)

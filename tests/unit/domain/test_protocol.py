@@ -233,6 +233,14 @@ def test_deeper_headings_can_be_renamed(
     assert run(drafted_protocol, rename).document()["1.1.2"].heading == "Design at a Glance"
 
 
+def test_a_renamed_heading_must_not_be_blank(
+    drafted_protocol: ProtocolState, investigator: Actor
+) -> None:
+    rename = replace(revise(investigator, 1, "", number="1.1.2"), heading="  ")
+    with pytest.raises(errors.RequiredTextMissing, match=r"heading of section 1\.1\.2"):
+        protocol.decide(drafted_protocol, rename)
+
+
 def test_subsections_are_added_below_level_2_under_an_existing_parent(
     drafted_protocol: ProtocolState, investigator: Actor
 ) -> None:

@@ -15,6 +15,7 @@ def test_action_values_are_stable_identifiers() -> None:
     assert {action.name: action.value for action in Action} == {
         "READ": "trial:read",
         "AUDIT": "audit:read",
+        "EXPORT": "audit:export",
         "ADMINISTER": "workspace:administer",
         "EDIT_PROTOCOL": "protocol:edit",
         "PUBLISH_PROTOCOL": "protocol:publish",
@@ -36,7 +37,7 @@ def test_the_table_is_the_issues_table() -> None:
     table = {role.value: sorted(a.value for a in actions) for role, actions in PERMISSIONS.items()}
     assert table == {
         "trial_admin": sorted([
-            "trial:read", "audit:read", "workspace:administer", "amendment:merge",
+            "trial:read", "audit:read", "audit:export", "workspace:administer", "amendment:merge",
             "motion:table", "motion:vote", "dispute:raise", "dispute:handle", "comment:post",
             "feedback:disposition", "amendment:review",
         ]),
@@ -65,10 +66,10 @@ def test_the_table_is_the_issues_table() -> None:
             "comment:post",
         ]),
         "ethics_reviewer": sorted([
-            "trial:read", "audit:read", "amendment:review", "amendment:sign", "amendment:reject",
-            "motion:vote", "dispute:raise", "dispute:handle", "comment:post",
+            "trial:read", "audit:read", "audit:export", "amendment:review", "amendment:sign",
+            "amendment:reject", "motion:vote", "dispute:raise", "dispute:handle", "comment:post",
         ]),
-        "auditor": ["audit:read", "trial:read"],
+        "auditor": ["audit:export", "audit:read", "trial:read"],
     }  # fmt: skip
 
 
@@ -81,8 +82,13 @@ def test_every_role_reads_the_trial(role: Role) -> None:
     assert Action.READ in PERMISSIONS[role]
 
 
-def test_the_auditor_reads_and_replays_and_changes_nothing() -> None:
-    assert PERMISSIONS[Role.AUDITOR] == {Action.READ, Action.AUDIT}
+def test_the_auditor_reads_replays_and_exports_and_changes_nothing() -> None:
+    assert PERMISSIONS[Role.AUDITOR] == {Action.READ, Action.AUDIT, Action.EXPORT}
+
+
+def test_auditors_trial_admins_and_ethics_export() -> None:
+    exporters = {role for role, actions in PERMISSIONS.items() if Action.EXPORT in actions}
+    assert exporters == {Role.AUDITOR, Role.TRIAL_ADMIN, Role.ETHICS_REVIEWER}
 
 
 def test_only_the_trial_admin_administers_the_workspace() -> None:

@@ -8,6 +8,7 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,8 +29,9 @@ ALLOWED_ORIGIN = "https://partner.example"
 
 
 @pytest.fixture
-def settings() -> Settings:
+def settings(signing_key: Path) -> Settings:
     return Settings(
+        signing_key=signing_key,
         allowed_origins=frozenset({ALLOWED_ORIGIN}),
         live=LiveSettings(buffer_size=16, heartbeat_seconds=1.0),
     )

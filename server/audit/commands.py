@@ -1,0 +1,124 @@
+"""The audit commands of the CLI: verify (the database or a file), export, replay, key."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+from domain.streams import trial_stream
+from events import open_store
+from server.account_tables import utc_now
+from server.audit.checkpoints import Checkpoints, checkpoint_problem, hash_at
+from server.audit.exports import write_export
+from server.audit.history import TrialHistory
+from server.audit.log_file import verify_log_file
+from server.audit.moment import moment, position_of
+from server.audit.progress import progress_bar
+from server.audit.replay_view import replay_view
+from server.audit.signing import SigningKey, load_public_key
+from server.database import create_engine_for
+from server.problems import Problem
+from server.services import Settings
+
+
+async def verify_database(url: str, settings: Settings) -> int:
+    """Recompute the chain, then check every signed checkpoint against it."""
+    async with AsyncExitStack() as stack:
+        store = await open_store(url)
+        stack.push_async_callback(store.close)
+        engine = create_engine_for(url)
+        stack.push_async_callback(engine.dispose)
+        with progress_bar("verifying") as progress:
+            report = await store.verify(progress=progress)
+        if not report.ok:
+            print(f"BROKEN at position {report.first_bad_position}: {report.problem}")
+            return 1
+        key = SigningKey(settings.signing_key)
+        recorded = await Checkpoints(store, engine, key, utc_now).recorded()
+        if recorded and not key.path.exists():
+            print(f"cannot check {len(recorded)} signed checkpoints: no key at {key.path}")
+            return 1
+        for checkpoint in recorded:
+            there = await hash_at(store, checkpoint.position)
+            found = checkpoint_problem(checkpoint, key.public_key, report.head_position, there)
+            if found is not None:
+                print(f"BROKEN at position {found[0]}: {found[1]}")
+                return 1
+    print(
+        f"ok: {report.checked} events, head {report.head_position} {report.head_hash};"
+        f" {len(recorded)} signed checkpoints agree"
+    )
+    return 0
+
+
+def verify_file(path: Path, public_key_file: Path | None) -> int:
+    """Check an exported log offline: its chain and its signed checkpoint."""
+    try:
+        given = load_public_key(public_key_file.read_text()) if public_key_file else None
+        with path.open(encoding="utf-8") as lines:
+            total = sum(1 for _ in lines)
+        with path.open(encoding="utf-8") as lines, progress_bar("verifying", "line") as progress:
+            report = verify_log_file(lines, public_key=given, total=total, progress=progress)
+    except (OSError, ValueError) as error:
+        print(f"cannot verify {path}: {error}", file=sys.stderr)
+        return 2
+    signer = f"key {report.key_id}" + ("" if report.key_given else " (the key the file names)")
+    if not report.ok:
+        print(f"BROKEN at position {report.first_bad_position}: {report.problem}")
+        return 1
+    scope = f"trial {report.trial_id}" if report.trial_id else "the whole log"
+    print(
+        f"ok: {scope}, {report.checked} events ({report.redacted} of other trials redacted),"
+        f" head {report.checkpoint.position} {report.checkpoint.hash},"
+        f" signed at {report.checkpoint.signed_at} by {signer}"
+    )
+    return 0
+
+
+def print_public_key(settings: Settings) -> int:
+    key = SigningKey(settings.signing_key)
+    print(f"# key id {key.key_id}")
+    print(key.public_key_pem(), end="")
+    return 0
+
+
+async def replay(url: str, trial_id: str, at: str) -> int:
+    """Print the trial as it was at a position or time, as the API's replay answers it."""
+    store = await open_store(url)
+    try:
+        position = await position_of(store, moment(at))
+        with progress_bar("replaying") as progress:
+            replayed = await TrialHistory(store).at(trial_id, position, progress=progress)
+    except Problem as problem:
+        print(problem.detail, file=sys.stderr)
+        return 2
+    finally:
+        await store.close()
+    if replayed.events == 0 and replayed.next is None:
+        print(f"there is no trial {trial_id}", file=sys.stderr)
+        return 1
+    print(json.dumps(replay_view(replayed), indent=2, ensure_ascii=False))
+    return 0
+
+
+async def export(url: str, settings: Settings, trial_id: str | None, kind: str, out: Path) -> int:
+    """Write the trial's log (JSON Lines), audit trail (CSV) or audit report (PDF)."""
+    async with AsyncExitStack() as stack:
+        store = await open_store(url)
+        stack.push_async_callback(store.close)
+        engine = create_engine_for(url)
+        stack.push_async_callback(engine.dispose)
+        checkpoints = Checkpoints(store, engine, SigningKey(settings.signing_key), utc_now)
+        if trial_id is not None and not await store.read_stream(trial_stream(trial_id), limit=1):
+            print(f"there is no trial {trial_id}", file=sys.stderr)
+            return 1
+        try:
+            with progress_bar(f"exporting {kind}") as progress:
+                await write_export(store, checkpoints, trial_id, kind, out, progress)
+        except ValueError as refused:
+            print(f"not exported: {refused}", file=sys.stderr)
+            return 2
+    print(f"wrote {out} ({kind}) of {f'trial {trial_id}' if trial_id else 'the whole log'}")
+    return 0

@@ -1,0 +1,181 @@
+"""The audit reads over HTTP: replay, who could do what, diffs, trails, exports.
+
+Each is a :class:`server.query_routes.QueryRoute`, so it is authorized, served and
+documented exactly as the other reads are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from domain.streams import trial_stream
+from rbac import Action, policy_at
+from server.audit.exports import MEDIA_TYPES, export_text
+from server.audit.moment import position_of
+from server.audit.permissions_view import permissions_view
+from server.audit.protocol_diff_view import protocol_diff
+from server.audit.replay_view import replay_view
+from server.audit.report_pdf import report_pdf
+from server.audit.served_history import trial_at
+from server.audit.trail import audit_trail, record_stream
+from server.authentication import Principal
+from server.problems import Problem
+from server.query_routes import QueryRoute
+from server.services import Services
+
+
+async def _replay(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    stream = _record(p["trial_id"], p["record"]) if "record" in p else None
+    position = await position_of(services.store, p)
+    replayed = await trial_at(services, p["trial_id"], position)
+    return JSONResponse(replay_view(replayed, stream))
+
+
+def _record(trial_id: str, record: str) -> str:
+    stream = record_stream(trial_id, record)
+    if stream is None:
+        raise Problem(422, "unknown-record", f"{record!r} is no record: {RECORDS}")
+    return stream
+
+
+async def _permissions(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    trial_id = p["trial_id"]
+    position = await position_of(services.store, p)
+    replayed = await trial_at(services, trial_id, position)
+    policy = await policy_at(services.store, trial_id, at=replayed.at)
+    workspace = replayed.states.get(trial_stream(trial_id))
+    return JSONResponse(permissions_view(policy, trial_id, replayed.at, workspace))
+
+
+async def _diff(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    if "from" not in p:
+        raise Problem(
+            422, "missing-parameter", "say what to compare from: ?from=v1, a position or a time"
+        )
+    answer = await protocol_diff(services, p["trial_id"], p["from"], p.get("to", "head"))
+    return JSONResponse(answer)
+
+
+RECORDS = "workspace, protocol, amendment/ID, motion/ID, dispute/ID or comments/KIND/ID"
+
+
+async def _trail(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    record = p.get("record")
+    if record is None:
+        raise Problem(422, "missing-parameter", "say which record: ?record=amendment/A-1")
+    stream = _record(p["trial_id"], record)
+    if await services.store.stream_version(stream) == 0:
+        raise Problem(404, "not-found", f"trial {p['trial_id']} has no record {record}")
+    entries = audit_trail(services.store, p["trial_id"], record=record)
+    return JSONResponse([asdict(entry) async for entry in entries])
+
+
+def _export(kind: str) -> Callable[..., Awaitable[Response]]:
+    async def answer(services: Services, p: dict[str, str], principal: Principal) -> Response:
+        trial_id = p["trial_id"]
+        if kind == "pdf":
+            head = await services.store.head_position()
+            body = report_pdf(await trial_at(services, trial_id, head))
+            response: Response = Response(body, media_type=MEDIA_TYPES[kind])
+        else:
+            text = await export_text(services.store, services.checkpoints, trial_id, kind)
+            response = StreamingResponse(text, media_type=MEDIA_TYPES[kind])
+        name = {"jsonl": "log", "csv": "audit-trail", "pdf": "audit-report"}[kind]
+        response.headers["Content-Disposition"] = f'attachment; filename="{trial_id}-{name}.{kind}"'
+        return response
+
+    return answer
+
+
+async def _signing_key(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    key = services.checkpoints.key
+    return JSONResponse({"key_id": key.key_id, "public_key": key.public_key_pem()})
+
+
+A = "/api/trials/{trial_id}/audit"
+MOMENT = {
+    "at": "a log position (default: the head)",
+    "time": "an ISO 8601 time with a UTC offset: the last position recorded by then",
+}
+AUDIT = Action.AUDIT
+EXPORT = Action.EXPORT
+
+AUDIT_ROUTES: tuple[QueryRoute, ...] = (
+    QueryRoute(
+        "replay_trial",
+        A + "/replay",
+        AUDIT,
+        "The trial as it was at a log position (?at=) or time (?time=), with the positions"
+        " one step back and forward",
+        _replay,
+        query={**MOMENT, "record": "a record to include in full: " + RECORDS},
+    ),
+    QueryRoute(
+        "replay_permissions",
+        A + "/permissions",
+        AUDIT,
+        "Who could do what at a log position (?at=) or time (?time=): the Casbin policy"
+        " replayed there",
+        _permissions,
+        query=MOMENT,
+    ),
+    QueryRoute(
+        "protocol_diff",
+        A + "/diff",
+        AUDIT,
+        "What changed in the protocol between two versions or moments: tracked changes by"
+        " section, and the clean text",
+        _diff,
+        query={
+            "from": "v<N> for published version N, a log position, or an ISO 8601 time",
+            "to": "the same, or head (the default)",
+        },
+    ),
+    QueryRoute(
+        "audit_trail",
+        A + "/trail",
+        AUDIT,
+        "The audit trail of one record: each value an event changed, old and new, with who"
+        " (name, roles, organization), when (server UTC) and why",
+        _trail,
+        query={
+            "record": "workspace, protocol, amendment/ID, motion/ID, dispute/ID or comments/KIND/ID"
+        },
+    ),
+    QueryRoute(
+        "export_log",
+        A + "/export.jsonl",
+        EXPORT,
+        "The log as JSON Lines, verifiable offline (concord verify FILE): the trial's events"
+        " in full, other trials' as redacted links, headed by a checkpoint signed for it",
+        _export("jsonl"),
+        media_type=MEDIA_TYPES["jsonl"],
+    ),
+    QueryRoute(
+        "export_audit_trail",
+        A + "/export.csv",
+        EXPORT,
+        "The trial's audit trail as CSV: who, when, what (old and new value), why",
+        _export("csv"),
+        media_type=MEDIA_TYPES["csv"],
+    ),
+    QueryRoute(
+        "export_audit_report",
+        A + "/export.pdf",
+        EXPORT,
+        "The trial's audit report as PDF: versions, amendments with their summary of changes"
+        " and signatures, decisions with tallies, disputes with resolutions",
+        _export("pdf"),
+        media_type=MEDIA_TYPES["pdf"],
+    ),
+    QueryRoute(
+        "signing_key",
+        "/api/signing-key",
+        None,
+        "The server's Ed25519 public key, which signs checkpoints and exports",
+        _signing_key,
+    ),
+)

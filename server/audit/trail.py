@@ -1,0 +1,145 @@
+"""The audit trail: for each change, who (name, roles, organization), when (server UTC),
+what (each value that changed, old and new, in full) and why (the stated reason).
+
+It folds the trial from its first event, so each row's "who" is the member as the
+workspace knew them at that moment.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from domain.streams import trial_stream
+from domain.workspace import TrialState
+from events import EventStore
+from events.canonical import format_timestamp
+from server.audit.progress import Progress
+from server.audit.trial_fold import Step, TrialFold, in_trial, kind_of
+from server.identifiers import ID_PATTERN
+from server.views import state_view
+
+PAGE = 5_000
+_WHY = ("reason", "rationale", "concern", "meaning", "primary_reason")
+_ABSENT = object()
+
+
+@dataclass(frozen=True, slots=True)
+class TrailEntry:
+    """One value one event changed, with who, when and why."""
+
+    position: int
+    recorded_at: str
+    record: str
+    event: str
+    user_id: str
+    printed_name: str
+    roles: str
+    organization: str
+    field: str
+    old_value: str
+    new_value: str
+    reason: str
+
+
+def record_name(stream_id: str, trial_id: str) -> str:
+    """``workspace``, ``protocol``, ``amendment/A-1``, ...: the record a stream holds."""
+    return stream_id[len(trial_stream(trial_id)) + 1 :] or "workspace"
+
+
+def record_stream(trial_id: str, record: str) -> str | None:
+    """The stream of a record of the trial, or None if ``record`` names no kind of record."""
+    if record != "workspace" and not all(map(ID_PATTERN.fullmatch, record.split("/"))):
+        return None
+    stream = trial_stream(trial_id) + ("" if record == "workspace" else "/" + record)
+    return stream if kind_of(stream, trial_id) is not None else None
+
+
+def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict) and value:
+        for key, inner in value.items():
+            yield from _leaves(inner, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list) and value:
+        for index, inner in enumerate(value):
+            yield from _leaves(inner, f"{path}[{index}]")
+    else:
+        yield path, value
+
+
+def changed_values(before: Any, after: Any) -> list[tuple[str, str, str]]:
+    """(field, old, new) for every leaf that differs, values as JSON text ("" if absent)."""
+    old, new = dict(_leaves(state_view(before))), dict(_leaves(state_view(after)))
+    changes = []
+    for path in [*old, *(p for p in new if p not in old)]:
+        was, now = old.get(path, _ABSENT), new.get(path, _ABSENT)
+        if was != now:
+            changes.append((path, _text(was), _text(now)))
+    return changes
+
+
+def _text(value: Any) -> str:
+    return "" if value is _ABSENT else json.dumps(value, ensure_ascii=False)
+
+
+def _reason(data: dict[str, Any]) -> str:
+    places = [data, data.get("details") or {}]
+    found = [str(place[key]) for place in places for key in _WHY if place.get(key)]
+    return "; ".join(found)
+
+
+def _entries(step: Step, trial_id: str, workspace: TrialState | None) -> Iterator[TrailEntry]:
+    event = step.event
+    user_id = str(event.meta.get("actor", ""))
+    member, organization = None, None
+    if workspace is not None and (member := workspace.members.get(user_id)):
+        organization = workspace.organizations.get(member.organization_id)
+    for field, old, new in changed_values(step.before, step.after) or [("", "", "")]:
+        yield TrailEntry(
+            position=event.position,
+            recorded_at=format_timestamp(event.recorded_at),
+            record=record_name(event.stream_id, trial_id),
+            event=event.type,
+            user_id=user_id,
+            printed_name=member.printed_name if member else "",
+            roles=", ".join(sorted(member.roles)) if member else "",
+            organization=organization.name if organization else "",
+            field=field,
+            old_value=old,
+            new_value=new,
+            reason=_reason(event.data),
+        )
+
+
+async def audit_trail(
+    store: EventStore,
+    trial_id: str,
+    *,
+    record: str | None = None,
+    progress: Progress | None = None,
+) -> AsyncIterator[TrailEntry]:
+    """The trail of the whole trial, or of one record (its stream), in log order."""
+    workspace_stream = trial_stream(trial_id)
+    wanted = record_stream(trial_id, record) if record else None
+    fold, after, head = TrialFold(trial_id), 0, await store.head_position()
+    while after < head:
+        page = await store.read_all(after=after, limit=PAGE, stream_prefix=workspace_stream)
+        for event in page:
+            if event.position > head or not in_trial(event.stream_id, trial_id):
+                continue
+            if wanted and event.stream_id not in (wanted, workspace_stream):
+                continue
+            before = fold.state_of(workspace_stream)
+            step = fold.apply(event)
+            if step is not None and wanted in (None, event.stream_id):
+                actor = event.meta.get("actor")
+                known = before if before and actor in before.members else step.after
+                workspace = known if isinstance(known, TrialState) else before
+                for entry in _entries(step, trial_id, workspace):
+                    yield entry
+        if len(page) < PAGE:
+            break
+        after = page[-1].position
+        if progress is not None:
+            progress(after, head)

@@ -1,0 +1,25 @@
+"""The garbage collector's settings for a serving process.
+
+Under load, CPython's default thresholds (700, 10, 10) collect the youngest generation
+every few requests; objects of the requests in flight at that moment survive into the
+older generations, so a full collection, which walks every tracked object in the process
+(about 100,000 here: ~70-100 ms on a 2-core VM), came every second or so and set the p99.
+With a larger first threshold most request objects are freed by reference counting before
+any collection sees them, and what the server built at start-up (the projections caught
+up from the log, the modules, the SQLAlchemy metadata) is frozen out of the collector's
+walks altogether. See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import gc
+
+YOUNG_THRESHOLD = 10_000
+
+
+def tune_for_serving() -> None:
+    """Call once the server has started up, before it takes requests."""
+    gc.collect()  # what start-up left as garbage goes now, not into the frozen set
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, middle, old)

@@ -1,0 +1,157 @@
+"""An auditor reads the per-record audit trail and exports the trial: the trail as CSV,
+the audit report as PDF (read back as text), and the same files from the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pypdf import PdfReader
+
+from server.demo import DemoPerson
+from server.services import Services
+from tests.integration.server.conftest import Api, Cli
+
+
+async def signed_by_sam(
+    client: httpx.AsyncClient, demo: dict[str, DemoPerson], as_user: Api, trial: str
+) -> dict[str, Any]:
+    """Sam (sponsor lead) signs A-1's approval with his password."""
+    sam = demo["sam"]
+    a1 = (await client.get(f"{trial}/amendments/A-1", headers=await as_user("sam"))).json()
+    signing = {"meaning": "approval", "content_hash": a1["content_hash"], "password": sam.password}
+    signed = await client.post(
+        f"{trial}/amendments/A-1/signatures", json=signing, headers=await as_user("sam")
+    )
+    assert signed.status_code == 201, signed.text
+    answer: dict[str, Any] = (
+        await client.get(f"{trial}/amendments/A-1", headers=await as_user("sam"))
+    ).json()
+    return answer
+
+
+async def test_the_trail_of_a_record_says_who_when_what_and_why(
+    app_client: httpx.AsyncClient, demo: dict[str, DemoPerson], as_user: Api, trial: str
+) -> None:
+    response = await app_client.get(
+        f"{trial}/audit/trail", params={"record": "workspace"}, headers=await as_user("aud")
+    )
+    assert response.status_code == 200, response.text
+    rows = response.json()
+    [granted] = [r for r in rows if r["event"] == "RoleGranted" and r["new_value"] == '"auditor"']
+    assert granted["field"] == f"members.{demo['aud'].user_id}.roles[0]"
+    assert granted["old_value"] == ""
+    assert granted["printed_name"] == demo["alex"].printed_name
+    assert granted["roles"] == "trial_admin"
+    assert granted["organization"]
+    assert granted["reason"].endswith("takes part as auditor")
+    assert granted["recorded_at"].endswith("Z")
+
+    dispute = (
+        await app_client.get(
+            f"{trial}/audit/trail", params={"record": "dispute/D-1"}, headers=await as_user("aud")
+        )
+    ).json()
+    [resolution] = [r for r in dispute if r["field"] == "resolution"]
+    assert (resolution["old_value"], resolution["printed_name"]) == (
+        "null",
+        demo["ivy"].printed_name,
+    )
+    assert resolution["reason"].startswith("Home spirometry is validated")
+
+
+@pytest.mark.parametrize(
+    ("record", "status"),
+    [(None, 422), ("elsewhere/x", 422), ("amendment/A-9", 404), ("../other", 422)],
+)
+async def test_a_trail_of_no_record_is_a_problem(
+    app_client: httpx.AsyncClient, as_user: Api, trial: str, record: str | None, status: int
+) -> None:
+    params = {"record": record} if record else {}
+    response = await app_client.get(
+        f"{trial}/audit/trail", params=params, headers=await as_user("aud")
+    )
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_audit_trail_exports_as_csv(
+    app_client: httpx.AsyncClient, demo: dict[str, DemoPerson], as_user: Api, trial: str
+) -> None:
+    response = await app_client.get(f"{trial}/audit/export.csv", headers=await as_user("elena"))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    revised = [r for r in rows if r["event"] == "SectionRevised" and r["field"].endswith(".text")]
+    [row] = revised
+    assert row["record"] == "protocol"
+    assert row["printed_name"] == demo["ivy"].printed_name
+    assert "Oral corticosteroids within 4 weeks of screening" in row["new_value"]
+    assert {r["record"] for r in rows} >= {"workspace", "protocol", "motion/M-1", "dispute/D-1"}
+
+
+async def test_the_audit_report_manifests_signatures_tallies_and_resolutions(
+    app_client: httpx.AsyncClient, demo: dict[str, DemoPerson], as_user: Api, trial: str
+) -> None:
+    a1 = await signed_by_sam(app_client, demo, as_user, trial)
+    response = await app_client.get(f"{trial}/audit/export.pdf", headers=await as_user("alex"))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    text = " ".join(
+        " ".join((page.extract_text() or "").split())
+        for page in PdfReader(io.BytesIO(response.content)).pages
+    )
+    assert "Protocol version history" in text
+    assert "Amendment A-1: approved" in text
+    assert a1["details"]["summary"].split()[0] in text
+    assert "Summary of changes" in text
+    [signature] = a1["signatures"]
+    assert "Samira Reyes" in text
+    assert signature["signed_at"].replace("T", " ").removesuffix("Z") in text
+    assert "approval valid" in text
+    assert "Option Votes yes 3 no 1" in text
+    assert "Motion M-1: decided" in text
+    assert "Use the electronic symptom diary app" in text
+    assert "Dispute D-1: resolved" in text
+    assert "The week-12 spirometry may be done at home" in text
+
+
+async def test_the_cli_exports_what_the_api_does(
+    demo: dict[str, DemoPerson], url: str, tmp_path: Path, concord: Cli
+) -> None:
+    for kind in ("jsonl", "csv", "pdf"):
+        to = str(tmp_path / f"asthma.{kind}")
+        argv = ["--db", url, "export", "--trial", "asthma-301", "--format", kind, "--out", to]
+        assert (await concord(*argv))[0] == 0
+    code, printed = await concord("verify", str(tmp_path / "asthma.jsonl"))
+    assert (code, printed.split(",")[0]) == (0, "ok: trial asthma-301")
+    csv_text = await asyncio.to_thread((tmp_path / "asthma.csv").read_text)
+    assert csv_text.startswith("position,recorded_at,record,event,user_id,printed_name")
+    assert (await asyncio.to_thread((tmp_path / "asthma.pdf").read_bytes)).startswith(b"%PDF")
+    argv = ["--db", url, "export", "--trial", "no-such-trial", "--format", "csv", "--out", "x"]
+    assert (await concord(*argv))[0] == 1
+
+
+async def test_the_cli_replays_a_trial_and_shows_only_the_public_key(
+    services: Services, demo: dict[str, DemoPerson], url: str, signing_key: Path, concord: Cli
+) -> None:
+    [revised] = await services.store.read_all(types=["SectionRevised"])
+    argv = ["--db", url, "replay", "--trial", "asthma-301", "--at", str(revised.position)]
+    code, out = await concord(*argv)
+    assert code == 0
+    replayed = json.loads(out)
+    assert replayed["position"] == revised.position
+    assert replayed["protocol"]["current_version"] == 0
+    assert (await concord(*argv[:-1], "not a time"))[0] == 2
+
+    code, printed = await concord("--db", url, "key")
+    assert code == 0
+    assert "-----BEGIN PUBLIC KEY-----" in printed
+    assert "PRIVATE" not in printed
+    assert (await asyncio.to_thread(signing_key.stat)).st_mode & 0o777 == 0o600
