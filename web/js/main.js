@@ -7,6 +7,7 @@ import { LiveConnection } from "./live.js";
 import { actionForm, hashFor } from "./page.js";
 import { TrialContext } from "./trial.js";
 import { mountAmendment, mountAmendmentList, mountNewAmendment } from "./views/amendments.js";
+import { mountAudit } from "./views/audit.js";
 import { mountDispute, mountDisputeList } from "./views/disputes.js";
 import { mountMotion, mountMotionList } from "./views/motions.js";
 import { mountProtocol } from "./views/protocol.js";
@@ -139,13 +140,15 @@ async function eventsArrived(context, events) {
   if (state.context === context) state.view?.onEvents?.(events);
 }
 
-function trialNav(trialId, current) {
+function trialNav(context, current) {
+  const trialId = context.trialId;
   const items = [
     ["", "Overview"],
     ["protocol", "Protocol"],
     ["amendments", "Amendments"],
     ["motions", "Motions"],
     ["disputes", "Disputes"],
+    ...(context.can("audit:read") ? [["audit", "Audit"]] : []),
   ];
   return h(
     "ul",
@@ -174,6 +177,7 @@ const PAGES = {
     rest[0] === "new" ? mountNewAmendment(c, box) : rest[0] ? mountAmendment(c, rest[0], box) : mountAmendmentList(c, box),
   motions: (c, rest, box) => (rest[0] ? mountMotion(c, rest[0], box) : mountMotionList(c, box)),
   disputes: (c, rest, box) => (rest[0] ? mountDispute(c, rest[0], box) : mountDisputeList(c, box)),
+  audit: (c, rest, box) => mountAudit(c, box),
 };
 
 async function route() {
@@ -194,7 +198,7 @@ async function route() {
     } else {
       const context = await openTrial(parts[1]);
       const page = parts[2] ?? "";
-      fill(nav, trialNav(context.trialId, page));
+      fill(nav, trialNav(context, page));
       const mount = PAGES[page];
       state.view = mount ? mount(context, parts.slice(3), box) : null;
       if (!mount) fill(box, problemBox({ title: "No such page", detail: location.hash }));

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 
 from server.demo import DemoPerson
+from server.services import Services
 from tests.integration.server.conftest import Api
 
 
@@ -57,3 +58,19 @@ async def test_an_amendment_names_the_signatures_it_needs_and_those_still_missin
     after = (await app_client.get(f"{trial}/amendments/A-1", headers=sam)).json()
     assert after["missing_signatures"] == []
     assert after["status"] == "approved"
+
+
+async def test_an_auditor_verifies_the_log_over_http(
+    app_client: httpx.AsyncClient, services: Services, as_user: Api, trial: str
+) -> None:
+    await services.checkpoints.sign_head()
+    found = (
+        await app_client.get(f"{trial}/audit/verification", headers=await as_user("aud"))
+    ).json()
+    head = await services.store.head_position()
+    assert found["ok"] is True
+    assert (found["checked"], found["head_position"], found["checkpoints"]) == (head, head, 1)
+    assert found["first_bad_position"] is None
+    assert found["summary"].startswith(f"ok: {head} events")
+    refused = await app_client.get(f"{trial}/audit/verification", headers=await as_user("ivy"))
+    assert refused.status_code == 403
