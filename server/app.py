@@ -19,13 +19,13 @@ from server import session_routes
 from server.command_endpoint import endpoint_for
 from server.command_routes import COMMAND_ROUTES
 from server.founding import create_trial
-from server.landing import landing_page
 from server.live.endpoint import LIVE_PATH, issue_ticket, live
 from server.openapi import openapi_document
 from server.problems import Problem, domain_error_handler, http_exception_handler, problem_handler
 from server.query_routes import endpoint_for_query
 from server.read_routes import READ_ROUTES
 from server.services import Services
+from server.web import web_mount
 
 logger = logging.getLogger(__name__)
 
@@ -82,10 +82,10 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Route("/", landing_page, methods=["GET"]),
             Route("/openapi.json", _openapi, methods=["GET"]),
             WebSocketRoute(LIVE_PATH, live),
             *api_routes(),
+            web_mount(),
         ],
         exception_handlers={
             Problem: problem_handler,

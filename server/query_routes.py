@@ -17,7 +17,7 @@ from domain.streams import (
     protocol_stream,
     trial_stream,
 )
-from rbac import Action
+from rbac import PERMISSIONS, Action
 from server.aggregates import AMENDMENT, COMMENTS, DISPUTE, MOTION, PROTOCOL, WORKSPACE
 from server.authentication import Principal, require_principal
 from server.authorization import authorize, known_trial
@@ -26,7 +26,7 @@ from server.command_routes import comment_subject_kind
 from server.identifiers import path_params
 from server.problems import Problem
 from server.services import Services
-from server.views import amendment_summary, protocol_view, state_view
+from server.views import amendment_summary, amendment_view, protocol_view, state_view
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +75,32 @@ async def _amendments(services: Services, p: dict[str, str], principal: Principa
     return JSONResponse(rows)
 
 
+async def _access(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    roles = services.authorizer.roles_of(principal.user.user_id, p["trial_id"])
+    # The table the Casbin policy is written from: the same answer as asking Casbin for
+    # each action, without a denied check (and its log line) per action.
+    allowed = {action for role in roles for action in PERMISSIONS[role]}
+    return JSONResponse(
+        {
+            "user_id": principal.user.user_id,
+            "roles": sorted(roles),
+            "actions": [action.value for action in Action if action in allowed],
+        }
+    )
+
+
+async def _amendment(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    loaded = await services.states.load(
+        AMENDMENT, amendment_stream(p["trial_id"], p["amendment_id"])
+    )
+    _found(loaded.version, "such amendment")
+    workspace = await services.states.load(WORKSPACE, trial_stream(p["trial_id"]))
+    return JSONResponse(
+        amendment_view(loaded.state, workspace.state.charter),
+        headers={"ETag": etag(loaded.version)},
+    )
+
+
 def _one(
     kind: Any, stream: Callable[[dict[str, str]], str], what: str
 ) -> Callable[..., Awaitable[Response]]:
@@ -112,17 +138,20 @@ QUERY_ROUTES: tuple[QueryRoute, ...] = (
     QueryRoute(
         "get_protocol", T + "/protocol", READ, "The protocol's current text and versions", _protocol
     ),
+    QueryRoute(
+        "get_access",
+        T + "/access",
+        READ,
+        "Your roles in the trial and the actions they allow you to attempt",
+        _access,
+    ),
     QueryRoute("list_amendments", T + "/amendments", READ, "The trial's amendments", _amendments),
     QueryRoute(
         "get_amendment",
         T + "/amendments/{amendment_id}",
         READ,
-        "One amendment",
-        _one(
-            AMENDMENT,
-            lambda p: amendment_stream(p["trial_id"], p["amendment_id"]),
-            "such amendment",
-        ),
+        "One amendment, with the signatures it needs and those still missing",
+        _amendment,
     ),
     QueryRoute("list_motions", T + "/motions", READ, "Ids of the trial's motions", _ids("motions")),
     QueryRoute(

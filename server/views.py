@@ -8,6 +8,8 @@ from typing import Any
 
 from domain import m11
 from domain.amendment_state import AmendmentState
+from domain.approval_policy import missing_signatures, required_signatures
+from domain.charter import Charter
 from domain.codec import JsonValue, encode
 from domain.dispute import DisputeState
 from domain.motion import MotionState
@@ -50,6 +52,20 @@ def protocol_view(state: ProtocolState) -> dict[str, Any]:
 def state_view(state: object) -> JsonValue:
     """Any other aggregate's state as plain JSON."""
     return encode(state)
+
+
+def amendment_view(state: AmendmentState, charter: Charter) -> dict[str, Any]:
+    """The amendment's state, with the signatures the charter requires of it and those its
+    current content still lacks (what a signer is waiting on)."""
+    required = required_signatures(charter, state.details, state.sections) if state.details else ()
+    missing = missing_signatures(required, state.signatures, state.content_hash, state.authors)
+    view = encode(state)
+    assert isinstance(view, dict)
+    return {
+        **view,
+        "required_signatures": [encode(r) for r in required],
+        "missing_signatures": [encode(r) for r in missing],
+    }
 
 
 def amendment_summary(state: AmendmentState) -> dict[str, Any]:

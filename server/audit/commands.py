@@ -10,7 +10,7 @@ from pathlib import Path
 from domain.streams import trial_stream
 from events import open_store
 from server.account_tables import utc_now
-from server.audit.checkpoints import Checkpoints, checkpoint_problem, hash_at
+from server.audit.checkpoints import Checkpoints
 from server.audit.exports import write_export
 from server.audit.history import TrialHistory
 from server.audit.log_file import verify_log_file
@@ -18,6 +18,7 @@ from server.audit.moment import moment, position_of
 from server.audit.progress import progress_bar
 from server.audit.replay_view import replay_view
 from server.audit.signing import SigningKey, load_public_key
+from server.audit.verification import verify_log
 from server.database import create_engine_for
 from server.problems import Problem
 from server.services import Settings
@@ -30,27 +31,11 @@ async def verify_database(url: str, settings: Settings) -> int:
         stack.push_async_callback(store.close)
         engine = create_engine_for(url)
         stack.push_async_callback(engine.dispose)
+        checkpoints = Checkpoints(store, engine, SigningKey(settings.signing_key), utc_now)
         with progress_bar("verifying") as progress:
-            report = await store.verify(progress=progress)
-        if not report.ok:
-            print(f"BROKEN at position {report.first_bad_position}: {report.problem}")
-            return 1
-        key = SigningKey(settings.signing_key)
-        recorded = await Checkpoints(store, engine, key, utc_now).recorded()
-        if recorded and not key.path.exists():
-            print(f"cannot check {len(recorded)} signed checkpoints: no key at {key.path}")
-            return 1
-        for checkpoint in recorded:
-            there = await hash_at(store, checkpoint.position)
-            found = checkpoint_problem(checkpoint, key.public_key, report.head_position, there)
-            if found is not None:
-                print(f"BROKEN at position {found[0]}: {found[1]}")
-                return 1
-    print(
-        f"ok: {report.checked} events, head {report.head_position} {report.head_hash};"
-        f" {len(recorded)} signed checkpoints agree"
-    )
-    return 0
+            found = await verify_log(store, checkpoints, progress=progress)
+    print(found.summary())
+    return 0 if found.ok else 1
 
 
 def verify_file(path: Path, public_key_file: Path | None) -> int:

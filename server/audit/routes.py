@@ -21,6 +21,7 @@ from server.audit.replay_view import replay_view
 from server.audit.report_pdf import report_pdf
 from server.audit.served_history import trial_at
 from server.audit.trail import audit_trail, record_stream
+from server.audit.verification import verify_log
 from server.authentication import Principal
 from server.problems import Problem
 from server.query_routes import QueryRoute
@@ -95,6 +96,11 @@ async def _signing_key(services: Services, p: dict[str, str], principal: Princip
     return JSONResponse({"key_id": key.key_id, "public_key": key.public_key_pem()})
 
 
+async def _verification(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    found = await verify_log(services.store, services.checkpoints)
+    return JSONResponse({**asdict(found), "ok": found.ok, "summary": found.summary()})
+
+
 A = "/api/trials/{trial_id}/audit"
 MOMENT = {
     "at": "a log position (default: the head)",
@@ -144,6 +150,14 @@ AUDIT_ROUTES: tuple[QueryRoute, ...] = (
         query={
             "record": "workspace, protocol, amendment/ID, motion/ID, dispute/ID or comments/KIND/ID"
         },
+    ),
+    QueryRoute(
+        "verify_log",
+        A + "/verification",
+        AUDIT,
+        "Recompute the log's hash chain and check every signed checkpoint against it (as"
+        " concord verify does): ok, or the first position that does not match and why",
+        _verification,
     ),
     QueryRoute(
         "export_log",

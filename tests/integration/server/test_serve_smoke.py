@@ -24,7 +24,7 @@ def test_a_newcomer_starts_the_demo_and_signs_in(served: tuple[str, dict[str, st
     with httpx.Client(base_url=base) as client:
         landing = client.get("/")
         assert landing.status_code == 200
-        assert "/api/session" in landing.text
+        assert "/js/main.js" in landing.text
         signed_in = client.post(
             "/api/session", json={"username": "sam", "password": passwords["sam"]}
         )

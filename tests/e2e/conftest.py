@@ -1,0 +1,195 @@
+"""End to end: the web front end in headless Chromium (Debian's ``/usr/bin/chromium``,
+driven by playwright-python) against a real uvicorn serving the demo trial.
+
+Without Chromium the tests skip with the reason; under CI (``CI`` set) they fail instead,
+so a missing browser cannot pass silently. Each journey saves a screenshot of its final
+screen in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from domain.charter import GCP_TRAINING
+from server.demo import DemoPerson
+from server.services import Services
+from tests.integration.server.conftest import demo, services, settings, signing_key
+from tests.integration.server.live.conftest import serving
+
+__all__ = ["demo", "services", "settings", "signing_key"]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+DRAFT_TRIAL = "copd-202"
+
+expect.set_options(timeout=15_000)
+
+
+@pytest.fixture
+def url(sqlite_url: str) -> str:
+    """The end-to-end tests run on SQLite (the API tests cover PostgreSQL)."""
+    return sqlite_url
+
+
+@pytest.fixture
+async def site(services: Services) -> AsyncIterator[str]:
+    """The base URL of the app served by uvicorn on a loopback port."""
+    async with serving(services) as served:
+        yield served.http
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's Chromium: skip without it, except under CI, where its absence fails."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run the end-to-end tests")
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium: Path) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(chromium), args=CHROMIUM_ARGS
+        )
+        yield launched
+        await launched.close()
+
+
+SignIn = Callable[[str], Awaitable[Page]]
+
+
+@pytest.fixture
+async def sign_in(
+    browser: Browser, site: str, demo: dict[str, DemoPerson]
+) -> AsyncIterator[SignIn]:
+    """``await sign_in("ivy")``: a page of a new browser context, signed in through the
+    form with the keyboard. A script error on any page fails the test."""
+    errors: list[str] = []
+
+    async def signed_in(username: str) -> Page:
+        context = await browser.new_context(base_url=site, viewport={"width": 1366, "height": 900})
+        page = await context.new_page()
+        page.on("pageerror", lambda error: errors.append(f"{username}: {error}"))
+        await page.goto("/")
+        # by keyboard alone: the username field has the focus, Tab moves on, Enter submits
+        await expect(page.get_by_label("Username")).to_be_focused()
+        await page.keyboard.type(username)
+        await page.keyboard.press("Tab")
+        await expect(page.get_by_label("Password")).to_be_focused()
+        await page.keyboard.type(demo[username].password)
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#who")).to_contain_text(demo[username].printed_name)
+        return page
+
+    yield signed_in
+    assert errors == []
+
+
+async def screenshot(page: Page, name: str) -> None:
+    """Keep the journey's final screen as a test artifact."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+Api = Callable[[str], Awaitable[httpx.AsyncClient]]
+
+
+@pytest.fixture
+async def api(site: str, services: Services, demo: dict[str, DemoPerson]) -> AsyncIterator[Api]:
+    """``client = await api("alex")``: an HTTP client of the site with that person's API
+    token, for what a journey needs done beforehand by someone else."""
+    clients: list[httpx.AsyncClient] = []
+
+    async def client_of(username: str) -> httpx.AsyncClient:
+        issued = await services.tokens.issue(demo[username].user_id, "e2e")
+        client = httpx.AsyncClient(
+            base_url=site, headers={"Authorization": f"Bearer {issued.token}"}, timeout=15
+        )
+        clients.append(client)
+        return client
+
+    yield client_of
+    for client in clients:
+        await client.aclose()
+
+
+async def ok(response: Awaitable[httpx.Response]) -> dict[str, Any]:
+    answered = await response
+    assert answered.is_success, answered.text
+    body: dict[str, Any] = answered.json()
+    return body
+
+
+@pytest.fixture
+async def draft_trial(api: Api, demo: dict[str, DemoPerson]) -> str:
+    """A second trial whose protocol is still a draft (so sections are edited directly),
+    with Ivy and Omar as investigators; Ivy drafted it."""
+    trained = {"course": GCP_TRAINING, "completed_on": str(date.today() - timedelta(days=30))}
+    alex = await api("alex")
+    await ok(
+        alex.post(
+            "/api/trials",
+            json={
+                "trial_id": DRAFT_TRIAL,
+                "title": "COPD-202: NW-301 in chronic obstructive pulmonary disease",
+                "organization_id": "northwind",
+                "organization_kind": "sponsor",
+                "organization_name": "Northwind Therapeutics",
+                "founder_training": [trained],
+            },
+        )
+    )
+    trial = f"/api/trials/{DRAFT_TRIAL}"
+    for organization, name in (("st-marys", "St Mary's"), ("riverside", "Riverside")):
+        await ok(
+            alex.post(
+                f"{trial}/organizations",
+                json={"organization_id": organization, "name": name, "kind": "site"},
+            )
+        )
+    for username in ("ivy", "omar"):
+        person = demo[username]
+        member = f"{trial}/members/{person.user_id}"
+        await ok(
+            alex.post(
+                f"{trial}/members",
+                json={"user_id": person.user_id, "organization_id": person.organization_id},
+            )
+        )
+        await ok(alex.post(f"{member}/training", json={"training": trained}))
+        await ok(
+            alex.post(
+                f"{member}/roles", json={"role": "investigator", "reason": "writes the protocol"}
+            )
+        )
+    ivy = await api("ivy")
+    await ok(
+        ivy.post(
+            f"{trial}/protocol",
+            json={
+                "title": "NW-301 in COPD",
+                "texts": {"5.2": "Age 40 to 80 years\nSmoking history of 10 pack-years or more"},
+            },
+        )
+    )
+    return DRAFT_TRIAL

@@ -1,0 +1,65 @@
+// Requests to the API: JSON in and out, the CSRF header on unsafe requests, and every
+// failure turned into a Problem with the server's title and detail.
+
+export class Problem extends Error {
+  constructor(body, status) {
+    const title = body?.title || `Request failed (${status})`;
+    super(title);
+    this.title = title;
+    this.detail = body?.detail || "";
+    this.status = status;
+    this.body = body;
+  }
+}
+
+let csrfToken = null;
+
+export function setCsrfToken(token) {
+  csrfToken = token;
+}
+
+const SAFE = new Set(["GET", "HEAD"]);
+
+export async function request(method, path, body) {
+  const headers = { Accept: "application/json, application/problem+json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (!SAFE.has(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new Problem(
+      { title: "The server could not be reached", detail: "Check the connection and try again." },
+      0,
+    );
+  }
+  const type = response.headers.get("content-type") || "";
+  const data = response.status !== 204 && type.includes("json") ? await response.json() : null;
+  if (!response.ok) {
+    const problem = new Problem(data && typeof data === "object" ? data : null, response.status);
+    if (response.status === 401 && path !== "/api/session") {
+      window.dispatchEvent(new CustomEvent("concord:signed-out"));
+    }
+    throw problem;
+  }
+  if (!SAFE.has(method) && path !== "/api/session") {
+    window.dispatchEvent(new CustomEvent("concord:changed"));
+  }
+  return data;
+}
+
+export const get = (path) => request("GET", path);
+export const post = (path, body = {}) => request("POST", path, body);
+export const put = (path, body = {}) => request("PUT", path, body);
+export const del = (path) => request("DELETE", path, {});
+
+/** trialPath("asthma-301", "amendments", "A-1") -> "/api/trials/asthma-301/amendments/A-1";
+ * every segment is escaped. */
+export function trialPath(trialId, ...segments) {
+  return `/api/trials/${[trialId, ...segments].map((s) => encodeURIComponent(s)).join("/")}`;
+}

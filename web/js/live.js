@@ -1,0 +1,96 @@
+// The live connection of one trial (docs/live.md): events as they commit, presence,
+// and reconnection that resumes after the last position seen, so nothing is missed.
+
+const RETRY_MS = [500, 1000, 2000, 5000, 10000];
+
+export class LiveConnection {
+  constructor(trialId, { onEvents, onPresence, onReady, onStatus, onSignedOut }) {
+    this.trialId = trialId;
+    this.handlers = { onEvents, onPresence, onReady, onStatus, onSignedOut };
+    this.position = null;
+    this.presence = { section: null, activity: "viewing" };
+    this.socket = null;
+    this.closed = false;
+    this.failures = 0;
+    this.connect();
+  }
+
+  connect() {
+    const query = new URLSearchParams({ trial: this.trialId });
+    if (this.position !== null) query.set("after", String(this.position));
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(`${scheme}//${location.host}/api/live?${query}`);
+    this.socket = socket;
+    this.handlers.onStatus("connecting");
+    socket.addEventListener("message", (message) => this.receive(JSON.parse(message.data)));
+    socket.addEventListener("close", (closing) => this.closedBy(socket, closing.code));
+  }
+
+  receive(message) {
+    switch (message.type) {
+      case "events":
+        for (const event of message.events) this.advance(event.position);
+        this.handlers.onEvents(message.events);
+        break;
+      case "presence":
+        if (message.trial === this.trialId) this.handlers.onPresence(message.present);
+        break;
+      case "ready":
+        this.advance(message.position);
+        this.failures = 0;
+        this.sendPresence();
+        this.handlers.onStatus("live");
+        this.handlers.onReady();
+        break;
+      case "heartbeat":
+      case "pong":
+        this.advance(message.position);
+        break;
+      case "revoked":
+        this.handlers.onStatus("revoked");
+        break;
+      default:
+        break;
+    }
+  }
+
+  advance(position) {
+    if (this.position === null || position > this.position) this.position = position;
+  }
+
+  closedBy(socket, code) {
+    if (socket !== this.socket || this.closed) return;
+    if (code === 4401) {
+      this.handlers.onStatus("offline");
+      this.handlers.onSignedOut();
+      return;
+    }
+    if (code === 4403) {
+      this.handlers.onStatus("revoked");
+      return;
+    }
+    this.handlers.onStatus("reconnecting");
+    const wait = RETRY_MS[Math.min(this.failures, RETRY_MS.length - 1)];
+    this.failures += 1;
+    this.timer = setTimeout(() => this.connect(), wait);
+  }
+
+  /** Say where this person is in the trial: a section number (or null) and whether they
+   * are viewing or editing it. */
+  setPresence(section, activity = "viewing") {
+    if (this.presence.section === section && this.presence.activity === activity) return;
+    this.presence = { section, activity };
+    this.sendPresence();
+  }
+
+  sendPresence() {
+    if (this.socket?.readyState !== WebSocket.OPEN) return;
+    this.socket.send(JSON.stringify({ type: "presence", trial: this.trialId, ...this.presence }));
+  }
+
+  close() {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.socket?.close(1000);
+  }
+}

@@ -1,0 +1,435 @@
+// Amendments: the list, opening one with its M11 details, and one amendment's page —
+// proposed changes (tracked and clean), signatures, review and comments.
+
+import { del, get, post, trialPath } from "../api.js";
+import { badge, field, fill, h, humanize, when } from "../dom.js";
+import { diffWords } from "../diff.js";
+import { actionButton, actionForm, hashFor, link, mountPage, nextId, refresher } from "../page.js";
+import { commentsOf, loadAmendment, signaturesICouldGive } from "./records.js";
+import { amendmentReasons, changeFields, detailsFields } from "./amendment-forms.js";
+import { today } from "./protocol.js";
+
+const OPEN = new Set(["draft", "submitted", "approved"]);
+
+export function mountAmendmentList(context, box) {
+  return mountPage(box, async () => {
+    const rows = await get(trialPath(context.trialId, "amendments"));
+    const canOpen = context.can("amendment:author") && context.published;
+    return h(
+      "section",
+      {},
+      h("h1", {}, "Amendments"),
+      canOpen ? h("p", {}, link(hashFor(context.trialId, "amendments", "new"), "Open an amendment")) : null,
+      rows.length
+        ? h(
+            "table",
+            {},
+            h("caption", { class: "visually-hidden" }, "Amendments of the trial"),
+            h("thead", {}, h("tr", {}, ["Amendment", "Summary", "Status", "Base version", "Opened by"].map((t) => h("th", { scope: "col" }, t)))),
+            h(
+              "tbody",
+              {},
+              rows.map((a) =>
+                h(
+                  "tr",
+                  {},
+                  h("td", {}, link(hashFor(context.trialId, "amendments", a.amendment_id), a.amendment_id)),
+                  h("td", {}, a.summary),
+                  h("td", {}, statusBadge(a.status)),
+                  h("td", {}, String(a.base_version)),
+                  h("td", {}, context.name(a.opened_by)),
+                ),
+              ),
+            ),
+          )
+        : h("p", {}, "No amendments yet."),
+    );
+  });
+}
+
+function statusBadge(status) {
+  return badge(humanize(status ?? "unknown"), `status-${status}`);
+}
+
+export function mountNewAmendment(context, box) {
+  return mountPage(box, async () => {
+    if (!context.published) {
+      return h("p", {}, "Amendments open against a published protocol version; this protocol has none yet.");
+    }
+    const details = detailsFields(await amendmentReasons());
+    return h(
+      "section",
+      { class: "narrow-wide" },
+      h("h1", {}, "Open an amendment"),
+      h("p", {}, `Against the current protocol, version ${context.protocol.current_version}.`),
+      actionForm(
+        {
+          label: "Amendment details",
+          submit: "Open amendment",
+          onSubmit: async () => {
+            const rows = await get(trialPath(context.trialId, "amendments"));
+            const answer = await post(trialPath(context.trialId, "amendments"), {
+              amendment_id: nextId("A", rows.map((r) => r.amendment_id)),
+              base_version: context.protocol.current_version,
+              details: details.value(),
+            });
+            location.hash = hashFor(context.trialId, "amendments", answer.events[0].data.amendment_id);
+          },
+        },
+        details.nodes,
+      ),
+    );
+  });
+}
+
+export function mountAmendment(context, amendmentId, box) {
+  let view = "tracked";
+  const refresh = refresher(box, async () => {
+    const [amendment, thread] = await Promise.all([
+      loadAmendment(context, amendmentId),
+      commentsOf(context, "amendment", amendmentId),
+    ]);
+    return amendmentPage(context, amendment, thread, {
+      view,
+      show: (next) => {
+        view = next;
+        refresh();
+      },
+    });
+  });
+  refresh();
+  return { refresh, onEvents: refresh };
+}
+
+function amendmentPage(context, amendment, thread, tabs) {
+  const path = (...segments) => trialPath(context.trialId, "amendments", amendment.amendment_id, ...segments);
+  const details = amendment.details;
+  const mine = signaturesICouldGive(context, amendment);
+  const isAuthor = amendment.authors.includes(context.me.user_id);
+  return h(
+    "article",
+    { class: "amendment" },
+    h("h1", {}, `Amendment ${amendment.amendment_id}`),
+    h("p", { class: "lead" }, details?.summary ?? ""),
+    h(
+      "p",
+      { class: "meta" },
+      statusBadge(amendment.status),
+      ` Base version ${amendment.base_version} · opened by ${context.name(amendment.opened_by)}`,
+      amendment.merged_version ? ` · merged as version ${amendment.merged_version}` : "",
+      h("br"),
+      h("span", { class: "hash" }, `Content ${amendment.content_hash}`),
+    ),
+    amendment.closing_reason ? h("p", {}, `Reason: ${amendment.closing_reason}`) : null,
+    amendment.conflict
+      ? h("p", { class: "warning" }, `In conflict: sections ${amendment.conflict.sections.join(", ")} were changed by ${amendment.conflict.merged_amendments.join(", ")} (version ${amendment.conflict.protocol_version}).`)
+      : null,
+    mine.length
+      ? h("p", { class: "warning" }, `Awaiting your signature: ${mine.map((r) => r.name).join(", ")}. `, h("a", { href: "#sign" , onclick: (e) => { e.preventDefault(); document.getElementById("sign")?.scrollIntoView(); document.getElementById("sign")?.focus(); } }, "Review, then sign below"))
+      : null,
+    changesPanel(context, amendment, tabs),
+    overview(amendment),
+    detailsPanel(details),
+    signaturesPanel(context, amendment),
+    mine.length ? signPanel(context, amendment, mine, path) : null,
+    amendment.status === "draft" && context.can("amendment:author") ? authoring(context, amendment, path) : null,
+    decisions(context, amendment, path, isAuthor),
+    reviewPanel(context, amendment, path),
+    commentsPanel(context, amendment, thread),
+  );
+}
+
+function section(title, ...children) {
+  const id = `h-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
+  return h("section", { "aria-labelledby": id }, h("h2", { id }, title), children);
+}
+
+function signSection(...children) {
+  return h("section", { id: "sign", tabindex: "-1", "aria-labelledby": "sign-heading" }, h("h2", { id: "sign-heading" }, "Your signature"), children);
+}
+
+function changesPanel(context, amendment, tabs) {
+  const changes = Object.values(amendment.changes);
+  const conflicted = new Set(amendment.conflict?.sections ?? []);
+  const tab = (name, label) =>
+    h(
+      "button",
+      {
+        type: "button",
+        role: "tab",
+        "aria-selected": String(tabs.view === name),
+        "aria-controls": "changes-panel",
+        onclick: () => tabs.show(name),
+      },
+      label,
+    );
+  return section(
+    "Proposed changes",
+    h("div", { role: "tablist", "aria-label": "How to show the changes" }, tab("tracked", "Tracked changes"), tab("clean", "Clean text")),
+    h(
+      "div",
+      { id: "changes-panel", role: "tabpanel", class: `changes ${tabs.view}` },
+      changes.length
+        ? changes.map((change) => {
+            const before = context.section(change.number);
+            return h(
+              "section",
+              { class: "change" },
+              h(
+                "h3",
+                {},
+                `${change.number} ${change.heading}`,
+                context.isParticipantFacing(change.number) ? [" ", badge("participant-facing", "facing")] : null,
+                conflicted.has(change.number) ? [" ", badge("conflict", "conflict")] : null,
+              ),
+              change.text === null
+                ? h("p", { class: "removed-section" }, "This amendment removes the section.")
+                : h(
+                    "div",
+                    { class: "section-text" },
+                    tabs.view === "tracked" ? tracked(before?.text ?? "", change.text) : change.text,
+                  ),
+              h("p", { class: "why" }, h("strong", {}, "Description: "), change.description, h("br"), h("strong", {}, "Rationale: "), change.rationale),
+            );
+          })
+        : h("p", {}, "No section changes proposed yet."),
+    ),
+  );
+}
+
+function tracked(before, after) {
+  return diffWords(before, after).map((part) => {
+    if (part.op === "same") return part.text;
+    const tag = part.op === "removed" ? "del" : "ins";
+    return h(tag, {}, h("span", { class: "visually-hidden" }, part.op === "removed" ? "[deleted: " : "[inserted: "), part.text, h("span", { class: "visually-hidden" }, "]"));
+  });
+}
+
+function overview(amendment) {
+  const rows = new Map();
+  for (const change of Object.values(amendment.changes)) {
+    const key = JSON.stringify([change.description, change.rationale]);
+    if (!rows.has(key)) rows.set(key, { ...change, sections: [] });
+    rows.get(key).sections.push(change.number);
+  }
+  if (!rows.size) return null;
+  return section(
+    "Overview of changes",
+    h(
+      "table",
+      {},
+      h("thead", {}, h("tr", {}, ["Description", "Rationale", "Section(s)"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, [...rows.values()].map((r) => h("tr", {}, h("td", {}, r.description), h("td", {}, r.rationale), h("td", {}, r.sections.join(", "))))),
+    ),
+  );
+}
+
+function detailsPanel(details) {
+  if (!details) return null;
+  const yesNo = (impact) => `${impact.likely ? "Yes" : "No"} — ${impact.explanation}`;
+  const substantial = details.safety_or_rights_impact.likely || details.data_reliability_impact.likely;
+  const scope = [...details.scope.countries, ...details.scope.sites];
+  const entries = [
+    ["Primary reason", details.primary_reason],
+    ["Secondary reasons", details.secondary_reasons.join("; ") || "none"],
+    ["Substantial impact on participants' safety or rights?", yesNo(details.safety_or_rights_impact)],
+    ["Substantial impact on the reliability and robustness of the data?", yesNo(details.data_reliability_impact)],
+    ["Substantial modification", substantial ? "Yes: needs the ethics committee's approval" : "No"],
+    ["Enrollment at the time", `${details.enrollment.value} ${details.enrollment.unit === "percent" ? "%" : "participants"}`],
+    ["Scope", scope.length ? scope.join(", ") : "Global"],
+  ];
+  return section("Amendment details (M11)", h("dl", { class: "details" }, entries.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])));
+}
+
+function signaturesPanel(context, amendment) {
+  const missing = new Set(amendment.missing_signatures.map((r) => r.name));
+  return section(
+    "Signatures",
+    h(
+      "ul",
+      { class: "requirements" },
+      amendment.required_signatures.map((r) =>
+        h("li", {}, missing.has(r.name) ? badge("missing", "pending") : badge("given", "adopted"), ` ${r.name} (${r.meaning}, by ${r.signatories.roles.map(humanize).join(" or ")})`),
+      ),
+    ),
+    amendment.signatures.length
+      ? h(
+          "table",
+          { class: "signatures" },
+          h("thead", {}, h("tr", {}, ["Printed name", "Meaning", "Signed", "Content signed"].map((t) => h("th", { scope: "col" }, t)))),
+          h(
+            "tbody",
+            {},
+            amendment.signatures.map((s) =>
+              h("tr", {}, h("td", {}, s.printed_name), h("td", {}, s.meaning), h("td", {}, when(s.signed_at)), h("td", { class: "hash" }, s.content_hash)),
+            ),
+          ),
+        )
+      : h("p", {}, "No signatures on the current content."),
+    amendment.invalidated_signatures.length
+      ? h("p", { class: "note" }, `${amendment.invalidated_signatures.length} earlier signature(s) no longer count: the content changed after they were given.`)
+      : null,
+  );
+}
+
+function signPanel(context, amendment, requirements, path) {
+  const ethics = requirements.find((r) => r.needs_committee_vote);
+  const password = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true });
+  const meaning = h(
+    "select",
+    { name: "meaning" },
+    ["approval", "review", "responsibility", "authorship"].map((m) => h("option", { value: m, selected: m === requirements[0].meaning }, m)),
+  );
+  const statement = h(
+    "p",
+    {},
+    `You sign as ${context.member?.printed_name ?? context.me.printed_name} the content shown on this page (${amendment.content_hash}). `,
+    "Enter your password again to sign.",
+  );
+  const needed = h("p", {}, `Needed from you: ${requirements.map((r) => r.name).join(", ")}.`);
+  if (ethics) {
+    const meeting = h("input", { type: "date", name: "meeting_date", required: true, value: today() });
+    const counts = ["in_favour", "against", "abstaining"].map((name) => h("input", { type: "number", min: 0, name, required: true, value: "0" }));
+    const minutes = h("input", { name: "minutes_reference", required: true });
+    const record = () =>
+      post(path("ethics-approval"), {
+        content_hash: amendment.content_hash,
+        meeting_date: meeting.value,
+        in_favour: Number(counts[0].value),
+        against: Number(counts[1].value),
+        abstaining: Number(counts[2].value),
+        minutes_reference: minutes.value,
+        password: password.value,
+      });
+    return signSection(
+      needed,
+      actionForm(
+        { label: "Record ethics approval", submit: "Record approval and sign", onSubmit: record },
+        statement,
+        field("Meeting date", meeting),
+        h("div", { class: "row" }, field("In favour", counts[0]), field("Against", counts[1]), field("Abstaining", counts[2])),
+        field("Minutes reference", minutes),
+        field("Password", password),
+      ),
+    );
+  }
+  const sign = () => post(path("signatures"), { meaning: meaning.value, content_hash: amendment.content_hash, password: password.value });
+  return signSection(
+    needed,
+    actionForm(
+      { label: "Sign the amendment", submit: "Sign", onSubmit: sign },
+      statement,
+      field("Meaning of your signature", meaning),
+      field("Password", password),
+    ),
+  );
+}
+
+function authoring(context, amendment, path) {
+  const change = changeFields(context);
+  return section(
+    "Write the amendment",
+    Object.keys(amendment.changes).length
+      ? h(
+          "ul",
+          { class: "retract" },
+          Object.keys(amendment.changes).map((n) =>
+            h("li", {}, `Change to ${n} `, actionButton(`Retract change to ${n}`, () => del(path("changes", n)), { className: "secondary" })),
+          ),
+        )
+      : null,
+    actionForm(
+      { label: "Propose a section change", submit: "Propose change", onSubmit: () => post(path("changes"), { change: change.value() }) },
+      h("h3", {}, "Propose a section change"),
+      change.nodes,
+    ),
+    h("h3", {}, "Submit for review"),
+    h("p", {}, "Submitting asks for the signatures listed below; the content can still change, which invalidates signatures given."),
+    actionButton("Submit for review", () => post(path("submission"), {})),
+  );
+}
+
+function decisions(context, amendment, path, isAuthor) {
+  const forms = [];
+  if (amendment.status === "submitted" && context.can("amendment:reject") && !isAuthor) {
+    const reason = h("textarea", { name: "reason", rows: 2, required: true });
+    forms.push(actionForm({ label: "Reject", submit: "Reject amendment", onSubmit: () => post(path("rejection"), { reason: reason.value }) }, field("Reason for rejecting", reason)));
+  }
+  if (amendment.status === "approved" && context.can("amendment:merge")) {
+    const date = h("input", { type: "date", name: "effective_date", required: true, value: today() });
+    forms.push(actionForm({ label: "Merge", submit: "Merge into a new protocol version", onSubmit: () => post(path("merge"), { effective_date: date.value }) }, field("Effective date", date)));
+  }
+  if (OPEN.has(amendment.status) && context.can("amendment:author")) {
+    const reason = h("textarea", { name: "withdraw_reason", rows: 2, required: true });
+    forms.push(
+      h("details", {}, h("summary", {}, "Withdraw"), actionForm({ label: "Withdraw", submit: "Withdraw amendment", onSubmit: () => post(path("withdrawal"), { reason: reason.value }) }, field("Reason for withdrawing", reason))),
+    );
+  }
+  return forms.length ? section("Decide", forms) : null;
+}
+
+function reviewPanel(context, amendment, path) {
+  const comments = amendment.review_comments;
+  const canReview = context.can("amendment:review") && OPEN.has(amendment.status);
+  if (!comments.length && !canReview) return null;
+  const text = h("textarea", { name: "review_text", rows: 3, required: true });
+  const sectionChoice = h("select", { name: "section" }, h("option", { value: "" }, "The whole amendment"), Object.keys(amendment.changes).map((n) => h("option", { value: n }, n)));
+  return section(
+    "Review remarks",
+    comments.length
+      ? h("ul", { class: "comments" }, comments.map((c) => h("li", {}, h("strong", {}, context.name(c.commented_by)), c.section ? ` on ${c.section}` : "", ": ", c.text)))
+      : h("p", {}, "No review remarks yet."),
+    canReview
+      ? actionForm(
+          { label: "Add a review remark", submit: "Add remark", onSubmit: () => post(path("review-comments"), { text: text.value, section: sectionChoice.value || null }) },
+          field("Remark", text),
+          field("About", sectionChoice),
+        )
+      : null,
+  );
+}
+
+function commentsPanel(context, amendment, thread) {
+  const path = (...segments) => trialPath(context.trialId, "comments", "amendment", amendment.amendment_id, ...segments);
+  const comments = Object.values(thread.comments);
+  const text = h("textarea", { name: "comment", rows: 3, required: true });
+  return section(
+    "Comments",
+    comments.length
+      ? h(
+          "ul",
+          { class: "comments" },
+          comments.map((c) =>
+            h(
+              "li",
+              { class: "comment" },
+              h("p", {}, h("strong", {}, context.name(c.author_id)), c.in_reply_to ? ` (reply to ${c.in_reply_to})` : "", ": ", c.text),
+              c.disposition
+                ? h("p", { class: "disposition" }, badge(humanize(c.disposition), c.disposition), ` by ${context.name(c.dispositioned_by)}: ${c.disposition_reason}`)
+                : c.needs_disposition
+                  ? [h("p", { class: "disposition" }, badge("awaiting disposition", "pending")), dispositionForm(context, c, path)]
+                  : null,
+            ),
+          ),
+        )
+      : h("p", {}, "No comments yet."),
+    context.can("comment:post")
+      ? actionForm({ label: "Comment", submit: "Post comment", onSubmit: () => post(path(), { text: text.value }) }, field("Your comment", text))
+      : null,
+  );
+}
+
+function dispositionForm(context, comment, path) {
+  if (!context.can("feedback:disposition") || comment.author_id === context.me.user_id) return null;
+  const choice = h("select", { name: "disposition" }, ["adopted", "partly_adopted", "declined"].map((d) => h("option", { value: d }, humanize(d))));
+  const reason = h("input", { name: "disposition_reason", required: true });
+  return actionForm(
+    {
+      label: `Disposition of comment ${comment.comment_id}`,
+      submit: "Record disposition",
+      className: "compact",
+      onSubmit: () => post(path(comment.comment_id, "disposition"), { disposition: choice.value, reason: reason.value }),
+    },
+    h("div", { class: "row" }, field("Disposition", choice), field("Reason (the author is told)", reason)),
+  );
+}

@@ -1,0 +1,207 @@
+// The auditor's page: scrub the trial's timeline to any moment and see the protocol,
+// roles, amendments, motions and disputes as they were; verify the log; download the
+// exports. Everything here reads the log through /api/trials/{id}/audit/...
+
+import { Problem, get, trialPath } from "../api.js";
+import { badge, fill, h, humanize, problemBox, when } from "../dom.js";
+import { actionButton } from "../page.js";
+
+export function mountAudit(context, box) {
+  const path = (...segments) => trialPath(context.trialId, "audit", ...segments);
+  let following = true; // at the head: live events move the view along
+  let shown = null;
+  let asked = 0;
+  const slider = h("input", { type: "range", min: 1, max: 1, value: 1, id: "timeline", name: "at" });
+  const previous = h("button", { type: "button", class: "secondary" }, "◀ Previous event");
+  const next = h("button", { type: "button", class: "secondary" }, "Next event ▶");
+  const latest = h("button", { type: "button", class: "secondary" }, "Latest");
+  const time = h("input", { type: "datetime-local", step: 1, id: "moment-time", name: "time" });
+  const go = h("button", { type: "submit", class: "secondary" }, "Go to time");
+  const where = h("p", { class: "moment", role: "status" });
+  const problem = h("div");
+  const results = h("div", { class: "as-of" });
+  const verification = h("div", { role: "status" });
+
+  async function load(query, follow = false) {
+    asked += 1;
+    const mine = asked;
+    fill(problem);
+    try {
+      const [replay, permissions] = await Promise.all([
+        get(`${path("replay")}?${query}`),
+        get(`${path("permissions")}?${query}`),
+      ]);
+      if (mine !== asked) return; // a later move of the slider wins
+      following = follow;
+      shown = replay;
+      render(replay, permissions);
+    } catch (error) {
+      if (!(error instanceof Problem)) throw error;
+      if (mine === asked) fill(problem, problemBox(error));
+    }
+  }
+
+  function render(replay, permissions) {
+    if (following) slider.max = String(replay.position);
+    slider.value = String(replay.position);
+    previous.disabled = replay.previous === null;
+    next.disabled = replay.next === null;
+    fill(
+      where,
+      `Position ${replay.position} of the log, recorded ${when(replay.recorded_at)} (${replay.recorded_at}); `,
+      `event ${replay.events} of this trial`,
+      following ? " — the latest" : "",
+    );
+    fill(results, protocolAsOf(replay), rolesAsOf(context, replay, permissions), recordsAsOf(replay));
+  }
+
+  let timer = null;
+  slider.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => load(`at=${slider.value}`), 120);
+  });
+  previous.addEventListener("click", () => shown && load(`at=${shown.previous}`));
+  next.addEventListener("click", () => shown && load(`at=${shown.next}`));
+  latest.addEventListener("click", () => load("", true));
+  const timeForm = h("form", { class: "row", "aria-label": "Go to a time" }, h("div", { class: "field" }, h("label", { for: time.id }, "Moment (your local time)"), time), h("div", { class: "buttons" }, go));
+  timeForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (time.value) load(`time=${encodeURIComponent(new Date(time.value).toISOString())}`);
+  });
+
+  const exports = context.can("audit:export")
+    ? h(
+        "section",
+        { "aria-labelledby": "exports-heading" },
+        h("h2", { id: "exports-heading" }, "Exports"),
+        h(
+          "ul",
+          {},
+          h("li", {}, h("a", { href: path("export.jsonl"), download: "" }, "The log (JSON Lines, verifiable offline with concord verify FILE)")),
+          h("li", {}, h("a", { href: path("export.csv"), download: "" }, "The audit trail (CSV)")),
+          h("li", {}, h("a", { href: path("export.pdf"), download: "" }, "The audit report (PDF)")),
+        ),
+      )
+    : null;
+
+  fill(
+    box,
+    h("h1", {}, "Audit"),
+    h(
+      "section",
+      { "aria-labelledby": "timeline-heading", class: "timeline" },
+      h("h2", { id: "timeline-heading" }, "Timeline"),
+      h("div", { class: "field" }, h("label", { for: slider.id }, "Position in the log"), slider),
+      h("div", { class: "buttons" }, previous, next, latest),
+      timeForm,
+      where,
+      problem,
+    ),
+    results,
+    h(
+      "section",
+      { "aria-labelledby": "verify-heading" },
+      h("h2", { id: "verify-heading" }, "Verify the log"),
+      h("p", {}, "Recomputes every event's hash from position 1 and checks the server's signed checkpoints against the chain."),
+      actionButton("Verify the log", async () => {
+        fill(verification, "Verifying…");
+        const found = await get(path("verification"));
+        fill(verification, h("p", { class: found.ok ? "verified" : "problem" }, found.ok ? "✓ " : "✗ ", found.summary));
+      }),
+      verification,
+    ),
+    exports,
+  );
+  load("", true);
+  return {
+    refresh: () => following && load("", true),
+    onEvents: () => following && load("", true),
+  };
+}
+
+function protocolAsOf(replay) {
+  const protocol = replay.protocol;
+  return h(
+    "section",
+    { "aria-labelledby": "asof-protocol" },
+    h("h2", { id: "asof-protocol" }, "Protocol as it was"),
+    protocol
+      ? [
+          h("p", {}, `${protocol.title} — ${protocol.current_version ? `version ${protocol.current_version}` : "draft"}`),
+          h(
+            "div",
+            { class: "sections-asof" },
+            protocol.sections
+              .filter((s) => s.text)
+              .map((s) => h("details", {}, h("summary", {}, `${s.number} ${s.heading} (revision ${s.revision})`), h("div", { class: "section-text" }, s.text))),
+          ),
+        ]
+      : h("p", {}, "No protocol yet."),
+  );
+}
+
+function rolesAsOf(context, replay, permissions) {
+  const organizations = replay.workspace.organizations;
+  const allowed = new Map(permissions.members.map((m) => [m.user_id, m.actions]));
+  return h(
+    "section",
+    { "aria-labelledby": "asof-roles" },
+    h("h2", { id: "asof-roles" }, "Members and roles as they were"),
+    Object.keys(replay.workspace.members).length
+      ? h(
+          "table",
+          { class: "roles-asof" },
+          h("thead", {}, h("tr", {}, ["Member", "Organization", "Roles", "Could attempt"].map((t) => h("th", { scope: "col" }, t)))),
+          h(
+            "tbody",
+            {},
+            Object.values(replay.workspace.members).map((m) =>
+              h(
+                "tr",
+                {},
+                h("td", {}, m.printed_name),
+                h("td", {}, organizations[m.organization_id]?.name ?? m.organization_id),
+                h("td", {}, m.roles.map(humanize).join(", ") || "none"),
+                h("td", { class: "actions" }, (allowed.get(m.user_id) ?? []).join(", ")),
+              ),
+            ),
+          ),
+        )
+      : h("p", {}, "No members yet."),
+  );
+}
+
+function recordsAsOf(replay) {
+  const table = (id, title, headings, rows, empty) =>
+    h(
+      "section",
+      { "aria-labelledby": id },
+      h("h2", { id }, title),
+      rows.length
+        ? h("table", {}, h("thead", {}, h("tr", {}, headings.map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((c) => h("td", {}, c))))))
+        : h("p", {}, empty),
+    );
+  return [
+    table(
+      "asof-amendments",
+      "Amendments as they were",
+      ["Amendment", "Summary", "Status", "Signatures"],
+      replay.amendments.map((a) => [a.amendment_id, a.summary, badge(humanize(a.status), `status-${a.status}`), String(a.signatures)]),
+      "No amendments yet.",
+    ),
+    table(
+      "asof-motions",
+      "Motions as they were",
+      ["Motion", "Question", "Status", "Tally"],
+      replay.motions.map((m) => [m.motion_id, m.question, badge(humanize(m.status), `status-${m.status}`), m.tally.map((t) => `${t.option}: ${t.votes}`).join(", ")]),
+      "No motions yet.",
+    ),
+    table(
+      "asof-disputes",
+      "Disputes as they were",
+      ["Dispute", "About", "Resolution"],
+      replay.disputes.map((d) => [d.dispute_id, `${d.subject_kind} ${d.subject_id}`, d.resolution ?? "open"]),
+      "No disputes yet.",
+    ),
+  ];
+}

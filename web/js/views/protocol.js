@@ -1,0 +1,365 @@
+// The protocol by its M11 outline: read a section, see who else is in it, edit it while
+// the protocol is a draft (with colleagues' revisions arriving live), and settle edit
+// conflicts. After publication, sections change only through amendments.
+
+import { post, put, trialPath } from "../api.js";
+import { badge, field, fill, h, uid } from "../dom.js";
+import { diffWords } from "../diff.js";
+import { actionButton, actionForm, hashFor, link } from "../page.js";
+
+export function mountProtocol(context, number, box) {
+  const outline = h("nav", { class: "outline", "aria-label": "Protocol outline" });
+  const header = h("div", { class: "section-header" });
+  const presence = h("p", { class: "presence", "aria-live": "polite" });
+  const flash = h("div", { role: "status", class: "flash" });
+  let flashFor = null; // the section revision a flash message speaks of
+  const conflicts = h("div", { class: "conflicts" });
+  const text = h("div", { class: "section-text", tabindex: "0", "aria-label": "Section text" });
+  const editorBox = h("div", { class: "editor-box" });
+  const pane = h(
+    "article",
+    { class: "section-pane", "aria-labelledby": "section-heading" },
+    header,
+    presence,
+    flash,
+    conflicts,
+    text,
+    editorBox,
+  );
+  let editor = null;
+
+  const selected = () => number ?? context.protocol?.sections[0]?.number ?? null;
+
+  function render() {
+    const protocol = context.protocol;
+    if (!protocol) {
+      fill(box, noProtocol(context));
+      return;
+    }
+    if (!box.contains(pane)) {
+      fill(
+        box,
+        h("h1", { class: "visually-hidden" }, `Protocol: ${protocol.title}`),
+        h("div", { class: "protocol" }, outline, pane),
+      );
+    }
+    const first = !outline.hasChildNodes();
+    renderOutline();
+    renderSection();
+    if (first) outline.querySelector('[aria-current="page"]')?.scrollIntoView({ block: "nearest" });
+  }
+
+  function renderOutline() {
+    const protocol = context.protocol;
+    const current = selected();
+    fill(
+      outline,
+      h("h2", {}, protocol.title),
+      h(
+        "p",
+        { class: "version" },
+        protocol.current_version ? `Version ${protocol.current_version}` : "Draft",
+      ),
+      publishForm(context),
+      h(
+        "ol",
+        {},
+        protocol.sections.map((s) => {
+          const here = presentIn(context, s.number);
+          const conflicted = protocol.open_conflicts.some((c) => c.number === s.number);
+          return h(
+            "li",
+            { class: `depth-${s.number.split(".").length}` },
+            h(
+              "a",
+              {
+                href: hashFor(context.trialId, "protocol", s.number),
+                "aria-current": s.number === current ? "page" : false,
+              },
+              h("span", { class: "number" }, s.number === "lay-summary" ? "" : s.number),
+              " ",
+              s.heading,
+            ),
+            conflicted ? badge("conflict", "conflict") : null,
+            context.isParticipantFacing(s.number) ? badge("participant-facing", "facing") : null,
+            here.length
+              ? h("span", { class: "here" }, here.map((p) => p.name).join(", "))
+              : null,
+          );
+        }),
+      ),
+    );
+  }
+
+  function renderSection() {
+    const section = context.section(selected());
+    if (!section) {
+      fill(header, h("h2", { id: "section-heading" }, `No section ${selected()}`));
+      fill(text);
+      return;
+    }
+    fill(
+      header,
+      h("h2", { id: "section-heading" }, `${section.number === "lay-summary" ? "" : section.number} ${section.heading}`.trim()),
+      h(
+        "p",
+        { class: "meta" },
+        `Revision ${section.revision}, last written by ${context.name(section.author)}`,
+        context.isParticipantFacing(section.number) ? [" ", badge("participant-facing", "facing")] : null,
+      ),
+    );
+    const here = presentIn(context, section.number);
+    fill(
+      presence,
+      here.length
+        ? [
+            "Also here: ",
+            here.map((p, i) => [i ? ", " : "", h("span", { class: "person" }, `${p.name} (${p.activity})`)]),
+          ]
+        : "Nobody else is in this section.",
+    );
+    fill(
+      conflicts,
+      context.protocol.open_conflicts
+        .filter((c) => c.number === section.number)
+        .map((c) => conflictView(context, section, c)),
+    );
+    if (flashFor !== null && flashFor !== section.revision) say(null);
+    fill(text, section.text ? section.text : h("em", {}, "(empty)"));
+    if (editor) {
+      editor.update(section);
+    } else {
+      fill(editorBox, editActions(section));
+    }
+  }
+
+  /** Tell the person what just happened to the section (until it changes again). */
+  function say(message, kind = "done") {
+    flashFor = message ? (context.section(selected())?.revision ?? null) : null;
+    flash.className = `flash ${kind}`;
+    fill(flash, message);
+  }
+
+  function eventsArrived(events) {
+    for (const event of events) {
+      if (event.type === "SectionConflictResolved" && event.data.number === selected()) {
+        const by = context.name(event.data.resolved_by);
+        render();
+        say(`Edit conflict ${event.data.conflict_number} was settled by ${by}; the text below is the one kept (revision ${event.data.revision}).`);
+        return;
+      }
+    }
+    render();
+  }
+
+  function editActions(section) {
+    if (context.published) {
+      return h(
+        "p",
+        { class: "note" },
+        `Version ${context.protocol.current_version} is published: sections change through amendments. `,
+        context.can("amendment:author") ? link(hashFor(context.trialId, "amendments"), "Go to amendments") : null,
+      );
+    }
+    if (!context.can("protocol:edit")) return h("p", { class: "note" }, "Your roles do not allow editing the protocol.");
+    const button = h("button", { type: "button" }, "Edit section");
+    button.addEventListener("click", () => startEditing(section));
+    return button;
+  }
+
+  function startEditing(section) {
+    editor = sectionEditor(context, section, {
+      saved: (message, kind) => {
+        stopEditing();
+        say(message, kind);
+      },
+      cancelled: () => stopEditing(),
+    });
+    fill(editorBox, editor.node);
+    context.live.setPresence(section.number, "editing");
+    editor.focus();
+  }
+
+  function stopEditing() {
+    editor = null;
+    context.live.setPresence(selected(), "viewing");
+    render();
+  }
+
+  context.live.setPresence(selected(), "viewing");
+  render();
+  return {
+    refresh: render,
+    onEvents: eventsArrived,
+    onPresence: () => {
+      if (context.protocol) {
+        renderOutline();
+        renderSection();
+      }
+    },
+    dispose: () => context.live.setPresence(null),
+  };
+}
+
+function presentIn(context, number) {
+  const seen = new Map();
+  for (const p of context.present ?? []) {
+    if (p.section !== number) continue;
+    const known = seen.get(p.user_id);
+    if (!known || p.activity === "editing") seen.set(p.user_id, p);
+  }
+  return [...seen.values()];
+}
+
+function noProtocol(context) {
+  const title = h("input", { name: "title", required: true });
+  return h(
+    "section",
+    {},
+    h("h1", {}, "Protocol"),
+    h("p", {}, "This trial has no protocol yet."),
+    context.can("protocol:edit")
+      ? actionForm(
+          {
+            label: "Start the protocol",
+            submit: "Start from the M11 outline",
+            onSubmit: async () => {
+              await post(trialPath(context.trialId, "protocol"), { title: title.value });
+              await context.loadProtocol();
+            },
+          },
+          field("Protocol title", title),
+        )
+      : null,
+  );
+}
+
+function publishForm(context) {
+  if (context.published || !context.can("protocol:publish")) return null;
+  const date = h("input", { type: "date", name: "effective_date", required: true, value: today() });
+  return actionForm(
+    {
+      label: "Publish version 1",
+      submit: "Publish version 1",
+      className: "compact",
+      onSubmit: async () => {
+        await post(trialPath(context.trialId, "protocol", "versions"), { effective_date: date.value });
+        await context.loadProtocol();
+      },
+    },
+    field("Effective date", date),
+  );
+}
+
+export function today() {
+  const now = new Date();
+  const offset = now.getTimezoneOffset() * 60000;
+  return new Date(now.getTime() - offset).toISOString().slice(0, 10);
+}
+
+/** The editor of one section: it remembers the revision it started from, so a save
+ * after a colleague's revision is merged by the server (or recorded as a conflict). */
+function sectionEditor(context, section, { saved, cancelled }) {
+  const baseRevision = section.revision;
+  const textarea = h("textarea", { name: "text", rows: 12, value: section.text });
+  const notice = h("div", { class: "notice", "aria-live": "polite" });
+  const cancel = h("button", { type: "button", class: "secondary" }, "Cancel");
+  cancel.addEventListener("click", cancelled);
+  const form = actionForm(
+    {
+      label: `Edit section ${section.number}`,
+      submit: "Save",
+      onSubmit: async () => {
+        const answer = await put(trialPath(context.trialId, "protocol", "sections", section.number), {
+          base_revision: baseRevision,
+          text: textarea.value,
+        });
+        await context.loadProtocol();
+        const conflicted = answer.events[0]?.type === "SectionEditConflicted";
+        saved(outcomeMessage(answer), conflicted ? "conflicted" : "done");
+      },
+    },
+    notice,
+    field(`Text of section ${section.number}`, textarea, `Editing from revision ${baseRevision}.`),
+  );
+  form.querySelector(".buttons").append(cancel);
+  return {
+    node: form,
+    focus: () => textarea.focus(),
+    update(head) {
+      fill(
+        notice,
+        head.revision > baseRevision
+          ? h(
+              "p",
+              { class: "warning" },
+              `${context.name(head.author)} saved revision ${head.revision} while you were editing (shown above). `,
+              "Saving merges your change with theirs; if you both changed the same lines, a conflict is recorded for you to settle.",
+            )
+          : null,
+      );
+    },
+  };
+}
+
+function outcomeMessage(answer) {
+  const event = answer.events[0];
+  if (event?.type === "SectionEditConflicted") {
+    return `Your text and revision ${event.data.head_revision} changed the same lines: conflict ${event.data.conflict_number} is recorded below for you to settle.`;
+  }
+  if (event?.type === "SectionRevised" && event.data.merged_with) {
+    return `Saved as revision ${event.data.revision}: your change merged with revision ${event.data.merged_with}, which changed other lines.`;
+  }
+  return event ? `Saved as revision ${event.data.revision}.` : "Saved.";
+}
+
+/** Both texts side by side with what differs marked, and the ways to settle: keep one,
+ * or merge by hand. The resolution is recorded in the log (SectionConflictResolved). */
+function conflictView(context, section, conflict) {
+  const parts = diffWords(section.text, conflict.text);
+  const side = (kind) =>
+    h(
+      "pre",
+      { class: "conflict-text" },
+      parts
+        .filter((p) => p.op === "same" || p.op === kind)
+        .map((p) => (p.op === "same" ? p.text : h("mark", { class: kind }, p.text))),
+    );
+  const proposer = context.name(conflict.proposed_by);
+  const headingId = uid("conflict");
+  const resolve = (text) =>
+    post(trialPath(context.trialId, "protocol", "conflicts", String(conflict.conflict_number), "resolution"), {
+      head_revision: section.revision,
+      text,
+    }).then(() => context.loadProtocol());
+  const merged = h("textarea", { name: "merged", rows: 8, value: conflict.text });
+  return h(
+    "section",
+    { class: "conflict", "aria-labelledby": headingId },
+    h("h3", { id: headingId }, `Edit conflict ${conflict.conflict_number} in section ${section.number}`),
+    h(
+      "p",
+      {},
+      `${proposer} edited from revision ${conflict.base_revision}, but revision ${section.revision} by ${context.name(section.author)} changed the same lines first. `,
+      "Choose a text or merge them; the resolution is recorded in the trial's log.",
+    ),
+    h(
+      "div",
+      { class: "side-by-side" },
+      h("figure", {}, h("figcaption", {}, `Current text (revision ${section.revision}, ${context.name(section.author)})`), side("removed")),
+      h("figure", {}, h("figcaption", {}, `Proposed by ${proposer}`), side("added")),
+    ),
+    context.can("protocol:edit")
+      ? h(
+          "div",
+          { class: "resolutions" },
+          actionButton("Keep current text", () => resolve(section.text)),
+          actionButton(`Keep ${proposer}'s text`, () => resolve(conflict.text)),
+          actionForm(
+            { label: "Merge by hand", submit: "Record merged text", onSubmit: () => resolve(merged.value) },
+            field("Merged text", merged, "Start from the proposed text and bring in what the current text adds."),
+          ),
+        )
+      : null,
+  );
+}
