@@ -15,7 +15,7 @@ from typing import Any
 from events import upgrade
 from server.audit import commands as audit
 from server.bootstrap import open_services
-from server.demo import DEMO_TRIAL, DemoPerson, load_demo
+from server.demo import DEMO_TRIAL, DRAFT_TRIAL, DemoPerson, load_demo, load_draft_trial
 from server.live.connection import DEFAULT_BUFFER_SIZE, LiveSettings
 from server.services import Services, Settings
 
@@ -32,12 +32,22 @@ def database_url(explicit: str | None = None) -> str:
     return f"sqlite:///{(DEFAULT_DATA_DIR / 'concord.sqlite').resolve()}"
 
 
+async def _load_demo(services: Services) -> None:
+    people = await load_demo(services)
+    await load_draft_trial(services, people)
+    _print_demo(people)
+
+
 def _print_demo(people: list[DemoPerson]) -> None:
     print(f"Demo trial '{DEMO_TRIAL}' loaded. Sign in as any of these (passwords shown once):")
     for person in people:
         print(
             f"  {person.username:<6} {person.password}  {person.printed_name}, {person.role.value}"
         )
+    print(
+        f"Also '{DRAFT_TRIAL}', whose protocol is still a draft: sign in as ivy and as omar"
+        " in two browsers and edit a section together."
+    )
 
 
 async def _demo(url: str) -> int:
@@ -45,7 +55,7 @@ async def _demo(url: str) -> int:
         if services.directory.trial(DEMO_TRIAL) is not None:
             print(f"the demo trial '{DEMO_TRIAL}' is already loaded in {url}")
             return 1
-        _print_demo(await load_demo(services))
+        await _load_demo(services)
     return 0
 
 
@@ -71,7 +81,7 @@ def _serve(url: str, host: str, port: int, with_demo: bool, settings: Settings) 
     async def services_with_banner() -> AsyncIterator[Services]:
         async with open_services(url, settings=settings) as services:
             if with_demo and services.directory.trial(DEMO_TRIAL) is None:
-                _print_demo(await load_demo(services))
+                await _load_demo(services)
             tune_for_serving()
             print(f"Concord is running on http://{host}:{port}/ (database: {url})", flush=True)
             yield services

@@ -43,6 +43,10 @@ from server.commanding import Target
 from server.services import Services
 
 DEMO_TRIAL = "asthma-301"
+DRAFT_TRIAL = "copd-202"
+"""A second demo trial whose protocol is still a draft: its sections are edited directly,
+so two people can try live co-editing (a published protocol changes only by amendment)."""
+DRAFT_TEXTS = {"5.2": "Age 40 to 80 years\nSmoking history of 10 pack-years or more"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +144,9 @@ async def load_demo(services: Services, *, trial_id: str = DEMO_TRIAL) -> list[D
     advocate = by_role[Role.PATIENT_ADVOCATE]
     today = services.clock().date()
     trained = today - timedelta(days=90)
-    await _found(services, trial_id, admin, trained)
+    await _found(
+        services, trial_id, admin, trained, "ASTHMA-301: NW-301 in moderate persistent asthma"
+    )
     run = _Runner(services, trial_id)
     for org in ORGANIZATIONS[1:]:
         await run.workspace(
@@ -265,7 +271,59 @@ async def _account(services: Services, person: DemoPerson) -> DemoPerson:
     )
 
 
-async def _found(services: Services, trial_id: str, admin: DemoPerson, trained: date) -> None:
+async def load_draft_trial(
+    services: Services, people: list[DemoPerson], *, trial_id: str = DRAFT_TRIAL
+) -> None:
+    """The draft demo trial, with the demo's people (from :func:`load_demo`): the trial
+    admin founds it, the two investigators' sites join, Ivy drafts the protocol."""
+    by_name = {person.username: person for person in people}
+    admin, editors = by_name["alex"], [by_name["ivy"], by_name["omar"]]
+    trained = services.clock().date() - timedelta(days=90)
+    title = "COPD-202: NW-301 in chronic obstructive pulmonary disease"
+    await _found(services, trial_id, admin, trained, title)
+    run = _Runner(services, trial_id)
+    sites = {org.organization_id: org for org in ORGANIZATIONS}
+    for person in editors:
+        site = sites[person.organization_id]
+        await run.workspace(
+            admin,
+            workspace.AdmitOrganization,
+            organization_id=site.organization_id,
+            name=site.name,
+            kind=site.kind,
+        )
+        await run.workspace(
+            admin,
+            workspace.AddMember,
+            user_id=person.user_id,
+            printed_name=person.printed_name,
+            organization_id=person.organization_id,
+        )
+        training = TrainingRecord(course=GCP_TRAINING, completed_on=trained)
+        await run.workspace(
+            admin, workspace.AttestTraining, user_id=person.user_id, training=training
+        )
+        await run.workspace(
+            admin,
+            workspace.GrantRole,
+            user_id=person.user_id,
+            role=Role.INVESTIGATOR,
+            reason=f"{person.printed_name} writes the protocol",
+        )
+    draft = Target(PROTOCOL, trial_id, protocol_stream(trial_id))
+    await run.on(
+        draft,
+        editors[0],
+        protocol.DraftProtocol,
+        trial_id=trial_id,
+        title="NW-301 in COPD",
+        texts=DRAFT_TEXTS,
+    )
+
+
+async def _found(
+    services: Services, trial_id: str, admin: DemoPerson, trained: date, title: str
+) -> None:
     founder = Actor(
         user_id=admin.user_id,
         printed_name=admin.printed_name,
@@ -278,7 +336,7 @@ async def _found(services: Services, trial_id: str, admin: DemoPerson, trained: 
         lambda a: workspace.CreateTrial(
             actor=a,
             trial_id=trial_id,
-            title="ASTHMA-301: NW-301 in moderate persistent asthma",
+            title=title,
             organization_name=ORGANIZATIONS[0].name,
             founder_training=(TrainingRecord(course=GCP_TRAINING, completed_on=trained),),
         ),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from domain.charter import GCP_TRAINING
-from server.demo import DemoPerson
+from server.demo import DRAFT_TRIAL, DemoPerson, load_draft_trial
 from server.services import Services
 from tests.integration.server.conftest import demo, services, settings, signing_key
 from tests.integration.server.live.conftest import serving
@@ -36,7 +34,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-DRAFT_TRIAL = "copd-202"
 
 expect.set_options(timeout=15_000)
 
@@ -141,55 +138,8 @@ async def ok(response: Awaitable[httpx.Response]) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def draft_trial(api: Api, demo: dict[str, DemoPerson]) -> str:
-    """A second trial whose protocol is still a draft (so sections are edited directly),
-    with Ivy and Omar as investigators; Ivy drafted it."""
-    trained = {"course": GCP_TRAINING, "completed_on": str(date.today() - timedelta(days=30))}
-    alex = await api("alex")
-    await ok(
-        alex.post(
-            "/api/trials",
-            json={
-                "trial_id": DRAFT_TRIAL,
-                "title": "COPD-202: NW-301 in chronic obstructive pulmonary disease",
-                "organization_id": "northwind",
-                "organization_kind": "sponsor",
-                "organization_name": "Northwind Therapeutics",
-                "founder_training": [trained],
-            },
-        )
-    )
-    trial = f"/api/trials/{DRAFT_TRIAL}"
-    for organization, name in (("st-marys", "St Mary's"), ("riverside", "Riverside")):
-        await ok(
-            alex.post(
-                f"{trial}/organizations",
-                json={"organization_id": organization, "name": name, "kind": "site"},
-            )
-        )
-    for username in ("ivy", "omar"):
-        person = demo[username]
-        member = f"{trial}/members/{person.user_id}"
-        await ok(
-            alex.post(
-                f"{trial}/members",
-                json={"user_id": person.user_id, "organization_id": person.organization_id},
-            )
-        )
-        await ok(alex.post(f"{member}/training", json={"training": trained}))
-        await ok(
-            alex.post(
-                f"{member}/roles", json={"role": "investigator", "reason": "writes the protocol"}
-            )
-        )
-    ivy = await api("ivy")
-    await ok(
-        ivy.post(
-            f"{trial}/protocol",
-            json={
-                "title": "NW-301 in COPD",
-                "texts": {"5.2": "Age 40 to 80 years\nSmoking history of 10 pack-years or more"},
-            },
-        )
-    )
+async def draft_trial(services: Services, demo: dict[str, DemoPerson]) -> str:
+    """The demo's second trial, whose protocol is still a draft (so sections are edited
+    directly), with Ivy and Omar as investigators; Ivy drafted it."""
+    await load_draft_trial(services, list(demo.values()))
     return DRAFT_TRIAL
