@@ -149,34 +149,12 @@ async def load_demo(services: Services, *, trial_id: str = DEMO_TRIAL) -> list[D
     )
     run = _Runner(services, trial_id)
     for org in ORGANIZATIONS[1:]:
-        await run.workspace(
-            admin,
-            workspace.AdmitOrganization,
-            organization_id=org.organization_id,
-            name=org.name,
-            kind=org.kind,
-        )
+        await run.admit(admin, org)
     for person in people[1:]:
-        await run.workspace(
-            admin,
-            workspace.AddMember,
-            user_id=person.user_id,
-            printed_name=person.printed_name,
-            organization_id=person.organization_id,
-        )
         course = _TRAINING.get(person.role, GCP_TRAINING)
-        await run.workspace(
-            admin,
-            workspace.AttestTraining,
-            user_id=person.user_id,
-            training=TrainingRecord(course=course, completed_on=trained),
-        )
-        await run.workspace(
-            admin,
-            workspace.GrantRole,
-            user_id=person.user_id,
-            role=person.role,
-            reason=f"{person.printed_name} takes part as {person.role.value.replace('_', ' ')}",
+        reason = f"{person.printed_name} takes part as {person.role.value.replace('_', ' ')}"
+        await run.enrol(
+            admin, person, person.role, TrainingRecord(course=course, completed_on=trained), reason
         )
 
     draft = Target(PROTOCOL, trial_id, protocol_stream(trial_id))
@@ -284,32 +262,10 @@ async def load_draft_trial(
     run = _Runner(services, trial_id)
     sites = {org.organization_id: org for org in ORGANIZATIONS}
     for person in editors:
-        site = sites[person.organization_id]
-        await run.workspace(
-            admin,
-            workspace.AdmitOrganization,
-            organization_id=site.organization_id,
-            name=site.name,
-            kind=site.kind,
-        )
-        await run.workspace(
-            admin,
-            workspace.AddMember,
-            user_id=person.user_id,
-            printed_name=person.printed_name,
-            organization_id=person.organization_id,
-        )
+        await run.admit(admin, sites[person.organization_id])
         training = TrainingRecord(course=GCP_TRAINING, completed_on=trained)
-        await run.workspace(
-            admin, workspace.AttestTraining, user_id=person.user_id, training=training
-        )
-        await run.workspace(
-            admin,
-            workspace.GrantRole,
-            user_id=person.user_id,
-            role=Role.INVESTIGATOR,
-            reason=f"{person.printed_name} writes the protocol",
-        )
+        reason = f"{person.printed_name} writes the protocol"
+        await run.enrol(admin, person, Role.INVESTIGATOR, training, reason)
     draft = Target(PROTOCOL, trial_id, protocol_stream(trial_id))
     await run.on(
         draft,
@@ -353,6 +309,38 @@ class _Runner:
 
     async def workspace(self, person: DemoPerson, command: type[Command], **fields: Any) -> None:
         await self.on(self._trial, person, command, **fields)
+
+    async def admit(self, admin: DemoPerson, org: DemoOrganization) -> None:
+        await self.workspace(
+            admin,
+            workspace.AdmitOrganization,
+            organization_id=org.organization_id,
+            name=org.name,
+            kind=org.kind,
+        )
+
+    async def enrol(
+        self,
+        admin: DemoPerson,
+        person: DemoPerson,
+        role: Role,
+        training: TrainingRecord,
+        reason: str,
+    ) -> None:
+        """Add ``person`` as a member, attest their training, grant ``role``."""
+        await self.workspace(
+            admin,
+            workspace.AddMember,
+            user_id=person.user_id,
+            printed_name=person.printed_name,
+            organization_id=person.organization_id,
+        )
+        await self.workspace(
+            admin, workspace.AttestTraining, user_id=person.user_id, training=training
+        )
+        await self.workspace(
+            admin, workspace.GrantRole, user_id=person.user_id, role=role, reason=reason
+        )
 
     async def on(
         self, target: Target, person: DemoPerson, command: type[Command], **fields: Any
