@@ -26,33 +26,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
-import contextlib
 import dataclasses
-import json
 import multiprocessing
 import os
-import pstats
 import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bench.http_load import SECTION_PATH, TIMEOUT, ClientWork, LoadResult, run_load
+from bench.serving import HOST, free_port, print_profile, running_server, tail
 from domain import m11, protocol, workspace
 from domain.actor import Actor
 from domain.charter import GCP_TRAINING
@@ -67,16 +60,8 @@ from server.commanding import Target
 CLIENTS = 32
 SECONDS = 30.0
 WARMUP = 2.0
-TIMEOUT = 10.0
-"""Seconds one request may take before the client counts it as an error."""
-MAX_PER_CLIENT = 200_000
-"""Requests one client sends at most, whatever the time left."""
-START_TIMEOUT = 60.0
 TARGET_RATE = 1_000.0
 TARGET_P99_MS = 50.0
-HOST = "127.0.0.1"
-ROOT = Path(__file__).resolve().parents[1]
-SECTION_PATH = "/api/trials/{trial_id}/protocol/sections/{number}"
 
 
 # --- the bare endpoint: the framework's limit ---------------------------------------------
@@ -120,15 +105,6 @@ C = TypeVar("C", bound=Command)
 def _acting(command: C) -> Callable[[Actor], C]:
     """Builds ``command`` for whichever actor the command service resolves."""
     return lambda actor: dataclasses.replace(command, actor=actor)
-
-
-@dataclass(frozen=True, slots=True)
-class ClientWork:
-    """What one client does: who it is and which sections it revises from which revision."""
-
-    token: str
-    trial_id: str
-    sections: tuple[tuple[str, int], ...]
 
 
 async def prepare(url: str, clients: int, trials: int = 1) -> list[ClientWork]:
@@ -201,214 +177,11 @@ async def prepare(url: str, clients: int, trials: int = 1) -> list[ClientWork]:
     return work
 
 
-# --- the load generator (its own process) ------------------------------------------------------
-
-
-@dataclass(slots=True)
-class LoadResult:
-    """What the clients saw in the measured window (after the warm-up)."""
-
-    seconds: float
-    latencies: list[float] = field(default_factory=list)
-    errors: Counter[str] = field(default_factory=Counter)
-    error_samples: list[str] = field(default_factory=list)
-    client_cpu: float = 0.0
-    server_cpu: float | None = None
-
-
-def _process_cpu(pid: int) -> float | None:
-    """CPU seconds (user + system, all threads) process ``pid`` used so far (Linux only)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def run_load(
-    port: int, work: list[ClientWork], seconds: float, warmup: float, server_pid: int
-) -> LoadResult:
-    """Entry point of the load generator's process."""
-    return asyncio.run(_load(HOST, port, work, seconds, warmup, server_pid))
-
-
-class Connection:
-    """One keep-alive HTTP/1.1 connection that sends a JSON body and reads the whole answer.
-
-    Deliberately minimal, so that the load generator spends little of the CPU it shares
-    with the server: httpx 0.28's AsyncClient managed 190 requests/s on 32 connections
-    against the bare endpoint here, using 75% of a core; this one 2,500/s on 20%.
-    """
-
-    def __init__(self, host: str, port: int) -> None:
-        self._host, self._port = host, port
-        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-
-    async def put_json(
-        self, path: str, body: object, headers: Mapping[str, str]
-    ) -> tuple[int, bytes]:
-        """The status and body of ``PUT path`` with ``body`` as JSON (raises on I/O errors)."""
-        try:
-            async with asyncio.timeout(TIMEOUT):
-                return await self._exchange(path, body, headers)
-        except BaseException:
-            self.close()  # an answer half read would garble the next one
-            raise
-
-    async def _exchange(
-        self, path: str, body: object, headers: Mapping[str, str]
-    ) -> tuple[int, bytes]:
-        if self._streams is None:
-            self._streams = await asyncio.open_connection(self._host, self._port)
-        reader, writer = self._streams
-        payload = json.dumps(body).encode()
-        lines = [f"PUT {path} HTTP/1.1", f"Host: {self._host}:{self._port}"]
-        lines += [f"{name}: {value}" for name, value in headers.items()]
-        lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}", "", ""]
-        writer.write("\r\n".join(lines).encode("latin-1") + payload)
-        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-        status = int(head[0].split(" ", 2)[1])
-        fields = {}
-        for line in head[1:]:
-            name, _, value = line.partition(":")
-            fields[name.strip().lower()] = value.strip()
-        if "transfer-encoding" in fields:
-            raise ValueError(f"unexpected Transfer-Encoding {fields['transfer-encoding']}")
-        answer = await reader.readexactly(int(fields.get("content-length", "0")))
-        if fields.get("connection", "").lower() == "close":
-            self.close()
-        return status, answer
-
-    def close(self) -> None:
-        if self._streams is not None:
-            self._streams[1].close()
-            self._streams = None
-
-
-async def _load(
-    host: str,
-    port: int,
-    work: list[ClientWork],
-    seconds: float,
-    warmup: float,
-    server_pid: int,
-) -> LoadResult:
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    window_start, window_end = start + warmup, start + warmup + seconds
-    result = LoadResult(seconds)
-    cpu: dict[str, float | None] = {}
-
-    async def meter() -> None:
-        await asyncio.sleep(warmup)
-        cpu["client"], cpu["server"] = time.process_time(), _process_cpu(server_pid)
-        await asyncio.sleep(seconds)
-        client, server = time.process_time(), _process_cpu(server_pid)
-        result.client_cpu = client - (cpu["client"] or 0.0)
-        before = cpu["server"]
-        result.server_cpu = None if server is None or before is None else server - before
-
-    async def client(mine: ClientWork) -> None:
-        connection = Connection(host, port)
-        headers = {"Authorization": f"Bearer {mine.token}"}
-        revisions = dict(mine.sections)
-        numbers = list(revisions)
-        try:
-            for i in range(MAX_PER_CLIENT):
-                began = loop.time()
-                if began >= window_end:
-                    return
-                number = numbers[i % len(numbers)]
-                path = SECTION_PATH.format(trial_id=mine.trial_id, number=number)
-                body = {
-                    "base_revision": revisions[number],
-                    "text": f"Section {number}, revision {revisions[number] + 1}: the text as"
-                    f" revised by this benchmark's client, sent at {began:.6f}.",
-                    "heading": None,
-                }
-                problem = None
-                try:
-                    status, answer = await connection.put_json(path, body, headers)
-                    if status == 200:
-                        events = json.loads(answer)["events"]
-                        revisions[number] = events[-1]["data"]["revision"]
-                    else:
-                        problem = (f"HTTP {status}", answer[:300].decode(errors="replace"))
-                except (
-                    OSError,
-                    EOFError,
-                    TimeoutError,
-                    ValueError,
-                    LookupError,
-                    asyncio.LimitOverrunError,
-                ) as error:
-                    problem = (type(error).__name__, str(error)[:300])
-                    await asyncio.sleep(0.01)  # no busy loop on a server that went away
-                ended = loop.time()
-                if not window_start <= ended <= window_end:
-                    continue
-                if problem is None:
-                    result.latencies.append(ended - began)
-                else:
-                    result.errors[problem[0]] += 1
-                    if len(result.error_samples) < 5:
-                        result.error_samples.append(f"{problem[0]} on {path}: {problem[1]}")
-        finally:
-            connection.close()
-
-    await asyncio.gather(meter(), *(client(mine) for mine in work))
-    return result
-
-
-# --- servers ------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def _server(command: list[str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """Start ``command`` (a server on ``port``), wait until it answers, stop it after."""
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{command} exited with {process.returncode}:\n{_tail(log)}")
-            try:
-                if httpx.get(f"http://{HOST}:{port}/openapi.json", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{command} did not answer in {START_TIMEOUT:.0f} s")
-            time.sleep(0.1)
-        yield process
-    finally:
-        # uvicorn shuts down gracefully, then raises the signal again: SIGINT becomes a
-        # KeyboardInterrupt, on which cProfile still writes its file (SIGTERM would not).
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def _tail(log: Path, lines: int = 20) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-
-
 def measure(
     command: list[str], port: int, log: Path, work: list[ClientWork], seconds: float
 ) -> LoadResult:
     """Start the server, run the load against it from a separate process, stop it."""
-    with _server(command, port, log) as process:
+    with running_server(command, port, log) as process:
         spawn = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
             future = pool.submit(run_load, port, work, seconds, WARMUP, process.pid)
@@ -487,15 +260,6 @@ def report(args: argparse.Namespace, database: str, bare: LoadResult, concord: L
     )
 
 
-def print_profile(path: Path, limit: int = 40) -> None:
-    print()
-    print(
-        f"Concord server profile, event-loop thread only, saved in {path}. By own time:"
-        " cumulative times are distorted by SQLAlchemy's greenlet switches."
-    )
-    pstats.Stats(str(path)).sort_stats("tottime").print_stats(limit)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=SECONDS, help="measured time per server")
@@ -517,10 +281,10 @@ def main() -> None:
         folder = Path(tmp)
         url = args.db or f"sqlite:///{folder / 'concord.sqlite'}"
         work = asyncio.run(prepare(url, args.clients, args.trials))
-        port = _free_port()
+        port = free_port()
         bare_command = [sys.executable, "-m", "bench.http_commands", "--serve-bare", str(port)]
         bare = measure(bare_command, port, folder / "bare.log", work, args.seconds)
-        port = _free_port()
+        port = free_port()
         profiler: list[str] = []
         if args.profile:
             profiler = ["-m", "cProfile", "-o", str(args.profile.resolve())]
@@ -530,7 +294,7 @@ def main() -> None:
         shown = url if args.db else "a fresh SQLite file (WAL, synchronous=FULL)"
         report(args, shown, bare, concord)
         if concord.errors:
-            print(f"\nthe Concord server's log ends:\n{_tail(folder / 'concord.log')}")
+            print(f"\nthe Concord server's log ends:\n{tail(folder / 'concord.log')}")
     if args.profile:
         print_profile(args.profile)
 

@@ -42,7 +42,7 @@ from typing import Any
 import httpx
 import uvloop
 
-from bench.http_commands import HOST, _free_port, _process_cpu, _server, print_profile
+from bench.serving import HOST, free_port, print_profile, process_cpu, running_server
 from server.bootstrap import open_services
 from server.demo import DEMO_TRIAL, load_demo
 
@@ -268,11 +268,11 @@ def main() -> None:
         folder = Path(tmp)
         url = args.db or f"sqlite:///{folder / 'concord.sqlite'}"
         tokens, writer_token = asyncio.run(prepare(url))
-        port = _free_port()
+        port = free_port()
         profiler = ["-m", "cProfile", "-o", str(args.profile.resolve())] if args.profile else []
         command = [sys.executable, *profiler, "-m", "server.cli", "--db", url]
         command += ["serve", "--host", HOST, "--port", str(port)]
-        with _server(command, port, folder / "concord.log") as server:
+        with running_server(command, port, folder / "concord.log") as server:
             rss_before = rss_kib(server.pid)
             spawn = multiprocessing.get_context("spawn")
             manager = spawn.Manager()
@@ -291,9 +291,9 @@ def main() -> None:
                         raise RuntimeError(f"the listeners did not connect: {failed}")
                 connect_seconds = time.monotonic() - connect_started
                 rss_with = rss_kib(server.pid)
-                cpu_before = _process_cpu(server.pid) or 0.0
+                cpu_before = process_cpu(server.pid) or 0.0
                 positions, errors = uvloop.run(write(port, writer_token, args.rate, args.seconds))
-                server_cpu = ((_process_cpu(server.pid) or 0.0) - cpu_before) / args.seconds
+                server_cpu = ((process_cpu(server.pid) or 0.0) - cpu_before) / args.seconds
                 last.value = positions[-1] if positions else 0
                 done.set()
                 results = [f.result(timeout=DRAIN_TIMEOUT + 60) for f in futures]
