@@ -4,66 +4,23 @@ authorization walk in the tests all read this table."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from domain import amendment as am
 from domain import dispute as dp
 from domain import engagement as en
 from domain import motion as mo
 from domain import protocol as pr
 from domain import workspace as ws
-from domain.engagement import CommentSubjectKind
 from domain.merging import MergeAmendment
-from domain.streams import (
-    amendment_stream,
-    comments_stream,
-    dispute_stream,
-    motion_stream,
-    protocol_stream,
-    trial_stream,
-)
 from rbac import Action
-from server.aggregates import AMENDMENT, COMMENTS, DISPUTE, MOTION, PROTOCOL, WORKSPACE
 from server.command_fields import CommandRoute, Source
-from server.commanding import Target
-from server.problems import Problem
-
-
-def _trial(p: Mapping[str, str]) -> Target:
-    return Target(WORKSPACE, p["trial_id"], trial_stream(p["trial_id"]))
-
-
-def _protocol(p: Mapping[str, str]) -> Target:
-    return Target(PROTOCOL, p["trial_id"], protocol_stream(p["trial_id"]))
-
-
-def _amendment(p: Mapping[str, str]) -> Target:
-    return Target(AMENDMENT, p["trial_id"], amendment_stream(p["trial_id"], p["amendment_id"]))
-
-
-def _motion(p: Mapping[str, str]) -> Target:
-    return Target(MOTION, p["trial_id"], motion_stream(p["trial_id"], p["motion_id"]))
-
-
-def _dispute(p: Mapping[str, str]) -> Target:
-    return Target(DISPUTE, p["trial_id"], dispute_stream(p["trial_id"], p["dispute_id"]))
-
-
-def _thread(p: Mapping[str, str]) -> Target:
-    kind = comment_subject_kind(p["subject_kind"])
-    return Target(COMMENTS, p["trial_id"], comments_stream(p["trial_id"], kind, p["subject_id"]))
-
-
-def comment_subject_kind(text: str) -> CommentSubjectKind:
-    """The kind of thing a comment thread is about, named in a path (404 otherwise)."""
-    try:
-        return CommentSubjectKind(text)
-    except ValueError:
-        kinds = [kind.value for kind in CommentSubjectKind]
-        raise Problem(
-            404, "not-found", f"comments are about one of {kinds}, not {text!r}"
-        ) from None
-
+from server.targets import (
+    amendment_target,
+    dispute_target,
+    motion_target,
+    protocol_target,
+    thread_target,
+    trial_target,
+)
 
 T = "/api/trials/{trial_id}"
 A = T + "/amendments/{amendment_id}"
@@ -83,7 +40,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         T + "/organizations",
         ws.AdmitOrganization,
         _ACT.ADMINISTER,
-        _trial,
+        trial_target,
         "Admit an organization to the trial",
         created=True,
     ),
@@ -93,7 +50,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         T + "/members",
         ws.AddMember,
         _ACT.ADMINISTER,
-        _trial,
+        trial_target,
         "Add a user as a member of an admitted organization",
         {"printed_name": Source.MEMBER_NAME},
         created=True,
@@ -104,7 +61,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         T + "/members/{user_id}/training",
         ws.AttestTraining,
         _ACT.ADMINISTER,
-        _trial,
+        trial_target,
         "Record a member's completed training",
     ),
     CommandRoute(
@@ -113,7 +70,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         T + "/members/{user_id}/roles",
         ws.GrantRole,
         _ACT.ADMINISTER,
-        _trial,
+        trial_target,
         "Grant a governance role, with a reason",
     ),
     CommandRoute(
@@ -122,7 +79,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         T + "/members/{user_id}/role-revocations",
         ws.RevokeRole,
         _ACT.ADMINISTER,
-        _trial,
+        trial_target,
         "Revoke a governance role, with a reason",
     ),
     CommandRoute(
@@ -131,7 +88,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         T + "/charter",
         ws.AmendCharter,
         _ACT.ADMINISTER,
-        _trial,
+        trial_target,
         "Replace the governance charter, with a reason",
     ),
     # -- protocol
@@ -141,7 +98,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         T + "/protocol",
         pr.DraftProtocol,
         _ACT.EDIT_PROTOCOL,
-        _protocol,
+        protocol_target,
         "Start the protocol from the M11 outline",
         created=True,
     ),
@@ -151,7 +108,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         T + "/protocol/sections/{number}",
         pr.ReviseSection,
         _ACT.EDIT_PROTOCOL,
-        _protocol,
+        protocol_target,
         "Revise a section's text (merged three ways when the base is older)",
     ),
     CommandRoute(
@@ -160,7 +117,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         T + "/protocol/sections",
         pr.AddSection,
         _ACT.EDIT_PROTOCOL,
-        _protocol,
+        protocol_target,
         "Add a subsection below level 2",
         created=True,
     ),
@@ -170,7 +127,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         T + "/protocol/sections/{number}",
         pr.RemoveSection,
         _ACT.EDIT_PROTOCOL,
-        _protocol,
+        protocol_target,
         "Remove a subsection below level 2",
     ),
     CommandRoute(
@@ -179,7 +136,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         T + "/protocol/conflicts/{conflict_number}/resolution",
         pr.ResolveEditConflict,
         _ACT.EDIT_PROTOCOL,
-        _protocol,
+        protocol_target,
         "Resolve an edit conflict with the agreed text",
     ),
     CommandRoute(
@@ -188,7 +145,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         T + "/protocol/versions",
         pr.PublishProtocol,
         _ACT.PUBLISH_PROTOCOL,
-        _protocol,
+        protocol_target,
         "Publish the draft as version 1",
         created=True,
     ),
@@ -199,7 +156,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         T + "/amendments",
         am.OpenAmendment,
         _ACT.AUTHOR_AMENDMENT,
-        _amendment,
+        amendment_target,
         "Open an amendment against a published version",
         {"amendment_id": _ID},
         created=True,
@@ -210,7 +167,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         A + "/details",
         am.ReviseAmendmentDetails,
         _ACT.AUTHOR_AMENDMENT,
-        _amendment,
+        amendment_target,
         "Revise the M11 amendment details",
     ),
     CommandRoute(
@@ -219,7 +176,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         A + "/changes",
         am.ProposeSectionChange,
         _ACT.AUTHOR_AMENDMENT,
-        _amendment,
+        amendment_target,
         "Propose (or replace) this amendment's change to a section",
         created=True,
     ),
@@ -229,7 +186,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         A + "/changes/{number}",
         am.RetractSectionChange,
         _ACT.AUTHOR_AMENDMENT,
-        _amendment,
+        amendment_target,
         "Retract this amendment's change to a section",
     ),
     CommandRoute(
@@ -238,7 +195,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         A + "/submission",
         am.SubmitAmendment,
         _ACT.AUTHOR_AMENDMENT,
-        _amendment,
+        amendment_target,
         "Submit the amendment for review",
     ),
     CommandRoute(
@@ -247,7 +204,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         A + "/review-comments",
         am.CommentOnReview,
         _ACT.REVIEW_AMENDMENT,
-        _amendment,
+        amendment_target,
         "Comment on the amendment under review",
         created=True,
     ),
@@ -257,7 +214,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         A + "/signatures",
         am.SignAmendment,
         _ACT.SIGN_AMENDMENT,
-        _amendment,
+        amendment_target,
         "Sign the content you reviewed (password again, stated meaning)",
         _SIGNED,
         created=True,
@@ -268,7 +225,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         A + "/ethics-approval",
         am.RecordEthicsApproval,
         _ACT.SIGN_AMENDMENT,
-        _amendment,
+        amendment_target,
         "Record the ethics committee's approval with its vote and minutes",
         _SIGNED,
         created=True,
@@ -279,7 +236,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         A + "/rejection",
         am.RejectAmendment,
         _ACT.REJECT_AMENDMENT,
-        _amendment,
+        amendment_target,
         "Reject the amendment, with a reason",
     ),
     CommandRoute(
@@ -288,7 +245,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         A + "/withdrawal",
         am.WithdrawAmendment,
         _ACT.AUTHOR_AMENDMENT,
-        _amendment,
+        amendment_target,
         "Withdraw the amendment, with a reason",
     ),
     CommandRoute(
@@ -297,7 +254,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         A + "/rebase",
         am.RebaseAmendment,
         _ACT.AUTHOR_AMENDMENT,
-        _amendment,
+        amendment_target,
         "Resolve the sections in conflict onto the current version",
     ),
     CommandRoute(
@@ -306,7 +263,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         A + "/merge",
         MergeAmendment,
         _ACT.MERGE_AMENDMENT,
-        _amendment,
+        amendment_target,
         "Merge the approved amendment into a new protocol version",
     ),
     # -- motions
@@ -316,7 +273,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         T + "/motions",
         mo.TableMotion,
         _ACT.TABLE_MOTION,
-        _motion,
+        motion_target,
         "Table a motion for a vote",
         {"motion_id": _ID, "tabled_at": _NOW},
         created=True,
@@ -327,7 +284,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         M + "/votes",
         mo.CastVote,
         _ACT.VOTE,
-        _motion,
+        motion_target,
         "Cast your vote",
         {"cast_at": _NOW},
         created=True,
@@ -338,7 +295,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         M + "/recusals",
         mo.RecuseFromMotion,
         _ACT.VOTE,
-        _motion,
+        motion_target,
         "Recuse yourself, with a reason",
         {"recused_at": _NOW},
         created=True,
@@ -349,7 +306,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         M + "/closure",
         mo.CloseMotion,
         _ACT.TABLE_MOTION,
-        _motion,
+        motion_target,
         "Close the motion and count the votes",
         {"as_of": _NOW},
     ),
@@ -360,7 +317,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         T + "/disputes",
         dp.RaiseDispute,
         _ACT.RAISE_DISPUTE,
-        _dispute,
+        dispute_target,
         "Raise a dispute about an amendment, a section or a decision",
         {"dispute_id": _ID},
         created=True,
@@ -371,7 +328,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         D + "/escalation",
         dp.EscalateDispute,
         _ACT.HANDLE_DISPUTE,
-        _dispute,
+        dispute_target,
         "Escalate to the next level of the ladder",
     ),
     CommandRoute(
@@ -380,7 +337,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         D + "/resolution",
         dp.ResolveDispute,
         _ACT.HANDLE_DISPUTE,
-        _dispute,
+        dispute_target,
         "Resolve the dispute with a rationale",
     ),
     # -- comments
@@ -390,7 +347,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         C,
         en.PostComment,
         _ACT.COMMENT,
-        _thread,
+        thread_target,
         "Comment on a section or an amendment (or reply to a comment)",
         {"comment_id": _ID},
         created=True,
@@ -401,7 +358,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         C + "/{comment_id}/disposition",
         en.DispositionFeedback,
         _ACT.DISPOSITION_FEEDBACK,
-        _thread,
+        thread_target,
         "Say what became of a patient advocate's comment, with a reason",
     ),
 )

@@ -9,23 +9,23 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from domain.streams import (
-    amendment_stream,
-    comments_stream,
-    dispute_stream,
-    motion_stream,
-    protocol_stream,
-    trial_stream,
-)
+from domain.streams import amendment_stream
 from rbac import PERMISSIONS, Action
-from server.aggregates import AMENDMENT, COMMENTS, DISPUTE, MOTION, PROTOCOL, WORKSPACE
+from server.aggregates import AMENDMENT, Loaded
 from server.authentication import Principal, require_principal
 from server.authorization import authorize, known_trial
 from server.command_endpoint import etag
-from server.command_routes import comment_subject_kind
+from server.commanding import Target
 from server.identifiers import path_params
 from server.problems import Problem
 from server.services import Services
+from server.targets import (
+    dispute_target,
+    motion_target,
+    protocol_target,
+    thread_target,
+    trial_target,
+)
 from server.views import amendment_summary, amendment_view, protocol_view, state_view
 
 
@@ -44,6 +44,10 @@ class QueryRoute:
     """What a successful answer is."""
 
 
+async def _load(services: Services, target: Target) -> Loaded[Any]:
+    return await services.states.load(target.kind, target.stream_id)
+
+
 def _found(version: int, what: str) -> None:
     if version == 0:
         raise Problem(404, "not-found", f"there is no {what}")
@@ -55,12 +59,12 @@ async def _trials(services: Services, p: dict[str, str], principal: Principal) -
 
 
 async def _trial(services: Services, p: dict[str, str], principal: Principal) -> Response:
-    loaded = await services.states.load(WORKSPACE, trial_stream(p["trial_id"]))
+    loaded = await _load(services, trial_target(p))
     return JSONResponse(state_view(loaded.state), headers={"ETag": etag(loaded.version)})
 
 
 async def _protocol(services: Services, p: dict[str, str], principal: Principal) -> Response:
-    loaded = await services.states.load(PROTOCOL, protocol_stream(p["trial_id"]))
+    loaded = await _load(services, protocol_target(p))
     _found(loaded.version, "protocol in this trial yet")
     return JSONResponse(protocol_view(loaded.state), headers={"ETag": etag(loaded.version)})
 
@@ -94,7 +98,7 @@ async def _amendment(services: Services, p: dict[str, str], principal: Principal
         AMENDMENT, amendment_stream(p["trial_id"], p["amendment_id"])
     )
     _found(loaded.version, "such amendment")
-    workspace = await services.states.load(WORKSPACE, trial_stream(p["trial_id"]))
+    workspace = await _load(services, trial_target(p))
     return JSONResponse(
         amendment_view(loaded.state, workspace.state.charter),
         headers={"ETag": etag(loaded.version)},
@@ -102,10 +106,10 @@ async def _amendment(services: Services, p: dict[str, str], principal: Principal
 
 
 def _one(
-    kind: Any, stream: Callable[[dict[str, str]], str], what: str
+    target: Callable[[Mapping[str, str]], Target], what: str
 ) -> Callable[..., Awaitable[Response]]:
     async def answer(services: Services, p: dict[str, str], principal: Principal) -> Response:
-        loaded = await services.states.load(kind, stream(p))
+        loaded = await _load(services, target(p))
         _found(loaded.version, what)
         return JSONResponse(state_view(loaded.state), headers={"ETag": etag(loaded.version)})
 
@@ -120,10 +124,7 @@ def _ids(attribute: str) -> Callable[..., Awaitable[Response]]:
 
 
 async def _thread(services: Services, p: dict[str, str], principal: Principal) -> Response:
-    kind = comment_subject_kind(p["subject_kind"])
-    loaded = await services.states.load(
-        COMMENTS, comments_stream(p["trial_id"], kind, p["subject_id"])
-    )
+    loaded = await _load(services, thread_target(p))
     return JSONResponse(state_view(loaded.state), headers={"ETag": etag(loaded.version)})
 
 
@@ -159,7 +160,7 @@ QUERY_ROUTES: tuple[QueryRoute, ...] = (
         T + "/motions/{motion_id}",
         READ,
         "One motion and its votes",
-        _one(MOTION, lambda p: motion_stream(p["trial_id"], p["motion_id"]), "such motion"),
+        _one(motion_target, "such motion"),
     ),
     QueryRoute(
         "list_disputes", T + "/disputes", READ, "Ids of the trial's disputes", _ids("disputes")
@@ -169,7 +170,7 @@ QUERY_ROUTES: tuple[QueryRoute, ...] = (
         T + "/disputes/{dispute_id}",
         READ,
         "One dispute",
-        _one(DISPUTE, lambda p: dispute_stream(p["trial_id"], p["dispute_id"]), "such dispute"),
+        _one(dispute_target, "such dispute"),
     ),
     QueryRoute(
         "get_comments",
