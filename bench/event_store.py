@@ -1,19 +1,23 @@
 """Event store throughput, side by side with raw sqlite3 and the eventsourcing library.
 
-    python -m bench.event_store [--appends N] [--postgres URL | --no-postgres]
+    python -m bench.event_store [--appends N] [--rounds R] [--postgres URL | --no-postgres]
 
 All three write durably to SQLite in WAL mode with synchronous=FULL. Raw sqlite3 does the
 same inserts with the same hashing and nothing else: the practical limit. The library
 (eventsourcing 9.5, SQLite persistence) saves one aggregate event per save; its
-concurrent figure uses threads, Concord's uses asyncio tasks. Prints figures and ratios.
+concurrent figure uses threads, Concord's uses asyncio tasks on uvloop, the loop
+``concord serve`` runs on. Each workload runs in R rounds with the three taking turns,
+and each figure is a median round (see :func:`measure`). Prints figures and ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sqlite3
+import statistics
 import tempfile
 import threading
 import time
@@ -24,6 +28,7 @@ from typing import Any
 
 from events import EventStore, NewEvent, StreamAppend, open_store
 from events.canonical import GENESIS_HASH, canonical_json, envelope_hash, format_timestamp
+from server.affinity import pin_to_cpu
 
 CALLERS = 16
 BATCH = 100
@@ -37,51 +42,73 @@ def _rate(count: int, seconds: float) -> float:
 # --- Concord ---------------------------------------------------------------------------
 
 
+class ConcordSubject:
+    """Concord's store on the event loop ``concord serve`` runs on (uvloop), kept open
+    between rounds so that the library's and raw sqlite3's rounds can run in between."""
+
+    def __init__(self, url: str) -> None:
+        self._runner = asyncio.Runner(loop_factory=_loop_factory())
+        self._store: EventStore = self._runner.run(open_store(url))
+        self._event = NewEvent("SectionRevised", PAYLOAD)
+        self._rounds = 0
+
+    def single(self, appends: int) -> float:
+        async def work() -> None:
+            for i in range(appends):
+                await self._store.append(StreamAppend(f"single-{i % 50}", [self._event]))
+
+        return _rate(appends, self._runner.run(_timed(work)))
+
+    def concurrent(self, per_caller: int) -> float:
+        self._rounds += 1
+        prefix = f"round-{self._rounds}-caller"
+
+        async def work() -> None:
+            async def caller(k: int) -> None:
+                for _ in range(per_caller):
+                    await self._store.append(StreamAppend(f"{prefix}-{k}", [self._event]))
+
+            await asyncio.gather(*(caller(k) for k in range(CALLERS)))
+
+        return _rate(per_caller * CALLERS, self._runner.run(_timed(work)))
+
+    def batch(self, batches: int) -> float:
+        self._rounds += 1
+        prefix = f"round-{self._rounds}-batch"
+
+        async def work() -> None:
+            for i in range(batches):
+                await self._store.append(StreamAppend(f"{prefix}-{i}", [self._event] * BATCH))
+
+        return _rate(batches, self._runner.run(_timed(work)))
+
+    def read(self) -> float:
+        async def work() -> float:
+            start, after, count = time.perf_counter(), 0, 0
+            while page := await self._store.read_all(after=after, limit=5000):
+                count += len(page)
+                after = page[-1].position
+            return _rate(count, time.perf_counter() - start)
+
+        return self._runner.run(work())
+
+    def close(self) -> None:
+        self._runner.run(self._store.close())
+        self._runner.close()
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:  # uvicorn falls back to asyncio's own loop too
+        return None
+    return uvloop.new_event_loop
+
+
 async def _timed(work: Callable[[], Awaitable[Any]]) -> float:
     start = time.perf_counter()
     await work()
     return time.perf_counter() - start
-
-
-async def concord_figures(url: str, appends: int) -> dict[str, float]:
-    store = await open_store(url)
-    event = NewEvent("SectionRevised", PAYLOAD)
-    try:
-
-        async def single() -> None:
-            for i in range(appends):
-                await store.append(StreamAppend(f"single-{i % 50}", [event]))
-
-        async def concurrent() -> None:
-            async def caller(k: int) -> None:
-                for _ in range(appends // CALLERS * 4):
-                    await store.append(StreamAppend(f"caller-{k}", [event]))
-
-            await asyncio.gather(*(caller(k) for k in range(CALLERS)))
-
-        batches = max(appends // 30, 10)
-
-        async def batched() -> None:
-            for i in range(batches):
-                await store.append(StreamAppend(f"batch-{i}", [event] * BATCH))
-
-        figures = {
-            "single": _rate(appends, await _timed(single)),
-            "concurrent": _rate(appends // CALLERS * 4 * CALLERS, await _timed(concurrent)),
-            "batch": _rate(batches, await _timed(batched)),
-        }
-        figures["read"] = await _read_rate(store)
-        return figures
-    finally:
-        await store.close()
-
-
-async def _read_rate(store: EventStore) -> float:
-    start, after, count = time.perf_counter(), 0, 0
-    while page := await store.read_all(after=after, limit=5000):
-        count += len(page)
-        after = page[-1].position
-    return _rate(count, time.perf_counter() - start)
 
 
 # --- raw sqlite3: the practical limit ----------------------------------------------------
@@ -93,7 +120,7 @@ RAW_SCHEMA = """CREATE TABLE IF NOT EXISTS events (position INTEGER PRIMARY KEY,
     UNIQUE (stream_id, stream_version))"""
 
 
-class RawLog:
+class RawSubject:
     """Inserts with the same hashing as Concord, head kept in memory, nothing else."""
 
     def __init__(self, path: Path) -> None:
@@ -103,6 +130,7 @@ class RawLog:
         self.db.execute(RAW_SCHEMA)
         self.position, self.prev, self.versions = 0, GENESIS_HASH, dict[str, int]()
         self.data = canonical_json(PAYLOAD)
+        self._rounds = 0
 
     def append(self, stream_id: str, count: int) -> None:
         at = format_timestamp(datetime.now(UTC))
@@ -123,95 +151,131 @@ class RawLog:
         self.db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
         self.db.execute("COMMIT")
 
+    def single(self, appends: int) -> float:
+        start = time.perf_counter()
+        for i in range(appends):
+            self.append(f"single-{i % 50}", 1)
+        return _rate(appends, time.perf_counter() - start)
 
-def raw_figures(folder: Path, appends: int) -> dict[str, float]:
-    import json
+    def batch(self, batches: int) -> float:
+        self._rounds += 1
+        start = time.perf_counter()
+        for i in range(batches):
+            self.append(f"round-{self._rounds}-batch-{i}", BATCH)
+        return _rate(batches, time.perf_counter() - start)
 
-    log = RawLog(folder / "raw.sqlite")
-    start = time.perf_counter()
-    for i in range(appends):
-        log.append(f"single-{i % 50}", 1)
-    single = _rate(appends, time.perf_counter() - start)
-    batches = max(appends // 30, 10)
-    start = time.perf_counter()
-    for i in range(batches):
-        log.append(f"batch-{i}", BATCH)
-    batch = _rate(batches, time.perf_counter() - start)
-    start = time.perf_counter()
-    rows = log.db.execute("SELECT * FROM events ORDER BY position").fetchall()
-    for row in rows:
-        json.loads(row[5])
-        json.loads(row[6])
-    read = _rate(len(rows), time.perf_counter() - start)
-    return {"single": single, "batch": batch, "read": read}
+    def read(self) -> float:
+        start = time.perf_counter()
+        rows = self.db.execute("SELECT * FROM events ORDER BY position").fetchall()
+        for row in rows:
+            json.loads(row[5])
+            json.loads(row[6])
+        return _rate(len(rows), time.perf_counter() - start)
+
+    def close(self) -> None:
+        self.db.close()
 
 
 # --- the eventsourcing library ------------------------------------------------------------
 
 
-def library_figures(folder: Path, appends: int) -> dict[str, float]:
-    from eventsourcing.application import Application
-    from eventsourcing.domain import Aggregate, event
+class LibrarySubject:
+    """The eventsourcing library's application with SQLite persistence: one aggregate
+    event per save, concurrent saves from threads."""
 
-    class Section(Aggregate):  # type: ignore[misc]
-        @event("Created")  # type: ignore[untyped-decorator]
-        def __init__(self) -> None:
-            self.text = ""
+    def __init__(self, path: Path) -> None:
+        from eventsourcing.application import Application
+        from eventsourcing.domain import Aggregate, event
 
-        @event("Revised")  # type: ignore[untyped-decorator]
-        def revise(self, section: str, text: str) -> None:
-            self.text = text
+        class Section(Aggregate):  # type: ignore[misc]
+            @event("Created")  # type: ignore[untyped-decorator]
+            def __init__(self) -> None:
+                self.text = ""
 
-    app = Application(
-        env={
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": str(folder / "library.sqlite"),
-        }
-    )
-    sections = [Section() for _ in range(50)]
-    app.save(*sections)
-    start = time.perf_counter()
-    for i in range(appends):
-        aggregate = sections[i % 50]
-        aggregate.revise(**PAYLOAD)
-        app.save(aggregate)
-    single = _rate(appends, time.perf_counter() - start)
+            @event("Revised")  # type: ignore[untyped-decorator]
+            def revise(self, section: str, text: str) -> None:
+                self.text = text
 
-    per_thread = appends // CALLERS * 4
+        self._section = Section
+        self.app = Application(
+            env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+        )
+        self._sections = [Section() for _ in range(50)]
+        self.app.save(*self._sections)
 
-    def caller() -> None:
-        aggregate = Section()
-        app.save(aggregate)
-        for _ in range(per_thread):
+    def single(self, appends: int) -> float:
+        start = time.perf_counter()
+        for i in range(appends):
+            aggregate = self._sections[i % 50]
             aggregate.revise(**PAYLOAD)
-            app.save(aggregate)
+            self.app.save(aggregate)
+        return _rate(appends, time.perf_counter() - start)
 
-    threads = [threading.Thread(target=caller) for _ in range(CALLERS)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    concurrent = _rate(per_thread * CALLERS, time.perf_counter() - start)
+    def concurrent(self, per_caller: int) -> float:
+        def caller() -> None:
+            aggregate = self._section()
+            self.app.save(aggregate)
+            for _ in range(per_caller):
+                aggregate.revise(**PAYLOAD)
+                self.app.save(aggregate)
 
-    batches = max(appends // 30, 10)
-    start = time.perf_counter()
-    for _ in range(batches):
-        aggregate = Section()
-        for _ in range(BATCH - 1):
-            aggregate.revise(**PAYLOAD)
-        app.save(aggregate)
-    batch = _rate(batches, time.perf_counter() - start)
+        threads = [threading.Thread(target=caller) for _ in range(CALLERS)]
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return _rate(per_caller * CALLERS, time.perf_counter() - start)
 
-    start, count, position = time.perf_counter(), 0, 1
-    while notifications := app.recorder.select_notifications(start=position, limit=5000):
-        for notification in notifications:
-            app.mapper.to_domain_event(notification)
-        count += len(notifications)
-        position = notifications[-1].id + 1
-    read = _rate(count, time.perf_counter() - start)
-    app.close()
-    return {"single": single, "concurrent": concurrent, "batch": batch, "read": read}
+    def batch(self, batches: int) -> float:
+        start = time.perf_counter()
+        for _ in range(batches):
+            aggregate = self._section()
+            for _ in range(BATCH - 1):
+                aggregate.revise(**PAYLOAD)
+            self.app.save(aggregate)
+        return _rate(batches, time.perf_counter() - start)
+
+    def read(self) -> float:
+        start, count, position = time.perf_counter(), 0, 1
+        while notifications := self.app.recorder.select_notifications(start=position, limit=5000):
+            for notification in notifications:
+                self.app.mapper.to_domain_event(notification)
+            count += len(notifications)
+            position = notifications[-1].id + 1
+        return _rate(count, time.perf_counter() - start)
+
+    def close(self) -> None:
+        self.app.close()
+
+
+# --- rounds -----------------------------------------------------------------------------------
+
+Subject = ConcordSubject | RawSubject | LibrarySubject
+
+
+def measure(subjects: dict[str, Subject], appends: int, rounds: int) -> dict[str, dict[str, float]]:
+    """Each workload in ``rounds`` rounds, the subjects taking turns within a round, and
+    each subject's median round: a machine whose speed drifts during the run (a virtual
+    disk's fsync time does) then weighs on every subject alike."""
+    per_round = max(appends // rounds, 1)
+    workloads: dict[str, tuple[str, int]] = {
+        "single": ("single", per_round),
+        "concurrent": ("concurrent", per_round // CALLERS * 4),
+        "batch": ("batch", max(per_round // 30, 4)),
+    }
+    samples: dict[str, dict[str, list[float]]] = {name: {} for name in subjects}
+    for workload, (method, amount) in workloads.items():
+        for _ in range(rounds):
+            for name, subject in subjects.items():
+                if hasattr(subject, method):
+                    samples[name].setdefault(workload, []).append(getattr(subject, method)(amount))
+    for name, subject in subjects.items():
+        samples[name]["read"] = [subject.read()]
+    return {
+        name: {workload: statistics.median(values) for workload, values in figures.items()}
+        for name, figures in samples.items()
+    }
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -273,31 +337,49 @@ async def _postgres_url(admin_url: str) -> str | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--appends", type=int, default=3000, help="single-caller appends")
+    parser.add_argument("--appends", type=int, default=5000, help="single-caller appends")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per workload")
     parser.add_argument("--postgres", default=os.environ.get(
         "CONCORD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))  # fmt: skip
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--cpu", type=int, metavar="N", help="run all three on CPU N only, as concord serve --cpu"
+    )
     args = parser.parse_args()
+    if args.cpu is not None:
+        pin_to_cpu(args.cpu)
+    print(f"CPU: {'all three on CPU ' + str(args.cpu) if args.cpu is not None else 'not pinned'}")
     with tempfile.TemporaryDirectory(prefix="concord-bench-") as tmp:
         folder = Path(tmp)
-        concord = asyncio.run(
-            concord_figures(f"sqlite:///{folder / 'concord.sqlite'}", args.appends)
-        )
-        raw = raw_figures(folder, args.appends)
+        subjects: dict[str, Subject] = {
+            "concord": ConcordSubject(f"sqlite:///{folder / 'concord.sqlite'}"),
+            "raw": RawSubject(folder / "raw.sqlite"),
+        }
         try:
-            library: dict[str, float] | None = library_figures(folder, args.appends)
+            subjects["library"] = LibrarySubject(folder / "library.sqlite")
         except ImportError:
             print("eventsourcing is not installed (pip install -e '.[bench]'); no library column")
-            library = None
-        report(concord, raw, library)
+        try:
+            figures = measure(subjects, args.appends, args.rounds)
+        finally:
+            for subject in subjects.values():
+                subject.close()
+        report(figures["concord"], figures["raw"], figures.get("library"))
     if not args.no_postgres and (url := asyncio.run(_postgres_url(args.postgres))):
-        figures = asyncio.run(concord_figures(url, args.appends // 3))
+        postgres = ConcordSubject(url)
+        try:
+            on_postgres = measure({"concord": postgres}, args.appends // 3, args.rounds)["concord"]
+        finally:
+            postgres.close()
         print()
         print("PostgreSQL (Concord only; same workload, a third of the single-caller appends)")
-        print(f"  single-event appends, 1 caller   {figures['single']:>10,.0f} events/s")
-        print(f"  single-event appends, {CALLERS} callers {figures['concurrent']:>10,.0f} events/s")
-        print(f"  {BATCH}-event batch appends        {figures['batch'] * BATCH:>10,.0f} events/s")
-        print(f"  full-log read and decode         {figures['read']:>10,.0f} events/s")
+        for label, figure in (
+            ("single-event appends, 1 caller", on_postgres["single"]),
+            (f"single-event appends, {CALLERS} callers", on_postgres["concurrent"]),
+            (f"{BATCH}-event batch appends", on_postgres["batch"] * BATCH),
+            ("full-log read and decode", on_postgres["read"]),
+        ):
+            print(f"  {label:<33}{figure:>10,.0f} events/s")
 
 
 if __name__ == "__main__":

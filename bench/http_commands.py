@@ -1,7 +1,7 @@
 """Commands over HTTP: ``concord serve`` beside a bare Starlette endpoint under the same server.
 
     python -m bench.http_commands [--seconds 30] [--clients 32] [--trials 1] [--db URL]
-                                  [--profile FILE]
+                                  [--profile FILE] [--cpu N]
 
 Each of ``--clients`` concurrent HTTP clients on 127.0.0.1 revises its own sections of one
 trial's drafted (unpublished) protocol with ``PUT /api/trials/{t}/protocol/sections/{n}``
@@ -19,6 +19,7 @@ The database is a fresh SQLite file (WAL, synchronous=FULL) in a temporary folde
 works. ``--trials K`` spreads the clients over K trials (K protocol streams instead of
 one), which shows what the one stream's serialization costs. ``--profile FILE`` runs the
 Concord server under cProfile and prints where its event-loop thread spends its time.
+``--cpu N`` runs each server on CPU N only (``concord serve --cpu``, server/affinity.py).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from domain.event import Command
 from domain.roles import OrganizationKind, Role
 from domain.streams import protocol_stream, trial_stream
 from domain.workspace import TrainingRecord
+from server.affinity import pin_to_cpu
 from server.aggregates import PROTOCOL, WORKSPACE
 from server.bootstrap import open_services
 from server.commanding import Target
@@ -269,9 +271,14 @@ def main() -> None:
     )
     parser.add_argument("--db", help="Concord's database URL (default: a fresh SQLite file)")
     parser.add_argument("--profile", type=Path, help="run Concord under cProfile, save here")
+    parser.add_argument(
+        "--cpu", type=int, metavar="N", help="run each server on CPU N only (concord serve --cpu)"
+    )
     parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
+        if args.cpu is not None:
+            pin_to_cpu(args.cpu)
         _serve_bare(args.serve_bare)
         return
     if args.clients < 1 or args.seconds <= 0 or not 1 <= args.trials <= args.clients:
@@ -282,14 +289,16 @@ def main() -> None:
         url = args.db or f"sqlite:///{folder / 'concord.sqlite'}"
         work = asyncio.run(prepare(url, args.clients, args.trials))
         port = free_port()
+        pinned = ["--cpu", str(args.cpu)] if args.cpu is not None else []
         bare_command = [sys.executable, "-m", "bench.http_commands", "--serve-bare", str(port)]
+        bare_command += pinned
         bare = measure(bare_command, port, folder / "bare.log", work, args.seconds)
         port = free_port()
         profiler: list[str] = []
         if args.profile:
             profiler = ["-m", "cProfile", "-o", str(args.profile.resolve())]
         concord_command = [sys.executable, *profiler, "-m", "server.cli", "--db", url]
-        concord_command += ["serve", "--host", HOST, "--port", str(port)]
+        concord_command += ["serve", "--host", HOST, "--port", str(port), *pinned]
         concord = measure(concord_command, port, folder / "concord.log", work, args.seconds)
         shown = url if args.db else "a fresh SQLite file (WAL, synchronous=FULL)"
         report(args, shown, bare, concord)

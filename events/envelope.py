@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from events.canonical import ensure_utf8
 
@@ -78,9 +78,12 @@ class AppendResult:
     """True when this is the stored result of an earlier append with the same key."""
 
 
-@dataclass(frozen=True, slots=True)
-class RecordedEvent:
-    """An event as the log holds it (after upcasting to its newest shape)."""
+class RecordedEvent(NamedTuple):
+    """An event as the log holds it (after upcasting to its newest shape).
+
+    A named tuple rather than a frozen dataclass: reading the log builds one per event,
+    and a frozen dataclass's constructor (one ``object.__setattr__`` per field) was half
+    of the cost of decoding an event."""
 
     position: int
     stream_id: str

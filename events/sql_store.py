@@ -57,11 +57,8 @@ class SqlEventStore(EventStore):
     def __init__(self, backend: Backend, upcasters: Upcasters | None = None) -> None:
         self._backend = backend
         self._upcasters = upcasters or Upcasters()
-        self._recent = RecentEvents()
-        backend.committed = self._publish
-
-    def _publish(self, rows: list[tuple[Any, ...]]) -> None:
-        self._recent.publish(reading.decode(rows, self._upcasters))
+        self._recent = RecentEvents(partial(reading.decode, upcasters=self._upcasters))
+        backend.committed = self._recent.publish
 
     def queue(
         self,

@@ -193,17 +193,28 @@ class _Waiter:
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[AppendResult]
 
-    def settle(self, outcome: Outcome | BaseException) -> None:
-        self.loop.call_soon_threadsafe(_settle, self.future, outcome)
+
+_Settlement = list[tuple[asyncio.Future[AppendResult], Outcome | BaseException]]
 
 
-def _settle(future: asyncio.Future[AppendResult], outcome: Outcome | BaseException) -> None:
-    if future.done():  # the caller gave up waiting; the outcome stands in the log regardless
-        return
-    if isinstance(outcome, BaseException):
-        future.set_exception(outcome)
-    else:
-        future.set_result(outcome)
+def _settle_batch(batch: list[_Waiter], outcomes: list[Outcome | BaseException]) -> None:
+    """Hand each waiter its outcome on its own event loop: one wake-up per loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, _Settlement] = {}
+    for waiter, outcome in zip(batch, outcomes, strict=True):
+        by_loop.setdefault(waiter.loop, []).append((waiter.future, outcome))
+    for loop, settlement in by_loop.items():
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(_settle, settlement)
+
+
+def _settle(settlement: _Settlement) -> None:
+    for future, outcome in settlement:
+        if future.done():  # the caller gave up waiting; the outcome stands in the log
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
 
 
 class SqliteBackend(Backend):
@@ -266,12 +277,13 @@ class SqliteBackend(Backend):
         try:
             while (batch := self._next_batch()) is not None:
                 outcomes = self._commit(log, [waiter.request for waiter in batch])
-                for waiter, outcome in zip(batch, outcomes, strict=True):
-                    waiter.settle(outcome)
                 committed = log.take_committed()
                 if committed and self.committed is not None:
                     self.committed(committed)
-                self.doorbell.ring()  # after the callers: they wait on the append, not on reads
+                self.doorbell.ring()
+                # The callers last, so that this thread no longer holds the GIL (it goes
+                # back to wait on the queue) when their event loops wake up to take it.
+                _settle_batch(batch, outcomes)
         finally:
             self._writer_connection.close()
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from events import upgrade
+from server.affinity import pin_to_cpu
 from server.audit import commands as audit
 from server.bootstrap import open_services
 from server.demo import DEMO_TRIAL, DRAFT_TRIAL, DemoPerson, load_demo, load_draft_trial
@@ -135,6 +136,13 @@ def main(argv: list[str] | None = None) -> int:
         help="messages a live connection may have waiting before it is closed as too slow",
     )
     serve.add_argument(
+        "--cpu",
+        type=int,
+        default=os.environ.get("CONCORD_CPU") or None,  # argparse converts a text default
+        metavar="N",
+        help="run on CPU N only (default: CONCORD_CPU, else any); see server/affinity.py",
+    )
+    serve.add_argument(
         "--checkpoint-minutes",
         type=float,
         default=60,
@@ -156,6 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     url = database_url(args.db)
     match args.command:
         case "serve":
+            if args.cpu is not None:
+                try:
+                    pin_to_cpu(args.cpu)
+                except ValueError as refused:
+                    parser.error(f"--cpu: {refused}")
             every = args.checkpoint_minutes * 60 if args.checkpoint_minutes > 0 else None
             settings = Settings(
                 secure_cookies=args.secure_cookies,

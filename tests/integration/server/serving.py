@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +26,7 @@ class Served:
     """The server's base URL, the demo passwords it printed, and everything it has printed."""
 
     base: str
+    pid: int
     passwords: dict[str, str] = field(repr=False)
     lines: list[str] = field(default_factory=list, repr=False)
 
@@ -36,10 +37,15 @@ class Served:
 
 @contextmanager
 def serve_demo(
-    data_dir: Path, *, database_url: str | None = None, demo: bool = True
+    data_dir: Path,
+    *,
+    database_url: str | None = None,
+    demo: bool = True,
+    options: Sequence[str] = (),
 ) -> Iterator[Served]:
     """Start ``concord serve --demo`` on the embedded SQLite database in ``data_dir`` (or
-    on ``database_url``; without ``demo``, on whatever that database holds).
+    on ``database_url``; without ``demo``, on whatever that database holds), with any other
+``options`` of ``concord serve``.
 
     Its output is read to the end on a thread, so the server never blocks on a full pipe.
     """
@@ -48,7 +54,7 @@ def serve_demo(
     env.pop("CONCORD_DATABASE_URL", None)
     if database_url is not None:
         env["CONCORD_DATABASE_URL"] = database_url
-    arguments = ["serve", "--port", str(port)] + (["--demo"] if demo else [])
+    arguments = ["serve", "--port", str(port), *options] + (["--demo"] if demo else [])
     process = subprocess.Popen(
         [sys.executable, "-m", "server.cli", *arguments],
         env=env,
@@ -58,7 +64,7 @@ def serve_demo(
     )
     assert process.stdout is not None
     stdout = process.stdout
-    served = Served(base=f"http://127.0.0.1:{port}", passwords={})
+    served = Served(base=f"http://127.0.0.1:{port}", pid=process.pid, passwords={})
     drain: threading.Thread | None = None
     try:
         for line in stdout:  # blocks until the server says it is up

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import logging
 from datetime import UTC, datetime
@@ -227,6 +226,6 @@ def test_reading_refuses_what_the_codec_refuses(change: dict[str, Any], error: s
 
 
 def test_reading_refuses_another_schema_version() -> None:
-    record = dataclasses.replace(recorded(granted("t1", "sam", Role.AUDITOR)), schema_version=2)
+    record = recorded(granted("t1", "sam", Role.AUDITOR))._replace(schema_version=2)
     with pytest.raises(SchemaVersionMismatch, match="version 2"):
         read_role_change(record)
