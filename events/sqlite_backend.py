@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -36,6 +37,7 @@ from events.appending import (
 )
 from events.doorbell import Doorbell
 from events.envelope import AppendResult
+from events.loop_waker import LoopWaker
 from events.sql_store import Backend
 
 T = TypeVar("T")
@@ -190,7 +192,7 @@ class SqliteLogAccess:
 @dataclass(slots=True)
 class _Waiter:
     request: AppendRequest
-    loop: asyncio.AbstractEventLoop
+    waker: LoopWaker
     future: asyncio.Future[AppendResult]
 
 
@@ -199,12 +201,12 @@ _Settlement = list[tuple[asyncio.Future[AppendResult], Outcome | BaseException]]
 
 def _settle_batch(batch: list[_Waiter], outcomes: list[Outcome | BaseException]) -> None:
     """Hand each waiter its outcome on its own event loop: one wake-up per loop."""
-    by_loop: dict[asyncio.AbstractEventLoop, _Settlement] = {}
+    by_loop: dict[LoopWaker, _Settlement] = {}
     for waiter, outcome in zip(batch, outcomes, strict=True):
-        by_loop.setdefault(waiter.loop, []).append((waiter.future, outcome))
-    for loop, settlement in by_loop.items():
-        if not loop.is_closed():
-            loop.call_soon_threadsafe(_settle, settlement)
+        by_loop.setdefault(waiter.waker, []).append((waiter.future, outcome))
+    for waker, settlement in by_loop.items():
+        if not waker.loop.is_closed():
+            waker.call_soon(partial(_settle, settlement))
 
 
 def _settle(settlement: _Settlement) -> None:
@@ -233,6 +235,9 @@ class SqliteBackend(Backend):
         self._writer = threading.Thread(
             target=self._write_forever, name="concord-write", daemon=True
         )
+        self._wakers: dict[asyncio.AbstractEventLoop, LoopWaker] = {}
+        """One per event loop that appended; closed only after the writer has stopped, so
+        the writer never writes to a pipe whose number the process has given out again."""
         self._writer.start()
         self._closed = False
 
@@ -240,8 +245,11 @@ class SqliteBackend(Backend):
         if self._closed:
             raise RuntimeError("the event store is closed")
         loop = asyncio.get_running_loop()
+        waker = self._wakers.get(loop)
+        if waker is None:
+            waker = self._wakers[loop] = LoopWaker(loop)
         future: asyncio.Future[AppendResult] = loop.create_future()
-        self._queue.put(_Waiter(request, loop, future))
+        self._queue.put(_Waiter(request, waker, future))
         return future
 
     async def run(self, query: Callable[[Connection], T]) -> T:
@@ -315,6 +323,12 @@ class SqliteBackend(Backend):
         self._closed = True
         self._queue.put(None)
         await asyncio.get_running_loop().run_in_executor(None, self._writer.join)
+        current = asyncio.get_running_loop()
+        for loop, waker in self._wakers.items():
+            if loop is current or loop.is_closed():
+                waker.close()
+            else:
+                loop.call_soon_threadsafe(waker.close)
         self._readers.shutdown(wait=True)
         self._writer_engine.dispose()
         self._reader_engine.dispose()
