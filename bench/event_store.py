@@ -7,7 +7,10 @@ same inserts with the same hashing and nothing else: the practical limit. The li
 (eventsourcing 9.5, SQLite persistence) saves one aggregate event per save; its
 concurrent figure uses threads, Concord's uses asyncio tasks on uvloop, the loop
 ``concord serve`` runs on. Each workload runs in R rounds with the three taking turns,
-and each figure is a median round (see :func:`measure`). Prints figures and ratios.
+and each figure is a median round (see :func:`measure`). The process's garbage collector
+is tuned as ``concord serve`` tunes it (server/collector.py), for all three alike;
+``--cpu N`` pins all three to one CPU, as ``concord serve --cpu N`` does. Prints figures
+and ratios.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any
 from events import EventStore, NewEvent, StreamAppend, open_store
 from events.canonical import GENESIS_HASH, canonical_json, envelope_hash, format_timestamp
 from server.affinity import pin_to_cpu
+from server.collector import YOUNG_THRESHOLD, tune_for_serving
 
 CALLERS = 16
 BATCH = 100
@@ -348,7 +352,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.cpu is not None:
         pin_to_cpu(args.cpu)
-    print(f"CPU: {'all three on CPU ' + str(args.cpu) if args.cpu is not None else 'not pinned'}")
+    tune_for_serving()
+    print(
+        f"CPU: {'all three on CPU ' + str(args.cpu) if args.cpu is not None else 'not pinned'}; "
+        f"garbage collector as concord serve sets it (young threshold {YOUNG_THRESHOLD:,})"
+    )
     with tempfile.TemporaryDirectory(prefix="concord-bench-") as tmp:
         folder = Path(tmp)
         subjects: dict[str, Subject] = {
