@@ -16,7 +16,18 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from events.database_url import async_url
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+_HERE = Path(__file__).resolve().parent
+MIGRATIONS = next(
+    (
+        folder
+        for folder in (_HERE / "alembic_scripts", _HERE.parent / "migrations")
+        if folder.is_dir()
+    ),
+    _HERE.parent / "migrations",
+)
+"""``events/alembic_scripts/`` in an installed wheel (pyproject.toml puts ``migrations/``
+there), else ``migrations/`` at the top of the source tree (an editable install, alembic's
+own command line, the tests)."""
 
 
 def alembic_config() -> Config:

@@ -1,5 +1,5 @@
-"""The browser front end: the static files in ``web/`` (beside this package), served at
-``/`` after every API route. Nothing is fetched from elsewhere at run time."""
+"""The browser front end: the static files in ``web/``, served at ``/`` after every API
+route. Nothing is fetched from elsewhere at run time."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-"""``web/`` in the source tree (``concord`` is installed editable, as the README says)."""
+_HERE = Path(__file__).resolve().parent
+WEB_DIR = next(
+    (folder for folder in (_HERE / "web_files", _HERE.parent / "web") if folder.is_dir()),
+    _HERE.parent / "web",
+)
+"""``server/web_files/`` in an installed wheel (pyproject.toml puts ``web/`` there), else
+``web/`` at the top of the source tree (an editable install, the tests)."""
 
 
 class _WebMount(Mount):
