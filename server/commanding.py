@@ -31,7 +31,7 @@ from domain.merging import MergeAmendment, decide_merge
 from domain.motion import MotionContext
 from domain.streams import amendment_stream, comments_stream, protocol_stream, trial_stream
 from domain.workspace import CreateTrial, TrialState
-from events import EventStore, NewEvent, StreamAppend, WrongExpectedVersion
+from events import EventStore, NewEvent, NotCanonicalJson, StreamAppend, WrongExpectedVersion
 from server.aggregates import (
     AMENDMENT,
     COMMENTS,
@@ -220,7 +220,15 @@ class CommandService:
         ]
         if not appends:
             return {}
-        queued = self._store.queue(*appends, meta=meta, after=basis.after())
+        try:
+            queued = self._store.queue(*appends, meta=meta, after=basis.after())
+        except NotCanonicalJson as refused:  # e.g. an integer beyond ±(2**53-1)
+            raise Problem(
+                422,
+                "value-not-recordable",
+                f"a value in the request cannot be recorded in the log: {refused}",
+                title="A value cannot be recorded",
+            ) from None
         return {
             append.stream_id: self._pending.queued(
                 append.stream_id,

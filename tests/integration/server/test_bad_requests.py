@@ -17,6 +17,10 @@ from tests.integration.server.conftest import Api
         (b'{"text": "x",', "application/json", 400, "malformed-json"),
         (b"[1, 2]", "application/json", 400, "json-object-expected"),
         (b'{"text": NaN}', "application/json", 400, "malformed-json"),
+        # a lone surrogate has no UTF-8 form: it could never be written to the log
+        (b'{"text": "x\\ud800", "section": null}', "application/json", 400, "malformed-json"),
+        (b'{"text": "\xff\xfe", "section": null}', "application/json", 400, "malformed-json"),
+        (b"[" * 2000 + b"]" * 2000, "application/json", 400, "malformed-json"),
         (b"text=x", "application/x-www-form-urlencoded", 415, "unsupported-media-type"),
         (
             b'{"text": "x", "section": null, "actor": "me"}',
@@ -102,6 +106,29 @@ async def test_without_credentials_every_api_route_is_401(
         assert response.json()["title"] == "Not signed in"
     forged = await app_client.get(trial, headers={"Authorization": "Bearer concord_forged"})
     assert forged.status_code == 401
+
+
+async def test_a_number_the_log_cannot_hold_is_a_422_problem_and_changes_nothing(
+    app_client: httpx.AsyncClient, services: Services, as_user: Api, trial: str
+) -> None:
+    headers = await as_user("alex")
+    charter = (await app_client.get(trial, headers=headers)).json()["charter"]
+    charter["quorum_rules"][0]["participation"] = {
+        "numerator": 2**60,
+        "denominator": 2**61,
+        "inclusive": True,
+    }
+    head = await services.store.head_position()
+    response = await app_client.put(
+        f"{trial}/charter", json={"charter": charter, "reason": "rounding"}, headers=headers
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"].endswith("/value-not-recordable")
+    assert "quorum_rules[0].participation.numerator" in problem["detail"]
+    assert "safe range" in problem["detail"]
+    assert await services.store.head_position() == head
 
 
 async def test_an_illegal_transition_is_409_and_names_the_rule(
