@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -17,7 +18,8 @@ async def read_json_object(request: Request, *, max_bytes: int = MAX_BODY_BYTES)
     """The body as a JSON object; an empty body reads as ``{}``.
 
     Refuses (problem+json) a body over ``max_bytes`` (413) before reading it whole, a
-    media type other than JSON (415), malformed JSON or anything but an object (400).
+    media type other than JSON (415), malformed JSON or anything but an object (400), and
+    text holding an invisible control character other than tab and line breaks (422).
     """
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
@@ -47,7 +49,32 @@ async def read_json_object(request: Request, *, max_bytes: int = MAX_BODY_BYTES)
         raise Problem(400, "malformed-json", f"the body is not valid JSON: {error}") from None
     if not isinstance(value, dict):
         raise Problem(400, "json-object-expected", "the body must be a JSON object")
+    _refuse_control_characters(value, "body")
     return value
+
+
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""C0 controls and DEL, but tab, line feed and carriage return: invisible in a protocol or
+a comment, so a reviewer could not see what they sign (NUL also breaks many readers)."""
+
+
+def _refuse_control_characters(value: Any, where: str) -> None:
+    if isinstance(value, str):
+        if found := _CONTROL_CHARACTER.search(value):
+            raise Problem(
+                422,
+                "control-character",
+                f"{where} holds the invisible control character U+{ord(found[0]):04X}"
+                f" at offset {found.start()}; remove it",
+                title="The text holds a control character",
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_control_characters(key, f"{where} key")
+            _refuse_control_characters(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_control_characters(item, f"{where}[{index}]")
 
 
 def _too_large(max_bytes: int) -> Problem:

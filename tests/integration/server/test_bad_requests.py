@@ -31,6 +31,8 @@ from tests.integration.server.conftest import Api
         (b'{"text": 12, "section": null}', "application/json", 422, "invalid-body"),
         (b'{"text": "ok", "section": 5.2}', "application/json", 422, "invalid-body"),
         (b'{"text": "   ", "section": null}', "application/json", 422, "required-text-missing"),
+        (b'{"text": "a\\u0000b", "section": null}', "application/json", 422, "control-character"),
+        (b'{"text": "\\u0007", "section": null}', "application/json", 422, "control-character"),
         (b'{"text": "ok", "section": "9.9"}', "application/json", 404, "proposed-change-not-found"),
     ],
 )
@@ -57,6 +59,19 @@ async def test_malformed_commands_are_refused_with_a_problem_and_nothing_recorde
     assert problem["title"]
     assert problem["detail"]
     assert await services.store.head_position() == head
+
+
+async def test_tabs_and_line_breaks_are_text_not_control_characters(
+    app_client: httpx.AsyncClient, as_user: Api, trial: str
+) -> None:
+    text = "First point.\r\n\tSecond point, indented.\nThird."
+    response = await app_client.post(
+        f"{trial}/amendments/A-1/review-comments",
+        json={"text": text, "section": None},
+        headers=await as_user("ivy"),
+    )
+    assert response.status_code in (200, 201), response.text
+    assert response.json()["events"][0]["data"]["text"] == text
 
 
 async def test_an_oversized_body_is_refused_before_it_is_read(
