@@ -19,7 +19,7 @@ from server import session_routes
 from server.command_endpoint import endpoint_for
 from server.command_routes import COMMAND_ROUTES
 from server.founding import create_trial
-from server.live.endpoint import LIVE_PATH, issue_ticket, live
+from server.live.endpoint import LIVE_PATH, issue_ticket, live, websocket_required
 from server.openapi import openapi_document
 from server.problems import Problem, domain_error_handler, http_exception_handler, problem_handler
 from server.query_routes import endpoint_for_query
@@ -41,6 +41,7 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/tokens/{token_id}", session_routes.revoke_token, methods=["DELETE"]),
         Route("/api/trials", create_trial, methods=["POST"]),
         Route(LIVE_PATH + "/tickets", issue_ticket, methods=["POST"]),
+        Route(LIVE_PATH, websocket_required, methods=["GET"]),
     ]
     routes += [Route(q.path, endpoint_for_query(q), methods=["GET"]) for q in READ_ROUTES]
     routes += [Route(c.path, endpoint_for(c), methods=[c.method]) for c in COMMAND_ROUTES]

@@ -104,6 +104,15 @@ def _account_paths(builder: SchemaBuilder) -> dict[str, dict[str, Any]]:
                 path="/api/tokens/{token_id}",
             ),
         },
+        "/api/live": {
+            "get": _operation(
+                "live_updates",
+                "Live updates: a websocket (docs/live.md); without the WebSocket handshake,"
+                " 426 Upgrade Required",
+                {"101": {"description": "Switching to the websocket protocol"}},
+                (426,),
+            ),
+        },
         "/api/live/tickets": {
             "post": _operation(
                 "issue_live_ticket",

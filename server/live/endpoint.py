@@ -39,6 +39,17 @@ async def live(websocket: WebSocket) -> None:
     await connection.serve(admission.after)
 
 
+async def websocket_required(request: Request) -> Response:
+    """A plain HTTP request to ``/api/live``: say how to connect instead of "not found"."""
+    raise Problem(
+        426,
+        "websocket-required",
+        f"{LIVE_PATH} is a websocket: open it with a WebSocket handshake (see docs/live.md)",
+        title="Upgrade Required",
+        headers={"Upgrade": "websocket", "Connection": "Upgrade"},
+    )
+
+
 async def issue_ticket(request: Request) -> Response:
     """A single-use ticket for opening one live connection within 30 seconds."""
     services: Services = request.app.state.services

@@ -123,6 +123,15 @@ async def test_without_credentials_every_api_route_is_401(
     assert forged.status_code == 401
 
 
+async def test_plain_http_to_the_live_websocket_says_how_to_connect(
+    app_client: httpx.AsyncClient,
+) -> None:
+    response = await app_client.get("/api/live?trial=asthma-301")
+    assert response.status_code == 426
+    assert response.headers["upgrade"] == "websocket"
+    assert response.json()["type"].endswith("/websocket-required")
+
+
 async def test_a_number_the_log_cannot_hold_is_a_422_problem_and_changes_nothing(
     app_client: httpx.AsyncClient, services: Services, as_user: Api, trial: str
 ) -> None:
