@@ -11,7 +11,6 @@ call, so it is never behind the log; it lives in memory and is rebuilt after a r
 from __future__ import annotations
 
 import asyncio
-import gc
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from domain.streams import trial_stream
 from events import EventStore
 from server.audit.progress import Progress
 from server.audit.trial_fold import TrialFold, TrialStates, in_trial
+from server.collector import freeze_long_lived
 
 SNAPSHOT_EVERY = 250
 """Trial events between snapshots. At 1,000,000 events (bench/replay.py) 1,000 kept
@@ -166,12 +166,8 @@ class TrialHistory:
                     index.positions.append(event.position)
                     if len(index.positions) % self._every == 0:
                         index.snapshots.append(fold.states())
-                        # Snapshots hold millions of long-lived objects; every full pass
-                        # of the cyclic GC would walk them all again (pauses of 100-700
-                        # ms at 1,000,000 events, and a build that slows as it grows).
-                        # Freezing moves what exists now out of its view; reference
-                        # counting still frees whatever is dropped later.
-                        gc.freeze()
+                        # Snapshots hold millions of long-lived objects.
+                        freeze_long_lived()
                 full = len(page) == READ_PAGE
                 index.scanned = min(page[-1].position, head) if full else head
                 if progress is not None:

@@ -6,8 +6,9 @@ by every test, including hypothesis tests (which cannot use function-scoped fixt
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import pytest
 
@@ -27,6 +28,7 @@ from domain.m11 import AmendmentReason
 from domain.protocol import ProtocolState
 from domain.protocol_events import SectionText
 from domain.roles import OrganizationKind, Role
+from tests.unit.domain.steps import Amend, OtherMerge, runner
 
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -167,25 +169,14 @@ def approved(
     return amendment.fold(amendment.decide(submitted, sign, context), submitted)
 
 
-AmendmentSteps = Callable[..., AmendmentState]
-"""``amend(state, context, *commands)``: the amendment after each command in turn."""
-
-
 @pytest.fixture(scope="session")
-def amend() -> AmendmentSteps:
+def amend() -> Amend:
     def steps(
         state: AmendmentState, context: AmendmentContext, *commands: amendment.AmendmentCommand
     ) -> AmendmentState:
-        for command in commands:
-            state = amendment.fold(amendment.decide(state, command, context), state)
-        return state
+        return runner(partial(amendment.decide, context=context), amendment.fold)(state, *commands)
 
     return steps
-
-
-OtherMerge = Callable[[ProtocolState, SectionText], ProtocolState]
-"""``merged_elsewhere(protocol, content)``: the protocol after amendment B-1 merged with
-``content`` (its next version, effective 2026-02-01 or the day after the current one)."""
 
 
 @pytest.fixture(scope="session")
@@ -203,3 +194,18 @@ def merged_elsewhere() -> OtherMerge:
         return protocol.fold(events, base)
 
     return merge
+
+
+@pytest.fixture(scope="session")
+def moved_on(context: AmendmentContext, merged_elsewhere: OtherMerge) -> AmendmentContext:
+    """The protocol at version 2: B-1 changed 5.2, the section A-1 changes, before A-1
+    merged."""
+    criteria = SectionText(number="5.2", heading="Inclusion Criteria", text="Age 16 to 65")
+    return replace(context, protocol=merged_elsewhere(context.protocol, criteria))
+
+
+@pytest.fixture(scope="session")
+def moved_on_elsewhere(context: AmendmentContext, merged_elsewhere: OtherMerge) -> AmendmentContext:
+    """The protocol at version 2: B-1 changed only 5.3, a section A-1 does not touch."""
+    exclusion = SectionText(number="5.3", heading="Exclusion Criteria", text="None")
+    return replace(context, protocol=merged_elsewhere(context.protocol, exclusion))

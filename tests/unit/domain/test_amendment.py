@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -38,12 +37,7 @@ from domain.amendment_events import (
 )
 from domain.protocol import ProtocolState
 from domain.protocol_events import SectionText
-
-Amend = Callable[..., AmendmentState]
-"""The ``amend`` fixture: the amendment after each command in turn."""
-
-OtherMerge = Callable[[ProtocolState, SectionText], ProtocolState]
-"""The ``merged_elsewhere`` fixture: the protocol after amendment B-n changed a section."""
+from tests.unit.domain.steps import Amend, OtherMerge
 
 
 def proposal(number: str, text: str | None, heading: str = "Inclusion Criteria") -> ProposedChange:
@@ -350,16 +344,6 @@ def test_the_opener_or_the_sponsor_withdraws(
 # -- conflicts and rebase ---------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def moved_on(context: AmendmentContext, merged_elsewhere: OtherMerge) -> AmendmentContext:
-    """The protocol at version 2: B-1 changed 5.2 before A-1 merged."""
-    version_2 = merged_elsewhere(
-        context.protocol,
-        SectionText(number="5.2", heading="Inclusion Criteria", text="Age 16 to 65"),
-    )
-    return replace(context, protocol=version_2)
-
-
 def test_a_conflict_is_detected_when_a_merged_amendment_changed_the_same_section(
     submitted: AmendmentState, sponsor_lead: Actor, moved_on: AmendmentContext
 ) -> None:
@@ -373,16 +357,10 @@ def test_a_conflict_is_detected_when_a_merged_amendment_changed_the_same_section
 
 
 def test_no_conflict_without_a_shared_section(
-    submitted: AmendmentState,
-    sponsor_lead: Actor,
-    context: AmendmentContext,
-    merged_elsewhere: OtherMerge,
+    submitted: AmendmentState, sponsor_lead: Actor, moved_on_elsewhere: AmendmentContext
 ) -> None:
-    elsewhere = merged_elsewhere(
-        context.protocol, SectionText(number="5.3", heading="Exclusion Criteria", text="None")
-    )
     check = CheckForConflicts(actor=sponsor_lead)
-    assert amendment.decide(submitted, check, replace(context, protocol=elsewhere)) == []
+    assert amendment.decide(submitted, check, moved_on_elsewhere) == []
 
 
 def test_a_change_to_a_subsection_conflicts_with_a_change_to_its_section(
@@ -512,15 +490,8 @@ def test_an_amendment_on_the_current_version_needs_no_rebase(
 def test_a_stale_amendment_without_conflicts_rebases_without_resolutions(
     submitted: AmendmentState,
     investigator: Actor,
-    context: AmendmentContext,
+    moved_on_elsewhere: AmendmentContext,
     amend: Amend,
-    merged_elsewhere: OtherMerge,
 ) -> None:
-    elsewhere = replace(
-        context,
-        protocol=merged_elsewhere(
-            context.protocol, SectionText(number="5.3", heading="Exclusion Criteria", text="None")
-        ),
-    )
     rebase = RebaseAmendment(actor=investigator, onto_version=2, resolutions=())
-    assert amend(submitted, elsewhere, rebase).base_version == 2
+    assert amend(submitted, moved_on_elsewhere, rebase).base_version == 2

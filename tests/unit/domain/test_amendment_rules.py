@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from domain import errors
 from domain.actor import Actor
 from domain.amendment import AmendmentContext, AmendmentState, AmendmentStatus
 from domain.amendment_rules import conflicting_sections, require_not_author, require_status
-from domain.protocol import ProtocolState
 from domain.protocol_events import SectionText
-
-OtherMerge = Callable[[ProtocolState, SectionText], ProtocolState]
-"""The ``merged_elsewhere`` fixture: the protocol after amendment B-n changed a section."""
+from tests.unit.domain.steps import OtherMerge
 
 
 def test_a_status_check_names_the_action_the_status_and_what_is_needed(

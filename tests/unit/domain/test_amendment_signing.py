@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -30,15 +29,8 @@ from domain.amendment_events import (
     SignaturesInvalidated,
 )
 from domain.approval_policy import CommitteeVote, Signature, SignatureMeaning
-from domain.protocol import ProtocolState
-from domain.protocol_events import SectionText
 from domain.roles import OrganizationKind, Role
-
-Amend = Callable[..., AmendmentState]
-"""The ``amend`` fixture: the amendment after each command in turn."""
-
-OtherMerge = Callable[[ProtocolState, SectionText], ProtocolState]
-"""The ``merged_elsewhere`` fixture: the protocol after amendment B-n changed a section."""
+from tests.unit.domain.steps import Amend
 
 
 def sign(
@@ -396,13 +388,10 @@ def test_any_change_after_signing_invalidates_the_signatures(
 def test_a_rebase_of_an_approved_amendment_withdraws_its_approval(
     approved: AmendmentState,
     investigator: Actor,
-    context: AmendmentContext,
+    moved_on_elsewhere: AmendmentContext,
     amend: Amend,
-    merged_elsewhere: OtherMerge,
 ) -> None:
-    exclusion = SectionText(number="5.3", heading="Exclusion Criteria", text="None")
-    moved_on = replace(context, protocol=merged_elsewhere(context.protocol, exclusion))
     rebase = RebaseAmendment(actor=investigator, onto_version=2, resolutions=())
-    rebased = amend(approved, moved_on, rebase)
+    rebased = amend(approved, moved_on_elsewhere, rebase)
     assert rebased.status is AmendmentStatus.SUBMITTED
     assert rebased.signatures == ()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import partial
 
 import pytest
 
@@ -21,12 +22,9 @@ from domain.dispute import (
     ResolveDispute,
 )
 from domain.roles import Role
+from tests.unit.domain.steps import runner
 
-
-def run(state: DisputeState, *commands: dispute.DisputeCommand) -> DisputeState:
-    for command in commands:
-        state = dispute.fold(dispute.decide(state, command, DEFAULT_CHARTER), state)
-    return state
+run = runner(partial(dispute.decide, charter=DEFAULT_CHARTER), dispute.fold)
 
 
 @pytest.fixture(scope="module")

@@ -18,12 +18,9 @@ from domain.engagement import (
     FeedbackDispositioned,
     PostComment,
 )
+from tests.unit.domain.steps import runner
 
-
-def run(state: CommentThread, *commands: engagement.EngagementCommand) -> CommentThread:
-    for command in commands:
-        state = engagement.fold(engagement.decide(state, command), state)
-    return state
+run = runner(engagement.decide, engagement.fold)
 
 
 def post(actor: Actor, comment_id: str, text: str = "Visit 3 is a long trip") -> PostComment:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -23,13 +22,10 @@ from domain.amendment_events import AmendmentMerged
 from domain.approval_policy import SignatureMeaning
 from domain.charter import DEFAULT_CHARTER
 from domain.merging import MergeAmendment, decide_merge
-from domain.protocol_events import ProtocolVersionPublished, SectionRevised, SectionText
-from domain.protocol_state import ProtocolState, document_hash
+from domain.protocol_events import ProtocolVersionPublished, SectionRevised
+from domain.protocol_state import document_hash
 
 APRIL = date(2026, 4, 1)
-
-OtherMerge = Callable[[ProtocolState, SectionText], ProtocolState]
-"""The ``merged_elsewhere`` fixture: the protocol after amendment B-n changed a section."""
 
 
 def merge(actor: Actor, effective: date = APRIL) -> MergeAmendment:
@@ -125,18 +121,8 @@ def test_no_merge_while_a_required_signature_is_missing_under_the_charter_in_for
 
 
 def test_no_merge_when_an_amendment_merged_since_changed_the_same_section(
-    approved: AmendmentState,
-    sponsor_lead: Actor,
-    context: AmendmentContext,
-    merged_elsewhere: OtherMerge,
+    approved: AmendmentState, sponsor_lead: Actor, moved_on: AmendmentContext
 ) -> None:
-    moved_on = replace(
-        context,
-        protocol=merged_elsewhere(
-            context.protocol,
-            SectionText(number="5.2", heading="Inclusion Criteria", text="Age 16+"),
-        ),
-    )
     with pytest.raises(
         errors.AmendmentInConflict, match=re.escape("sections ['5.2'] changed since version 1")
     ):
@@ -144,16 +130,10 @@ def test_no_merge_when_an_amendment_merged_since_changed_the_same_section(
 
 
 def test_an_amendment_behind_but_without_shared_sections_merges_on_the_latest_version(
-    approved: AmendmentState,
-    sponsor_lead: Actor,
-    context: AmendmentContext,
-    merged_elsewhere: OtherMerge,
+    approved: AmendmentState, sponsor_lead: Actor, moved_on_elsewhere: AmendmentContext
 ) -> None:
-    elsewhere = merged_elsewhere(
-        context.protocol, SectionText(number="5.3", heading="Exclusion Criteria", text="None")
-    )
-    decision = decide_merge(approved, merge(sponsor_lead), replace(context, protocol=elsewhere))
-    after = protocol.fold(decision.protocol_events, elsewhere)
+    decision = decide_merge(approved, merge(sponsor_lead), moved_on_elsewhere)
+    after = protocol.fold(decision.protocol_events, moved_on_elsewhere.protocol)
     assert after.current_version == 3
     assert after.document()["5.3"].text == "None"
     assert after.document()["5.2"].text.startswith("Age 18 to 75")
@@ -170,12 +150,9 @@ def test_an_amendment_whose_rebase_dropped_every_change_does_not_merge(
     approved: AmendmentState,
     sponsor_lead: Actor,
     investigator: Actor,
-    context: AmendmentContext,
-    merged_elsewhere: OtherMerge,
+    moved_on: AmendmentContext,
     now: datetime,
 ) -> None:
-    criteria = SectionText(number="5.2", heading="Inclusion Criteria", text="Age 16+")
-    moved_on = replace(context, protocol=merged_elsewhere(context.protocol, criteria))
     drop = RebaseAmendment(
         actor=investigator,
         onto_version=2,

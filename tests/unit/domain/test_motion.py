@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -28,6 +29,7 @@ from domain.motion import (
     VoteCount,
     carried_option,
 )
+from tests.unit.domain.steps import runner
 
 CONTEXT = MotionContext(
     charter=DEFAULT_CHARTER, members=frozenset({"ada", "sam", "ivy", "pat", "eve"})
@@ -47,10 +49,7 @@ def voter(user_id: str, base: Actor) -> Actor:
     return replace(base, user_id=user_id, printed_name=user_id.title())
 
 
-def run(state: MotionState, *commands: motion.MotionCommand) -> MotionState:
-    for command in commands:
-        state = motion.fold(motion.decide(state, command, CONTEXT), state)
-    return state
+run = runner(partial(motion.decide, context=CONTEXT), motion.fold)
 
 
 @pytest.fixture(scope="module")

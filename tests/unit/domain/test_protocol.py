@@ -33,14 +33,12 @@ from domain.protocol_events import (
     SectionText,
 )
 from domain.protocol_state import ProtocolState, document_hash
+from tests.unit.domain.steps import runner
 
 CRITERIA = "Age 18 to 65\nConfirmed diagnosis\nSigned consent"
 
 
-def run(state: ProtocolState, *commands: protocol.ProtocolCommand) -> ProtocolState:
-    for command in commands:
-        state = protocol.fold(protocol.decide(state, command), state)
-    return state
+run = runner(protocol.decide, protocol.fold)
 
 
 def revise(actor: Actor, base: int, text: str, number: str = "5.2") -> ReviseSection:

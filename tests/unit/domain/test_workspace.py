@@ -32,36 +32,34 @@ from domain.workspace_events import (
     TrainingAttested,
     TrialCreated,
 )
+from tests.unit.domain.steps import runner
 
 GCP = TrainingRecord(course=GCP_TRAINING, completed_on=date(2025, 6, 1))
 
 
-def run(state: TrialState, *commands: workspace.WorkspaceCommand) -> TrialState:
-    for command in commands:
-        state = workspace.fold(workspace.decide(state, command), state)
-    return state
+run = runner(workspace.decide, workspace.fold)
 
 
-@pytest.fixture(scope="module")
-def founder() -> Actor:
-    return Actor(
-        user_id="ada",
-        printed_name="Ada Admin",
-        organization_id="acme",
-        organization_kind=OrganizationKind.SPONSOR,
-    )
-
-
-@pytest.fixture(scope="module")
-def created(founder: Actor) -> TrialState:
-    create = CreateTrial(
+def create_trial(founder: Actor, *training: TrainingRecord) -> CreateTrial:
+    """Trial t-1 (ACME-101), founded by ``founder`` of ACME Pharma with ``training``."""
+    return CreateTrial(
         actor=founder,
         trial_id="t-1",
         title="ACME-101",
         organization_name="ACME Pharma",
-        founder_training=(GCP,),
+        founder_training=training,
     )
-    return run(workspace.NEW_TRIAL, create)
+
+
+@pytest.fixture(scope="module")
+def founder(admin: Actor) -> Actor:
+    """Ada of ACME (a sponsor), before the trial exists: no roles yet."""
+    return replace(admin, roles=frozenset())
+
+
+@pytest.fixture(scope="module")
+def created(founder: Actor) -> TrialState:
+    return run(workspace.NEW_TRIAL, create_trial(founder, GCP))
 
 
 @pytest.fixture(scope="module")
@@ -87,14 +85,7 @@ def admin_of(state: TrialState) -> Actor:
 def test_creating_a_trial_admits_the_founders_organization_and_makes_them_trial_admin(
     founder: Actor,
 ) -> None:
-    create = CreateTrial(
-        actor=founder,
-        trial_id="t-1",
-        title="ACME-101",
-        organization_name="ACME Pharma",
-        founder_training=(GCP,),
-    )
-    assert workspace.decide(workspace.NEW_TRIAL, create) == [
+    assert workspace.decide(workspace.NEW_TRIAL, create_trial(founder, GCP)) == [
         TrialCreated(trial_id="t-1", title="ACME-101", charter=DEFAULT_CHARTER, created_by="ada"),
         OrganizationAdmitted(
             trial_id="t-1",
@@ -133,30 +124,21 @@ def test_a_new_trial_gets_the_default_charter(created: TrialState) -> None:
 
 
 def test_the_founder_needs_the_training_the_charter_requires(founder: Actor) -> None:
-    create = CreateTrial(
-        actor=founder, trial_id="t-1", title="T", organization_name="ACME", founder_training=()
-    )
     with pytest.raises(errors.TrainingNotAttested, match=re.escape(GCP_TRAINING)):
-        workspace.decide(workspace.NEW_TRIAL, create)
+        workspace.decide(workspace.NEW_TRIAL, create_trial(founder))
 
 
 def test_the_founders_organization_must_be_one_trial_admins_may_come_from(
     founder: Actor,
 ) -> None:
     from_a_site = replace(founder, organization_kind=OrganizationKind.SITE)
-    create = CreateTrial(
-        actor=from_a_site, trial_id="t", title="T", organization_name="H", founder_training=(GCP,)
-    )
     with pytest.raises(errors.RoleNotOpenToOrganization, match="site organizations"):
-        workspace.decide(workspace.NEW_TRIAL, create)
+        workspace.decide(workspace.NEW_TRIAL, create_trial(from_a_site, GCP))
 
 
 def test_a_trial_is_created_once(created: TrialState, founder: Actor) -> None:
-    create = CreateTrial(
-        actor=founder, trial_id="t-1", title="T", organization_name="A", founder_training=(GCP,)
-    )
     with pytest.raises(errors.TrialAlreadyExists):
-        workspace.decide(created, create)
+        workspace.decide(created, create_trial(founder, GCP))
 
 
 def test_commands_need_an_existing_trial(founder: Actor) -> None:
@@ -334,10 +316,7 @@ def test_the_actor_of_a_non_member_is_refused(trial: TrialState) -> None:
 def test_the_state_at_any_position_is_the_fold_of_the_events_before_it(
     founder: Actor,
 ) -> None:
-    create = CreateTrial(
-        actor=founder, trial_id="t-1", title="T", organization_name="A", founder_training=(GCP,)
-    )
-    events = workspace.decide(workspace.NEW_TRIAL, create)
+    events = workspace.decide(workspace.NEW_TRIAL, create_trial(founder, GCP))
     before_grant = workspace.fold(events[:-1])
     assert before_grant.members["ada"].roles == frozenset()
     assert workspace.fold(events).holders(Role.TRIAL_ADMIN) == {"ada"}
