@@ -45,7 +45,7 @@ def serve_demo(
 ) -> Iterator[Served]:
     """Start ``concord serve --demo`` on the embedded SQLite database in ``data_dir`` (or
     on ``database_url``; without ``demo``, on whatever that database holds), with any other
-``options`` of ``concord serve``.
+    ``options`` of ``concord serve``.
 
     Its output is read to the end on a thread, so the server never blocks on a full pipe.
     """
