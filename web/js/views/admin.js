@@ -16,7 +16,7 @@ export function mountAdministration(context, box) {
     // until the live event arrives.
     const trial = await get(trialPath(context.trialId));
     const members = Object.values(trial.members).sort((a, b) => a.printed_name.localeCompare(b.printed_name));
-    const post_ = (...segments) => (body) => post(trialPath(context.trialId, ...segments), body);
+    const send = (...segments) => (body) => post(trialPath(context.trialId, ...segments), body);
     return h(
       "section",
       {},
@@ -27,12 +27,12 @@ export function mountAdministration(context, box) {
       h(
         "section",
         { "aria-labelledby": "people-heading" },
-        h("h2", { id: "people-heading" }, "Admit, add, train, grant, revoke"),
-        admitForm(post_("organizations")),
-        addMemberForm(context, trial, post_("members")),
-        attestForm(trial, members, (userId, body) => post_("members", userId, "training")(body)),
-        grantForm(members, (userId, body) => post_("members", userId, "roles")(body)),
-        revokeForm(members, (userId, body) => post_("members", userId, "role-revocations")(body)),
+        h("h2", { id: "people-heading" }, "Organizations, members and roles"),
+        titled("Admit an organization", admitForm(send("organizations"))),
+        titled("Add a member", addMemberForm(context, trial, send("members"))),
+        titled("Attest training", attestForm(trial, members, (userId, body) => send("members", userId, "training")(body))),
+        titled("Grant a role", grantForm(members, (userId, body) => send("members", userId, "roles")(body))),
+        titled("Revoke a role", revokeForm(members, (userId, body) => send("members", userId, "role-revocations")(body))),
       ),
       charterSection(context, trial, ui),
     );
@@ -95,6 +95,10 @@ function membersSection(trial, members) {
       ),
     ),
   );
+}
+
+function titled(title, form) {
+  return h("div", { class: "admin-form" }, h("h3", {}, title), form);
 }
 
 function options(pairs, prompt) {
