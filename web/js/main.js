@@ -6,8 +6,8 @@ import { field, fill, h, problemBox } from "./dom.js";
 import { LiveConnection } from "./live.js";
 import { actionForm, hashFor } from "./page.js";
 import { TrialContext } from "./trial.js";
-import { mountAmendment, mountAmendmentList, mountNewAmendment } from "./views/amendments.js";
 import { ADMINISTER, mountAdministration } from "./views/admin.js";
+import { mountAmendment, mountAmendmentList, mountNewAmendment } from "./views/amendments.js";
 import { mountAudit } from "./views/audit.js";
 import { mountDispute, mountDisputeList } from "./views/disputes.js";
 import { mountMotion, mountMotionList } from "./views/motions.js";
@@ -138,8 +138,10 @@ const WORKSPACE_EVENTS = new Set([
 async function eventsArrived(context, events) {
   if (events.some((e) => WORKSPACE_EVENTS.has(e.type))) {
     await context.loadWorkspace();
-    // A granted or revoked role changes which pages the person is offered.
-    if (state.context === context) fill(nav, trialNav(context, state.page));
+    // A granted or revoked role changes which pages the person is offered (the links are
+    // replaced only then, so a focused one keeps the focus).
+    const fresh = trialNav(context, state.page);
+    if (state.context === context && fresh.textContent !== nav.textContent) fill(nav, fresh);
   }
   if (events.some((e) => e.stream.endsWith("/protocol"))) await context.loadProtocol();
   if (state.context === context) state.view?.onEvents?.(events);
