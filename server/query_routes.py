@@ -123,6 +123,24 @@ def _ids(attribute: str) -> Callable[..., Awaitable[Response]]:
     return answer
 
 
+async def _user(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    # A member is added by user id; the admin knows the person's username.
+    username = p.get("username", "")
+    if not username:
+        raise Problem(422, "username-required", "name the user (query parameter 'username')")
+    user = await services.accounts.by_username(username)
+    if user is None:
+        raise Problem(404, "unknown-user", f"there is no user {username!r}", title="No such user")
+    return JSONResponse(
+        {
+            "user_id": user.user_id,
+            "username": user.username,
+            "printed_name": user.printed_name,
+            "disabled": user.disabled,
+        }
+    )
+
+
 async def _thread(services: Services, p: dict[str, str], principal: Principal) -> Response:
     loaded = await _load(services, thread_target(p))
     return JSONResponse(state_view(loaded.state), headers={"ETag": etag(loaded.version)})
@@ -145,6 +163,14 @@ QUERY_ROUTES: tuple[QueryRoute, ...] = (
         READ,
         "Your roles in the trial and the actions they allow you to attempt",
         _access,
+    ),
+    QueryRoute(
+        "find_user",
+        T + "/users",
+        Action.ADMINISTER,
+        "A user account by username (its id, to add the user as a member)",
+        _user,
+        query={"username": "the user's username (compared without regard to case)"},
     ),
     QueryRoute("list_amendments", T + "/amendments", READ, "The trial's amendments", _amendments),
     QueryRoute(

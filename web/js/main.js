@@ -6,6 +6,7 @@ import { field, fill, h, problemBox } from "./dom.js";
 import { LiveConnection } from "./live.js";
 import { actionForm, hashFor } from "./page.js";
 import { TrialContext } from "./trial.js";
+import { ADMINISTER, mountAdministration } from "./views/admin.js";
 import { mountAmendment, mountAmendmentList, mountNewAmendment } from "./views/amendments.js";
 import { mountAudit } from "./views/audit.js";
 import { mountDispute, mountDisputeList } from "./views/disputes.js";
@@ -18,7 +19,7 @@ const nav = document.getElementById("trial-nav");
 const who = document.getElementById("who");
 const liveStatus = document.getElementById("live-status");
 
-const state = { me: null, context: null, view: null };
+const state = { me: null, context: null, view: null, page: "" };
 
 const STATUS_TEXT = {
   connecting: "Connecting to live updates…",
@@ -135,7 +136,13 @@ const WORKSPACE_EVENTS = new Set([
 ]);
 
 async function eventsArrived(context, events) {
-  if (events.some((e) => WORKSPACE_EVENTS.has(e.type))) await context.loadWorkspace();
+  if (events.some((e) => WORKSPACE_EVENTS.has(e.type))) {
+    await context.loadWorkspace();
+    // A granted or revoked role changes which pages the person is offered (the links are
+    // replaced only then, so a focused one keeps the focus).
+    const fresh = trialNav(context, state.page);
+    if (state.context === context && fresh.textContent !== nav.textContent) fill(nav, fresh);
+  }
   if (events.some((e) => e.stream.endsWith("/protocol"))) await context.loadProtocol();
   if (state.context === context) state.view?.onEvents?.(events);
 }
@@ -149,6 +156,7 @@ function trialNav(context, current) {
     ["motions", "Motions"],
     ["disputes", "Disputes"],
     ...(context.can("audit:read") ? [["audit", "Audit"]] : []),
+    ...(context.can(ADMINISTER) ? [["admin", "Administration"]] : []),
   ];
   return h(
     "ul",
@@ -178,6 +186,7 @@ const PAGES = {
   motions: (c, rest, box) => (rest[0] ? mountMotion(c, rest[0], box) : mountMotionList(c, box)),
   disputes: (c, rest, box) => (rest[0] ? mountDispute(c, rest[0], box) : mountDisputeList(c, box)),
   audit: (c, rest, box) => mountAudit(c, box),
+  admin: (c, rest, box) => mountAdministration(c, box),
 };
 
 async function route() {
@@ -197,7 +206,7 @@ async function route() {
       state.view = mountTrialList(state.me, box);
     } else {
       const context = await openTrial(parts[1]);
-      const page = parts[2] ?? "";
+      const page = (state.page = parts[2] ?? "");
       fill(nav, trialNav(context, page));
       const mount = PAGES[page];
       state.view = mount ? mount(context, parts.slice(3), box) : null;

@@ -1,0 +1,156 @@
+"""The trial admin's page: organizations, members, training, roles and the charter."""
+
+from __future__ import annotations
+
+from playwright.async_api import Locator, Page, expect
+
+from server.services import Services
+from tests.e2e.conftest import Api, SignIn, ok, screenshot
+
+TRIAL = "asthma-301"
+GCP = "ICH E6(R3) Good Clinical Practice"
+
+
+async def open_administration(page: Page) -> None:
+    await page.goto(f"/#/t/{TRIAL}")
+    await page.get_by_role("link", name="Administration").click()
+    await expect(page.get_by_role("heading", name="Administration", exact=True)).to_be_visible()
+
+
+def member_row(page: Page, name: str) -> Locator:
+    return page.locator("table.members tbody tr").filter(
+        has=page.get_by_role("rowheader", name=name)
+    )
+
+
+async def test_a_trial_admin_admits_adds_trains_grants_and_revokes(
+    sign_in: SignIn, services: Services
+) -> None:
+    await services.accounts.create_user("noor", "Noor Karimi", "a long passphrase for noor")
+    alex = await sign_in("alex")
+    await open_administration(alex)
+
+    admit = alex.get_by_role("form", name="Admit an organization")
+    await admit.get_by_label("Organization name").fill("Northgate Research CRO")
+    await admit.get_by_label("Kind").select_option("cro")
+    await admit.get_by_role("button", name="Admit organization").click()
+    organization = alex.locator("table.organizations tr", has_text="Northgate Research CRO")
+    await expect(organization).to_contain_text("northgate-research-cro")
+    await expect(organization).to_contain_text("cro")
+
+    add = alex.get_by_role("form", name="Add a member")
+    await add.get_by_label("Username").fill("nobody-here")
+    await add.get_by_label("Organization").select_option(label="Northgate Research CRO")
+    await add.get_by_role("button", name="Add member").click()
+    await expect(add.get_by_role("alert")).to_contain_text("No such user")
+    await add.get_by_label("Username").fill("noor")
+    await add.get_by_role("button", name="Add member").click()
+    noor = member_row(alex, "Noor Karimi")
+    await expect(noor).to_contain_text("Northgate Research CRO (cro)")
+    await expect(noor.locator("td.roles")).to_have_text("none")
+
+    # The charter requires attested training before the role can be granted.
+    grant = alex.get_by_role("form", name="Grant a role")
+    await grant.get_by_label("Member").select_option(label="Noor Karimi")
+    await grant.get_by_label("Role").select_option("sponsor_member")
+    await grant.get_by_label("Reason for granting").fill("Monitors the Riverside site")
+    await grant.get_by_role("button", name="Grant role").click()
+    refusal = grant.get_by_role("alert")
+    await expect(refusal).to_contain_text("The role needs training that has not been attested")
+    await expect(refusal).to_contain_text(f"needs attested training in {GCP}")
+    await expect(noor.locator("td.roles")).to_have_text("none")
+
+    attest = alex.get_by_role("form", name="Attest training")
+    await attest.get_by_label("Member").select_option(label="Noor Karimi")
+    await attest.get_by_label("Course").fill(GCP)
+    await attest.get_by_label("Completed on").fill("2026-03-02")
+    await attest.get_by_role("button", name="Attest training").click()
+    await expect(noor).to_contain_text(f"{GCP} — 2026-03-02")
+
+    # What was typed into the refused grant is still there.
+    await expect(grant.get_by_label("Reason for granting")).to_have_value(
+        "Monitors the Riverside site"
+    )
+    await grant.get_by_role("button", name="Grant role").click()
+    await expect(noor.locator("td.roles")).to_have_text("sponsor member")
+    await expect(grant.get_by_role("alert")).to_have_count(0)
+
+    revoke = alex.get_by_role("form", name="Revoke a role")
+    await revoke.get_by_label("Role held").select_option(label="Noor Karimi — sponsor member")
+    await revoke.get_by_label("Reason for revoking").fill("Monitoring contract ended")
+    await revoke.get_by_role("button", name="Revoke role").click()
+    await expect(noor.locator("td.roles")).to_have_text("none")
+    await screenshot(alex, "administration")
+
+
+async def test_only_admins_get_the_page_and_it_follows_other_admins_live(
+    sign_in: SignIn, api: Api
+) -> None:
+    sam = await sign_in("sam")
+    await sam.goto(f"/#/t/{TRIAL}")
+    await expect(sam.get_by_role("link", name="Protocol")).to_be_visible()
+    await expect(sam.get_by_role("link", name="Administration")).to_have_count(0)
+    await sam.goto(f"/#/t/{TRIAL}/admin")
+    await expect(sam.get_by_text("Only the trial's administrators manage")).to_be_visible()
+    await expect(sam.get_by_role("form")).to_have_count(0)
+
+    alex = await sign_in("alex")
+    await open_administration(alex)
+    # Another of Alex's sessions (a script) makes Samira an admin: both pages follow.
+    alex_api = await api("alex")
+    members = (await ok(alex_api.get(f"/api/trials/{TRIAL}")))["members"]
+    samira = next(m["user_id"] for m in members.values() if m["printed_name"] == "Samira Reyes")
+    await ok(
+        alex_api.post(
+            f"/api/trials/{TRIAL}/members/{samira}/roles",
+            json={"role": "trial_admin", "reason": "Deputy administrator"},
+        )
+    )
+    await expect(member_row(alex, "Samira Reyes").locator("td.roles")).to_contain_text(
+        "trial admin"
+    )
+    await expect(sam.get_by_role("link", name="Administration")).to_be_visible()
+    await expect(sam.get_by_role("form", name="Admit an organization")).to_be_visible()
+
+    # Samira admits an organization; Alex's page shows it without reloading.
+    admit = sam.get_by_role("form", name="Admit an organization")
+    await admit.get_by_label("Organization name").fill("Lakeside Hospital")
+    await admit.get_by_label("Organization id").fill("lakeside")
+    await admit.get_by_label("Kind").select_option("site")
+    await admit.get_by_role("button", name="Admit organization").click()
+    await expect(
+        alex.locator("table.organizations tr", has_text="Lakeside Hospital")
+    ).to_contain_text("lakeside")
+    await screenshot(alex, "administration-live")
+
+
+async def test_a_trial_admin_amends_the_charter_with_a_reason(sign_in: SignIn) -> None:
+    alex = await sign_in("alex")
+    await open_administration(alex)
+    rules = alex.locator("table.role-rules")
+    site_staff = rules.locator("tr").filter(has=alex.get_by_role("rowheader", name="site staff"))
+    await expect(site_staff).to_contain_text(GCP)
+
+    await alex.get_by_text("Amend the charter", exact=True).click()
+    amend = alex.get_by_role("form", name="Amend the charter")
+    await amend.get_by_label("Training for site staff").fill(f"{GCP}; Site Induction")
+    # A quorum rule no vote can meet is refused, with the rule and what broke it.
+    unanimous = amend.get_by_role("group", name="Quorum rule unanimous")
+    await unanimous.get_by_label("Majority: numerator").fill("3")
+    await unanimous.get_by_label("Majority: denominator").fill("2")
+    await amend.get_by_label("Reason for amending the charter").fill("Sites asked for induction")
+    await amend.get_by_role("button", name="Amend charter").click()
+    refusal = amend.get_by_role("alert")
+    await expect(refusal).to_contain_text("The governance charter is inconsistent")
+    await expect(refusal).to_contain_text("quorum rule 'unanimous': majority at least 3/2")
+
+    await unanimous.get_by_label("Majority: numerator").fill("1")
+    await unanimous.get_by_label("Majority: denominator").fill("1")
+    await amend.get_by_role("button", name="Amend charter").click()
+    await expect(site_staff).to_contain_text(f"{GCP}; Site Induction")
+    await expect(amend.get_by_role("alert")).to_have_count(0)
+    # The other rules are as they were.
+    await expect(alex.locator("table.quorum-rules")).to_contain_text("unanimous")
+    await expect(alex.locator("table.quorum-rules tr", has_text="unanimous")).to_contain_text(
+        "at least 1/1"
+    )
