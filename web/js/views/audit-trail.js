@@ -25,29 +25,56 @@ export function trailTable(rows, { section = null, position = null }) {
       later ? ` ${later} of them came after position ${position}, the replayed moment, and are marked "later".` : "",
     ),
     h(
-      "table",
-      { class: "trail" },
-      h("thead", {}, h("tr", {}, ["Position", "Recorded (UTC)", "Event", "Who", "Field", "Old value", "New value", "Why"].map((t) => h("th", { scope: "col" }, t)))),
+      "div",
+      { class: "table-scroll" },
       h(
-        "tbody",
-        {},
-        shown.map((row) =>
-          h(
-            "tr",
-            { class: position !== null && row.position > position ? "later" : null },
-            h("td", {}, String(row.position), position !== null && row.position > position ? [" ", h("span", { class: "badge" }, "later")] : null),
-            h("td", { class: "when" }, utc(row.recorded_at)),
-            h("td", {}, row.event),
-            h("td", {}, who(row)),
-            h("td", { class: "field-path" }, row.field || "—"),
-            h("td", {}, value(row.old_value)),
-            h("td", {}, value(row.new_value)),
-            h("td", {}, row.reason || h("span", { class: "absent" }, "none stated")),
-          ),
-        ),
+        "table",
+        { class: "trail" },
+        h("thead", {}, h("tr", {}, ["Position", "Recorded (UTC)", "Event", "Who", "Why", "Field", "Old value", "New value"].map((t) => h("th", { scope: "col" }, t)))),
+        byEvent(shown).map((rows) => eventRows(rows, position)),
       ),
     ),
   ];
+}
+
+/** Consecutive rows of one event (one position) together. */
+function byEvent(rows) {
+  const groups = [];
+  for (const row of rows) {
+    const last = groups[groups.length - 1];
+    if (last && last[0].position === row.position) last.push(row);
+    else groups.push([row]);
+  }
+  return groups;
+}
+
+/** One event as a <tbody>: who, when and why once, then a line per value it changed. */
+function eventRows(rows, position) {
+  const [first] = rows;
+  const later = position !== null && first.position > position;
+  const span = { rowspan: rows.length };
+  return h(
+    "tbody",
+    { class: later ? "later" : null },
+    rows.map((row, index) =>
+      h(
+        "tr",
+        {},
+        index === 0
+          ? [
+              h("th", { scope: "rowgroup", class: "position", ...span }, String(row.position), later ? [" ", h("span", { class: "badge" }, "later")] : null),
+              h("td", { class: "when", ...span }, utc(row.recorded_at)),
+              h("td", { class: "event", ...span }, row.event),
+              h("td", { class: "who", ...span }, who(row)),
+              h("td", { class: "why", ...span }, row.reason || h("span", { class: "absent" }, "none stated")),
+            ]
+          : null,
+        h("td", { class: "field-path" }, row.field || "—"),
+        h("td", { class: "old" }, value(row.old_value)),
+        h("td", { class: "new" }, value(row.new_value)),
+      ),
+    ),
+  );
 }
 
 /** The row if it changed section ``number``, its field relative to the section. Section
