@@ -37,14 +37,15 @@ export function mountAudit(context, box) {
     const mine = asked;
     fill(problem);
     try {
-      const record = opened?.view === "state" ? `&record=${encodeURIComponent(opened.record)}` : "";
+      const asking = opened?.view === "state" ? opened.record : null;
+      const record = asking ? `&record=${encodeURIComponent(asking)}` : "";
       const [replay, permissions] = await Promise.all([
         get(`${path("replay")}?${query}${record}`),
         get(`${path("permissions")}?${query}`),
       ]);
       if (mine !== asked) return; // a later move of the slider wins
       following = follow;
-      shown = replay;
+      shown = { ...replay, recordAsked: asking };
       render(replay, permissions);
     } catch (error) {
       if (!(error instanceof Problem)) throw error;
@@ -73,18 +74,24 @@ export function mountAudit(context, box) {
     opened = { record, view, title, section, rows: null };
     if (view === "trail") {
       const mine = opened;
+      fill(recordHeading, `Audit trail of ${title}`);
       fill(recordBody, "Reading the audit trail…");
+      recordPanel.hidden = false;
       try {
         mine.rows = await loadTrail(path("trail"), record);
       } catch (error) {
         if (!(error instanceof Problem)) throw error;
-        if (opened === mine) fill(recordBody, problemBox(error));
+        if (opened !== mine) return;
+        fill(recordHeading, `Audit trail of ${title}`);
+        fill(recordBody, problemBox(error));
+        recordPanel.hidden = false;
         return;
       }
       if (opened !== mine) return;
       showRecord();
     } else {
       await load(following || !shown ? "" : `at=${shown.position}`, following);
+      if (opened?.record !== record || shown?.recordAsked !== record) return;
     }
     recordPanel.hidden = false;
     recordHeading.focus();
@@ -93,6 +100,7 @@ export function mountAudit(context, box) {
   function showRecord() {
     if (!opened || !shown) return;
     if (opened.view === "state") {
+      if (shown.recordAsked !== opened.record) return; // its replay has not come back (yet)
       fill(recordHeading, `${opened.title} as it was at position ${shown.position}`);
       fill(recordBody, h("p", { class: "note" }, `Recorded ${utc(shown.recorded_at)}. Every field, values exactly as stored.`), recordAsOf(shown, opened.record));
     } else if (opened.rows) {
