@@ -122,6 +122,22 @@ async def test_an_auditor_opens_a_record_as_it_was_and_its_audit_trail(sign_in: 
     await expect(opened.locator(".position")).not_to_contain_text("later")
     await screenshot(aud, "auditor-record-trail")
 
+    # the comments on A-1 are a record too: Pat's comment, in full, by her
+    await aud.get_by_role("button", name="Audit trail of the comments on A-1").click()
+    await expect(heading).to_have_text("Audit trail of the comments on A-1")
+    posted = record.locator("tbody", has_text="CommentPosted")
+    await expect(posted.locator(".who")).to_contain_text("Pat Okafor")
+    comment = posted.locator("tr", has=aud.locator("td.field-path", has_text="comments.C-1.text"))
+    await expect(comment.locator(".new")).to_have_text(
+        "Older participants will need transport support for clinic visits;"
+        " please say how it will be offered."
+    )
+    # published versions are offered as moments to compare
+    versions = aud.locator("#published-versions option")
+    await expect(versions).to_have_text(
+        ["the latest position", re.compile("^version 1, effective ")]
+    )
+
     await record.get_by_role("button", name="Close").click()
     await expect(record).to_be_hidden()
     await expect(timeline_of(aud)).to_be_focused()

@@ -9,11 +9,13 @@ import { trackedRuns } from "../tracked.js";
 
 const MOMENT_HINT = "A log position, a published version (v1, v2, …), a time with its UTC offset, or head.";
 
-/** The "Compare two moments" section; ``replayed()`` is the position the timeline shows,
- * offered as either end. */
+/** The "Compare two moments" section (``section``); ``replayed()`` is the position the
+ * timeline shows, offered as either end; ``offerVersions(versions)`` suggests the published
+ * versions known at the replayed moment. */
 export function comparison(diffPath, replayed) {
-  const from = h("input", { name: "from", required: true, autocomplete: "off" });
-  const to = h("input", { name: "to", value: "head", required: true, autocomplete: "off" });
+  const versions = h("datalist", { id: "published-versions" });
+  const from = h("input", { name: "from", required: true, autocomplete: "off", list: versions.id });
+  const to = h("input", { name: "to", value: "head", required: true, autocomplete: "off", list: versions.id });
   const result = h("div", { class: "comparison" });
   const useReplayed = (input) => () => {
     const position = replayed();
@@ -36,13 +38,21 @@ export function comparison(diffPath, replayed) {
       h("div", {}, field("To", to, MOMENT_HINT), h("button", { type: "button", class: "secondary", onclick: useReplayed(to) }, "To the replayed position")),
     ),
   );
-  return h(
+  const section = h(
     "section",
     { "aria-labelledby": "compare-heading" },
     h("h2", { id: "compare-heading" }, "Compare two moments"),
     form,
+    versions,
     result,
   );
+  const offerVersions = (published) =>
+    fill(
+      versions,
+      h("option", { value: "head" }, "the latest position"),
+      published.map((v) => h("option", { value: `v${v.version}` }, `version ${v.version}, effective ${v.effective_date}`)),
+    );
+  return { section, offerVersions };
 }
 
 function moment(taken) {

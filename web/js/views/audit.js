@@ -31,6 +31,7 @@ export function mountAudit(context, box) {
   const problem = h("div");
   const results = h("div", { class: "as-of" });
   const verification = h("div", { role: "status" });
+  const compare = comparison(path("diff"), () => shown?.position ?? null);
 
   async function load(query, follow = false) {
     asked += 1;
@@ -64,6 +65,7 @@ export function mountAudit(context, box) {
       `event ${replay.events} of this trial`,
       following ? " — the latest" : "",
     );
+    compare.offerVersions(replay.protocol?.versions ?? []);
     fill(results, protocolAsOf(replay, open), rolesAsOf(context, replay, permissions, open), recordsAsOf(replay, open));
     showRecord();
   }
@@ -161,7 +163,7 @@ export function mountAudit(context, box) {
     ),
     recordPanel,
     results,
-    comparison(path("diff"), () => shown?.position ?? null),
+    compare.section,
     h(
       "section",
       { "aria-labelledby": "verify-heading" },
@@ -270,7 +272,10 @@ function recordsAsOf(replay, open) {
       "asof-amendments",
       "Amendments as they were",
       ["Amendment", "Summary", "Status", "Signatures", "Record"],
-      replay.amendments.map((a) => [a.amendment_id, a.summary, badge(humanize(a.status), `status-${a.status}`), String(a.signatures), recordButtons(open, `amendment/${a.amendment_id}`, a.amendment_id)]),
+      replay.amendments.map((a) => [a.amendment_id, a.summary, badge(humanize(a.status), `status-${a.status}`), String(a.signatures), [
+        recordButtons(open, `amendment/${a.amendment_id}`, a.amendment_id),
+        h("button", { type: "button", class: "secondary", onclick: () => open(`comments/amendment/${a.amendment_id}`, "trail", `the comments on ${a.amendment_id}`) }, `Audit trail of the comments on ${a.amendment_id}`),
+      ]]),
       "No amendments yet.",
     ),
     table(
