@@ -26,6 +26,7 @@ export function comparison(diffPath, replayed) {
       label: "Compare two moments",
       submit: "Show changes",
       onSubmit: async () => {
+        fill(result); // no earlier answer left beside a new question
         const query = new URLSearchParams({ from: from.value.trim(), to: to.value.trim() });
         const diff = await get(`${diffPath}?${query}`);
         fill(result, changes(diff));
