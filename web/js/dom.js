@@ -76,3 +76,10 @@ export function when(text) {
   const date = new Date(text);
   return Number.isNaN(date.getTime()) ? text : date.toLocaleString();
 }
+
+/** A server time exactly as recorded, in UTC: "2026-11-21 10:04:21.601690 UTC" (audit
+ * pages show the recorded time itself, not a conversion to the reader's zone). */
+export function utc(text) {
+  if (!text) return "";
+  return String(text).replace("T", " ").replace(/Z$|\+00:00$/, " UTC");
+}

@@ -4,6 +4,7 @@
 import { del, get, post, trialPath } from "../api.js";
 import { badge, field, fill, h, humanize, when } from "../dom.js";
 import { diffWords } from "../diff.js";
+import { fromWordDiff, trackedRuns } from "../tracked.js";
 import { actionButton, actionForm, hashFor, link, mountPage, nextId, refresher } from "../page.js";
 import { commentsOf, loadAmendment, signaturesICouldGive } from "./records.js";
 import { amendmentReasons, changeFields, detailsFields } from "./amendment-forms.js";
@@ -198,11 +199,7 @@ function changesPanel(context, amendment, tabs) {
 }
 
 function tracked(before, after) {
-  return diffWords(before, after).map((part) => {
-    if (part.op === "same") return part.text;
-    const tag = part.op === "removed" ? "del" : "ins";
-    return h(tag, {}, h("span", { class: "visually-hidden" }, part.op === "removed" ? "[deleted: " : "[inserted: "), part.text, h("span", { class: "visually-hidden" }, "]"));
-  });
+  return trackedRuns(fromWordDiff(diffWords(before, after)));
 }
 
 function overview(amendment) {

@@ -1,16 +1,26 @@
 // The auditor's page: scrub the trial's timeline to any moment and see the protocol,
-// roles, amendments, motions and disputes as they were; verify the log; download the
-// exports. Everything here reads the log through /api/trials/{id}/audit/...
+// roles, amendments, motions and disputes as they were; open one record in full at that
+// moment or its audit trail; compare the protocol at two moments; verify the log;
+// download the exports. Everything here reads the log through /api/trials/{id}/audit/...
 
 import { Problem, get, trialPath } from "../api.js";
-import { badge, fill, h, humanize, problemBox, when } from "../dom.js";
+import { badge, fill, h, humanize, problemBox, utc } from "../dom.js";
 import { actionButton } from "../page.js";
+import { comparison } from "./audit-diff.js";
+import { recordAsOf } from "./audit-record.js";
+import { loadTrail, trailTable } from "./audit-trail.js";
 
 export function mountAudit(context, box) {
   const path = (...segments) => trialPath(context.trialId, "audit", ...segments);
   let following = true; // at the head: live events move the view along
   let shown = null;
   let asked = 0;
+  // the record opened from the replay: {record, title, view: "state" | "trail", section, rows}
+  let opened = null;
+  const recordHeading = h("h2", { id: "record-heading", tabindex: "-1" });
+  const recordBody = h("div");
+  const closeRecord = h("button", { type: "button", class: "secondary", onclick: () => close() }, "Close");
+  const recordPanel = h("section", { "aria-labelledby": recordHeading.id, class: "record-panel", hidden: true }, recordHeading, recordBody, closeRecord);
   const slider = h("input", { type: "range", min: 1, max: 1, value: 1, id: "timeline", name: "at" });
   const previous = h("button", { type: "button", class: "secondary" }, "◀ Previous event");
   const next = h("button", { type: "button", class: "secondary" }, "Next event ▶");
@@ -21,19 +31,22 @@ export function mountAudit(context, box) {
   const problem = h("div");
   const results = h("div", { class: "as-of" });
   const verification = h("div", { role: "status" });
+  const compare = comparison(path("diff"), () => shown?.position ?? null);
 
   async function load(query, follow = false) {
     asked += 1;
     const mine = asked;
     fill(problem);
     try {
+      const asking = opened?.view === "state" ? opened.record : null;
+      const record = asking ? `&record=${encodeURIComponent(asking)}` : "";
       const [replay, permissions] = await Promise.all([
-        get(`${path("replay")}?${query}`),
+        get(`${path("replay")}?${query}${record}`),
         get(`${path("permissions")}?${query}`),
       ]);
       if (mine !== asked) return; // a later move of the slider wins
       following = follow;
-      shown = replay;
+      shown = { ...replay, recordAsked: asking };
       render(replay, permissions);
     } catch (error) {
       if (!(error instanceof Problem)) throw error;
@@ -48,11 +61,62 @@ export function mountAudit(context, box) {
     next.disabled = replay.next === null;
     fill(
       where,
-      `Position ${replay.position} of the log, recorded ${when(replay.recorded_at)} (${replay.recorded_at}); `,
+      `Position ${replay.position} of the log, recorded ${utc(replay.recorded_at)}; `,
       `event ${replay.events} of this trial`,
       following ? " — the latest" : "",
     );
-    fill(results, protocolAsOf(replay), rolesAsOf(context, replay, permissions), recordsAsOf(replay));
+    compare.offerVersions(replay.protocol?.versions ?? []);
+    fill(results, protocolAsOf(replay, open), rolesAsOf(context, replay, permissions, open), recordsAsOf(replay, open));
+    showRecord();
+  }
+
+  /** Open ``record`` in the panel: in full as of the replayed position, or its trail
+   * (of one protocol section when ``section`` is given). */
+  async function open(record, view, title, section = null) {
+    opened = { record, view, title, section, rows: null };
+    if (view === "trail") {
+      const mine = opened;
+      fill(recordHeading, `Audit trail of ${title}`);
+      fill(recordBody, "Reading the audit trail…");
+      recordPanel.hidden = false;
+      try {
+        mine.rows = await loadTrail(path("trail"), record);
+      } catch (error) {
+        if (!(error instanceof Problem)) throw error;
+        if (opened !== mine) return;
+        fill(recordHeading, `Audit trail of ${title}`);
+        fill(recordBody, problemBox(error));
+        recordPanel.hidden = false;
+        return;
+      }
+      if (opened !== mine) return;
+      showRecord();
+    } else {
+      await load(following || !shown ? "" : `at=${shown.position}`, following);
+      if (opened?.record !== record || shown?.recordAsked !== record) return;
+    }
+    recordPanel.hidden = false;
+    recordHeading.focus();
+  }
+
+  function showRecord() {
+    if (!opened || !shown) return;
+    if (opened.view === "state") {
+      if (shown.recordAsked !== opened.record) return; // its replay has not come back (yet)
+      fill(recordHeading, `${opened.title} as it was at position ${shown.position}`);
+      fill(recordBody, h("p", { class: "note" }, `Recorded ${utc(shown.recorded_at)}. Every field, values exactly as stored.`), recordAsOf(shown, opened.record));
+    } else if (opened.rows) {
+      fill(recordHeading, `Audit trail of ${opened.title}`);
+      fill(recordBody, trailTable(opened.rows, { section: opened.section, position: shown.position }));
+    }
+    recordPanel.hidden = false;
+  }
+
+  function close() {
+    opened = null;
+    recordPanel.hidden = true;
+    fill(recordBody);
+    slider.focus();
   }
 
   let timer = null;
@@ -97,7 +161,9 @@ export function mountAudit(context, box) {
       where,
       problem,
     ),
+    recordPanel,
     results,
+    compare.section,
     h(
       "section",
       { "aria-labelledby": "verify-heading" },
@@ -119,7 +185,17 @@ export function mountAudit(context, box) {
   };
 }
 
-function protocolAsOf(replay) {
+/** The two ways to open a record from the replay: in full at this position, its trail. */
+function recordButtons(open, record, title) {
+  return h(
+    "span",
+    { class: "record-buttons" },
+    h("button", { type: "button", class: "secondary", onclick: () => open(record, "state", title) }, `${title} in full`),
+    h("button", { type: "button", class: "secondary", onclick: () => open(record, "trail", title) }, `Audit trail of ${title}`),
+  );
+}
+
+function protocolAsOf(replay, open) {
   const protocol = replay.protocol;
   return h(
     "section",
@@ -128,25 +204,35 @@ function protocolAsOf(replay) {
     protocol
       ? [
           h("p", {}, `${protocol.title} — ${protocol.current_version ? `version ${protocol.current_version}` : "draft"}`),
+          recordButtons(open, "protocol", "the protocol"),
           h(
             "div",
             { class: "sections-asof" },
             protocol.sections
               .filter((s) => s.text)
-              .map((s) => h("details", {}, h("summary", {}, `${s.number} ${s.heading} (revision ${s.revision})`), h("div", { class: "section-text" }, s.text))),
+              .map((s) =>
+                h(
+                  "details",
+                  {},
+                  h("summary", {}, `${s.number} ${s.heading} (revision ${s.revision})`),
+                  h("div", { class: "section-text" }, s.text),
+                  h("button", { type: "button", class: "secondary", onclick: () => open("protocol", "trail", `section ${s.number}`, s.number) }, `Audit trail of section ${s.number}`),
+                ),
+              ),
           ),
         ]
       : h("p", {}, "No protocol yet."),
   );
 }
 
-function rolesAsOf(context, replay, permissions) {
+function rolesAsOf(context, replay, permissions, open) {
   const organizations = replay.workspace.organizations;
   const allowed = new Map(permissions.members.map((m) => [m.user_id, m.actions]));
   return h(
     "section",
     { "aria-labelledby": "asof-roles" },
     h("h2", { id: "asof-roles" }, "Members and roles as they were"),
+    replay.workspace ? recordButtons(open, "workspace", "the workspace") : null,
     Object.keys(replay.workspace.members).length
       ? h(
           "table",
@@ -171,7 +257,7 @@ function rolesAsOf(context, replay, permissions) {
   );
 }
 
-function recordsAsOf(replay) {
+function recordsAsOf(replay, open) {
   const table = (id, title, headings, rows, empty) =>
     h(
       "section",
@@ -185,22 +271,25 @@ function recordsAsOf(replay) {
     table(
       "asof-amendments",
       "Amendments as they were",
-      ["Amendment", "Summary", "Status", "Signatures"],
-      replay.amendments.map((a) => [a.amendment_id, a.summary, badge(humanize(a.status), `status-${a.status}`), String(a.signatures)]),
+      ["Amendment", "Summary", "Status", "Signatures", "Record"],
+      replay.amendments.map((a) => [a.amendment_id, a.summary, badge(humanize(a.status), `status-${a.status}`), String(a.signatures), [
+        recordButtons(open, `amendment/${a.amendment_id}`, a.amendment_id),
+        h("button", { type: "button", class: "secondary", onclick: () => open(`comments/amendment/${a.amendment_id}`, "trail", `the comments on ${a.amendment_id}`) }, `Audit trail of the comments on ${a.amendment_id}`),
+      ]]),
       "No amendments yet.",
     ),
     table(
       "asof-motions",
       "Motions as they were",
-      ["Motion", "Question", "Status", "Tally"],
-      replay.motions.map((m) => [m.motion_id, m.question, badge(humanize(m.status), `status-${m.status}`), m.tally.map((t) => `${t.option}: ${t.votes}`).join(", ")]),
+      ["Motion", "Question", "Status", "Tally", "Record"],
+      replay.motions.map((m) => [m.motion_id, m.question, badge(humanize(m.status), `status-${m.status}`), m.tally.map((t) => `${t.option}: ${t.votes}`).join(", "), recordButtons(open, `motion/${m.motion_id}`, m.motion_id)]),
       "No motions yet.",
     ),
     table(
       "asof-disputes",
       "Disputes as they were",
-      ["Dispute", "About", "Resolution"],
-      replay.disputes.map((d) => [d.dispute_id, `${d.subject_kind} ${d.subject_id}`, d.resolution ?? "open"]),
+      ["Dispute", "About", "Resolution", "Record"],
+      replay.disputes.map((d) => [d.dispute_id, `${d.subject_kind} ${d.subject_id}`, d.resolution ?? "open", recordButtons(open, `dispute/${d.dispute_id}`, d.dispute_id)]),
       "No disputes yet.",
     ),
   ];
