@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from server.services import Services
 from tests.integration.server.conftest import Api
 
 THREAD = "comments/section/5.2"
@@ -89,6 +90,40 @@ async def test_opening_an_amendment_again_replays_the_id_the_server_chose(
     shown = await app_client.get(f"{trial}/amendments/{opened['amendment_id']}", headers=ivy)
     assert shown.status_code == 200
     assert shown.json()["details"]["summary"] == "Home spirometry at week 12"
+
+
+async def test_a_retry_the_log_replays_leaves_no_trace_of_its_own_decision(
+    app_client: httpx.AsyncClient,
+    services: Services,
+    as_user: Api,
+    trial: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    credentials = await as_user("ivy")
+    ivy = keyed(credentials, "raced-another-server")
+    comment = {"text": "Is 75 the right upper limit?"}
+    first = await app_client.post(f"{trial}/{THREAD}", json=comment, headers=ivy)
+    assert first.status_code == 201, first.text
+    thread_before = await app_client.get(f"{trial}/{THREAD}", headers=ivy)
+
+    # As when the first attempt commits (through another server) between this server's
+    # look-up of the key and its own write: the retry is decided again (a new comment id)
+    # and the log answers it with the first attempt's result.
+    async def not_yet_recorded(key: str) -> None:
+        return None
+
+    monkeypatch.setattr(services.store, "keyed_append", not_yet_recorded)
+    again = await app_client.post(f"{trial}/{THREAD}", json=comment, headers=ivy)
+    same_answer(first, again)
+    # The state this server folded for the retry was dropped, not kept as if written.
+    thread_after = await app_client.get(f"{trial}/{THREAD}", headers=ivy)
+    assert thread_after.json() == thread_before.json()
+    assert thread_after.headers["etag"] == thread_before.headers["etag"]
+    following = await app_client.post(
+        f"{trial}/{THREAD}", json={"text": "Next"}, headers=credentials
+    )
+    assert following.status_code == 201, following.text
+    assert await thread_texts(app_client, ivy, trial) == ["Is 75 the right upper limit?", "Next"]
 
 
 async def test_a_retry_after_a_refused_first_attempt_runs_again(
