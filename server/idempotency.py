@@ -25,7 +25,9 @@ from server.problems import Problem
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 200
-_KEY = re.compile(rf"[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}")
+KEY_PATTERN = rf"[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}"
+"""1 to 200 visible ASCII characters (a regular expression, also in the OpenAPI document)."""
+_KEY = re.compile(KEY_PATTERN)
 _SECRET_FIELDS = frozenset({"password"})
 """Left out of the digest, which is stored: a signing password is checked on every attempt
 before the command runs, so leaving it out lets nothing through."""
