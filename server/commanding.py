@@ -161,7 +161,7 @@ class CommandService:
         # the state the first attempt's queued append will leave, could refuse it: a
         # second "submit" of the same amendment is an illegal transition.)
         async with self._locked([_KEY_LOCK_PREFIX + idempotency.key]):
-            earlier = await self._recorded_with(idempotency)
+            earlier = await self._recorded_with(idempotency, target)
             if earlier is not None:
                 return earlier
             try:
@@ -171,29 +171,33 @@ class CommandService:
             except (Problem, DomainError):
                 # Refused, perhaps on the state left by the same request that another
                 # server recorded meanwhile (its key and its events commit together).
-                earlier = await self._recorded_with(idempotency)
+                earlier = await self._recorded_with(idempotency, target)
                 if earlier is None:
                     raise
                 return earlier
 
-    async def _recorded_with(self, idempotency: IdempotentRequest) -> Outcome | None:
+    async def _recorded_with(
+        self, idempotency: IdempotentRequest, target: Target
+    ) -> Outcome | None:
         """What the request recorded under its key before, or None if the key is unused."""
         keyed = await self._store.keyed_append(idempotency.key)
         if keyed is None:
             return None
         if keyed.digest != idempotency.digest:
             raise key_reused()
-        return await self._replayed(keyed.result)
+        return await self._replayed(keyed.result, target)
 
-    async def _replayed(self, result: AppendResult) -> Outcome:
+    async def _replayed(self, result: AppendResult, target: Target) -> Outcome:
         """The outcome of an earlier append, rebuilt from the events it recorded."""
         first, last = result.first_position, result.last_position
         recorded = await self._store.read_all(after=first - 1, limit=last - first + 1)
         events = [from_data(e.type, e.data, e.schema_version) for e in recorded]
-        # The target's stream comes first in every append (``_decide``). Not ``target``:
-        # its id may be one the server drew for this attempt, not the first one's.
-        version = result.stream_versions[recorded[0].stream_id]
-        return Outcome(events, last, version, replayed=True)
+        # The target's stream comes first in every append (``_decide``). Not
+        # ``target.stream_id``: that may hold an id drawn for this attempt, not the first's.
+        stream_id = recorded[0].stream_id
+        # Read your writes: another server may have recorded it, unseen here so far.
+        await self._states.load(target.kind, stream_id, fresh=True)
+        return Outcome(events, last, result.stream_versions[stream_id], replayed=True)
 
     async def _execute(
         self,
@@ -349,7 +353,7 @@ class CommandService:
                     self._states.written(stream_id, basis.kind(stream_id), pending.loaded)
                 self._pending.settled(stream_id, pending, written=written)
         if result.replayed:
-            return await self._replayed(result)
+            return await self._replayed(result, target)
         version = result.stream_versions.get(target.stream_id, basis.version(target.stream_id))
         return Outcome(events, result.last_position, version)
 

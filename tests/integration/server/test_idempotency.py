@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from server.bootstrap import open_services
 from server.services import Services
-from tests.integration.server.conftest import Api
+from tests.integration.server.conftest import Api, client_of
 
 THREAD = "comments/section/5.2"
 
@@ -196,6 +197,26 @@ async def test_concurrent_identical_requests_with_one_key_record_once(
     assert len({a.text for a in answers}) == 1, "every answer has the same body"
     assert sum("idempotent-replayed" not in a.headers for a in answers) == 1
     assert await thread_texts(app_client, ivy, trial) == ["Sent twice at once"]
+
+
+@pytest.mark.parametrize("chosen", [{}, {"comment_id": "C-race"}])
+async def test_identical_requests_racing_through_two_servers_record_once(
+    app_client: httpx.AsyncClient, url: str, as_user: Api, trial: str, chosen: dict[str, Any]
+) -> None:
+    ivy = keyed(await as_user("ivy"), "raced-across")
+    comment = {**chosen, "text": "Sent to both servers"}
+    async with open_services(url) as other, client_of(other) as other_client:
+        answers = await asyncio.gather(
+            *(
+                client.post(f"{trial}/{THREAD}", json=comment, headers=ivy)
+                for client in (app_client, other_client, app_client, other_client)
+            )
+        )
+        assert {a.status_code for a in answers} == {201}, [a.text for a in answers]
+        assert len({a.text for a in answers}) == 1, "every answer has the same body"
+        assert sum("idempotent-replayed" not in a.headers for a in answers) == 1
+        for client in (app_client, other_client):
+            assert await thread_texts(client, ivy, trial) == ["Sent to both servers"]
 
 
 @pytest.mark.parametrize(
