@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +36,7 @@ from events.queueing import AppendTicket
 from events.schema import appends, events
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 200
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +61,8 @@ class AppendRequest:
     streams: tuple[PreparedStream, ...]
     idempotency_key: str | None
     digest: str
-    """With a key: SHA-256 of the appended content (not the meta), to recognise a faithful
-    retry. Empty without a key."""
+    """With a key: what recognises a faithful retry, the caller's request digest if it gave
+    one, else SHA-256 of the appended content (not the meta). Empty without a key."""
     after: tuple[AppendTicket, ...] = ()
     """Earlier appends this one may only be written after (each must have been written)."""
     ticket: AppendTicket = field(default_factory=AppendTicket)
@@ -76,8 +78,13 @@ def prepare_append(
     meta: Mapping[str, Any] | None,
     idempotency_key: str | None,
     after: Sequence[AppendTicket] = (),
+    request_digest: str | None = None,
 ) -> AppendRequest:
-    """Validate and canonically encode an append; raises ValueError for a malformed one."""
+    """Validate and canonically encode an append; raises ValueError for a malformed one.
+
+    ``request_digest`` (64 lowercase hex digits, a SHA-256) replaces the content digest as
+    what recognises a retry of ``idempotency_key``: for a caller that decides the events
+    again on each attempt, so that a retry's events may differ from the first's."""
     if not streams:
         raise ValueError("an append needs at least one stream")
     seen: set[str] = set()
@@ -102,8 +109,15 @@ def prepare_append(
         )
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
         raise ValueError(f"an idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters")
+    if request_digest is not None:
+        if idempotency_key is None:
+            raise ValueError("a request digest needs an idempotency key")
+        if not _SHA256_HEX.fullmatch(request_digest):
+            raise ValueError("a request digest must be 64 lowercase hex digits (a SHA-256)")
     digest = ""
-    if idempotency_key is not None:
+    if request_digest is not None:
+        digest = request_digest
+    elif idempotency_key is not None:
         content = [
             [s.stream_id, [[e.type, e.schema_version, e.data_json] for e in s.events]]
             for s in prepared
@@ -218,7 +232,8 @@ def write_appends(
     writer can assign positions until it commits. Requests are decided in order, each
     seeing the ones before it, exactly as if they had been appended one by one. A request
     whose ``after`` names an append that was not written (in this batch or an earlier
-    one) is refused with :class:`EarlierAppendFailed`.
+    one) is refused with :class:`EarlierAppendFailed`; so is one whose ``after`` names a
+    replayed append, which wrote nothing now (see :func:`was_written`).
     """
     head = log.head()
     versions = log.stream_versions({s.stream_id for r in requests for s in r.streams})
@@ -233,7 +248,7 @@ def write_appends(
     written_here: dict[AppendTicket, bool] = {}
     for index, request in enumerate(requests):
         if index:  # the previous request's fate, for those queued after it
-            written_here[requests[index - 1].ticket] = isinstance(outcomes[-1], AppendResult)
+            written_here[requests[index - 1].ticket] = was_written(outcomes[-1])
         if not all(written_here.get(earlier, earlier.written) for earlier in request.after):
             first = request.streams[0]
             actual = versions.get(first.stream_id, 0)
@@ -306,4 +321,12 @@ def record_written(
     """Mark each request's ticket once its outcome is final (its transaction committed, or
     it failed), so that appends queued after it can be decided."""
     for request, outcome in zip(requests, outcomes, strict=True):
-        request.ticket.written = isinstance(outcome, AppendResult)
+        request.ticket.written = was_written(outcome)
+
+
+def was_written(outcome: Outcome | BaseException) -> bool:
+    """Whether an append's own events were written by it. A replay (the key's earlier
+    result) wrote nothing: what was queued after it was decided on events this attempt
+    would have written, and their state never came to be (the log holds the earlier
+    attempt's events, and perhaps more after them)."""
+    return isinstance(outcome, AppendResult) and not outcome.replayed

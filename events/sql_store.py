@@ -13,15 +13,16 @@ from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from events import reading
-from events.appending import AppendRequest, prepare_append
+from events.appending import AppendRequest, prepare_append, stored_append
 from events.doorbell import Doorbell
 from events.envelope import AppendResult, RecordedEvent, StreamAppend
 from events.queueing import QueuedAppend
 from events.recent import RecentEvents
-from events.store import EventStore
+from events.schema import appends
+from events.store import EventStore, KeyedAppend
 from events.upcasting import Upcasters
 from events.verification import StoredEnvelope
 
@@ -66,10 +67,20 @@ class SqlEventStore(EventStore):
         meta: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
         after: Iterable[QueuedAppend] = (),
+        request_digest: str | None = None,
     ) -> QueuedAppend:
         tickets = [queued.ticket for queued in after]
-        request = prepare_append(streams, meta, idempotency_key, tickets)
+        request = prepare_append(streams, meta, idempotency_key, tickets, request_digest)
         return QueuedAppend(request.ticket, self._backend.enqueue(request))
+
+    async def keyed_append(self, idempotency_key: str) -> KeyedAppend | None:
+        def query(conn: Connection) -> KeyedAppend | None:
+            row = conn.execute(
+                select(appends).where(appends.c.idempotency_key == idempotency_key)
+            ).first()
+            return None if row is None else KeyedAppend(*stored_append(row))
+
+        return await self._backend.run(query)
 
     async def read_stream(
         self, stream_id: str, *, from_version: int = 1, limit: int | None = None

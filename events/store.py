@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import abc
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from events.envelope import AppendResult, RecordedEvent, StreamAppend
 from events.queueing import QueuedAppend
 from events.verification import ChainVerifier, StoredEnvelope, VerificationReport
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedAppend:
+    """What an idempotency key was first used for."""
+
+    digest: str
+    """The request digest given with it, else the SHA-256 of the appended content."""
+    result: AppendResult
+    """Where that append landed (``replayed=True``)."""
 
 
 class EventStore(abc.ABC):
@@ -21,6 +32,7 @@ class EventStore(abc.ABC):
         *streams: StreamAppend,
         meta: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        request_digest: str | None = None,
     ) -> AppendResult:
         """Append events to one or more streams atomically.
 
@@ -36,10 +48,18 @@ class EventStore(abc.ABC):
         With an ``idempotency_key``, a retry of the same append (same streams, types and
         data) returns the original result with ``replayed=True`` and writes nothing; reusing
         the key for different content raises :class:`events.errors.IdempotencyKeyReused`.
+        A caller that decides its events again on each attempt (new ids, new times) gives
+        ``request_digest`` (64 lowercase hex digits: a SHA-256 of its request), which then
+        recognises the retry instead of the content: same key and digest replay whatever
+        the events, a different digest raises ``IdempotencyKeyReused``. The replay is
+        decided in the writer's transaction, so concurrent retries write once. Only a
+        written append uses its key: one refused (for any reason) leaves it unused.
         Data and meta must be canonical JSON (:class:`events.canonical.NotCanonicalJson`
         otherwise); a malformed append raises ValueError before anything is queued.
         """
-        return await self.queue(*streams, meta=meta, idempotency_key=idempotency_key)
+        return await self.queue(
+            *streams, meta=meta, idempotency_key=idempotency_key, request_digest=request_digest
+        )
 
     @abc.abstractmethod
     def queue(
@@ -48,6 +68,7 @@ class EventStore(abc.ABC):
         meta: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
         after: Iterable[QueuedAppend] = (),
+        request_digest: str | None = None,
     ) -> QueuedAppend:
         """Put an append in the writer's queue now and return without waiting; awaiting
         the :class:`events.queueing.QueuedAppend` gives what :meth:`append` returns (or
@@ -58,9 +79,17 @@ class EventStore(abc.ABC):
         (a :class:`events.errors.WrongExpectedVersion`) and nothing of it is written. So a
         caller may decide an append on the state an earlier queued one will produce,
         expecting the version that one will leave, before it commits: if the earlier one
-        is refused, the later one never lands on a state it was not decided on. Validation
-        errors raise here, before anything is queued. Call it from the event loop.
+        is refused, the later one never lands on a state it was not decided on. A replayed
+        earlier append (``replayed=True``) counts as not written: it wrote nothing now,
+        so what was decided on its events never came to be either. Validation errors raise
+        here, before anything is queued. Call it from the event loop.
         """
+
+    @abc.abstractmethod
+    async def keyed_append(self, idempotency_key: str) -> KeyedAppend | None:
+        """The append written with ``idempotency_key`` (its digest and its result, with
+        ``replayed=True``), or None while the key is unused. A caller can answer a retry
+        from it without deciding again; the writer's own check still settles a race."""
 
     @abc.abstractmethod
     async def read_stream(

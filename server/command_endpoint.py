@@ -20,6 +20,7 @@ from server.authentication import Principal, require_principal
 from server.authorization import authorize
 from server.command_fields import CommandRoute, FieldPlan, Source, field_plan
 from server.commanding import Outcome
+from server.idempotency import REPLAYED_HEADER, idempotent_request
 from server.identifiers import check_id, path_params
 from server.json_body import read_json_object
 from server.problems import Problem
@@ -42,6 +43,7 @@ def endpoint_for(route: CommandRoute) -> Callable[[Request], Any]:
         params = path_params(request)
         authorize(services, principal, params["trial_id"], route.action)
         body = await read_json_object(request)
+        idempotency = idempotent_request(request, principal.user.user_id, body)
         data = await _command_data(route, plan, request, services, principal, params, body)
         command = validated_command(route.command, data)
         target = route.target(params)
@@ -51,6 +53,7 @@ def endpoint_for(route: CommandRoute) -> Callable[[Request], Any]:
             lambda actor: dataclasses.replace(command, actor=actor),
             if_match=if_match_version(request),
             meta=request_meta(request, principal),
+            idempotency=idempotency,
         )
         return outcome_response(outcome, created=route.created)
 
@@ -183,4 +186,7 @@ def outcome_response(outcome: Outcome, *, created: bool) -> Response:
         "events": [{"type": e.event_type, "data": to_data(e)} for e in outcome.events],
     }
     status = 201 if created and outcome.position is not None else 200
-    return JSONResponse(body, status_code=status, headers={"ETag": etag(outcome.version)})
+    headers = {"ETag": etag(outcome.version)}
+    if outcome.replayed:
+        headers[REPLAYED_HEADER] = "true"
+    return JSONResponse(body, status_code=status, headers=headers)

@@ -9,6 +9,9 @@ state that append will leave and queued after it (``server/pending_states.py``),
 writer commits them together. A writer elsewhere (another server) is caught by the
 expected version, and the command is decided again on the log — unless the client pinned
 a version with If-Match, in which case it is told (412) instead.
+
+A command with an idempotency key (``server/idempotency.py``) that was recorded before is
+not decided again: it is answered from the events its first attempt recorded.
 """
 
 from __future__ import annotations
@@ -23,15 +26,24 @@ from typing import Any
 from domain import amendment, dispute, engagement, motion, protocol, workspace
 from domain.actor import Actor
 from domain.amendment import AmendmentContext, CheckForConflicts
-from domain.catalog import DomainEvent, to_data
+from domain.catalog import DomainEvent, from_data, to_data
 from domain.dispute import DisputeSubjectKind
 from domain.engagement import CommentSubjectKind
+from domain.errors import DomainError
 from domain.event import Command
 from domain.merging import MergeAmendment, decide_merge
 from domain.motion import MotionContext
 from domain.streams import amendment_stream, comments_stream, protocol_stream, trial_stream
 from domain.workspace import CreateTrial, TrialState
-from events import EventStore, NewEvent, NotCanonicalJson, StreamAppend, WrongExpectedVersion
+from events import (
+    AppendResult,
+    EventStore,
+    IdempotencyKeyReused,
+    NewEvent,
+    NotCanonicalJson,
+    StreamAppend,
+    WrongExpectedVersion,
+)
 from server.aggregates import (
     AMENDMENT,
     COMMENTS,
@@ -44,10 +56,13 @@ from server.aggregates import (
 )
 from server.decision_basis import DecisionBasis
 from server.directory import Directory
+from server.idempotency import IdempotentRequest, key_reused
 from server.pending_states import Pending, PendingStates
 from server.problems import Problem
 
 _RETRIES = 5
+_KEY_LOCK_PREFIX = "idempotency-key:"
+"""Key locks share the stream locks' table; no stream id starts with this."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +81,9 @@ class Outcome:
     events: Sequence[DomainEvent]
     position: int | None
     version: int
+    replayed: bool = False
+    """True when the command was recorded by an earlier request with the same idempotency
+    key, and this is what that one recorded."""
 
 
 BuildCommand = Callable[[Actor], Command]
@@ -98,9 +116,20 @@ class CommandService:
         *,
         if_match: int | None = None,
         meta: Mapping[str, Any] | None = None,
+        idempotency: IdempotentRequest | None = None,
     ) -> Outcome:
-        """Decide ``build(actor)`` for ``user_id`` on ``target`` and append what it decides."""
-        outcome = await self._execute(target, user_id, build, if_match, meta or {})
+        """Decide ``build(actor)`` for ``user_id`` on ``target`` and append what it decides.
+
+        With ``idempotency``, a request whose key recorded the same request before is not
+        decided again: the outcome is that append's (``replayed``); a key used for another
+        request is a 422 problem. A command refused, or that recorded nothing, leaves the
+        key unused."""
+        if idempotency is None:
+            outcome = await self._execute(target, user_id, build, if_match, meta or {})
+        else:
+            outcome = await self._execute_once(
+                target, user_id, build, if_match, meta or {}, idempotency
+            )
         if outcome.position is not None:
             await self._after(target, user_id, outcome, meta or {})
         return outcome
@@ -118,6 +147,58 @@ class CommandService:
         await self._after(target, actor.user_id, outcome, meta)
         return outcome
 
+    async def _execute_once(
+        self,
+        target: Target,
+        user_id: str,
+        build: BuildCommand,
+        if_match: int | None,
+        meta: Mapping[str, Any],
+        idempotency: IdempotentRequest,
+    ) -> Outcome:
+        # One request per key at a time in this process: a retry racing its first attempt
+        # waits for it, then is answered from what it recorded. (Deciding it meanwhile, on
+        # the state the first attempt's queued append will leave, could refuse it: a
+        # second "submit" of the same amendment is an illegal transition.)
+        async with self._locked([_KEY_LOCK_PREFIX + idempotency.key]):
+            earlier = await self._recorded_with(idempotency, target)
+            if earlier is not None:
+                return earlier
+            try:
+                return await self._execute(
+                    target, user_id, build, if_match, meta, idempotency=idempotency
+                )
+            except (Problem, DomainError):
+                # Refused, perhaps on the state left by the same request that another
+                # server recorded meanwhile (its key and its events commit together).
+                earlier = await self._recorded_with(idempotency, target)
+                if earlier is None:
+                    raise
+                return earlier
+
+    async def _recorded_with(
+        self, idempotency: IdempotentRequest, target: Target
+    ) -> Outcome | None:
+        """What the request recorded under its key before, or None if the key is unused."""
+        keyed = await self._store.keyed_append(idempotency.key)
+        if keyed is None:
+            return None
+        if keyed.digest != idempotency.digest:
+            raise key_reused()
+        return await self._replayed(keyed.result, target)
+
+    async def _replayed(self, result: AppendResult, target: Target) -> Outcome:
+        """The outcome of an earlier append, rebuilt from the events it recorded."""
+        first, last = result.first_position, result.last_position
+        recorded = await self._store.read_all(after=first - 1, limit=last - first + 1)
+        events = [from_data(e.type, e.data, e.schema_version) for e in recorded]
+        # The target's stream comes first in every append (``_decide``). Not
+        # ``target.stream_id``: that may hold an id drawn for this attempt, not the first's.
+        stream_id = recorded[0].stream_id
+        # Read your writes: another server may have recorded it, unseen here so far.
+        await self._states.load(target.kind, stream_id, fresh=True)
+        return Outcome(events, last, result.stream_versions[stream_id], replayed=True)
+
     async def _execute(
         self,
         target: Target,
@@ -127,6 +208,7 @@ class CommandService:
         meta: Mapping[str, Any],
         *,
         actor: Actor | None = None,
+        idempotency: IdempotentRequest | None = None,
     ) -> Outcome:
         for attempt in range(_RETRIES):
             basis = DecisionBasis(self._states, self._pending, fresh=attempt > 0)
@@ -140,11 +222,13 @@ class CommandService:
                     if if_match != loaded.version:
                         raise _stale(target, if_match, loaded.version)
                 decided = await self._decide(target, trial, loaded.state, command, basis)
-                queued = self._queue(decided, basis, meta)
+                queued = self._queue(decided, basis, meta, idempotency)
             # Out of the lock: the next command on these streams is decided on the states
             # this append will leave, while it is written.
             try:
                 return await self._settle(queued, decided, basis, target)
+            except IdempotencyKeyReused:
+                raise key_reused() from None
             except WrongExpectedVersion as conflict:
                 if if_match is not None:
                     raise _stale(target, if_match, conflict.actual) from None
@@ -160,7 +244,8 @@ class CommandService:
     async def _decide(
         self, target: Target, trial: TrialState, state: Any, command: Any, basis: DecisionBasis
     ) -> dict[str, list[DomainEvent]]:
-        """The events per stream; every stream they go to was loaded through ``basis``."""
+        """The events per stream, the target's first; every stream they go to was loaded
+        through ``basis``."""
         kind, stream_id = target.kind, target.stream_id
         events: list[DomainEvent]
         if kind is WORKSPACE:
@@ -206,6 +291,7 @@ class CommandService:
         decided: Mapping[str, Sequence[DomainEvent]],
         basis: DecisionBasis,
         meta: Mapping[str, Any],
+        idempotency: IdempotentRequest | None,
     ) -> dict[str, Pending]:
         """Queue the decided events, expecting the versions they were decided on, after
         the pending appends the decision read; note the states they will leave."""
@@ -221,7 +307,13 @@ class CommandService:
         if not appends:
             return {}
         try:
-            queued = self._store.queue(*appends, meta=meta, after=basis.after())
+            queued = self._store.queue(
+                *appends,
+                meta=meta,
+                after=basis.after(),
+                idempotency_key=idempotency.key if idempotency else None,
+                request_digest=idempotency.digest if idempotency else None,
+            )
         except NotCanonicalJson as refused:  # e.g. an integer beyond ±(2**53-1)
             raise Problem(
                 422,
@@ -252,12 +344,16 @@ class CommandService:
         written = False
         try:
             result = await next(iter(queued.values())).queued
-            written = True
+            # A replay (the key's request was recorded by another server meanwhile) wrote
+            # nothing: the states folded for this append never came to be, as if refused.
+            written = not result.replayed
         finally:
             for stream_id, pending in queued.items():
                 if written:
                     self._states.written(stream_id, basis.kind(stream_id), pending.loaded)
                 self._pending.settled(stream_id, pending, written=written)
+        if result.replayed:
+            return await self._replayed(result, target)
         version = result.stream_versions.get(target.stream_id, basis.version(target.stream_id))
         return Outcome(events, result.last_position, version)
 

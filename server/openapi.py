@@ -9,6 +9,8 @@ from domain.roles import OrganizationKind
 from domain.workspace import CreateTrial
 from server.command_fields import Source, body_fields, needs_password, path_parameters
 from server.command_routes import COMMAND_ROUTES
+from server.idempotency import HEADER as IDEMPOTENCY_KEY
+from server.idempotency import KEY_PATTERN, REPLAYED_HEADER
 from server.identifiers import ID_PATTERN
 from server.json_schema import SchemaBuilder, required_fields
 from server.read_routes import READ_ROUTES
@@ -23,6 +25,24 @@ _OUTCOME = {
 _JSON = {"description": "OK", "content": {"application/json": {"schema": {}}}}
 _NO_CONTENT = {"description": "Done"}
 _IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}
+_IDEMPOTENCY_KEY = {
+    "name": IDEMPOTENCY_KEY,
+    "in": "header",
+    "required": False,
+    "description": "Your key for this request (1-200 visible ASCII characters), scoped to"
+    " you: a retry with the same key and the same request gets the first answer again"
+    f" ({REPLAYED_HEADER}: true) and records nothing; the key with another request is 422"
+    " idempotency-key-reused; a refused request leaves the key unused.",
+    "schema": {"type": "string", "pattern": f"^{KEY_PATTERN}$"},
+}
+_REPLAYED = {
+    REPLAYED_HEADER: {
+        "description": "Present (true) when the answer is the one an earlier request with"
+        " the same Idempotency-Key got",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+_KEYED_OUTCOME = {**_OUTCOME, "headers": _REPLAYED}
 _WRITE_PROBLEMS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 429)
 
 
@@ -149,13 +169,14 @@ def openapi_document() -> dict[str, Any]:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(
             route.name,
             route.summary,
-            {"201" if route.created else "200": _OUTCOME},
+            {"201" if route.created else "200": _KEYED_OUTCOME},
             _WRITE_PROBLEMS,
             path=route.path,
             body=body,
             description=f"Needs `{route.action.value}` in the trial. Send If-Match with the"
-            " ETag you read to refuse a stale change (412).",
-            parameters=[_IF_MATCH],
+            " ETag you read to refuse a stale change (412), and an Idempotency-Key to retry"
+            " safely.",
+            parameters=[_IF_MATCH, _IDEMPOTENCY_KEY],
         )
     for query in READ_ROUTES:
         answer = {"description": "OK", "content": {query.media_type: {"schema": {}}}}

@@ -133,6 +133,62 @@ async def test_a_key_reused_for_different_events_is_refused(store: EventStore) -
     assert await store.head_position() == 1
 
 
+DIGEST = "a" * 64
+
+
+async def test_a_request_digest_recognises_a_retry_whose_events_differ(store: EventStore) -> None:
+    first = await store.append(
+        StreamAppend("s", [created("one")]), idempotency_key="k", request_digest=DIGEST
+    )
+    # Decided again, the retry chose another value (a new id, a later time): same request.
+    retry = await store.append(
+        StreamAppend("s", [created("two")]), idempotency_key="k", request_digest=DIGEST
+    )
+    assert retry.replayed
+    assert (retry.first_position, retry.stream_versions) == (first.first_position, {"s": 1})
+    assert [e.data["title"] for e in await store.read_stream("s")] == ["one"]
+
+
+async def test_a_key_with_another_request_digest_is_refused_though_the_events_match(
+    store: EventStore,
+) -> None:
+    await store.append(StreamAppend("s", [created()]), idempotency_key="k", request_digest=DIGEST)
+    with pytest.raises(IdempotencyKeyReused):
+        await store.append(
+            StreamAppend("s", [created()]), idempotency_key="k", request_digest="b" * 64
+        )
+    assert await store.head_position() == 1
+
+
+async def test_a_used_key_can_be_looked_up_before_deciding(store: EventStore) -> None:
+    assert await store.keyed_append("k") is None
+    await store.append(StreamAppend("other", [created()]))
+    first = await store.append(
+        StreamAppend("s", [created(), created()]), idempotency_key="k", request_digest=DIGEST
+    )
+    keyed = await store.keyed_append("k")
+    assert keyed is not None
+    assert keyed.digest == DIGEST
+    assert keyed.result.replayed
+    assert (keyed.result.first_position, keyed.result.last_position) == (2, 3)
+    assert keyed.result.stream_versions == first.stream_versions
+    refused = store.queue(StreamAppend("s", [created()], NO_STREAM), idempotency_key="r")
+    with pytest.raises(WrongExpectedVersion):
+        await refused
+    assert await store.keyed_append("r") is None, "a refused append leaves its key unused"
+
+
+@pytest.mark.parametrize(
+    ("key", "digest"), [(None, DIGEST), ("k", "A" * 64), ("k", "a" * 63), ("k", "")]
+)
+async def test_a_malformed_request_digest_is_refused_before_queueing(
+    store: EventStore, key: str | None, digest: str
+) -> None:
+    with pytest.raises(ValueError, match="digest"):
+        store.queue(StreamAppend("s", [created()]), idempotency_key=key, request_digest=digest)
+    assert await store.head_position() == 0
+
+
 async def test_concurrent_retries_with_one_key_write_once(store: EventStore) -> None:
     append = StreamAppend("s", [created()])
     results = await asyncio.gather(*(store.append(append, idempotency_key="k") for _ in range(8)))

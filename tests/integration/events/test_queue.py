@@ -58,3 +58,21 @@ async def test_an_append_after_a_written_one_in_an_earlier_commit_is_written(
     await first
     second = store.queue(StreamAppend("s", [revised(2)], expected_version=1), after=[first])
     assert (await second).stream_versions == {"s": 2}
+
+
+async def test_an_append_queued_after_a_replayed_one_is_refused(store: EventStore) -> None:
+    await store.append(StreamAppend("s", [revised(1)], expected_version=0), idempotency_key="k")
+    await store.append(StreamAppend("s", [revised(2)]))  # someone else moves the stream on
+    # A retry decided on the log it loaded (version 1, its own first attempt included) and,
+    # before it is settled, a dependent append decided on the state the retry would leave:
+    # version 2, which the log has by chance, though not with the retry's events.
+    retry = store.queue(StreamAppend("s", [revised(1)], expected_version=1), idempotency_key="k")
+    dependent = store.queue(StreamAppend("s", [revised(3)], expected_version=2), after=[retry])
+    assert (await retry).replayed
+    with pytest.raises(EarlierAppendFailed):
+        await dependent
+    # Queued once the replay is known, in a later group commit: refused all the same.
+    late = store.queue(StreamAppend("s", [revised(4)], expected_version=2), after=[retry])
+    with pytest.raises(EarlierAppendFailed):
+        await late
+    assert [e.data["n"] for e in await store.read_stream("s")] == [1, 2]

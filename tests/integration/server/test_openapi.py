@@ -37,3 +37,22 @@ async def test_command_bodies_are_described_with_the_domain_vocabulary(
     assert "signed_at" not in body["properties"]  # the server's clock, never the client's
     meanings = body["properties"]["meaning"]["enum"]
     assert meanings == ["authorship", "review", "approval", "responsibility"]
+
+
+async def test_every_command_takes_an_idempotency_key(app_client: httpx.AsyncClient) -> None:
+    document = (await app_client.get("/openapi.json")).json()
+    comment = document["paths"]["/api/trials/{trial_id}/comments/{subject_kind}/{subject_id}"]
+    [key] = [p for p in comment["post"]["parameters"] if p["name"] == "Idempotency-Key"]
+    assert (key["in"], key["required"]) == ("header", False)
+    assert "Idempotent-Replayed" in comment["post"]["responses"]["201"]["headers"]
+    commands = [
+        operation
+        for path, operations in document["paths"].items()
+        if path.startswith("/api/trials/{trial_id}/")
+        for method, operation in operations.items()
+        if method != "get"
+    ]
+    assert commands
+    for operation in commands:
+        names = {p["name"] for p in operation["parameters"]}
+        assert "Idempotency-Key" in names, operation["operationId"]
