@@ -77,6 +77,9 @@ class PostgresBackend(Backend):
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
         self._log = _RememberedLog()
         self._writer: asyncio.Task[None] | None = None
+        self._writer_connection: tuple[AsyncConnection, Any] | None = None
+        self._writer_pid: int | None = None
+        """The writer connection's server process: its notifications are not rung again."""
         self._listener: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -105,8 +108,12 @@ class PostgresBackend(Backend):
         meanwhile subscribers fall back to polling.
         """
 
-        def on_notify(*_: Any) -> None:
-            self.doorbell.ring()
+        def on_notify(_connection: Any, pid: int, *_: Any) -> None:
+            # The writer rings for its own commits once this process's subscribers can
+            # take them from memory; ringing on its NOTIFY too, which can arrive first,
+            # would send them to read the database for what is about to be in memory.
+            if pid != self._writer_pid:
+                self.doorbell.ring()
 
         while True:
             try:
@@ -163,17 +170,34 @@ class PostgresBackend(Backend):
         transaction fails, retry one by one so a single bad request cannot fail its
         neighbours."""
         try:
-            async with self._engine.connect() as conn:
-                driver = await _asyncpg_connection(conn)
-                outcomes, rows = await self._write(driver, requests)
+            driver = await self._writer_driver()
+            outcomes, rows = await self._write(driver, requests)
             committed.extend(rows)
         except Exception as error:
             self._log.forget()  # the write may or may not have committed
+            await self._drop_broken_writer_connection()
             if len(requests) > 1:
                 return [(await self._commit([request], committed))[0] for request in requests]
             outcomes = [error]
         record_written(requests, outcomes)
         return outcomes
+
+    async def _writer_driver(self) -> Any:
+        """The writer's own asyncpg connection, kept between batches."""
+        if self._writer_connection is None:
+            connection = await self._engine.connect()
+            self._writer_connection = (connection, await _asyncpg_connection(connection))
+            self._writer_pid = self._writer_connection[1].get_server_pid()
+        return self._writer_connection[1]
+
+    async def _drop_broken_writer_connection(self) -> None:
+        if self._writer_connection is None:
+            return
+        connection, driver = self._writer_connection
+        if driver.is_closed() or driver.is_in_transaction():
+            self._writer_connection = self._writer_pid = None
+            await connection.invalidate()
+            await connection.close()
 
     async def _write(
         self, driver: Any, requests: list[AppendRequest]
@@ -219,6 +243,8 @@ class PostgresBackend(Backend):
         if self._writer is not None:  # let everything queued commit, then stop
             self._queue.put_nowait(None)
             await self._writer
+        if self._writer_connection is not None:
+            await self._writer_connection[0].close()
         if self._listener is not None:
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -1,5 +1,6 @@
 """The PostgreSQL writer's own parts: ``concord_append`` writes only on the head a batch
-was decided on, and the fallback that decides a batch under the lock."""
+was decided on, the fallback that decides a batch under the lock, and the writer's own
+connection."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from events import (
     open_store,
     postgres_backend,
 )
+
+from .conftest import execute_raw
 
 pytestmark = pytest.mark.postgres
 
@@ -93,3 +96,18 @@ async def test_batches_decided_under_the_lock_keep_the_contract(
     finally:
         for store in stores:
             await store.close()
+
+
+async def test_the_writer_reconnects_when_its_connection_is_killed(postgres_url: str) -> None:
+    async with await open_store(postgres_url) as store:
+        await store.append(StreamAppend("s", [NewEvent("Edited", {})]))
+        await execute_raw(
+            postgres_url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        with pytest.raises(Exception, match=r"terminat|closed"):
+            await store.append(StreamAppend("s", [NewEvent("Edited", {})]))
+        result = await store.append(StreamAppend("s", [NewEvent("Edited", {})], 1))
+        assert result.first_position == 2
+        assert (await store.verify()).ok
