@@ -196,8 +196,10 @@ class PostgresBackend(Backend):
         connection, driver = self._writer_connection
         if driver.is_closed() or driver.is_in_transaction():
             self._writer_connection = self._writer_pid = None
-            await connection.invalidate()
-            await connection.close()
+            # Whatever failed here must not stop the writer: the next batch reconnects.
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
+                await connection.close()
 
     async def _write(
         self, driver: Any, requests: list[AppendRequest]
