@@ -44,10 +44,10 @@ def serve_demo(
     options: Sequence[str] = (),
 ) -> Iterator[Served]:
     """Start ``concord serve --demo`` on the embedded SQLite database in ``data_dir`` (or
-        on ``database_url``; without ``demo``, on whatever that database holds), with any other
+    on ``database_url``; without ``demo``, on whatever that database holds), with any other
     ``options`` of ``concord serve``.
 
-        Its output is read to the end on a thread, so the server never blocks on a full pipe.
+    Its output is read to the end on a thread, so the server never blocks on a full pipe.
     """
     port = free_port()
     env = {**os.environ, "CONCORD_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
