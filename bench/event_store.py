@@ -1,6 +1,7 @@
 """Event store throughput, side by side with raw sqlite3 and the eventsourcing library.
 
     python -m bench.event_store [--appends N] [--rounds R] [--postgres URL | --no-postgres]
+        [--postgres-only]
 
 All three write durably to SQLite in WAL mode with synchronous=FULL. Raw sqlite3 does the
 same inserts with the same hashing and nothing else: the practical limit. The library
@@ -339,6 +340,26 @@ async def _postgres_url(admin_url: str) -> str | None:
         return None
 
 
+def postgres_figures(admin_url: str, appends: int, rounds: int) -> None:
+    """Concord alone on PostgreSQL (a database ``concord_bench`` made afresh)."""
+    if (url := asyncio.run(_postgres_url(admin_url))) is None:
+        return
+    postgres = ConcordSubject(url)
+    try:
+        on_postgres = measure({"concord": postgres}, appends // 3, rounds)["concord"]
+    finally:
+        postgres.close()
+    print()
+    print("PostgreSQL (Concord only; same workload, a third of the single-caller appends)")
+    for label, figure in (
+        ("single-event appends, 1 caller", on_postgres["single"]),
+        (f"single-event appends, {CALLERS} callers", on_postgres["concurrent"]),
+        (f"{BATCH}-event batch appends", on_postgres["batch"] * BATCH),
+        ("full-log read and decode", on_postgres["read"]),
+    ):
+        print(f"  {label:<33}{figure:>10,.0f} events/s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--appends", type=int, default=5000, help="single-caller appends")
@@ -346,6 +367,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get(
         "CONCORD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"))  # fmt: skip
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--postgres-only", action="store_true", help="skip the SQLite figures")
     parser.add_argument(
         "--cpu", type=int, metavar="N", help="run all three on CPU N only, as concord serve --cpu"
     )
@@ -353,6 +375,9 @@ def main() -> None:
     if args.cpu is not None:
         pin_to_cpu(args.cpu)
     tune_for_serving()
+    if args.postgres_only:
+        postgres_figures(args.postgres, args.appends, args.rounds)
+        return
     print(
         f"CPU: {'all three on CPU ' + str(args.cpu) if args.cpu is not None else 'not pinned'}; "
         f"garbage collector as concord serve sets it (young threshold {YOUNG_THRESHOLD:,})"
@@ -373,21 +398,8 @@ def main() -> None:
             for subject in subjects.values():
                 subject.close()
         report(figures["concord"], figures["raw"], figures.get("library"))
-    if not args.no_postgres and (url := asyncio.run(_postgres_url(args.postgres))):
-        postgres = ConcordSubject(url)
-        try:
-            on_postgres = measure({"concord": postgres}, args.appends // 3, args.rounds)["concord"]
-        finally:
-            postgres.close()
-        print()
-        print("PostgreSQL (Concord only; same workload, a third of the single-caller appends)")
-        for label, figure in (
-            ("single-event appends, 1 caller", on_postgres["single"]),
-            (f"single-event appends, {CALLERS} callers", on_postgres["concurrent"]),
-            (f"{BATCH}-event batch appends", on_postgres["batch"] * BATCH),
-            ("full-log read and decode", on_postgres["read"]),
-        ):
-            print(f"  {label:<33}{figure:>10,.0f} events/s")
+    if not args.no_postgres:
+        postgres_figures(args.postgres, args.appends, args.rounds)
 
 
 if __name__ == "__main__":

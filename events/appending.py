@@ -2,9 +2,10 @@
 
 The caller side (:func:`prepare_append`) validates and encodes in the caller's task, so a
 bad event fails there and never reaches the writer. The writer side
-(:func:`write_appends`) runs inside a transaction that already holds the log's write lock;
-it is plain synchronous SQLAlchemy, so the SQLite writer thread calls it directly and the
-PostgreSQL writer through ``AsyncConnection.run_sync``.
+(:func:`write_appends`) decides a batch on what a :class:`LogAccess` reads and hands it
+the rows to insert. The SQLite writer thread runs it inside a transaction holding the
+write lock; the PostgreSQL writer runs it on the state it remembers, without I/O, then
+sends the rows in one call that writes them only if that state still holds under the lock.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
-
-from sqlalchemy import Connection, func, insert, select
 
 from events.canonical import (
     GENESIS_HASH,
@@ -33,7 +32,6 @@ from events.errors import (
     WrongExpectedVersion,
 )
 from events.queueing import AppendTicket
-from events.schema import appends, events
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 200
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -148,7 +146,8 @@ EMPTY_LOG = LogHead(0, GENESIS_HASH, "")
 
 
 class LogAccess(Protocol):
-    """What a group commit reads and writes, inside a transaction that holds the write lock.
+    """What a group commit reads and writes, on a state no other writer can change before
+    the rows are written (the write lock is held, or is checked before writing).
 
     Rows are tuples in the order of ``EVENT_COLUMNS`` and ``APPEND_COLUMNS``.
     """
@@ -172,47 +171,6 @@ def stored_append(row: Sequence[Any]) -> tuple[str, AppendResult]:
     """Decode an ``appends`` row (APPEND_COLUMNS order) into (digest, replayed result)."""
     _, digest, first, last, versions = row
     return digest, AppendResult(first, last, json.loads(versions), replayed=True)
-
-
-class CoreLogAccess:
-    """:class:`LogAccess` in SQLAlchemy Core, for any dialect."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self.inserted: list[tuple[Any, ...]] = []
-        """The event rows written in this transaction (valid once it commits)."""
-
-    def head(self) -> LogHead:
-        row = self._conn.execute(
-            select(events.c.position, events.c.hash, events.c.recorded_at)
-            .order_by(events.c.position.desc())
-            .limit(1)
-        ).first()
-        return EMPTY_LOG if row is None else LogHead(row[0], row[1], row[2])
-
-    def stream_versions(self, stream_ids: set[str]) -> dict[str, int]:
-        rows = self._conn.execute(
-            select(events.c.stream_id, func.max(events.c.stream_version))
-            .where(events.c.stream_id.in_(stream_ids))
-            .group_by(events.c.stream_id)
-        )
-        return {row[0]: row[1] for row in rows}
-
-    def stored_appends(self, keys: set[str]) -> dict[str, tuple[str, AppendResult]]:
-        rows = self._conn.execute(select(appends).where(appends.c.idempotency_key.in_(keys)))
-        return {row[0]: stored_append(row) for row in rows}
-
-    def insert(self, event_rows: list[tuple[Any, ...]], append_rows: list[tuple[Any, ...]]) -> None:
-        self.inserted = event_rows
-        if event_rows:
-            self._conn.execute(
-                insert(events), [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in event_rows]
-            )
-        if append_rows:
-            self._conn.execute(
-                insert(appends),
-                [dict(zip(APPEND_COLUMNS, row, strict=True)) for row in append_rows],
-            )
 
 
 def _expectation_met(expected: ExpectedVersion, actual: int) -> bool:
