@@ -18,31 +18,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import sqlite3
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.baselines import LibrarySubject, RawSubject
+from bench.workload import BATCH, CALLERS, PAYLOAD, rate
 from events import EventStore, NewEvent, StreamAppend, open_store
-from events.canonical import GENESIS_HASH, canonical_json, envelope_hash, format_timestamp
 from server.affinity import pin_to_cpu
 from server.collector import YOUNG_THRESHOLD, tune_for_serving
-
-CALLERS = 16
-BATCH = 100
-PAYLOAD = {"section": "5.2", "text": "Participants aged 18 to 65 with a confirmed diagnosis."}
-
-
-def _rate(count: int, seconds: float) -> float:
-    return count / seconds if seconds else float("inf")
-
 
 # --- Concord ---------------------------------------------------------------------------
 
@@ -62,7 +50,7 @@ class ConcordSubject:
             for i in range(appends):
                 await self._store.append(StreamAppend(f"single-{i % 50}", [self._event]))
 
-        return _rate(appends, self._runner.run(_timed(work)))
+        return rate(appends, self._runner.run(_timed(work)))
 
     def concurrent(self, per_caller: int) -> float:
         self._rounds += 1
@@ -75,7 +63,7 @@ class ConcordSubject:
 
             await asyncio.gather(*(caller(k) for k in range(CALLERS)))
 
-        return _rate(per_caller * CALLERS, self._runner.run(_timed(work)))
+        return rate(per_caller * CALLERS, self._runner.run(_timed(work)))
 
     def batch(self, batches: int) -> float:
         self._rounds += 1
@@ -85,7 +73,7 @@ class ConcordSubject:
             for i in range(batches):
                 await self._store.append(StreamAppend(f"{prefix}-{i}", [self._event] * BATCH))
 
-        return _rate(batches, self._runner.run(_timed(work)))
+        return rate(batches, self._runner.run(_timed(work)))
 
     def read(self) -> float:
         async def work() -> float:
@@ -93,7 +81,7 @@ class ConcordSubject:
             while page := await self._store.read_all(after=after, limit=5000):
                 count += len(page)
                 after = page[-1].position
-            return _rate(count, time.perf_counter() - start)
+            return rate(count, time.perf_counter() - start)
 
         return self._runner.run(work())
 
@@ -114,144 +102,6 @@ async def _timed(work: Callable[[], Awaitable[Any]]) -> float:
     start = time.perf_counter()
     await work()
     return time.perf_counter() - start
-
-
-# --- raw sqlite3: the practical limit ----------------------------------------------------
-
-RAW_SCHEMA = """CREATE TABLE IF NOT EXISTS events (position INTEGER PRIMARY KEY,
-    stream_id TEXT NOT NULL, stream_version INTEGER NOT NULL, type TEXT NOT NULL,
-    schema_version INTEGER NOT NULL, data TEXT NOT NULL, meta TEXT NOT NULL,
-    recorded_at TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
-    UNIQUE (stream_id, stream_version))"""
-
-
-class RawSubject:
-    """Inserts with the same hashing as Concord, head kept in memory, nothing else."""
-
-    def __init__(self, path: Path) -> None:
-        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute(RAW_SCHEMA)
-        self.position, self.prev, self.versions = 0, GENESIS_HASH, dict[str, int]()
-        self.data = canonical_json(PAYLOAD)
-        self._rounds = 0
-
-    def append(self, stream_id: str, count: int) -> None:
-        at = format_timestamp(datetime.now(UTC))
-        rows = []
-        version = self.versions.get(stream_id, 0)
-        for _ in range(count):
-            self.position += 1
-            version += 1
-            digest = envelope_hash(position=self.position, stream_id=stream_id,
-                                   stream_version=version, type="SectionRevised",
-                                   schema_version=1, data_json=self.data, meta_json="{}",
-                                   recorded_at=at, prev_hash=self.prev)  # fmt: skip
-            rows.append((self.position, stream_id, version, "SectionRevised", 1, self.data, "{}",
-                         at, self.prev, digest))  # fmt: skip
-            self.prev = digest
-        self.versions[stream_id] = version
-        self.db.execute("BEGIN IMMEDIATE")
-        self.db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-        self.db.execute("COMMIT")
-
-    def single(self, appends: int) -> float:
-        start = time.perf_counter()
-        for i in range(appends):
-            self.append(f"single-{i % 50}", 1)
-        return _rate(appends, time.perf_counter() - start)
-
-    def batch(self, batches: int) -> float:
-        self._rounds += 1
-        start = time.perf_counter()
-        for i in range(batches):
-            self.append(f"round-{self._rounds}-batch-{i}", BATCH)
-        return _rate(batches, time.perf_counter() - start)
-
-    def read(self) -> float:
-        start = time.perf_counter()
-        rows = self.db.execute("SELECT * FROM events ORDER BY position").fetchall()
-        for row in rows:
-            json.loads(row[5])
-            json.loads(row[6])
-        return _rate(len(rows), time.perf_counter() - start)
-
-    def close(self) -> None:
-        self.db.close()
-
-
-# --- the eventsourcing library ------------------------------------------------------------
-
-
-class LibrarySubject:
-    """The eventsourcing library's application with SQLite persistence: one aggregate
-    event per save, concurrent saves from threads."""
-
-    def __init__(self, path: Path) -> None:
-        from eventsourcing.application import Application
-        from eventsourcing.domain import Aggregate, event
-
-        class Section(Aggregate):  # type: ignore[misc]
-            @event("Created")  # type: ignore[untyped-decorator]
-            def __init__(self) -> None:
-                self.text = ""
-
-            @event("Revised")  # type: ignore[untyped-decorator]
-            def revise(self, section: str, text: str) -> None:
-                self.text = text
-
-        self._section = Section
-        self.app = Application(
-            env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
-        )
-        self._sections = [Section() for _ in range(50)]
-        self.app.save(*self._sections)
-
-    def single(self, appends: int) -> float:
-        start = time.perf_counter()
-        for i in range(appends):
-            aggregate = self._sections[i % 50]
-            aggregate.revise(**PAYLOAD)
-            self.app.save(aggregate)
-        return _rate(appends, time.perf_counter() - start)
-
-    def concurrent(self, per_caller: int) -> float:
-        def caller() -> None:
-            aggregate = self._section()
-            self.app.save(aggregate)
-            for _ in range(per_caller):
-                aggregate.revise(**PAYLOAD)
-                self.app.save(aggregate)
-
-        threads = [threading.Thread(target=caller) for _ in range(CALLERS)]
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return _rate(per_caller * CALLERS, time.perf_counter() - start)
-
-    def batch(self, batches: int) -> float:
-        start = time.perf_counter()
-        for _ in range(batches):
-            aggregate = self._section()
-            for _ in range(BATCH - 1):
-                aggregate.revise(**PAYLOAD)
-            self.app.save(aggregate)
-        return _rate(batches, time.perf_counter() - start)
-
-    def read(self) -> float:
-        start, count, position = time.perf_counter(), 0, 1
-        while notifications := self.app.recorder.select_notifications(start=position, limit=5000):
-            for notification in notifications:
-                self.app.mapper.to_domain_event(notification)
-            count += len(notifications)
-            position = notifications[-1].id + 1
-        return _rate(count, time.perf_counter() - start)
-
-    def close(self) -> None:
-        self.app.close()
 
 
 # --- rounds -----------------------------------------------------------------------------------

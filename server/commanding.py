@@ -16,10 +16,7 @@ not decided again: it is answered from the events its first attempt recorded.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +56,7 @@ from server.directory import Directory
 from server.idempotency import IdempotentRequest, key_reused
 from server.pending_states import Pending, PendingStates
 from server.problems import Problem
+from server.stream_locks import StreamLocks
 
 _RETRIES = 5
 _KEY_LOCK_PREFIX = "idempotency-key:"
@@ -105,8 +103,7 @@ class CommandService:
         self._directory = directory
         self._settled = settled
         self._pending = PendingStates()
-        # Weak: a stream's lock lives while someone holds or awaits it, then is dropped.
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._locks = StreamLocks()
 
     async def execute(
         self,
@@ -160,7 +157,7 @@ class CommandService:
         # waits for it, then is answered from what it recorded. (Deciding it meanwhile, on
         # the state the first attempt's queued append will leave, could refuse it: a
         # second "submit" of the same amendment is an illegal transition.)
-        async with self._locked([_KEY_LOCK_PREFIX + idempotency.key]):
+        async with self._locks.held([_KEY_LOCK_PREFIX + idempotency.key]):
             earlier = await self._recorded_with(idempotency, target)
             if earlier is not None:
                 return earlier
@@ -215,7 +212,7 @@ class CommandService:
             trial_id = trial_stream(target.trial_id)
             trial = (await self._states.load(WORKSPACE, trial_id, fresh=basis.fresh)).state
             command = build(actor or workspace.actor_in(trial, user_id))
-            async with self._locked(_streams_touched(target, command)):
+            async with self._locks.held(_streams_touched(target, command)):
                 loaded = await basis.load(target.kind, target.stream_id)
                 if if_match is not None and if_match != loaded.version:
                     loaded = await basis.reload_for_if_match(target.kind, target.stream_id)
@@ -380,17 +377,6 @@ class CommandService:
             )
             if outcome.position is not None:
                 await self._directory.follower.wait_for(outcome.position)
-
-    @contextlib.asynccontextmanager
-    async def _locked(self, stream_ids: Sequence[str]) -> AsyncIterator[None]:
-        # Always in sorted order, so two commands locking the same pair cannot deadlock.
-        async with contextlib.AsyncExitStack() as stack:
-            for stream_id in sorted(set(stream_ids)):
-                lock = self._locks.get(stream_id)
-                if lock is None:
-                    lock = self._locks[stream_id] = asyncio.Lock()
-                await stack.enter_async_context(lock)
-            yield
 
 
 def _streams_touched(target: Target, command: Command) -> list[str]:
