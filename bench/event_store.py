@@ -1,7 +1,7 @@
 """Event store throughput, side by side with raw sqlite3 and the eventsourcing library.
 
     python -m bench.event_store [--appends N] [--rounds R] [--postgres URL | --no-postgres]
-        [--postgres-only]
+        [--postgres-only] [--cpu auto|all|N]
 
 All three write durably to SQLite in WAL mode with synchronous=FULL. Raw sqlite3 does the
 same inserts with the same hashing and nothing else: the practical limit. The library
@@ -9,9 +9,10 @@ same inserts with the same hashing and nothing else: the practical limit. The li
 concurrent figure uses threads, Concord's uses asyncio tasks on uvloop, the loop
 ``concord serve`` runs on. Each workload runs in R rounds with the three taking turns,
 and each figure is a median round (see :func:`measure`). The process's garbage collector
-is tuned as ``concord serve`` tunes it (server/collector.py), for all three alike;
-``--cpu N`` pins all three to one CPU, as ``concord serve --cpu N`` does. Prints figures
-and ratios.
+is tuned as ``concord serve`` tunes it (server/collector.py), for all three alike, and
+the process runs on the CPUs ``concord serve --cpu`` would choose (server/affinity.py):
+by default all three on one CPU for SQLite, every CPU for PostgreSQL; ``--cpu all`` runs
+both on every CPU. Prints figures and ratios.
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ from typing import Any
 from bench.baselines import LibrarySubject, RawSubject
 from bench.workload import BATCH, CALLERS, PAYLOAD, rate
 from events import EventStore, NewEvent, StreamAppend, open_store
-from server.affinity import pin_to_cpu
+from server.affinity import AUTO, CpuChoice, cpu_for, parse_cpu_choice, set_process_cpus
 from server.collector import YOUNG_THRESHOLD, tune_for_serving
+
+_ALLOWED = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
+"""The CPUs this process may use, as it started."""
 
 # --- Concord ---------------------------------------------------------------------------
 
@@ -190,17 +194,21 @@ async def _postgres_url(admin_url: str) -> str | None:
         return None
 
 
-def postgres_figures(admin_url: str, appends: int, rounds: int) -> None:
+def postgres_figures(admin_url: str, appends: int, rounds: int, cpus: CpuChoice) -> None:
     """Concord alone on PostgreSQL (a database ``concord_bench`` made afresh)."""
     if (url := asyncio.run(_postgres_url(admin_url))) is None:
         return
+    where = run_on_cpus(cpus, on_sqlite=False)
     postgres = ConcordSubject(url)
     try:
         on_postgres = measure({"concord": postgres}, appends // 3, rounds)["concord"]
     finally:
         postgres.close()
     print()
-    print("PostgreSQL (Concord only; same workload, a third of the single-caller appends)")
+    print(
+        f"PostgreSQL (Concord only, on {where}; same workload, a third of the single-caller"
+        " appends)"
+    )
     for label, figure in (
         ("single-event appends, 1 caller", on_postgres["single"]),
         (f"single-event appends, {CALLERS} callers", on_postgres["concurrent"]),
@@ -219,17 +227,31 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--postgres-only", action="store_true", help="skip the SQLite figures")
     parser.add_argument(
-        "--cpu", type=int, metavar="N", help="run all three on CPU N only, as concord serve --cpu"
+        "--cpu",
+        type=parse_cpu_choice,
+        default=AUTO,
+        metavar="auto|all|N",
+        help="the CPUs to run on, as concord serve --cpu (default auto: one on SQLite)",
     )
     args = parser.parse_args()
-    if args.cpu is not None:
-        pin_to_cpu(args.cpu)
     tune_for_serving()
-    if args.postgres_only:
-        postgres_figures(args.postgres, args.appends, args.rounds)
-        return
+    if not args.postgres_only:
+        sqlite_figures(args)
+    if not args.no_postgres:
+        postgres_figures(args.postgres, args.appends, args.rounds, args.cpu)
+
+
+def run_on_cpus(choice: CpuChoice, *, on_sqlite: bool) -> str:
+    """Keep the whole process where ``concord serve --cpu choice`` would run; say where."""
+    cpu = cpu_for(choice, on_sqlite=on_sqlite)
+    set_process_cpus(_ALLOWED if cpu is None else {cpu})
+    return "every CPU" if cpu is None else f"CPU {cpu} only"
+
+
+def sqlite_figures(args: argparse.Namespace) -> None:
+    where = run_on_cpus(args.cpu, on_sqlite=True)
     print(
-        f"CPU: {'all three on CPU ' + str(args.cpu) if args.cpu is not None else 'not pinned'}; "
+        f"CPU: all three on {where} (--cpu {args.cpu}, as concord serve on SQLite); "
         f"garbage collector as concord serve sets it (young threshold {YOUNG_THRESHOLD:,})"
     )
     with tempfile.TemporaryDirectory(prefix="concord-bench-") as tmp:
@@ -248,8 +270,6 @@ def main() -> None:
             for subject in subjects.values():
                 subject.close()
         report(figures["concord"], figures["raw"], figures.get("library"))
-    if not args.no_postgres:
-        postgres_figures(args.postgres, args.appends, args.rounds)
 
 
 if __name__ == "__main__":

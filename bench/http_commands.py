@@ -1,7 +1,7 @@
 """Commands over HTTP: ``concord serve`` beside a bare Starlette endpoint under the same server.
 
     python -m bench.http_commands [--seconds 30] [--clients 32] [--trials 1] [--db URL]
-                                  [--profile FILE] [--cpu N]
+                                  [--profile FILE] [--cpu auto|all|N]
 
 Each of ``--clients`` concurrent HTTP clients on 127.0.0.1 revises its own sections of one
 trial's drafted (unpublished) protocol with ``PUT /api/trials/{t}/protocol/sections/{n}``
@@ -19,7 +19,8 @@ The database is a fresh SQLite file (WAL, synchronous=FULL) in a temporary folde
 works. ``--trials K`` spreads the clients over K trials (K protocol streams instead of
 one), which shows what the one stream's serialization costs. ``--profile FILE`` runs the
 Concord server under cProfile and prints where its event-loop thread spends its time.
-``--cpu N`` runs each server on CPU N only (``concord serve --cpu``, server/affinity.py).
+``--cpu`` runs each server where ``concord serve --cpu`` would (server/affinity.py); by
+default (auto) on one CPU when Concord's database is SQLite.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from domain.event import Command
 from domain.roles import OrganizationKind, Role
 from domain.streams import protocol_stream, trial_stream
 from domain.workspace import TrainingRecord
-from server.affinity import pin_to_cpu
+from server.affinity import AUTO, cpu_for, parse_cpu_choice, pin_to_cpu
 from server.aggregates import PROTOCOL, WORKSPACE
 from server.bootstrap import open_services
 from server.commanding import Target
@@ -236,6 +237,7 @@ def report(args: argparse.Namespace, database: str, bare: LoadResult, concord: L
         f" {args.seconds:g} s per server after a {WARMUP:g} s warm-up"
     )
     print(f"PUT {SECTION_PATH} (revise_section); Concord's database: {database}")
+    print(f"servers' CPUs: --cpu {args.cpu}, as concord serve --cpu (server/affinity.py)")
     print(
         f"load generator: its own process (asyncio streams, keep-alive HTTP/1.1), sharing"
         f" this machine's {cores} cores with the server (load average before the run"
@@ -272,13 +274,18 @@ def main() -> None:
     parser.add_argument("--db", help="Concord's database URL (default: a fresh SQLite file)")
     parser.add_argument("--profile", type=Path, help="run Concord under cProfile, save here")
     parser.add_argument(
-        "--cpu", type=int, metavar="N", help="run each server on CPU N only (concord serve --cpu)"
+        "--cpu",
+        type=parse_cpu_choice,
+        default=AUTO,
+        metavar="auto|all|N",
+        help="where each server runs, as concord serve --cpu (default auto)",
     )
     parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--sqlite", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
-        if args.cpu is not None:
-            pin_to_cpu(args.cpu)
+        if (cpu := cpu_for(args.cpu, on_sqlite=args.sqlite)) is not None:
+            pin_to_cpu(cpu)
         _serve_bare(args.serve_bare)
         return
     if args.clients < 1 or args.seconds <= 0 or not 1 <= args.trials <= args.clients:
@@ -289,9 +296,10 @@ def main() -> None:
         url = args.db or f"sqlite:///{folder / 'concord.sqlite'}"
         work = asyncio.run(prepare(url, args.clients, args.trials))
         port = free_port()
-        pinned = ["--cpu", str(args.cpu)] if args.cpu is not None else []
+        pinned = ["--cpu", str(args.cpu)]
         bare_command = [sys.executable, "-m", "bench.http_commands", "--serve-bare", str(port)]
-        bare_command += pinned
+        # The bare server runs where concord serve will: on one CPU beside SQLite.
+        bare_command += [*pinned, *(["--sqlite"] if url.startswith("sqlite") else [])]
         bare = measure(bare_command, port, folder / "bare.log", work, args.seconds)
         port = free_port()
         profiler: list[str] = []

@@ -10,6 +10,8 @@ the writer settles after the commit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import queue
 import sqlite3
 import threading
@@ -189,6 +191,22 @@ class SqliteLogAccess:
             self._db.executemany(_INSERT_APPEND, append_rows)
 
 
+def _yield_to_wakers() -> None:
+    """Let the thread that wakes this one keep its CPU until it blocks (Linux only).
+
+    An event loop wakes the writer while it still holds the GIL. A woken thread may take
+    the CPU at once when they share one (``concord serve`` keeps them on one: see
+    server/affinity.py), and the writer would then only wait for the GIL: two context
+    switches per append for nothing. The batch policy asks the scheduler not to preempt
+    on wake-up; the writer runs when the loop blocks, and it mostly sleeps anyway (on the
+    queue, on the disk), so it never runs behind for long. About 7% more single-caller
+    appends per second on one CPU (docs/benchmarks.md, "The event store")."""
+    batch_policy = getattr(os, "SCHED_BATCH", None)
+    if batch_policy is not None:
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(0, batch_policy, os.sched_param(0))
+
+
 @dataclass(slots=True)
 class _Waiter:
     request: AppendRequest
@@ -279,6 +297,7 @@ class SqliteBackend(Backend):
         return batch
 
     def _write_forever(self) -> None:
+        _yield_to_wakers()
         db = self._writer_connection.driver_connection
         assert isinstance(db, sqlite3.Connection)
         log = SqliteLogAccess(db)

@@ -1,17 +1,20 @@
-"""Keeping a Concord process on one CPU (``concord serve --cpu N``).
+"""Which CPUs a Concord process runs on (``concord serve --cpu auto|all|N``).
 
 A Concord process is one event loop and a few threads the loop hands work to: the SQLite
 writer, the readers. Each hand-off wakes a sleeping thread and each result wakes the
 sleeping loop. When the two sit on different CPUs, every such wake-up is an
 inter-processor interrupt, and on a virtual machine whose idle CPUs halt at once that
-costs tens of microseconds each way: about a quarter of a single durable append. Python's
+costs tens of microseconds each way: about a third of a single durable append. Python's
 GIL lets only one of these threads run Python at a time anyway, so keeping them all on
 one CPU loses little (the database's own C code and the disk wait still overlap) and
 saves those wake-ups. Measured in docs/benchmarks.md ("One CPU").
 
-Pin before the process starts its threads: threads inherit their creator's affinity. Run
-one pinned process per CPU; leave a CPU for the database server when it shares the
-machine.
+So on SQLite ``concord serve`` keeps the process on one CPU by default (``auto``: the CPU
+it starts on). On PostgreSQL it does not: the database server needs the same CPUs, and
+pinning measured slower there. ``all`` keeps every CPU; ``N`` names one. Several Concord
+processes on one machine should each be given their own CPU, or ``all``.
+
+Pin before the process starts its threads: threads inherit their creator's affinity.
 """
 
 from __future__ import annotations
@@ -20,19 +23,71 @@ import contextlib
 import os
 from pathlib import Path
 
+AUTO = "auto"
+ALL = "all"
+
+CpuChoice = int | str
+"""A CPU number, :data:`AUTO` or :data:`ALL`."""
+
+
+def parse_cpu_choice(text: str) -> CpuChoice:
+    """``auto``, ``all`` or a CPU number; raises ValueError for anything else."""
+    if text in (AUTO, ALL):
+        return text
+    try:
+        cpu = int(text)
+    except ValueError:
+        raise ValueError(f"expected auto, all or a CPU number, got {text!r}") from None
+    if cpu < 0:
+        raise ValueError(f"a CPU number is 0 or more, got {cpu}")
+    return cpu
+
+
+def cpu_for(choice: CpuChoice, *, on_sqlite: bool) -> int | None:
+    """The CPU to keep the process on, or None for every CPU it may use.
+
+    ``auto`` means one CPU on SQLite (the one this thread runs on now), every CPU on
+    PostgreSQL; it also means every CPU where the process may use only one anyway, or
+    where the platform cannot pin (only Linux can)."""
+    if choice == ALL:
+        return None
+    if choice == AUTO:
+        if not on_sqlite or not can_pin() or len(os.sched_getaffinity(0)) < 2:
+            return None
+        return current_cpu()
+    assert isinstance(choice, int)
+    return choice
+
+
+def can_pin() -> bool:
+    return hasattr(os, "sched_setaffinity") and Path("/proc/thread-self/stat").exists()
+
+
+def current_cpu() -> int:
+    """The CPU the calling thread last ran on (it is running on it now)."""
+    stat = Path("/proc/thread-self/stat").read_text()
+    # The command name (field 2) may hold spaces and parentheses: count after its end.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return int(fields[36])  # field 39, "processor"; fields[0] here is field 3
+
 
 def pin_to_cpu(cpu: int) -> None:
     """Run this process's threads, and every thread they start, on ``cpu`` only.
 
     Raises ValueError when the CPU is not one this process may use, or when the platform
     cannot pin (only Linux can)."""
-    if not hasattr(os, "sched_setaffinity"):
+    if not can_pin():
         raise ValueError("pinning to a CPU is only possible on Linux")
     allowed = os.sched_getaffinity(0)
     if cpu not in allowed:
         raise ValueError(f"CPU {cpu} is not one this process may use: {sorted(allowed)}")
+    set_process_cpus({cpu})
+
+
+def set_process_cpus(cpus: set[int]) -> None:
+    """Allow every thread of this process (and those they start) exactly ``cpus``."""
     # The call pins one thread (0: the calling one); pin any already running as well.
     tasks = Path("/proc/self/task")
     for thread_id in [int(task.name) for task in tasks.iterdir()] if tasks.is_dir() else [0]:
         with contextlib.suppress(ProcessLookupError):  # the thread ended meanwhile
-            os.sched_setaffinity(thread_id, {cpu})
+            os.sched_setaffinity(thread_id, cpus)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from events import upgrade
-from server.affinity import pin_to_cpu
+from server.affinity import AUTO, CpuChoice, cpu_for, parse_cpu_choice, pin_to_cpu
 from server.audit import commands as audit
 from server.bootstrap import open_services
 from server.demo import DEMO_TRIAL, DRAFT_TRIAL, DemoPerson, load_demo, load_draft_trial
@@ -94,6 +94,13 @@ def _serve(url: str, host: str, port: int, with_demo: bool, settings: Settings) 
     return 0
 
 
+def _cpu_choice(text: str) -> CpuChoice:
+    try:
+        return parse_cpu_choice(text)
+    except ValueError as refused:  # argparse shows only this error type's own words
+        raise argparse.ArgumentTypeError(str(refused)) from None
+
+
 def _audit_commands(commands: Any) -> None:
     verify = commands.add_parser(
         "verify",
@@ -137,10 +144,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument(
         "--cpu",
-        type=int,
-        default=os.environ.get("CONCORD_CPU") or None,  # argparse converts a text default
-        metavar="N",
-        help="run on CPU N only (default: CONCORD_CPU, else any); see server/affinity.py",
+        type=_cpu_choice,
+        default=os.environ.get("CONCORD_CPU") or AUTO,  # argparse converts a text default
+        metavar="auto|all|N",
+        help="the CPUs to run on: auto (one on SQLite, every one on PostgreSQL), all, or N"
+        " (default: CONCORD_CPU, else auto); see server/affinity.py",
     )
     serve.add_argument(
         "--checkpoint-minutes",
@@ -164,9 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     url = database_url(args.db)
     match args.command:
         case "serve":
-            if args.cpu is not None:
+            if (cpu := cpu_for(args.cpu, on_sqlite=url.startswith("sqlite"))) is not None:
                 try:
-                    pin_to_cpu(args.cpu)
+                    pin_to_cpu(cpu)
                 except ValueError as refused:
                     parser.error(f"--cpu: {refused}")
             every = args.checkpoint_minutes * 60 if args.checkpoint_minutes > 0 else None
