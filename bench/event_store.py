@@ -118,23 +118,28 @@ Samples = dict[str, dict[str, list[float]]]
 
 
 def measure(subjects: dict[str, Subject], appends: int, rounds: int) -> Samples:
-    """Each workload in ``rounds`` rounds, the subjects taking turns within a round: a
-    machine whose speed drifts during the run (a virtual disk's fsync time does) then
-    weighs on every subject alike, and each round compares them at one moment."""
+    """Each workload in ``rounds`` rounds, the subjects taking turns within a round (each
+    round starting with the next subject): a machine whose speed drifts during the run (a
+    virtual disk's fsync time does) then weighs on every subject alike, and each round
+    compares them at one moment."""
     per_round = max(appends // rounds, 1)
-    workloads: dict[str, tuple[str, int]] = {
+    workloads: dict[str, tuple[str, int | None]] = {
         "single": ("single", per_round),
         "concurrent": ("concurrent", per_round // CALLERS * 4),
         "batch": ("batch", max(per_round // 30, 4)),
+        "read": ("read", None),  # the whole log, as the appends above left it
     }
     samples: Samples = {name: {} for name in subjects}
     for workload, (method, amount) in workloads.items():
-        for _ in range(rounds):
-            for name, subject in subjects.items():
+        for round_number in range(rounds):
+            # Each round starts with another subject, so none always follows the same one.
+            turn = round_number % len(subjects)
+            order = list(subjects.items())[turn:] + list(subjects.items())[:turn]
+            for name, subject in order:
                 if hasattr(subject, method):
-                    samples[name].setdefault(workload, []).append(getattr(subject, method)(amount))
-    for name, subject in subjects.items():
-        samples[name]["read"] = [subject.read()]
+                    run = getattr(subject, method)
+                    rate = run() if amount is None else run(amount)
+                    samples[name].setdefault(workload, []).append(rate)
     return samples
 
 
