@@ -137,10 +137,18 @@ class CommandService:
         actor: Actor,
         build: Callable[[Actor], CreateTrial],
         meta: Mapping[str, Any],
+        *,
+        idempotency: IdempotentRequest | None = None,
     ) -> Outcome:
-        """Found a trial: the founder is not a member yet, so the server builds the actor."""
+        """Found a trial: the founder is not a member yet, so the server builds the actor.
+        ``idempotency`` as for :meth:`execute`."""
         target = Target(WORKSPACE, trial_id, trial_stream(trial_id))
-        outcome = await self._execute(target, actor.user_id, build, None, meta, actor=actor)
+        if idempotency is None:
+            outcome = await self._execute(target, actor.user_id, build, None, meta, actor=actor)
+        else:
+            outcome = await self._execute_once(
+                target, actor.user_id, build, None, meta, idempotency, actor=actor
+            )
         await self._after(target, actor.user_id, outcome, meta)
         return outcome
 
@@ -152,6 +160,8 @@ class CommandService:
         if_match: int | None,
         meta: Mapping[str, Any],
         idempotency: IdempotentRequest,
+        *,
+        actor: Actor | None = None,
     ) -> Outcome:
         # One request per key at a time in this process: a retry racing its first attempt
         # waits for it, then is answered from what it recorded. (Deciding it meanwhile, on
@@ -163,7 +173,7 @@ class CommandService:
                 return earlier
             try:
                 return await self._execute(
-                    target, user_id, build, if_match, meta, idempotency=idempotency
+                    target, user_id, build, if_match, meta, idempotency=idempotency, actor=actor
                 )
             except (Problem, DomainError):
                 # Refused, perhaps on the state left by the same request that another

@@ -13,6 +13,7 @@ from domain.roles import OrganizationKind
 from domain.workspace import CreateTrial
 from server.authentication import require_principal
 from server.command_endpoint import outcome_response, request_meta, validated_command
+from server.idempotency import idempotent_request
 from server.identifiers import check_id
 from server.json_body import read_json_object
 from server.problems import Problem
@@ -29,6 +30,7 @@ async def create_trial(request: Request) -> Response:
     services: Services = request.app.state.services
     principal = await require_principal(request, unsafe=True)
     body = await read_json_object(request)
+    idempotency = idempotent_request(request, principal.user.user_id, body)
     organization_id = body.pop("organization_id", None)
     kind = body.pop("organization_kind", None)
     kinds_known = {k.value for k in OrganizationKind}
@@ -50,6 +52,10 @@ async def create_trial(request: Request) -> Response:
         check_id(trial_id, "trial_id")
     command = validated_command(CreateTrial, {**body, "actor": encode(actor)})
     outcome = await services.commands.create_trial(
-        command.trial_id, actor, lambda _: command, request_meta(request, principal)
+        command.trial_id,
+        actor,
+        lambda _: command,
+        request_meta(request, principal),
+        idempotency=idempotency,
     )
     return outcome_response(outcome, created=True)

@@ -145,9 +145,11 @@ def _account_paths(builder: SchemaBuilder) -> dict[str, dict[str, Any]]:
             "post": _operation(
                 "create_trial",
                 "Found a trial; you become its first trial admin",
-                {"201": _OUTCOME},
+                {"201": _KEYED_OUTCOME},
                 _WRITE_PROBLEMS,
                 body=_founding_body(builder),
+                description="Send an Idempotency-Key to retry safely.",
+                parameters=[_IDEMPOTENCY_KEY],
             ),
         },
     }

@@ -4,11 +4,14 @@ recorded gets the first answer again, and the command is recorded once."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from domain.charter import GCP_TRAINING
+from domain.streams import trial_stream
 from server.bootstrap import open_services
 from server.services import Services
 from tests.integration.server.conftest import Api, client_of
@@ -233,3 +236,41 @@ async def test_a_malformed_key_is_refused(
     assert refused.status_code == 400, refused.text
     assert refused.json()["type"].endswith("/malformed-idempotency-key")
     assert await thread_texts(app_client, credentials, trial) == []
+
+
+def founding(trial_id: str, services: Services, **more: Any) -> dict[str, Any]:
+    trained = (services.clock() - timedelta(days=30)).date().isoformat()
+    return {
+        "trial_id": trial_id,
+        "title": "COPD-303",
+        "organization_name": "Northwind Therapeutics",
+        "organization_id": "northwind",
+        "organization_kind": "sponsor",
+        "founder_training": [{"course": GCP_TRAINING, "completed_on": trained}],
+        **more,
+    }
+
+
+async def test_founding_a_trial_again_with_one_key_is_answered_as_the_first_time(
+    app_client: httpx.AsyncClient, services: Services, as_user: Api
+) -> None:
+    credentials = await as_user("sam")
+    sam = keyed(credentials, "found-copd-303")
+    first = await app_client.post("/api/trials", json=founding("copd-303", services), headers=sam)
+    assert first.status_code == 201, first.text
+    again = await app_client.post("/api/trials", json=founding("copd-303", services), headers=sam)
+    same_answer(first, again)
+    founded = await services.store.read_all(types=["TrialCreated"])
+    assert [e.stream_id for e in founded].count(trial_stream("copd-303")) == 1
+    # Without the key it is another founding of the same trial, refused as before.
+    unkeyed = await app_client.post(
+        "/api/trials", json=founding("copd-303", services), headers=credentials
+    )
+    assert unkeyed.status_code == 409, unkeyed.text
+    # The key with another request records nothing.
+    other = await app_client.post(
+        "/api/trials", json=founding("copd-304", services, title="COPD-304"), headers=sam
+    )
+    assert other.status_code == 422
+    assert other.json()["type"].endswith("idempotency-key-reused")
+    assert not [e for e in await services.store.read_all() if "copd-304" in e.stream_id]
