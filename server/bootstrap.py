@@ -24,6 +24,7 @@ from server.credential_cache import CredentialCache
 from server.database import create_engine_for
 from server.directory import Directory
 from server.live.feed import LiveFeed
+from server.live.presence_relay import PostgresPresenceRelay
 from server.live.tickets import LiveTickets
 from server.services import Services, Settings
 from server.sessions import Sessions
@@ -51,7 +52,8 @@ async def open_services(
         stack.push_async_callback(states.close)
         await states.start()
         credentials = CredentialCache()
-        live = LiveFeed(store)
+        relay = PostgresPresenceRelay(engine) if engine.dialect.name == "postgresql" else None
+        live = LiveFeed(store, relay)
         await live.start()
         stack.push_async_callback(live.close)
         settings = settings or Settings()

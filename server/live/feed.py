@@ -27,7 +27,8 @@ from server.live.messages import (
     frame,
     trial_of,
 )
-from server.live.presence import PresenceBoard, Whereabouts
+from server.live.presence import PresenceBoard, Whereabouts, in_roster_order
+from server.live.presence_relay import PostgresPresenceRelay
 
 if TYPE_CHECKING:
     from server.live.connection import LiveConnection
@@ -59,8 +60,10 @@ class LiveItem:
 class LiveFeed:
     """Follows the log from the head at start and fans out to live connections."""
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: EventStore, relay: PostgresPresenceRelay | None = None) -> None:
         self._store = store
+        self._relay = relay
+        """Presence across processes (PostgreSQL); None: this process's presence only."""
         self._listeners: dict[str, set[LiveConnection]] = {}
         self._position = 0
         self._task: asyncio.Task[None] | None = None
@@ -83,6 +86,8 @@ class LiveFeed:
     async def start(self) -> None:
         self._position = await self._store.head_position()
         self._task = asyncio.create_task(self._follow(), name="live-feed")
+        if self._relay is not None:
+            self._relay.start(self._broadcast_roster, self.presence.rosters)
 
     async def close(self) -> None:
         """Stop following and tell every connection the server is going away."""
@@ -91,6 +96,8 @@ class LiveFeed:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._relay is not None:
+            await self._relay.close(self.presence.rosters())
         self._end_all(CLOSE_GOING_AWAY, "the server is shutting down; reconnect with after")
 
     def listen(self, connection: LiveConnection) -> int:
@@ -108,7 +115,7 @@ class LiveFeed:
                 if not listeners:
                     del self._listeners[trial]
         for trial in self.presence.leave(connection, set(trials)):
-            self._broadcast_roster(trial)
+            self._roster_changed_here(trial)
 
     def sign_out(self, session: str) -> None:
         """End at once the connections opened with this session (signed out here; a
@@ -121,10 +128,20 @@ class LiveFeed:
     def set_presence(self, connection: LiveConnection, trial: str, where: Whereabouts) -> None:
         """Record where a connection is in one of its trials and tell the trial."""
         if self.presence.place(trial, connection, where):
-            self._broadcast_roster(trial)
+            self._roster_changed_here(trial)
 
     def roster_frame(self, trial: str) -> str:
-        return frame("presence", trial=trial, present=self.presence.roster(trial))
+        """The trial's roster: the people present through this process and, on
+        PostgreSQL, through the others."""
+        present = self.presence.roster(trial)
+        if self._relay is not None:
+            present = in_roster_order([*present, *self._relay.theirs(trial)])
+        return frame("presence", trial=trial, present=present)
+
+    def _roster_changed_here(self, trial: str) -> None:
+        if self._relay is not None:
+            self._relay.publish(trial, self.presence.roster(trial))
+        self._broadcast_roster(trial)
 
     def _broadcast_roster(self, trial: str) -> None:
         item = LiveItem(None, trial, self.roster_frame(trial))

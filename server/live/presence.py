@@ -1,12 +1,13 @@
-"""Who is in a trial right now, and where: ephemeral, per process, never in the log.
+"""Who is in a trial right now, and where: ephemeral, never in the log.
 
 Each live connection may say which section it views or edits; the board keeps the latest
-word of every connection until it leaves, and renders a trial's roster for broadcasting.
+word of every connection of this process until it leaves, and renders a trial's roster
+for broadcasting. Other processes' rosters come from server/live/presence_relay.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,8 +49,8 @@ class PresenceBoard:
         return changed
 
     def roster(self, trial: str) -> list[dict[str, Any]]:
-        """Everyone present in the trial, one entry per connection, in a stable order."""
-        entries = [
+        """Everyone present in the trial here, one entry per connection, in roster order."""
+        return in_roster_order(
             {
                 "user_id": w.user_id,
                 "name": w.printed_name,
@@ -57,5 +58,13 @@ class PresenceBoard:
                 "activity": w.activity,
             }
             for w in self._trials.get(trial, {}).values()
-        ]
-        return sorted(entries, key=lambda e: (e["name"], e["section"] or "", e["activity"]))
+        )
+
+    def rosters(self) -> dict[str, list[dict[str, Any]]]:
+        """Every trial someone here is present in, with its roster."""
+        return {trial: self.roster(trial) for trial in self._trials}
+
+
+def in_roster_order(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Roster entries in a stable order: by name, then section, then activity."""
+    return sorted(entries, key=lambda e: (e["name"], e["section"] or "", e["activity"]))
