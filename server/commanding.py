@@ -59,8 +59,7 @@ from server.problems import Problem
 from server.stream_locks import StreamLocks
 
 _RETRIES = 5
-_KEY_LOCK_PREFIX = "idempotency-key:"
-"""Key locks share the stream locks' table; no stream id starts with this."""
+_KEY_LOCK_PREFIX = "idempotency-key:"  # in the stream locks' table; no stream id starts so
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,18 +113,19 @@ class CommandService:
         if_match: int | None = None,
         meta: Mapping[str, Any] | None = None,
         idempotency: IdempotentRequest | None = None,
+        actor: Actor | None = None,
     ) -> Outcome:
         """Decide ``build(actor)`` for ``user_id`` on ``target`` and append what it decides.
 
         With ``idempotency``, a request whose key recorded the same request before is not
         decided again: the outcome is that append's (``replayed``); a key used for another
         request is a 422 problem. A command refused, or that recorded nothing, leaves the
-        key unused."""
+        key unused. ``actor``: given by the caller, not drawn from the trial's members."""
         if idempotency is None:
-            outcome = await self._execute(target, user_id, build, if_match, meta or {})
+            outcome = await self._execute(target, user_id, build, if_match, meta or {}, actor=actor)
         else:
             outcome = await self._execute_once(
-                target, user_id, build, if_match, meta or {}, idempotency
+                target, user_id, build, if_match, meta or {}, idempotency, actor=actor
             )
         if outcome.position is not None:
             await self._after(target, user_id, outcome, meta or {})
@@ -140,17 +140,11 @@ class CommandService:
         *,
         idempotency: IdempotentRequest | None = None,
     ) -> Outcome:
-        """Found a trial: the founder is not a member yet, so the server builds the actor.
-        ``idempotency`` as for :meth:`execute`."""
+        """Found a trial: the founder, not a member yet, acts as ``actor`` (see execute)."""
         target = Target(WORKSPACE, trial_id, trial_stream(trial_id))
-        if idempotency is None:
-            outcome = await self._execute(target, actor.user_id, build, None, meta, actor=actor)
-        else:
-            outcome = await self._execute_once(
-                target, actor.user_id, build, None, meta, idempotency, actor=actor
-            )
-        await self._after(target, actor.user_id, outcome, meta)
-        return outcome
+        return await self.execute(
+            target, actor.user_id, build, meta=meta, idempotency=idempotency, actor=actor
+        )
 
     async def _execute_once(
         self,
