@@ -6,6 +6,7 @@ import { badge, field, fill, h, humanize, when } from "../dom.js";
 import { diffWords } from "../diff.js";
 import { fromWordDiff, trackedRuns } from "../tracked.js";
 import { actionButton, actionForm, hashFor, link, mountPage, nextId, refresher } from "../page.js";
+import { commentsPanel } from "./comments.js";
 import { commentsOf, loadAmendment, signaturesICouldGive } from "./records.js";
 import { amendmentReasons, changeFields, detailsFields } from "./amendment-forms.js";
 import { today } from "./protocol.js";
@@ -136,7 +137,7 @@ function amendmentPage(context, amendment, thread, tabs) {
     amendment.status === "draft" && context.can("amendment:author") ? authoring(context, amendment, path) : null,
     decisions(context, amendment, path, isAuthor),
     reviewPanel(context, amendment, path),
-    commentsPanel(context, amendment, thread),
+    commentsPanel(context, "amendment", amendment.amendment_id, thread),
   );
 }
 
@@ -386,47 +387,3 @@ function reviewPanel(context, amendment, path) {
   );
 }
 
-function commentsPanel(context, amendment, thread) {
-  const path = (...segments) => trialPath(context.trialId, "comments", "amendment", amendment.amendment_id, ...segments);
-  const comments = Object.values(thread.comments);
-  const text = h("textarea", { name: "comment", rows: 3, required: true });
-  return section(
-    "Comments",
-    comments.length
-      ? h(
-          "ul",
-          { class: "comments" },
-          comments.map((c) =>
-            h(
-              "li",
-              { class: "comment" },
-              h("p", {}, h("strong", {}, context.name(c.author_id)), c.in_reply_to ? ` (reply to ${c.in_reply_to})` : "", ": ", c.text),
-              c.disposition
-                ? h("p", { class: "disposition" }, badge(humanize(c.disposition), c.disposition), ` by ${context.name(c.dispositioned_by)}: ${c.disposition_reason}`)
-                : c.needs_disposition
-                  ? [h("p", { class: "disposition" }, badge("awaiting disposition", "pending")), dispositionForm(context, c, path)]
-                  : null,
-            ),
-          ),
-        )
-      : h("p", {}, "No comments yet."),
-    context.can("comment:post")
-      ? actionForm({ label: "Comment", submit: "Post comment", onSubmit: () => post(path(), { text: text.value }) }, field("Your comment", text))
-      : null,
-  );
-}
-
-function dispositionForm(context, comment, path) {
-  if (!context.can("feedback:disposition") || comment.author_id === context.me.user_id) return null;
-  const choice = h("select", { name: "disposition" }, ["adopted", "partly_adopted", "declined"].map((d) => h("option", { value: d }, humanize(d))));
-  const reason = h("input", { name: "disposition_reason", required: true });
-  return actionForm(
-    {
-      label: `Disposition of comment ${comment.comment_id}`,
-      submit: "Record disposition",
-      className: "compact",
-      onSubmit: () => post(path(comment.comment_id, "disposition"), { disposition: choice.value, reason: reason.value }),
-    },
-    h("div", { class: "row" }, field("Disposition", choice), field("Reason (the author is told)", reason)),
-  );
-}

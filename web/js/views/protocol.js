@@ -1,11 +1,14 @@
 // The protocol by its M11 outline: read a section, see who else is in it, edit it while
-// the protocol is a draft (with colleagues' revisions arriving live), and settle edit
-// conflicts. After publication, sections change only through amendments.
+// the protocol is a draft (with colleagues' revisions arriving live), settle edit
+// conflicts, and comment on it (a patient advocate's comment awaits a disposition, which
+// everyone sees). After publication, sections change only through amendments.
 
 import { post, put, trialPath } from "../api.js";
 import { badge, field, fill, h, uid } from "../dom.js";
 import { diffWords } from "../diff.js";
-import { actionButton, actionForm, hashFor, link } from "../page.js";
+import { actionButton, actionForm, hashFor, link, refresher } from "../page.js";
+import { commentsPanel, touchesThread } from "./comments.js";
+import { commentsOf } from "./records.js";
 
 export function mountProtocol(context, number, box) {
   const outline = h("nav", { class: "outline", "aria-label": "Protocol outline" });
@@ -16,6 +19,7 @@ export function mountProtocol(context, number, box) {
   const conflicts = h("div", { class: "conflicts" });
   const text = h("div", { class: "section-text", tabindex: "0", "aria-label": "Section text" });
   const editorBox = h("div", { class: "editor-box" });
+  const commentsBox = h("div", { class: "section-comments" });
   const pane = h(
     "article",
     { class: "section-pane", "aria-labelledby": "section-heading" },
@@ -25,8 +29,17 @@ export function mountProtocol(context, number, box) {
     conflicts,
     text,
     editorBox,
+    commentsBox,
   );
   let editor = null;
+  let commentsShown = null; // the section whose thread commentsBox holds
+  const refreshComments = refresher(commentsBox, async () => {
+    const number = selected();
+    if (!context.section(number)) return null;
+    const thread = await commentsOf(context, "section", number);
+    commentsShown = number;
+    return commentsPanel(context, "section", number, thread, { heading: `Comments on section ${number}` });
+  });
 
   const selected = () => number ?? context.protocol?.sections[0]?.number ?? null;
 
@@ -131,6 +144,7 @@ export function mountProtocol(context, number, box) {
     } else {
       fill(editorBox, editActions(section));
     }
+    if (commentsShown !== section.number) refreshComments();
   }
 
   /** Tell the person what just happened to the section (until it changes again). */
@@ -141,6 +155,7 @@ export function mountProtocol(context, number, box) {
   }
 
   function eventsArrived(events) {
+    if (events.some((event) => touchesThread(event, "section", selected()))) refreshComments();
     for (const event of events) {
       if (event.type === "SectionConflictResolved" && event.data.number === selected()) {
         const by = context.name(event.data.resolved_by);

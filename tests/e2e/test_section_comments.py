@@ -1,0 +1,46 @@
+"""A patient advocate comments on a protocol section; the sponsor sees it live and says
+what became of it; the advocate sees the disposition and its reason arrive."""
+
+from __future__ import annotations
+
+from playwright.async_api import expect
+
+from tests.e2e.conftest import SignIn, screenshot
+from tests.e2e.test_protocol_editing import open_section
+
+TRIAL = "asthma-301"
+COMMENT = "Could people up to 80 join? Many of our members are over 65."
+
+
+async def test_an_advocates_comment_on_a_section_gets_a_disposition_everyone_sees(
+    sign_in: SignIn,
+) -> None:
+    pat = await sign_in("pat")
+    sam = await sign_in("sam")
+    for page in (pat, sam):
+        await open_section(page, TRIAL, "5.2")
+    pats_view = pat.get_by_role("region", name="Comments on section 5.2")
+    sams_view = sam.get_by_role("region", name="Comments on section 5.2")
+
+    await pats_view.get_by_label("Your comment").fill(COMMENT)
+    await pats_view.get_by_role("button", name="Post comment").click()
+    on_pats_page = pats_view.locator("li.comment").filter(has_text=COMMENT)
+    await expect(on_pats_page).to_contain_text("Pat Okafor")
+    await expect(on_pats_page).to_contain_text("awaiting disposition")
+    await expect(on_pats_page.get_by_role("form")).to_have_count(0)  # not her own to settle
+
+    on_sams_page = sams_view.locator("li.comment").filter(has_text=COMMENT)
+    await expect(on_sams_page).to_contain_text("awaiting disposition")  # arrived live
+    disposition = on_sams_page.get_by_role("form", name="Disposition of comment")
+    await disposition.get_by_label("Disposition").select_option("partly_adopted")
+    await disposition.get_by_label("Reason (the author is told)").fill(
+        "The upper limit becomes 75: spirometry norms above 75 are unreliable"
+    )
+    await disposition.get_by_role("button", name="Record disposition").click()
+
+    await expect(on_pats_page).to_contain_text(
+        "partly adopted by Samira Reyes: The upper limit becomes 75"
+    )
+    await expect(on_pats_page).not_to_contain_text("awaiting disposition")
+    await expect(on_sams_page).to_contain_text("partly adopted")
+    await screenshot(pat, "advocate-section-comment-dispositioned")
