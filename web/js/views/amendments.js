@@ -6,6 +6,7 @@ import { badge, field, fill, h, humanize, when } from "../dom.js";
 import { diffWords } from "../diff.js";
 import { fromWordDiff, trackedRuns } from "../tracked.js";
 import { actionButton, actionForm, hashFor, link, mountPage, nextId, refresher } from "../page.js";
+import { rebasePanel } from "./amendment-rebase.js";
 import { commentsPanel } from "./comments.js";
 import { commentsOf, loadAmendment, signaturesICouldGive } from "./records.js";
 import { amendmentReasons, changeFields, detailsFields } from "./amendment-forms.js";
@@ -126,6 +127,7 @@ function amendmentPage(context, amendment, thread, tabs) {
     amendment.conflict
       ? h("p", { class: "warning" }, `In conflict: sections ${amendment.conflict.sections.join(", ")} were changed by ${amendment.conflict.merged_amendments.join(", ")} (version ${amendment.conflict.protocol_version}).`)
       : null,
+    OPEN.has(amendment.status) ? rebasePanel(context, amendment, path) : null,
     mine.length
       ? h("p", { class: "warning" }, `Awaiting your signature: ${mine.map((r) => r.name).join(", ")}. `, h("a", { href: "#sign" , onclick: (e) => { e.preventDefault(); document.getElementById("sign")?.scrollIntoView(); document.getElementById("sign")?.focus(); } }, "Review, then sign below"))
       : null,
