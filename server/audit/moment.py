@@ -9,13 +9,15 @@ from events import EventStore
 from server.problems import Problem
 
 
-def _position(text: str, name: str) -> int:
+def log_position(text: str, name: str) -> int:
+    """A non-negative whole number from a query parameter; a 422 problem otherwise."""
     if not text.isdigit() or len(text) > 18:
         raise Problem(422, "malformed-position", f"{name} must be a log position (0 or more)")
     return int(text)
 
 
-def _instant(text: str, name: str) -> datetime:
+def instant(text: str, name: str) -> datetime:
+    """An ISO 8601 time with a UTC offset from a query parameter; a 422 problem otherwise."""
     moment: datetime | None = None
     try:
         given = datetime.fromisoformat(text)
@@ -46,7 +48,7 @@ async def position_of(
     if at in params and time in params:
         raise Problem(422, "ambiguous-moment", f"give {at} or {time}, not both")
     if at in params:
-        return _position(params[at], at)
+        return log_position(params[at], at)
     if time in params:
-        return await store.position_at(_instant(params[time], time))
+        return await store.position_at(instant(params[time], time))
     return await store.head_position()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
+from urllib.parse import quote, urlencode
 
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
@@ -21,6 +22,7 @@ from server.audit.replay_view import replay_view
 from server.audit.report_pdf import report_pdf
 from server.audit.served_history import trial_at
 from server.audit.trail import audit_trail, record_stream
+from server.audit.trail_filter import TrailFilter
 from server.audit.verification import verify_log
 from server.authentication import Principal
 from server.problems import Problem
@@ -70,8 +72,14 @@ async def _trail(services: Services, p: dict[str, str], principal: Principal) ->
     stream = _record(p["trial_id"], record)
     if await services.store.stream_version(stream) == 0:
         raise Problem(404, "not-found", f"trial {p['trial_id']} has no record {record}")
-    entries = audit_trail(services.store, p["trial_id"], record=record)
-    return JSONResponse([asdict(entry) async for entry in entries])
+    selection = TrailFilter.of(p)
+    chosen, more = await selection.select(audit_trail(services.store, p["trial_id"], record=record))
+    headers = {}
+    if more:
+        query = {k: v for k, v in selection.next_page(p, chosen).items() if k != "trial_id"}
+        path = f"{A}/trail".format(trial_id=quote(p["trial_id"], safe=""))
+        headers["Link"] = f'<{path}?{urlencode(query)}>; rel="next"'
+    return JSONResponse([asdict(entry) for entry in chosen], headers=headers)
 
 
 def _export(kind: str) -> Callable[..., Awaitable[Response]]:
@@ -148,7 +156,12 @@ AUDIT_ROUTES: tuple[QueryRoute, ...] = (
         " (name, roles, organization), when (server UTC) and why",
         _trail,
         query={
-            "record": "workspace, protocol, amendment/ID, motion/ID, dispute/ID or comments/KIND/ID"
+            "record": RECORDS,
+            "by": "only what this user id changed",
+            "since": "only events recorded at or after this ISO 8601 time (with its offset)",
+            "until": "only events recorded at or before this ISO 8601 time (with its offset)",
+            "after": "only events after this log position (the next page starts there)",
+            "limit": "at most this many entries, 1 to 10,000 (whole events; Link rel=next)",
         },
     ),
     QueryRoute(

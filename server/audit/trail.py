@@ -8,7 +8,7 @@ workspace knew them at that moment.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,7 +118,7 @@ async def audit_trail(
     *,
     record: str | None = None,
     progress: Progress | None = None,
-) -> AsyncIterator[TrailEntry]:
+) -> AsyncGenerator[TrailEntry, None]:
     """The trail of the whole trial, or of one record (its stream), in log order."""
     workspace_stream = trial_stream(trial_id)
     wanted = record_stream(trial_id, record) if record else None

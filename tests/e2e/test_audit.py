@@ -122,6 +122,14 @@ async def test_an_auditor_opens_a_record_as_it_was_and_its_audit_trail(sign_in: 
     await expect(opened.locator(".position")).not_to_contain_text("later")
     await screenshot(aud, "auditor-record-trail")
 
+    # narrowed to one person: only Samira's review remark
+    await record.get_by_label("Changed by").select_option(label="Samira Reyes")
+    await expect(record.locator("tbody")).to_have_count(1)
+    await expect(record.locator("tbody")).to_contain_text("ReviewCommented")
+    await expect(record.locator("tbody .who")).to_contain_text("Samira Reyes")
+    await record.get_by_label("Changed by").select_option(label="anyone")
+    await expect(submitted).to_have_count(1)
+
     # the comments on A-1 are a record too: Pat's comment, in full, by her
     await aud.get_by_role("button", name="Audit trail of the comments on A-1").click()
     await expect(heading).to_have_text("Audit trail of the comments on A-1")

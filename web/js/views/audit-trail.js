@@ -3,7 +3,7 @@
 // (the server's UTC time, as recorded), the old and new values in full, and why.
 
 import { get } from "../api.js";
-import { h, utc } from "../dom.js";
+import { field, fill, h, utc } from "../dom.js";
 
 /** The trail's rows of ``record`` ("amendment/A-1", "protocol", …), oldest first. */
 export function loadTrail(trailPath, record) {
@@ -12,16 +12,60 @@ export function loadTrail(trailPath, record) {
 
 /** The rows as a table; with ``section`` (a protocol section's number) only the rows of
  * that section, its field paths shown from the section down. Rows after the replayed
- * ``position`` are marked: they had not happened yet at the moment being looked at. */
-export function trailTable(rows, { section = null, position = null }) {
+ * ``position`` are marked: they had not happened yet at the moment being looked at.
+ * Above it, the trail can be narrowed to one person and a time window (UTC): ``filter``
+ * ({by, since, until}) is the narrowing to start from, ``onFilter`` hears each change. */
+export function trailTable(rows, { section = null, position = null, filter = {}, onFilter = () => {} }) {
   const shown = section === null ? rows : rows.flatMap((row) => inSection(row, section));
   if (!shown.length) return h("p", {}, "No changes recorded.");
-  const later = position === null ? 0 : shown.filter((row) => row.position > position).length;
+  const people = new Map(shown.map((row) => [row.user_id, row.printed_name || row.user_id || "the system"]));
+  const by = h(
+    "select",
+    { name: "by" },
+    h("option", { value: "" }, "anyone"),
+    [...people].sort((a, b) => a[1].localeCompare(b[1])).map(([id, name]) => h("option", { value: id, selected: id === filter.by }, name)),
+  );
+  const since = h("input", { type: "datetime-local", step: 1, name: "since", value: filter.since ?? "" });
+  const until = h("input", { type: "datetime-local", step: 1, name: "until", value: filter.until ?? "" });
+  const table = h("div");
+  const render = () => {
+    const now = { by: by.value || null, since: since.value || null, until: until.value || null };
+    onFilter(now);
+    fill(table, trailRows(shown.filter((row) => admitted(row, now)), shown.length, position));
+  };
+  for (const control of [by, since, until]) control.addEventListener("change", render);
+  render();
+  return [
+    h(
+      "div",
+      { class: "row trail-filter", role: "group", "aria-label": "Narrow the trail" },
+      field("Changed by", by),
+      field("From (UTC)", since),
+      field("Until (UTC)", until),
+    ),
+    table,
+  ];
+}
+
+/** Whether a row falls within the narrowing: its person, and its time to the second. */
+function admitted(row, { by, since, until }) {
+  const second = row.recorded_at.slice(0, 19);
+  return (!by || row.user_id === by) && (!since || second >= seconds(since)) && (!until || second <= seconds(until));
+}
+
+/** A datetime-local value ("2026-11-21T09:30" or with seconds) to the second. */
+function seconds(local) {
+  return local.length === 16 ? `${local}:00` : local.slice(0, 19);
+}
+
+function trailRows(rows, total, position) {
+  if (!rows.length) return h("p", {}, `None of the ${total} changed values falls within what you chose.`);
+  const later = position === null ? 0 : rows.filter((row) => row.position > position).length;
   return [
     h(
       "p",
       { class: "note" },
-      `${shown.length} changed value${shown.length === 1 ? "" : "s"}, oldest first; times are the server's, in UTC.`,
+      `${rows.length} changed value${rows.length === 1 ? "" : "s"}${rows.length < total ? ` of ${total}` : ""}, oldest first; times are the server's, in UTC.`,
       later ? ` ${later} of them came after position ${position}, the replayed moment, and are marked "later".` : "",
     ),
     h(
@@ -31,7 +75,7 @@ export function trailTable(rows, { section = null, position = null }) {
         "table",
         { class: "trail" },
         h("thead", {}, h("tr", {}, ["Position", "Recorded (UTC)", "Event", "Who", "Why", "Field", "Old value", "New value"].map((t) => h("th", { scope: "col" }, t)))),
-        byEvent(shown).map((rows) => eventRows(rows, position)),
+        byEvent(rows).map((group) => eventRows(group, position)),
       ),
     ),
   ];

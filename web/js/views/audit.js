@@ -73,7 +73,7 @@ export function mountAudit(context, box) {
   /** Open ``record`` in the panel: in full as of the replayed position, or its trail
    * (of one protocol section when ``section`` is given). */
   async function open(record, view, title, section = null) {
-    opened = { record, view, title, section, rows: null };
+    opened = { record, view, title, section, rows: null, filter: {} };
     if (view === "trail") {
       const mine = opened;
       fill(recordHeading, `Audit trail of ${title}`);
@@ -107,7 +107,18 @@ export function mountAudit(context, box) {
       fill(recordBody, h("p", { class: "note" }, `Recorded ${utc(shown.recorded_at)}. Every field, values exactly as stored.`), recordAsOf(shown, opened.record));
     } else if (opened.rows) {
       fill(recordHeading, `Audit trail of ${opened.title}`);
-      fill(recordBody, trailTable(opened.rows, { section: opened.section, position: shown.position }));
+      const mine = opened;
+      fill(
+        recordBody,
+        trailTable(opened.rows, {
+          section: opened.section,
+          position: shown.position,
+          filter: opened.filter,
+          onFilter: (filter) => {
+            mine.filter = filter;
+          },
+        }),
+      );
     }
     recordPanel.hidden = false;
   }
