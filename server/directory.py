@@ -1,4 +1,5 @@
-"""Which trials exist, who belongs to each, and the amendments, motions and disputes in it.
+"""Which trials exist, who belongs to each, and the amendments, motions, disputes and
+comment threads in it.
 
 A read model folded from the log by a :class:`events.following.LogFollower`. It answers
 the listing queries and the cross-stream context a command needs (which disputes are open
@@ -26,6 +27,8 @@ class TrialEntry:
     motions: list[str] = field(default_factory=list)
     disputes: list[str] = field(default_factory=list)
     open_disputes: dict[str, tuple[DisputeSubjectKind, str]] = field(default_factory=dict)
+    threads: dict[tuple[str, str], None] = field(default_factory=dict)
+    """(subject kind, subject id) of each comment thread, in the order they began."""
 
 
 _CLOSING_AMENDMENT = frozenset({"AmendmentMerged", "AmendmentRejected", "AmendmentWithdrawn"})
@@ -89,3 +92,5 @@ class Directory:
                 entry.open_disputes[data["dispute_id"]] = subject
             case "DisputeResolved":
                 entry.open_disputes.pop(data["dispute_id"], None)
+            case "CommentPosted":
+                entry.threads.setdefault((data["subject_kind"], data["subject_id"]), None)

@@ -105,6 +105,11 @@ async def _amendment(services: Services, p: dict[str, str], principal: Principal
     )
 
 
+async def _threads(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    threads = known_trial(services, p["trial_id"]).threads
+    return JSONResponse([{"subject_kind": kind, "subject_id": id_} for kind, id_ in threads])
+
+
 def _one(
     target: Callable[[Mapping[str, str]], Target], what: str
 ) -> Callable[..., Awaitable[Response]]:
@@ -197,6 +202,13 @@ QUERY_ROUTES: tuple[QueryRoute, ...] = (
         READ,
         "One dispute",
         _one(dispute_target, "such dispute"),
+    ),
+    QueryRoute(
+        "list_comment_threads",
+        T + "/comments",
+        READ,
+        "The trial's comment threads (about sections and amendments), in the order they began",
+        _threads,
     ),
     QueryRoute(
         "get_comments",

@@ -44,3 +44,11 @@ async def test_an_advocates_comment_on_a_section_gets_a_disposition_everyone_see
     await expect(on_pats_page).not_to_contain_text("awaiting disposition")
     await expect(on_sams_page).to_contain_text("partly adopted")
     await screenshot(pat, "advocate-section-comment-dispositioned")
+
+    # her overview lists it beside her comment on A-1, each with what became of it
+    await pat.get_by_role("link", name="Overview").click()
+    mine = pat.get_by_role("region", name="Your comments and what became of them")
+    on_section = mine.get_by_role("listitem").filter(has_text=COMMENT)
+    await expect(on_section).to_contain_text("partly adopted by Samira Reyes")
+    await on_section.get_by_role("link", name="section 5.2").click()
+    await expect(pat.locator("#section-heading")).to_contain_text("5.2")

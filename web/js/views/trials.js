@@ -1,6 +1,6 @@
 // The trials a person belongs to, and a trial's overview: what awaits them.
 
-import { get } from "../api.js";
+import { get, trialPath } from "../api.js";
 import { badge, h, humanize } from "../dom.js";
 import { cards, hashFor, link, mountPage } from "../page.js";
 import { awaitingSignature, commentsOf, loadAmendments } from "./records.js";
@@ -25,7 +25,7 @@ export function mountTrialHome(context, box) {
   return mountPage(box, async () => {
     const amendments = await loadAmendments(context);
     const awaiting = awaitingSignature(context, amendments);
-    const mine = await myComments(context, amendments);
+    const mine = await myComments(context);
     const protocol = context.protocol;
     return h(
       "section",
@@ -71,11 +71,11 @@ export function mountTrialHome(context, box) {
             h(
               "ul",
               { class: "my-comments" },
-              mine.map(({ amendment, comment }) =>
+              mine.map(({ kind, id, comment }) =>
                 h(
                   "li",
                   {},
-                  link(hashFor(context.trialId, "amendments", amendment.amendment_id), amendment.amendment_id),
+                  placeOf(context, kind, id),
                   ": “",
                   comment.text,
                   "” — ",
@@ -129,17 +129,22 @@ export function mountTrialHome(context, box) {
   });
 }
 
-async function myComments(context, amendments) {
+/** The person's comments on sections and amendments, in the order the threads began,
+ * each with the place it is about (read from the trial's list of comment threads). */
+async function myComments(context) {
+  const listed = await get(trialPath(context.trialId, "comments"));
   const threads = await Promise.all(
-    amendments.map(async (amendment) => ({
-      amendment,
-      thread: await commentsOf(context, "amendment", amendment.amendment_id),
-    })),
+    listed.map(async ({ subject_kind: kind, subject_id: id }) => ({ kind, id, thread: await commentsOf(context, kind, id) })),
   );
-  return threads.flatMap(({ amendment, thread }) =>
+  return threads.flatMap(({ kind, id, thread }) =>
     Object.values(thread.comments)
       .filter((c) => c.author_id === context.me.user_id)
-      .map((comment) => ({ amendment, comment })),
+      .map((comment) => ({ kind, id, comment })),
   );
 }
 
+function placeOf(context, kind, id) {
+  return kind === "section"
+    ? link(hashFor(context.trialId, "protocol", id), `section ${id}`)
+    : link(hashFor(context.trialId, "amendments", id), id);
+}
