@@ -23,7 +23,12 @@ from server.audit.report_pdf import report_pdf
 from server.audit.served_history import trial_at
 from server.audit.trail import audit_trail, record_stream
 from server.audit.trail_filter import TrailFilter
-from server.audit.verification import verify_log
+from server.audit.verification import (
+    PROGRESS_MEDIA_TYPE,
+    verification_answer,
+    verification_progress,
+    verify_log,
+)
 from server.authentication import Principal
 from server.problems import Problem
 from server.query_routes import QueryRoute
@@ -105,8 +110,13 @@ async def _signing_key(services: Services, p: dict[str, str], principal: Princip
 
 
 async def _verification(services: Services, p: dict[str, str], principal: Principal) -> Response:
-    found = await verify_log(services.store, services.checkpoints)
-    return JSONResponse({**asdict(found), "ok": found.ok, "summary": found.summary()})
+    streamed = p.get("progress", "false")
+    if streamed not in ("true", "false"):
+        raise Problem(422, "malformed-parameter", "progress is true or false")
+    if streamed == "true":
+        lines = verification_progress(services.store, services.checkpoints)
+        return StreamingResponse(lines, media_type=PROGRESS_MEDIA_TYPE)
+    return JSONResponse(verification_answer(await verify_log(services.store, services.checkpoints)))
 
 
 A = "/api/trials/{trial_id}/audit"
@@ -169,8 +179,11 @@ AUDIT_ROUTES: tuple[QueryRoute, ...] = (
         A + "/verification",
         AUDIT,
         "Recompute the log's hash chain and check every signed checkpoint against it (as"
-        " concord verify does): ok, or the first position that does not match and why",
+        " concord verify does): ok, or the first position that does not match and why."
+        " With progress=true, JSON lines as it goes ({checked, head_position}), the answer"
+        " last",
         _verification,
+        query={"progress": "true: stream the progress as JSON lines, the answer last"},
     ),
     QueryRoute(
         "export_log",

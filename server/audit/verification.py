@@ -1,11 +1,15 @@
 """Verifying the log in the database: the hash chain, then every signed checkpoint
 against it. ``concord verify`` and ``GET /api/trials/{id}/audit/verification`` both ask
-:func:`verify_log`."""
+:func:`verify_log`; with ``?progress=true`` the answer comes as JSON lines, the progress
+first (:func:`verification_progress`), so a page can show how far a long check is."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 from events import EventStore
 from server.audit.checkpoints import Checkpoints, checkpoint_problem, hash_at
@@ -61,3 +65,28 @@ async def verify_log(
         if bad is not None:
             return replace(found, first_bad_position=bad[0], problem=bad[1])
     return replace(found, checkpoints=len(recorded))
+
+
+PROGRESS_MEDIA_TYPE = "application/x-ndjson"
+
+
+def verification_answer(found: LogVerification) -> dict[str, Any]:
+    """What the API answers: the findings, ``ok`` and the one-line summary."""
+    return {**asdict(found), "ok": found.ok, "summary": found.summary()}
+
+
+async def verification_progress(store: EventStore, checkpoints: Checkpoints) -> AsyncIterator[str]:
+    """JSON lines: ``{"checked", "head_position"}`` as the chain is recomputed (a page of
+    the log at a time), then the answer of :func:`verification_answer`. Stops the check
+    when the reader goes away."""
+    steps: asyncio.Queue[tuple[int, int] | None] = asyncio.Queue()
+    check = asyncio.create_task(
+        verify_log(store, checkpoints, progress=lambda done, head: steps.put_nowait((done, head)))
+    )
+    check.add_done_callback(lambda _: steps.put_nowait(None))
+    try:
+        while (step := await steps.get()) is not None:
+            yield json.dumps({"checked": step[0], "head_position": step[1]}) + "\n"
+        yield json.dumps(verification_answer(check.result())) + "\n"
+    finally:
+        check.cancel()

@@ -63,3 +63,29 @@ export const del = (path) => request("DELETE", path, {});
 export function trialPath(trialId, ...segments) {
   return `/api/trials/${[trialId, ...segments].map((s) => encodeURIComponent(s)).join("/")}`;
 }
+
+/** GET ``path`` answered as JSON lines (application/x-ndjson): ``onLine(value)`` for each
+ * line as it arrives; a Problem as :func:`request` throws one. */
+export async function getLines(path, onLine) {
+  let response;
+  try {
+    response = await fetch(path, { headers: { Accept: "application/x-ndjson, application/problem+json" }, credentials: "same-origin" });
+  } catch {
+    throw new Problem({ title: "The server could not be reached", detail: "Check the connection and try again." }, 0);
+  }
+  if (!response.ok) {
+    const type = response.headers.get("content-type") || "";
+    throw new Problem(type.includes("json") ? await response.json() : null, response.status);
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let pending = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    pending += value;
+    const lines = pending.split("\n");
+    pending = lines.pop();
+    for (const line of lines) if (line.trim()) onLine(JSON.parse(line));
+  }
+  if (pending.trim()) onLine(JSON.parse(pending));
+}

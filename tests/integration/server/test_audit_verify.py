@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import make_url
 
+from events import NewEvent, StreamAppend
 from server.services import Services
 from tests.integration.events.conftest import execute_raw
 from tests.integration.server.conftest import Api, Cli
@@ -155,3 +157,59 @@ async def test_a_trial_export_redacts_other_trials_and_still_verifies(
     code, out = await concord("verify", str(exported))
     assert code == 0, out
     assert f"({len(redacted)} of other trials redacted)" in out
+
+
+async def verification_lines(
+    client: httpx.AsyncClient, as_user: Api, trial: str
+) -> list[dict[str, Any]]:
+    """``?progress=true``: the JSON lines, read as they are streamed."""
+    lines = []
+    async with client.stream(
+        "GET",
+        f"{trial}/audit/verification",
+        params={"progress": "true"},
+        headers=await as_user("aud"),
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/x-ndjson")
+        async for line in response.aiter_lines():
+            if line:
+                lines.append(json.loads(line))
+    return lines
+
+
+async def test_verifying_a_long_log_reports_its_progress_then_the_answer(
+    app_client: httpx.AsyncClient, services: Services, as_user: Api, trial: str
+) -> None:
+    for batch in range(3):  # more than two pages of the log (5,000 events a page)
+        notes = [NewEvent("Noted", {"batch": batch, "n": n}) for n in range(2000)]
+        await services.store.append(StreamAppend(f"bulk/{batch}", notes))
+    head = await services.store.head_position()
+    *progress, answer = await verification_lines(app_client, as_user, trial)
+    checked = [step["checked"] for step in progress]
+    assert len(checked) >= 2
+    assert checked == sorted(checked)
+    assert checked[-1] == head
+    assert {step["head_position"] for step in progress} == {head}
+    assert (answer["ok"], answer["checked"], answer["head_position"]) == (True, head, head)
+    assert answer["summary"].startswith(f"ok: {head} events")
+
+
+async def test_a_streamed_verification_of_a_tampered_database_ends_with_the_break(
+    app_client: httpx.AsyncClient, as_user: Api, trial: str, url: str
+) -> None:
+    await _disable_append_only(url)
+    await execute_raw(url, *DATABASE_TAMPERS["a changed byte"])
+    *_, answer = await verification_lines(app_client, as_user, trial)
+    assert (answer["ok"], answer["first_bad_position"]) == (False, 7)
+    assert answer["summary"].startswith("BROKEN at position 7")
+
+
+async def test_progress_is_true_or_false(
+    app_client: httpx.AsyncClient, as_user: Api, trial: str
+) -> None:
+    response = await app_client.get(
+        f"{trial}/audit/verification", params={"progress": "yes"}, headers=await as_user("aud")
+    )
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("malformed-parameter")

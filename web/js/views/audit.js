@@ -3,7 +3,7 @@
 // moment or its audit trail; compare the protocol at two moments; verify the log;
 // download the exports. Everything here reads the log through /api/trials/{id}/audit/...
 
-import { Problem, get, trialPath } from "../api.js";
+import { Problem, get, getLines, trialPath } from "../api.js";
 import { badge, fill, h, humanize, problemBox, utc } from "../dom.js";
 import { actionButton } from "../page.js";
 import { comparison } from "./audit-diff.js";
@@ -181,9 +181,18 @@ export function mountAudit(context, box) {
       h("h2", { id: "verify-heading" }, "Verify the log"),
       h("p", {}, "Recomputes every event's hash from position 1 and checks the server's signed checkpoints against the chain."),
       actionButton("Verify the log", async () => {
-        fill(verification, "Verifying…");
-        const found = await get(path("verification"));
-        fill(verification, h("p", { class: found.ok ? "verified" : "problem" }, found.ok ? "✓ " : "✗ ", found.summary));
+        const bar = h("progress", { max: 1, value: 0, "aria-label": "Events checked" });
+        const counted = h("span", {}, "Verifying…");
+        fill(verification, h("p", {}, bar, " ", counted));
+        await getLines(`${path("verification")}?progress=true`, (line) => {
+          if ("summary" in line) {
+            fill(verification, h("p", { class: line.ok ? "verified" : "problem" }, line.ok ? "✓ " : "✗ ", line.summary));
+          } else {
+            bar.max = Math.max(line.head_position, 1);
+            bar.value = line.checked;
+            fill(counted, `${line.checked.toLocaleString()} of ${line.head_position.toLocaleString()} events checked`);
+          }
+        });
       }),
       verification,
     ),
