@@ -248,3 +248,27 @@ async def test_an_auditor_compares_the_protocol_before_and_after_a_revision(
         "Age 45 to 80 years"
     )
     await screenshot(aud, "auditor-compared")
+
+
+async def test_an_auditor_reads_the_trail_of_the_comments_on_a_section(
+    sign_in: SignIn, api: Api
+) -> None:
+    pat = await api("pat")
+    comment = {"text": "Could people up to 80 join? Many of our members are over 65."}
+    await ok(pat.post(f"/api/trials/{TRIAL}/comments/section/5.2", json=comment))
+    aud = await sign_in("aud")
+    await aud.goto(f"/#/t/{TRIAL}/audit")
+    await expect(aud.locator(".moment")).to_contain_text("the latest")
+    protocol = aud.get_by_role("region", name="Protocol as it was")
+    await protocol.get_by_text("5.2 Inclusion Criteria").click()
+    await protocol.get_by_role("button", name="Audit trail of the comments on section 5.2").click()
+    record = aud.locator(".record-panel")
+    heading = record.get_by_role("heading", level=2)
+    await expect(heading).to_have_text("Audit trail of the comments on section 5.2")
+    posted = record.locator("tbody", has_text="CommentPosted")
+    await expect(posted.locator(".who")).to_contain_text("Pat Okafor")
+    await expect(posted).to_contain_text("Many of our members are over 65.")
+    # a section nobody commented on offers no such trail
+    await protocol.get_by_text("5.3 Exclusion Criteria").click()
+    uncommented = protocol.get_by_role("button", name="Audit trail of the comments on section 5.3")
+    await expect(uncommented).to_have_count(0)

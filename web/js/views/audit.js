@@ -15,6 +15,7 @@ export function mountAudit(context, box) {
   let following = true; // at the head: live events move the view along
   let shown = null;
   let asked = 0;
+  let commented = new Set(); // sections with a comment thread (now: its trail marks what is later)
   // the record opened from the replay: {record, title, view: "state" | "trail", section, rows}
   let opened = null;
   const recordHeading = h("h2", { id: "record-heading", tabindex: "-1" });
@@ -40,13 +41,15 @@ export function mountAudit(context, box) {
     try {
       const asking = opened?.view === "state" ? opened.record : null;
       const record = asking ? `&record=${encodeURIComponent(asking)}` : "";
-      const [replay, permissions] = await Promise.all([
+      const [replay, permissions, threads] = await Promise.all([
         get(`${path("replay")}?${query}${record}`),
         get(`${path("permissions")}?${query}`),
+        get(trialPath(context.trialId, "comments")),
       ]);
       if (mine !== asked) return; // a later move of the slider wins
       following = follow;
       shown = { ...replay, recordAsked: asking };
+      commented = new Set(threads.filter((t) => t.subject_kind === "section").map((t) => t.subject_id));
       render(replay, permissions);
     } catch (error) {
       if (!(error instanceof Problem)) throw error;
@@ -66,7 +69,7 @@ export function mountAudit(context, box) {
       following ? " — the latest" : "",
     );
     compare.offerVersions(replay.protocol?.versions ?? []);
-    fill(results, protocolAsOf(replay, open), rolesAsOf(context, replay, permissions, open), recordsAsOf(replay, open));
+    fill(results, protocolAsOf(replay, open, commented), rolesAsOf(context, replay, permissions, open), recordsAsOf(replay, open));
     showRecord();
   }
 
@@ -215,7 +218,7 @@ function recordButtons(open, record, title) {
   );
 }
 
-function protocolAsOf(replay, open) {
+function protocolAsOf(replay, open, commented) {
   const protocol = replay.protocol;
   return h(
     "section",
@@ -237,6 +240,9 @@ function protocolAsOf(replay, open) {
                   h("summary", {}, `${s.number} ${s.heading} (revision ${s.revision})`),
                   h("div", { class: "section-text" }, s.text),
                   h("button", { type: "button", class: "secondary", onclick: () => open("protocol", "trail", `section ${s.number}`, s.number) }, `Audit trail of section ${s.number}`),
+                  commented.has(s.number)
+                    ? h("button", { type: "button", class: "secondary", onclick: () => open(`comments/section/${s.number}`, "trail", `the comments on section ${s.number}`) }, `Audit trail of the comments on section ${s.number}`)
+                    : null,
                 ),
               ),
           ),
