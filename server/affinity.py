@@ -10,9 +10,11 @@ one CPU loses little (the database's own C code and the disk wait still overlap)
 saves those wake-ups. Measured in docs/benchmarks.md ("One CPU").
 
 So on SQLite ``concord serve`` keeps the process on one CPU by default (``auto``: the CPU
-it starts on). On PostgreSQL it does not: the database server needs the same CPUs, and
-pinning measured slower there. ``all`` keeps every CPU; ``N`` names one. Several Concord
-processes on one machine should each be given their own CPU, or ``all``.
+it starts on), except the threads that hash passwords (argon2 releases the GIL and would
+take the loop's CPU from it: :func:`run_anywhere`). On PostgreSQL it does not: the
+database server needs the same CPUs, and pinning measured slower there. ``all`` keeps
+every CPU; ``N`` names one. Several Concord processes on one machine should each be given
+their own CPU, or ``all``.
 
 Pin before the process starts its threads: threads inherit their creator's affinity.
 """
@@ -71,17 +73,37 @@ def current_cpu() -> int:
     return int(fields[36])  # field 39, "processor"; fields[0] here is field 3
 
 
+_ALLOWED_BEFORE_PINNING: set[int] | None = None
+"""The CPUs the process could use before :func:`pin_to_cpu` (None: never pinned)."""
+
+
 def pin_to_cpu(cpu: int) -> None:
     """Run this process's threads, and every thread they start, on ``cpu`` only.
 
     Raises ValueError when the CPU is not one this process may use, or when the platform
     cannot pin (only Linux can)."""
+    global _ALLOWED_BEFORE_PINNING
     if not can_pin():
         raise ValueError("pinning to a CPU is only possible on Linux")
     allowed = os.sched_getaffinity(0)
     if cpu not in allowed:
         raise ValueError(f"CPU {cpu} is not one this process may use: {sorted(allowed)}")
+    if _ALLOWED_BEFORE_PINNING is None:
+        _ALLOWED_BEFORE_PINNING = allowed
     set_process_cpus({cpu})
+
+
+def run_anywhere(name: str) -> None:
+    """Let the calling thread use every CPU the process could use before it was pinned,
+    and give it ``name`` where tools see it (``top -H``, ``/proc/PID/task/TID/comm``).
+
+    For threads of heavy work that releases the GIL (password hashing: ~100 ms of CPU each),
+    which would otherwise take the event loop's one CPU from it. A thread pool's
+    initializer."""
+    with contextlib.suppress(OSError):  # not Linux: the name is only a convenience
+        Path("/proc/thread-self/comm").write_text(name[:15])
+    if _ALLOWED_BEFORE_PINNING is not None:
+        os.sched_setaffinity(0, _ALLOWED_BEFORE_PINNING)
 
 
 def set_process_cpus(cpus: set[int]) -> None:

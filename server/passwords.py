@@ -2,19 +2,28 @@
 
 Hashing uses argon2-cffi's :class:`argon2.PasswordHasher` with its default (RFC 9106
 "low memory") argon2id parameters. Hashing and verifying take on the order of 100 ms of CPU
-and 64 MiB, so they run in a worker thread and never block the event loop.
+and 64 MiB, so they run on threads of their own and never block the event loop; those
+threads may use every CPU even when the process keeps itself on one (server/affinity.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from server.account_tables import username_key
+from server.affinity import run_anywhere
 
+T = TypeVar("T")
+
+HASHING_THREADS = "concord-hash"
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 
@@ -50,14 +59,23 @@ class Passwords:
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
         self.hasher = hasher if hasher is not None else PasswordHasher()
         self._dummy_hash: str | None = None
+        self._threads = ThreadPoolExecutor(
+            max_workers=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2,
+            thread_name_prefix=HASHING_THREADS,
+            initializer=run_anywhere,
+            initargs=(HASHING_THREADS,),
+        )
+
+    async def _off_the_loop(self, work: Callable[..., T], *args: object) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._threads, work, *args)
 
     async def hash(self, password: str) -> str:
         """The encoded argon2id hash (``$argon2id$v=19$m=...``) of ``password``."""
-        return await asyncio.to_thread(self.hasher.hash, password)
+        return await self._off_the_loop(self.hasher.hash, password)
 
     async def verify(self, encoded_hash: str, password: str) -> bool:
         """Whether ``password`` matches ``encoded_hash``. A malformed hash never matches."""
-        return await asyncio.to_thread(self._verify, encoded_hash, password)
+        return await self._off_the_loop(self._verify, encoded_hash, password)
 
     def _verify(self, encoded_hash: str, password: str) -> bool:
         try:

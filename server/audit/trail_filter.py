@@ -45,9 +45,10 @@ class TrailFilter:
             raise Problem(422, "empty-time-window", "since must not be later than until")
         limit = None
         if "limit" in params:
-            limit = log_position(params["limit"], "limit")
+            text = params["limit"]
+            limit = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else 0
             if not 1 <= limit <= MAX_LIMIT:
-                raise Problem(422, "malformed-limit", f"limit must be 1 to {MAX_LIMIT:,}")
+                raise Problem(422, "malformed-limit", f"limit must be a number, 1 to {MAX_LIMIT:,}")
         after = log_position(params["after"], "after") if "after" in params else 0
         return cls(params.get("by") or None, since, until, after, limit)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -69,6 +70,8 @@ async def verify_log(
 
 PROGRESS_MEDIA_TYPE = "application/x-ndjson"
 
+logger = logging.getLogger(__name__)
+
 
 def verification_answer(found: LogVerification) -> dict[str, Any]:
     """What the API answers: the findings, ``ok`` and the one-line summary."""
@@ -77,8 +80,8 @@ def verification_answer(found: LogVerification) -> dict[str, Any]:
 
 async def verification_progress(store: EventStore, checkpoints: Checkpoints) -> AsyncIterator[str]:
     """JSON lines: ``{"checked", "head_position"}`` as the chain is recomputed (a page of
-    the log at a time), then the answer of :func:`verification_answer`. Stops the check
-    when the reader goes away."""
+    the log at a time), then the answer of :func:`verification_answer` (or, if the check
+    itself failed, ``{"problem"}``). Stops the check when the reader goes away."""
     steps: asyncio.Queue[tuple[int, int] | None] = asyncio.Queue()
     check = asyncio.create_task(
         verify_log(store, checkpoints, progress=lambda done, head: steps.put_nowait((done, head)))
@@ -87,6 +90,12 @@ async def verification_progress(store: EventStore, checkpoints: Checkpoints) -> 
     try:
         while (step := await steps.get()) is not None:
             yield json.dumps({"checked": step[0], "head_position": step[1]}) + "\n"
-        yield json.dumps(verification_answer(check.result())) + "\n"
+        try:
+            found = check.result()
+        except Exception:  # the answer has begun (200): say so in its last line
+            logger.exception("verifying the log failed")
+            yield json.dumps({"problem": "the server could not finish verifying the log"}) + "\n"
+            return
+        yield json.dumps(verification_answer(found)) + "\n"
     finally:
         check.cancel()

@@ -38,6 +38,8 @@ CHANNEL = "concord_presence"
 REFRESH_SECONDS = 10.0
 FORGET_AFTER_SECONDS = 3 * REFRESH_SECONDS
 RETRY_SECONDS = 1.0
+GOODBYE_SECONDS = 10.0
+"""Longest a closing process waits for its goodbye to be sent (a busy database may be slow)."""
 MAX_PAYLOAD_BYTES = 7_900
 """Below PostgreSQL's 8,000-byte NOTIFY limit."""
 
@@ -103,7 +105,7 @@ class PostgresPresenceRelay:
             for trial in ours:
                 self.publish(trial, [])
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(2):
+                async with asyncio.timeout(GOODBYE_SECONDS):
                     await self._sent.wait()
         for task in tasks:
             task.cancel()
@@ -148,13 +150,18 @@ class PostgresPresenceRelay:
                     await driver.add_listener(CHANNEL, on_notify)
                     lost = asyncio.Event()
                     driver.add_termination_listener(lambda *_, gone=lost: gone.set())
-                    # Now that we listen: ask the others for theirs, and send ours (they
-                    # may not have been listening when we last sent).
-                    self._hello_due = True
-                    self._sent.clear()
-                    self._wake_sender.set()
-                    self._send_ours_again()
-                    await lost.wait()
+                    try:
+                        # Now that we listen: ask the others for theirs, and send ours
+                        # (they may not have been listening when we last sent).
+                        self._hello_due = True
+                        self._sent.clear()
+                        self._wake_sender.set()
+                        self._send_ours_again()
+                        await lost.wait()
+                    finally:  # the connection goes back to the pool: not listening
+                        if not driver.is_closed():
+                            with contextlib.suppress(Exception):
+                                await driver.remove_listener(CHANNEL, on_notify)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -165,27 +172,35 @@ class PostgresPresenceRelay:
         while True:
             await self._wake_sender.wait()
             self._wake_sender.clear()
+            hello, rosters = self._hello_due, dict(self._outbox)
+            self._hello_due = False
+            self._outbox.clear()
+            if not (hello or rosters):
+                self._sent.set()
+                continue
             try:
                 async with self._engine.connect() as conn:
-                    while self._hello_due or self._outbox:
-                        if self._hello_due:
-                            self._hello_due = False
-                            payload = json.dumps({"process": self._process, "hello": True})
-                        else:
-                            trial = next(iter(self._outbox))
-                            payload = self._payload(trial, self._outbox.pop(trial))
+                    payloads = [self._payload(t, r) for t, r in rosters.items()]
+                    if hello:
+                        payloads.insert(0, json.dumps({"process": self._process, "hello": True}))
+                    for payload in payloads:
                         await conn.execute(
                             text("SELECT pg_notify(:channel, :payload)"),
                             {"channel": CHANNEL, "payload": payload},
                         )
                     await conn.commit()  # NOTIFY is delivered at commit
-                if not (self._hello_due or self._outbox):  # more may have come meanwhile
-                    self._sent.set()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the next change or refresh sends again
+            except Exception:  # nothing of it was delivered: send it again (newer wins)
                 logger.warning("could not send presence; will retry", exc_info=True)
+                self._hello_due = self._hello_due or hello
+                for trial, roster in rosters.items():
+                    self._outbox.setdefault(trial, roster)
                 await asyncio.sleep(RETRY_SECONDS)
+                self._wake_sender.set()
+                continue
+            if not (self._hello_due or self._outbox):  # more may have come meanwhile
+                self._sent.set()
 
     async def _refresh_forever(self) -> None:
         while True:

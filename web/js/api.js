@@ -75,12 +75,18 @@ export async function getLines(path, onLine) {
   }
   if (!response.ok) {
     const type = response.headers.get("content-type") || "";
+    if (response.status === 401) window.dispatchEvent(new CustomEvent("concord:signed-out"));
     throw new Problem(type.includes("json") ? await response.json() : null, response.status);
   }
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let pending = "";
   for (;;) {
-    const { value, done } = await reader.read();
+    let value, done;
+    try {
+      ({ value, done } = await reader.read());
+    } catch {
+      throw new Problem({ title: "The answer was cut off", detail: "The connection broke before the server finished; try again." }, 0);
+    }
     if (done) break;
     pending += value;
     const lines = pending.split("\n");

@@ -88,8 +88,10 @@ async def test_a_trail_read_a_page_at_a_time_is_the_whole_trail_with_no_event_sp
         ({"since": "2026-11-21T10:00:00Z", "until": "2026-11-21T09:00:00Z"}, "empty-time-window"),
         ({"limit": "0"}, "malformed-limit"),
         ({"limit": "10001"}, "malformed-limit"),
-        ({"limit": "ten"}, "malformed-position"),
+        ({"limit": "ten"}, "malformed-limit"),
+        ({"limit": "²"}, "malformed-limit"),  # a digit to str.isdigit, not to int()
         ({"after": "-1"}, "malformed-position"),
+        ({"after": "²"}, "malformed-position"),
     ],
 )
 async def test_a_malformed_narrowing_is_a_problem(

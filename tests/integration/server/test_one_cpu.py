@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from server.affinity import ALL, AUTO, cpu_for, current_cpu, parse_cpu_choice
+from server.passwords import HASHING_THREADS
 from tests.integration.server.serving import Served, serve_demo
 
 pytestmark = pytest.mark.skipif(
@@ -26,19 +27,31 @@ several_cpus = pytest.mark.skipif(
 )
 
 
+HASHING = HASHING_THREADS
+"""The password-hashing threads' name: they may use every CPU (server/passwords.py)."""
+
+
 def _cpus_of_each_thread(pid: int) -> dict[int, str]:
-    """Each thread's allowed CPUs as the kernel lists them (e.g. "1" or "0-1")."""
+    """Each thread's allowed CPUs as the kernel lists them (e.g. "1" or "0-1"), but the
+    password-hashing threads'."""
+    return {
+        tid: cpus for tid, (name, cpus) in _threads(pid).items() if not name.startswith(HASHING)
+    }
+
+
+def _threads(pid: int) -> dict[int, tuple[str, str]]:
+    """Each thread's name and allowed CPUs."""
     found = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         status = (task / "status").read_text()
         line = next(line for line in status.splitlines() if line.startswith("Cpus_allowed_list"))
-        found[int(task.name)] = line.split(":", 1)[1].strip()
+        found[int(task.name)] = ((task / "comm").read_text().strip(), line.split(":", 1)[1].strip())
     return found
 
 
 def _cpus_after_some_work(server: Served) -> dict[int, str]:
     """Sign in and read a protocol (so the store's writer and readers have run), then
-    each thread's allowed CPUs."""
+    each thread's allowed CPUs (the password-hashing threads left out)."""
     with httpx.Client(base_url=server.base) as client:
         signed_in = client.post(
             "/api/session", json={"username": "sam", "password": server.passwords["sam"]}
@@ -72,6 +85,20 @@ def test_on_sqlite_the_server_keeps_every_thread_on_one_cpu_by_default(tmp_path:
     with serve_demo(tmp_path) as server:
         threads = _cpus_after_some_work(server)
     (only,) = set(threads.values())
+    assert int(only) in ALLOWED
+
+
+@several_cpus
+def test_passwords_are_hashed_on_every_cpu_while_the_rest_keeps_to_one(tmp_path: Path) -> None:
+    with serve_demo(tmp_path) as server:
+        _cpus_after_some_work(server)  # a sign-in: a password verified
+        threads = _threads(server.pid).values()
+    hashing = {cpus for name, cpus in threads if name.startswith(HASHING)}
+    others = {cpus for name, cpus in threads if not name.startswith(HASHING)}
+    assert hashing, "the sign-in verified its password on a hashing thread"
+    (listed,) = hashing
+    assert listed in _listed(ALLOWED)
+    (only,) = others
     assert int(only) in ALLOWED
 
 

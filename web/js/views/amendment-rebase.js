@@ -15,7 +15,9 @@ export function rebasePanel(context, amendment, path) {
   if (!conflict || !onto || !context.can("amendment:author")) return null;
   const rows = conflict.sections.map((number) => {
     const change = amendment.changes[number];
-    const text = h("textarea", { name: `text-${number}`, rows: 8, value: change?.text ?? "" });
+    // a change that removes the section keeps removing it: no text to write
+    const removes = change.text === null;
+    const text = removes ? null : h("textarea", { name: `text-${number}`, rows: 8, value: change.text });
     const drop = h("input", { type: "checkbox", name: `drop-${number}` });
     return { number, change, text, drop };
   });
@@ -28,7 +30,7 @@ export function rebasePanel(context, amendment, path) {
         : {
             number,
             heading: change.heading,
-            text: text.value,
+            text: text ? text.value : null,
             description: change.description,
             rationale: change.rationale,
           },
@@ -62,7 +64,9 @@ export function rebasePanel(context, amendment, path) {
             h("figcaption", {}, `Section ${number} on version ${onto}`),
             h("pre", { class: "conflict-text" }, context.section(number)?.text ?? "(no longer in the protocol)"),
           ),
-          field(`Text of ${number} to propose on version ${onto}`, text, "Starts from what this amendment proposed."),
+          text
+            ? field(`Text of ${number} to propose on version ${onto}`, text, "Starts from what this amendment proposed.")
+            : h("p", {}, `This amendment removes section ${number}; rebasing keeps the removal unless you drop the change.`),
           h("label", { class: "check" }, drop, ` Drop this amendment's change to ${number}`),
         ),
       ),

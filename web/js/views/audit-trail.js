@@ -18,7 +18,9 @@ export function loadTrail(trailPath, record) {
 export function trailTable(rows, { section = null, position = null, filter = {}, onFilter = () => {} }) {
   const shown = section === null ? rows : rows.flatMap((row) => inSection(row, section));
   if (!shown.length) return h("p", {}, "No changes recorded.");
-  const people = new Map(shown.map((row) => [row.user_id, row.printed_name || row.user_id || "the system"]));
+  // the system's changes (no user id) get a value of their own: "" means anyone
+  const personOf = (row) => row.user_id || SYSTEM;
+  const people = new Map(shown.map((row) => [personOf(row), row.printed_name || row.user_id || "the system"]));
   const by = h(
     "select",
     { name: "by" },
@@ -31,7 +33,7 @@ export function trailTable(rows, { section = null, position = null, filter = {},
   const render = () => {
     const now = { by: by.value || null, since: since.value || null, until: until.value || null };
     onFilter(now);
-    fill(table, trailRows(shown.filter((row) => admitted(row, now)), shown.length, position));
+    fill(table, trailRows(shown.filter((row) => admitted(row, now, personOf)), shown.length, position));
   };
   for (const control of [by, since, until]) control.addEventListener("change", render);
   render();
@@ -48,10 +50,12 @@ export function trailTable(rows, { section = null, position = null, filter = {},
 }
 
 /** Whether a row falls within the narrowing: its person, and its time to the second. */
-function admitted(row, { by, since, until }) {
+function admitted(row, { by, since, until }, personOf) {
   const second = row.recorded_at.slice(0, 19);
-  return (!by || row.user_id === by) && (!since || second >= seconds(since)) && (!until || second <= seconds(until));
+  return (!by || personOf(row) === by) && (!since || second >= seconds(since)) && (!until || second <= seconds(until));
 }
+
+const SYSTEM = "(system)";
 
 /** A datetime-local value ("2026-11-21T09:30" or with seconds) to the second. */
 function seconds(local) {

@@ -187,15 +187,19 @@ export function mountAudit(context, box) {
         const bar = h("progress", { max: 1, value: 0, "aria-label": "Events checked" });
         const counted = h("span", {}, "Verifying…");
         fill(verification, h("p", {}, bar, " ", counted));
+        let answered = false;
         await getLines(`${path("verification")}?progress=true`, (line) => {
-          if ("summary" in line) {
-            fill(verification, h("p", { class: line.ok ? "verified" : "problem" }, line.ok ? "✓ " : "✗ ", line.summary));
+          if ("summary" in line || "problem" in line) {
+            answered = true;
+            const text = line.summary ?? `The check did not finish: ${line.problem}.`;
+            fill(verification, h("p", { class: line.ok ? "verified" : "problem" }, line.ok ? "✓ " : "✗ ", text));
           } else {
             bar.max = Math.max(line.head_position, 1);
             bar.value = line.checked;
             fill(counted, `${line.checked.toLocaleString()} of ${line.head_position.toLocaleString()} events checked`);
           }
         });
+        if (!answered) fill(verification, h("p", { class: "problem" }, "✗ The check did not finish: the answer ended early. Try again."));
       }),
       verification,
     ),
