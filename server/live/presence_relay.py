@@ -66,6 +66,7 @@ class PostgresPresenceRelay:
         self._sent.set()
         self._tasks: list[asyncio.Task[None]] = []
         self._sender: asyncio.Task[None] | None = None
+        self._closing = False
         self._changed: Callable[[str], None] = lambda _trial: None
         self._ours: Callable[[], dict[str, Roster]] = dict
 
@@ -82,11 +83,15 @@ class PostgresPresenceRelay:
 
     def publish(self, trial: str, roster: Roster) -> None:
         """This process's roster of ``trial`` changed (empty: nobody here any more)."""
+        if self._closing and roster:
+            return  # once it has said goodbye, the process shows nobody
         self._outbox[trial] = roster
         self._sent.clear()
         self._wake_sender.set()
 
     def _send_ours_again(self) -> None:
+        if self._closing:  # a hello answered after the goodbye would undo it
+            return
         for trial, roster in self._ours().items():
             self._outbox.setdefault(trial, roster)
         if self._outbox:
@@ -101,6 +106,7 @@ class PostgresPresenceRelay:
         """Say goodbye (empty rosters for the trials this process had people in), then
         stop. The goodbye is best effort: the others forget this process anyway."""
         tasks, self._tasks = self._tasks, []
+        self._closing = True
         if self._sender is not None and not self._sender.done():
             for trial in ours:
                 self.publish(trial, [])
