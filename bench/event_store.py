@@ -30,11 +30,8 @@ from typing import Any
 from bench.baselines import LibrarySubject, RawSubject
 from bench.workload import BATCH, CALLERS, PAYLOAD, rate
 from events import EventStore, NewEvent, StreamAppend, open_store
-from server.affinity import AUTO, CpuChoice, cpu_for, parse_cpu_choice, set_process_cpus
+from server.affinity import AUTO, CpuChoice, cpu_for, parse_cpu_choice, pin_to_cpu, unpin
 from server.collector import YOUNG_THRESHOLD, tune_for_serving
-
-_ALLOWED = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
-"""The CPUs this process may use, as it started."""
 
 # --- Concord ---------------------------------------------------------------------------
 
@@ -266,7 +263,10 @@ def main() -> None:
 def run_on_cpus(choice: CpuChoice, *, on_sqlite: bool) -> str:
     """Keep the whole process where ``concord serve --cpu choice`` would run; say where."""
     cpu = cpu_for(choice, on_sqlite=on_sqlite)
-    set_process_cpus(_ALLOWED if cpu is None else {cpu})
+    if cpu is None:
+        unpin()
+    else:
+        pin_to_cpu(cpu)
     return "every CPU" if cpu is None else f"CPU {cpu} only"
 
 

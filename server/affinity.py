@@ -93,6 +93,12 @@ def pin_to_cpu(cpu: int) -> None:
     set_process_cpus({cpu})
 
 
+def unpin() -> None:
+    """Undo :func:`pin_to_cpu`: every thread of the process on the CPUs it had before."""
+    if _ALLOWED_BEFORE_PINNING is not None:
+        set_process_cpus(_ALLOWED_BEFORE_PINNING)
+
+
 def run_anywhere(name: str) -> None:
     """Let the calling thread use every CPU the process could use before it was pinned,
     and give it ``name`` where tools see it (``top -H``, ``/proc/PID/task/TID/comm``).

@@ -9,6 +9,7 @@ threads may use every CPU even when the process keeps itself on one (server/affi
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import secrets
 from collections.abc import Callable
@@ -48,6 +49,17 @@ def check_password_rules(password: str, *, username: str) -> None:
         raise PasswordTooWeak("the password must not be the username")
 
 
+@functools.cache
+def _hashing_threads() -> ThreadPoolExecutor:
+    """The process's threads for hashing, one per CPU it may use, each free to use any."""
+    return ThreadPoolExecutor(
+        max_workers=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2,
+        thread_name_prefix=HASHING_THREADS,
+        initializer=run_anywhere,
+        initargs=(HASHING_THREADS,),
+    )
+
+
 class Passwords:
     """argon2id hashing with a dummy hash for users that do not exist.
 
@@ -59,15 +71,9 @@ class Passwords:
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
         self.hasher = hasher if hasher is not None else PasswordHasher()
         self._dummy_hash: str | None = None
-        self._threads = ThreadPoolExecutor(
-            max_workers=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2,
-            thread_name_prefix=HASHING_THREADS,
-            initializer=run_anywhere,
-            initargs=(HASHING_THREADS,),
-        )
 
     async def _off_the_loop(self, work: Callable[..., T], *args: object) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._threads, work, *args)
+        return await asyncio.get_running_loop().run_in_executor(_hashing_threads(), work, *args)
 
     async def hash(self, password: str) -> str:
         """The encoded argon2id hash (``$argon2id$v=19$m=...``) of ``password``."""

@@ -12,11 +12,18 @@ from server.problems import Problem
 _DIGITS = re.compile(r"[0-9]{1,18}")
 
 
+def whole_number(text: str) -> int | None:
+    """A query parameter's non-negative whole number (up to 18 digits), or None."""
+    # not str.isdigit: "²" is a digit to it, not to int()
+    return int(text) if _DIGITS.fullmatch(text) else None
+
+
 def log_position(text: str, name: str) -> int:
-    """A non-negative whole number from a query parameter; a 422 problem otherwise."""
-    if not _DIGITS.fullmatch(text):  # not str.isdigit: "²" is a digit to it, not to int()
+    """A log position from a query parameter; a 422 problem otherwise."""
+    position = whole_number(text)
+    if position is None:
         raise Problem(422, "malformed-position", f"{name} must be a log position (0 or more)")
-    return int(text)
+    return position
 
 
 def instant(text: str, name: str) -> datetime:

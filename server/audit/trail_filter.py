@@ -20,7 +20,7 @@ from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 
 from events.canonical import format_timestamp
-from server.audit.moment import instant, log_position
+from server.audit.moment import instant, log_position, whole_number
 from server.audit.trail import TrailEntry
 from server.problems import Problem
 
@@ -45,8 +45,7 @@ class TrailFilter:
             raise Problem(422, "empty-time-window", "since must not be later than until")
         limit = None
         if "limit" in params:
-            text = params["limit"]
-            limit = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else 0
+            limit = whole_number(params["limit"]) or 0
             if not 1 <= limit <= MAX_LIMIT:
                 raise Problem(422, "malformed-limit", f"limit must be a number, 1 to {MAX_LIMIT:,}")
         after = log_position(params["after"], "after") if "after" in params else 0
