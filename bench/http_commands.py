@@ -56,9 +56,9 @@ from domain.roles import OrganizationKind, Role
 from domain.streams import protocol_stream, trial_stream
 from domain.workspace import TrainingRecord
 from server.affinity import AUTO, cpu_for, parse_cpu_choice, pin_to_cpu
-from server.aggregates import PROTOCOL, WORKSPACE
 from server.bootstrap import open_services
-from server.commanding import Target
+from server.commands.aggregates import PROTOCOL, WORKSPACE
+from server.commands.service import Target
 
 CLIENTS = 32
 SECONDS = 30.0

@@ -12,22 +12,22 @@ from sqlalchemy.engine import URL
 
 from events import open_store
 from rbac import Authorizer
-from server.account_tables import utc_now
-from server.accounts import Accounts
-from server.aggregates import StateCache
-from server.api_tokens import ApiTokens
+from server.accounts.credential_cache import CredentialCache
+from server.accounts.sessions import Sessions
+from server.accounts.tables import utc_now
+from server.accounts.tokens import ApiTokens
+from server.accounts.users import Accounts
 from server.audit.checkpoints import Checkpoints
 from server.audit.history import TrialHistory
 from server.audit.signing import SigningKey
-from server.commanding import CommandService
-from server.credential_cache import CredentialCache
+from server.commands.directory import Directory
+from server.commands.service import CommandService
+from server.commands.state_cache import StateCache
 from server.database import create_engine_for
-from server.directory import Directory
 from server.live.feed import LiveFeed
 from server.live.presence_relay import PostgresPresenceRelay
 from server.live.tickets import LiveTickets
 from server.services import Services, Settings
-from server.sessions import Sessions
 
 
 @asynccontextmanager
@@ -61,6 +61,11 @@ async def open_services(
         if settings.checkpoint_every is not None:
             signing = asyncio.create_task(checkpoints.sign_every(settings.checkpoint_every))
             stack.push_async_callback(_stop, signing)
+
+        async def settled(position: int) -> None:
+            await directory.follower.wait_for(position)
+            await authorizer.wait_for(position)
+
         history = TrialHistory(store)
         stack.push_async_callback(history.close)
         yield Services(
@@ -68,7 +73,7 @@ async def open_services(
             states=states,
             directory=directory,
             authorizer=authorizer,
-            commands=CommandService(store, states, directory, settled=authorizer.wait_for),
+            commands=CommandService(store, states, directory, settled=settled),
             accounts=Accounts(engine, now=clock, credentials=credentials),
             sessions=Sessions(engine, now=clock, credentials=credentials),
             tokens=ApiTokens(engine, now=clock, credentials=credentials),

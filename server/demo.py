@@ -38,8 +38,8 @@ from domain.streams import (
     trial_stream,
 )
 from domain.workspace import TrainingRecord
-from server.aggregates import AMENDMENT, COMMENTS, DISPUTE, MOTION, PROTOCOL, WORKSPACE
-from server.commanding import Target
+from server.commands.aggregates import AMENDMENT, COMMENTS, DISPUTE, MOTION, PROTOCOL, WORKSPACE
+from server.commands.service import Target
 from server.services import Services
 
 DEMO_TRIAL = "asthma-301"

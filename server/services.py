@@ -10,17 +10,17 @@ from pathlib import Path
 
 from events import EventStore
 from rbac import Authorizer
-from server.accounts import Accounts
-from server.aggregates import StateCache
-from server.api_tokens import ApiTokens
+from server.accounts.sessions import Sessions
+from server.accounts.tokens import ApiTokens
+from server.accounts.users import Accounts
 from server.audit.checkpoints import Checkpoints
 from server.audit.history import TrialHistory
-from server.commanding import CommandService
-from server.directory import Directory
+from server.commands.directory import Directory
+from server.commands.service import CommandService
+from server.commands.state_cache import StateCache
 from server.live.connection import LiveSettings
 from server.live.feed import LiveFeed
 from server.live.tickets import LiveTickets
-from server.sessions import Sessions
 
 
 def data_dir() -> Path:

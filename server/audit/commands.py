@@ -9,7 +9,7 @@ from pathlib import Path
 
 from domain.streams import trial_stream
 from events import open_store
-from server.account_tables import utc_now
+from server.accounts.tables import utc_now
 from server.audit.checkpoints import Checkpoints
 from server.audit.exports import write_export
 from server.audit.history import TrialHistory
@@ -20,7 +20,7 @@ from server.audit.replay_view import replay_view
 from server.audit.signing import SigningKey, load_public_key
 from server.audit.verification import verify_log
 from server.database import create_engine_for
-from server.problems import Problem
+from server.http.problems import Problem
 from server.services import Settings
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from events import EventStore
-from server.problems import Problem
+from server.http.problems import Problem
 
 _DIGITS = re.compile(r"[0-9]{1,18}")
 

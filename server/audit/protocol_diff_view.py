@@ -9,10 +9,10 @@ from domain.codec import encode
 from domain.protocol_diff import diff_documents
 from domain.protocol_state import Document, ProtocolState
 from domain.streams import protocol_stream
-from server.aggregates import PROTOCOL
 from server.audit.moment import moment, position_of
 from server.audit.served_history import trial_at
-from server.problems import Problem
+from server.commands.aggregates import PROTOCOL
+from server.http.problems import Problem
 from server.services import Services
 
 _VERSION = re.compile(r"v([0-9]{1,9})")

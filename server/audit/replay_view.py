@@ -7,10 +7,10 @@ from typing import Any
 
 from domain.streams import protocol_stream, trial_stream
 from events.canonical import format_timestamp
-from server.aggregates import AMENDMENT, DISPUTE, MOTION
 from server.audit.history import Replayed
 from server.audit.trial_fold import kind_of
-from server.views import (
+from server.commands.aggregates import AMENDMENT, DISPUTE, MOTION
+from server.http.views import (
     amendment_summary,
     dispute_summary,
     motion_summary,

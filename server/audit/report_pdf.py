@@ -21,10 +21,10 @@ from domain.streams import protocol_stream, trial_stream
 from domain.workspace import TrialState
 from events import EventStore
 from events.canonical import format_timestamp
-from server.aggregates import AMENDMENT, DISPUTE, MOTION
 from server.audit.history import Replayed, TrialHistory
 from server.audit.progress import Progress
 from server.audit.trial_fold import kind_of
+from server.commands.aggregates import AMENDMENT, DISPUTE, MOTION
 
 _FONT_FOLDERS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 

@@ -1,6 +1,6 @@
 """The audit reads over HTTP: replay, who could do what, diffs, trails, exports.
 
-Each is a :class:`server.query_routes.QueryRoute`, so it is authorized, served and
+Each is a :class:`server.http.query_routes.QueryRoute`, so it is authorized, served and
 documented exactly as the other reads are.
 """
 
@@ -29,9 +29,9 @@ from server.audit.verification import (
     verification_progress,
     verify_log,
 )
-from server.authentication import Principal
-from server.problems import Problem
-from server.query_routes import QueryRoute
+from server.http.authentication import Principal
+from server.http.problems import Problem
+from server.http.query_routes import QueryRoute
 from server.services import Services
 
 

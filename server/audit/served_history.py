@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server.audit.history import HistoryBuilding, Replayed
-from server.problems import Problem
+from server.http.problems import Problem
 from server.services import Services
 
 

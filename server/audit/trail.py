@@ -18,8 +18,8 @@ from events import EventStore
 from events.canonical import format_timestamp
 from server.audit.progress import Progress
 from server.audit.trial_fold import Step, TrialFold, in_trial, kind_of
-from server.identifiers import ID_PATTERN
-from server.views import state_view
+from server.http.identifiers import ID_PATTERN
+from server.http.views import state_view
 
 PAGE = 5_000
 _WHY = ("reason", "rationale", "concern", "meaning", "primary_reason")

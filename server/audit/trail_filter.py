@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from events.canonical import format_timestamp
 from server.audit.moment import instant, log_position, whole_number
 from server.audit.trail import TrailEntry
-from server.problems import Problem
+from server.http.problems import Problem
 
 MAX_LIMIT = 10_000
 

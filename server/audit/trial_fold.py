@@ -1,6 +1,6 @@
 """A whole trial as the fold of its streams: every aggregate's state by stream id.
 
-The server's :class:`server.aggregates.StateCache` folds one stream at a time; an audit
+The server's :class:`server.commands.state_cache.StateCache` folds one stream at a time; an audit
 needs all of a trial's streams at one moment, so :class:`TrialFold` routes each event of
 the trial to the aggregate its stream holds and keeps the states side by side.
 """
@@ -14,7 +14,7 @@ from typing import Any
 from domain.catalog import from_data
 from domain.streams import trial_stream
 from events import RecordedEvent
-from server.aggregates import (
+from server.commands.aggregates import (
     AMENDMENT,
     COMMENTS,
     DISPUTE,

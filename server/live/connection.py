@@ -21,7 +21,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from events.store import EventStore
 from rbac import Action, Authorizer
-from server.accounts import User
+from server.accounts.users import User
+from server.http.problems import Problem
 from server.live.feed import LiveFeed, LiveItem
 from server.live.messages import (
     CLOSE_ACCESS_REVOKED,
@@ -35,7 +36,6 @@ from server.live.messages import (
     read_client_message,
 )
 from server.live.presence import Whereabouts
-from server.problems import Problem
 
 logger = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 
-from server.authentication import require_principal
+from server.http.authentication import require_principal
+from server.http.problems import Problem
 from server.live.connection import LiveConnection
 from server.live.handshake import admit
 from server.live.messages import CLOSE_POLICY_VIOLATION
-from server.problems import Problem
 from server.services import Services
 
 LIVE_PATH = "/api/live"

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from starlette.websockets import WebSocket
 
 from rbac import Action
-from server.accounts import User
-from server.authentication import SESSION_COOKIE, Principal, current_principal
-from server.authorization import authorize
-from server.identifiers import check_id
-from server.problems import Problem
+from server.accounts.users import User
+from server.http.authentication import SESSION_COOKIE, Principal, current_principal
+from server.http.authorization import authorize
+from server.http.identifiers import check_id
+from server.http.problems import Problem
 from server.services import Services
 
 MAX_TRIALS = 50

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from events.envelope import RecordedEvent
-from server.problems import Problem
+from server.http.problems import Problem
 
 CLOSE_GOING_AWAY = 1001
 """The server is shutting down: reconnect (with ``after``) to another or later."""

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.account_tables import Clock, live_tickets, read_clock, sha256_hex, utc_now
-from server.accounts import require_enabled_user
+from server.accounts.tables import Clock, live_tickets, read_clock, sha256_hex, utc_now
+from server.accounts.users import require_enabled_user
 
 TICKET_LIFETIME = timedelta(seconds=30)
 TICKET_PREFIX = "live_"
@@ -39,7 +39,7 @@ class LiveTickets:
         self._now = now
 
     async def issue(self, user_id: str) -> IssuedTicket:
-        """A new ticket for an enabled user (:class:`server.accounts.UserDisabled` otherwise).
+        """A new ticket for an enabled user (:class:`server.accounts.users.UserDisabled` otherwise).
         Expired tickets are swept on the way."""
         now = read_clock(self._now)
         ticket = TICKET_PREFIX + secrets.token_urlsafe(32)

@@ -14,10 +14,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import upgrade
-from server.accounts import Accounts, User
-from server.api_tokens import ApiTokens
+from server.accounts.sessions import Sessions
+from server.accounts.tokens import ApiTokens
+from server.accounts.users import Accounts, User
 from server.database import create_engine_for
-from server.sessions import Sessions
 
 PASSWORD = "correct horse battery"
 

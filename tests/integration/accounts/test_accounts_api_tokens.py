@@ -8,8 +8,8 @@ import re
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.accounts import Accounts, UnknownUser, User, UserDisabled
-from server.api_tokens import ApiTokenInfo, ApiTokens
+from server.accounts.tokens import ApiTokenInfo, ApiTokens
+from server.accounts.users import Accounts, UnknownUser, User, UserDisabled
 
 from .conftest import FakeClock, column, table_text
 

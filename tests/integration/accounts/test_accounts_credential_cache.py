@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.accounts import Accounts, User
-from server.api_tokens import ApiTokens
-from server.credential_cache import DEFAULT_TTL, CredentialCache
-from server.sessions import Sessions
+from server.accounts.credential_cache import DEFAULT_TTL, CredentialCache
+from server.accounts.sessions import Sessions
+from server.accounts.tokens import ApiTokens
+from server.accounts.users import Accounts, User
 
 from .conftest import FakeClock
 

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from events import NewEvent, StreamAppend, open_store, upgrade
 from events.database_url import async_url
 from events.migrations import alembic_config
-from server.accounts import Accounts
+from server.accounts.sessions import Sessions
+from server.accounts.users import Accounts
 from server.database import create_engine_for
-from server.sessions import Sessions
 
 from .conftest import PASSWORD, CountingHasher, FakeClock
 

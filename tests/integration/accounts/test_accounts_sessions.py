@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.accounts import Accounts, UnknownUser, User, UserDisabled
-from server.sessions import Sessions
+from server.accounts.sessions import Sessions
+from server.accounts.users import Accounts, UnknownUser, User, UserDisabled
 
 from .conftest import FakeClock, column, table_text
 

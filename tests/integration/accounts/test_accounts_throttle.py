@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.accounts import Accounts, InvalidCredentials, User
+from server.accounts.throttle import LoginThrottle, LoginThrottled, ThrottlePolicy, client_key
+from server.accounts.users import Accounts, InvalidCredentials, User
 from server.database import create_engine_for
-from server.login_throttle import LoginThrottle, LoginThrottled, ThrottlePolicy, client_key
 
 from .conftest import PASSWORD, CountingHasher, FakeClock, table_text
 

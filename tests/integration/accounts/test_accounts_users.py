@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.accounts import (
+from server.accounts.users import (
     Accounts,
     InvalidCredentials,
     InvalidUsername,

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from server.demo import DemoPerson
-from server.json_body import MAX_BODY_BYTES
+from server.http.json_body import MAX_BODY_BYTES
 from server.services import Services
 from tests.integration.server.conftest import Api
 

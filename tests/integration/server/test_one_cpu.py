@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server.accounts.passwords import HASHING_THREADS
 from server.affinity import ALL, AUTO, cpu_for, current_cpu, parse_cpu_choice
-from server.passwords import HASHING_THREADS
 from tests.integration.server.serving import Served, serve_demo
 
 pytestmark = pytest.mark.skipif(
@@ -28,7 +28,7 @@ several_cpus = pytest.mark.skipif(
 
 
 HASHING = HASHING_THREADS
-"""The password-hashing threads' name: they may use every CPU (server/passwords.py)."""
+"""The password-hashing threads' name: they may use every CPU (server/accounts/passwords.py)."""
 
 
 def _cpus_of_each_thread(pid: int) -> dict[int, str]:

@@ -8,8 +8,8 @@ import asyncio
 import httpx
 
 from domain.streams import amendment_stream
-from server.aggregates import AMENDMENT
 from server.bootstrap import open_services
+from server.commands.aggregates import AMENDMENT
 from server.demo import DEMO_TRIAL
 from server.services import Services
 from tests.integration.server.conftest import Api, client_of

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.account_tables import (
+from server.accounts.credential_cache import CredentialCache, Resolved
+from server.accounts.tables import (
     TOKEN_NAME_MAX,
     Clock,
     api_tokens,
@@ -26,8 +27,13 @@ from server.account_tables import (
     users,
     utc_now,
 )
-from server.accounts import USER_COLUMNS, User, clean_label, require_enabled_user, user_from_row
-from server.credential_cache import CredentialCache, Resolved
+from server.accounts.users import (
+    USER_COLUMNS,
+    User,
+    clean_label,
+    require_enabled_user,
+    user_from_row,
+)
 
 TOKEN_PREFIX = "concord_"
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -63,7 +69,7 @@ class ApiTokenInfo:
 class ApiTokens:
     """API tokens in the ``api_tokens`` table of ``engine``'s database. ``now`` is the
     clock (aware datetimes; tests move it). ``credentials``, when given, remembers resolved
-    tokens for a few seconds (:mod:`server.credential_cache`)."""
+    tokens for a few seconds (:mod:`server.accounts.credential_cache`)."""
 
     def __init__(
         self,
@@ -80,8 +86,8 @@ class ApiTokens:
 
     async def issue(self, user_id: str, name: str) -> IssuedToken:
         """Issue a token for an enabled user; ``name`` says what it is for (1 to 100
-        characters, trimmed). Raises :class:`server.accounts.UnknownUser`,
-        :class:`server.accounts.UserDisabled` or :class:`ValueError` for a bad name."""
+        characters, trimmed). Raises :class:`server.accounts.users.UnknownUser`,
+        :class:`server.accounts.users.UserDisabled` or :class:`ValueError` for a bad name."""
         name = clean_label(name, what="token name", max_length=TOKEN_NAME_MAX)
         now = read_clock(self._now)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)

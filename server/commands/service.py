@@ -5,12 +5,12 @@ charter), the target stream and whatever context the domain asks for, lets the d
 decide, and appends the events expecting the version it loaded. Commands on the same
 stream are decided one at a time in this process, but not written one at a time: once a
 command's append is queued the stream is free, and the next command is decided on the
-state that append will leave and queued after it (``server/pending_states.py``), so the
+state that append will leave and queued after it (``server/commands/pending_states.py``), so the
 writer commits them together. A writer elsewhere (another server) is caught by the
 expected version, and the command is decided again on the log — unless the client pinned
 a version with If-Match, in which case it is told (412) instead.
 
-A command with an idempotency key (``server/idempotency.py``) that was recorded before is
+A command with an idempotency key (``server/commands/idempotency.py``) that was recorded before is
 not decided again: it is answered from the events its first attempt recorded.
 """
 
@@ -41,7 +41,7 @@ from events import (
     StreamAppend,
     WrongExpectedVersion,
 )
-from server.aggregates import (
+from server.commands.aggregates import (
     AMENDMENT,
     COMMENTS,
     DISPUTE,
@@ -49,14 +49,14 @@ from server.aggregates import (
     PROTOCOL,
     WORKSPACE,
     AggregateKind,
-    StateCache,
 )
-from server.decision_basis import DecisionBasis
-from server.directory import Directory
-from server.idempotency import IdempotentRequest, key_reused
-from server.pending_states import Pending, PendingStates
-from server.problems import Problem
-from server.stream_locks import StreamLocks
+from server.commands.decision_basis import DecisionBasis
+from server.commands.directory import Directory
+from server.commands.idempotency import IdempotentRequest, key_reused
+from server.commands.pending_states import Pending, PendingStates
+from server.commands.state_cache import StateCache
+from server.commands.stream_locks import StreamLocks
+from server.http.problems import Problem
 
 _RETRIES = 5
 _KEY_LOCK_PREFIX = "idempotency-key:"  # in the stream locks' table; no stream id starts so
@@ -95,7 +95,7 @@ class CommandService:
         states: StateCache,
         directory: Directory,
         *,
-        settled: Callable[[int], Awaitable[None]] | None = None,
+        settled: Callable[[int], Awaitable[None]],
     ) -> None:
         self._store = store
         self._states = states
@@ -363,9 +363,7 @@ class CommandService:
     ) -> None:
         """Read-your-writes for projections; after a merge, check open amendments for conflicts."""
         assert outcome.position is not None
-        await self._directory.follower.wait_for(outcome.position)
-        if self._settled is not None:
-            await self._settled(outcome.position)
+        await self._settled(outcome.position)
         if any(event.event_type == "AmendmentMerged" for event in outcome.events):
             await self._check_open_amendments(target.trial_id, user_id, meta)
 
@@ -380,7 +378,7 @@ class CommandService:
                 check, user_id, lambda actor: CheckForConflicts(actor=actor), None, meta
             )
             if outcome.position is not None:
-                await self._directory.follower.wait_for(outcome.position)
+                await self._settled(outcome.position)
 
 
 def _streams_touched(target: Target, command: Command) -> list[str]:

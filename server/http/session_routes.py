@@ -7,12 +7,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.accounts import InvalidCredentials, User
-from server.authentication import SESSION_COOKIE, require_principal
-from server.command_endpoint import client_address
-from server.json_body import read_json_object
-from server.login_throttle import LoginThrottled
-from server.problems import Problem
+from server.accounts.throttle import LoginThrottled
+from server.accounts.users import InvalidCredentials, User
+from server.http.authentication import SESSION_COOKIE, require_principal
+from server.http.command_endpoint import client_address
+from server.http.json_body import read_json_object
+from server.http.problems import Problem
 from server.services import Services
 
 

@@ -1,4 +1,4 @@
-"""The aggregates the server loads: how each folds, and a cache of their latest states.
+"""The latest state of each stream this process has loaded, kept current cheaply.
 
 A state is the fold of its stream. Folding a long stream on every request would grow
 with the trial's history, so :class:`StateCache` keeps each stream's last state with its
@@ -10,36 +10,18 @@ always "the fold up to version N", and an append expecting N fails if the log ha
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from domain import amendment, dispute, engagement, motion, protocol, workspace
 from domain.catalog import from_data
 from events import EventStore, RecordedEvent
 from events.following import LogFollower
+from server.commands.aggregates import AggregateKind
 
 S = TypeVar("S")
 
 _NEWEST_PER_ENTRY = 10
 """How many streams' newest versions are kept per cached state (they are much smaller)."""
-
-
-@dataclass(frozen=True, slots=True)
-class AggregateKind(Generic[S]):
-    """One kind of aggregate: its name, the state before its first event, and evolve."""
-
-    name: str
-    new: S
-    evolve: Callable[[S, Any], S]
-
-
-WORKSPACE = AggregateKind("workspace", workspace.NEW_TRIAL, workspace.evolve)
-PROTOCOL = AggregateKind("protocol", protocol.NEW_PROTOCOL, protocol.evolve)
-AMENDMENT = AggregateKind("amendment", amendment.NEW_AMENDMENT, amendment.evolve)
-MOTION = AggregateKind("motion", motion.NEW_MOTION, motion.evolve)
-DISPUTE = AggregateKind("dispute", dispute.NEW_DISPUTE, dispute.evolve)
-COMMENTS = AggregateKind("comments", engagement.NEW_THREAD, engagement.evolve)
 
 
 @dataclass(frozen=True, slots=True)

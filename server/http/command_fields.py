@@ -16,7 +16,7 @@ from typing import Any
 
 from domain.event import Command
 from rbac import Action
-from server.commanding import Target
+from server.commands.service import Target
 
 
 class Source(enum.Enum):

@@ -4,9 +4,10 @@ signing, password changes, disabling.
 Users are never deleted (disable them instead; the database refuses a DELETE), so a user
 id (``u-`` + 32 hex digits) is never reused and a username, compared without regard to
 case, stays taken forever. Passwords are stored as argon2id hashes only
-(:mod:`server.passwords`); failed logins are throttled per username and per client
-(:mod:`server.login_throttle`). Sessions and API tokens live in :mod:`server.sessions` and
-:mod:`server.api_tokens`. See ``docs/accounts.md``.
+(:mod:`server.accounts.passwords`); failed logins are throttled per username and per
+client (:mod:`server.accounts.throttle`). Sessions and API tokens live in
+:mod:`server.accounts.sessions` and :mod:`server.accounts.tokens`. See
+``docs/accounts.md``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from sqlalchemy import ColumnElement, Row, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.account_tables import (
+from server.accounts.credential_cache import CredentialCache
+from server.accounts.passwords import (
+    MAX_PASSWORD_LENGTH,
+    Passwords,
+    PasswordTooWeak,
+    check_password_rules,
+)
+from server.accounts.tables import (
     PRINTED_NAME_MAX,
     USERNAME_MAX,
     Clock,
@@ -33,14 +41,7 @@ from server.account_tables import (
     users,
     utc_now,
 )
-from server.credential_cache import CredentialCache
-from server.login_throttle import LoginThrottle, LoginThrottled
-from server.passwords import (
-    MAX_PASSWORD_LENGTH,
-    Passwords,
-    PasswordTooWeak,
-    check_password_rules,
-)
+from server.accounts.throttle import LoginThrottle, LoginThrottled
 
 __all__ = [
     "Accounts",

@@ -11,22 +11,23 @@ from starlette.responses import JSONResponse, Response
 
 from domain.streams import amendment_stream
 from rbac import PERMISSIONS, Action
-from server.aggregates import AMENDMENT, Loaded
-from server.authentication import Principal, require_principal
-from server.authorization import authorize, known_trial
-from server.command_endpoint import etag
-from server.commanding import Target
-from server.identifiers import path_params
-from server.problems import Problem
-from server.services import Services
-from server.targets import (
+from server.commands.aggregates import AMENDMENT
+from server.commands.service import Target
+from server.commands.state_cache import Loaded
+from server.http.authentication import Principal, require_principal
+from server.http.authorization import authorize, known_trial
+from server.http.command_endpoint import etag
+from server.http.identifiers import path_params
+from server.http.problems import Problem
+from server.http.targets import (
     dispute_target,
     motion_target,
     protocol_target,
     thread_target,
     trial_target,
 )
-from server.views import amendment_summary, amendment_view, protocol_view, state_view
+from server.http.views import amendment_summary, amendment_view, protocol_view, state_view
+from server.services import Services
 
 
 @dataclass(frozen=True, slots=True)

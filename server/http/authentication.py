@@ -12,10 +12,10 @@ from typing import Literal
 
 from starlette.requests import HTTPConnection, Request
 
-from server.accounts import User
-from server.problems import Problem
+from server.accounts.sessions import Session
+from server.accounts.users import User
+from server.http.problems import Problem
 from server.services import Services
-from server.sessions import Session
 
 SESSION_COOKIE = "concord_session"
 CSRF_HEADER = "x-csrf-token"

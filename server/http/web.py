@@ -9,10 +9,10 @@ from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-_HERE = Path(__file__).resolve().parent
+_SERVER = Path(__file__).resolve().parents[1]
 WEB_DIR = next(
-    (folder for folder in (_HERE / "web_files", _HERE.parent / "web") if folder.is_dir()),
-    _HERE.parent / "web",
+    (folder for folder in (_SERVER / "web_files", _SERVER.parent / "web") if folder.is_dir()),
+    _SERVER.parent / "web",
 )
 """``server/web_files/`` in an installed wheel (pyproject.toml puts ``web/`` there), else
 ``web/`` at the top of the source tree (an editable install, the tests)."""

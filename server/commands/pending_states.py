@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from events import QueuedAppend
-from server.aggregates import Loaded
+from server.commands.state_cache import Loaded
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Every domain command as an HTTP route, in one table (see :mod:`server.command_fields`
+"""Every domain command as an HTTP route, in one table (see :mod:`server.http.command_fields`
 for what a route states). The OpenAPI document, validation, dispatch and the
 authorization walk in the tests all read this table."""
 
@@ -12,8 +12,8 @@ from domain import protocol as pr
 from domain import workspace as ws
 from domain.merging import MergeAmendment
 from rbac import Action
-from server.command_fields import CommandRoute, Source
-from server.targets import (
+from server.http.command_fields import CommandRoute, Source
+from server.http.targets import (
     amendment_target,
     dispute_target,
     motion_target,

@@ -19,7 +19,7 @@ from typing import TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from server.account_tables import username_key
+from server.accounts.tables import username_key
 from server.affinity import run_anywhere
 
 T = TypeVar("T")

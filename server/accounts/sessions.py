@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from server.account_tables import (
+from server.accounts.credential_cache import CredentialCache, Resolved
+from server.accounts.tables import (
     Clock,
     new_id,
     read_clock,
@@ -28,8 +29,7 @@ from server.account_tables import (
     users,
     utc_now,
 )
-from server.accounts import USER_COLUMNS, User, require_enabled_user, user_from_row
-from server.credential_cache import CredentialCache, Resolved
+from server.accounts.users import USER_COLUMNS, User, require_enabled_user, user_from_row
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_LIFETIME = timedelta(hours=12)
@@ -69,7 +69,7 @@ class Sessions:
 
     ``now`` is the clock (aware datetimes; tests move it); the durations are the policy.
     ``credentials``, when given, remembers resolved sessions for a few seconds
-    (:mod:`server.credential_cache`).
+    (:mod:`server.accounts.credential_cache`).
     """
 
     def __init__(
@@ -115,7 +115,7 @@ class Sessions:
         """Open a session for an enabled user (after :meth:`Accounts.authenticate`).
 
         Returns the session with its token and CSRF token. Raises
-        :class:`server.accounts.UnknownUser` or :class:`server.accounts.UserDisabled`.
+        :class:`server.accounts.users.UnknownUser` or :class:`server.accounts.users.UserDisabled`.
         """
         now = read_clock(self._now)
         token = secrets.token_urlsafe(32)

@@ -31,7 +31,7 @@ from sqlalchemy import Row, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from server.account_tables import (
+from server.accounts.tables import (
     Clock,
     login_throttle,
     read_clock,
@@ -157,7 +157,7 @@ class LoginThrottle:
 
     ``per_username`` and ``per_client`` are the policies (defaults: 5 and 20 failures in
     15 minutes, back-off from 1 minute doubling up to 1 hour). ``now`` is the clock.
-    Usually used through :class:`server.accounts.Accounts`, which calls :meth:`begin`
+    Usually used through :class:`server.accounts.users.Accounts`, which calls :meth:`begin`
     before and :meth:`succeeded` after checking a password.
     """
 

@@ -15,17 +15,22 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from domain.errors import DomainError
 from events.following import ProjectionFailed
 from rbac import AuthorizerStopped
-from server import session_routes
-from server.command_endpoint import endpoint_for
-from server.command_routes import COMMAND_ROUTES
-from server.founding import create_trial
+from server.http import session_routes
+from server.http.command_endpoint import endpoint_for
+from server.http.command_routes import COMMAND_ROUTES
+from server.http.founding import create_trial
+from server.http.openapi import openapi_document
+from server.http.problems import (
+    Problem,
+    domain_error_handler,
+    http_exception_handler,
+    problem_handler,
+)
+from server.http.query_routes import endpoint_for_query
+from server.http.read_routes import READ_ROUTES
+from server.http.web import web_mount
 from server.live.endpoint import LIVE_PATH, issue_ticket, live, websocket_required
-from server.openapi import openapi_document
-from server.problems import Problem, domain_error_handler, http_exception_handler, problem_handler
-from server.query_routes import endpoint_for_query
-from server.read_routes import READ_ROUTES
 from server.services import Services
-from server.web import web_mount
 
 logger = logging.getLogger(__name__)
 

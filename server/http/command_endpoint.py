@@ -16,14 +16,14 @@ from domain.catalog import to_data
 from domain.codec import DataDoesNotFit, decode, encode
 from domain.event import Command
 from domain.roles import OrganizationKind
-from server.authentication import Principal, require_principal
-from server.authorization import authorize
-from server.command_fields import CommandRoute, FieldPlan, Source, field_plan
-from server.commanding import Outcome
-from server.idempotency import REPLAYED_HEADER, idempotent_request
-from server.identifiers import check_id, path_params
-from server.json_body import read_json_object
-from server.problems import Problem
+from server.commands.idempotency import REPLAYED_HEADER, idempotent_request
+from server.commands.service import Outcome
+from server.http.authentication import Principal, require_principal
+from server.http.authorization import authorize
+from server.http.command_fields import CommandRoute, FieldPlan, Source, field_plan
+from server.http.identifiers import check_id, path_params
+from server.http.json_body import read_json_object
+from server.http.problems import Problem
 from server.services import Services
 
 C = TypeVar("C", bound=Command)

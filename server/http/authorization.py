@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from rbac import Action
-from server.authentication import Principal
-from server.directory import TrialEntry
-from server.problems import Problem
+from server.commands.directory import TrialEntry
+from server.http.authentication import Principal
+from server.http.problems import Problem
 from server.services import Services
 
 

@@ -1,7 +1,7 @@
 """Which aggregate a request's path names: the target of a command or a read.
 
-Commands (``server.command_routes``) and reads (``server.query_routes``) both map path
-parameters to a :class:`server.commanding.Target` through these builders.
+Commands (``server.http.command_routes``) and reads (``server.http.query_routes``) both map path
+parameters to a :class:`server.commands.service.Target` through these builders.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from domain.streams import (
     protocol_stream,
     trial_stream,
 )
-from server.aggregates import AMENDMENT, COMMENTS, DISPUTE, MOTION, PROTOCOL, WORKSPACE
-from server.commanding import Target
-from server.problems import Problem
+from server.commands.aggregates import AMENDMENT, COMMENTS, DISPUTE, MOTION, PROTOCOL, WORKSPACE
+from server.commands.service import Target
+from server.http.problems import Problem
 
 
 def trial_target(p: Mapping[str, str]) -> Target:

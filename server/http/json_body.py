@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
-from server.problems import Problem
+from server.http.problems import Problem
 
 MAX_BODY_BYTES = 1_048_576
 """Largest body accepted (1 MiB): a protocol section is text, not an attachment."""

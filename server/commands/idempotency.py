@@ -20,7 +20,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from server.problems import Problem
+from server.http.problems import Problem
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -7,13 +7,13 @@ from typing import Any
 
 from domain.roles import OrganizationKind
 from domain.workspace import CreateTrial
-from server.command_fields import Source, body_fields, needs_password, path_parameters
-from server.command_routes import COMMAND_ROUTES
-from server.idempotency import HEADER as IDEMPOTENCY_KEY
-from server.idempotency import KEY_PATTERN, REPLAYED_HEADER
-from server.identifiers import ID_PATTERN
-from server.json_schema import SchemaBuilder, required_fields
-from server.read_routes import READ_ROUTES
+from server.commands.idempotency import HEADER as IDEMPOTENCY_KEY
+from server.commands.idempotency import KEY_PATTERN, REPLAYED_HEADER
+from server.http.command_fields import Source, body_fields, needs_password, path_parameters
+from server.http.command_routes import COMMAND_ROUTES
+from server.http.identifiers import ID_PATTERN
+from server.http.json_schema import SchemaBuilder, required_fields
+from server.http.read_routes import READ_ROUTES
 
 _ID = {"type": "string", "pattern": f"^{ID_PATTERN.pattern}$"}
 _TEXT = {"type": "string", "minLength": 1}

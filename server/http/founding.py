@@ -11,12 +11,12 @@ from domain.actor import Actor
 from domain.codec import encode
 from domain.roles import OrganizationKind
 from domain.workspace import CreateTrial
-from server.authentication import require_principal
-from server.command_endpoint import outcome_response, request_meta, validated_command
-from server.idempotency import idempotent_request
-from server.identifiers import check_id
-from server.json_body import read_json_object
-from server.problems import Problem
+from server.commands.idempotency import idempotent_request
+from server.http.authentication import require_principal
+from server.http.command_endpoint import outcome_response, request_meta, validated_command
+from server.http.identifiers import check_id
+from server.http.json_body import read_json_object
+from server.http.problems import Problem
 from server.services import Services
 
 FOUNDER_FIELDS: dict[str, Any] = {

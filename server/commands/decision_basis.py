@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from events import QueuedAppend
-from server.aggregates import AggregateKind, Loaded, StateCache
-from server.pending_states import Pending, PendingStates
+from server.commands.aggregates import AggregateKind
+from server.commands.pending_states import Pending, PendingStates
+from server.commands.state_cache import Loaded, StateCache
 
 S = TypeVar("S")
 

@@ -6,7 +6,7 @@ import re
 
 from starlette.requests import Request
 
-from server.problems import Problem
+from server.http.problems import Problem
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 """1-64 letters, digits, '.', '_' or '-', starting with a letter or digit: no slashes, so
