@@ -53,12 +53,11 @@ from domain.actor import Actor
 from domain.charter import GCP_TRAINING
 from domain.event import Command
 from domain.roles import OrganizationKind, Role
-from domain.streams import protocol_stream, trial_stream
 from domain.workspace import TrainingRecord
 from server.affinity import AUTO, cpu_for, parse_cpu_choice, pin_to_cpu
 from server.bootstrap import open_services
-from server.commands.aggregates import PROTOCOL, WORKSPACE
-from server.commands.service import Target
+from server.commands.aggregates import PROTOCOL
+from server.commands.targets import protocol_target, workspace_target
 
 CLIENTS = 32
 SECONDS = 30.0
@@ -144,8 +143,8 @@ async def prepare(url: str, clients: int, trials: int = 1) -> list[ClientWork]:
                 organization_name="Bench Sponsor",
                 founder_training=(training,),
             )
-            await services.commands.create_trial(trial_id, founder, _acting(found), meta)
-            trial = Target(WORKSPACE, trial_id, trial_stream(trial_id))
+            await services.commands.create_trial(founder, found, meta)
+            trial = workspace_target(trial_id)
             mine = [k for k in range(clients) if k % trials == t]
             for k in mine:
                 editor = editors[k]
@@ -166,7 +165,7 @@ async def prepare(url: str, clients: int, trials: int = 1) -> list[ClientWork]:
                 ]
                 for command in commands:
                     await services.commands.execute(trial, admin, _acting(command), meta=meta)
-            draft = Target(PROTOCOL, trial_id, protocol_stream(trial_id))
+            draft = protocol_target(trial_id)
             drafted = protocol.DraftProtocol(
                 actor=founder, trial_id=trial_id, title="Benchmark protocol", texts=texts
             )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import json
 import types
 import typing
@@ -62,6 +63,15 @@ def encode(value: object) -> JsonValue:
 def decode(cls: type[T], data: Mapping[str, Any]) -> T:
     """Rebuild the dataclass ``cls`` from the data :func:`encode` made of it."""
     return typing.cast(T, _decode(cls, data, cls.__name__))
+
+
+def decode_all_but(cls: type[T], data: Mapping[str, Any], *, later: str) -> Callable[..., T]:
+    """Decode every field of the dataclass ``cls`` but ``later`` from ``data``, refused as
+    :func:`decode` refuses; the answer makes the value once ``later`` is known (a command's
+    actor: known once the server has loaded the trial), as ``make(actor=...)``."""
+    dataclass: type = cls
+    fields = _fields_decoder(dataclass, frozenset({later}))(data, cls.__name__)
+    return functools.partial(cls, **fields)
 
 
 def _encode_key(key: object) -> str:
@@ -149,16 +159,30 @@ def _enum_decoder(cls: type[enum.Enum]) -> Decoder:
 
 
 def _dataclass_decoder(cls: type) -> Decoder:
-    names = frozenset(field.name for field in _fields(cls))
-    required = frozenset(
-        field.name
-        for field in _fields(cls)
-        if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+    decode_fields = _fields_decoder(cls, frozenset())
+
+    def decode_dataclass(data: Any, where: str) -> Any:
+        return cls(**decode_fields(data, where))
+
+    return decode_dataclass
+
+
+@cache
+def _fields_decoder(cls: type, omitted: frozenset[str]) -> Callable[[Any, str], dict[str, Any]]:
+    """Decodes the fields of ``cls`` but ``omitted`` from a JSON object, into keywords."""
+    names = frozenset(field.name for field in _fields(cls)) - omitted
+    required = (
+        frozenset(
+            field.name
+            for field in _fields(cls)
+            if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+        )
+        - omitted
     )
     # Field decoders are looked up on first use: a dataclass may refer to itself.
     fields: dict[str, Decoder] = {}
 
-    def decode_dataclass(data: Any, where: str) -> Any:
+    def decode_fields(data: Any, where: str) -> dict[str, Any]:
         data = _expect(dict, data, where)
         if not names.issuperset(data):
             raise DataDoesNotFit(f"{where}: unknown fields {sorted(data.keys() - names)}")
@@ -166,9 +190,9 @@ def _dataclass_decoder(cls: type) -> Decoder:
             raise DataDoesNotFit(f"{where}: missing fields {sorted(required - data.keys())}")
         if not fields:
             fields.update((name, _decoder(hint)) for name, hint in _hints(cls).items())
-        return cls(**{name: fields[name](value, f"{where}.{name}") for name, value in data.items()})
+        return {name: fields[name](value, f"{where}.{name}") for name, value in data.items()}
 
-    return decode_dataclass
+    return decode_fields
 
 
 def _decode_instant(text: str, where: str) -> datetime:

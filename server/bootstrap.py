@@ -21,6 +21,7 @@ from server.audit.checkpoints import Checkpoints
 from server.audit.history import TrialHistory
 from server.audit.signing import SigningKey
 from server.commands.directory import Directory
+from server.commands.reactions import REACTIONS
 from server.commands.service import CommandService
 from server.commands.state_cache import StateCache
 from server.database import create_engine_for
@@ -73,7 +74,7 @@ async def open_services(
             states=states,
             directory=directory,
             authorizer=authorizer,
-            commands=CommandService(store, states, directory, settled=settled),
+            commands=CommandService(store, states, directory, settled=settled, reactions=REACTIONS),
             accounts=Accounts(engine, now=clock, credentials=credentials),
             sessions=Sessions(engine, now=clock, credentials=credentials),
             tokens=ApiTokens(engine, now=clock, credentials=credentials),

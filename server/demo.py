@@ -29,17 +29,16 @@ from domain.engagement import CommentSubjectKind
 from domain.event import Command
 from domain.m11 import AmendmentReason
 from domain.roles import OrganizationKind, Role
-from domain.streams import (
-    amendment_stream,
-    comments_stream,
-    dispute_stream,
-    motion_stream,
-    protocol_stream,
-    trial_stream,
-)
 from domain.workspace import TrainingRecord
-from server.commands.aggregates import AMENDMENT, COMMENTS, DISPUTE, MOTION, PROTOCOL, WORKSPACE
-from server.commands.service import Target
+from server.commands.targets import (
+    Target,
+    amendment_target,
+    dispute_target,
+    motion_target,
+    protocol_target,
+    thread_target,
+    workspace_target,
+)
 from server.services import Services
 
 DEMO_TRIAL = "asthma-301"
@@ -157,7 +156,7 @@ async def load_demo(services: Services, *, trial_id: str = DEMO_TRIAL) -> list[D
             admin, person, person.role, TrainingRecord(course=course, completed_on=trained), reason
         )
 
-    draft = Target(PROTOCOL, trial_id, protocol_stream(trial_id))
+    draft = protocol_target(trial_id)
     title = "NW-301 in moderate persistent asthma (ASTHMA-301)"
     await run.on(
         draft, lead, protocol.DraftProtocol, trial_id=trial_id, title=title, texts=PROTOCOL_TEXTS
@@ -166,7 +165,7 @@ async def load_demo(services: Services, *, trial_id: str = DEMO_TRIAL) -> list[D
     await run.on(draft, ivy, protocol.ReviseSection, number="5.3", base_revision=1, text=smokers)
     await run.on(draft, lead, protocol.PublishProtocol, effective_date=today)
 
-    vote = Target(MOTION, trial_id, motion_stream(trial_id, "M-1"))
+    vote = motion_target(trial_id, "M-1")
     now = services.clock()
     await run.on(
         vote,
@@ -186,7 +185,7 @@ async def load_demo(services: Services, *, trial_id: str = DEMO_TRIAL) -> list[D
         await run.on(vote, voter, motion.CastVote, option=option, cast_at=services.clock())
     await run.on(vote, lead, motion.CloseMotion, as_of=services.clock())
 
-    concern = Target(DISPUTE, trial_id, dispute_stream(trial_id, "D-1"))
+    concern = dispute_target(trial_id, "D-1")
     await run.on(
         concern,
         advocate,
@@ -207,7 +206,7 @@ async def load_demo(services: Services, *, trial_id: str = DEMO_TRIAL) -> list[D
         rationale="Home spirometry is validated for this endpoint and halves travel.",
     )
 
-    a1 = Target(AMENDMENT, trial_id, amendment_stream(trial_id, "A-1"))
+    a1 = amendment_target(trial_id, "A-1")
     await run.on(
         a1, ivy, amendment.OpenAmendment, amendment_id="A-1", base_version=1, details=AGE_AMENDMENT
     )
@@ -220,9 +219,8 @@ async def load_demo(services: Services, *, trial_id: str = DEMO_TRIAL) -> list[D
         section="5.2",
         text="Please confirm the spirometry criteria still hold above 65.",
     )
-    thread = comments_stream(trial_id, CommentSubjectKind.AMENDMENT, "A-1")
     await run.on(
-        Target(COMMENTS, trial_id, thread),
+        thread_target(trial_id, CommentSubjectKind.AMENDMENT, "A-1"),
         advocate,
         engagement.PostComment,
         trial_id=trial_id,
@@ -266,7 +264,7 @@ async def load_draft_trial(
         training = TrainingRecord(course=GCP_TRAINING, completed_on=trained)
         reason = f"{person.printed_name} writes the protocol"
         await run.enrol(admin, person, Role.INVESTIGATOR, training, reason)
-    draft = Target(PROTOCOL, trial_id, protocol_stream(trial_id))
+    draft = protocol_target(trial_id)
     await run.on(
         draft,
         editors[0],
@@ -287,10 +285,9 @@ async def _found(
         organization_kind=OrganizationKind.SPONSOR,
     )
     await services.commands.create_trial(
-        trial_id,
         founder,
-        lambda a: workspace.CreateTrial(
-            actor=a,
+        workspace.CreateTrial(
+            actor=founder,
             trial_id=trial_id,
             title=title,
             organization_name=ORGANIZATIONS[0].name,
@@ -305,7 +302,7 @@ class _Runner:
 
     def __init__(self, services: Services, trial_id: str) -> None:
         self._services = services
-        self._trial = Target(WORKSPACE, trial_id, trial_stream(trial_id))
+        self._trial = workspace_target(trial_id)
 
     async def workspace(self, person: DemoPerson, command: type[Command], **fields: Any) -> None:
         await self.on(self._trial, person, command, **fields)
@@ -343,7 +340,7 @@ class _Runner:
         )
 
     async def on(
-        self, target: Target, person: DemoPerson, command: type[Command], **fields: Any
+        self, target: Target[Any], person: DemoPerson, command: type[Command], **fields: Any
     ) -> None:
         await self._services.commands.execute(
             target,

@@ -1,28 +1,161 @@
-"""The kinds of aggregate the server loads and decides on: how each folds."""
+"""The kinds of aggregate the server loads and decides on: how each folds, how each decides,
+and the context each decides in.
+
+A kind's ``decide`` is the domain's, given what it needs besides its own state: the
+trial (charter, members), the other streams it reads (through :class:`StateReader`, so
+that a state an append of this process will leave counts) and the directory's
+cross-stream facts. It answers the events per stream, its own stream first; a kind whose
+command also writes another stream (a merge writes the protocol) names it in
+``also_writes``, so that both are decided under their locks.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from domain import amendment, dispute, engagement, motion, protocol, workspace
+from domain.amendment import AmendmentCommand, AmendmentContext, AmendmentState
+from domain.catalog import DomainEvent
+from domain.dispute import DisputeCommand, DisputeState, DisputeSubjectKind
+from domain.engagement import CommentSubjectKind, CommentThread, EngagementCommand
+from domain.event import Command
+from domain.merging import MergeAmendment, decide_merge
+from domain.motion import MotionCommand, MotionContext, MotionState
+from domain.protocol import ProtocolCommand, ProtocolState
+from domain.streams import StreamKind, StreamName, comments_stream, protocol_stream
+from domain.workspace import TrialState, WorkspaceCommand
+from server.commands.directory import Directory
 
 S = TypeVar("S")
+T = TypeVar("T")
+
+Decision = Mapping[str, Sequence[DomainEvent]]
+"""The events a command causes, per stream id: the target's stream first."""
+
+
+class StateReader(Protocol):
+    """How a decision reads another stream's state (as this process will have it once its
+    queued appends are written)."""
+
+    async def state(self, kind: AggregateKind[T], stream_id: str) -> T: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """What a command is decided in besides its own stream's state."""
+
+    stream: StreamName
+    trial: TrialState
+    states: StateReader
+    directory: Directory
+
+
+Decide = Callable[[Situation, S, Command], Awaitable[Decision]]
+
+
+def _writes_nothing_else(stream: StreamName, command: Command) -> tuple[str, ...]:
+    return ()
 
 
 @dataclass(frozen=True, slots=True)
 class AggregateKind(Generic[S]):
-    """One kind of aggregate: its name, the state before its first event, and evolve."""
+    """One kind of aggregate: its name, the state before its first event, evolve, decide."""
 
     name: str
     new: S
     evolve: Callable[[S, Any], S]
+    decide: Decide[S]
+    also_writes: Callable[[StreamName, Command], tuple[str, ...]] = _writes_nothing_else
+    """Streams besides its own that ``command`` writes."""
 
 
-WORKSPACE = AggregateKind("workspace", workspace.NEW_TRIAL, workspace.evolve)
-PROTOCOL = AggregateKind("protocol", protocol.NEW_PROTOCOL, protocol.evolve)
-AMENDMENT = AggregateKind("amendment", amendment.NEW_AMENDMENT, amendment.evolve)
-MOTION = AggregateKind("motion", motion.NEW_MOTION, motion.evolve)
-DISPUTE = AggregateKind("dispute", dispute.NEW_DISPUTE, dispute.evolve)
-COMMENTS = AggregateKind("comments", engagement.NEW_THREAD, engagement.evolve)
+def _not_for(kind: str, command: Command) -> TypeError:
+    return TypeError(f"{type(command).__name__} is not a command on a {kind}")
+
+
+async def _decide_workspace(s: Situation, state: TrialState, command: Command) -> Decision:
+    if not isinstance(command, WorkspaceCommand):
+        raise _not_for("workspace", command)
+    return {str(s.stream): workspace.decide(state, command)}
+
+
+async def _decide_protocol(s: Situation, state: ProtocolState, command: Command) -> Decision:
+    if not isinstance(command, ProtocolCommand):
+        raise _not_for("protocol", command)
+    return {str(s.stream): protocol.decide(state, command)}
+
+
+async def _decide_motion(s: Situation, state: MotionState, command: Command) -> Decision:
+    if not isinstance(command, MotionCommand):
+        raise _not_for("motion", command)
+    members = MotionContext(charter=s.trial.charter, members=frozenset(s.trial.members))
+    return {str(s.stream): motion.decide(state, command, members)}
+
+
+async def _decide_dispute(s: Situation, state: DisputeState, command: Command) -> Decision:
+    if not isinstance(command, DisputeCommand):
+        raise _not_for("dispute", command)
+    return {str(s.stream): dispute.decide(state, command, s.trial.charter)}
+
+
+async def _decide_thread(s: Situation, state: CommentThread, command: Command) -> Decision:
+    if not isinstance(command, EngagementCommand):
+        raise _not_for("comment thread", command)
+    return {str(s.stream): engagement.decide(state, command)}
+
+
+async def _decide_amendment(s: Situation, state: AmendmentState, command: Command) -> Decision:
+    context = await _amendment_context(s)
+    if isinstance(command, MergeAmendment):
+        merge = decide_merge(state, command, context)
+        return {
+            str(s.stream): merge.amendment_events,
+            protocol_stream(s.stream.trial_id): merge.protocol_events,
+        }
+    if not isinstance(command, AmendmentCommand):
+        raise _not_for("amendment", command)
+    return {str(s.stream): amendment.decide(state, command, context)}
+
+
+async def _amendment_context(s: Situation) -> AmendmentContext:
+    trial_id, amendment_id = s.stream.trial_id, s.stream.aggregate_id
+    thread_id = comments_stream(trial_id, CommentSubjectKind.AMENDMENT, amendment_id)
+    thread = await s.states.state(COMMENTS, thread_id)
+    return AmendmentContext(
+        charter=s.trial.charter,
+        protocol=await s.states.state(PROTOCOL, protocol_stream(trial_id)),
+        open_disputes=s.directory.open_disputes_about(
+            trial_id, DisputeSubjectKind.AMENDMENT, amendment_id
+        ),
+        feedback_awaiting_disposition=thread.awaiting_disposition(),
+    )
+
+
+def _merge_writes_the_protocol(stream: StreamName, command: Command) -> tuple[str, ...]:
+    return (protocol_stream(stream.trial_id),) if isinstance(command, MergeAmendment) else ()
+
+
+WORKSPACE = AggregateKind("workspace", workspace.NEW_TRIAL, workspace.evolve, _decide_workspace)
+PROTOCOL = AggregateKind("protocol", protocol.NEW_PROTOCOL, protocol.evolve, _decide_protocol)
+AMENDMENT = AggregateKind(
+    "amendment",
+    amendment.NEW_AMENDMENT,
+    amendment.evolve,
+    _decide_amendment,
+    also_writes=_merge_writes_the_protocol,
+)
+MOTION = AggregateKind("motion", motion.NEW_MOTION, motion.evolve, _decide_motion)
+DISPUTE = AggregateKind("dispute", dispute.NEW_DISPUTE, dispute.evolve, _decide_dispute)
+COMMENTS = AggregateKind("comments", engagement.NEW_THREAD, engagement.evolve, _decide_thread)
+
+KINDS: Mapping[StreamKind, AggregateKind[Any]] = {
+    StreamKind.WORKSPACE: WORKSPACE,
+    StreamKind.PROTOCOL: PROTOCOL,
+    StreamKind.AMENDMENT: AMENDMENT,
+    StreamKind.MOTION: MOTION,
+    StreamKind.DISPUTE: DISPUTE,
+    StreamKind.COMMENTS: COMMENTS,
+}
+"""The aggregate each kind of stream holds."""

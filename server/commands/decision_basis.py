@@ -35,6 +35,10 @@ class DecisionBasis:
         self._read[stream_id] = (kind, loaded, pending)
         return loaded
 
+    async def state(self, kind: AggregateKind[S], stream_id: str) -> S:
+        """The stream's state, loaded as :meth:`load` does (a :class:`StateReader`)."""
+        return (await self.load(kind, stream_id)).state
+
     async def reload_for_if_match(self, kind: AggregateKind[S], stream_id: str) -> Loaded[S]:
         """The client pinned a version other than the one loaded: unless that one is an
         append of this process still queued (the client cannot have seen past it), ask
@@ -58,7 +62,7 @@ class DecisionBasis:
         """The queued appends whose states this decision read."""
         return [pending.queued for _, _, pending in self._read.values() if pending is not None]
 
-    def folded(self, stream_id: str, events: Sequence[Any]) -> Loaded[Any]:
+    def folded(self, stream_id: str, events: Sequence[object]) -> Loaded[Any]:
         """The stream's state once ``events`` (decided on it) are appended."""
         kind, loaded, _ = self._read[stream_id]
         state = loaded.state

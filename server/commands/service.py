@@ -1,93 +1,85 @@
 """Application service: load, decide, append — one command in one unit of work.
 
 For a command on one aggregate the service loads the trial (for the actor and the
-charter), the target stream and whatever context the domain asks for, lets the domain
-decide, and appends the events expecting the version it loaded. Commands on the same
-stream are decided one at a time in this process, but not written one at a time: once a
-command's append is queued the stream is free, and the next command is decided on the
-state that append will leave and queued after it (``server/commands/pending_states.py``), so the
-writer commits them together. A writer elsewhere (another server) is caught by the
-expected version, and the command is decided again on the log — unless the client pinned
-a version with If-Match, in which case it is told (412) instead.
+charter), builds the command for that actor, loads the target stream and lets the target's
+kind decide in its context (``server/commands/aggregates.py``), and appends the events
+expecting the version it loaded. Commands on the same stream are decided one at a time in
+this process, but not written one at a time: once a command's append is queued the stream
+is free, and the next command is decided on the state that append will leave and queued
+after it (``server/commands/pending_states.py``), so the writer commits them together. A
+writer elsewhere (another server) is caught by the expected version, and the command is
+decided again on the log — unless the caller pinned a version (If-Match), in which case
+it is told (:class:`StaleVersion`) instead.
 
-A command with an idempotency key (``server/commands/idempotency.py``) that was recorded before is
-not decided again: it is answered from the events its first attempt recorded.
+A command with an idempotency key (``server/commands/idempotency.py``) that was recorded
+before is not decided again: it is answered from the events its first attempt recorded.
+Once recorded, the service waits until the process's projections have seen the command
+(read your writes) and runs the reactions registered for its events
+(``server/commands/reactions.py``). Refusals are the domain's errors and those of
+``server/commands/errors.py``; nothing here knows HTTP.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from domain import amendment, dispute, engagement, motion, protocol, workspace
 from domain.actor import Actor
-from domain.amendment import AmendmentContext, CheckForConflicts
 from domain.catalog import DomainEvent, from_data, to_data
-from domain.dispute import DisputeSubjectKind
-from domain.engagement import CommentSubjectKind
 from domain.errors import DomainError
 from domain.event import Command
-from domain.merging import MergeAmendment, decide_merge
-from domain.motion import MotionContext
-from domain.streams import amendment_stream, comments_stream, protocol_stream, trial_stream
-from domain.workspace import CreateTrial, TrialState
+from domain.workspace import CreateTrial, actor_in
 from events import (
     AppendResult,
     EventStore,
-    IdempotencyKeyReused,
     NewEvent,
     NotCanonicalJson,
     StreamAppend,
     WrongExpectedVersion,
 )
-from server.commands.aggregates import (
-    AMENDMENT,
-    COMMENTS,
-    DISPUTE,
-    MOTION,
-    PROTOCOL,
-    WORKSPACE,
-    AggregateKind,
-)
+from events import IdempotencyKeyReused as KeyTakenInTheStore
+from server.commands.aggregates import WORKSPACE, Situation
 from server.commands.decision_basis import DecisionBasis
 from server.commands.directory import Directory
-from server.commands.idempotency import IdempotentRequest, key_reused
+from server.commands.errors import (
+    CommandNotRecorded,
+    ConcurrentChange,
+    IdempotencyKeyReused,
+    StaleVersion,
+    ValueNotRecordable,
+)
+from server.commands.idempotency import IdempotentRequest
 from server.commands.pending_states import Pending, PendingStates
+from server.commands.reactions import BuildCommand, Reacting, Reaction
 from server.commands.state_cache import StateCache
 from server.commands.stream_locks import StreamLocks
-from server.http.problems import Problem
+from server.commands.targets import Target, workspace_target
+
+S = TypeVar("S")
+Meta = Mapping[str, Any]
+"""What the log records about who asked and how (JSON values)."""
 
 _RETRIES = 5
 _KEY_LOCK_PREFIX = "idempotency-key:"  # in the stream locks' table; no stream id starts so
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
-    """The aggregate a command is about: its kind, trial and stream."""
-
-    kind: AggregateKind[Any]
-    trial_id: str
-    stream_id: str
-
-
-@dataclass(frozen=True, slots=True)
 class Outcome:
-    """What a command recorded: its events, the last log position and the target's version."""
+    """What a command recorded: its events as the log holds them, the last log position and
+    the target's version."""
 
-    events: Sequence[DomainEvent]
+    events: Sequence[NewEvent]
     position: int | None
+    """None: the command was accepted but recorded nothing."""
     version: int
     replayed: bool = False
     """True when the command was recorded by an earlier request with the same idempotency
     key, and this is what that one recorded."""
 
 
-BuildCommand = Callable[[Actor], Command]
-
-
 class CommandService:
-    """Runs commands against the log; one per process, shared by every request."""
+    """Runs commands against the log; one per process, shared by every caller."""
 
     def __init__(
         self,
@@ -96,63 +88,75 @@ class CommandService:
         directory: Directory,
         *,
         settled: Callable[[int], Awaitable[None]],
+        reactions: Mapping[str, Sequence[Reaction]],
     ) -> None:
+        """``settled(position)`` returns once this process's projections have applied the
+        log up to ``position``; ``reactions`` by the event type they follow."""
         self._store = store
         self._states = states
         self._directory = directory
         self._settled = settled
+        self._reactions = reactions
         self._pending = PendingStates()
         self._locks = StreamLocks()
 
     async def execute(
         self,
-        target: Target,
+        target: Target[S],
         user_id: str,
         build: BuildCommand,
         *,
         if_match: int | None = None,
-        meta: Mapping[str, Any] | None = None,
+        meta: Meta | None = None,
         idempotency: IdempotentRequest | None = None,
         actor: Actor | None = None,
     ) -> Outcome:
         """Decide ``build(actor)`` for ``user_id`` on ``target`` and append what it decides.
 
-        With ``idempotency``, a request whose key recorded the same request before is not
-        decided again: the outcome is that append's (``replayed``); a key used for another
-        request is a 422 problem. A command refused, or that recorded nothing, leaves the
-        key unused. ``actor``: given by the caller, not drawn from the trial's members."""
+        The actor is ``user_id`` as a member of the trial, with the roles they hold now,
+        unless the caller gives ``actor`` (a founder is no member yet). ``if_match`` pins
+        the target's version (else :class:`StaleVersion`). With ``idempotency``, a request
+        whose key recorded the same request before is not decided again: the outcome is
+        that append's (``replayed``); a key used for another request is
+        :class:`IdempotencyKeyReused`. A command refused, or that recorded nothing, leaves
+        the key unused."""
+        meta = meta or {}
         if idempotency is None:
-            outcome = await self._execute(target, user_id, build, if_match, meta or {}, actor=actor)
+            outcome = await self._execute(target, user_id, build, if_match, meta, actor=actor)
         else:
             outcome = await self._execute_once(
-                target, user_id, build, if_match, meta or {}, idempotency, actor=actor
+                target, user_id, build, if_match, meta, idempotency, actor=actor
             )
         if outcome.position is not None:
-            await self._after(target, user_id, outcome, meta or {})
+            await self._settled(outcome.position)
+            await self._react(target, user_id, outcome, meta)
         return outcome
 
     async def create_trial(
         self,
-        trial_id: str,
         actor: Actor,
-        build: Callable[[Actor], CreateTrial],
-        meta: Mapping[str, Any],
+        command: CreateTrial,
+        meta: Meta,
         *,
         idempotency: IdempotentRequest | None = None,
     ) -> Outcome:
-        """Found a trial: the founder, not a member yet, acts as ``actor`` (see execute)."""
-        target = Target(WORKSPACE, trial_id, trial_stream(trial_id))
+        """Found a trial: the founder, not a member yet, acts as ``actor``."""
         return await self.execute(
-            target, actor.user_id, build, meta=meta, idempotency=idempotency, actor=actor
+            workspace_target(command.trial_id),
+            actor.user_id,
+            lambda _: command,
+            meta=meta,
+            idempotency=idempotency,
+            actor=actor,
         )
 
     async def _execute_once(
         self,
-        target: Target,
+        target: Target[S],
         user_id: str,
         build: BuildCommand,
         if_match: int | None,
-        meta: Mapping[str, Any],
+        meta: Meta,
         idempotency: IdempotentRequest,
         *,
         actor: Actor | None = None,
@@ -169,7 +173,7 @@ class CommandService:
                 return await self._execute(
                     target, user_id, build, if_match, meta, idempotency=idempotency, actor=actor
                 )
-            except (Problem, DomainError):
+            except (CommandNotRecorded, DomainError):
                 # Refused, perhaps on the state left by the same request that another
                 # server recorded meanwhile (its key and its events commit together).
                 earlier = await self._recorded_with(idempotency, target)
@@ -178,22 +182,24 @@ class CommandService:
                 return earlier
 
     async def _recorded_with(
-        self, idempotency: IdempotentRequest, target: Target
+        self, idempotency: IdempotentRequest, target: Target[S]
     ) -> Outcome | None:
         """What the request recorded under its key before, or None if the key is unused."""
         keyed = await self._store.keyed_append(idempotency.key)
         if keyed is None:
             return None
         if keyed.digest != idempotency.digest:
-            raise key_reused()
+            raise IdempotencyKeyReused()
         return await self._replayed(keyed.result, target)
 
-    async def _replayed(self, result: AppendResult, target: Target) -> Outcome:
-        """The outcome of an earlier append, rebuilt from the events it recorded."""
+    async def _replayed(self, result: AppendResult, target: Target[S]) -> Outcome:
+        """The outcome of an earlier append, from the events it recorded."""
         first, last = result.first_position, result.last_position
         recorded = await self._store.read_all(after=first - 1, limit=last - first + 1)
-        events = [from_data(e.type, e.data, e.schema_version) for e in recorded]
-        # The target's stream comes first in every append (``_decide``). Not
+        # Through the domain's codec, so that a replay answers field for field as the
+        # first attempt did (the log keeps its data in canonical key order).
+        events = [_recorded(from_data(e.type, e.data, e.schema_version)) for e in recorded]
+        # The target's stream comes first in every append (see Decision). Not
         # ``target.stream_id``: that may hold an id drawn for this attempt, not the first's.
         stream_id = recorded[0].stream_id
         # Read your writes: another server may have recorded it, unseen here so far.
@@ -202,107 +208,57 @@ class CommandService:
 
     async def _execute(
         self,
-        target: Target,
+        target: Target[S],
         user_id: str,
         build: BuildCommand,
         if_match: int | None,
-        meta: Mapping[str, Any],
+        meta: Meta,
         *,
         actor: Actor | None = None,
         idempotency: IdempotentRequest | None = None,
     ) -> Outcome:
+        kind, stream_id = target.kind, target.stream_id
         for attempt in range(_RETRIES):
             basis = DecisionBasis(self._states, self._pending, fresh=attempt > 0)
-            trial_id = trial_stream(target.trial_id)
-            trial = (await self._states.load(WORKSPACE, trial_id, fresh=basis.fresh)).state
-            command = build(actor or workspace.actor_in(trial, user_id))
-            async with self._locks.held(_streams_touched(target, command)):
-                loaded = await basis.load(target.kind, target.stream_id)
+            trial_stream_id = workspace_target(target.trial_id).stream_id
+            trial = (await self._states.load(WORKSPACE, trial_stream_id, fresh=basis.fresh)).state
+            command = build(actor or actor_in(trial, user_id))
+            async with self._locks.held([stream_id, *kind.also_writes(target.stream, command)]):
+                loaded = await basis.load(kind, stream_id)
                 if if_match is not None and if_match != loaded.version:
-                    loaded = await basis.reload_for_if_match(target.kind, target.stream_id)
+                    loaded = await basis.reload_for_if_match(kind, stream_id)
                     if if_match != loaded.version:
-                        raise _stale(target, if_match, loaded.version)
-                decided = await self._decide(target, trial, loaded.state, command, basis)
-                queued = self._queue(decided, basis, meta, idempotency)
+                        raise StaleVersion(stream_id, if_match, loaded.version)
+                situation = Situation(target.stream, trial, basis, self._directory)
+                decided = await kind.decide(situation, loaded.state, command)
+                recorded = _encoded(decided)
+                queued = self._queue(decided, recorded, basis, meta, idempotency)
             # Out of the lock: the next command on these streams is decided on the states
             # this append will leave, while it is written.
             try:
-                return await self._settle(queued, decided, basis, target)
-            except IdempotencyKeyReused:
-                raise key_reused() from None
+                return await self._settle(queued, recorded, basis, target)
+            except KeyTakenInTheStore:
+                raise IdempotencyKeyReused() from None
             except WrongExpectedVersion as conflict:
                 if if_match is not None:
-                    raise _stale(target, if_match, conflict.actual) from None
+                    raise StaleVersion(stream_id, if_match, conflict.actual) from None
                 if attempt == _RETRIES - 1:
-                    raise Problem(
-                        409,
-                        "concurrent-change",
-                        f"{target.stream_id} kept changing while this command was decided;"
-                        " try again",
-                    ) from None
+                    raise ConcurrentChange(stream_id) from None
         raise AssertionError("unreachable")
-
-    async def _decide(
-        self, target: Target, trial: TrialState, state: Any, command: Any, basis: DecisionBasis
-    ) -> dict[str, list[DomainEvent]]:
-        """The events per stream, the target's first; every stream they go to was loaded
-        through ``basis``."""
-        kind, stream_id = target.kind, target.stream_id
-        events: list[DomainEvent]
-        if kind is WORKSPACE:
-            events = list(workspace.decide(state, command))
-        elif kind is PROTOCOL:
-            events = list(protocol.decide(state, command))
-        elif kind is MOTION:
-            members = MotionContext(charter=trial.charter, members=frozenset(trial.members))
-            events = list(motion.decide(state, command, members))
-        elif kind is DISPUTE:
-            events = list(dispute.decide(state, command, trial.charter))
-        elif kind is COMMENTS:
-            events = list(engagement.decide(state, command))
-        else:
-            context = await self._amendment_context(target, trial, basis)
-            if isinstance(command, MergeAmendment):
-                merge = decide_merge(state, command, context)
-                return {
-                    stream_id: list(merge.amendment_events),
-                    protocol_stream(target.trial_id): list(merge.protocol_events),
-                }
-            events = list(amendment.decide(state, command, context))
-        return {stream_id: events}
-
-    async def _amendment_context(
-        self, target: Target, trial: TrialState, basis: DecisionBasis
-    ) -> AmendmentContext:
-        amendment_id = target.stream_id.rsplit("/", 1)[1]
-        protocol_loaded = await basis.load(PROTOCOL, protocol_stream(target.trial_id))
-        thread_id = comments_stream(target.trial_id, CommentSubjectKind.AMENDMENT, amendment_id)
-        thread = await basis.load(COMMENTS, thread_id)
-        return AmendmentContext(
-            charter=trial.charter,
-            protocol=protocol_loaded.state,
-            open_disputes=self._directory.open_disputes_about(
-                target.trial_id, DisputeSubjectKind.AMENDMENT, amendment_id
-            ),
-            feedback_awaiting_disposition=thread.state.awaiting_disposition(),
-        )
 
     def _queue(
         self,
         decided: Mapping[str, Sequence[DomainEvent]],
+        recorded: Mapping[str, list[NewEvent]],
         basis: DecisionBasis,
-        meta: Mapping[str, Any],
+        meta: Meta,
         idempotency: IdempotentRequest | None,
     ) -> dict[str, Pending]:
         """Queue the decided events, expecting the versions they were decided on, after
         the pending appends the decision read; note the states they will leave."""
         appends = [
-            StreamAppend(
-                stream_id,
-                [NewEvent(e.event_type, to_data(e), e.schema_version) for e in events],
-                expected_version=basis.version(stream_id),
-            )
-            for stream_id, events in decided.items()
+            StreamAppend(stream_id, events, expected_version=basis.version(stream_id))
+            for stream_id, events in recorded.items()
             if events
         ]
         if not appends:
@@ -316,12 +272,7 @@ class CommandService:
                 request_digest=idempotency.digest if idempotency else None,
             )
         except NotCanonicalJson as refused:  # e.g. an integer beyond ±(2**53-1)
-            raise Problem(
-                422,
-                "value-not-recordable",
-                f"a value in the request cannot be recorded in the log: {refused}",
-                title="A value cannot be recorded",
-            ) from None
+            raise ValueNotRecordable(str(refused)) from None
         return {
             append.stream_id: self._pending.queued(
                 append.stream_id,
@@ -335,11 +286,11 @@ class CommandService:
     async def _settle(
         self,
         queued: Mapping[str, Pending],
-        decided: Mapping[str, Sequence[DomainEvent]],
+        recorded: Mapping[str, list[NewEvent]],
         basis: DecisionBasis,
-        target: Target,
+        target: Target[S],
     ) -> Outcome:
-        events = [event for stream_events in decided.values() for event in stream_events]
+        events = [event for stream_events in recorded.values() for event in stream_events]
         if not queued:
             return Outcome(events, None, basis.version(target.stream_id))
         written = False
@@ -358,40 +309,22 @@ class CommandService:
         version = result.stream_versions.get(target.stream_id, basis.version(target.stream_id))
         return Outcome(events, result.last_position, version)
 
-    async def _after(
-        self, target: Target, user_id: str, outcome: Outcome, meta: Mapping[str, Any]
-    ) -> None:
-        """Read-your-writes for projections; after a merge, check open amendments for conflicts."""
-        assert outcome.position is not None
-        await self._settled(outcome.position)
-        if any(event.event_type == "AmendmentMerged" for event in outcome.events):
-            await self._check_open_amendments(target.trial_id, user_id, meta)
+    async def _react(self, target: Target[S], user_id: str, outcome: Outcome, meta: Meta) -> None:
+        """Run the reactions registered for the events the command recorded."""
 
-    async def _check_open_amendments(
-        self, trial_id: str, user_id: str, meta: Mapping[str, Any]
-    ) -> None:
-        entry = self._directory.trial(trial_id)
-        for amendment_id in sorted(entry.open_amendments if entry else ()):
-            stream_id = amendment_stream(trial_id, amendment_id)
-            check = Target(AMENDMENT, trial_id, stream_id)
-            outcome = await self._execute(
-                check, user_id, lambda actor: CheckForConflicts(actor=actor), None, meta
-            )
-            if outcome.position is not None:
-                await self._settled(outcome.position)
+        async def run(target: Target[Any], build: BuildCommand) -> Outcome:
+            return await self.execute(target, user_id, build, meta=meta)
+
+        reacting = Reacting(target.trial_id, self._directory, run)
+        for event in outcome.events:
+            for reaction in self._reactions.get(event.type, ()):
+                await reaction(reacting)
 
 
-def _streams_touched(target: Target, command: Command) -> list[str]:
-    if isinstance(command, MergeAmendment):
-        return [target.stream_id, protocol_stream(target.trial_id)]
-    return [target.stream_id]
+def _encoded(decided: Mapping[str, Sequence[DomainEvent]]) -> dict[str, list[NewEvent]]:
+    """Each decided event in the form the log records (encoded once, here)."""
+    return {stream_id: [_recorded(e) for e in events] for stream_id, events in decided.items()}
 
 
-def _stale(target: Target, expected: int, actual: int) -> Problem:
-    return Problem(
-        412,
-        "stale-version",
-        f"{target.stream_id} is at version {actual}, not {expected}: reload it and decide again",
-        title="The resource changed since you loaded it",
-        current_version=actual,
-    )
+def _recorded(event: DomainEvent) -> NewEvent:
+    return NewEvent(event.event_type, to_data(event), event.schema_version)

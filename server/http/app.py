@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from domain.errors import DomainError
 from events.following import ProjectionFailed
 from rbac import AuthorizerStopped
+from server.commands.errors import CommandNotRecorded
 from server.http import session_routes
 from server.http.command_endpoint import endpoint_for
 from server.http.command_routes import COMMAND_ROUTES
@@ -22,6 +23,7 @@ from server.http.founding import create_trial
 from server.http.openapi import openapi_document
 from server.http.problems import (
     Problem,
+    command_error_handler,
     domain_error_handler,
     http_exception_handler,
     problem_handler,
@@ -96,6 +98,7 @@ def create_app(
         exception_handlers={
             Problem: problem_handler,
             DomainError: domain_error_handler,
+            CommandNotRecorded: command_error_handler,
             HTTPException: http_exception_handler,
             AuthorizerStopped: _projection_stopped,
             ProjectionFailed: _projection_stopped,

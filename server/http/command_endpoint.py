@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import uuid
 from collections.abc import Callable, Mapping
@@ -11,26 +10,19 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from domain.actor import Actor
-from domain.catalog import to_data
-from domain.codec import DataDoesNotFit, decode, encode
+from domain.codec import DataDoesNotFit, decode_all_but, encode
 from domain.event import Command
-from domain.roles import OrganizationKind
-from server.commands.idempotency import REPLAYED_HEADER, idempotent_request
 from server.commands.service import Outcome
 from server.http.authentication import Principal, require_principal
 from server.http.authorization import authorize
 from server.http.command_fields import CommandRoute, FieldPlan, Source, field_plan
+from server.http.idempotency_header import REPLAYED_HEADER, idempotent_request
 from server.http.identifiers import check_id, path_params
 from server.http.json_body import read_json_object
 from server.http.problems import Problem
 from server.services import Services
 
 C = TypeVar("C", bound=Command)
-
-_PLACEHOLDER_ACTOR = Actor(
-    user_id="-", printed_name="-", organization_id="-", organization_kind=OrganizationKind.SPONSOR
-)
 
 
 def endpoint_for(route: CommandRoute) -> Callable[[Request], Any]:
@@ -45,12 +37,12 @@ def endpoint_for(route: CommandRoute) -> Callable[[Request], Any]:
         body = await read_json_object(request)
         idempotency = idempotent_request(request, principal.user.user_id, body)
         data = await _command_data(route, plan, request, services, principal, params, body)
-        command = validated_command(route.command, data)
+        make = command_maker(route.command, data)
         target = route.target(params)
         outcome = await services.commands.execute(
             target,
             principal.user.user_id,
-            lambda actor: dataclasses.replace(command, actor=actor),
+            lambda actor: make(actor=actor),
             if_match=if_match_version(request),
             meta=request_meta(request, principal),
             idempotency=idempotency,
@@ -91,7 +83,6 @@ async def _command_data(
             data[name] = await _confirm_password(request, services, principal, body)
         elif source is Source.MEMBER_NAME:
             data[name] = await _printed_name(services, body)
-    data["actor"] = encode(_PLACEHOLDER_ACTOR)
     return data
 
 
@@ -135,10 +126,11 @@ async def _printed_name(services: Services, body: Mapping[str, Any]) -> str:
     return user.printed_name
 
 
-def validated_command(command_type: type[C], data: Mapping[str, Any]) -> C:
-    """The command ``data`` describes (JSON form, actor included), or a 422 problem."""
+def command_maker(command_type: type[C], data: Mapping[str, Any]) -> Callable[..., C]:
+    """The command ``data`` describes (JSON form, every field but the actor), to be made
+    once its actor is known (``make(actor=...)``), or a 422 problem."""
     try:
-        return decode(command_type, data)
+        return decode_all_but(command_type, data, later="actor")
     except DataDoesNotFit as error:
         raise Problem(422, "invalid-body", str(error), title="The body does not fit") from None
 
@@ -183,7 +175,7 @@ def outcome_response(outcome: Outcome, *, created: bool) -> Response:
     body = {
         "position": outcome.position,
         "version": outcome.version,
-        "events": [{"type": e.event_type, "data": to_data(e)} for e in outcome.events],
+        "events": [{"type": e.type, "data": e.data} for e in outcome.events],
     }
     status = 201 if created and outcome.position is not None else 200
     headers = {"ETag": etag(outcome.version)}

@@ -16,7 +16,7 @@ from typing import Any
 
 from domain.event import Command
 from rbac import Action
-from server.commands.service import Target
+from server.http.targets import PathTarget
 
 
 class Source(enum.Enum):
@@ -38,7 +38,7 @@ class CommandRoute:
     path: str
     command: type[Command]
     action: Action
-    target: Callable[[Mapping[str, str]], Target]
+    target: Callable[[Mapping[str, str]], PathTarget]
     summary: str
     sources: Mapping[str, Source] = field(default_factory=dict)
     created: bool = False

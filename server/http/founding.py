@@ -8,12 +8,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from domain.actor import Actor
-from domain.codec import encode
 from domain.roles import OrganizationKind
 from domain.workspace import CreateTrial
-from server.commands.idempotency import idempotent_request
 from server.http.authentication import require_principal
-from server.http.command_endpoint import outcome_response, request_meta, validated_command
+from server.http.command_endpoint import command_maker, outcome_response, request_meta
+from server.http.idempotency_header import idempotent_request
 from server.http.identifiers import check_id
 from server.http.json_body import read_json_object
 from server.http.problems import Problem
@@ -50,12 +49,8 @@ async def create_trial(request: Request) -> Response:
     trial_id = body.get("trial_id")
     if isinstance(trial_id, str):
         check_id(trial_id, "trial_id")
-    command = validated_command(CreateTrial, {**body, "actor": encode(actor)})
+    command = command_maker(CreateTrial, body)(actor=actor)
     outcome = await services.commands.create_trial(
-        command.trial_id,
-        actor,
-        lambda _: command,
-        request_meta(request, principal),
-        idempotency=idempotency,
+        actor, command, request_meta(request, principal), idempotency=idempotency
     )
     return outcome_response(outcome, created=True)

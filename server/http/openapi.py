@@ -7,10 +7,10 @@ from typing import Any
 
 from domain.roles import OrganizationKind
 from domain.workspace import CreateTrial
-from server.commands.idempotency import HEADER as IDEMPOTENCY_KEY
-from server.commands.idempotency import KEY_PATTERN, REPLAYED_HEADER
 from server.http.command_fields import Source, body_fields, needs_password, path_parameters
 from server.http.command_routes import COMMAND_ROUTES
+from server.http.idempotency_header import HEADER as IDEMPOTENCY_KEY
+from server.http.idempotency_header import KEY_PATTERN, REPLAYED_HEADER
 from server.http.identifiers import ID_PATTERN
 from server.http.json_schema import SchemaBuilder, required_fields
 from server.http.read_routes import READ_ROUTES

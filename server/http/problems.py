@@ -1,9 +1,10 @@
 """RFC 9457 problem details: every error a client sees is ``application/problem+json``.
 
-Handlers raise :class:`Problem` (or let a domain error escape); the app's exception
-handlers turn both into a response with a stable ``type`` URI, a ``title`` that names the
-rule and a ``detail`` that says how this request broke it. Nothing was changed when a
-problem is returned.
+Handlers raise :class:`Problem` (or let a domain error or a command service's error
+escape); the app's exception handlers turn each into a response with a stable ``type``
+URI, a ``title`` that names the rule and a ``detail`` that says how this request broke
+it. The two tables below are the only place those errors meet HTTP statuses. Nothing was
+changed when a problem is returned.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from domain import errors as domain_errors
+from server.commands import errors as command_errors
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _TYPE_BASE = "https://concord.example/problems/"
@@ -29,6 +31,14 @@ _DOMAIN_STATUS: tuple[tuple[type[domain_errors.DomainError], int], ...] = (
     (domain_errors.NotPermitted, 403),
     (domain_errors.WrongState, 409),
 )
+
+_COMMAND_PROBLEMS: tuple[tuple[type[command_errors.CommandNotRecorded], int, str, str], ...] = (
+    (command_errors.StaleVersion, 412, "stale-version", "The resource changed since you loaded it"),
+    (command_errors.ConcurrentChange, 409, "concurrent-change", HTTPStatus.CONFLICT.phrase),
+    (command_errors.IdempotencyKeyReused, 422, "idempotency-key-reused", "Idempotency key reused"),
+    (command_errors.ValueNotRecordable, 422, "value-not-recordable", "A value cannot be recorded"),
+)
+"""Status, kind and title of each refusal of the command service's own."""
 
 
 class Problem(Exception):
@@ -82,6 +92,19 @@ def from_domain_error(error: domain_errors.DomainError) -> Problem:
     return Problem(status, kind, str(error), title=error.title(), rule=type(error).__name__)
 
 
+def from_command_error(error: command_errors.CommandNotRecorded) -> Problem:
+    """The problem for a command the service did not record."""
+    status, kind, title = next(
+        (status, kind, title)
+        for family, status, kind, title in _COMMAND_PROBLEMS
+        if isinstance(error, family)
+    )
+    extensions: dict[str, Any] = {}
+    if isinstance(error, command_errors.StaleVersion):
+        extensions["current_version"] = error.current
+    return Problem(status, kind, str(error), title=title, **extensions)
+
+
 def _kebab(name: str) -> str:
     return "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
 
@@ -94,6 +117,11 @@ async def problem_handler(request: Request, exc: Exception) -> Response:
 async def domain_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, domain_errors.DomainError)
     return from_domain_error(exc).response(request.url.path)
+
+
+async def command_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, command_errors.CommandNotRecorded)
+    return from_command_error(exc).response(request.url.path)
 
 
 async def http_exception_handler(request: Request, exc: Exception) -> Response:

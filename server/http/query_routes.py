@@ -12,14 +12,15 @@ from starlette.responses import JSONResponse, Response
 from domain.streams import amendment_stream
 from rbac import PERMISSIONS, Action
 from server.commands.aggregates import AMENDMENT
-from server.commands.service import Target
 from server.commands.state_cache import Loaded
+from server.commands.targets import Target
 from server.http.authentication import Principal, require_principal
 from server.http.authorization import authorize, known_trial
 from server.http.command_endpoint import etag
 from server.http.identifiers import path_params
 from server.http.problems import Problem
 from server.http.targets import (
+    PathTarget,
     dispute_target,
     motion_target,
     protocol_target,
@@ -45,7 +46,7 @@ class QueryRoute:
     """What a successful answer is."""
 
 
-async def _load(services: Services, target: Target) -> Loaded[Any]:
+async def _load(services: Services, target: Target[Any]) -> Loaded[Any]:
     return await services.states.load(target.kind, target.stream_id)
 
 
@@ -112,7 +113,7 @@ async def _threads(services: Services, p: dict[str, str], principal: Principal) 
 
 
 def _one(
-    target: Callable[[Mapping[str, str]], Target], what: str
+    target: Callable[[Mapping[str, str]], PathTarget], what: str
 ) -> Callable[..., Awaitable[Response]]:
     async def answer(services: Services, p: dict[str, str], principal: Principal) -> Response:
         loaded = await _load(services, target(p))

@@ -121,10 +121,9 @@ async def other_trial(services: Services) -> None:
     )
     trained = TrainingRecord(course=GCP_TRAINING, completed_on=services.clock().date())
     await services.commands.create_trial(
-        OTHER_TRIAL,
         actor,
-        lambda a: CreateTrial(
-            actor=a,
+        CreateTrial(
+            actor=actor,
             trial_id=OTHER_TRIAL,
             title="Another trial",
             organization_name="Elsewhere Pharma",
