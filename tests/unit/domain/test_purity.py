@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.import_graph import imported_modules, parse
+
 DOMAIN = Path(__file__).resolve().parents[3] / "domain"
 MODULES = sorted(DOMAIN.rglob("*.py"))
 ALLOWED_THIRD_PARTY = {"merge3"}
@@ -20,20 +22,6 @@ IMPURE_STDLIB = {
 CLOCK_CALLS = {"now", "utcnow", "today", "time", "monotonic", "perf_counter"}
 
 
-def _imported_modules(tree: ast.AST) -> list[str]:
-    names: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.append(node.module)
-    return names
-
-
-def _parse(path: Path) -> ast.Module:
-    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-
-
 def test_the_domain_has_modules_to_check() -> None:
     assert len(MODULES) > 10
 
@@ -42,7 +30,7 @@ def _outside_imports(tree: ast.AST) -> list[str]:
     """Imports of anything but the standard library, merge3 and the domain itself."""
     return [
         name
-        for name in _imported_modules(tree)
+        for name in imported_modules(tree)
         if (top := name.split(".")[0]) != "domain"
         and top not in ALLOWED_THIRD_PARTY
         and top not in sys.stdlib_module_names
@@ -51,14 +39,14 @@ def _outside_imports(tree: ast.AST) -> list[str]:
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda path: path.name)
 def test_imports_only_the_standard_library_merge3_and_itself(path: Path) -> None:
-    outside = _outside_imports(_parse(path))
+    outside = _outside_imports(parse(path))
     assert outside == [], f"{path.name} imports {outside}"
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda path: path.name)
 def test_uses_no_io_clock_or_randomness(path: Path) -> None:
-    tree = _parse(path)
-    impure = [name for name in _imported_modules(tree) if name.split(".")[0] in IMPURE_STDLIB]
+    tree = parse(path)
+    impure = [name for name in imported_modules(tree) if name.split(".")[0] in IMPURE_STDLIB]
     calls = [
         node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
         for node in ast.walk(tree)
