@@ -75,8 +75,8 @@ async def _create_user(url: str, username: str, printed_name: str) -> int:
 def _serve(url: str, host: str, port: int, with_demo: bool, settings: Settings) -> int:
     import uvicorn
 
+    from server.app import create_app
     from server.collector import tune_for_serving
-    from server.http.app import create_app
 
     @asynccontextmanager
     async def services_with_banner() -> AsyncIterator[Services]:

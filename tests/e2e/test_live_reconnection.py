@@ -19,8 +19,8 @@ import pytest
 import uvicorn
 from playwright.async_api import Page, WebSocket, expect
 
+from server.app import create_app
 from server.demo import DemoPerson
-from server.http.app import create_app
 from server.services import Services
 from tests.e2e.conftest import SignIn, ok, screenshot
 from tests.integration.server.live.conftest import serving

@@ -14,10 +14,10 @@ from domain.actor import Actor
 from domain.charter import GCP_TRAINING
 from domain.roles import OrganizationKind
 from domain.workspace import CreateTrial, TrainingRecord
+from server.app import create_app
 from server.bootstrap import open_services
 from server.cli import main
 from server.demo import DEMO_TRIAL, DemoPerson, load_demo
-from server.http.app import create_app
 from server.services import Services, Settings
 
 

@@ -10,9 +10,9 @@ from datetime import timedelta
 
 import httpx
 
+from server.app import create_app
 from server.audit.history import TrialHistory
 from server.demo import DEMO_TRIAL, DemoPerson
-from server.http.app import create_app
 from server.services import Services
 from tests.integration.server.conftest import Api
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import httpx
 
 from rbac import PERMISSIONS, Action
+from server.app import READ_ROUTES
 from server.demo import DEMO_TRIAL, DemoPerson
 from server.http.command_routes import COMMAND_ROUTES
-from server.http.read_routes import READ_ROUTES
 from tests.integration.server.conftest import OTHER_TRIAL, Api
 
 PEOPLE = ("alex", "sam", "ivy", "pat", "elena", "aud")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from starlette.routing import Route
 
-from server.http.app import api_routes
+from server.app import api_routes
 
 
 async def test_every_route_and_method_is_in_the_openapi_document(

@@ -18,7 +18,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import Close
 
-from server.http.app import create_app
+from server.app import create_app
 from server.live.connection import LiveSettings
 from server.services import Services, Settings
 

@@ -1,4 +1,10 @@
-"""The Starlette application: routes from the tables, problem+json for every error."""
+"""The Starlette application: every room's routes from their tables, problem+json for
+every error.
+
+The HTTP layer (``server/http``) knows commands, reads and accounts; the live feed
+(``server/live``) and the audit (``server/audit``) build on it. This module, like the
+composition root, sees them all and puts their routes into one app and one OpenAPI
+document."""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from domain.errors import DomainError
 from events.following import ProjectionFailed
 from rbac import AuthorizerStopped
+from server.audit.routes import AUDIT_ROUTES
 from server.commands.errors import CommandNotRecorded
 from server.http import session_routes
 from server.http.command_endpoint import endpoint_for
@@ -28,13 +35,15 @@ from server.http.problems import (
     http_exception_handler,
     problem_handler,
 )
-from server.http.query_routes import endpoint_for_query
-from server.http.read_routes import READ_ROUTES
+from server.http.query_routes import QUERY_ROUTES, QueryRoute, endpoint_for_query
 from server.http.web import web_mount
 from server.live.endpoint import LIVE_PATH, issue_ticket, live, websocket_required
 from server.services import Services
 
 logger = logging.getLogger(__name__)
+
+READ_ROUTES: tuple[QueryRoute, ...] = QUERY_ROUTES + AUDIT_ROUTES
+"""Every read over HTTP: the trial's current state and its past."""
 
 
 def api_routes() -> list[BaseRoute]:
@@ -106,5 +115,5 @@ def create_app(
         },
         lifespan=lifespan,
     )
-    app.state.openapi = openapi_document()
+    app.state.openapi = openapi_document(READ_ROUTES)
     return app
