@@ -1,8 +1,9 @@
 """ICH M11 facts: the protocol outline, section numbering and amendment reasons.
 
-The outline is the Step 4 template (adopted November 2025): sections 1 to 14 with the
-subsections listed in ``../shared/m11.md``; where that file gives only a range (6.1 to
-6.10, 10.1 to 10.11) or no level-2 headings (3, 7, 8, 9), the template's headings are used.
+The outline is the Step 4 template (adopted November 2025): sections 1 to 14 with their
+level-2 subsections as ``OUTLINE`` below lists them (``docs/design.md``, "The protocol's
+structure"); where the guideline gives only a range (6.1 to 6.10, 10.1 to 10.11) or no level-2
+headings (3, 7, 8, 9), the template's headings are used.
 Level-1 and level-2 headings are fixed. Concord keeps one part outside the numbering:
 the trial's lay summary, which is participant-facing and also fixed.
 """
