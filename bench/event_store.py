@@ -78,10 +78,9 @@ class ConcordSubject:
 
     def read(self) -> float:
         async def work() -> float:
-            start, after, count = time.perf_counter(), 0, 0
-            while page := await self._store.read_all(after=after, limit=5000):
+            start, count = time.perf_counter(), 0
+            async for page in self._store.pages(page_size=5000):
                 count += len(page)
-                after = page[-1].position
             return rate(count, time.perf_counter() - start)
 
         return self._runner.run(work())

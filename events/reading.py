@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Select, bindparam, func, select
+from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select, text
+from sqlalchemy.sql.elements import ColumnElement
 
 from events.canonical import format_timestamp, parse_timestamp
 from events.envelope import RecordedEvent
@@ -32,27 +33,72 @@ _COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class LogFilter:
-    """Which events a reader wants: by type, by stream id prefix, or all (the default)."""
+    """Which events a reader wants: by type, by stream (one and those below it), or all."""
 
     types: frozenset[str] | None = None
-    stream_prefix: str | None = None
+    under: str | None = None
+    """A stream id: that stream and every stream whose id continues with ``/``
+    (``trial/t1`` holds ``trial/t1/protocol``, not ``trial/t10``)."""
 
     @classmethod
-    def of(cls, types: Iterable[str] | None, stream_prefix: str | None) -> LogFilter:
-        return cls(frozenset(types) if types is not None else None, stream_prefix)
+    def of(cls, types: Iterable[str] | None, under: str | None) -> LogFilter:
+        if under is not None and (not under or under.endswith("/")):
+            raise ValueError(f"under names a stream id (not empty, no trailing /), got {under!r}")
+        return cls(frozenset(types) if types is not None else None, under)
 
     def matches(self, event: RecordedEvent) -> bool:
         """Whether ``event`` passes, as :meth:`apply` would decide in the database."""
         if self.types is not None and event.type not in self.types:
             return False
-        return not self.stream_prefix or event.stream_id.startswith(self.stream_prefix)
+        under = self.under
+        if under is None:
+            return True
+        stream_id = event.stream_id
+        return stream_id == under or stream_id.startswith(under + "/")
 
-    def apply(self, query: Select[Any]) -> Select[Any]:
+    def apply(self, query: Select[Any], *, byte_order: bool) -> Select[Any]:
+        """``query`` narrowed to the filter's events. ``byte_order``: the database
+        compares stream ids byte by byte (:func:`ids_in_byte_order`)."""
         if self.types is not None:
             query = query.where(events.c.type.in_(self.types))
-        if self.stream_prefix:
-            query = query.where(events.c.stream_id.startswith(self.stream_prefix, autoescape=True))
+        if self.under is not None:
+            query = query.where(_under(self.under, byte_order=byte_order))
         return query
+
+
+def _under(under: str, *, byte_order: bool) -> ColumnElement[bool]:
+    stream_id = events.c.stream_id
+    if not byte_order:
+        below = stream_id.startswith(under + "/", autoescape=True)
+        return or_(stream_id == under, below)
+    # A range of the stream index: byte by byte, "0" follows "/", so [under, under + "0")
+    # holds ``under``, every id that continues with "/", and ids that continue with a
+    # character before "/" (``trial/t1-x``), which the last test leaves out.
+    return and_(
+        stream_id >= under,
+        stream_id < under + "0",
+        or_(stream_id == under, stream_id >= under + "/"),
+    )
+
+
+_BYTE_ORDER_COLLATIONS = frozenset({"c", "posix", "c.utf-8", "c.utf8"})
+_DATABASE_COLLATION = text(
+    "SELECT datcollate, to_jsonb(d) ->> 'datlocprovider' FROM pg_database d"
+    " WHERE datname = current_database()"
+)
+
+
+def ids_in_byte_order(conn: Connection) -> bool:
+    """Whether the database compares stream ids byte by byte (so a range of the stream
+    index selects the ids below a stream): SQLite always (the column's collation is
+    BINARY); PostgreSQL when the database's collation is C, POSIX or C.UTF-8 (else the
+    filter is a LIKE, which the index serves only in a C database)."""
+    if conn.dialect.name == "sqlite":
+        return True
+    collation, provider = conn.execute(_DATABASE_COLLATION).one()
+    if provider == "b":  # PostgreSQL's builtin provider: C or C.UTF-8, code point order
+        return True
+    return provider in (None, "c") and str(collation).lower() in _BYTE_ORDER_COLLATIONS
 
 
 def decode(rows: Sequence[Any], upcasters: Upcasters) -> list[RecordedEvent]:
@@ -85,11 +131,23 @@ def decode(rows: Sequence[Any], upcasters: Upcasters) -> list[RecordedEvent]:
     return decoded
 
 
+def _positions(after: int, until: int | None) -> ColumnElement[bool]:
+    position = events.c.position
+    return position > after if until is None else and_(position > after, position <= until)
+
+
 def read_all(
-    conn: Connection, after: int, limit: int, log_filter: LogFilter, upcasters: Upcasters
+    conn: Connection,
+    after: int,
+    until: int | None,
+    limit: int,
+    log_filter: LogFilter,
+    upcasters: Upcasters,
+    byte_order: bool,
 ) -> list[RecordedEvent]:
-    query = select(*_COLUMNS).where(events.c.position > after)
-    query = log_filter.apply(query).order_by(events.c.position).limit(limit)
+    query: Select[Any] = select(*_COLUMNS).where(_positions(after, until))
+    query = log_filter.apply(query, byte_order=byte_order)
+    query = query.order_by(events.c.position).limit(limit)
     return decode(conn.execute(query).all(), upcasters)
 
 
@@ -105,9 +163,11 @@ def read_stream(
     return decode(conn.execute(query).all(), upcasters)
 
 
-def read_stored(conn: Connection, after: int, limit: int) -> list[StoredEnvelope]:
+def read_stored(
+    conn: Connection, after: int, until: int | None, limit: int
+) -> list[StoredEnvelope]:
     """Rows exactly as stored, for verification and export."""
-    query = select(*_COLUMNS).where(events.c.position > after).order_by(events.c.position)
+    query = select(*_COLUMNS).where(_positions(after, until)).order_by(events.c.position)
     rows: Sequence[Sequence[Any]] = conn.execute(query.limit(limit)).all()
     return [StoredEnvelope(*row) for row in rows]
 

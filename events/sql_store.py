@@ -60,6 +60,8 @@ class SqlEventStore(EventStore):
         self._upcasters = upcasters or Upcasters()
         self._recent = RecentEvents(partial(reading.decode, upcasters=self._upcasters))
         backend.committed = self._recent.publish
+        self._byte_order: bool | None = None
+        """Whether the database compares stream ids byte by byte (asked once)."""
 
     def queue(
         self,
@@ -102,25 +104,34 @@ class SqlEventStore(EventStore):
         self,
         *,
         after: int = 0,
+        until: int | None = None,
         limit: int = 1000,
         types: Iterable[str] | None = None,
-        stream_prefix: str | None = None,
+        under: str | None = None,
     ) -> list[RecordedEvent]:
-        log_filter = reading.LogFilter.of(types, stream_prefix)
-        return await self._read_filtered(after, limit, log_filter)
+        log_filter = reading.LogFilter.of(types, under)
+        return await self._read_filtered(after, until, limit, log_filter)
 
     async def _read_filtered(
-        self, after: int, limit: int, log_filter: reading.LogFilter
+        self, after: int, until: int | None, limit: int, log_filter: reading.LogFilter
     ) -> list[RecordedEvent]:
+        byte_order = log_filter.under is not None and await self._ids_in_byte_order()
         return await self._backend.run(
             partial(
                 reading.read_all,
                 after=after,
+                until=until,
                 limit=limit,
                 log_filter=log_filter,
                 upcasters=self._upcasters,
+                byte_order=byte_order,
             )
         )
+
+    async def _ids_in_byte_order(self) -> bool:
+        if self._byte_order is None:
+            self._byte_order = await self._backend.run(reading.ids_in_byte_order)
+        return self._byte_order
 
     async def head_position(self) -> int:
         return await self._backend.run(reading.head_position)
@@ -128,21 +139,25 @@ class SqlEventStore(EventStore):
     async def position_at(self, moment: datetime) -> int:
         return await self._backend.run(partial(reading.position_at, moment=moment))
 
-    async def read_stored(self, *, after: int = 0, limit: int = 1000) -> list[StoredEnvelope]:
-        return await self._backend.run(partial(reading.read_stored, after=after, limit=limit))
+    async def read_stored(
+        self, *, after: int = 0, until: int | None = None, limit: int = 1000
+    ) -> list[StoredEnvelope]:
+        return await self._backend.run(
+            partial(reading.read_stored, after=after, until=until, limit=limit)
+        )
 
     async def subscribe(
         self,
         *,
         after: int = 0,
         types: Iterable[str] | None = None,
-        stream_prefix: str | None = None,
+        under: str | None = None,
     ) -> AsyncIterator[RecordedEvent]:
         # Positions become visible strictly in order (the writer holds the log's lock
         # from assigning a position until commit), so reading "after the last one seen"
         # can neither skip nor repeat. The doorbell only shortens the wait. What this
         # process committed last is taken from memory (events/recent.py): the same events.
-        log_filter = reading.LogFilter.of(types, stream_prefix)
+        log_filter = reading.LogFilter.of(types, under)
         doorbell = self._backend.doorbell
         position = after
         while True:
@@ -155,7 +170,7 @@ class SqlEventStore(EventStore):
                 position = recent[-1].position
                 full = len(recent) == SUBSCRIPTION_PAGE
             else:
-                page = await self._read_filtered(position, SUBSCRIPTION_PAGE, log_filter)
+                page = await self._read_filtered(position, None, SUBSCRIPTION_PAGE, log_filter)
                 for event in page:
                     yield event
                 if page:

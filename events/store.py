@@ -4,14 +4,18 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from events.envelope import AppendResult, RecordedEvent, StreamAppend
+from events.paging import paged
 from events.queueing import QueuedAppend
 from events.verification import ChainVerifier, StoredEnvelope, VerificationReport
+
+VERIFY_PAGE = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,13 +110,42 @@ class EventStore(abc.ABC):
         self,
         *,
         after: int = 0,
+        until: int | None = None,
         limit: int = 1000,
         types: Iterable[str] | None = None,
-        stream_prefix: str | None = None,
+        under: str | None = None,
     ) -> list[RecordedEvent]:
-        """Up to ``limit`` events with position greater than ``after``, in position order,
-        optionally only of the given ``types`` and streams whose id starts with
-        ``stream_prefix`` (upcast)."""
+        """Up to ``limit`` events with position greater than ``after`` (and at most
+        ``until``, if given), in position order, optionally only of the given ``types``
+        and of the stream ``under`` and the streams below it: a stream id matches when it
+        equals ``under`` or continues it with ``/`` (``trial/t1`` matches
+        ``trial/t1/protocol``, not ``trial/t10``). Events are upcast."""
+
+    async def pages(
+        self,
+        *,
+        after: int = 0,
+        until: int | None = None,
+        page_size: int = 1000,
+        types: Iterable[str] | None = None,
+        under: str | None = None,
+        read_ahead: bool = False,
+    ) -> AsyncGenerator[list[RecordedEvent], None]:
+        """The log after ``after`` up to and including ``until`` (default: the head when
+        iteration starts), filtered as in :meth:`read_all`, in pages of at most
+        ``page_size`` events, never an empty one. With ``read_ahead`` the next page is
+        read while the caller works on this one; close the iterator (``contextlib.aclosing``)
+        when stopping early, so that read is dropped."""
+        end = await self.head_position() if until is None else until
+        wanted = frozenset(types) if types is not None else None
+
+        def read(start: int) -> Awaitable[list[RecordedEvent]]:
+            return self.read_all(after=start, until=end, limit=page_size, types=wanted, under=under)
+
+        reading = paged(read, after=after, until=end, page_size=page_size, read_ahead=read_ahead)
+        async with aclosing(reading):
+            async for page in reading:
+                yield page
 
     @abc.abstractmethod
     async def head_position(self) -> int:
@@ -128,7 +161,7 @@ class EventStore(abc.ABC):
         *,
         after: int = 0,
         types: Iterable[str] | None = None,
-        stream_prefix: str | None = None,
+        under: str | None = None,
     ) -> AsyncIterator[RecordedEvent]:
         """Every event after ``after`` (filtered as in :meth:`read_all`): first those
         already in the log, then each new one as it commits, forever.
@@ -139,28 +172,43 @@ class EventStore(abc.ABC):
         """
 
     @abc.abstractmethod
-    async def read_stored(self, *, after: int = 0, limit: int = 1000) -> list[StoredEnvelope]:
-        """Rows exactly as stored (no decoding, no upcasting), for verification and export."""
+    async def read_stored(
+        self, *, after: int = 0, until: int | None = None, limit: int = 1000
+    ) -> list[StoredEnvelope]:
+        """Rows exactly as stored (no decoding, no upcasting), for verification and export:
+        up to ``limit`` after ``after`` (and at most ``until``, if given)."""
+
+    async def stored_pages(
+        self, *, after: int = 0, until: int | None = None, page_size: int = 5000
+    ) -> AsyncGenerator[list[StoredEnvelope], None]:
+        """The rows after ``after`` up to and including ``until`` (default: the head when
+        iteration starts) exactly as stored, a page at a time, as :meth:`pages` reads
+        events."""
+        end = await self.head_position() if until is None else until
+
+        def read(start: int) -> Awaitable[list[StoredEnvelope]]:
+            return self.read_stored(after=start, until=end, limit=page_size)
+
+        reading = paged(read, after=after, until=end, page_size=page_size, read_ahead=False)
+        async with aclosing(reading):
+            async for page in reading:
+                yield page
 
     async def verify(
         self, *, progress: Callable[[int, int], None] | None = None
     ) -> VerificationReport:
-        """Recompute the whole hash chain; the report names the first position that does
-        not match (None if the chain holds). ``progress(checked, head)`` is called as it goes.
-        """
+        """Recompute the hash chain up to the head; the report names the first position
+        that does not match (None if the chain holds). ``progress(checked, head)`` is
+        called after each page."""
         verifier = ChainVerifier()
         head = await self.head_position()
-        after = 0
-        while True:
-            batch = await self.read_stored(after=after, limit=5000)
-            for envelope in batch:
+        async for page in self.stored_pages(until=head, page_size=VERIFY_PAGE):
+            for envelope in page:
                 if not verifier.feed(envelope):
                     return verifier.report()
-            if not batch:
-                return verifier.report()
-            after = batch[-1].position
             if progress is not None:
-                progress(after, head)
+                progress(page[-1].position, head)
+        return verifier.report()
 
     @abc.abstractmethod
     async def close(self) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import aclosing
 from types import TracebackType
 from typing import NoReturn
 
@@ -171,27 +172,13 @@ class Authorizer:
         # subscription (unfiltered, so it passes every position) takes over. The next page
         # is read while this one is applied.
         head = await self._store.head_position()
-
-        def read(after: int) -> asyncio.Task[list[RecordedEvent]]:
-            return asyncio.ensure_future(
-                self._store.read_all(after=after, limit=CATCH_UP_PAGE, types=ROLE_EVENT_TYPES)
-            )
-
-        pending = read(0) if head else None
-        try:
-            while pending is not None:
-                page = await pending
-                pending = None
-                if len(page) == CATCH_UP_PAGE and page[-1].position < head:
-                    pending = read(page[-1].position)
+        pages = self._store.pages(
+            until=head, page_size=CATCH_UP_PAGE, types=ROLE_EVENT_TYPES, read_ahead=True
+        )
+        async with aclosing(pages):
+            async for page in pages:
                 for event in page:
-                    if event.position > head:
-                        break
                     self._apply(event)
-        finally:
-            if pending is not None:
-                pending.cancel()
-                await asyncio.gather(pending, return_exceptions=True)
         self._position = head
 
     async def _follow(self) -> None:

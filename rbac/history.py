@@ -16,22 +16,11 @@ async def policy_at(store: EventStore, trial_id: str, *, at: int) -> Policy:
     if at < 0:
         raise ValueError(f"a log position is 0 or more, got {at}")
     policy = Policy()
-    stream = trial_stream(trial_id)
-    after = 0
-    while after < at:
-        # The prefix also selects trial/t10 for trial t1 (and the trial's sub-streams):
-        # only the trial's own stream counts.
-        page = await store.read_all(
-            after=after, limit=REPLAY_PAGE, types=ROLE_EVENT_TYPES, stream_prefix=stream
-        )
+    async for page in store.pages(
+        until=at, page_size=REPLAY_PAGE, types=ROLE_EVENT_TYPES, under=trial_stream(trial_id)
+    ):
         for event in page:
-            if event.position > at:
-                return policy
-            if event.stream_id == stream:
-                policy.apply(event)
-        if len(page) < REPLAY_PAGE:
-            break
-        after = page[-1].position
+            policy.apply(event)  # only the trial's own stream speaks for it
     return policy
 
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from domain.streams import trial_stream
 from events import EventStore
 from server.audit.progress import Progress
-from server.audit.trial_fold import TrialFold, TrialStates, in_trial
+from server.audit.trial_fold import TrialFold, TrialStates
 from server.collector import freeze_long_lived
 
 SNAPSHOT_EVERY = 250
@@ -152,42 +152,40 @@ class TrialHistory:
         applied, so a build that is interrupted resumes where it stopped."""
         async with index.lock:
             head = index.target = await self._store.head_position()
+            if index.scanned >= head:
+                return
             fold = index.fold = index.fold or TrialFold(index.trial_id)
-            while index.scanned < head:
-                page = await self._store.read_all(
-                    after=index.scanned,
-                    limit=READ_PAGE,
-                    stream_prefix=trial_stream(index.trial_id),
-                )
+            async for page in self._store.pages(
+                after=index.scanned,
+                until=head,
+                page_size=READ_PAGE,
+                under=trial_stream(index.trial_id),
+            ):
                 for event in page:
-                    if event.position > head or not in_trial(event.stream_id, index.trial_id):
-                        continue
                     fold.apply(event)
                     index.positions.append(event.position)
                     if len(index.positions) % self._every == 0:
                         index.snapshots.append(fold.states())
                         # Snapshots hold millions of long-lived objects.
                         freeze_long_lived()
-                full = len(page) == READ_PAGE
-                index.scanned = min(page[-1].position, head) if full else head
-                if progress is not None:
+                index.scanned = page[-1].position
+                if progress is not None and index.scanned < head:
                     progress(index.scanned, head)
+            index.scanned = head
+            if progress is not None:
+                progress(head, head)
 
     async def _fold_to(self, index: _Index, count: int) -> TrialStates:
         """The states after the trial's first ``count`` events: a snapshot plus the rest."""
         start = count // self._every * self._every
         fold = TrialFold(index.trial_id, index.snapshots[count // self._every])
-        remaining = count - start
-        after = index.positions[start - 1] if start else 0
-        while remaining:
-            page = await self._store.read_all(
-                after=after,
-                limit=min(READ_PAGE, remaining + 100),
-                stream_prefix=trial_stream(index.trial_id),
-            )
-            for event in page:
-                if remaining and in_trial(event.stream_id, index.trial_id):
+        if count > start:
+            async for page in self._store.pages(
+                after=index.positions[start - 1] if start else 0,
+                until=index.positions[count - 1],
+                page_size=READ_PAGE,
+                under=trial_stream(index.trial_id),
+            ):
+                for event in page:
                     fold.apply(event)
-                    remaining -= 1
-            after = page[-1].position
         return fold.states()

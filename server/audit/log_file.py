@@ -58,20 +58,16 @@ async def log_lines(
         "public_key": public_key_pem,
     }
     yield json.dumps(header) + "\n"
-    after = 0
-    while after < checkpoint.position:
-        page = await store.read_stored(after=after, limit=PAGE)
+    end = checkpoint.position
+    async for page in store.stored_pages(until=end, page_size=PAGE):
         for envelope in page:
-            if envelope.position > checkpoint.position:
-                break
             if trial_id is None or in_trial(envelope.stream_id, trial_id):
                 yield _envelope_line(envelope)
             else:
                 link = {"position": envelope.position, "prev_hash": envelope.prev_hash}
                 yield json.dumps({**link, "hash": envelope.hash, "redacted": True}) + "\n"
-        after = page[-1].position
         if progress is not None:
-            progress(min(after, checkpoint.position), checkpoint.position)
+            progress(page[-1].position, end)
 
 
 class NotALogFile(ValueError):

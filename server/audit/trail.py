@@ -17,7 +17,7 @@ from domain.workspace import TrialState
 from events import EventStore
 from events.canonical import format_timestamp
 from server.audit.progress import Progress
-from server.audit.trial_fold import Step, TrialFold, in_trial, kind_of
+from server.audit.trial_fold import Step, TrialFold, kind_of
 from server.http.identifiers import ID_PATTERN
 from server.http.views import state_view
 
@@ -122,12 +122,9 @@ async def audit_trail(
     """The trail of the whole trial, or of one record (its stream), in log order."""
     workspace_stream = trial_stream(trial_id)
     wanted = record_stream(trial_id, record) if record else None
-    fold, after, head = TrialFold(trial_id), 0, await store.head_position()
-    while after < head:
-        page = await store.read_all(after=after, limit=PAGE, stream_prefix=workspace_stream)
+    fold, head = TrialFold(trial_id), await store.head_position()
+    async for page in store.pages(until=head, page_size=PAGE, under=workspace_stream):
         for event in page:
-            if event.position > head or not in_trial(event.stream_id, trial_id):
-                continue
             if wanted and event.stream_id not in (wanted, workspace_stream):
                 continue
             before = fold.state_of(workspace_stream)
@@ -138,8 +135,5 @@ async def audit_trail(
                 workspace = known if isinstance(known, TrialState) else before
                 for entry in _entries(step, trial_id, workspace):
                     yield entry
-        if len(page) < PAGE:
-            break
-        after = page[-1].position
         if progress is not None:
-            progress(after, head)
+            progress(page[-1].position, head)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from domain.streams import trial_stream
 from events.store import EventStore
 from rbac import Action, Authorizer
 from server.accounts.users import User
@@ -164,22 +165,12 @@ class LiveConnection:
 
     async def _log_pages(self, *, until: int | None) -> AsyncIterator[list[LiveItem]]:
         """The log after what was sent, a page at a time, up to ``until`` (or the head)."""
-        prefix = f"trial/{next(iter(self.trials))}" if len(self.trials) == 1 else None
-        after = self._sent
-        while until is None or after < until:
-            events = await self._store.read_all(
-                after=after, limit=CATCH_UP_PAGE, stream_prefix=prefix
-            )
-            page = [
-                item
-                for event in events
-                if (until is None or event.position <= until)
-                and (item := LiveItem.of(event)) is not None
-            ]
-            yield page
-            if len(events) < CATCH_UP_PAGE:
-                return
-            after = events[-1].position
+        under = trial_stream(next(iter(self.trials))) if len(self.trials) == 1 else None
+        pages = self._store.pages(
+            after=self._sent, until=until, page_size=CATCH_UP_PAGE, under=under
+        )
+        async for events in pages:
+            yield [item for event in events if (item := LiveItem.of(event)) is not None]
 
     async def _deliver(self, items: list[LiveItem]) -> None:
         """Send items in order: events batched, skipping what was sent or is not ours."""

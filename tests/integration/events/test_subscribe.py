@@ -78,9 +78,9 @@ async def test_a_subscriber_beside_its_writer_sees_the_log_as_stored_while_other
             await store.close()
 
 
-async def test_subscriber_filters_by_type_and_stream_prefix(store: EventStore) -> None:
+async def test_subscriber_filters_by_type_and_stream(store: EventStore) -> None:
     collector = asyncio.create_task(
-        _collect_until(store, DONE, types=["Revised", DONE], stream_prefix="trial-1/")
+        _collect_until(store, DONE, types=["Revised", DONE], under="trial-1")
     )
     await store.append(StreamAppend("trial-1/protocol", [NewEvent("Revised", {"n": 1})]))
     await store.append(StreamAppend("trial-10/protocol", [NewEvent("Revised", {"n": 2})]))
@@ -91,3 +91,13 @@ async def test_subscriber_filters_by_type_and_stream_prefix(store: EventStore) -
         ("trial-1/protocol", "Revised"),
         ("trial-1/control", DONE),
     ]
+
+
+async def test_a_subscriber_reading_the_database_takes_whole_streams(url: str) -> None:
+    # Another store's commits are read from the database, not from memory.
+    async with await open_store(url) as writer, await open_store(url) as reader:
+        for stream in ["trial/t1", "trial/t10", "trial/t1/protocol", "trial/t1-x"]:
+            await writer.append(StreamAppend(stream, [NewEvent("Wrote", {})]))
+        await writer.append(StreamAppend("trial/t1/control", [NewEvent(DONE, {})]))
+        seen = await _collect_until(reader, DONE, under="trial/t1")
+    assert [e.stream_id for e in seen] == ["trial/t1", "trial/t1/protocol", "trial/t1/control"]
