@@ -57,6 +57,7 @@ from domain.workspace import TrainingRecord
 from server.affinity import AUTO, cpu_for, parse_cpu_choice, pin_to_cpu
 from server.bootstrap import open_services
 from server.commands.aggregates import PROTOCOL
+from server.commands.invitations import Answerer, accept_invitation
 from server.commands.targets import protocol_target, workspace_target
 
 CLIENTS = 32
@@ -148,13 +149,19 @@ async def prepare(url: str, clients: int, trials: int = 1) -> list[ClientWork]:
             mine = [k for k in range(clients) if k % trials == t]
             for k in mine:
                 editor = editors[k]
+                invited = workspace.InviteMember(
+                    actor=founder,
+                    invitation_id=f"invite-{k}",
+                    username=f"editor{k}-{suffix}",
+                    organization_id="bench-sponsor",
+                    invited_at=services.clock(),
+                )
+                await services.commands.execute(trial, admin, _acting(invited), meta=meta)
+                answerer = Answerer(editor, f"editor{k}-{suffix}", f"editor{k}")
+                await accept_invitation(
+                    services.commands, services.states, trial_id, f"invite-{k}", answerer, meta=meta
+                )
                 commands: list[Command] = [
-                    workspace.AddMember(
-                        actor=founder,
-                        user_id=editor,
-                        printed_name=f"editor{k}",
-                        organization_id="bench-sponsor",
-                    ),
                     workspace.AttestTraining(actor=founder, user_id=editor, training=training),
                     workspace.GrantRole(
                         actor=founder,

@@ -92,6 +92,30 @@ class MemberAlreadyAdded(AlreadyExists):
     """The person is already a member of the trial."""
 
 
+class InvitationNotFound(NotFound):
+    """The trial has no such invitation."""
+
+
+class InvitationAlreadyExists(AlreadyExists):
+    """An invitation with this id already exists."""
+
+
+class InvitationAlreadyPending(AlreadyExists):
+    """This username already has a pending invitation to the trial."""
+
+
+class InvalidUsername(InvalidCommand):
+    """No account can have this username."""
+
+
+class NotTheInvitee(NotPermitted):
+    """Only the person invited can answer an invitation."""
+
+
+class InvitationNotPending(WrongState):
+    """The invitation was already answered or withdrawn."""
+
+
 class RoleNotOpenToOrganization(NotPermitted):
     """The charter does not open this role to members of this kind of organization."""
 

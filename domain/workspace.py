@@ -1,9 +1,10 @@
-"""The trial workspace: organizations, members, training, roles and the charter.
+"""The trial workspace: organizations, members, invitations, training, roles and the charter.
 
 One stream per trial. Role grants are the sources of ``rbac``'s policy: a grant needs
 an organization the charter opens the role to and every training the role requires, and
 every grant and revoke states a reason. The founder becomes the first trial admin when
-the trial is created, under the same rules.
+the trial is created, under the same rules. Everyone else joins by accepting an
+invitation (``domain.workspace_invitations``): nobody becomes a member without consent.
 
 This module holds the decisions and is the workspace's front door: the server imports
 commands (``domain.workspace_commands``), the state, ``actor_in``, ``evolve`` and ``fold``
@@ -18,9 +19,7 @@ from typing import assert_never
 from domain.charter import check_charter
 from domain.errors import (
     LastTrialAdmin,
-    MemberAlreadyAdded,
     OrganizationAlreadyAdmitted,
-    OrganizationNotFound,
     RoleAlreadyHeld,
     RoleNotHeld,
     RoleNotOpenToOrganization,
@@ -33,14 +32,17 @@ from domain.errors import (
 from domain.roles import Role
 from domain.timestamps import date_text
 from domain.workspace_commands import (
-    AddMember,
+    AcceptInvitation,
     AdmitOrganization,
     AmendCharter,
     AttestTraining,
     CreateTrial,
+    DeclineInvitation,
     GrantRole,
+    InviteMember,
     RevokeRole,
     TrainingRecord,
+    WithdrawInvitation,
     WorkspaceCommand,
 )
 from domain.workspace_events import (
@@ -53,8 +55,11 @@ from domain.workspace_events import (
     TrialCreated,
     WorkspaceEvent,
 )
+from domain.workspace_invitations import decide_invitation, invitee_actor, pending_for
 from domain.workspace_state import (
     NEW_TRIAL,
+    Invitation,
+    InvitationStatus,
     Member,
     Organization,
     TrialState,
@@ -87,22 +92,8 @@ def decide(state: TrialState, command: WorkspaceCommand) -> list[WorkspaceEvent]
                     admitted_by=by,
                 )
             ]
-        case AddMember(user_id=user_id, printed_name=printed_name, organization_id=org_id):
-            require_text(user_id, "a user id")
-            require_text(printed_name, "the member's printed name")
-            if org_id not in state.organizations:
-                raise OrganizationNotFound(f"organization {org_id} is not admitted to the trial")
-            if user_id in state.members:
-                raise MemberAlreadyAdded(f"{user_id} is already a member of the trial")
-            return [
-                MemberAdded(
-                    trial_id=state.trial_id,
-                    user_id=user_id,
-                    printed_name=printed_name,
-                    organization_id=org_id,
-                    added_by=by,
-                )
-            ]
+        case InviteMember() | WithdrawInvitation() | AcceptInvitation() | DeclineInvitation():
+            return decide_invitation(state, command)
         case AttestTraining(user_id=user_id, training=training):
             member_of(state, user_id)
             return _attest(state, user_id, (training,), by)
@@ -223,20 +214,27 @@ def _revoke(
 
 __all__ = [
     "NEW_TRIAL",
-    "AddMember",
+    "AcceptInvitation",
     "AdmitOrganization",
     "AmendCharter",
     "AttestTraining",
     "CreateTrial",
+    "DeclineInvitation",
     "GrantRole",
+    "Invitation",
+    "InvitationStatus",
+    "InviteMember",
     "Member",
     "Organization",
     "RevokeRole",
     "TrainingRecord",
     "TrialState",
+    "WithdrawInvitation",
     "WorkspaceCommand",
     "actor_in",
     "decide",
     "evolve",
     "fold",
+    "invitee_actor",
+    "pending_for",
 ]

@@ -1,9 +1,10 @@
-"""What people ask of the trial workspace: admit, add, train, grant, revoke, amend the charter."""
+"""What people ask of the trial workspace: admit, invite (and answer invitations), train,
+grant, revoke, amend the charter."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from domain.charter import DEFAULT_CHARTER, Charter
 from domain.event import Command
@@ -40,12 +41,42 @@ class AdmitOrganization(Command):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AddMember(Command):
-    """Add a person from an admitted organization."""
+class InviteMember(Command):
+    """Invite the person with account ``username`` to join for an admitted organization;
+    they become a member only when they accept."""
 
-    user_id: str
-    printed_name: str
+    invitation_id: str
+    username: str
     organization_id: str
+    invited_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WithdrawInvitation(Command):
+    """Withdraw a pending invitation (an optional reason says why)."""
+
+    invitation_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AcceptInvitation(Command):
+    """The invitee accepts: they join the trial with their account's printed name.
+
+    ``username`` is the actor's account's username, as the server authenticated it (the
+    actor is not a member yet; see ``domain.workspace.invitee_actor``)."""
+
+    invitation_id: str
+    username: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeclineInvitation(Command):
+    """The invitee declines (an optional reason says why); ``username`` as for accepting."""
+
+    invitation_id: str
+    username: str
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,7 +116,10 @@ class AmendCharter(Command):
 WorkspaceCommand = (
     CreateTrial
     | AdmitOrganization
-    | AddMember
+    | InviteMember
+    | WithdrawInvitation
+    | AcceptInvitation
+    | DeclineInvitation
     | AttestTraining
     | GrantRole
     | RevokeRole

@@ -32,13 +32,58 @@ class OrganizationAdmitted(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberAdded(Event):
-    """A person from an admitted organization joined the trial."""
+    """A person from an admitted organization joined the trial: the founder when the trial
+    is created, anyone else when they accept an invitation (``added_by`` is who invited
+    them). Older logs hold ones an admin added directly, before invitations existed."""
 
     trial_id: str
     user_id: str
     printed_name: str
     organization_id: str
     added_by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberInvited(Event):
+    """The person with account ``username`` was invited to join for an admitted
+    organization; nothing about their account is known to the trial until they answer."""
+
+    trial_id: str
+    invitation_id: str
+    username: str
+    organization_id: str
+    invited_by: str
+    invited_at: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvitationWithdrawn(Event):
+    """A pending invitation was withdrawn; ``reason`` may say why."""
+
+    trial_id: str
+    invitation_id: str
+    reason: str
+    withdrawn_by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvitationAccepted(Event):
+    """The invitee accepted; ``MemberAdded`` follows in the same decision."""
+
+    trial_id: str
+    invitation_id: str
+    user_id: str
+    printed_name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvitationDeclined(Event):
+    """The invitee declined; ``reason`` may say why."""
+
+    trial_id: str
+    invitation_id: str
+    user_id: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,6 +133,10 @@ WorkspaceEvent = (
     TrialCreated
     | OrganizationAdmitted
     | MemberAdded
+    | MemberInvited
+    | InvitationWithdrawn
+    | InvitationAccepted
+    | InvitationDeclined
     | TrainingAttested
     | RoleGranted
     | RoleRevoked

@@ -1,9 +1,11 @@
-"""The trial workspace as the fold of its events: organizations, members and the charter."""
+"""The trial workspace as the fold of its events: organizations, members, invitations and
+the charter."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 from domain.actor import Actor
 from domain.charter import DEFAULT_CHARTER, Charter
@@ -13,7 +15,11 @@ from domain.frozen import frozen_map, with_entry
 from domain.roles import OrganizationKind, Role
 from domain.workspace_events import (
     CharterAmended,
+    InvitationAccepted,
+    InvitationDeclined,
+    InvitationWithdrawn,
     MemberAdded,
+    MemberInvited,
     OrganizationAdmitted,
     RoleGranted,
     RoleRevoked,
@@ -44,6 +50,36 @@ class Member:
     roles: frozenset[Role] = frozenset()
 
 
+class InvitationStatus(StrEnum):
+    """Where an invitation stands: pending until the invitee answers or an admin withdraws it."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Invitation:
+    """An invitation to join the trial for an admitted organization, addressed to an
+    account by its username."""
+
+    invitation_id: str
+    username: str
+    organization_id: str
+    invited_by: str
+    invited_at: str
+    status: InvitationStatus = InvitationStatus.PENDING
+    answered_by: str | None = None
+    """The user id of the account that accepted or declined."""
+    reason: str = ""
+    """Why it was declined or withdrawn, when a reason was given."""
+
+    @property
+    def pending(self) -> bool:
+        return self.status is InvitationStatus.PENDING
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TrialState:
     """The workspace as of some position in its stream."""
@@ -53,6 +89,7 @@ class TrialState:
     charter: Charter = DEFAULT_CHARTER
     organizations: Mapping[str, Organization] = field(default_factory=frozen_map)
     members: Mapping[str, Member] = field(default_factory=frozen_map)
+    invitations: Mapping[str, Invitation] = field(default_factory=frozen_map)
 
     @property
     def exists(self) -> bool:
@@ -100,6 +137,21 @@ def evolve(state: TrialState, event: WorkspaceEvent) -> TrialState:
         case MemberAdded(user_id=user_id, printed_name=printed_name, organization_id=org_id):
             member = Member(user_id=user_id, printed_name=printed_name, organization_id=org_id)
             return replace(state, members=with_entry(state.members, user_id, member))
+        case MemberInvited():
+            invitation = Invitation(
+                invitation_id=event.invitation_id,
+                username=event.username,
+                organization_id=event.organization_id,
+                invited_by=event.invited_by,
+                invited_at=event.invited_at,
+            )
+            return _with_invitation(state, invitation)
+        case InvitationAccepted(invitation_id=invitation_id, user_id=user_id):
+            return _answer(state, invitation_id, InvitationStatus.ACCEPTED, user_id, "")
+        case InvitationDeclined(invitation_id=invitation_id, user_id=user_id, reason=reason):
+            return _answer(state, invitation_id, InvitationStatus.DECLINED, user_id, reason)
+        case InvitationWithdrawn(invitation_id=invitation_id, reason=reason):
+            return _answer(state, invitation_id, InvitationStatus.WITHDRAWN, None, reason)
         case TrainingAttested(user_id=user_id, course=course, completed_on=completed_on):
             return _update_member(
                 state,
@@ -114,6 +166,25 @@ def evolve(state: TrialState, event: WorkspaceEvent) -> TrialState:
             return replace(state, charter=charter)
         case _:
             return ignore_unknown(state, event)
+
+
+def _with_invitation(state: TrialState, invitation: Invitation) -> TrialState:
+    invitations = with_entry(state.invitations, invitation.invitation_id, invitation)
+    return replace(state, invitations=invitations)
+
+
+def _answer(
+    state: TrialState,
+    invitation_id: str,
+    status: InvitationStatus,
+    answered_by: str | None,
+    reason: str,
+) -> TrialState:
+    invitation = state.invitations.get(invitation_id)
+    if invitation is None:
+        return state
+    answered = replace(invitation, status=status, answered_by=answered_by, reason=reason)
+    return _with_invitation(state, answered)
 
 
 def _update_member(

@@ -30,6 +30,7 @@ from domain.event import Command
 from domain.m11 import AmendmentReason
 from domain.roles import OrganizationKind, Role
 from domain.workspace import TrainingRecord
+from server.commands.invitations import Answerer, accept_invitation
 from server.commands.targets import (
     Target,
     amendment_target,
@@ -324,14 +325,22 @@ class _Runner:
         training: TrainingRecord,
         reason: str,
     ) -> None:
-        """Add ``person`` as a member, attest their training, grant ``role``."""
+        """Invite ``person``, who accepts (so the log shows their consent); then attest
+        their training and grant ``role``."""
+        trial = self._trial.trial_id
+        invitation_id = f"invite-{person.username}"
         await self.workspace(
             admin,
-            workspace.AddMember,
-            user_id=person.user_id,
-            printed_name=person.printed_name,
+            workspace.InviteMember,
+            invitation_id=invitation_id,
+            username=person.username,
             organization_id=person.organization_id,
+            invited_at=self._services.clock(),
         )
+        answerer = Answerer(person.user_id, person.username, person.printed_name)
+        meta = {"actor": person.user_id, "via": "demo"}
+        commands, states = self._services.commands, self._services.states
+        await accept_invitation(commands, states, trial, invitation_id, answerer, meta=meta)
         await self.workspace(
             admin, workspace.AttestTraining, user_id=person.user_id, training=training
         )

@@ -12,7 +12,14 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 """1-64 letters, digits, '.', '_' or '-', starting with a letter or digit: no slashes, so
 an id can never reach into another stream."""
 
-_ID_PARAMETERS = ("trial_id", "amendment_id", "motion_id", "dispute_id", "subject_id")
+_ID_PARAMETERS = (
+    "trial_id",
+    "amendment_id",
+    "motion_id",
+    "dispute_id",
+    "subject_id",
+    "invitation_id",
+)
 
 
 def check_id(value: str, what: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from domain import workspace
 from domain.streams import amendment_stream
 from rbac import PERMISSIONS, Action
 from server.commands.aggregates import AMENDMENT
@@ -131,19 +132,25 @@ def _ids(attribute: str) -> Callable[..., Awaitable[Response]]:
 
 
 async def _user(services: Services, p: dict[str, str], principal: Principal) -> Response:
-    # A member is added by user id; the admin knows the person's username.
+    # What an invitation needs, and nothing more: whether this username is already one of
+    # the trial's members (whom the admin sees anyway) or has a pending invitation. Of any
+    # other username it answers the same, account or not, enabled or not.
     username = p.get("username", "")
     if not username:
         raise Problem(422, "username-required", "name the user (query parameter 'username')")
+    trial = (await _load(services, trial_target(p))).state
     user = await services.accounts.by_username(username)
-    if user is None:
-        raise Problem(404, "unknown-user", f"there is no user {username!r}", title="No such user")
+    member = trial.members.get(user.user_id) if user is not None else None
+    pending = workspace.pending_for(trial, username)
     return JSONResponse(
         {
-            "user_id": user.user_id,
-            "username": user.username,
-            "printed_name": user.printed_name,
-            "disabled": user.disabled,
+            "username": username,
+            "member": (
+                {"user_id": member.user_id, "printed_name": member.printed_name}
+                if member is not None
+                else None
+            ),
+            "pending_invitation": pending[0].invitation_id if pending else None,
         }
     )
 
@@ -175,9 +182,10 @@ QUERY_ROUTES: tuple[QueryRoute, ...] = (
         "find_user",
         T + "/users",
         Action.ADMINISTER,
-        "A user account by username (its id, to add the user as a member)",
+        "Whether a username is a member of the trial (then its id and printed name) or has a"
+        " pending invitation; nothing about any other account, not even whether it exists",
         _user,
-        query={"username": "the user's username (compared without regard to case)"},
+        query={"username": "the username (compared without regard to case)"},
     ),
     QueryRoute("list_amendments", T + "/amendments", READ, "The trial's amendments", _amendments),
     QueryRoute(

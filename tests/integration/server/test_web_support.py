@@ -74,36 +74,3 @@ async def test_an_auditor_verifies_the_log_over_http(
     assert found["summary"].startswith(f"ok: {head} events")
     refused = await app_client.get(f"{trial}/audit/verification", headers=await as_user("ivy"))
     assert refused.status_code == 403
-
-
-async def test_a_trial_admin_finds_a_user_by_username_and_adds_them_as_a_member(
-    app_client: httpx.AsyncClient, services: Services, as_user: Api, trial: str
-) -> None:
-    new = await services.accounts.create_user("noor.k", "Noor Karimi", "a long passphrase 1")
-    alex = await as_user("alex")
-    found = await app_client.get(f"{trial}/users", params={"username": "NOOR.K"}, headers=alex)
-    assert found.status_code == 200, found.text
-    assert found.json() == {
-        "user_id": new.user_id,
-        "username": "noor.k",
-        "printed_name": "Noor Karimi",
-        "disabled": False,
-    }
-    added = await app_client.post(
-        f"{trial}/members",
-        json={"user_id": found.json()["user_id"], "organization_id": "st-marys"},
-        headers=alex,
-    )
-    assert added.status_code == 201, added.text
-    assert added.json()["events"][0]["data"]["printed_name"] == "Noor Karimi"
-
-    unknown = await app_client.get(f"{trial}/users", params={"username": "nobody"}, headers=alex)
-    assert (unknown.status_code, unknown.json()["title"]) == (404, "No such user")
-    assert unknown.headers["content-type"] == "application/problem+json"
-    unnamed = await app_client.get(f"{trial}/users", headers=alex)
-    assert unnamed.status_code == 422
-    # Only someone who may administer the trial looks people up.
-    refused = await app_client.get(
-        f"{trial}/users", params={"username": "noor.k"}, headers=await as_user("sam")
-    )
-    assert refused.status_code == 403

@@ -56,6 +56,9 @@ from domain.merging import MergeAmendment, decide_merge
 from domain.motion import MotionContext, MotionDecided, MotionStatus, carried_option
 from domain.roles import OrganizationKind, Role
 from domain.workspace import TrainingRecord
+from domain.workspace_events import InvitationAccepted, InvitationDeclined, MemberInvited
+from domain.workspace_invitations import username_key
+from tests.unit.domain.steps import joining
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 ORGANIZATIONS = {
@@ -226,9 +229,7 @@ class Trial(RuleBasedStateMachine):
         for user, (org, course, role) in PEOPLE.items():
             training = TrainingRecord(course=course, completed_on=date(2025, 1, 1))
             commands += [
-                workspace.AddMember(
-                    actor=ada, user_id=user, printed_name=user.title(), organization_id=org
-                ),
+                *joining(ada, user, user.title(), org, ORGANIZATIONS[org]),
                 workspace.AttestTraining(actor=ada, user_id=user, training=training),
                 workspace.GrantRole(actor=ada, user_id=user, role=role, reason="appointed"),
             ]
@@ -266,6 +267,39 @@ class Trial(RuleBasedStateMachine):
             kind = workspace.GrantRole if choice % 2 else workspace.RevokeRole
             reason = "" if choice == 9 else "reassigned"
             command = kind(actor=admin, user_id=user, role=role, reason=reason)
+        self.apply_workspace(command)
+
+    @rule(
+        username=st.sampled_from(["nia", "Leo", "ivy"]),
+        who=st.sampled_from(["nia", "leo", "ivy", "sam"]),
+        choice=st.integers(0, 3),
+        which=st.integers(0, 3),
+    )
+    def invite_and_answer(self, username: str, who: str, choice: int, which: int) -> None:
+        """The admin invites a newcomer (or a member) to the site, or withdraws an
+        invitation; someone — the invitee or not — accepts or declines one."""
+        ids = sorted(self.trial.invitations)
+        invitation_id = ids[which % len(ids)] if ids and choice else f"inv-{len(ids) + 1}"
+        command: workspace.WorkspaceCommand
+        if choice == 0:
+            command = workspace.InviteMember(
+                actor=self.actor("ada"),
+                invitation_id=invitation_id,
+                username=username,
+                organization_id="site-1",
+                invited_at=self.tick(),
+            )
+        elif choice == 1:
+            command = workspace.WithdrawInvitation(
+                actor=self.actor("ada"), invitation_id=invitation_id
+            )
+        else:
+            try:
+                actor = workspace.invitee_actor(self.trial, invitation_id, who, who.title())
+            except DomainError:
+                return
+            answer = workspace.AcceptInvitation if choice == 2 else workspace.DeclineInvitation
+            command = answer(actor=actor, invitation_id=invitation_id, username=who)
         self.apply_workspace(command)
 
     # -- amendments ----------------------------------------------------------------------
@@ -611,6 +645,19 @@ class Trial(RuleBasedStateMachine):
             assert dispute_state == dispute.fold(self.events_of(f"dispute:{key}"))
         for key, thread in self.threads.items():
             assert thread == engagement.fold(self.events_of(key))
+
+    @invariant()
+    def only_the_founder_joined_without_accepting_an_invitation_addressed_to_them(self) -> None:
+        invited: dict[str, str] = {}
+        accepted: set[str] = set()
+        for event in self.events_of("trial"):
+            if isinstance(event, MemberInvited):
+                invited[event.invitation_id] = event.username
+            elif isinstance(event, InvitationAccepted | InvitationDeclined):
+                assert username_key(invited[event.invitation_id]) == username_key(event.user_id)
+                if isinstance(event, InvitationAccepted):
+                    accepted.add(event.user_id)
+        assert set(self.trial.members) == {"ada", *accepted}
 
     @invariant()
     def a_merged_amendment_had_every_required_signature_on_its_final_content(self) -> None:

@@ -1,4 +1,5 @@
-"""The trial workspace: organizations, members, training before roles, reasons, charter."""
+"""The trial workspace: organizations, members, training before roles, reasons, charter
+(invitations: test_workspace_invitations.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from domain.actor import Actor
 from domain.charter import DEFAULT_CHARTER, ETHICS_TRAINING, GCP_TRAINING
 from domain.roles import OrganizationKind, Role
 from domain.workspace import (
-    AddMember,
     AdmitOrganization,
     AmendCharter,
     AttestTraining,
@@ -32,7 +32,7 @@ from domain.workspace_events import (
     TrainingAttested,
     TrialCreated,
 )
-from tests.unit.domain.steps import runner
+from tests.unit.domain.steps import joining, runner
 
 GCP = TrainingRecord(course=GCP_TRAINING, completed_on=date(2025, 6, 1))
 
@@ -71,9 +71,7 @@ def trial(created: TrialState, founder: Actor) -> TrialState:
         AdmitOrganization(
             actor=admin, organization_id="site-1", name="City Hospital", kind=OrganizationKind.SITE
         ),
-        AddMember(
-            actor=admin, user_id="ivy", printed_name="Ivy Investigator", organization_id="site-1"
-        ),
+        *joining(admin, "ivy", "Ivy Investigator", "site-1", OrganizationKind.SITE),
         AttestTraining(actor=admin, user_id="ivy", training=GCP),
     )
 
@@ -157,30 +155,6 @@ def test_an_organization_is_admitted_once(trial: TrialState) -> None:
         workspace.decide(trial, again)
 
 
-def test_members_belong_to_an_admitted_organization(trial: TrialState) -> None:
-    add = AddMember(
-        actor=admin_of(trial), user_id="bob", printed_name="Bob", organization_id="nowhere"
-    )
-    with pytest.raises(errors.OrganizationNotFound, match="nowhere"):
-        workspace.decide(trial, add)
-
-
-def test_a_person_is_added_once(trial: TrialState) -> None:
-    add = AddMember(
-        actor=admin_of(trial), user_id="ivy", printed_name="Ivy", organization_id="site-1"
-    )
-    with pytest.raises(errors.MemberAlreadyAdded):
-        workspace.decide(trial, add)
-
-
-def test_a_member_needs_a_printed_name(trial: TrialState) -> None:
-    add = AddMember(
-        actor=admin_of(trial), user_id="bob", printed_name=" ", organization_id="site-1"
-    )
-    with pytest.raises(errors.RequiredTextMissing, match="printed name"):
-        workspace.decide(trial, add)
-
-
 def test_a_role_is_granted_with_a_reason_after_training(trial: TrialState) -> None:
     grant = GrantRole(
         actor=admin_of(trial), user_id="ivy", role=Role.INVESTIGATOR, reason="PI at site 1"
@@ -210,7 +184,7 @@ def test_a_role_grant_needs_the_roles_training(trial: TrialState) -> None:
         AdmitOrganization(
             actor=admin, organization_id="irb", name="IRB", kind=OrganizationKind.ETHICS
         ),
-        AddMember(actor=admin, user_id="eve", printed_name="Eve", organization_id="irb"),
+        *joining(admin, "eve", "Eve", "irb", OrganizationKind.ETHICS),
     )
     grant = GrantRole(actor=admin, user_id="eve", role=Role.ETHICS_REVIEWER, reason="IRB chair")
     with pytest.raises(errors.TrainingNotAttested, match="eve needs attested training in Research"):
