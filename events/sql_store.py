@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
 from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -152,7 +152,7 @@ class SqlEventStore(EventStore):
         after: int = 0,
         types: Iterable[str] | None = None,
         under: str | None = None,
-    ) -> AsyncIterator[RecordedEvent]:
+    ) -> AsyncGenerator[RecordedEvent, None]:
         # Positions become visible strictly in order (the writer holds the log's lock
         # from assigning a position until commit), so reading "after the last one seen"
         # can neither skip nor repeat. The doorbell only shortens the wait. What this

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
@@ -162,7 +162,7 @@ class EventStore(abc.ABC):
         after: int = 0,
         types: Iterable[str] | None = None,
         under: str | None = None,
-    ) -> AsyncIterator[RecordedEvent]:
+    ) -> AsyncGenerator[RecordedEvent, None]:
         """Every event after ``after`` (filtered as in :meth:`read_all`): first those
         already in the log, then each new one as it commits, forever.
 

@@ -1,7 +1,9 @@
 """The live policy: a projection of the log's role events that answers every request.
 
 :meth:`Authorizer.start` reads the role events already in the log, then follows the log
-in a background task. :meth:`Authorizer.allows` answers synchronously from a decision
+in a background task of its own (an :class:`events.following.LogFollower`); in a server
+process the one follower of the log feeds it instead, first of the process's projections
+(``server/bootstrap.py``). :meth:`Authorizer.allows` answers synchronously from a decision
 cache; a miss asks Casbin (:meth:`rbac.policy.Policy.enforce`). Each grant or revoke the
 projection applies drops the cached decisions of exactly the member it changed, so a
 cached answer is always the answer Casbin would give for the policy at
@@ -13,7 +15,6 @@ instead of answering from a policy that may have missed a revoke.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from contextlib import aclosing
 from types import TracebackType
@@ -21,6 +22,7 @@ from typing import NoReturn
 
 from domain.roles import Role
 from events import EventStore, RecordedEvent
+from events.following import LogFollower
 from events.position_waiters import PositionWaiters
 from rbac.actions import Action
 from rbac.policy import ROLE_EVENT_TYPES, Policy
@@ -39,7 +41,10 @@ class AuthorizerStopped(RuntimeError):
 
 
 class Authorizer:
-    """Casbin's policy kept current by following the log; create it with :meth:`start`."""
+    """Casbin's policy kept current by following the log: create it with :meth:`start`, or
+    give it to the process's :class:`events.following.LogFollower` (it is a projection)."""
+
+    name = "authorization policy"
 
     def __init__(self, store: EventStore, *, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
         if cache_size < 0:
@@ -50,7 +55,8 @@ class Authorizer:
         self._decisions: dict[tuple[str, str], dict[str, bool]] = {}
         self._position = 0
         self._waiters = PositionWaiters()
-        self._task: asyncio.Task[None] | None = None
+        self._follower: LogFollower | None = None
+        """Its own follower of the log, when started on its own."""
         self._stopped: str | None = "the authorizer was not started (use Authorizer.start)"
         self._failure: BaseException | None = None
         self.enforcements = 0
@@ -64,9 +70,12 @@ class Authorizer:
         so that Casbin decides every check.
         """
         authorizer = cls(store, cache_size=cache_size)
-        await authorizer._catch_up()
-        authorizer._stopped = None
-        authorizer._task = asyncio.create_task(authorizer._follow(), name="rbac-policy")
+        follower = authorizer._follower = LogFollower(store, [authorizer])
+        try:
+            await follower.start()
+        except BaseException:
+            await follower.close()
+            raise
         return authorizer
 
     # -- answers (synchronous, from the event loop's thread) ------------------------------
@@ -141,16 +150,9 @@ class Authorizer:
 
     async def close(self) -> None:
         """Stop following the log; later checks raise :class:`AuthorizerStopped`."""
-        task, self._task = self._task, None
         try:
-            if task is not None:
-                task.cancel()
-                try:
-                    await task
-                except asyncio.CancelledError:
-                    current = asyncio.current_task()
-                    if current is not None and current.cancelling():
-                        raise
+            if self._follower is not None:
+                await self._follower.close()
         finally:
             self._stop("the authorizer was closed")
 
@@ -165,43 +167,39 @@ class Authorizer:
     ) -> None:
         await self.close()
 
-    # -- the projection ----------------------------------------------------------------------
+    # -- the projection (fed by a LogFollower) ----------------------------------------------
 
-    async def _catch_up(self) -> None:
-        # Only role events up to the head as it was when we started: after that, the
-        # subscription (unfiltered, so it passes every position) takes over. The next page
-        # is read while this one is applied.
-        head = await self._store.head_position()
+    async def catch_up(self, head: int) -> None:
+        """Apply the role events up to ``head`` (the others leave the policy as it is), the
+        next page read while this one is applied; then answer as of ``head``."""
         pages = self._store.pages(
             until=head, page_size=CATCH_UP_PAGE, types=ROLE_EVENT_TYPES, read_ahead=True
         )
         async with aclosing(pages):
             async for page in pages:
                 for event in page:
-                    self._apply(event)
-        self._position = head
+                    self._fold(event)
+        self._advance(head)
+        self._stopped = None
 
-    async def _follow(self) -> None:
-        # Unfiltered: a subscription filtered to role events would never show us the
-        # positions in between, and wait_for(position of any other event) would hang.
-        events = self._store.subscribe(after=self._position)
-        try:
-            async for event in events:
-                self._apply(event)
-                self._advance(event.position)
-        except Exception as error:  # CancelledError is not an Exception: close() passes
-            logger.exception(
-                "the authorization policy stopped following the log after position %d;"
-                " every check fails until the authorizer is started again",
-                self._position,
-            )
-            self._stop(f"following the log failed after position {self._position}", error)
-        finally:
-            aclose = getattr(events, "aclose", None)
-            if aclose is not None:
-                await aclose()
+    def apply(self, event: RecordedEvent) -> None:
+        """Apply one event of the log (any type: every position counts for :meth:`wait_for`)."""
+        self._fold(event)
+        self._advance(event.position)
 
-    def _apply(self, event: RecordedEvent) -> None:
+    def stopped(self, failure: BaseException | None) -> None:
+        """Following the log stopped: from now on every check raises."""
+        if failure is None:
+            self._stop("the authorizer was closed")
+            return
+        logger.error(
+            "the authorization policy stopped following the log after position %d;"
+            " every check fails until the authorizer is started again",
+            self._position,
+        )
+        self._stop(f"following the log failed after position {self._position}", failure)
+
+    def _fold(self, event: RecordedEvent) -> None:
         changed = self._policy.apply(event)
         if changed is not None:
             self._decisions.pop(changed, None)

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.engine import URL
 
 from events import open_store
+from events.following import LogFollower
 from rbac import Authorizer
 from server.accounts.credential_cache import CredentialCache
 from server.accounts.sessions import Sessions
@@ -44,37 +45,35 @@ async def open_services(
         stack.push_async_callback(store.close)
         engine = create_engine_for(url)
         stack.push_async_callback(engine.dispose)
-        directory = Directory(store)
-        stack.push_async_callback(directory.close)
-        await directory.start()
-        authorizer = await Authorizer.start(store)
-        stack.push_async_callback(authorizer.close)
-        states = StateCache(store)
-        stack.push_async_callback(states.close)
-        await states.start()
-        credentials = CredentialCache()
         relay = PostgresPresenceRelay(engine) if engine.dialect.name == "postgresql" else None
-        live = LiveFeed(store, relay)
-        await live.start()
+        authorizer, directory, states = Authorizer(store), Directory(store), StateCache(store)
+        live = LiveFeed(relay)
+        # The one follower of the log in this process, and the order every event takes:
+        # the policy first, the live feed last (a listener is never offered a role change
+        # the policy has not applied).
+        follower = LogFollower(store, [authorizer, directory, states, live])
+        stack.push_async_callback(follower.close)
+        await follower.start()
+        live.share_presence()
         stack.push_async_callback(live.close)
+        credentials = CredentialCache()
         settings = settings or Settings()
         checkpoints = Checkpoints(store, engine, SigningKey(settings.signing_key), clock)
         if settings.checkpoint_every is not None:
             signing = asyncio.create_task(checkpoints.sign_every(settings.checkpoint_every))
             stack.push_async_callback(_stop, signing)
 
-        async def settled(position: int) -> None:
-            await directory.follower.wait_for(position)
-            await authorizer.wait_for(position)
-
         history = TrialHistory(store)
         stack.push_async_callback(history.close)
         yield Services(
             store=store,
+            follower=follower,
             states=states,
             directory=directory,
             authorizer=authorizer,
-            commands=CommandService(store, states, directory, settled=settled, reactions=REACTIONS),
+            commands=CommandService(
+                store, states, directory, settled=follower.wait_for, reactions=REACTIONS
+            ),
             accounts=Accounts(engine, now=clock, credentials=credentials),
             sessions=Sessions(engine, now=clock, credentials=credentials),
             tokens=ApiTokens(engine, now=clock, credentials=credentials),

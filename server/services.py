@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from events import EventStore
+from events.following import LogFollower
 from rbac import Authorizer
 from server.accounts.sessions import Sessions
 from server.accounts.tokens import ApiTokens
@@ -55,6 +56,8 @@ class Services:
     """The composition root's product: one of each, shared by every request."""
 
     store: EventStore
+    follower: LogFollower
+    """The process's one follower of the log: it keeps the projections below current."""
     states: StateCache
     directory: Directory
     authorizer: Authorizer

@@ -1,9 +1,10 @@
 """Which trials exist, who belongs to each, and the amendments, motions, disputes and
 comment threads in it.
 
-A read model folded from the log by a :class:`events.following.LogFollower`. It answers
-the listing queries and the cross-stream context a command needs (which disputes are open
-about an amendment); the states themselves are loaded from their streams.
+A read model folded from the log: a projection the process's
+:class:`events.following.LogFollower` keeps current. It answers the listing queries and
+the cross-stream context a command needs (which disputes are open about an amendment);
+the states themselves are loaded from their streams.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 
 from domain.dispute import DisputeSubjectKind
 from events import EventStore, RecordedEvent
-from events.following import LogFollower
+from events.following import ProjectionFailed
 
 
 @dataclass(slots=True)
@@ -31,29 +32,39 @@ class TrialEntry:
     """(subject kind, subject id) of each comment thread, in the order they began."""
 
 
+CATCH_UP_PAGE = 5_000
+
 _CLOSING_AMENDMENT = frozenset({"AmendmentMerged", "AmendmentRejected", "AmendmentWithdrawn"})
 
 
 class Directory:
     """Trials, their members, and the ids of what happened in each."""
 
+    name = "directory"
+
     def __init__(self, store: EventStore) -> None:
+        self._store = store
         self._trials: dict[str, TrialEntry] = {}
-        self.follower = LogFollower(store, self._apply, name="directory")
+        self._failure: BaseException | None = None
 
-    async def start(self) -> None:
-        await self.follower.start()
+    async def catch_up(self, head: int) -> None:
+        """Fold the whole log up to ``head``."""
+        async for page in self._store.pages(until=head, page_size=CATCH_UP_PAGE):
+            for event in page:
+                self.apply(event)
 
-    async def close(self) -> None:
-        await self.follower.close()
+    def stopped(self, failure: BaseException | None) -> None:
+        """Following the log stopped: after a failure, every answer raises."""
+        if failure is not None:
+            self._failure = failure
 
     def trial(self, trial_id: str) -> TrialEntry | None:
-        self.follower.check()
+        self._check()
         return self._trials.get(trial_id)
 
     def trials_of(self, user_id: str) -> list[TrialEntry]:
         """The trials ``user_id`` is a member of, in the order they were created."""
-        self.follower.check()
+        self._check()
         return [entry for entry in self._trials.values() if user_id in entry.members]
 
     def open_disputes_about(
@@ -68,7 +79,8 @@ class Directory:
             if subject == (kind, subject_id)
         )
 
-    def _apply(self, event: RecordedEvent) -> None:
+    def apply(self, event: RecordedEvent) -> None:
+        """Fold one event of the log."""
         data = event.data
         if event.type == "TrialCreated":
             self._trials[data["trial_id"]] = TrialEntry(data["trial_id"], data["title"])
@@ -94,3 +106,9 @@ class Directory:
                 entry.open_disputes.pop(data["dispute_id"], None)
             case "CommentPosted":
                 entry.threads.setdefault((data["subject_kind"], data["subject_id"]), None)
+
+    def _check(self) -> None:
+        if self._failure is not None:
+            stopped = ProjectionFailed(f"the {self.name} projection stopped")
+            stopped.__cause__ = self._failure
+            raise stopped

@@ -15,7 +15,6 @@ from typing import Any, Generic, TypeVar
 
 from domain.catalog import from_data
 from events import EventStore, RecordedEvent
-from events.following import LogFollower
 from server.commands.aggregates import AggregateKind
 
 S = TypeVar("S")
@@ -37,32 +36,36 @@ class StateCache:
 
     A load reads the stream's tail from the log unless the cache already holds the newest
     version this process knows of: the versions this process appended (:meth:`written`
-    keeps the states they left) and those a follower of the log has seen since
-    :meth:`start`, whoever wrote them. So a stream another process appended to is read
-    again once the follower has passed that append (the doorbell's or the poll's delay;
-    for a command the expected version catches it sooner: retry with ``fresh=True``).
-    Before :meth:`start` and after the follower fails, every load reads the tail.
+    keeps the states they left) and those the process's follower of the log has shown it
+    since :meth:`catch_up` (it is a projection), whoever wrote them. So a stream another
+    process appended to is read again once the follower has passed that append (the
+    doorbell's or the poll's delay; for a command the expected version catches it sooner:
+    retry with ``fresh=True``). Before :meth:`catch_up` and once the follower has stopped,
+    every load reads the tail.
     """
+
+    name = "state cache"
 
     def __init__(self, store: EventStore, *, capacity: int = 10_000) -> None:
         self._store = store
         self._capacity = capacity
         self._entries: OrderedDict[str, _Entry[Any]] = OrderedDict()
         self._newest: OrderedDict[str, int] = OrderedDict()
-        self._follower: LogFollower | None = None
+        self._following = False
 
-    async def start(self) -> None:
-        """Follow the log from its head on, so that cached states need no read while fresh."""
-        head = await self._store.head_position()
+    async def catch_up(self, head: int) -> None:
+        """Start at the head: the follower shows every later event, so that cached states
+        need no read while fresh (nothing is read up to ``head``)."""
         self._entries.clear()  # folded before anything was followed: unverifiable
-        self._follower = LogFollower(
-            store=self._store, apply=self._saw_event, name="states", after=head
-        )
-        await self._follower.start()
+        self._following = True
 
-    async def close(self) -> None:
-        if self._follower is not None:
-            await self._follower.close()
+    def apply(self, event: RecordedEvent) -> None:
+        """The follower saw ``event``: its stream has at least its version."""
+        self._saw(event.stream_id, event.stream_version)
+
+    def stopped(self, failure: BaseException | None) -> None:
+        """The follower stopped: from now on every load reads the tail."""
+        self._following = False
 
     async def load(
         self, kind: AggregateKind[S], stream_id: str, *, fresh: bool = False
@@ -101,11 +104,7 @@ class StateCache:
         return Loaded(state, version)
 
     def _is_newest(self, stream_id: str, version: int) -> bool:
-        following = self._follower is not None and self._follower.following
-        return following and version >= self._newest.get(stream_id, 0)
-
-    def _saw_event(self, event: RecordedEvent) -> None:
-        self._saw(event.stream_id, event.stream_version)
+        return self._following and version >= self._newest.get(stream_id, 0)
 
     def _saw(self, stream_id: str, version: int) -> None:
         newest = self._newest

@@ -1,23 +1,20 @@
-"""The process's one reader of the log for live listeners, and the fan-out to them.
+"""The process's one fan-out of the log to live listeners.
 
-:class:`LiveFeed` follows the store (on PostgreSQL woken by the doorbell that every
-server process rings on commit, so events written through another process arrive too)
-and offers each event, serialized once, to every connection listening to its trial. It
-never waits for a connection: a slow one overflows its own buffer and is closed, the
-others are not held back.
+:class:`LiveFeed` is a projection fed by the process's follower of the log (on PostgreSQL
+woken by the doorbell that every server process rings on commit, so events written
+through another process arrive too), last of its projections: the authorization policy
+has applied an event before any listener is offered it. It offers each event, serialized
+once, to every connection listening to its trial. It never waits for a connection: a slow
+one overflows its own buffer and is closed, the others are not held back.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from events.envelope import RecordedEvent
-from events.store import EventStore
 from rbac.policy import ROLE_EVENT_TYPES, read_role_change
 from server.live.messages import (
     CLOSE_GOING_AWAY,
@@ -32,8 +29,6 @@ from server.live.presence_relay import PostgresPresenceRelay
 
 if TYPE_CHECKING:
     from server.live.connection import LiveConnection
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,15 +53,15 @@ class LiveItem:
 
 
 class LiveFeed:
-    """Follows the log from the head at start and fans out to live connections."""
+    """Fans the log out to live connections, from the head it started at on."""
 
-    def __init__(self, store: EventStore, relay: PostgresPresenceRelay | None = None) -> None:
-        self._store = store
+    name = "live feed"
+
+    def __init__(self, relay: PostgresPresenceRelay | None = None) -> None:
         self._relay = relay
         """Presence across processes (PostgreSQL); None: this process's presence only."""
         self._listeners: dict[str, set[LiveConnection]] = {}
         self._position = 0
-        self._task: asyncio.Task[None] | None = None
         self._failure: BaseException | None = None
         self.presence = PresenceBoard()
 
@@ -83,22 +78,36 @@ class LiveFeed:
     def connections(self) -> int:
         return len({c for listeners in self._listeners.values() for c in listeners})
 
-    async def start(self) -> None:
-        self._position = await self._store.head_position()
-        self._task = asyncio.create_task(self._follow(), name="live-feed")
+    def share_presence(self) -> None:
+        """Exchange presence with the other server processes (PostgreSQL; else nothing)."""
         if self._relay is not None:
             self._relay.start(self._broadcast_roster, self.presence.rosters)
 
     async def close(self) -> None:
-        """Stop following and tell every connection the server is going away."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Stop sharing presence and tell every connection the server is going away."""
         if self._relay is not None:
             await self._relay.close(self.presence.rosters())
         self._end_all(CLOSE_GOING_AWAY, "the server is shutting down; reconnect with after")
+
+    # -- the projection (fed by the process's LogFollower) ---------------------------------
+
+    async def catch_up(self, head: int) -> None:
+        """Start at the head: connections read the log up to where the feed took over."""
+        self._position = head
+
+    def apply(self, event: RecordedEvent) -> None:
+        """Offer one event to the connections listening to its trial."""
+        item = LiveItem.of(event)
+        if item is not None:
+            for connection in list(self._listeners.get(item.trial, ())):
+                connection.offer(item)
+        self._position = event.position
+
+    def stopped(self, failure: BaseException | None) -> None:
+        """After a failure, end every connection: it will not be offered stale events."""
+        if failure is not None:
+            self._failure = failure
+            self._end_all(CLOSE_SERVER_ERROR, "the server stopped following the log")
 
     def listen(self, connection: LiveConnection) -> int:
         """Offer ``connection`` every event of its trials after the returned position."""
@@ -147,19 +156,6 @@ class LiveFeed:
         item = LiveItem(None, trial, self.roster_frame(trial))
         for connection in list(self._listeners.get(trial, ())):
             connection.offer(item)
-
-    async def _follow(self) -> None:
-        try:
-            async for event in self._store.subscribe(after=self._position):
-                item = LiveItem.of(event)
-                if item is not None:
-                    for connection in list(self._listeners.get(item.trial, ())):
-                        connection.offer(item)
-                self._position = event.position
-        except Exception as error:  # CancelledError is not an Exception: close() passes
-            logger.exception("the live feed stopped following the log at %d", self._position)
-            self._failure = error
-            self._end_all(CLOSE_SERVER_ERROR, "the server stopped following the log")
 
     def _end_all(self, code: int, reason: str) -> None:
         for listeners in list(self._listeners.values()):
