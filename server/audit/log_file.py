@@ -18,12 +18,12 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from domain.streams import in_trial
 from events import ChainVerifier, EventStore, StoredEnvelope
 from events.canonical import canonical_json
 from server.audit.checkpoints import checkpoint_problem
 from server.audit.progress import Progress
 from server.audit.signing import Checkpoint, key_id_of, load_public_key
-from server.audit.trial_fold import in_trial
 
 FORMAT = 1
 PAGE = 5_000

@@ -27,7 +27,7 @@ def replay_view(replayed: Replayed, record: str | None = None) -> dict[str, Any]
     protocol = states.get(protocol_stream(trial_id))
 
     def of(kind: object) -> list[Any]:
-        return [s for stream, s in sorted(states.items()) if kind_of(stream, trial_id) is kind]
+        return [s for stream, s in sorted(states.items()) if kind_of(stream) is kind]
 
     return {
         "trial_id": trial_id,

@@ -200,7 +200,7 @@ def report_pdf(replayed: Replayed) -> bytes:
     workspace: TrialState | None = states.get(trial_stream(trial_id))
     by_kind: dict[str, list[Any]] = {}
     for stream, state in sorted(states.items()):
-        kind = kind_of(stream, trial_id)
+        kind = kind_of(stream)
         by_kind.setdefault(kind.name if kind else "", []).append(state)
     title = workspace.title if workspace is not None else trial_id
     pdf = _Report(f"Audit report: {title}")

@@ -12,12 +12,12 @@ from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from domain.streams import trial_stream
+from domain.streams import parse_stream, trial_stream
 from domain.workspace import TrialState
 from events import EventStore
 from events.canonical import format_timestamp
 from server.audit.progress import Progress
-from server.audit.trial_fold import Step, TrialFold, kind_of
+from server.audit.trial_fold import Step, TrialFold
 from server.http.identifiers import ID_PATTERN
 from server.http.views import state_view
 
@@ -44,17 +44,15 @@ class TrailEntry:
     reason: str
 
 
-def record_name(stream_id: str, trial_id: str) -> str:
-    """``workspace``, ``protocol``, ``amendment/A-1``, ...: the record a stream holds."""
-    return stream_id[len(trial_stream(trial_id)) + 1 :] or "workspace"
-
-
 def record_stream(trial_id: str, record: str) -> str | None:
-    """The stream of a record of the trial, or None if ``record`` names no kind of record."""
-    if record != "workspace" and not all(map(ID_PATTERN.fullmatch, record.split("/"))):
+    """The stream of a record of the trial (``workspace``, ``protocol``, ``amendment/A-1``,
+    ``comments/section/5.2``, ...), or None if ``record`` names no record."""
+    if not all(map(ID_PATTERN.fullmatch, record.split("/"))):
         return None
-    stream = trial_stream(trial_id) + ("" if record == "workspace" else "/" + record)
-    return stream if kind_of(stream, trial_id) is not None else None
+    own = trial_stream(trial_id)
+    stream_id = own if record == "workspace" else f"{own}/{record}"
+    stream = parse_stream(stream_id)
+    return stream_id if stream is not None and stream.record == record else None
 
 
 def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -99,7 +97,7 @@ def _entries(step: Step, trial_id: str, workspace: TrialState | None) -> Iterato
         yield TrailEntry(
             position=event.position,
             recorded_at=format_timestamp(event.recorded_at),
-            record=record_name(event.stream_id, trial_id),
+            record=step.stream.record,
             event=event.type,
             user_id=user_id,
             printed_name=member.printed_name if member else "",

@@ -12,44 +12,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.catalog import from_data
-from domain.streams import trial_stream
+from domain.streams import StreamName, parse_stream
 from events import RecordedEvent
-from server.commands.aggregates import (
-    AMENDMENT,
-    COMMENTS,
-    DISPUTE,
-    MOTION,
-    PROTOCOL,
-    WORKSPACE,
-    AggregateKind,
-)
-
-_KINDS_BY_SEGMENT: Mapping[str, AggregateKind[Any]] = {
-    "amendment": AMENDMENT,
-    "motion": MOTION,
-    "dispute": DISPUTE,
-    "comments": COMMENTS,
-}
+from server.commands.aggregates import KINDS, AggregateKind
 
 TrialStates = Mapping[str, Any]
 """Stream id -> that stream's aggregate state, for the streams of one trial."""
 
 
-def in_trial(stream_id: str, trial_id: str) -> bool:
-    """Whether ``stream_id`` is the trial's workspace or one of the streams below it
-    (``trial/t1`` is not below ``trial/t10``)."""
-    own = trial_stream(trial_id)
-    return stream_id == own or stream_id.startswith(own + "/")
-
-
-def kind_of(stream_id: str, trial_id: str) -> AggregateKind[Any] | None:
-    """The aggregate a stream of the trial holds (None for a stream it does not know)."""
-    rest = stream_id[len(trial_stream(trial_id)) :].split("/")[1:]
-    if not rest:
-        return WORKSPACE
-    if rest == ["protocol"]:
-        return PROTOCOL
-    return _KINDS_BY_SEGMENT.get(rest[0])
+def kind_of(stream_id: str) -> AggregateKind[Any] | None:
+    """The aggregate a stream holds (None for a name no stream of a trial has)."""
+    stream = parse_stream(stream_id)
+    return None if stream is None else KINDS[stream.kind]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +31,7 @@ class Step:
     """What one event did to its stream's state."""
 
     event: RecordedEvent
+    stream: StreamName
     kind: AggregateKind[Any]
     before: Any
     after: Any
@@ -70,17 +45,16 @@ class TrialFold:
         self._states: dict[str, Any] = dict(states or {})
 
     def apply(self, event: RecordedEvent) -> Step | None:
-        """Fold one event of the log; None if it is not one of this trial's."""
-        if not in_trial(event.stream_id, self.trial_id):
+        """Fold one event of the log; None if it is not one of this trial's streams."""
+        stream = parse_stream(event.stream_id)
+        if stream is None or stream.trial_id != self.trial_id:
             return None
-        kind = kind_of(event.stream_id, self.trial_id)
-        if kind is None:
-            return None
+        kind = KINDS[stream.kind]
         before = self._states.get(event.stream_id, kind.new)
         decoded = from_data(event.type, event.data, event.schema_version)
         after = kind.evolve(before, decoded)
         self._states[event.stream_id] = after
-        return Step(event, kind, before, after)
+        return Step(event, stream, kind, before, after)
 
     def state_of(self, stream_id: str) -> Any:
         """The state of one stream now (None if it has no event yet)."""

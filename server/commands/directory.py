@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from domain.dispute import DisputeSubjectKind
+from domain.streams import trial_of
 from events import EventStore, RecordedEvent
 from events.following import ProjectionFailed
 
@@ -85,7 +86,8 @@ class Directory:
         if event.type == "TrialCreated":
             self._trials[data["trial_id"]] = TrialEntry(data["trial_id"], data["title"])
             return
-        entry = self._trials.get(event.stream_id.split("/")[1]) if "/" in event.stream_id else None
+        trial_id = trial_of(event.stream_id)
+        entry = self._trials.get(trial_id) if trial_id is not None else None
         if entry is None:
             return
         match event.type:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from domain.streams import trial_of
 from events.envelope import RecordedEvent
 from rbac.policy import ROLE_EVENT_TYPES, read_role_change
 from server.live.messages import (
@@ -22,7 +23,6 @@ from server.live.messages import (
     CLOSE_SIGNED_OUT,
     event_json,
     frame,
-    trial_of,
 )
 from server.live.presence import PresenceBoard, Whereabouts, in_roster_order
 from server.live.presence_relay import PostgresPresenceRelay

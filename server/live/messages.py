@@ -31,14 +31,6 @@ MAX_CLIENT_MESSAGE = 4096
 """Longest client frame read (characters); presence and pings are far shorter."""
 
 
-def trial_of(stream_id: str) -> str | None:
-    """The trial a stream belongs to (streams are named ``trial/{id}[/...]``)."""
-    parts = stream_id.split("/", 2)
-    if len(parts) < 2 or parts[0] != "trial":
-        return None
-    return parts[1]
-
-
 def event_json(event: RecordedEvent) -> str:
     """One event as the live feed shows it, serialized once and shared by every listener."""
     return json.dumps(
