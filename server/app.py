@@ -14,9 +14,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import ASGIApp
 
 from domain.errors import DomainError
 from events.following import ProjectionFailed
@@ -24,6 +25,7 @@ from rbac import AuthorizerStopped
 from server.audit.routes import AUDIT_ROUTES
 from server.commands.errors import CommandNotRecorded
 from server.http import session_routes
+from server.http.body_deadline import DEFAULT_BODY_TIMEOUT_SECONDS, BodyDeadline, client_went_away
 from server.http.command_endpoint import endpoint_for
 from server.http.command_routes import COMMAND_ROUTES
 from server.http.founding import create_trial
@@ -36,6 +38,7 @@ from server.http.problems import (
     problem_handler,
 )
 from server.http.query_routes import QUERY_ROUTES, QueryRoute, endpoint_for_query
+from server.http.security_headers import SecurityHeaders
 from server.http.web import web_mount
 from server.live.endpoint import LIVE_PATH, issue_ticket, live, websocket_required
 from server.services import Services
@@ -86,10 +89,24 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return problem.response(request.url.path)
 
 
+class _Guarded(Starlette):
+    """Starlette with two guards outside all of it, its error handling included: the
+    security headers on every answer (500s too) and the deadline for request bodies."""
+
+    body_timeout: float = DEFAULT_BODY_TIMEOUT_SECONDS
+
+    def build_middleware_stack(self) -> ASGIApp:
+        inner = super().build_middleware_stack()
+        return SecurityHeaders(BodyDeadline(inner, seconds=self.body_timeout))
+
+
 def create_app(
     open_services: Callable[[], AbstractAsyncContextManager[Services]],
+    *,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT_SECONDS,
 ) -> Starlette:
-    """The app; ``open_services`` opens (and on shutdown closes) everything it serves from."""
+    """The app; ``open_services`` opens (and on shutdown closes) everything it serves from;
+    a request's body must arrive within ``body_timeout`` seconds (else 408)."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -97,7 +114,7 @@ def create_app(
             app.state.services = services
             yield
 
-    app = Starlette(
+    app = _Guarded(
         routes=[
             Route("/openapi.json", _openapi, methods=["GET"]),
             WebSocketRoute(LIVE_PATH, live),
@@ -109,11 +126,13 @@ def create_app(
             DomainError: domain_error_handler,
             CommandNotRecorded: command_error_handler,
             HTTPException: http_exception_handler,
+            ClientDisconnect: client_went_away,
             AuthorizerStopped: _projection_stopped,
             ProjectionFailed: _projection_stopped,
             Exception: _unexpected,
         },
         lifespan=lifespan,
     )
+    app.body_timeout = body_timeout
     app.state.openapi = openapi_document(READ_ROUTES)
     return app

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import ipaddress
 import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,9 @@ from events import upgrade
 from server.affinity import AUTO, CpuChoice, cpu_for, parse_cpu_choice, pin_to_cpu
 from server.audit import commands as audit
 from server.bootstrap import open_services
+from server.database import create_sqlite_file
 from server.demo import DEMO_TRIAL, DRAFT_TRIAL, DemoPerson, load_demo, load_draft_trial
+from server.http.body_deadline import DEFAULT_BODY_TIMEOUT_SECONDS
 from server.live.connection import DEFAULT_BUFFER_SIZE, LiveSettings
 from server.services import Services, Settings
 
@@ -29,7 +33,7 @@ def database_url(explicit: str | None = None) -> str:
         return explicit
     if url := os.environ.get("CONCORD_DATABASE_URL"):
         return url
-    DEFAULT_DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DEFAULT_DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)  # the database, the key
     return f"sqlite:///{(DEFAULT_DATA_DIR / 'concord.sqlite').resolve()}"
 
 
@@ -72,7 +76,19 @@ async def _create_user(url: str, username: str, printed_name: str) -> int:
     return 0
 
 
-def _serve(url: str, host: str, port: int, with_demo: bool, settings: Settings) -> int:
+@dataclass(frozen=True)
+class Listening:
+    """Where ``concord serve`` listens and what it believes of the connections it gets."""
+
+    host: str
+    port: int
+    forwarded_allow_ips: tuple[str, ...] = ()
+    """Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (none: the
+    connection's own address is the client's)."""
+    body_timeout: float = DEFAULT_BODY_TIMEOUT_SECONDS
+
+
+def _serve(url: str, listening: Listening, with_demo: bool, settings: Settings) -> int:
     import uvicorn
 
     from server.app import create_app
@@ -84,14 +100,53 @@ def _serve(url: str, host: str, port: int, with_demo: bool, settings: Settings) 
             if with_demo and services.directory.trial(DEMO_TRIAL) is None:
                 await _load_demo(services)
             tune_for_serving()
-            print(f"Concord is running on http://{host}:{port}/ (database: {url})", flush=True)
+            address = f"http://{listening.host}:{listening.port}/"
+            print(f"Concord is running on {address} (database: {url})", flush=True)
             yield services
 
-    app = create_app(services_with_banner)
-    # No per-message compression on websockets: it would compress every live event once
-    # per listener (a zlib stream each), which costs more than the small frames save.
-    uvicorn.run(app, host=host, port=port, log_level="warning", ws_per_message_deflate=False)
+    app = create_app(services_with_banner, body_timeout=listening.body_timeout)
+    trusted = listening.forwarded_allow_ips
+    uvicorn.run(
+        app,
+        host=listening.host,
+        port=listening.port,
+        log_level="warning",
+        # No per-message compression on websockets: it would compress every live event
+        # once per listener (a zlib stream each), which costs more than the small frames save.
+        ws_per_message_deflate=False,
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise: anyone
+        # connecting there could then be any client to the sign-in throttle
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=",".join(trusted) if trusted else None,
+    )
     return 0
+
+
+def _proxies(text: str) -> tuple[str, ...]:
+    """``--forwarded-allow-ips``: addresses or networks (``10.0.0.0/8``, no host bits set,
+    as uvicorn reads them), comma-separated, or ``*``."""
+    named = tuple(item.strip() for item in text.split(",") if item.strip())
+    for item in named:
+        if item == "*":
+            continue
+        try:
+            ipaddress.ip_network(item)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{item!r} is not an IP address or network (such as 10.0.0.0/8)"
+            ) from None
+    return named
+
+
+def _seconds(text: str) -> float:
+    """A positive number of seconds."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return seconds
 
 
 def _cpu_choice(text: str) -> CpuChoice:
@@ -151,6 +206,21 @@ def main(argv: list[str] | None = None) -> int:
         " (default: CONCORD_CPU, else auto); see server/affinity.py",
     )
     serve.add_argument(
+        "--forwarded-allow-ips",
+        type=_proxies,
+        default=(),
+        metavar="IPS",
+        help="the reverse proxies (addresses or networks, comma-separated, or *) whose"
+        " X-Forwarded-For and X-Forwarded-Proto are believed (default: none)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=_seconds,
+        default=DEFAULT_BODY_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="the time a request's body may take to arrive (then 408)",
+    )
+    serve.add_argument(
         "--checkpoint-minutes",
         type=float,
         default=60,
@@ -170,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "verify" and args.file is not None:  # offline: no database at all
         return audit.verify_file(args.file, args.public_key)
     url = database_url(args.db)
+    if args.command != "key":  # the others open the database: 0600 before SQLite makes it
+        create_sqlite_file(url)  # (and its -wal and -shm, which take the file's mode)
     match args.command:
         case "serve":
             if (cpu := cpu_for(args.cpu, on_sqlite=url.startswith("sqlite"))) is not None:
@@ -184,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
                 live=LiveSettings(buffer_size=max(1, args.live_buffer)),
                 checkpoint_every=every,
             )
-            return _serve(url, args.host, args.port, args.demo, settings)
+            listening = Listening(args.host, args.port, args.forwarded_allow_ips, args.body_timeout)
+            return _serve(url, listening, args.demo, settings)
         case "demo":
             return asyncio.run(_demo(url))
         case "user":

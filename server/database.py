@@ -10,14 +10,20 @@ On SQLite the file is shared with the event store's writer thread, so every conn
 waits for the write lock (``busy_timeout``) instead of failing with "database is locked",
 runs in WAL mode (readers never block the writer), commits durably (``synchronous=FULL``)
 and enforces foreign keys.
+
+:func:`create_sqlite_file` makes a new SQLite database file readable by its owner only,
+before SQLite opens it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from events.database_url import async_url, backend_name
@@ -73,3 +79,22 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
         cursor.close()
 
     return engine
+
+
+def create_sqlite_file(url: str | URL) -> Path | None:
+    """Create the SQLite file ``url`` names, if it does not exist yet, with mode 0600 (and
+    its folder, if missing, 0700): it holds password hashes and every trial's data, like
+    the signing key beside it. SQLite gives the ``-wal`` and ``-shm`` files it makes later
+    the database file's mode. The file's path, or None for PostgreSQL.
+
+    An empty file is an empty SQLite database; the migrations (``events.upgrade``) fill it.
+    A file that exists keeps its mode.
+    """
+    parsed = make_url(url)
+    if backend_name(parsed) != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # two processes starting at once
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return path

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +34,20 @@ class Served:
     @property
     def output(self) -> str:
         return "".join(self.lines)
+
+
+def _until_listening(port: int, process: subprocess.Popen[str], within: float = 30.0) -> None:
+    """The banner is printed as the app starts, just before uvicorn binds its port: wait
+    (at most ``within`` seconds) until the port takes connections."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=within).close()
+            return
+        except ConnectionRefusedError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"concord serve never listened on port {port}") from None
+            time.sleep(0.01)
 
 
 @contextmanager
@@ -79,6 +94,7 @@ def serve_demo(
             )
         drain = threading.Thread(target=lambda: served.lines.extend(stdout), daemon=True)
         drain.start()
+        _until_listening(port, process)
         yield served
     finally:
         process.terminate()
