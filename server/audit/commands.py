@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import sys
-from contextlib import AsyncExitStack
+from collections.abc import Iterator
+from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 
 from domain.streams import trial_stream
@@ -89,7 +92,11 @@ async def replay(url: str, trial_id: str, at: str) -> int:
 
 
 async def export(url: str, settings: Settings, trial_id: str | None, kind: str, out: Path) -> int:
-    """Write the trial's log (JSON Lines), audit trail (CSV) or audit report (PDF)."""
+    """Write the trial's log (JSON Lines), audit trail (CSV) or audit report (PDF).
+
+    A file at ``out`` is always a whole export: it is written beside ``out`` under another
+    name and renamed once complete (an export that fails or is interrupted leaves nothing
+    at ``out``, and an earlier file there untouched until the new one is whole)."""
     async with AsyncExitStack() as stack:
         store = await open_store(url)
         stack.push_async_callback(store.close)
@@ -100,10 +107,36 @@ async def export(url: str, settings: Settings, trial_id: str | None, kind: str, 
             print(f"there is no trial {trial_id}", file=sys.stderr)
             return 1
         try:
-            with progress_bar(f"exporting {kind}") as progress:
-                await write_export(store, checkpoints, trial_id, kind, out, progress)
+            with progress_bar(f"exporting {kind}") as progress, _whole_or_nothing(out) as part:
+                await write_export(store, checkpoints, trial_id, kind, part, progress)
         except ValueError as refused:
             print(f"not exported: {refused}", file=sys.stderr)
             return 2
+        except OSError as failed:
+            print(f"not exported: {failed}", file=sys.stderr)
+            return 2
     print(f"wrote {out} ({kind}) of {f'trial {trial_id}' if trial_id else 'the whole log'}")
     return 0
+
+
+PARTIAL_SUFFIX = ".partial"
+
+
+@contextmanager
+def _whole_or_nothing(out: Path) -> Iterator[Path]:
+    """A new file beside ``out`` (``.NAME.RANDOM.partial``, created as ``out`` would be)
+    to write into: flushed to disk and renamed to ``out`` when the block ends, removed if
+    it raises. Only a killed process (SIGKILL, a power cut) leaves it behind, never ``out``."""
+    part = out.with_name(f".{out.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}")
+    os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    try:
+        yield part
+        descriptor = os.open(part, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.replace(part, out)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
