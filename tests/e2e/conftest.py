@@ -19,6 +19,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from server.demo import DRAFT_TRIAL, DemoPerson, load_draft_trial
 from server.services import Services
+from tests.e2e.csp import watch_for_violations
 from tests.integration.server.conftest import demo, services, settings, signing_key
 from tests.integration.server.live.conftest import serving
 
@@ -80,11 +81,13 @@ async def sign_in(
     browser: Browser, site: str, demo: dict[str, DemoPerson]
 ) -> AsyncIterator[SignIn]:
     """``await sign_in("ivy")``: a page of a new browser context, signed in through the
-    form with the keyboard. A script error on any page fails the test."""
+    form with the keyboard. A script error or a Content-Security-Policy violation on any
+    page fails the test."""
     errors: list[str] = []
 
     async def signed_in(username: str) -> Page:
         context = await browser.new_context(base_url=site, viewport={"width": 1366, "height": 900})
+        await watch_for_violations(context, site, errors, username)
         page = await context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{username}: {error}"))
         await page.goto("/")
