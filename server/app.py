@@ -29,6 +29,7 @@ from server.http.body_deadline import DEFAULT_BODY_TIMEOUT_SECONDS, BodyDeadline
 from server.http.command_endpoint import endpoint_for
 from server.http.command_routes import COMMAND_ROUTES
 from server.http.founding import create_trial
+from server.http.invitations import INVITEE_ROUTES, invitee_endpoint
 from server.http.openapi import openapi_document
 from server.http.problems import (
     Problem,
@@ -64,6 +65,7 @@ def api_routes() -> list[BaseRoute]:
     ]
     routes += [Route(q.path, endpoint_for_query(q), methods=["GET"]) for q in READ_ROUTES]
     routes += [Route(c.path, endpoint_for(c), methods=[c.method]) for c in COMMAND_ROUTES]
+    routes += [Route(i.path, invitee_endpoint(i), methods=["POST"]) for i in INVITEE_ROUTES]
     return routes
 
 

@@ -1,5 +1,5 @@
-"""Which trials exist, who belongs to each, and the amendments, motions, disputes and
-comment threads in it.
+"""Which trials exist, who belongs to each, who is invited to which, and the amendments,
+motions, disputes and comment threads in it.
 
 A read model folded from the log: a projection the process's
 :class:`events.following.LogFollower` keeps current. It answers the listing queries and
@@ -10,11 +10,27 @@ the states themselves are loaded from their streams.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from domain.dispute import DisputeSubjectKind
 from domain.streams import trial_of
+from domain.workspace_invitations import username_key
 from events import EventStore, RecordedEvent
 from events.following import ProjectionFailed
+
+
+@dataclass(frozen=True, slots=True)
+class PendingInvitation:
+    """An invitation awaiting its invitee's answer, with what they need to decide on it:
+    the trial's title, the organization and who invited them (nothing else of the trial)."""
+
+    trial_id: str
+    invitation_id: str
+    trial_title: str
+    organization_name: str
+    organization_kind: str
+    invited_by_name: str
+    invited_at: str
 
 
 @dataclass(slots=True)
@@ -24,6 +40,12 @@ class TrialEntry:
     trial_id: str
     title: str
     members: set[str] = field(default_factory=set)
+    names: dict[str, str] = field(default_factory=dict)
+    """Each member's printed name, by user id (who invited someone)."""
+    organizations: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Each admitted organization's name and kind, by id."""
+    invitees: dict[str, str] = field(default_factory=dict)
+    """The username key each pending invitation is addressed to, by invitation id."""
     amendments: list[str] = field(default_factory=list)
     open_amendments: set[str] = field(default_factory=set)
     motions: list[str] = field(default_factory=list)
@@ -46,6 +68,8 @@ class Directory:
     def __init__(self, store: EventStore) -> None:
         self._store = store
         self._trials: dict[str, TrialEntry] = {}
+        self._invited: dict[str, dict[tuple[str, str], PendingInvitation]] = {}
+        """Username key -> (trial id, invitation id) -> the pending invitation."""
         self._failure: BaseException | None = None
 
     async def catch_up(self, head: int) -> None:
@@ -67,6 +91,12 @@ class Directory:
         """The trials ``user_id`` is a member of, in the order they were created."""
         self._check()
         return [entry for entry in self._trials.values() if user_id in entry.members]
+
+    def invitations_of(self, username: str) -> list[PendingInvitation]:
+        """The pending invitations addressed to ``username`` (compared as accounts compare
+        usernames), in the order they were sent."""
+        self._check()
+        return list(self._invited.get(username_key(username), {}).values())
 
     def open_disputes_about(
         self, trial_id: str, kind: DisputeSubjectKind, subject_id: str
@@ -91,8 +121,20 @@ class Directory:
         if entry is None:
             return
         match event.type:
+            case "OrganizationAdmitted":
+                entry.organizations[data["organization_id"]] = (data["name"], data["kind"])
             case "MemberAdded":
                 entry.members.add(data["user_id"])
+                entry.names[data["user_id"]] = data["printed_name"]
+            case "MemberInvited":
+                self._invite(entry, data)
+            case "InvitationAccepted" | "InvitationDeclined" | "InvitationWithdrawn":
+                key = entry.invitees.pop(data["invitation_id"], None)
+                if key is not None:
+                    invited = self._invited[key]
+                    invited.pop((entry.trial_id, data["invitation_id"]), None)
+                    if not invited:
+                        del self._invited[key]
             case "AmendmentOpened":
                 entry.amendments.append(data["amendment_id"])
                 entry.open_amendments.add(data["amendment_id"])
@@ -108,6 +150,21 @@ class Directory:
                 entry.open_disputes.pop(data["dispute_id"], None)
             case "CommentPosted":
                 entry.threads.setdefault((data["subject_kind"], data["subject_id"]), None)
+
+    def _invite(self, entry: TrialEntry, data: dict[str, Any]) -> None:
+        name, kind = entry.organizations.get(data["organization_id"], (data["organization_id"], ""))
+        invitation = PendingInvitation(
+            trial_id=entry.trial_id,
+            invitation_id=data["invitation_id"],
+            trial_title=entry.title,
+            organization_name=name,
+            organization_kind=kind,
+            invited_by_name=entry.names.get(data["invited_by"], data["invited_by"]),
+            invited_at=data["invited_at"],
+        )
+        key = username_key(data["username"])
+        entry.invitees[invitation.invitation_id] = key
+        self._invited.setdefault(key, {})[(entry.trial_id, invitation.invitation_id)] = invitation
 
     def _check(self) -> None:
         if self._failure is not None:

@@ -13,6 +13,7 @@ from server.http.command_routes import COMMAND_ROUTES
 from server.http.idempotency_header import HEADER as IDEMPOTENCY_KEY
 from server.http.idempotency_header import KEY_PATTERN, REPLAYED_HEADER
 from server.http.identifiers import ID_PATTERN
+from server.http.invitations import INVITEE_ROUTES
 from server.http.json_schema import SchemaBuilder, required_fields
 from server.http.query_routes import QueryRoute
 
@@ -194,6 +195,18 @@ def openapi_document(read_routes: Sequence[QueryRoute]) -> dict[str, Any]:
                 | {"schema": {"type": "string"}}
                 for name, text in query.query.items()
             ],
+        )
+    for invitee in INVITEE_ROUTES:
+        paths.setdefault(invitee.path, {})["post"] = _operation(
+            invitee.name,
+            invitee.summary,
+            {"200": _KEYED_OUTCOME},
+            _WRITE_PROBLEMS,
+            path=invitee.path,
+            body=builder.object_of(invitee.body, set()),
+            description="Needs no role: only the account the invitation is addressed to may"
+            " answer it (others are refused, 403). Send an Idempotency-Key to retry safely.",
+            parameters=[_IDEMPOTENCY_KEY],
         )
     for path, operations in _account_paths(builder).items():
         paths.setdefault(path, {}).update(operations)

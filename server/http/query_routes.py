@@ -57,8 +57,20 @@ def _found(version: int, what: str) -> None:
 
 
 async def _trials(services: Services, p: dict[str, str], principal: Principal) -> Response:
-    mine = services.directory.trials_of(principal.user.user_id)
-    return JSONResponse([{"trial_id": t.trial_id, "title": t.title} for t in mine])
+    user_id = principal.user.user_id
+    mine = services.directory.trials_of(user_id)
+    # A member holds no role until an admin grants one (after accepting an invitation,
+    # say), and roles are what let them read the trial: the list says which they hold.
+    return JSONResponse(
+        [
+            {
+                "trial_id": t.trial_id,
+                "title": t.title,
+                "roles": sorted(services.authorizer.roles_of(user_id, t.trial_id)),
+            }
+            for t in mine
+        ]
+    )
 
 
 async def _trial(services: Services, p: dict[str, str], principal: Principal) -> Response:
@@ -155,6 +167,23 @@ async def _user(services: Services, p: dict[str, str], principal: Principal) -> 
     )
 
 
+async def _invitations(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    rows = services.directory.invitations_of(principal.user.username)
+    return JSONResponse(
+        [
+            {
+                "trial_id": row.trial_id,
+                "invitation_id": row.invitation_id,
+                "trial_title": row.trial_title,
+                "organization": {"name": row.organization_name, "kind": row.organization_kind},
+                "invited_by": row.invited_by_name,
+                "invited_at": row.invited_at,
+            }
+            for row in rows
+        ]
+    )
+
+
 async def _thread(services: Services, p: dict[str, str], principal: Principal) -> Response:
     loaded = await _load(services, thread_target(p))
     return JSONResponse(state_view(loaded.state), headers={"ETag": etag(loaded.version)})
@@ -164,7 +193,13 @@ T = "/api/trials/{trial_id}"
 READ = Action.READ
 
 QUERY_ROUTES: tuple[QueryRoute, ...] = (
-    QueryRoute("list_trials", "/api/trials", None, "The trials you are a member of", _trials),
+    QueryRoute(
+        "list_trials",
+        "/api/trials",
+        None,
+        "The trials you are a member of, with the roles you hold in each",
+        _trials,
+    ),
     QueryRoute(
         "get_trial", T, READ, "The workspace: organizations, members, roles, charter", _trial
     ),
@@ -177,6 +212,14 @@ QUERY_ROUTES: tuple[QueryRoute, ...] = (
         READ,
         "Your roles in the trial and the actions they allow you to attempt",
         _access,
+    ),
+    QueryRoute(
+        "list_invitations",
+        "/api/invitations",
+        None,
+        "The invitations addressed to you, still pending: each trial's title, the"
+        " organization and who invited you",
+        _invitations,
     ),
     QueryRoute(
         "find_user",

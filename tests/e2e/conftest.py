@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -73,7 +73,10 @@ async def browser(chromium: Path) -> AsyncIterator[Browser]:
         await launched.close()
 
 
-SignIn = Callable[[str], Awaitable[Page]]
+class SignIn(Protocol):
+    def __call__(
+        self, username: str, *, account: tuple[str, str] | None = None, width: int = 1366
+    ) -> Awaitable[Page]: ...
 
 
 @pytest.fixture
@@ -82,11 +85,16 @@ async def sign_in(
 ) -> AsyncIterator[SignIn]:
     """``await sign_in("ivy")``: a page of a new browser context, signed in through the
     form with the keyboard. A script error or a Content-Security-Policy violation on any
-    page fails the test."""
+    page fails the test. Someone who is not
+    a demo person gives ``account=(password, printed name)``; ``width`` is the viewport's
+    (390 for a phone held upright)."""
     errors: list[str] = []
 
-    async def signed_in(username: str) -> Page:
-        context = await browser.new_context(base_url=site, viewport={"width": 1366, "height": 900})
+    async def signed_in(
+        username: str, *, account: tuple[str, str] | None = None, width: int = 1366
+    ) -> Page:
+        password, printed_name = account or (demo[username].password, demo[username].printed_name)
+        context = await browser.new_context(base_url=site, viewport={"width": width, "height": 900})
         await watch_for_violations(context, site, errors, username)
         page = await context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{username}: {error}"))
@@ -96,9 +104,9 @@ async def sign_in(
         await page.keyboard.type(username)
         await page.keyboard.press("Tab")
         await expect(page.get_by_label("Password")).to_be_focused()
-        await page.keyboard.type(demo[username].password)
+        await page.keyboard.type(password)
         await page.keyboard.press("Enter")
-        await expect(page.locator("#who")).to_contain_text(demo[username].printed_name)
+        await expect(page.locator("#who")).to_contain_text(printed_name)
         return page
 
     yield signed_in

@@ -9,6 +9,7 @@ from tests.e2e.conftest import Api, SignIn, ok, screenshot
 
 TRIAL = "asthma-301"
 GCP = "ICH E6(R3) Good Clinical Practice"
+NOOR_PASSWORD = "a long passphrase for noor"
 
 
 async def open_administration(page: Page) -> None:
@@ -23,10 +24,10 @@ def member_row(page: Page, name: str) -> Locator:
     )
 
 
-async def test_a_trial_admin_admits_adds_trains_grants_and_revokes(
+async def test_a_trial_admin_admits_invites_trains_grants_and_revokes(
     sign_in: SignIn, services: Services
 ) -> None:
-    await services.accounts.create_user("noor", "Noor Karimi", "a long passphrase for noor")
+    await services.accounts.create_user("noor", "Noor Karimi", NOOR_PASSWORD)
     alex = await sign_in("alex")
     await open_administration(alex)
 
@@ -38,13 +39,21 @@ async def test_a_trial_admin_admits_adds_trains_grants_and_revokes(
     await expect(organization).to_contain_text("northgate-research-cro")
     await expect(organization).to_contain_text("cro")
 
-    add = alex.get_by_role("form", name="Add a member")
-    await add.get_by_label("Username").fill("nobody-here")
-    await add.get_by_label("Organization").select_option(label="Northgate Research CRO")
-    await add.get_by_role("button", name="Add member").click()
-    await expect(add.get_by_role("alert")).to_contain_text("No such user")
-    await add.get_by_label("Username").fill("noor")
-    await add.get_by_role("button", name="Add member").click()
+    invite = alex.get_by_role("form", name="Invite a person")
+    await invite.get_by_label("Username").fill("ivy")
+    await invite.get_by_label("Organization").select_option(label="Northgate Research CRO")
+    await invite.get_by_role("button", name="Send invitation").click()
+    await expect(invite.get_by_role("alert")).to_contain_text("Already a member")
+    await invite.get_by_label("Username").fill("noor")
+    await invite.get_by_role("button", name="Send invitation").click()
+    await expect(invite.get_by_role("status")).to_contain_text("Invitation sent to noor")
+    pending = alex.locator("table.invitations tr", has_text="noor")
+    await expect(pending).to_contain_text("Northgate Research CRO")
+    await expect(member_row(alex, "Noor Karimi")).to_have_count(0)
+
+    # Noor joins only by accepting; Alex's page shows her as a member without reloading.
+    invitee = await sign_in("noor", account=(NOOR_PASSWORD, "Noor Karimi"))
+    await invitee.get_by_role("button", name="Accept").click()
     noor = member_row(alex, "Noor Karimi")
     await expect(noor).to_contain_text("Northgate Research CRO (cro)")
     await expect(noor.locator("td.roles")).to_have_text("none")

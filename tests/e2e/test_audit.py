@@ -156,7 +156,8 @@ def timeline_of(page: Page) -> Locator:
 
 
 async def enrol_auditor(api: Api, trial: str, auditor: DemoPerson) -> None:
-    """The trial admin admits the inspectorate to ``trial`` and grants the auditor."""
+    """The trial admin admits the inspectorate to ``trial`` and invites the auditor, who
+    accepts; then the admin grants the auditor's role."""
     alex = await api("alex")
     await ok(
         alex.post(
@@ -168,8 +169,11 @@ async def enrol_auditor(api: Api, trial: str, auditor: DemoPerson) -> None:
             },
         )
     )
-    member = {"user_id": auditor.user_id, "organization_id": "inspectorate"}
-    await ok(alex.post(f"/api/trials/{trial}/members", json=member))
+    invitation = {"username": auditor.username, "organization_id": "inspectorate"}
+    invited = await ok(alex.post(f"/api/trials/{trial}/invitations", json=invitation))
+    invitation_id = invited["events"][0]["data"]["invitation_id"]
+    aud = await api(auditor.username)
+    await ok(aud.post(f"/api/trials/{trial}/invitations/{invitation_id}/acceptance"))
     training = {"training": {"course": GCP_TRAINING, "completed_on": "2026-01-05"}}
     await ok(alex.post(f"/api/trials/{trial}/members/{auditor.user_id}/training", json=training))
     grant = {"role": "auditor", "reason": "Inspection of the draft protocol"}

@@ -129,6 +129,10 @@ async function openTrial(trialId) {
 const WORKSPACE_EVENTS = new Set([
   "OrganizationAdmitted",
   "MemberAdded",
+  "MemberInvited",
+  "InvitationWithdrawn",
+  "InvitationAccepted",
+  "InvitationDeclined",
   "TrainingAttested",
   "RoleGranted",
   "RoleRevoked",

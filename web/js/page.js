@@ -152,3 +152,25 @@ export function cards(items, draw, empty) {
     ? h("ul", { class: "cards" }, items.map((item) => h("li", {}, draw(item))))
     : h("p", {}, empty);
 }
+
+/** A question asked before an action that cannot be undone: ``question``, any ``fields``,
+ * a button that does it (``confirm``) and one that does not (``keep``, which calls
+ * ``onKeep``). A problem is shown in the form, as with :func:`actionForm`. */
+export function confirmation({ label, question, confirm, keep, onConfirm, onKeep }, ...fields) {
+  const form = actionForm(
+    { label, submit: confirm, onSubmit: onConfirm, className: "confirm" },
+    h("p", { class: "question" }, question),
+    fields,
+  );
+  const cancel = h("button", { type: "button", class: "secondary" }, keep);
+  cancel.addEventListener("click", onKeep);
+  form.querySelector(".buttons").append(cancel);
+  return form;
+}
+
+/** After a rebuild, put the focus on the element ``selector`` finds in ``box`` (the place
+ * an action left, or what replaced it), or on ``fallback``. */
+export function focusIn(box, selector, fallback = null) {
+  const target = box.querySelector(selector) ?? fallback;
+  target?.focus();
+}

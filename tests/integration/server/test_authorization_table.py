@@ -13,6 +13,7 @@ from rbac import PERMISSIONS, Action
 from server.app import READ_ROUTES
 from server.demo import DEMO_TRIAL, DemoPerson
 from server.http.command_routes import COMMAND_ROUTES
+from server.http.invitations import INVITEE_ROUTES
 from tests.integration.server.conftest import OTHER_TRIAL, Api
 
 PEOPLE = ("alex", "sam", "ivy", "pat", "elena", "aud")
@@ -30,6 +31,7 @@ def concrete(path: str, trial_id: str, user_id: str) -> str:
         subject_kind="amendment",
         subject_id="A-1",
         comment_id="C-1",
+        invitation_id="I-1",
     )
 
 
@@ -64,3 +66,34 @@ async def test_every_route_decides_by_role_and_by_trial(
 
 def _allows(allowed: frozenset[Action], action: Action | None) -> bool:
     return action is None or action in allowed
+
+
+async def test_answers_to_an_invitation_are_authorized_by_the_invitation_not_by_a_role(
+    app_client: httpx.AsyncClient,
+    demo: dict[str, DemoPerson],
+    as_user: Api,
+    other_trial: None,
+) -> None:
+    """Accepting and declining need no role (an invitee has none): Casbin never refuses
+    them. Without an invitation, a member is told there is none; anyone else that the
+    trial does not exist."""
+    answers = []
+    for username in PEOPLE:
+        headers = await as_user(username)
+        for trial_id in (DEMO_TRIAL, OTHER_TRIAL):
+            for route in INVITEE_ROUTES:
+                url = concrete(route.path, trial_id, demo[username].user_id)
+                response = await app_client.post(url, json={}, headers=headers)
+                kind = response.json()["type"].rsplit("/", 1)[-1]
+                answers.append((route.name, username, trial_id, response.status_code, kind))
+    expected = [
+        (
+            name,
+            username,
+            trial_id,
+            404,
+            "invitation-not-found" if trial_id == DEMO_TRIAL else "trial-not-found",
+        )
+        for name, username, trial_id, _, _ in answers
+    ]
+    assert answers == expected

@@ -1,16 +1,20 @@
-// The trial administrator's page: the organizations and members (training, roles), and
-// admitting, adding, attesting, granting and revoking. The charter is in charter.js.
+// The trial administrator's page: the organizations, members (training, roles) and
+// invitations, and admitting, inviting, withdrawing an invitation, attesting, granting and
+// revoking. The charter is in charter.js.
 
-import { get, post, trialPath } from "../api.js";
-import { badge, field, h, humanize } from "../dom.js";
-import { actionForm, mountPage } from "../page.js";
+import { Problem, get, post, trialPath } from "../api.js";
+import { badge, field, h, humanize, utc } from "../dom.js";
+import { actionForm, confirmation, focusIn, mountPage } from "../page.js";
 import { ORGANIZATION_KINDS, ROLES, charterSection } from "./charter.js";
 
 export const ADMINISTER = "workspace:administer";
 
 export function mountAdministration(context, box) {
-  const ui = { charterOpen: false };
-  return mountPage(box, async () => {
+  // ``withdrawing``: the invitation whose withdrawal is being confirmed; ``sent`` and
+  // ``withdrawn``: what the last invitation sent or withdrawn was, kept across rebuilds.
+  const ui = { charterOpen: false, withdrawing: null, sent: null, withdrawn: null };
+  const handle = { box, refresh: () => view.refresh() };
+  const view = mountPage(box, async () => {
     if (!context.can(ADMINISTER)) return notAnAdmin();
     // Read afresh: after this page's own change the trial's context is not reloaded
     // until the live event arrives.
@@ -24,12 +28,13 @@ export function mountAdministration(context, box) {
       h("p", { class: "meta" }, "Organizations, members, their training and roles, and the governance charter of ", trial.title, "."),
       organizationsSection(trial),
       membersSection(trial, members),
+      invitationsSection(context, trial, ui, handle),
       h(
         "section",
         { "aria-labelledby": "people-heading" },
         h("h2", { id: "people-heading" }, "Organizations, members and roles"),
         titled("Admit an organization", admitForm(send("organizations"))),
-        titled("Add a member", addMemberForm(context, trial, send("members"))),
+        titled("Invite a person", inviteForm(context, trial, ui, send("invitations"))),
         titled("Attest training", attestForm(trial, members, (userId, body) => send("members", userId, "training")(body))),
         titled("Grant a role", grantForm(members, (userId, body) => send("members", userId, "roles")(body))),
         titled("Revoke a role", revokeForm(members, (userId, body) => send("members", userId, "role-revocations")(body))),
@@ -37,6 +42,7 @@ export function mountAdministration(context, box) {
       charterSection(context, trial, ui),
     );
   });
+  return view;
 }
 
 function notAnAdmin() {
@@ -57,12 +63,21 @@ function organizationsSection(trial) {
     h("h2", { id: "organizations-heading" }, "Organizations"),
     h(
       "table",
-      { class: "organizations", "aria-labelledby": "organizations-heading" },
+      { class: "organizations stacks", "aria-labelledby": "organizations-heading" },
       h("thead", {}, h("tr", {}, ["Organization", "Id", "Kind", "Members"].map((c) => h("th", { scope: "col" }, c)))),
       h(
         "tbody",
         {},
-        organizations.map((o) => h("tr", {}, h("th", { scope: "row" }, o.name), h("td", {}, o.organization_id), h("td", {}, humanize(o.kind)), h("td", {}, String(count(o.organization_id))))),
+        organizations.map((o) =>
+          h(
+            "tr",
+            {},
+            h("th", { scope: "row" }, o.name),
+            h("td", { "data-label": "Id" }, o.organization_id),
+            h("td", { "data-label": "Kind" }, humanize(o.kind)),
+            h("td", { "data-label": "Members" }, String(count(o.organization_id))),
+          ),
+        ),
       ),
     ),
   );
@@ -75,7 +90,7 @@ function membersSection(trial, members) {
     h("h2", { id: "members-heading" }, "Members"),
     h(
       "table",
-      { class: "members", "aria-labelledby": "members-heading" },
+      { class: "members stacks", "aria-labelledby": "members-heading" },
       h("thead", {}, h("tr", {}, ["Member", "Organization", "Training attested (completed on)", "Roles"].map((c) => h("th", { scope: "col" }, c)))),
       h(
         "tbody",
@@ -87,9 +102,9 @@ function membersSection(trial, members) {
             "tr",
             { "data-user": m.user_id },
             h("th", { scope: "row" }, m.printed_name),
-            h("td", {}, organization ? `${organization.name} (${humanize(organization.kind)})` : m.organization_id),
-            h("td", {}, courses.length ? h("ul", { class: "plain" }, courses.map(([course, on]) => h("li", {}, `${course} — ${on}`))) : "none"),
-            h("td", { class: "roles" }, m.roles.length ? [...m.roles].sort().map((r) => badge(humanize(r))) : "none"),
+            h("td", { "data-label": "Organization" }, organization ? `${organization.name} (${humanize(organization.kind)})` : m.organization_id),
+            h("td", { "data-label": "Training" }, courses.length ? h("ul", { class: "plain" }, courses.map(([course, on]) => h("li", {}, `${course} — ${on}`))) : "none"),
+            h("td", { class: "roles", "data-label": "Roles" }, m.roles.length ? [...m.roles].sort().map((r) => badge(humanize(r))) : "none"),
           );
         }),
       ),
@@ -128,22 +143,140 @@ function admitForm(admit) {
   );
 }
 
-function addMemberForm(context, trial, add) {
-  const username = h("input", { name: "username", required: true, autocomplete: "off" });
+function inviteForm(context, trial, ui, invite) {
+  const username = h("input", { name: "username", required: true, autocomplete: "off", spellcheck: "false" });
   const organizations = Object.values(trial.organizations).sort((a, b) => a.name.localeCompare(b.name));
   const organization = h("select", { name: "organization_id", required: true }, options(organizations.map((o) => [o.organization_id, o.name]), "Choose an organization"));
-  return actionForm(
+  const form = actionForm(
     {
-      label: "Add a member",
-      submit: "Add member",
+      label: "Invite a person",
+      submit: "Send invitation",
       onSubmit: async () => {
-        // The member is named by their account's user id; the admin knows the username.
-        const user = await get(`${trialPath(context.trialId, "users")}?username=${encodeURIComponent(username.value.trim())}`);
-        await add({ user_id: user.user_id, organization_id: organization.value });
+        const name = username.value.trim();
+        ui.sent = ui.withdrawn = null;
+        // The trial's own people are named; of anyone else nothing is told, not even
+        // whether an account has this username.
+        const known = await get(`${trialPath(context.trialId, "users")}?username=${encodeURIComponent(name)}`);
+        if (known.member) {
+          throw new Problem({ title: "Already a member", detail: `${name} is ${known.member.printed_name}, a member of this trial already.` }, 409);
+        }
+        await invite({ username: name, organization_id: organization.value });
+        const chosen = trial.organizations[organization.value];
+        ui.sent = `Invitation sent to ${name} for ${chosen?.name ?? organization.value}. They join when they accept it; until then it is listed under Pending invitations.`;
+        username.value = "";
       },
     },
-    h("div", { class: "row" }, field("Username", username, "The person's Concord username; their account's printed name is used."), field("Organization", organization)),
+    h(
+      "div",
+      { class: "row" },
+      field("Username", username, "Their Concord username. They see the invitation when they sign in, and join with their account's printed name only if they accept; then attest their training and grant roles below."),
+      field("Organization", organization),
+    ),
   );
+  if (ui.sent) form.prepend(h("p", { class: "flash", role: "status" }, ui.sent));
+  return form;
+}
+
+function invitationsSection(context, trial, ui, view) {
+  const all = Object.values(trial.invitations ?? {}).sort((a, b) => b.invited_at.localeCompare(a.invited_at));
+  const pending = all.filter((i) => i.status === "pending");
+  const answered = all.filter((i) => i.status !== "pending");
+  if (ui.withdrawing && !pending.some((i) => i.invitation_id === ui.withdrawing)) ui.withdrawing = null;
+  const organization = (id) => trial.organizations[id]?.name ?? id;
+  return h(
+    "section",
+    { "aria-labelledby": "invitations-heading" },
+    h("h2", { id: "invitations-heading" }, "Pending invitations"),
+    h("p", { class: "flash", role: "status", tabindex: "-1", id: "invitations-status" }, ui.withdrawn ?? ""),
+    pending.length
+      ? h(
+          "table",
+          { class: "invitations stacks", "aria-labelledby": "invitations-heading" },
+          h("thead", {}, h("tr", {}, ["Username", "Organization", "Invited by", "Invited"].map((c) => h("th", { scope: "col" }, c)), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Action")))),
+          h(
+            "tbody",
+            {},
+            pending.map((i) =>
+              h(
+                "tr",
+                { "data-invitation": i.invitation_id },
+                h("th", { scope: "row" }, i.username),
+                h("td", { "data-label": "Organization" }, organization(i.organization_id)),
+                h("td", { "data-label": "Invited by" }, context.name(i.invited_by)),
+                h("td", { "data-label": "Invited" }, h("time", { datetime: i.invited_at }, utc(i.invited_at))),
+                h("td", { class: "row-actions" }, ui.withdrawing === i.invitation_id ? withdrawForm(context, i, ui, view) : withdrawButton(i, ui, view)),
+              ),
+            ),
+          ),
+        )
+      : h("p", {}, "No invitation awaits an answer."),
+    answered.length
+      ? h(
+          "details",
+          { class: "answered-invitations" },
+          h("summary", {}, `Answered and withdrawn invitations (${answered.length})`),
+          h(
+            "table",
+            { class: "invitations stacks" },
+            h("thead", {}, h("tr", {}, ["Username", "Organization", "Outcome", "Reason"].map((c) => h("th", { scope: "col" }, c)))),
+            h(
+              "tbody",
+              {},
+              answered.map((i) =>
+                h(
+                  "tr",
+                  {},
+                  h("th", { scope: "row" }, i.username),
+                  h("td", { "data-label": "Organization" }, organization(i.organization_id)),
+                  h("td", { "data-label": "Outcome" }, badge(i.status, i.status === "accepted" ? "adopted" : "declined")),
+                  h("td", { "data-label": "Reason" }, i.reason || "none given"),
+                ),
+              ),
+            ),
+          ),
+        )
+      : null,
+  );
+}
+
+function withdrawButton(invitation, ui, view) {
+  const button = h("button", { type: "button", class: "secondary", "data-withdraw": invitation.invitation_id }, "Withdraw…");
+  button.setAttribute("aria-label", `Withdraw the invitation to ${invitation.username}`);
+  button.addEventListener("click", async () => {
+    ui.withdrawing = invitation.invitation_id;
+    await view.refresh();
+    focusIn(view.box, `form[data-withdraw="${CSS.escape(invitation.invitation_id)}"] textarea`);
+  });
+  return button;
+}
+
+function withdrawForm(context, invitation, ui, view) {
+  const reason = h("textarea", { name: "reason", rows: 2 });
+  const form = confirmation(
+    {
+      label: `Withdraw the invitation to ${invitation.username}`,
+      question: `Withdraw the invitation to ${invitation.username}? They can no longer accept it.`,
+      confirm: "Withdraw invitation",
+      keep: "Keep it",
+      onConfirm: async () => {
+        const body = reason.value.trim() ? { reason: reason.value.trim() } : {};
+        await post(trialPath(context.trialId, "invitations", invitation.invitation_id, "withdrawal"), body);
+        ui.withdrawing = null;
+        ui.sent = null;
+        ui.withdrawn = `The invitation to ${invitation.username} is withdrawn.`;
+        await view.refresh();
+        focusIn(view.box, "#invitations-status");
+      },
+      onKeep: async () => {
+        ui.withdrawing = null;
+        await view.refresh();
+        focusIn(view.box, `button[data-withdraw="${CSS.escape(invitation.invitation_id)}"]`);
+      },
+    },
+    field("Reason (optional)", reason),
+  );
+  form.dataset.withdraw = invitation.invitation_id;
+  return form;
 }
 
 function attestForm(trial, members, attest) {

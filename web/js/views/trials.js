@@ -1,24 +1,123 @@
-// The trials a person belongs to, and a trial's overview: what awaits them.
+// The trials a person belongs to, the invitations awaiting their answer, and a trial's
+// overview: what awaits them.
 
-import { get, trialPath } from "../api.js";
-import { badge, h, humanize } from "../dom.js";
-import { cards, hashFor, link, mountPage } from "../page.js";
+import { get, post, trialPath } from "../api.js";
+import { badge, field, h, humanize, utc } from "../dom.js";
+import { actionButton, cards, confirmation, focusIn, hashFor, link, mountPage } from "../page.js";
 import { awaitingSignature, commentsOf, loadAmendments } from "./records.js";
 
 export function mountTrialList(me, box) {
-  return mountPage(box, async () => {
-    const trials = await get("/api/trials");
+  // Which invitation is being declined (its question stays open across rebuilds); the
+  // status line says what the last answer did until the next one.
+  const ui = { declining: null };
+  const status = h("p", { class: "flash", role: "status", tabindex: "-1" });
+  const content = h("div");
+  box.append(status, content);
+  const say = (...message) => {
+    status.replaceChildren(...message);
+    status.focus();
+  };
+  const handle = { box: content, refresh: () => view.refresh() };
+  const view = mountPage(content, async () => {
+    const [trials, invitations] = await Promise.all([get("/api/trials"), get("/api/invitations")]);
+    if (!invitations.some((i) => i.invitation_id === ui.declining)) ui.declining = null;
     return h(
       "section",
       {},
       h("h1", {}, "Your trials"),
-      cards(
-        trials,
-        (t) => [link(hashFor(t.trial_id), h("strong", {}, t.title)), h("p", {}, t.trial_id)],
-        `${me.printed_name} is not a member of any trial yet.`,
-      ),
+      invitations.length ? invitationsSection(me, invitations, ui, handle, say) : null,
+      invitations.length ? h("h2", {}, "Trials you are a member of") : null,
+      cards(trials, trialCard, `${me.printed_name} is not a member of any trial yet.`),
     );
   });
+  return view;
+}
+
+function trialCard(trial) {
+  // Roles are what let a member read a trial: someone who has just accepted an invitation
+  // holds none until an administrator grants one.
+  if (!trial.roles.length) {
+    return [
+      h("strong", {}, trial.title),
+      h("p", {}, trial.trial_id),
+      h("p", { class: "note" }, "You are a member without a role yet; you can open the trial once its administrators grant you one."),
+    ];
+  }
+  return [link(hashFor(trial.trial_id), h("strong", {}, trial.title)), h("p", {}, trial.trial_id)];
+}
+
+function invitationsSection(me, invitations, ui, view, say) {
+  return h(
+    "section",
+    { "aria-labelledby": "invitations-heading", class: "invitations" },
+    h("h2", { id: "invitations-heading" }, "Invitations awaiting your answer"),
+    h(
+      "p",
+      { class: "hint" },
+      `Accepting makes you a member of the trial as ${me.printed_name}; its administrators can then record your training and grant you roles. Nobody is added without accepting.`,
+    ),
+    h(
+      "ul",
+      { class: "cards wide" },
+      invitations.map((invitation) => invitationCard(invitation, ui, view, say)),
+    ),
+  );
+}
+
+function invitationCard(invitation, ui, view, say) {
+  const { trial_id: trialId, invitation_id: id, trial_title: title, organization } = invitation;
+  const path = (answer) => trialPath(trialId, "invitations", id, answer);
+  const headingId = `invitation-${id}`;
+  const accept = actionButton("Accept", async () => {
+    await post(path("acceptance"));
+    say(`You joined ${title} for ${organization.name}. It is listed under your trials below; its administrators grant you a role next.`);
+  });
+  const decline = h("button", { type: "button", class: "secondary", "data-decline": id }, "Decline…");
+  decline.addEventListener("click", async () => {
+    ui.declining = id;
+    await view.refresh();
+    focusIn(view.box, `form[data-decline="${CSS.escape(id)}"] textarea`);
+  });
+  return h(
+    "li",
+    { "aria-labelledby": headingId, class: "invitation" },
+    h("h3", { id: headingId }, title),
+    h(
+      "p",
+      {},
+      `${invitation.invited_by} invited you to join for `,
+      h("strong", {}, organization.name),
+      ` (${humanize(organization.kind)}).`,
+    ),
+    h("p", { class: "meta" }, "Invited ", h("time", { datetime: invitation.invited_at }, utc(invitation.invited_at))),
+    ui.declining === id ? declineForm(invitation, path("decline"), ui, view, say) : h("div", { class: "buttons" }, accept, decline),
+  );
+}
+
+function declineForm(invitation, path, ui, view, say) {
+  const reason = h("textarea", { name: "reason", rows: 2 });
+  const { invitation_id: id, trial_title: title } = invitation;
+  const form = confirmation(
+    {
+      label: `Decline the invitation to ${title}`,
+      question: `Decline the invitation to ${title}? You will not join the trial. Its administrators will see that you declined, and your reason if you give one.`,
+      confirm: "Decline invitation",
+      keep: "Keep the invitation",
+      onConfirm: async () => {
+        await post(path, reason.value.trim() ? { reason: reason.value.trim() } : {});
+        ui.declining = null;
+        say(`You declined the invitation to ${title}.`);
+      },
+      onKeep: async () => {
+        ui.declining = null;
+        await view.refresh();
+        focusIn(view.box, `button[data-decline="${CSS.escape(id)}"]`);
+      },
+    },
+    field("Reason (optional)", reason),
+  );
+  form.dataset.decline = id;
+  return form;
 }
 
 export function mountTrialHome(context, box) {
