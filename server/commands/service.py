@@ -28,7 +28,6 @@ from typing import Any, TypeVar
 from domain.actor import Actor
 from domain.catalog import DomainEvent, from_data, to_data
 from domain.errors import DomainError
-from domain.event import Command
 from domain.workspace import CreateTrial, actor_in
 from events import (
     AppendResult,
