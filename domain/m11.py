@@ -137,11 +137,14 @@ PARTICIPANT_FACING_SECTIONS = frozenset({"1.3", "11.3", LAY_SUMMARY})
 """Schedule of activities (visit burden), informed consent process and the lay summary."""
 
 LAST_TOP_LEVEL_SECTION = 14
-_NUMBER = re.compile(r"[1-9][0-9]*(\.[1-9][0-9]*)*")
+_NUMBER = re.compile(r"[1-9][0-9]{0,2}(\.[1-9][0-9]{0,2})*")
+"""Dotted parts of 1 to 999 each: more subsections than a protocol has, and never a part
+too long for ``int`` (4,300 digits) to read."""
 
 
 def is_section_number(number: str) -> bool:
-    """True for ``lay-summary`` and dotted numbers whose first part is 1 to 14."""
+    """True for ``lay-summary`` and dotted numbers whose first part is 1 to 14 (each
+    further part 1 to 999)."""
     if number == LAY_SUMMARY:
         return True
     if _NUMBER.fullmatch(number) is None:

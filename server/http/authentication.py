@@ -13,6 +13,7 @@ from typing import Literal
 from starlette.requests import HTTPConnection, Request
 
 from server.accounts.sessions import Session
+from server.accounts.throttle import LoginThrottled
 from server.accounts.users import User
 from server.http.problems import Problem
 from server.services import Services
@@ -77,4 +78,15 @@ def _unauthenticated(detail: str) -> Problem:
         detail,
         title="Not signed in",
         headers={"WWW-Authenticate": 'Bearer realm="concord"'},
+    )
+
+
+def throttled(refused: LoginThrottled) -> Problem:
+    """429 with ``Retry-After``: too many wrong passwords, at sign-in or when signing."""
+    return Problem(
+        429,
+        "too-many-failed-logins",
+        str(refused),
+        title="Too many failed sign-ins",
+        headers={"Retry-After": str(refused.retry_after)},
     )

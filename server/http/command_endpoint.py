@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -12,14 +11,17 @@ from starlette.responses import JSONResponse, Response
 
 from domain.codec import DataDoesNotFit, decode_all_but, encode
 from domain.event import Command
+from server.accounts.throttle import LoginThrottled
 from server.commands.service import Outcome
-from server.http.authentication import Principal, require_principal
+from server.http.authentication import Principal, require_principal, throttled
 from server.http.authorization import authorize
 from server.http.command_fields import CommandRoute, FieldPlan, Source, field_plan
 from server.http.idempotency_header import REPLAYED_HEADER, idempotent_request
 from server.http.identifiers import check_id, path_params
 from server.http.json_body import read_json_object
+from server.http.numbers import whole_number
 from server.http.problems import Problem
+from server.http.request_id import request_id
 from server.services import Services
 
 C = TypeVar("C", bound=Command)
@@ -34,6 +36,8 @@ def endpoint_for(route: CommandRoute) -> Callable[[Request], Any]:
         principal = await require_principal(request, unsafe=True)
         params = path_params(request)
         authorize(services, principal, params["trial_id"], route.action)
+        meta = request_meta(request, principal)
+        if_match = if_match_version(request)
         body = await read_json_object(request)
         idempotency = idempotent_request(request, principal.user.user_id, body)
         data = await _command_data(route, plan, request, services, principal, params, body)
@@ -43,8 +47,8 @@ def endpoint_for(route: CommandRoute) -> Callable[[Request], Any]:
             target,
             principal.user.user_id,
             lambda actor: make(actor=actor),
-            if_match=if_match_version(request),
-            meta=request_meta(request, principal),
+            if_match=if_match,
+            meta=meta,
             idempotency=idempotency,
         )
         return outcome_response(outcome, created=route.created)
@@ -88,9 +92,12 @@ async def _command_data(
 
 def _from_path(text: str, hint: Any, name: str) -> Any:
     if hint is int:
-        if not text.isdigit():
-            raise Problem(422, "malformed-path", f"{name} must be a whole number, not {text!r}")
-        return int(text)
+        number = whole_number(text)
+        if number is None:
+            raise Problem(
+                422, "malformed-path", f"{name} must be a whole number, not {text[:40]!r}"
+            )
+        return number
     return text
 
 
@@ -105,9 +112,12 @@ async def _confirm_password(
             "signing needs your password again (field 'password')",
             title="Re-enter your password to sign",
         )
-    confirmed = await services.accounts.confirm_password(
-        principal.user.user_id, password, client=client_address(request)
-    )
+    try:
+        confirmed = await services.accounts.confirm_password(
+            principal.user.user_id, password, client=client_address(request)
+        )
+    except LoginThrottled as refused:
+        raise throttled(refused) from None
     if not confirmed:
         raise Problem(
             403,
@@ -140,12 +150,14 @@ def if_match_version(request: Request) -> int | None:
     header = request.headers.get("if-match")
     if header is None or header.strip() == "*":
         return None
-    tag = header.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
+    version = whole_number(header.strip().removeprefix("W/").strip('"'))
+    if version is None:
         raise Problem(
-            400, "malformed-if-match", f"If-Match must be an ETag this server gave, not {header!r}"
+            400,
+            "malformed-if-match",
+            f"If-Match must be an ETag this server gave, not {header[:40]!r}",
         )
-    return int(tag)
+    return version
 
 
 def etag(version: int) -> str:
@@ -153,18 +165,13 @@ def etag(version: int) -> str:
 
 
 def request_meta(request: Request, principal: Principal) -> dict[str, Any]:
-    """What the log records about who asked, and how."""
+    """What the log records about who asked, and how (a 400 problem for a malformed
+    ``X-Request-ID``)."""
     return {
         "actor": principal.user.user_id,
         "via": principal.via,
-        "request_id": request.headers.get("x-request-id") or new_request_id(),
+        "request_id": request_id(request),
     }
-
-
-def new_request_id() -> str:
-    """32 hex digits, like a UUID's: an id to correlate by, not a secret, so drawn from
-    the fast non-cryptographic generator (``os.urandom`` costs ~0.1 ms on some VMs)."""
-    return f"{random.getrandbits(128):032x}"
 
 
 def client_address(request: Request) -> str:

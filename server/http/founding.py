@@ -28,6 +28,7 @@ FOUNDER_FIELDS: dict[str, Any] = {
 async def create_trial(request: Request) -> Response:
     services: Services = request.app.state.services
     principal = await require_principal(request, unsafe=True)
+    meta = request_meta(request, principal)
     body = await read_json_object(request)
     idempotency = idempotent_request(request, principal.user.user_id, body)
     organization_id = body.pop("organization_id", None)
@@ -50,7 +51,5 @@ async def create_trial(request: Request) -> Response:
     if isinstance(trial_id, str):
         check_id(trial_id, "trial_id")
     command = command_maker(CreateTrial, body)(actor=actor)
-    outcome = await services.commands.create_trial(
-        actor, command, request_meta(request, principal), idempotency=idempotency
-    )
+    outcome = await services.commands.create_trial(actor, command, meta, idempotency=idempotency)
     return outcome_response(outcome, created=True)

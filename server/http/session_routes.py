@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from server.accounts.throttle import LoginThrottled
 from server.accounts.users import InvalidCredentials, User
-from server.http.authentication import SESSION_COOKIE, require_principal
+from server.http.authentication import SESSION_COOKIE, require_principal, throttled
 from server.http.command_endpoint import client_address
 from server.http.json_body import read_json_object
 from server.http.problems import Problem
@@ -42,14 +42,8 @@ async def sign_in(request: Request) -> Response:
         user = await services.accounts.authenticate(
             username, password, client=client_address(request)
         )
-    except LoginThrottled as throttled:
-        raise Problem(
-            429,
-            "too-many-failed-logins",
-            str(throttled),
-            title="Too many failed sign-ins",
-            headers={"Retry-After": str(throttled.retry_after)},
-        ) from None
+    except LoginThrottled as refused:
+        raise throttled(refused) from None
     except InvalidCredentials:
         raise Problem(
             401, "invalid-credentials", "the username or password is wrong", title="Not signed in"

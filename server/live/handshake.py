@@ -25,6 +25,7 @@ from server.accounts.users import User
 from server.http.authentication import SESSION_COOKIE, Principal, current_principal
 from server.http.authorization import authorize
 from server.http.identifiers import check_id
+from server.http.numbers import whole_number
 from server.http.problems import Problem
 from server.services import Services
 
@@ -131,14 +132,15 @@ async def _after(websocket: WebSocket, services: Services) -> int:
     if text is None:
         return services.live.position
     head = await services.store.head_position()
-    if not text.isascii() or not text.isdigit() or int(text) > head:
+    after = whole_number(text)
+    if after is None or after > head:
         raise Problem(
             400,
             "bad-position",
             f"after is a position in the log, from 0 to the head ({head}); got {text[:40]!r}",
             title="No such position",
         )
-    return int(text)
+    return after
 
 
 def _unauthenticated(detail: str) -> Problem:

@@ -45,12 +45,16 @@ def test_every_section_is_unique_well_numbered_in_order_and_under_its_parent() -
     assert all(m11.parent(n) in (None, *NUMBERS) for n in NUMBERS)
 
 
-@pytest.mark.parametrize("number", ["1", "14", "5.2", "1.1.1", "10.11", "6.3.2.1", LAY_SUMMARY])
+@pytest.mark.parametrize(
+    "number", ["1", "14", "5.2", "1.1.1", "10.11", "6.3.2.1", "5.2.999", LAY_SUMMARY]
+)
 def test_valid_section_numbers(number: str) -> None:
     assert m11.is_section_number(number)
 
 
-@pytest.mark.parametrize("number", ["", "0", "15", "5.", ".2", "5.02", "5.0", "a", "5 .2"])
+@pytest.mark.parametrize(
+    "number", ["", "0", "15", "5.", ".2", "5.02", "5.0", "a", "5 .2", "5.1000", "5.2." + "9" * 5000]
+)
 def test_invalid_section_numbers(number: str) -> None:
     assert not m11.is_section_number(number)
 
@@ -58,6 +62,11 @@ def test_invalid_section_numbers(number: str) -> None:
 def test_levels_one_and_two_are_fixed() -> None:
     assert all(m11.is_fixed(number) for number in ("5", "5.2", LAY_SUMMARY))
     assert not m11.is_fixed("1.1.1")
+
+
+def test_a_part_too_long_for_a_section_number_sorts_last_and_does_not_fail() -> None:
+    huge = "5.2." + "9" * 5000
+    assert sorted([huge, "5.2", LAY_SUMMARY], key=m11.sort_key) == ["5.2", LAY_SUMMARY, huge]
 
 
 def test_document_order_is_numeric() -> None:
