@@ -91,11 +91,17 @@ async def test_a_trial_the_user_may_not_read_or_that_does_not_exist_is_refused(
 ) -> None:
     await found_second_trial(served, await as_user("alex"), services)
     ivy = await as_user("ivy")
-    assert (await refused(served, f"trial={SECOND_TRIAL}", ivy))["status"] == 403
-    assert (await refused(served, "trial=no-such-trial", ivy))["status"] == 404
+    # a trial she may not read is answered as one that does not exist
+    hidden = await refused(served, f"trial={SECOND_TRIAL}", ivy)
+    missing = await refused(served, "trial=no-such-trial", ivy)
+    trial_not_found = (404, "https://concord.example/problems/trial-not-found")
+    assert (hidden["status"], hidden["type"]) == trial_not_found
+    assert (missing["status"], missing["type"]) == trial_not_found
     assert (await refused(served, "trial=../etc", ivy))["status"] == 422
     assert (await refused(served, "trial=asthma-301&after=-1", ivy))["status"] == 400
     assert (await refused(served, "trial=asthma-301&after=99999999", ivy))["status"] == 400
+    for after in ("9" * 5000, "%C2%B2", "9" * 19):
+        assert (await refused(served, f"trial=asthma-301&after={after}", ivy))["status"] == 400
     assert (await refused(served, "trial=asthma-301"))["status"] == 401
     bad_token = {"Authorization": "Bearer concord_forged"}
     assert (await refused(served, "trial=asthma-301", bad_token))["status"] == 401
@@ -125,7 +131,7 @@ async def test_revoking_a_role_ends_the_subscription_at_once(
     assert closed.code == CLOSE_ACCESS_REVOKED
     assert omar.positions == [before, after - 1, after]
     refusal = await refused(served, "trial=asthma-301", await as_user("ivy"))
-    assert refusal["status"] == 403
+    assert refusal["status"] == 404  # a trial she may no longer read: as if there were none
 
 
 async def test_a_session_opens_a_listener_only_from_an_allowed_origin(
