@@ -8,14 +8,24 @@ from typing import Any
 
 from domain.roles import OrganizationKind
 from domain.workspace import CreateTrial
-from server.http.command_fields import Source, body_fields, needs_password, path_parameters
+from server.http.command_fields import (
+    Source,
+    body_fields,
+    command_fields,
+    needs_password,
+    path_parameters,
+)
 from server.http.command_routes import COMMAND_ROUTES
 from server.http.idempotency_header import HEADER as IDEMPOTENCY_KEY
 from server.http.idempotency_header import KEY_PATTERN, REPLAYED_HEADER
 from server.http.identifiers import ID_PATTERN
 from server.http.invitations import INVITEE_ROUTES
 from server.http.json_schema import SchemaBuilder, required_fields
+from server.http.numbers import MAX_DIGITS
 from server.http.query_routes import QueryRoute
+from server.http.request_id import HEADER as REQUEST_ID
+from server.http.request_id import MAX_LENGTH as REQUEST_ID_LENGTH
+from server.http.request_id import PATTERN as REQUEST_ID_PATTERN
 
 _ID = {"type": "string", "pattern": f"^{ID_PATTERN.pattern}$"}
 _TEXT = {"type": "string", "minLength": 1}
@@ -26,7 +36,23 @@ _OUTCOME = {
 }
 _JSON = {"description": "OK", "content": {"application/json": {"schema": {}}}}
 _NO_CONTENT = {"description": "Done"}
-_IF_MATCH = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}
+_WHOLE_NUMBER = {"type": "string", "pattern": f"^[0-9]{{1,{MAX_DIGITS}}}$"}
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "The ETag you read (the stream's version): a stale change is 412",
+    "schema": {"type": "string", "pattern": f'^(\\*|(W/)?"[0-9]{{1,{MAX_DIGITS}}}")$'},
+}
+_REQUEST_ID = {
+    "name": REQUEST_ID,
+    "in": "header",
+    "required": False,
+    "description": f"Your id for this request (1-{REQUEST_ID_LENGTH} visible ASCII characters,"
+    " such as a UUID), recorded in the meta of each event it causes; without it the server"
+    " makes one up; anything else is 400 malformed-request-id",
+    "schema": {"type": "string", "pattern": f"^{REQUEST_ID_PATTERN}$"},
+}
 _IDEMPOTENCY_KEY = {
     "name": IDEMPOTENCY_KEY,
     "in": "header",
@@ -151,7 +177,7 @@ def _account_paths(builder: SchemaBuilder) -> dict[str, dict[str, Any]]:
                 _WRITE_PROBLEMS,
                 body=_founding_body(builder),
                 description="Send an Idempotency-Key to retry safely.",
-                parameters=[_IDEMPOTENCY_KEY],
+                parameters=[_IDEMPOTENCY_KEY, _REQUEST_ID],
             ),
         },
     }
@@ -170,7 +196,9 @@ def openapi_document(read_routes: Sequence[QueryRoute]) -> dict[str, Any]:
         body = builder.object_of(fields, required)
         for name in new_ids:
             body["properties"][name] = _ID
-        paths.setdefault(route.path, {})[route.method.lower()] = _operation(
+        if needs_password(route):
+            body["properties"]["password"] = _TEXT
+        operation = _operation(
             route.name,
             route.summary,
             {"201" if route.created else "200": _KEYED_OUTCOME},
@@ -180,8 +208,13 @@ def openapi_document(read_routes: Sequence[QueryRoute]) -> dict[str, Any]:
             description=f"Needs `{route.action.value}` in the trial. Send If-Match with the"
             " ETag you read to refuse a stale change (412), and an Idempotency-Key to retry"
             " safely.",
-            parameters=[_IF_MATCH, _IDEMPOTENCY_KEY],
+            parameters=[_IF_MATCH, _IDEMPOTENCY_KEY, _REQUEST_ID],
         )
+        hints = command_fields(route)
+        for parameter in operation["parameters"]:
+            if parameter["in"] == "path" and hints.get(parameter["name"]) is int:
+                parameter["schema"] = _WHOLE_NUMBER
+        paths.setdefault(route.path, {})[route.method.lower()] = operation
     for query in read_routes:
         answer = {"description": "OK", "content": {query.media_type: {"schema": {}}}}
         paths.setdefault(query.path, {})["get"] = _operation(
@@ -206,7 +239,7 @@ def openapi_document(read_routes: Sequence[QueryRoute]) -> dict[str, Any]:
             body=builder.object_of(invitee.body, set()),
             description="Needs no role: only the account the invitation is addressed to may"
             " answer it (others are refused, 403). Send an Idempotency-Key to retry safely.",
-            parameters=[_IDEMPOTENCY_KEY],
+            parameters=[_IDEMPOTENCY_KEY, _REQUEST_ID],
         )
     for path, operations in _account_paths(builder).items():
         paths.setdefault(path, {}).update(operations)
