@@ -17,6 +17,8 @@ a database or the network: the server loads states and context, decides, and app
   ``engagement``: comment threads and dispositions of patient advocates' feedback.
 - ``catalog``: every event type by name, ``to_data`` / ``from_data`` for the log;
   ``streams``: stream names.
+- ``visible_text``: text may hold no character nobody can see (bidi controls, zero-width
+  characters, other control and format characters).
 - Shared: ``roles``, ``actor``, ``charter``, ``m11``, ``errors``, ``event``, ``codec``,
   ``content_hash``, ``text_merge``, ``timestamps``, ``frozen``.
 

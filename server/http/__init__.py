@@ -6,11 +6,12 @@
 - Commands: ``command_routes`` (every command as a route), ``command_fields`` (where each
   field of a command comes from), ``command_endpoint`` (body -> command -> service ->
   response), ``founding`` (the first command of a trial), ``targets`` (a path's aggregate),
-  ``idempotency_header``.
+  ``idempotency_header``, ``request_id`` (``X-Request-ID``, bounded, into each event's meta).
 - Reads: ``query_routes`` (states and lists), ``views`` (the JSON of each state).
 - Requests: ``authentication`` (session cookie or API token), ``authorization`` (Casbin's
-  decision for the caller), ``identifiers`` (ids in paths), ``json_body``,
-  ``session_routes`` (sign in and out, tokens).
+  decision for the caller), ``identifiers`` (ids in paths), ``numbers`` (whole numbers in
+  paths, headers and queries, bounded), ``json_body``, ``session_routes`` (sign in and
+  out, tokens).
 - Description: ``openapi`` and ``json_schema``; ``web``: the browser front end's files.
 
 Routes call ``server.commands`` and ``server.accounts``; neither calls back. The live
