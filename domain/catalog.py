@@ -18,12 +18,19 @@ from domain.dispute import DisputeEvent
 from domain.engagement import EngagementEvent
 from domain.event import Event
 from domain.frozen import frozen_map
+from domain.imports import ImportEvent
 from domain.motion import MotionEvent
 from domain.protocol_events import ProtocolEvent
 from domain.workspace_events import WorkspaceEvent
 
 DomainEvent = (
-    WorkspaceEvent | ProtocolEvent | AmendmentEvent | MotionEvent | DisputeEvent | EngagementEvent
+    WorkspaceEvent
+    | ProtocolEvent
+    | AmendmentEvent
+    | MotionEvent
+    | DisputeEvent
+    | EngagementEvent
+    | ImportEvent
 )
 """Any event of the domain."""
 
@@ -36,8 +43,9 @@ EVENT_TYPES: Mapping[str, type[Event]] = frozen_map(
         MotionEvent,
         DisputeEvent,
         EngagementEvent,
+        ImportEvent,
     )
-    for cls in typing.get_args(union)
+    for cls in typing.get_args(union) or (union,)
 )
 """Event type name -> event class."""
 

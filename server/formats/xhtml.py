@@ -15,10 +15,12 @@ but HTML's own character references is expanded). What it keeps and what it drop
   joined by `` | ``.
 - Inline elements (``b``, ``i``, ``span``, ``a``, ``sup``, ...) keep their text and lose
   their formatting; every attribute is dropped.
+- A USDM reference (``<usdm:ref klass id attribute>``) becomes the text the caller's
+  resolver gives for it, a USDM tag (``<usdm:tag name>``, a parameter of a syntax
+  template) the text its ``tags`` gives; either is left out (and noted) without one.
 - ``script``, ``style``, ``template``, ``iframe``, ``object``, ``svg``, ``math`` and
   the like are dropped with their content; ``img`` is dropped (its ``alt`` text kept in
-  brackets). A USDM reference (``<usdm:ref klass id attribute>``) becomes the text the
-  caller's resolver gives for it, or nothing.
+  brackets).
 - Bounded: elements nested deeper than ``max_depth`` count as their parent's text, and
   text beyond ``max_chars`` is cut.
 
@@ -66,6 +68,8 @@ def to_xhtml(found: Iterable[Block]) -> str:
 
 Resolver = Callable[[str, str, str], str | None]
 """``(klass, id, attribute) -> text``: what a ``usdm:ref`` stands for, or None."""
+Tags = Callable[[str], str | None]
+"""``name -> text``: what a ``usdm:tag`` stands for, or None."""
 
 MAX_DEPTH = 64
 MAX_CHARS = 1_000_000
@@ -91,6 +95,7 @@ _INLINE = frozenset(
         "b", "i", "u", "s", "em", "strong", "small", "big", "sup", "sub", "span", "a",
         "code", "kbd", "samp", "var", "abbr", "cite", "q", "mark", "del", "ins", "dfn",
         "time", "font", "label", "bdi", "bdo", "tt", "strike", "data", "nobr", "usdm:ref",
+        "usdm:tag",
     }
 )  # fmt: skip
 _LISTS = frozenset({"ul", "ol"})
@@ -109,19 +114,26 @@ def from_xhtml(
     markup: str,
     resolve: Resolver | None = None,
     *,
+    tags: Tags | None = None,
     max_depth: int = MAX_DEPTH,
     max_chars: int = MAX_CHARS,
 ) -> Parsed:
     """The blocks of (X)HTML from elsewhere, sanitised (see the module's rules)."""
-    reader = _Reader(resolve, max_depth=max_depth, max_chars=max_chars)
+    reader = _Reader(resolve, tags, max_depth=max_depth, max_chars=max_chars)
     reader.feed(markup)
     reader.close()
     return reader.result()
 
 
-def inline_text(markup: str, resolve: Resolver | None = None, *, max_chars: int = MAX_CHARS) -> str:
+def inline_text(
+    markup: str,
+    resolve: Resolver | None = None,
+    *,
+    tags: Tags | None = None,
+    max_chars: int = MAX_CHARS,
+) -> str:
     """(X)HTML read as one line of text (a referenced value inside a paragraph)."""
-    parsed = from_xhtml(markup, resolve, max_chars=max_chars)
+    parsed = from_xhtml(markup, resolve, tags=tags, max_chars=max_chars)
     words: list[str] = []
     for block in parsed.blocks:
         words.extend(block.lines if isinstance(block, Paragraph) else block.items)
@@ -129,9 +141,12 @@ def inline_text(markup: str, resolve: Resolver | None = None, *, max_chars: int 
 
 
 class _Reader(HTMLParser):
-    def __init__(self, resolve: Resolver | None, *, max_depth: int, max_chars: int) -> None:
+    def __init__(
+        self, resolve: Resolver | None, tags: Tags | None, *, max_depth: int, max_chars: int
+    ) -> None:
         super().__init__(convert_charrefs=True)
         self._resolve = resolve
+        self._tags = tags
         self._max_depth = max_depth
         self._chars_left = max_chars
         self._open: list[str] = []  # elements that count, innermost last
@@ -186,6 +201,8 @@ class _Reader(HTMLParser):
             return
         if tag == "usdm:ref":
             self._reference(dict(attrs))
+        elif tag == "usdm:tag":
+            self._tag(dict(attrs).get("name") or "")
         elif tag == "img":
             alt = collapse(dict(attrs).get("alt") or "")
             self._notes["removed an image" + (" (its alt text kept)" if alt else "")] += 1
@@ -295,6 +312,13 @@ class _Reader(HTMLParser):
         text = self._resolve(klass, id_, attribute) if self._resolve else None
         if text is None:
             self._notes[f"unresolved reference to {klass} {id_} ({attribute}) left out"] += 1
+        else:
+            self._data(text)
+
+    def _tag(self, name: str) -> None:
+        text = self._tags(name) if self._tags else None
+        if text is None:
+            self._notes[f"unresolved tag {name!r} left out"] += 1
         else:
             self._data(text)
 
