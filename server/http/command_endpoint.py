@@ -17,7 +17,7 @@ from server.http.authentication import Principal, require_principal, throttled
 from server.http.authorization import authorize
 from server.http.command_fields import CommandRoute, FieldPlan, Source, field_plan
 from server.http.idempotency_header import REPLAYED_HEADER, idempotent_request
-from server.http.identifiers import check_id, path_params
+from server.http.identifiers import BODY_IDS, check_id, path_params
 from server.http.json_body import read_json_object
 from server.http.numbers import whole_number
 from server.http.problems import Problem
@@ -73,6 +73,9 @@ async def _command_data(
             "unknown-fields",
             f"{route.name} does not take {unknown}; it takes {sorted(plan.accepted)}",
         )
+    for name in BODY_IDS & body.keys():
+        if isinstance(body[name], str):
+            check_id(body[name], name)
     data = {name: value for name, value in body.items() if name != "password"}
     for name, hint, source in plan.fields:
         if source is Source.PATH:

@@ -21,6 +21,10 @@ _ID_PARAMETERS = (
     "invitation_id",
 )
 
+BODY_IDS = frozenset({"organization_id", "subject_id"})
+"""Body fields of commands that name a thing by its id (ids of new things aside, which
+the routes check as they choose them): recorded as sent, so held to the same pattern."""
+
 
 def check_id(value: str, what: str) -> str:
     """``value`` if it is a well-formed id, else a 422 problem naming ``what``."""
@@ -28,7 +32,7 @@ def check_id(value: str, what: str) -> str:
         raise Problem(
             422,
             "malformed-id",
-            f"{what} {value!r} must be 1-64 letters, digits, '.', '_' or '-',"
+            f"{what} {value[:80]!r} must be 1-64 letters, digits, '.', '_' or '-',"
             " starting with a letter or digit",
         )
     return value

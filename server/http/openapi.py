@@ -18,7 +18,7 @@ from server.http.command_fields import (
 from server.http.command_routes import COMMAND_ROUTES
 from server.http.idempotency_header import HEADER as IDEMPOTENCY_KEY
 from server.http.idempotency_header import KEY_PATTERN, REPLAYED_HEADER
-from server.http.identifiers import ID_PATTERN
+from server.http.identifiers import BODY_IDS, ID_PATTERN
 from server.http.invitations import INVITEE_ROUTES
 from server.http.json_schema import SchemaBuilder, required_fields
 from server.http.numbers import MAX_DIGITS
@@ -194,7 +194,7 @@ def openapi_document(read_routes: Sequence[QueryRoute]) -> dict[str, Any]:
         if needs_password(route):
             fields, required = {**fields, "password": str}, required | {"password"}
         body = builder.object_of(fields, required)
-        for name in new_ids:
+        for name in new_ids | (BODY_IDS & body["properties"].keys()):
             body["properties"][name] = _ID
         if needs_password(route):
             body["properties"]["password"] = _TEXT

@@ -97,6 +97,45 @@ async def test_a_well_formed_request_id_is_recorded_as_sent(
         assert event.meta["request_id"] == request_id
 
 
+@pytest.mark.parametrize("organization_id", ["x" * 65, "../sponsor", "north wind", "-lead"])
+async def test_an_organization_id_in_a_body_is_held_to_the_id_pattern(
+    app_client: httpx.AsyncClient,
+    services: Services,
+    as_user: Api,
+    trial: str,
+    organization_id: str,
+) -> None:
+    head = await services.store.head_position()
+    response = await app_client.post(
+        f"{trial}/organizations",
+        json={"organization_id": organization_id, "name": "Harbour CRO", "kind": "cro"},
+        headers=await as_user("alex"),
+    )
+    problem = problem_of(response, 422, "malformed-id")
+    assert problem["detail"].startswith("organization_id ")
+    assert await services.store.head_position() == head
+
+
+async def test_the_subject_of_a_dispute_is_held_to_the_id_pattern(
+    app_client: httpx.AsyncClient, services: Services, as_user: Api, trial: str
+) -> None:
+    head = await services.store.head_position()
+    response = await app_client.post(
+        f"{trial}/disputes",
+        json={"subject_kind": "amendment", "subject_id": "A-1 " * 1000, "concern": "Too fast"},
+        headers=await as_user("ivy"),
+    )
+    problem = problem_of(response, 422, "malformed-id")
+    assert len(problem["detail"]) < 300
+    assert await services.store.head_position() == head
+    raised = await app_client.post(
+        f"{trial}/disputes",
+        json={"subject_kind": "section", "subject_id": "5.2", "concern": "Too fast"},
+        headers=await as_user("ivy"),
+    )
+    assert raised.status_code == 201, raised.text
+
+
 # -- 500s for a client's mistake -------------------------------------------------------
 
 
