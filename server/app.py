@@ -24,6 +24,7 @@ from events.following import ProjectionFailed
 from rbac import AuthorizerStopped
 from server.audit.routes import AUDIT_ROUTES
 from server.commands.errors import CommandNotRecorded
+from server.formats.document_routes import DOCUMENT_ROUTES
 from server.http import session_routes
 from server.http.body_deadline import DEFAULT_BODY_TIMEOUT_SECONDS, BodyDeadline, client_went_away
 from server.http.command_endpoint import endpoint_for
@@ -46,8 +47,8 @@ from server.services import Services
 
 logger = logging.getLogger(__name__)
 
-READ_ROUTES: tuple[QueryRoute, ...] = QUERY_ROUTES + AUDIT_ROUTES
-"""Every read over HTTP: the trial's current state and its past."""
+READ_ROUTES: tuple[QueryRoute, ...] = QUERY_ROUTES + AUDIT_ROUTES + DOCUMENT_ROUTES
+"""Every read over HTTP: the trial's current state, its past, and the protocol's documents."""
 
 
 def api_routes() -> list[BaseRoute]:

@@ -20,6 +20,8 @@ from server.audit import commands as audit
 from server.bootstrap import open_services
 from server.database import create_sqlite_file
 from server.demo import DEMO_TRIAL, DRAFT_TRIAL, DemoPerson, load_demo, load_draft_trial
+from server.formats.document_files import CLI_FORMATS, DocumentChoice
+from server.formats.protocol_document import Copy
 from server.http.body_deadline import DEFAULT_BODY_TIMEOUT_SECONDS
 from server.live.connection import DEFAULT_BUFFER_SIZE, LiveSettings
 from server.services import Services, Settings
@@ -164,14 +166,44 @@ def _audit_commands(commands: Any) -> None:
     )
     verify.add_argument("file", nargs="?", type=Path, help="a JSON Lines export")
     verify.add_argument("--public-key", type=Path, help="the server's public key (PEM)")
-    export = commands.add_parser("export", help="export a trial's log, audit trail or report")
+    export = commands.add_parser(
+        "export", help="export a trial's log, audit trail or report, or its protocol"
+    )
     export.add_argument("--trial", help="the trial (jsonl without it: the whole log)")
-    export.add_argument("--format", choices=("jsonl", "csv", "pdf"), required=True)
+    export.add_argument("--format", choices=("jsonl", "csv", "pdf", *CLI_FORMATS), required=True)
     export.add_argument("--out", type=Path, required=True)
+    export.add_argument(
+        "--version", metavar="N", help="protocol-pdf|docx: published version N (default: current)"
+    )
+    export.add_argument(
+        "--amendment", metavar="A", help="protocol-pdf|docx: the protocol as amendment A makes it"
+    )
+    export.add_argument(
+        "--copy",
+        choices=[copy.value for copy in Copy],
+        help="with --amendment: clean (the default) or tracked against its base version",
+    )
     replay = commands.add_parser("replay", help="print a trial as it was at a position or time")
     replay.add_argument("--trial", required=True)
     replay.add_argument("--at", required=True, help="a log position or an ISO 8601 time")
     commands.add_parser("key", help="print the server's public signing key (PEM)")
+
+
+def _document_choice(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> DocumentChoice | None:
+    """``--version``, ``--amendment`` and ``--copy`` of a protocol document's export."""
+    if args.format not in CLI_FORMATS:
+        if args.version or args.amendment or args.copy:
+            parser.error("--version, --amendment and --copy are for protocol-pdf|protocol-docx")
+        return None
+    if args.version and args.amendment:
+        parser.error("--version or --amendment, not both")
+    if args.copy and not args.amendment:
+        parser.error("--copy is for an amendment's protocol (--amendment A)")
+    return DocumentChoice(
+        version=args.version, amendment=args.amendment, copy=Copy(args.copy or Copy.CLEAN)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -265,7 +297,10 @@ def main(argv: list[str] | None = None) -> int:
         case "verify":
             return asyncio.run(audit.verify_database(url, Settings()))
         case "export":
-            return asyncio.run(audit.export(url, Settings(), args.trial, args.format, args.out))
+            document = _document_choice(parser, args)
+            return asyncio.run(
+                audit.export(url, Settings(), args.trial, args.format, args.out, document)
+            )
         case "replay":
             return asyncio.run(audit.replay(url, args.trial, args.at))
         case "key":

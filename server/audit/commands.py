@@ -23,6 +23,7 @@ from server.audit.replay_view import replay_view
 from server.audit.signing import SigningKey, load_public_key
 from server.audit.verification import verify_log
 from server.database import create_engine_for
+from server.formats.document_files import CLI_FORMATS, DocumentChoice, write_document
 from server.http.problems import Problem
 from server.services import Settings
 
@@ -91,8 +92,16 @@ async def replay(url: str, trial_id: str, at: str) -> int:
     return 0
 
 
-async def export(url: str, settings: Settings, trial_id: str | None, kind: str, out: Path) -> int:
-    """Write the trial's log (JSON Lines), audit trail (CSV) or audit report (PDF).
+async def export(
+    url: str,
+    settings: Settings,
+    trial_id: str | None,
+    kind: str,
+    out: Path,
+    document: DocumentChoice | None = None,
+) -> int:
+    """Write the trial's log (JSON Lines), audit trail (CSV) or audit report (PDF), or a
+    protocol document (``protocol-pdf``, ``protocol-docx``: the ``document`` chosen).
 
     A file at ``out`` is always a whole export: it is written beside ``out`` under another
     name and renamed once complete (an export that fails or is interrupted leaves nothing
@@ -108,7 +117,11 @@ async def export(url: str, settings: Settings, trial_id: str | None, kind: str, 
             return 1
         try:
             with progress_bar(f"exporting {kind}") as progress, _whole_or_nothing(out) as part:
-                await write_export(store, checkpoints, trial_id, kind, part, progress)
+                if kind in CLI_FORMATS:
+                    chosen = document or DocumentChoice()
+                    await write_document(store, trial_id, kind, part, chosen, now=utc_now())
+                else:
+                    await write_export(store, checkpoints, trial_id, kind, part, progress)
         except ValueError as refused:
             print(f"not exported: {refused}", file=sys.stderr)
             return 2

@@ -33,6 +33,7 @@ def concrete(path: str, trial_id: str, user_id: str) -> str:
         subject_id="A-1",
         comment_id="C-1",
         invitation_id="I-1",
+        version="1",
     )
 
 
