@@ -132,6 +132,7 @@ function amendmentPage(context, amendment, thread, tabs) {
       ? h("p", { class: "warning" }, `Awaiting your signature: ${mine.map((r) => r.name).join(", ")}. `, h("a", { href: "#sign" , onclick: (e) => { e.preventDefault(); document.getElementById("sign")?.scrollIntoView(); document.getElementById("sign")?.focus(); } }, "Review, then sign below"))
       : null,
     changesPanel(context, amendment, tabs),
+    documents(context, amendment),
     overview(amendment),
     detailsPanel(details),
     signaturesPanel(context, amendment),
@@ -150,6 +151,35 @@ function section(title, ...children) {
 
 function signSection(...children) {
   return h("section", { id: "sign", tabindex: "-1", "aria-labelledby": "sign-heading" }, h("h2", { id: "sign-heading" }, "Your signature"), children);
+}
+
+/** The protocol as the amendment makes it, as files: the clean copy and the copy with its
+ * changes tracked against its base version, each as PDF and Word. */
+function documents(context, amendment) {
+  const file = (copy, kind, label) =>
+    h(
+      "a",
+      {
+        href: `${trialPath(context.trialId, "amendments", amendment.amendment_id, `document.${kind}`)}?copy=${copy}`,
+        download: "",
+      },
+      label,
+    );
+  return section(
+    "Documents",
+    h(
+      "ul",
+      { class: "documents" },
+      h("li", {}, file("clean", "pdf", "Clean copy (PDF)"), " · ", file("clean", "docx", "Clean copy (Word)")),
+      h(
+        "li",
+        {},
+        file("tracked", "pdf", `Tracked changes against version ${amendment.base_version} (PDF)`),
+        " · ",
+        file("tracked", "docx", `Tracked changes against version ${amendment.base_version} (Word)`),
+      ),
+    ),
+  );
 }
 
 function changesPanel(context, amendment, tabs) {

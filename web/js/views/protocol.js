@@ -74,6 +74,7 @@ export function mountProtocol(context, number, box) {
         protocol.current_version ? `Version ${protocol.current_version}` : "Draft",
       ),
       publishForm(context),
+      versionDocuments(context),
       h(
         "ol",
         {},
@@ -246,6 +247,41 @@ function noProtocol(context) {
           field("Protocol title", title),
         )
       : null,
+  );
+}
+
+/** Each published version as a document (PDF and Word), newest first. */
+function versionDocuments(context) {
+  const versions = context.protocol.versions;
+  if (!versions.length) return null;
+  const file = (version, kind, name) =>
+    h(
+      "a",
+      {
+        href: trialPath(context.trialId, "protocol", "versions", String(version.version), `document.${kind}`),
+        download: "",
+        "aria-label": `Version ${version.version} as ${name}`,
+      },
+      name,
+    );
+  return h(
+    "section",
+    { class: "documents", "aria-labelledby": "documents-heading" },
+    h("h3", { id: "documents-heading" }, "Documents"),
+    h(
+      "ul",
+      {},
+      [...versions].reverse().map((version) =>
+        h(
+          "li",
+          {},
+          `Version ${version.version} (effective ${version.effective_date}): `,
+          file(version, "pdf", "PDF"),
+          " · ",
+          file(version, "docx", "Word"),
+        ),
+      ),
+    ),
   );
 }
 
