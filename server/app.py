@@ -25,6 +25,7 @@ from rbac import AuthorizerStopped
 from server.audit.routes import AUDIT_ROUTES
 from server.commands.errors import CommandNotRecorded
 from server.formats.document_routes import DOCUMENT_ROUTES
+from server.formats.usdm_routes import IMPORT_PATH, USDM_ROUTES, import_openapi_paths, import_usdm
 from server.http import session_routes
 from server.http.body_deadline import DEFAULT_BODY_TIMEOUT_SECONDS, BodyDeadline, client_went_away
 from server.http.command_endpoint import endpoint_for
@@ -47,7 +48,7 @@ from server.services import Services
 
 logger = logging.getLogger(__name__)
 
-READ_ROUTES: tuple[QueryRoute, ...] = QUERY_ROUTES + AUDIT_ROUTES + DOCUMENT_ROUTES
+READ_ROUTES: tuple[QueryRoute, ...] = QUERY_ROUTES + AUDIT_ROUTES + DOCUMENT_ROUTES + USDM_ROUTES
 """Every read over HTTP: the trial's current state, its past, and the protocol's documents."""
 
 
@@ -61,6 +62,7 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/tokens", session_routes.issue_token, methods=["POST"]),
         Route("/api/tokens/{token_id}", session_routes.revoke_token, methods=["DELETE"]),
         Route("/api/trials", create_trial, methods=["POST"]),
+        Route(IMPORT_PATH, import_usdm, methods=["POST"]),
         Route(LIVE_PATH + "/tickets", issue_ticket, methods=["POST"]),
         Route(LIVE_PATH, websocket_required, methods=["GET"]),
     ]
@@ -138,4 +140,5 @@ def create_app(
     )
     app.body_timeout = body_timeout
     app.state.openapi = openapi_document(READ_ROUTES)
+    app.state.openapi["paths"].update(import_openapi_paths())
     return app

@@ -20,6 +20,7 @@ from server.audit import commands as audit
 from server.bootstrap import open_services
 from server.database import create_sqlite_file
 from server.demo import DEMO_TRIAL, DRAFT_TRIAL, DemoPerson, load_demo, load_draft_trial
+from server.formats import usdm_commands as usdm
 from server.formats.document_files import CLI_FORMATS, DocumentChoice
 from server.formats.protocol_document import Copy
 from server.http.body_deadline import DEFAULT_BODY_TIMEOUT_SECONDS
@@ -170,8 +171,11 @@ def _audit_commands(commands: Any) -> None:
         "export", help="export a trial's log, audit trail or report, or its protocol"
     )
     export.add_argument("--trial", help="the trial (jsonl without it: the whole log)")
-    export.add_argument("--format", choices=("jsonl", "csv", "pdf", *CLI_FORMATS), required=True)
+    export.add_argument(
+        "--format", choices=("jsonl", "csv", "pdf", "usdm", *CLI_FORMATS), required=True
+    )
     export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--at", help="usdm: a log position, an ISO 8601 time or vN (version N)")
     export.add_argument(
         "--version", metavar="N", help="protocol-pdf|docx: published version N (default: current)"
     )
@@ -268,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     db = commands.add_parser("db", help="database maintenance")
     db.add_subparsers(dest="db_command", required=True).add_parser("upgrade")
     _audit_commands(commands)
+    usdm.add_import_command(commands)
     args = parser.parse_args(argv)
     if args.command == "verify" and args.file is not None:  # offline: no database at all
         return audit.verify_file(args.file, args.public_key)
@@ -299,8 +304,12 @@ def main(argv: list[str] | None = None) -> int:
         case "export":
             document = _document_choice(parser, args)
             return asyncio.run(
-                audit.export(url, Settings(), args.trial, args.format, args.out, document)
+                audit.export(
+                    url, Settings(), args.trial, args.format, args.out, document, usdm_at=args.at
+                )
             )
+        case "import":
+            return usdm.run_import(url, Settings(), args)
         case "replay":
             return asyncio.run(audit.replay(url, args.trial, args.at))
         case "key":

@@ -24,6 +24,7 @@ from server.audit.signing import SigningKey, load_public_key
 from server.audit.verification import verify_log
 from server.database import create_engine_for
 from server.formats.document_files import CLI_FORMATS, DocumentChoice, write_document
+from server.formats.usdm_commands import write_usdm
 from server.http.problems import Problem
 from server.services import Settings
 
@@ -99,6 +100,8 @@ async def export(
     kind: str,
     out: Path,
     document: DocumentChoice | None = None,
+    *,
+    usdm_at: str | None = None,
 ) -> int:
     """Write the trial's log (JSON Lines), audit trail (CSV) or audit report (PDF), or a
     protocol document (``protocol-pdf``, ``protocol-docx``: the ``document`` chosen).
@@ -117,7 +120,11 @@ async def export(
             return 1
         try:
             with progress_bar(f"exporting {kind}") as progress, _whole_or_nothing(out) as part:
-                if kind in CLI_FORMATS:
+                if usdm_at is not None and kind != "usdm":
+                    raise ValueError("--at is for a usdm export")
+                if kind == "usdm":
+                    await write_usdm(store, trial_id, part, usdm_at)
+                elif kind in CLI_FORMATS:
                     chosen = document or DocumentChoice()
                     await write_document(store, trial_id, kind, part, chosen, now=utc_now())
                 else:

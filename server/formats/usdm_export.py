@@ -24,6 +24,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from domain import m11
 from domain.amendment_details import AmendmentDetails, EnrollmentUnit
 from domain.amendment_state import AmendmentState
@@ -79,6 +81,11 @@ class ExportSource:
     """The merged amendments, by id."""
     at: LogPoint
     imported: ImportRecord | None = None
+
+
+def usdm_json(source: ExportSource) -> bytes:
+    """The Wrapper as JSON bytes (keys in the order built: equal for equal states)."""
+    return orjson.dumps(usdm_wrapper(source))
 
 
 def study_uuid(trial_id: str) -> str:
@@ -236,7 +243,7 @@ def _study_version(
         dates.append(_date(f"{owner}_approval", terms.APPROVAL_DATE, approved))
     if published is not None:
         dates.append(_date(f"{owner}_effective", terms.EFFECTIVE_DATE, published.effective_date))
-    organizations = _organizations(source)
+    organizations = _organizations(source, owner)
     return {
         "id": owner,
         "extensionAttributes": _provenance(owner, point or source.at),
@@ -314,16 +321,19 @@ def _titles(source: ExportSource, owner: str) -> list[Json]:
     return titles
 
 
-def organization_id(organization_id: str) -> str:
-    return f"Organization_{organization_id}"
+def organization_id(version: str, organization: str) -> str:
+    """An organization's id in a study version (each version lists its organizations)."""
+    return f"{version}_organization_{organization}"
 
 
-def _organizations(source: ExportSource) -> list[tuple[Json, OrganizationKind | None]]:
+def _organizations(
+    source: ExportSource, version: str
+) -> list[tuple[Json, OrganizationKind | None]]:
     """The trial's organizations (admitted by the time exported), then those an import
     brought along, each with its Concord kind (None for an imported one)."""
     found: list[tuple[Json, OrganizationKind | None]] = []
     for organization in source.trial.organizations.values():
-        owner = organization_id(organization.organization_id)
+        owner = organization_id(version, organization.organization_id)
         kind = organization.kind
         found.append(
             (
@@ -345,7 +355,7 @@ def _organizations(source: ExportSource) -> list[tuple[Json, OrganizationKind | 
             )
         )
     for index, imported in enumerate(source.imported.organizations if source.imported else (), 1):
-        owner = f"Organization_imported_{index}"
+        owner = organization_id(version, f"imported_{index}")
         found.append(
             (
                 {
@@ -386,7 +396,8 @@ def _identifiers(
     if source.imported is None:
         return found
     keys = {
-        o.key: f"Organization_imported_{i}" for i, o in enumerate(source.imported.organizations, 1)
+        o.key: organization_id(owner, f"imported_{i}")
+        for i, o in enumerate(source.imported.organizations, 1)
     }
     for index, identifier in enumerate(source.imported.identifiers, 1):
         found.append(
@@ -408,7 +419,7 @@ def _roles(source: ExportSource, owner: str) -> list[Json]:
         term = terms.ORGANIZATION_ROLES.get(organization.kind)
         if term is not None:
             roles.setdefault(term.code, (term, [], []))[1].append(
-                organization_id(organization.organization_id)
+                organization_id(owner, organization.organization_id)
             )
     for member in source.trial.members.values():
         for role in sorted(member.roles):
@@ -434,7 +445,7 @@ def _roles(source: ExportSource, owner: str) -> list[Json]:
                         "instanceType": "PersonName",
                     },
                     "jobTitle": terms.JOB_TITLES[role],
-                    "organizationId": organization_id(member.organization_id),
+                    "organizationId": organization_id(owner, member.organization_id),
                     "instanceType": "AssignedPerson",
                 }
             )

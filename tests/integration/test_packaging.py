@@ -29,4 +29,7 @@ def test_the_wheel_carries_the_web_front_end_and_every_migration(tmp_path: Path)
     assert revisions
     assert revisions <= names, sorted(revisions - names)
     assert {"events/alembic_scripts/env.py", "events/alembic_scripts/script.py.mako"} <= names
+    # the import validates uploads against CDISC's USDM schema, shipped with its licence
+    usdm = {"server/formats/usdm_schema/USDM_API.json", "server/formats/usdm_schema/LICENSE"}
+    assert usdm <= names
     assert not any(name.startswith(("tests/", "bench/", "web/", "migrations/")) for name in names)
