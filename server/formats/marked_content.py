@@ -105,7 +105,8 @@ def tracked_blocks(old_text: str, new_text: str) -> tuple[MarkedBlock, ...]:
         if tag == "equal":
             found += marked(new[j1:j2])
             continue
-        for before, after in _paired(old[i1:i2], new[j1:j2], _block_text, _comparable):
+        stretch = _paired(old[i1:i2], new[j1:j2], _block_text, _comparable, lone_together=True)
+        for before, after in stretch:
             if before is not None and after is not None:
                 found.append(_tracked_block(before, after))
             elif before is not None:
@@ -183,10 +184,17 @@ def _paired(
     new: Sequence[T],
     text: Callable[[T], str],
     comparable: Callable[[T, T], bool],
+    *,
+    lone_together: bool = False,
 ) -> Iterator[tuple[T | None, T | None]]:
     """A differing stretch as pairs in order: the most alike old and new items (at least
     :data:`SIMILAR`) go together, as :class:`difflib.Differ` pairs lines, and what lies
-    before and after them is paired the same way; the rest stands alone, old first."""
+    before and after them is paired the same way; the rest stands alone, old first.
+    ``lone_together``: one old and one new item left between pairs go together however
+    unlike (a block rewritten: its lines tell what changed)."""
+    if lone_together and len(old) == len(new) == 1 and comparable(old[0], new[0]):
+        yield old[0], new[0]
+        return
     best: tuple[float, int, int] | None = None
     if len(old) * len(new) <= _MOST_PAIRS:
         matcher = SequenceMatcher(autojunk=False)
@@ -206,6 +214,6 @@ def _paired(
         yield from ((None, after) for after in new)
         return
     _, i, j = best
-    yield from _paired(old[:i], new[:j], text, comparable)
+    yield from _paired(old[:i], new[:j], text, comparable, lone_together=lone_together)
     yield old[i], new[j]
-    yield from _paired(old[i + 1 :], new[j + 1 :], text, comparable)
+    yield from _paired(old[i + 1 :], new[j + 1 :], text, comparable, lone_together=lone_together)

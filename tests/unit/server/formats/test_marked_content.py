@@ -1,0 +1,259 @@
+"""A section's blocks marked kept, inserted or deleted: the tracked copy of a section reads
+as the old text with its deletions and as the new with its insertions, and a tracked DOCX
+paragraph accepts into the new text and rejects into the old."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+import docx
+from docx.oxml.ns import qn
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+
+from domain.protocol_diff import Mark, Run
+from server.formats.content import Block, ItemList, ListKind, Paragraph, blocks
+from server.formats.marked_content import (
+    MarkedBlock,
+    MarkedLine,
+    MarkedList,
+    MarkedParagraph,
+    clean_blocks,
+    line,
+    tracked_blocks,
+)
+from server.formats.protocol_document import DocumentSection, ProtocolDocument, Revision
+from server.formats.protocol_docx import render_docx
+from server.formats.protocol_pdf import render_pdf
+
+OTHER = {Mark.DELETED: Mark.INSERTED, Mark.INSERTED: Mark.DELETED}
+
+
+def side(found: tuple[MarkedBlock, ...], mark: Mark) -> tuple[Block, ...]:
+    """The blocks as one side reads them: ``DELETED`` the old, ``INSERTED`` the new."""
+    result: list[Block] = []
+    for block in found:
+        lines = block.lines if isinstance(block, MarkedParagraph) else block.items
+        texts = tuple(ln.side(mark) for ln in lines if ln.whole is not OTHER[mark])
+        if not texts:
+            continue
+        if isinstance(block, MarkedList):
+            result.append(ItemList(block.kind, texts))
+        else:
+            result.append(Paragraph(texts))
+    return tuple(result)
+
+
+def marks(found: tuple[MarkedBlock, ...]) -> list[list[tuple[str, str]]]:
+    """Each block's lines as (whole mark, text) for reading a test's expectation."""
+    return [
+        [
+            (ln.whole.value, ln.text)
+            for ln in (b.lines if isinstance(b, MarkedParagraph) else b.items)
+        ]
+        for b in found
+    ]
+
+
+def test_a_clean_section_is_its_blocks_all_kept() -> None:
+    found = clean_blocks("Adults:\n\n- aged 18\n- with asthma\n\n1. first\n2. second")
+    assert [type(b).__name__ for b in found] == ["MarkedParagraph", "MarkedList", "MarkedList"]
+    assert {
+        ln.whole for b in found for ln in (b.lines if isinstance(b, MarkedParagraph) else b.items)
+    } == {Mark.KEPT}
+    assert [b.kind for b in found if isinstance(b, MarkedList)] == [
+        ListKind.BULLETED,
+        ListKind.NUMBERED,
+    ]
+
+
+def test_a_changed_line_is_marked_word_by_word_and_lines_apart_are_whole() -> None:
+    old = "Current smoker\nPregnancy or breastfeeding\nAnother product within 30 days"
+    new = "Current smoker\nAnother product within 90 days\nLung surgery in the past year"
+    found = tracked_blocks(old, new)
+    assert marks(found) == [
+        [
+            ("kept", "Current smoker"),
+            ("deleted", "Pregnancy or breastfeeding"),
+            ("kept", "Another product within 3090 days"),
+            ("inserted", "Lung surgery in the past year"),
+        ]
+    ]
+    [paragraph] = found
+    assert isinstance(paragraph, MarkedParagraph)
+    assert paragraph.lines[2].runs == (
+        Run(mark=Mark.KEPT, text="Another product within "),
+        Run(mark=Mark.DELETED, text="30"),
+        Run(mark=Mark.INSERTED, text="90"),
+        Run(mark=Mark.KEPT, text=" days"),
+    )
+
+
+def test_a_list_item_changes_within_its_list_and_a_new_block_is_inserted_whole() -> None:
+    found = tracked_blocks("- at least 18\n- at most 65", "- at least 18\n- at most 75\n\nNote.")
+    assert marks(found) == [
+        [("kept", "at least 18"), ("kept", "at most 6575")],
+        [("inserted", "Note.")],
+    ]
+
+
+def test_a_block_that_changed_its_kind_is_deleted_and_inserted() -> None:
+    found = tracked_blocks("one\ntwo", "- one\n- two")
+    assert [type(b).__name__ for b in found] == ["MarkedParagraph", "MarkedList"]
+    assert marks(found) == [
+        [("deleted", "one"), ("deleted", "two")],
+        [("inserted", "one"), ("inserted", "two")],
+    ]
+
+
+def test_an_unlike_first_line_replaced_reads_on_one_line() -> None:
+    """A break between a wholly deleted first line and a wholly inserted one would be on
+    neither side: they share a line."""
+    found = tracked_blocks("Alpha beta\nkept", "Gamma delta\nkept")
+    assert marks(found) == [[("kept", "Alpha betaGamma delta"), ("kept", "kept")]]
+
+
+WORDS = st.sampled_from(["age", "18", "65", "75", "years", "asthma", "- x", "1. y", "2. z"])
+LINES = st.lists(WORDS, min_size=1, max_size=4).map(" ".join)
+TEXTS = st.lists(st.one_of(LINES, st.just("")), max_size=8).map("\n".join)
+
+
+@given(TEXTS, TEXTS)
+def test_the_old_side_reads_as_the_old_text_and_the_new_as_the_new(old: str, new: str) -> None:
+    found = tracked_blocks(old, new)
+    assert side(found, Mark.DELETED) == blocks(old)
+    assert side(found, Mark.INSERTED) == blocks(new)
+    assert side(tracked_blocks(new, new), Mark.INSERTED) == blocks(new)
+    assert all(
+        ln.whole is Mark.KEPT
+        for b in tracked_blocks(new, new)
+        for ln in (b.lines if isinstance(b, MarkedParagraph) else b.items)
+    )
+
+
+def _document(*sections: DocumentSection) -> ProtocolDocument:
+    now = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    return ProtocolDocument(
+        title="Trial",
+        copy_label="Tracked changes against version 1",
+        running_head="t · tracked",
+        title_page=(("Version Number", "2"),),
+        amendment=None,
+        sections=sections,
+        tracked_against=1,
+        sponsor="Sponsor",
+        generated_at=now,
+        file_stem="t",
+    )
+
+
+def _opened(section: DocumentSection) -> Any:
+    """The section rendered alone as DOCX, opened again (python-docx's own view of it)."""
+    return docx.Document(io.BytesIO(render_docx(_document(section))))
+
+
+def _side_text(paragraph: object, *, accepted: bool) -> str:
+    keep, drop = (qn("w:ins"), qn("w:del")) if accepted else (qn("w:del"), qn("w:ins"))
+    text = []
+    element = paragraph._p  # type: ignore[attr-defined]
+    for node in element.iter(qn("w:t"), qn("w:delText"), qn("w:br")):
+        ancestors = {a.tag for a in node.iterancestors()}
+        if drop in ancestors or (node.tag == qn("w:delText") and keep not in ancestors):
+            continue
+        text.append("\n" if node.tag == qn("w:br") else node.text or "")
+    return "".join(text)
+
+
+@settings(max_examples=40, deadline=None)
+@given(TEXTS, TEXTS)
+def test_a_tracked_docx_section_accepts_into_the_new_text_and_rejects_into_the_old(
+    old: str, new: str
+) -> None:
+    section = DocumentSection(
+        number="5.3",
+        heading=line("Exclusion Criteria"),
+        blocks=tracked_blocks(old, new),
+        revision=Revision(author="Ivy", at=datetime(2030, 1, 1, tzinfo=UTC)),
+    )
+    document = _opened(section)
+    paragraphs = document.paragraphs
+    start = next(i for i, p in enumerate(paragraphs) if p.style.name == "Heading 2")
+    body = paragraphs[start + 1 :]
+
+    def read(accepted: bool) -> list[str]:
+        # a paragraph whose mark is on the other side is not a paragraph of that text
+        gone = qn("w:del") if accepted else qn("w:ins")
+        return [
+            _side_text(p, accepted=accepted)
+            for p in body
+            if p._p.pPr is None
+            or p._p.pPr.find(qn("w:rPr")) is None
+            or p._p.pPr.find(qn("w:rPr")).find(gone) is None
+        ]
+
+    def expected(text: str) -> list[str]:
+        found = []
+        for block in blocks(text):
+            if isinstance(block, Paragraph):
+                found.append("\n".join(block.lines))
+            else:
+                found += block.items
+        return found
+
+    assert read(accepted=True) == expected(new)
+    assert read(accepted=False) == expected(old)
+
+
+def test_each_numbered_list_in_a_docx_starts_again_at_one() -> None:
+    section = DocumentSection(
+        number="1.3",
+        heading=line("Schedule of Activities"),
+        blocks=clean_blocks("1. screening\n2. first dose\n\nThen:\n\n1. follow-up\n2. end"),
+    )
+    document = _opened(section)
+    numbered = [p for p in document.paragraphs if p.style.name == "List Number"]
+    assert [p.text for p in numbered] == ["screening", "first dose", "follow-up", "end"]
+    ids = [p._p.pPr.numPr.numId.val for p in numbered]
+    assert ids[0] == ids[1] != ids[2] == ids[3]
+    numbering = document.part.numbering_part.element
+    for num_id in {ids[0], ids[2]}:
+        [num] = [n for n in numbering.iter(qn("w:num")) if n.get(qn("w:numId")) == str(num_id)]
+        [start] = num.iter(qn("w:startOverride"))
+        assert start.get(qn("w:val")) == "1"
+
+
+def test_a_wholly_inserted_line_marks_its_break_inserted() -> None:
+    lines = (line("kept"), MarkedLine((Run(mark=Mark.INSERTED, text="new"),)))
+    section = DocumentSection(
+        number="5.3", heading=line("Exclusion Criteria"), blocks=(MarkedParagraph(lines),)
+    )
+    document = _opened(section)
+    [paragraph] = [p for p in document.paragraphs if "kept" in p.text]
+    inserted = list(paragraph._p.iter(qn("w:ins")))
+    assert [[c.tag for c in i.iter(qn("w:br"), qn("w:t"))] for i in inserted] == [
+        [qn("w:br")],
+        [qn("w:t")],
+    ]
+    # no revision given: the generator, at the time the document was made
+    assert {(i.get(qn("w:author")), i.get(qn("w:date"))) for i in inserted} == {
+        ("Concord", "2030-01-02T03:04:05Z")
+    }
+
+
+def test_a_pdf_numbers_a_tracked_list_as_it_reads_and_shows_any_script() -> None:
+    section = DocumentSection(
+        number="5.3",
+        heading=line("Κριτήρια αποκλεισμού — критерии"),
+        blocks=tracked_blocks("1. one\n2. two\n3. three", "1. one\n2. three\n3. four"),
+    )
+    body = render_pdf(_document(section))
+    text = " ".join(
+        " ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(body)).pages
+    )
+    # kept and inserted items numbered as the new list; the deleted one keeps its old number
+    assert "5.3 Κριτήρια αποκλεισμού — критерии 1. one 2. two 2. three 3. four" in text
+    assert "Page 1 of" in text
+    assert "t · tracked" in text
