@@ -58,7 +58,7 @@ MEDIA_TYPE = "application/pdf"
 INSERTED_COLOUR = "#1a4f9c"
 """Blue, 7.9:1 on white."""
 DELETED_COLOUR = "#a4262c"
-"""Red, 7.0:1 on white."""
+"""Red, 7.3:1 on white."""
 TOC_DEPTH = 3
 """Sections down to this level are listed in the table of contents."""
 
