@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+import unicodedata
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -198,5 +199,6 @@ def run_import(url: str, settings: Settings, args: Any) -> int:
 
 def trial_id_for(study_name: str) -> str:
     """A trial id made of a study's name: letters, digits, '.', '_' and '-', up to 64."""
-    slug = re.sub(r"[^a-z0-9]+", "-", study_name.casefold()).strip("-")
+    plain = unicodedata.normalize("NFKD", study_name.casefold()).encode("ascii", "ignore")
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.decode()).strip("-")
     return slug[:64].rstrip("-") or "imported"
