@@ -58,8 +58,11 @@ from server.formats.content import Block, Paragraph, collapse, plain_text
 from server.formats.usdm_validation import SchemaError, schema_errors
 from server.formats.xhtml import from_xhtml, inline_text
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
-"""Largest file accepted (20 MiB; the CDISC example is 1 MiB)."""
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""Largest file accepted: 64 MiB. The CDISC example is 1 MiB; Concord's own export of a
+trial of 500 sections and 50 merged amendments is about 42 MiB (every study version
+carries its whole narrative), and reading it takes about 600 MiB (``bench/formats.py``),
+so the server reads one import at a time (``server/formats/usdm_routes.py``)."""
 MAX_DEPTH = 64
 """Deepest nesting of arrays and objects (USDM's deepest paths are about 15 levels)."""
 MAX_SECTION_CHARS = 1_000_000

@@ -4,7 +4,8 @@
   a :class:`QueryRoute`): the trial as a USDM v4 ``Wrapper``, built off the event loop.
 - ``POST /api/imports/usdm?trial_id=...&organization_id=...&organization_kind=...`` with the
   file as the body (``application/json``): found a trial from it. Any signed-in person
-  may, as anyone may found a trial; they become its first trial admin. A refused file is
+  may, as anyone may found a trial; they become its first trial admin. One import is
+  read at a time per process (others wait their turn). A refused file is
   problem+json (413 too large, 415 not JSON's media type, 422 not JSON, nested too deep
   or not valid USDM v4, with ``errors``: the validator's first errors as path and
   message) and nothing is recorded.
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from datetime import date
 from typing import Any
 
@@ -38,6 +40,15 @@ from server.services import Services
 
 USDM_MEDIA_TYPE = "application/json"
 IMPORT_PATH = "/api/imports/usdm"
+_IMPORTING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _one_at_a_time() -> asyncio.Lock:
+    """Imports are read one at a time per process (per event loop): reading a file of the
+    largest size accepted takes hundreds of MiB (``usdm_import.MAX_FILE_BYTES``)."""
+    return _IMPORTING.setdefault(asyncio.get_running_loop(), asyncio.Lock())
 
 
 async def _export(services: Services, p: dict[str, str], principal: Principal) -> Response:
@@ -99,14 +110,16 @@ async def import_usdm(request: Request) -> Response:
     principal = await require_principal(request, unsafe=True)
     meta = request_meta(request, principal)
     founding = _founding(request, principal)
-    raw = await _file(request)
-    try:
-        plan = await asyncio.to_thread(
-            read_usdm, raw, file_name=request.query_params.get("file_name", "")
-        )
-    except ImportRefused as refused:
-        raise _refusal(refused) from None
-    imported = await import_trial(services.commands, plan, founding, meta)
+    async with _one_at_a_time():
+        raw = await _file(request)
+        try:
+            plan = await asyncio.to_thread(
+                read_usdm, raw, file_name=request.query_params.get("file_name", "")
+            )
+        except ImportRefused as refused:
+            raise _refusal(refused) from None
+        del raw
+        imported = await import_trial(services.commands, plan, founding, meta)
     return JSONResponse(
         {
             "trial_id": imported.trial_id,

@@ -60,7 +60,12 @@ async def run(
 
 
 async def merge_amendments(
-    services: Services, people: People, count: int, *, subsections: int = 3
+    services: Services,
+    people: People,
+    count: int,
+    *,
+    subsections: int = 3,
+    text: str = RICH_TEXT,
 ) -> None:
     """Merge A-1 to A-``count`` into the demo trial (see the module's docstring)."""
     ivy, sam, elena = people["ivy"], people["sam"], people["elena"]
@@ -95,7 +100,7 @@ async def merge_amendments(
                 _command, opening, amendment_id=amendment_id, base_version=version, details=details
             ),
         )
-        for change in _changes(protocol, number, subsections):
+        for change in _changes(protocol, number, subsections, text):
             propose = functools.partial(_command, amendment.ProposeSectionChange, change=change)
             await run(services, ivy, target, propose)
         await run(services, ivy, target, lambda actor: amendment.SubmitAmendment(actor=actor))
@@ -174,7 +179,9 @@ def _details(number: int, substantial: bool) -> AmendmentDetails:
     )
 
 
-def _changes(protocol: ProtocolState, number: int, subsections: int) -> list[ProposedChange]:
+def _changes(
+    protocol: ProtocolState, number: int, subsections: int, text: str
+) -> list[ProposedChange]:
     """A-2 adds the subsections; later ones revise two sections (and A-3 removes one)."""
     document = protocol.document()
     if number == 2:
@@ -184,7 +191,7 @@ def _changes(protocol: ProtocolState, number: int, subsections: int) -> list[Pro
             ProposedChange(
                 number=f"{parents[i % len(parents)]}.{50 + i // len(parents)}",
                 heading=f"Procedure {i + 1}",
-                text=f"Procedure {i + 1}. {RICH_TEXT}",
+                text=f"Procedure {i + 1}. {text}",
                 description="Add the procedures the sites follow",
                 rationale="The sites asked for them in writing",
             )
@@ -195,11 +202,13 @@ def _changes(protocol: ProtocolState, number: int, subsections: int) -> list[Pro
         ProposedChange(
             number=section,
             heading=document[section].heading,
-            text=f"{RICH_TEXT}\n\nRevised by amendment {number}.",
+            text=f"{text}\n\nRevised by amendment {number}.",
             description=f"Revise section {section}",
             rationale=f"Reason {number} for section {section}",
         )
-        for section in (editable[number % len(editable)], editable[(number * 7) % len(editable)])
+        for section in dict.fromkeys(
+            (editable[number % len(editable)], editable[(number * 7) % len(editable)])
+        )
     ]
     added = sorted(
         (n for n in document if m11.level(n) == 3 and int(n.split(".")[-1]) >= 50),
