@@ -172,9 +172,10 @@ def _joined_at_the_start(lines: list[MarkedLine]) -> tuple[MarkedLine, ...]:
     return tuple(found)
 
 
-SIMILAR = 0.6
-"""How alike two lines (or blocks) must be, by :class:`difflib.SequenceMatcher`'s ratio, to
-be shown as one changed word by word rather than one deleted and another inserted."""
+SIMILAR = 0.5
+"""How alike two lines (or blocks) must be, by :class:`difflib.SequenceMatcher`'s ratio over
+their words, to be shown as one changed word by word rather than one deleted and another
+inserted."""
 _MOST_PAIRS = 2_500
 """Beyond this many candidate pairs a differing stretch is deleted and inserted whole."""
 
@@ -191,29 +192,38 @@ def _paired(
     :data:`SIMILAR`) go together, as :class:`difflib.Differ` pairs lines, and what lies
     before and after them is paired the same way; the rest stands alone, old first.
     ``lone_together``: one old and one new item left between pairs go together however
-    unlike (a block rewritten: its lines tell what changed)."""
-    if lone_together and len(old) == len(new) == 1 and comparable(old[0], new[0]):
-        yield old[0], new[0]
-        return
-    best: tuple[float, int, int] | None = None
+    unlike (a block rewritten: its lines tell what changed).
+
+    Each old and new item is compared once (the ratios are kept for the stretches either
+    side of a pair)."""
+    alike: dict[tuple[int, int], float] = {}
     if len(old) * len(new) <= _MOST_PAIRS:
-        matcher = SequenceMatcher(autojunk=False)
+        old_words = [text(item).split() for item in old]
+        matcher: SequenceMatcher[str] = SequenceMatcher(autojunk=False)
         for j, after in enumerate(new):
-            matcher.set_seq2(text(after))
+            matcher.set_seq2(text(after).split())
             for i, before in enumerate(old):
                 if not comparable(before, after):
                     continue
-                matcher.set_seq1(text(before))
+                matcher.set_seq1(old_words[i])
                 if matcher.real_quick_ratio() < SIMILAR or matcher.quick_ratio() < SIMILAR:
                     continue
-                ratio = matcher.ratio()
-                if ratio >= SIMILAR and (best is None or ratio > best[0]):
-                    best = (ratio, i, j)
-    if best is None:
-        yield from ((before, None) for before in old)
-        yield from ((None, after) for after in new)
-        return
-    _, i, j = best
-    yield from _paired(old[:i], new[:j], text, comparable, lone_together=lone_together)
-    yield old[i], new[j]
-    yield from _paired(old[i + 1 :], new[j + 1 :], text, comparable, lone_together=lone_together)
+                if (ratio := matcher.ratio()) >= SIMILAR:
+                    alike[i, j] = ratio
+
+    def pairs(i1: int, i2: int, j1: int, j2: int) -> Iterator[tuple[T | None, T | None]]:
+        if lone_together and i2 - i1 == j2 - j1 == 1 and comparable(old[i1], new[j1]):
+            yield old[i1], new[j1]
+            return
+        inside = [(r, i, j) for (i, j), r in alike.items() if i1 <= i < i2 and j1 <= j < j2]
+        if not inside:
+            yield from ((before, None) for before in old[i1:i2])
+            yield from ((None, after) for after in new[j1:j2])
+            return
+        # the most alike; of equally alike, the first (as difflib.Differ takes it)
+        _, i, j = max(inside, key=lambda found: (found[0], -found[1], -found[2]))
+        yield from pairs(i1, i, j1, j)
+        yield old[i], new[j]
+        yield from pairs(i + 1, i2, j + 1, j2)
+
+    yield from pairs(0, len(old), 0, len(new))
