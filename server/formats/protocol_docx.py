@@ -51,6 +51,16 @@ from server.formats.protocol_document import (
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 TOC_DEPTH = 3
+_AFTER_UPDATE_FIELDS = (
+    "w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat", "w:docVars", "w:rsids",
+    "m:mathPr", "w:attachedSchema", "w:themeFontLang", "w:clrSchemeMapping",
+    "w:doNotIncludeSubdocsInStats", "w:doNotAutoCompressPictures", "w:forceUpgrade",
+    "w:captions", "w:readModeInkLockDown", "w:smartTagType", "sl:schemaLibrary",
+    "w:shapeDefaults", "w:doNotEmbedSmartTags", "w:decimalSymbol", "w:listSeparator",
+    "w14:docId", "w14:defaultImageDpi",
+)  # fmt: skip
+"""What follows ``w:updateFields`` in the settings (CT_Settings is a sequence: Word refuses
+a file whose settings are out of order)."""
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -164,7 +174,7 @@ class _Writer:
         # Word updates the table of contents (and its page numbers) when the file opens.
         update = OxmlElement("w:updateFields")
         update.set(qn("w:val"), "true")
-        self.docx.settings.element.append(update)
+        self.docx.settings.element.insert_element_before(update, *_AFTER_UPDATE_FIELDS)
 
     def _styles(self) -> None:
         styles = self.docx.styles

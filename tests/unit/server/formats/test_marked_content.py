@@ -257,3 +257,13 @@ def test_a_pdf_numbers_a_tracked_list_as_it_reads_and_shows_any_script() -> None
     assert "5.3 Κριτήρια αποκλεισμού — критерии 1. one 2. two 2. three 3. four" in text
     assert "Page 1 of" in text
     assert "t · tracked" in text
+
+
+def test_the_docx_asks_word_to_update_its_fields_where_its_settings_allow() -> None:
+    section = DocumentSection(number="5.3", heading=line("Exclusion Criteria"), blocks=())
+    settings_element = _opened(section).settings.element
+    tags = [child.tag for child in settings_element]
+    update = tags.index(qn("w:updateFields"))
+    assert settings_element[update].get(qn("w:val")) == "true"
+    # CT_Settings is a sequence: w:updateFields comes before w:compat and w:rsids
+    assert update < tags.index(qn("w:compat")) < tags.index(qn("w:rsids"))
