@@ -1,6 +1,6 @@
 """USDM over HTTP: a trial's export (a read like the others) and the import of a file.
 
-- ``GET /api/trials/{trial_id}/usdm?version=N|at=POSITION|time=ISO`` (``protocol:read``,
+- ``GET /api/trials/{trial_id}/usdm?version=N|at=POSITION|time=ISO`` (``trial:read``,
   a :class:`QueryRoute`): the trial as a USDM v4 ``Wrapper``, built off the event loop.
 - ``POST /api/imports/usdm?trial_id=...&organization_id=...&organization_kind=...`` with the
   file as the body (``application/json``): found a trial from it. Any signed-in person
