@@ -246,7 +246,9 @@ class _Writer:
             f"Changes against version {self.source.tracked_against} are Word revisions"
             " (Review, Track Changes): insertions and deletions, each with who proposed it"
             " and when (UTC). Each changed section also says so under its heading; sections"
-            " without a note are unchanged. Accept all changes for the clean text."
+            " without a note are unchanged. Accepting every change gives the amended text,"
+            " rejecting every change the text of version"
+            f" {self.source.tracked_against} (the notes stay either way)."
         )
 
     def _contents(self) -> None:
