@@ -346,3 +346,24 @@ def test_the_example_is_read_whole() -> None:
     original = copy.deepcopy(plan.record)
     assert plan.record == original
     assert plan.study_name == "CDISC PILOT - LZZT"
+
+
+async def test_the_import_is_on_the_audit_trail_and_the_trial_reads_as_any_other(
+    app_client: httpx.AsyncClient, as_user: Api, services: Services, demo: People
+) -> None:
+    headers = await as_user("sam")
+    imported = await upload(app_client, headers, EXAMPLE.read_bytes(), "lzzt")
+    assert imported.status_code == 201
+    trail = await app_client.get(
+        "/api/trials/lzzt/audit/trail", params={"record": "protocol"}, headers=headers
+    )
+    assert trail.status_code == 200, trail.text
+    (entry,) = [e for e in trail.json() if e["event"] == "ProtocolImported"]
+    assert (entry["printed_name"], entry["position"]) == (
+        "Samira Reyes",
+        imported.json()["position"],
+    )
+    for path in ("/api/trials/lzzt/protocol", "/api/trials/lzzt/audit/replay"):
+        assert (await app_client.get(path, headers=headers)).status_code == 200, path
+    verified = await app_client.get("/api/trials/lzzt/audit/verification", headers=headers)
+    assert verified.json()["ok"] is True
