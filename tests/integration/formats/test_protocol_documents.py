@@ -132,10 +132,11 @@ def docx_text(document: Any) -> str:
     return " ".join(" ".join(parts).split())
 
 
-def revisions(document: Any, kind: str) -> Iterator[tuple[str, str, str]]:
-    """Each ``w:ins`` or ``w:del``: its text, author and date."""
+def revisions(within: Any, kind: str) -> Iterator[tuple[str, str, str]]:
+    """Each ``w:ins`` or ``w:del`` in a document or paragraph: its text, author and date."""
     tag = "w:t" if kind == "ins" else "w:delText"
-    for element in document.element.body.iter(qn(f"w:{kind}")):
+    root = within._p if hasattr(within, "_p") else within.element.body
+    for element in root.iter(qn(f"w:{kind}")):
         text = "".join(node.text or "" for node in element.iter(qn(tag)))
         yield text, element.get(qn("w:author")), element.get(qn("w:date"))
 
@@ -557,3 +558,78 @@ async def test_the_cli_exports_versions_and_amendments_as_the_api_does(
     assert refused.value.code == 2
     with pytest.raises(SystemExit):
         await concord(*export("--format", "csv", "--version", "1", "--out", "x.csv"))
+
+
+async def test_a_tracked_copy_marks_against_its_base_version_not_the_protocol_now(
+    app_client: httpx.AsyncClient, demo: dict[str, DemoPerson], as_user: Api, trial: str
+) -> None:
+    """A-2, opened on version 1, changes 5.3 and adds a line to 5.2; once A-1 (65 to 75 in
+    5.2) is version 2, A-2's tracked copy still marks only its own changes against version
+    1. Omar rebases 5.2 onto version 2: the copy is then against version 2, and 5.2's
+    revisions are his while 5.3's stay Ivy's. A change proposed and retracted leaves none."""
+    ivy, omar = await as_user("ivy"), await as_user("omar")
+    smokers = "Non-smokers, or former smokers who stopped at least 12 months ago"
+    opening = {"amendment_id": "A-2", "base_version": 1, "details": A2_DETAILS}
+    assert (await app_client.post(f"{trial}/amendments", json=opening, headers=ivy)).is_success
+    changes = [
+        A2_CHANGES[0],
+        {
+            "number": "5.2",
+            "heading": "Inclusion Criteria",
+            "text": PROTOCOL_TEXTS["5.2"] + "\n" + smokers,
+            "description": "Smoking status",
+            "rationale": "Safety of the study drug in smokers is unknown",
+        },
+        {**A2_CHANGES[0], "number": "5.4", "heading": "Contraception", "text": "Retracted."},
+    ]
+    for change in changes:
+        proposed = await app_client.post(
+            f"{trial}/amendments/A-2/changes", json={"change": change}, headers=ivy
+        )
+        assert proposed.status_code == 201, proposed.text
+    retracted = await app_client.delete(f"{trial}/amendments/A-2/changes/5.4", headers=ivy)
+    assert retracted.status_code == 200, retracted.text
+    await merge_a1(app_client, trial, demo, as_user)
+    path = f"{trial}/amendments/A-2/document.docx?copy=tracked"
+
+    before = docx_of(await get_file(app_client, path, ivy))
+    assert "to version 1 · tracked changes against version 1" in (
+        before.sections[0].header.paragraphs[0].text
+    )
+    [inclusion] = section_paragraphs(before, "5.2 Inclusion Criteria")
+    assert side(inclusion, accepted=False) == PROTOCOL_TEXTS["5.2"]  # version 1's, not 2's
+    assert side(inclusion, accepted=True) == PROTOCOL_TEXTS["5.2"] + "\n" + smokers
+    assert [t for t, _, _ in revisions(before, "del") if "65" in t or "75" in t] == []
+    assert section_paragraphs(before, "5.4 Contraception") == []
+    assert "Retracted." not in docx_text(before)
+
+    resolution = {
+        "number": "5.2",
+        "change": {
+            **changes[1],
+            "text": PROTOCOL_TEXTS["5.2"].replace("65", "75") + "\n" + smokers,
+        },
+    }
+    rebase = {"onto_version": 2, "resolutions": [resolution], "note": "onto version 2"}
+    rebased = await app_client.post(f"{trial}/amendments/A-2/rebase", json=rebase, headers=omar)
+    assert rebased.status_code == 200, rebased.text
+
+    after = docx_of(await get_file(app_client, path, ivy))
+    assert "to version 2 · tracked changes against version 2" in (
+        after.sections[0].header.paragraphs[0].text
+    )
+    [inclusion] = section_paragraphs(after, "5.2 Inclusion Criteria")
+    assert side(inclusion, accepted=False) == PROTOCOL_TEXTS["5.2"].replace("65", "75")
+    authors = {
+        title: {
+            a
+            for p in section_paragraphs(after, title)
+            for tag in ("ins", "del")
+            for _, a, _ in revisions(p, tag)
+        }
+        for title in ("5.2 Inclusion Criteria", "5.3 Exclusion Criteria")
+    }
+    assert authors == {
+        "5.2 Inclusion Criteria": {"Dr Omar Haddad"},
+        "5.3 Exclusion Criteria": {"Dr Ivy Chen"},
+    }
