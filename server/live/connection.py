@@ -24,11 +24,13 @@ from events.store import EventStore
 from rbac import Action, Authorizer
 from server.accounts.users import User
 from server.http.problems import Problem
+from server.live.bucket import TokenBucket
 from server.live.feed import LiveFeed, LiveItem
 from server.live.messages import (
     CLOSE_ACCESS_REVOKED,
     CLOSE_SERVER_ERROR,
     CLOSE_SIGNED_OUT,
+    CLOSE_TOO_MANY_MESSAGES,
     CLOSE_TOO_SLOW,
     PresenceUpdate,
     events_frame,
@@ -54,6 +56,10 @@ class LiveSettings:
     """Items a connection may have waiting to be sent before it is closed as too slow."""
     heartbeat_seconds: float = 15.0
     """How often the server re-checks a connection's sign-in and sends a heartbeat."""
+    message_rate: float = 20.0
+    """Messages a client may send a second, on average, before it is closed (4429)."""
+    message_burst: int = 60
+    """Messages a client may send at once (then ``message_rate`` a second)."""
 
 
 class LiveConnection:
@@ -88,6 +94,7 @@ class LiveConnection:
         self._ended = asyncio.Event()
         self._sent = 0
         self._listening = False
+        self._budget = TokenBucket(settings.message_rate, settings.message_burst)
 
     def offer(self, item: LiveItem) -> None:
         """Buffer an item for sending (called by the feed; never waits)."""
@@ -239,9 +246,18 @@ class LiveConnection:
 
     async def _receive(self) -> None:
         while True:
-            text = await self._websocket.receive_text()
+            received = await self._websocket.receive()
+            if received["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(received.get("code", 1000), received.get("reason"))
+            if not self._budget.take():
+                self.end(
+                    CLOSE_TOO_MANY_MESSAGES,
+                    f"too many messages: at most {self._budget.rate:g} a second"
+                    f" (bursts of {self._budget.burst:g})",
+                )
+                return
             try:
-                message = read_client_message(text)
+                message = read_client_message(received.get("text"))
                 if message == "ping":
                     self.offer(self._marker("pong"))
                 elif isinstance(message, PresenceUpdate):
@@ -254,7 +270,7 @@ class LiveConnection:
             raise Problem(
                 403,
                 "not-listening",
-                f"this connection does not listen to trial {update.trial}",
+                f"this connection does not listen to trial {update.trial[:80]!r}",
                 title="Not listening to that trial",
             )
         where = Whereabouts(

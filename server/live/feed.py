@@ -6,10 +6,17 @@ through another process arrive too), last of its projections: the authorization 
 has applied an event before any listener is offered it. It offers each event, serialized
 once, to every connection listening to its trial. It never waits for a connection: a slow
 one overflows its own buffer and is closed, the others are not held back.
+
+Presence is coalesced per trial: the board keeps each connection's latest word, and a
+trial's roster goes out (to its listeners, and on PostgreSQL to the other processes) at
+once when it changes, then at most once every :data:`PRESENCE_INTERVAL` while it keeps
+changing, showing where everyone is by then. However fast people move, or one client
+sends, a listener gets a bounded number of roster frames per trial.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -29,6 +36,9 @@ from server.live.presence_relay import PostgresPresenceRelay
 
 if TYPE_CHECKING:
     from server.live.connection import LiveConnection
+
+PRESENCE_INTERVAL = 0.2
+"""Seconds between two rosters of one trial sent by this process (the first is at once)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +67,21 @@ class LiveFeed:
 
     name = "live feed"
 
-    def __init__(self, relay: PostgresPresenceRelay | None = None) -> None:
+    def __init__(
+        self,
+        relay: PostgresPresenceRelay | None = None,
+        *,
+        presence_interval: float = PRESENCE_INTERVAL,
+    ) -> None:
         self._relay = relay
         """Presence across processes (PostgreSQL); None: this process's presence only."""
+        self.presence_interval = presence_interval
+        self._roster_due: dict[str, bool] = {}
+        """Trials whose roster changed since it was last sent: True when this process's
+        own entries did (to be published to the others too)."""
+        self._quiet_until: dict[str, asyncio.TimerHandle] = {}
+        """Trials whose roster was sent less than an interval ago: when the next may go."""
+        self._closing = False
         self._listeners: dict[str, set[LiveConnection]] = {}
         self._position = 0
         self._failure: BaseException | None = None
@@ -81,10 +103,15 @@ class LiveFeed:
     def share_presence(self) -> None:
         """Exchange presence with the other server processes (PostgreSQL; else nothing)."""
         if self._relay is not None:
-            self._relay.start(self._broadcast_roster, self.presence.rosters)
+            self._relay.start(self._their_roster_changed, self.presence.rosters)
 
     async def close(self) -> None:
         """Stop sharing presence and tell every connection the server is going away."""
+        self._closing = True  # everyone is leaving: no more rosters
+        for timer in self._quiet_until.values():
+            timer.cancel()
+        self._quiet_until.clear()
+        self._roster_due.clear()
         if self._relay is not None:
             await self._relay.close(self.presence.rosters())
         self._end_all(CLOSE_GOING_AWAY, "the server is shutting down; reconnect with after")
@@ -148,9 +175,27 @@ class LiveFeed:
         return frame("presence", trial=trial, present=present)
 
     def _roster_changed_here(self, trial: str) -> None:
-        if self._relay is not None:
+        self._roster_due[trial] = True
+        if trial not in self._quiet_until:
+            self._send_roster(trial)
+
+    def _their_roster_changed(self, trial: str) -> None:
+        self._roster_due.setdefault(trial, False)
+        if trial not in self._quiet_until:
+            self._send_roster(trial)
+
+    def _send_roster(self, trial: str) -> None:
+        """Send the trial's roster if it changed since last sent, then keep quiet for an
+        interval (after which this runs again); nothing changed: the trial is at rest."""
+        self._quiet_until.pop(trial, None)
+        here = self._roster_due.pop(trial, None)
+        if here is None or self._closing:
+            return
+        if here and self._relay is not None:
             self._relay.publish(trial, self.presence.roster(trial))
         self._broadcast_roster(trial)
+        loop = asyncio.get_running_loop()
+        self._quiet_until[trial] = loop.call_later(self.presence_interval, self._send_roster, trial)
 
     def _broadcast_roster(self, trial: str) -> None:
         item = LiveItem(None, trial, self.roster_frame(trial))

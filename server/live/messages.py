@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from domain.m11 import is_section_number
+from domain.visible_text import first_invisible
 from events.envelope import RecordedEvent
 from server.http.problems import Problem
 
@@ -26,6 +28,8 @@ CLOSE_ACCESS_REVOKED = 4403
 """No trial of this connection may be read any more."""
 CLOSE_TOO_SLOW = 4408
 """The client read too slowly and its buffer overflowed; reconnect with ``after``."""
+CLOSE_TOO_MANY_MESSAGES = 4429
+"""The client sent messages faster than any person could (server/live/bucket.py)."""
 
 MAX_CLIENT_MESSAGE = 4096
 """Longest client frame read (characters); presence and pings are far shorter."""
@@ -64,7 +68,8 @@ def problem_frame(problem: Problem) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PresenceUpdate:
-    """The client says where it is: a section it views or edits, or nowhere."""
+    """The client says where it is: a section it views or edits (an M11 section number,
+    relayed to everyone in the trial), or nowhere."""
 
     trial: str
     section: str | None
@@ -75,8 +80,11 @@ ACTIVITIES = frozenset({"viewing", "editing"})
 MAX_SECTION_LENGTH = 200
 
 
-def read_client_message(text: str) -> PresenceUpdate | str:
-    """A presence update, or ``"ping"``; raises :class:`Problem` (400) for anything else."""
+def read_client_message(text: str | None) -> PresenceUpdate | str:
+    """A presence update, or ``"ping"``; raises :class:`Problem` (400) for anything else
+    (``None``: a binary frame)."""
+    if text is None:
+        raise _bad("messages are JSON in text frames, not binary ones")
     if len(text) > MAX_CLIENT_MESSAGE:
         raise _bad(f"messages are at most {MAX_CLIENT_MESSAGE} characters")
     try:
@@ -94,11 +102,23 @@ def read_client_message(text: str) -> PresenceUpdate | str:
     activity = message.get("activity", "viewing")
     if not isinstance(trial, str):
         raise _bad("presence names its trial")
-    if section is not None and (not isinstance(section, str) or len(section) > MAX_SECTION_LENGTH):
-        raise _bad(f"section is a section id (at most {MAX_SECTION_LENGTH} characters) or null")
+    if section is not None:
+        _check_section(section)
     if activity not in ACTIVITIES:
         raise _bad("activity is 'viewing' or 'editing'")
     return PresenceUpdate(trial, section, activity)
+
+
+def _check_section(section: object) -> None:
+    """A section number such as ``5.2`` or ``lay-summary`` (domain/m11.py): what every
+    listener in the trial is shown, so nothing else, invisible characters least of all."""
+    what = "section is a section number such as 5.2 or lay-summary, or null"
+    if not isinstance(section, str) or len(section) > MAX_SECTION_LENGTH:
+        raise _bad(what)
+    if (hidden := first_invisible(section)) is not None:
+        raise _bad(f"{what}; it holds the invisible character {hidden} at offset {hidden.offset}")
+    if not is_section_number(section):
+        raise _bad(what)
 
 
 def _bad(detail: str) -> Problem:

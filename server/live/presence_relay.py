@@ -3,8 +3,10 @@
 Each process knows only its own connections' whereabouts (server/live/presence.py). On
 PostgreSQL, :class:`PostgresPresenceRelay` tells the others: whenever a trial's local
 roster changes, the process sends it, whole, as the payload of a NOTIFY on
-:data:`CHANNEL`; every process LISTENs, keeps the latest roster each other process sent
-for each trial, and shows its listeners the local roster and the others' together.
+:data:`CHANNEL` (when the live feed sends it to its own listeners: coalesced, at most once
+every ``server.live.feed.PRESENCE_INTERVAL`` a trial, so a flood is not relayed either);
+every process LISTENs, keeps the latest roster each other process sent for each trial,
+and shows its listeners the local roster and the others' together.
 
 Presence stays ephemeral: nothing is written to a table, let alone to the log. A process
 that starts (or whose listening connection comes back) says hello and sends its rosters,

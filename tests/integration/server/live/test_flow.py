@@ -93,12 +93,15 @@ async def test_a_message_the_server_cannot_take_gets_a_problem_and_the_line_stay
     async with listening(served, query="trial=asthma-301", headers=await as_user("pat")) as pat:
         await pat.socket.send("not json")
         garbled = await pat.until("error")
+        await pat.socket.send(b'{"type": "ping"}')
+        binary = await pat.until("error")
         await pat.send({"type": "presence", "trial": "copd-202", "section": None})
         elsewhere = await pat.until("error")
         await pat.send({"type": "ping"})
         await pat.until("pong")
     assert garbled["problem"]["status"] == 400
     assert garbled["problem"]["type"].endswith("/bad-live-message")
+    assert "binary" in binary["problem"]["detail"]
     assert elsewhere["problem"]["status"] == 403
 
 
