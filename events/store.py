@@ -202,12 +202,13 @@ class EventStore(abc.ABC):
         called after each page."""
         verifier = ChainVerifier()
         head = await self.head_position()
-        async for page in self.stored_pages(until=head, page_size=VERIFY_PAGE):
-            for envelope in page:
-                if not verifier.feed(envelope):
-                    return verifier.report()
-            if progress is not None:
-                progress(page[-1].position, head)
+        async with aclosing(self.stored_pages(until=head, page_size=VERIFY_PAGE)) as pages:
+            async for page in pages:
+                for envelope in page:
+                    if not verifier.feed(envelope):
+                        return verifier.report()
+                if progress is not None:
+                    progress(page[-1].position, head)
         return verifier.report()
 
     @abc.abstractmethod
