@@ -277,15 +277,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "verify" and args.file is not None:  # offline: no database at all
         return audit.verify_file(args.file, args.public_key)
     url = database_url(args.db)
+    on_sqlite = url.startswith("sqlite")
+    if args.command == "serve" and (cpu := cpu_for(args.cpu, on_sqlite=on_sqlite)) is not None:
+        try:  # refused before anything is created
+            pin_to_cpu(cpu)
+        except ValueError as refused:
+            parser.error(f"--cpu: {refused}")
     if args.command != "key":  # the others open the database: 0600 before SQLite makes it
         create_sqlite_file(url)  # (and its -wal and -shm, which take the file's mode)
     match args.command:
         case "serve":
-            if (cpu := cpu_for(args.cpu, on_sqlite=url.startswith("sqlite"))) is not None:
-                try:
-                    pin_to_cpu(cpu)
-                except ValueError as refused:
-                    parser.error(f"--cpu: {refused}")
             every = args.checkpoint_minutes * 60 if args.checkpoint_minutes > 0 else None
             settings = Settings(
                 secure_cookies=args.secure_cookies,
