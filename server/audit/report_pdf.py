@@ -1,15 +1,32 @@
 """The human-readable audit report of a trial, as PDF: protocol version history,
 amendments with their summary-of-changes tables and every signature manifested (printed
-name, date and time, meaning), decisions with tallies, disputes with resolutions."""
+name, date and time, meaning), decisions with tallies, disputes with resolutions.
+
+A4, set with ReportLab like the protocol documents, in their font (``server/pdf_fonts.py``:
+DejaVu Sans, embedded, so any language's letters show; else Helvetica, Latin-1 only). The
+page's footer names the report and the page; tables repeat their headings on a new page."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Table,
+    TableStyle,
+)
 
 from domain.amendment_details import ImpactAssessment
 from domain.amendment_state import AmendmentState
@@ -25,51 +42,47 @@ from server.audit.history import Replayed, TrialHistory
 from server.audit.progress import Progress
 from server.audit.trial_fold import kind_of
 from server.commands.aggregates import AMENDMENT, DISPUTE, MOTION
+from server.pdf_fonts import BUILDING, NOT_XML, face, markup
 
-_FONT_FOLDERS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
+_MARGIN, _BOTTOM = 10 * mm, 15 * mm
+_PAGE_WIDTH, _PAGE_HEIGHT = A4
+_WIDTH = _PAGE_WIDTH - 2 * _MARGIN
 
 
-class _Report(FPDF):
+class _Report:
+    """The report's flowables, added in reading order, then laid out on A4 pages."""
+
     def __init__(self, title: str) -> None:
-        super().__init__()
         self.report_title = title
-        self.unicode = self._unicode_font()
-        self.set_auto_page_break(auto=True, margin=15)
-        self.set_title(title)
-
-    def _unicode_font(self) -> bool:
-        for folder in _FONT_FOLDERS:
-            regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-            if regular.exists() and bold.exists():
-                self.add_font("Body", "", str(regular))
-                self.add_font("Body", "B", str(bold))
-                return True
-        return False  # the core font: text outside Latin-1 is shown as "?"
-
-    def font(self, size: float, bold: bool = False) -> None:
-        self.set_font("Body" if self.unicode else "Helvetica", "B" if bold else "", size)
-
-    def clean(self, text: object) -> str:
-        value = str(text)
-        return value if self.unicode else value.encode("latin-1", "replace").decode("latin-1")
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.font(8)
-        self.cell(0, 8, self.clean(f"{self.report_title} - page {self.page_no()}"), align="C")
+        self.story: list[Flowable] = []
+        self.body = ParagraphStyle("body", fontName=face(), fontSize=10, leading=14, spaceAfter=3)
+        self.label = ParagraphStyle(
+            "label", parent=self.body, fontName=face(bold=True), spaceBefore=2, spaceAfter=2
+        )
+        self.cell = ParagraphStyle("cell", parent=self.body, fontSize=9, leading=12, spaceAfter=0)
+        self.cell_heading = ParagraphStyle(
+            "cell-heading", parent=self.cell, fontName=face(bold=True)
+        )
 
     def heading(self, text: str, size: float = 14) -> None:
-        self.ln(3)
-        self.font(size, bold=True)
-        self.multi_cell(0, 7, self.clean(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.font(10)
+        style = ParagraphStyle(
+            f"h{size}",
+            parent=self.label,
+            fontSize=size,
+            leading=size * 1.3,
+            spaceBefore=9,
+            spaceAfter=3,
+            keepWithNext=True,
+        )
+        self.story.append(Paragraph(markup(text), style))
+
+    def subheading(self, text: str) -> None:
+        self.story.append(Paragraph(markup(text), ParagraphStyle("sub", parent=self.label)))
 
     def line_of(self, label: str, value: object) -> None:
-        self.font(10, bold=True)
-        self.write(5, self.clean(f"{label}: "))
-        self.font(10)
-        self.write(5, self.clean(value))
-        self.ln(6)
+        bold = face(bold=True)
+        text = f'<font name="{bold}">{markup(f"{label}: ")}</font>{markup(str(value))}'
+        self.story.append(Paragraph(text, self.body))
 
     def rows(
         self,
@@ -77,16 +90,58 @@ class _Report(FPDF):
         rows: Sequence[Sequence[object]],
         widths: Sequence[int] | None = None,
     ) -> None:
+        """A table under a row of headings; ``widths`` in proportion (equal without)."""
         if not rows:
             self.line_of(headings[0], "none")
             return
-        self.font(9)
-        with self.table(text_align="LEFT", col_widths=widths) as table:
-            for row in (headings, *rows):
-                cells = table.row()
-                for value in row:
-                    cells.cell(self.clean(value))
-        self.font(10)
+        weights = widths or [1] * len(headings)
+        table = Table(
+            [[Paragraph(markup(text), self.cell_heading) for text in headings]]
+            + [[Paragraph(markup(str(value)), self.cell) for value in row] for row in rows],
+            colWidths=[_WIDTH * weight / sum(weights) for weight in weights],
+            repeatRows=1,
+            hAlign="LEFT",
+            spaceBefore=2,
+            spaceAfter=6,
+        )
+        table.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("TOPPADDING", (0, 0), (-1, -1), 2),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ]
+            )
+        )
+        self.story.append(table)
+
+    def footer(self, canvas: Canvas, _document: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(face(), 8)
+        text = NOT_XML.sub("", f"{self.report_title} - page {canvas.getPageNumber()}")
+        canvas.drawCentredString(_PAGE_WIDTH / 2, 8 * mm, text)
+        canvas.restoreState()
+
+    def output(self) -> bytes:
+        """The PDF's bytes (CPU work: off the event loop)."""
+        out = io.BytesIO()
+        document = BaseDocTemplate(
+            out,
+            pagesize=A4,
+            leftMargin=_MARGIN,
+            rightMargin=_MARGIN,
+            topMargin=_MARGIN,
+            bottomMargin=_BOTTOM,
+            title=NOT_XML.sub("", self.report_title),
+            creator="Concord",
+        )
+        frame = Frame(_MARGIN, _BOTTOM, _WIDTH, _PAGE_HEIGHT - _MARGIN - _BOTTOM, id="body")
+        # the footer after the page's text, so that it is read last
+        document.addPageTemplates([PageTemplate("page", [frame], onPageEnd=self.footer)])
+        with BUILDING:
+            document.build(self.story)
+        return out.getvalue()
 
 
 def _name(workspace: TrialState | None, user_id: str | None) -> str:
@@ -130,14 +185,12 @@ def _amendment(pdf: _Report, amendment: AmendmentState, workspace: TrialState | 
         safety, data = details.safety_or_rights_impact, details.data_reliability_impact
         pdf.line_of("Substantial impact on safety or rights", _impact(safety))
         pdf.line_of("Substantial impact on data reliability", _impact(data))
-    pdf.font(10, bold=True)
-    pdf.cell(0, 6, "Summary of changes", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.subheading("Summary of changes")
     pdf.rows(
         ("Description", "Rationale", "Section(s)"),
         [(c.description, c.rationale, c.number) for c in amendment.changes.values()],
     )
-    pdf.font(10, bold=True)
-    pdf.cell(0, 6, "Signatures", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.subheading("Signatures")
     pdf.rows(
         ("Printed name", "Date and time (UTC)", "Meaning", "Status", "Content hash"),
         [_signature(s, "valid") for s in amendment.signatures]
@@ -191,11 +244,13 @@ async def audit_report(
 ) -> bytes:
     """The trial's audit report as of the log's head, as PDF bytes."""
     head = await store.head_position()
-    return report_pdf(await TrialHistory(store).at(trial_id, head, progress=progress))
+    replayed = await TrialHistory(store).at(trial_id, head, progress=progress)
+    return await asyncio.to_thread(report_pdf, replayed)
 
 
 def report_pdf(replayed: Replayed) -> bytes:
-    """The audit report of a replayed trial, as PDF bytes."""
+    """The audit report of a replayed trial, as PDF bytes (CPU work: call it off the event
+    loop; it waits for any other PDF being built)."""
     trial_id, states = replayed.trial_id, replayed.states
     workspace: TrialState | None = states.get(trial_stream(trial_id))
     by_kind: dict[str, list[Any]] = {}
@@ -204,7 +259,6 @@ def report_pdf(replayed: Replayed) -> bytes:
         by_kind.setdefault(kind.name if kind else "", []).append(state)
     title = workspace.title if workspace is not None else trial_id
     pdf = _Report(f"Audit report: {title}")
-    pdf.add_page()
     pdf.heading(f"Audit report: {title}", 18)
     pdf.line_of("Trial", trial_id)
     pdf.line_of(
@@ -222,4 +276,4 @@ def report_pdf(replayed: Replayed) -> bytes:
     pdf.heading("Disputes")
     for dispute in by_kind.get(DISPUTE.name, []):
         _dispute(pdf, dispute, workspace)
-    return bytes(pdf.output())
+    return pdf.output()

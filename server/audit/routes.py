@@ -6,6 +6,7 @@ documented exactly as the other reads are.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from urllib.parse import quote, urlencode
@@ -92,7 +93,7 @@ def _export(kind: str) -> Callable[..., Awaitable[Response]]:
         trial_id = p["trial_id"]
         if kind == "pdf":
             head = await services.store.head_position()
-            body = report_pdf(await trial_at(services, trial_id, head))
+            body = await asyncio.to_thread(report_pdf, await trial_at(services, trial_id, head))
             response: Response = Response(body, media_type=MEDIA_TYPES[kind])
         else:
             text = await export_text(services.store, services.checkpoints, trial_id, kind)

@@ -9,27 +9,21 @@ underlined in blue and deleted text struck through in red, as the legend before 
 of contents says, and each changed section names who proposed the change and when (UTC).
 
 Text is set in DejaVu Sans when the system has it (Debian's fonts-dejavu), so any
-language's letters show; otherwise in Helvetica, which shows Latin-1 only.
+language's letters show; otherwise in Helvetica, which shows Latin-1 only
+(``server/pdf_fonts.py``, shared with the audit report).
 """
 
 from __future__ import annotations
 
-import functools
 import io
-import re
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, PropertySet
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -52,6 +46,10 @@ from server.formats.protocol_document import (
     ProtocolDocument,
     utc,
 )
+from server.pdf_fonts import BUILDING as _BUILDING
+from server.pdf_fonts import NOT_XML as _NOT_XML
+from server.pdf_fonts import face as _face
+from server.pdf_fonts import markup as _text
 
 MEDIA_TYPE = "application/pdf"
 
@@ -62,45 +60,8 @@ DELETED_COLOUR = "#a4262c"
 TOC_DEPTH = 3
 """Sections down to this level are listed in the table of contents."""
 
-_FONT_FOLDERS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
-_FACES = {"": "DejaVuSans", "-Bold": "DejaVuSans-Bold", "-Italic": "DejaVuSans-Oblique"}
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_BUILDING = threading.Lock()
-"""ReportLab keeps fonts' subsetting state in shared objects: one document at a time."""
-
 _MARGIN = 20 * mm
 _PAGE_WIDTH, _PAGE_HEIGHT = A4
-
-
-@functools.cache
-def _font() -> str:
-    """The body font's family name: DejaVu Sans registered as ``Body``, else Helvetica."""
-    for folder in _FONT_FOLDERS:
-        files = {suffix: folder / f"{name}.ttf" for suffix, name in _FACES.items()}
-        if all(path.exists() for path in files.values()):
-            for suffix, path in files.items():
-                pdfmetrics.registerFont(TTFont(f"Body{suffix}", str(path)))
-            pdfmetrics.registerFontFamily(
-                "Body",
-                normal="Body",
-                bold="Body-Bold",
-                italic="Body-Italic",
-                boldItalic="Body-Bold",
-            )
-            return "Body"
-    return "Helvetica"
-
-
-def _face(bold: bool = False, italic: bool = False) -> str:
-    family = _font()
-    if family == "Helvetica":
-        return "Helvetica-Bold" if bold else "Helvetica-Oblique" if italic else "Helvetica"
-    return f"{family}-Bold" if bold else f"{family}-Italic" if italic else family
-
-
-def _text(value: str) -> str:
-    """``value`` as Paragraph markup: escaped, without what XML cannot hold."""
-    return escape(_NOT_XML.sub("", value))
 
 
 def _run(run: Run) -> str:

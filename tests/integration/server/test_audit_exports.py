@@ -14,6 +14,7 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
+from server import pdf_fonts
 from server.demo import DemoPerson
 from server.services import Services
 from tests.integration.server.conftest import Api, Cli
@@ -120,6 +121,27 @@ async def test_the_audit_report_manifests_signatures_tallies_and_resolutions(
     assert "Use the electronic symptom diary app" in text
     assert "Dispute D-1: resolved" in text
     assert "The week-12 spirometry may be done at home" in text
+
+
+async def test_the_audit_report_prints_any_language_and_markup_as_written(
+    app_client: httpx.AsyncClient, as_user: Api, trial: str
+) -> None:
+    if pdf_fonts.family() == "Helvetica":
+        pytest.skip("no DejaVu Sans here (fonts-dejavu): Helvetica shows Latin-1 only")
+    concern = "Περίοδος έκπλυσης — срок отмывки <b>4 weeks</b> & more"
+    raised = await app_client.post(
+        f"{trial}/disputes",
+        json={"subject_kind": "section", "subject_id": "5.2", "concern": concern},
+        headers=await as_user("ivy"),
+    )
+    assert raised.status_code == 201, raised.text
+    response = await app_client.get(f"{trial}/audit/export.pdf", headers=await as_user("alex"))
+    assert response.status_code == 200, response.text
+    text = " ".join(
+        " ".join((page.extract_text() or "").split())
+        for page in PdfReader(io.BytesIO(response.content)).pages
+    )
+    assert f"Concern: {concern}" in text
 
 
 async def test_the_cli_exports_what_the_api_does(
