@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from events import upgrade
+from server.accounts.tables import utc_now
 from server.affinity import AUTO, CpuChoice, cpu_for, parse_cpu_choice, pin_to_cpu
 from server.audit import commands as audit
 from server.bootstrap import open_services
 from server.database import create_sqlite_file
 from server.demo import DEMO_TRIAL, DRAFT_TRIAL, DemoPerson, load_demo, load_draft_trial
 from server.formats import usdm_commands as usdm
-from server.formats.document_files import CLI_FORMATS, DocumentChoice
+from server.formats.document_files import CLI_FORMATS, DocumentChoice, write_document
 from server.formats.protocol_document import Copy
 from server.http.body_deadline import DEFAULT_BODY_TIMEOUT_SECONDS
 from server.live.connection import DEFAULT_BUFFER_SIZE, LiveSettings
@@ -193,6 +194,22 @@ def _audit_commands(commands: Any) -> None:
     commands.add_parser("key", help="print the server's public signing key (PEM)")
 
 
+def _format_writer(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> audit.ExportWriter | None:
+    """What writes an export of ``server/formats`` (None: the audit's own formats)."""
+    document = _document_choice(parser, args)
+    if args.at is not None and args.format != "usdm":
+        parser.error("--at is for a usdm export")
+    if args.format == "usdm":
+        return lambda store, part: usdm.write_usdm(store, args.trial, part, args.at)
+    if document is not None:
+        return lambda store, part: write_document(
+            store, args.trial, args.format, part, document, now=utc_now()
+        )
+    return None
+
+
 def _document_choice(
     parser: argparse.ArgumentParser, args: argparse.Namespace
 ) -> DocumentChoice | None:
@@ -303,11 +320,9 @@ def main(argv: list[str] | None = None) -> int:
         case "verify":
             return asyncio.run(audit.verify_database(url, Settings()))
         case "export":
-            document = _document_choice(parser, args)
+            writer = _format_writer(parser, args)
             return asyncio.run(
-                audit.export(
-                    url, Settings(), args.trial, args.format, args.out, document, usdm_at=args.at
-                )
+                audit.export(url, Settings(), args.trial, args.format, args.out, writer)
             )
         case "import":
             return usdm.run_import(url, Settings(), args)

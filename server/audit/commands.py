@@ -6,12 +6,12 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 
 from domain.streams import trial_stream
-from events import open_store
+from events import EventStore, open_store
 from server.accounts.tables import utc_now
 from server.audit.checkpoints import Checkpoints
 from server.audit.exports import write_export
@@ -23,8 +23,6 @@ from server.audit.replay_view import replay_view
 from server.audit.signing import SigningKey, load_public_key
 from server.audit.verification import verify_log
 from server.database import create_engine_for
-from server.formats.document_files import CLI_FORMATS, DocumentChoice, write_document
-from server.formats.usdm_commands import write_usdm
 from server.http.problems import Problem
 from server.services import Settings
 
@@ -93,18 +91,20 @@ async def replay(url: str, trial_id: str, at: str) -> int:
     return 0
 
 
+ExportWriter = Callable[[EventStore, Path], Awaitable[None]]
+"""Writes an export of another room's (a USDM file, a protocol document) to a path."""
+
+
 async def export(
     url: str,
     settings: Settings,
     trial_id: str | None,
     kind: str,
     out: Path,
-    document: DocumentChoice | None = None,
-    *,
-    usdm_at: str | None = None,
+    writer: ExportWriter | None = None,
 ) -> int:
-    """Write the trial's log (JSON Lines), audit trail (CSV) or audit report (PDF), or a
-    protocol document (``protocol-pdf``, ``protocol-docx``: the ``document`` chosen).
+    """Write the trial's log (JSON Lines), audit trail (CSV) or audit report (PDF), or,
+    with ``writer``, what it writes (the CLI chooses it for the other rooms' formats).
 
     A file at ``out`` is always a whole export: it is written beside ``out`` under another
     name and renamed once complete (an export that fails or is interrupted leaves nothing
@@ -120,13 +120,8 @@ async def export(
             return 1
         try:
             with progress_bar(f"exporting {kind}") as progress, _whole_or_nothing(out) as part:
-                if usdm_at is not None and kind != "usdm":
-                    raise ValueError("--at is for a usdm export")
-                if kind == "usdm":
-                    await write_usdm(store, trial_id, part, usdm_at)
-                elif kind in CLI_FORMATS:
-                    chosen = document or DocumentChoice()
-                    await write_document(store, trial_id, kind, part, chosen, now=utc_now())
+                if writer is not None:
+                    await writer(store, part)
                 else:
                     await write_export(store, checkpoints, trial_id, kind, part, progress)
         except ValueError as refused:
