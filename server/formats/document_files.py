@@ -28,13 +28,8 @@ from events import EventStore
 from server.commands.aggregates import AMENDMENT, PROTOCOL, WORKSPACE
 from server.commands.state_cache import StateCache
 from server.formats import protocol_docx, protocol_pdf
-from server.formats.protocol_document import (
-    Copy,
-    ProtocolDocument,
-    Revision,
-    amendment_document,
-    version_document,
-)
+from server.formats.document_building import amendment_document, version_document
+from server.formats.protocol_document import Copy, ProtocolDocument, Revision
 
 
 @dataclass(frozen=True, slots=True)

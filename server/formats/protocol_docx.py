@@ -16,30 +16,40 @@ A tracked copy carries real revisions: each insertion is a ``w:ins`` and each de
 the time it was recorded; a paragraph, list item or heading that was wholly inserted or
 deleted has its paragraph mark marked too, so accepting or rejecting every change in Word
 gives exactly the new or the old text.
+
+The WordprocessingML python-docx has no API for (revision marks, fields, list numbering,
+table rows) is in :mod:`server.formats.docx_markup`.
 """
 
 from __future__ import annotations
 
 import io
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from itertools import count
 
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Mm, Pt, RGBColor
-from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from domain.protocol_diff import Mark, SectionChange
+from domain.protocol_diff import Mark
 from server.formats.content import ListKind
+from server.formats.docx_markup import (
+    RevisionMarks,
+    break_run,
+    field_char,
+    field_instruction,
+    number_with,
+    repeat_header,
+    restarted_numbering,
+    set_widths,
+    simple_field,
+    text_run,
+    update_fields_on_open,
+    xml_text,
+)
 from server.formats.marked_content import MarkedLine, MarkedList, MarkedParagraph
 from server.formats.protocol_document import (
     DocumentSection,
@@ -51,53 +61,6 @@ from server.formats.protocol_document import (
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 TOC_DEPTH = 3
-_AFTER_UPDATE_FIELDS = (
-    "w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat", "w:docVars", "w:rsids",
-    "m:mathPr", "w:attachedSchema", "w:themeFontLang", "w:clrSchemeMapping",
-    "w:doNotIncludeSubdocsInStats", "w:doNotAutoCompressPictures", "w:forceUpgrade",
-    "w:captions", "w:readModeInkLockDown", "w:smartTagType", "sl:schemaLibrary",
-    "w:shapeDefaults", "w:doNotEmbedSmartTags", "w:decimalSymbol", "w:listSeparator",
-    "w14:docId", "w14:defaultImageDpi",
-)  # fmt: skip
-"""What follows ``w:updateFields`` in the settings (CT_Settings is a sequence: Word refuses
-a file whose settings are out of order)."""
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def _clean(text: str) -> str:
-    """What an XML document can hold of ``text``."""
-    return _NOT_XML.sub("", text)
-
-
-@dataclass
-class _Revisions:
-    """Revision marks: one id sequence per document, each with its author and time."""
-
-    fallback: Revision
-    ids: Iterator[int] = field(default_factory=lambda: count(1))
-
-    def element(self, mark: Mark, revision: Revision | None) -> BaseOxmlElement:
-        by = revision or self.fallback
-        element = OxmlElement("w:ins" if mark is Mark.INSERTED else "w:del")
-        element.set(qn("w:id"), str(next(self.ids)))
-        element.set(qn("w:author"), _clean(by.author))
-        element.set(qn("w:date"), utc(by.at))
-        return element
-
-
-def _text_run(text: str, *, deleted: bool = False) -> BaseOxmlElement:
-    run = OxmlElement("w:r")
-    piece = OxmlElement("w:delText" if deleted else "w:t")
-    piece.set(qn("xml:space"), "preserve")
-    piece.text = _clean(text)
-    run.append(piece)
-    return run
-
-
-def _break_run() -> BaseOxmlElement:
-    run = OxmlElement("w:r")
-    run.append(OxmlElement("w:br"))
-    return run
 
 
 class _Writer:
@@ -105,40 +68,30 @@ class _Writer:
         self.source = document
         self.docx: DocxDocument = Document()
         fallback = Revision(author="Concord", at=document.generated_at)
-        self.revisions = _Revisions(fallback=fallback)
+        self.revisions = RevisionMarks(fallback=fallback)
         self.revision: Revision | None = None
         """Who made the changes of the section being written."""
 
     # -- marked text ----------------------------------------------------------------------
 
     def _append(self, paragraph: Paragraph, element: BaseOxmlElement, mark: Mark) -> None:
-        if mark is Mark.KEPT:
-            paragraph._p.append(element)
-            return
-        wrapper = self.revisions.element(mark, self.revision)
-        wrapper.append(element)
-        paragraph._p.append(wrapper)
+        self.revisions.append(paragraph, element, mark, self.revision)
 
     def line(self, paragraph: Paragraph, marked: MarkedLine) -> None:
         for run in marked.runs:
             deleted = run.mark is Mark.DELETED
-            self._append(paragraph, _text_run(run.text, deleted=deleted), run.mark)
+            self._append(paragraph, text_run(run.text, deleted=deleted), run.mark)
 
     def lines(self, paragraph: Paragraph, lines: tuple[MarkedLine, ...]) -> None:
         breaks = iter(_break_marks(lines))
         for index, marked in enumerate(lines):
             if index:
-                self._append(paragraph, _break_run(), next(breaks))
+                self._append(paragraph, break_run(), next(breaks))
             self.line(paragraph, marked)
 
     def paragraph_mark(self, paragraph: Paragraph, mark: Mark) -> None:
         """Mark the paragraph itself inserted or deleted (its pilcrow, in Word's terms)."""
-        if mark is Mark.KEPT:
-            return
-        properties = paragraph._p.get_or_add_pPr()
-        run_properties = OxmlElement("w:rPr")
-        run_properties.append(self.revisions.element(mark, self.revision))
-        properties.append(run_properties)
+        self.revisions.mark_paragraph(paragraph, mark, self.revision)
 
     # -- the document ---------------------------------------------------------------------
 
@@ -164,17 +117,15 @@ class _Writer:
         for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
             setattr(page, side, Mm(22))
         header = page.header.paragraphs[0]
-        header.text = _clean(self.source.running_head)
+        header.text = xml_text(self.source.running_head)
         header.style = self.docx.styles["Header"]
         footer = page.footer.paragraphs[0]
-        footer.add_run(_clean(f"{self.source.copy_label} · Page "))
-        _field(footer, "PAGE", "1")
+        footer.add_run(xml_text(f"{self.source.copy_label} · Page "))
+        simple_field(footer, "PAGE", "1")
         footer.add_run(" of ")
-        _field(footer, "NUMPAGES", "1")
+        simple_field(footer, "NUMPAGES", "1")
         # Word updates the table of contents (and its page numbers) when the file opens.
-        update = OxmlElement("w:updateFields")
-        update.set(qn("w:val"), "true")
-        self.docx.settings.element.insert_element_before(update, *_AFTER_UPDATE_FIELDS)
+        update_fields_on_open(self.docx)
 
     def _styles(self) -> None:
         styles = self.docx.styles
@@ -205,13 +156,13 @@ class _Writer:
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         for label, value in rows:
             cells = table.add_row().cells
-            cells[0].paragraphs[0].add_run(_clean(label)).bold = True
-            cells[1].paragraphs[0].add_run(_clean(value))
-        _widths(table, widths)
+            cells[0].paragraphs[0].add_run(xml_text(label)).bold = True
+            cells[1].paragraphs[0].add_run(xml_text(value))
+        set_widths(table, widths)
 
     def _title_page(self) -> None:
-        self.docx.add_paragraph(_clean(self.source.title), style="Title")
-        self.docx.add_paragraph(_clean(self.source.copy_label), style="Subtitle")
+        self.docx.add_paragraph(xml_text(self.source.title), style="Title")
+        self.docx.add_paragraph(xml_text(self.source.copy_label), style="Subtitle")
         self._fields_table(self.source.title_page, (55, 111))
         self._page_break()
 
@@ -229,15 +180,15 @@ class _Writer:
         header = ("Description of Change", "Brief Rationale", "Section # and Name")
         for cell, text in zip(table.rows[0].cells, header, strict=True):
             cell.paragraphs[0].add_run(text).bold = True
-        _repeat_header(table)
+        repeat_header(table)
         for row in amendment.changes:
             cells = table.add_row().cells
-            cells[0].paragraphs[0].add_run(_clean(row.description))
-            cells[1].paragraphs[0].add_run(_clean(row.rationale))
-            cells[2].paragraphs[0].add_run(_clean("\n".join(row.sections)))
+            cells[0].paragraphs[0].add_run(xml_text(row.description))
+            cells[1].paragraphs[0].add_run(xml_text(row.rationale))
+            cells[2].paragraphs[0].add_run(xml_text("\n".join(row.sections)))
         if not amendment.changes:
             table.add_row().cells[0].paragraphs[0].add_run("No changes proposed.")
-        _widths(table, (62, 62, 42))
+        set_widths(table, (62, 62, 42))
         self._page_break()
 
     def _legend(self) -> None:
@@ -255,22 +206,17 @@ class _Writer:
         self.docx.add_paragraph("Table of Contents", style="Front Heading")
         entries = [s for s in self.source.sections if s.level <= TOC_DEPTH]
         first = self.docx.add_paragraph(style=f"toc {entries[0].level}" if entries else None)
-        _field_char(first, "begin")
-        instruction = OxmlElement("w:r")
-        code = OxmlElement("w:instrText")
-        code.set(qn("xml:space"), "preserve")
-        code.text = f' TOC \\o "1-{TOC_DEPTH}" \\h \\z \\u '
-        instruction.append(code)
-        first._p.append(instruction)
-        _field_char(first, "separate")
+        field_char(first, "begin")
+        field_instruction(first, f' TOC \\o "1-{TOC_DEPTH}" \\h \\z \\u ')
+        field_char(first, "separate")
         last = first
         for index, section in enumerate(entries):
             paragraph = (
                 first if index == 0 else self.docx.add_paragraph(style=f"toc {section.level}")
             )
-            paragraph.add_run(_clean(section.title))
+            paragraph.add_run(xml_text(section.title))
             last = paragraph
-        _field_char(last, "end")
+        field_char(last, "end")
         self._page_break()
 
     def _section(self, section: DocumentSection) -> None:
@@ -278,15 +224,8 @@ class _Writer:
         heading = self.docx.add_heading(level=min(section.level, 9))
         self.line(heading, section.numbered_heading)
         self.paragraph_mark(heading, section.whole)
-        if section.change is not None:
-            what = {
-                SectionChange.ADDED: "Section added",
-                SectionChange.REMOVED: "Section removed",
-                SectionChange.CHANGED: "Section changed",
-            }[section.change]
-            if section.revision is not None:
-                what += f": proposed by {section.revision.author}, {utc(section.revision.at)}"
-            self.docx.add_paragraph(_clean(what), style="Change Note")
+        if section.change_note is not None:
+            self.docx.add_paragraph(xml_text(section.change_note), style="Change Note")
         for block in section.blocks:
             match block:
                 case MarkedParagraph(lines=lines):
@@ -300,35 +239,22 @@ class _Writer:
     def _list(self, block: MarkedList) -> None:
         numbered_list = block.kind is ListKind.NUMBERED
         style = "List Number" if numbered_list else "List Bullet"
-        restart = self._new_numbering(style) if numbered_list else None
+        restart = restarted_numbering(self.docx, style) if numbered_list else None
         for item in block.items:
             paragraph = self.docx.add_paragraph(style=style)
             if restart is not None:
-                _number(paragraph, restart)
+                number_with(paragraph, restart)
             self.line(paragraph, item)
             self.paragraph_mark(paragraph, item.whole)
-
-    def _new_numbering(self, style: str) -> int:
-        """A numbering instance of the style's list that starts again at 1."""
-        numbering = self.docx.part.numbering_part.element
-        style_properties = self.docx.styles[style].element.pPr
-        assert style_properties is not None
-        assert style_properties.numPr is not None
-        style_num = style_properties.numPr.numId.val
-        abstract = numbering.num_having_numId(style_num).abstractNumId.val
-        num = numbering.add_num(abstract)
-        override = num.add_lvlOverride(ilvl=0)
-        override.add_startOverride(1)
-        return int(num.numId)
 
     def _page_break(self) -> None:
         self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     def _properties(self) -> None:
         properties = self.docx.core_properties
-        properties.title = _clean(self.source.title)[:255]
-        properties.subject = _clean(self.source.running_head)[:255]
-        properties.author = _clean(self.source.sponsor)[:255]
+        properties.title = xml_text(self.source.title)[:255]
+        properties.subject = xml_text(self.source.running_head)[:255]
+        properties.author = xml_text(self.source.sponsor)[:255]
         properties.last_modified_by = "Concord"
         properties.comments = f"Generated by Concord at {utc(self.source.generated_at)}"
         properties.created = self.source.generated_at
@@ -361,44 +287,6 @@ def _break_marks(lines: tuple[MarkedLine, ...]) -> list[Mark]:
             )
         old_before, new_before = old_before or in_old, new_before or in_new
     return marks
-
-
-def _field(paragraph: Paragraph, code: str, shown: str) -> None:
-    simple = OxmlElement("w:fldSimple")
-    simple.set(qn("w:instr"), f" {code} ")
-    simple.append(_text_run(shown))
-    paragraph._p.append(simple)
-
-
-def _field_char(paragraph: Paragraph, kind: str) -> None:
-    run = OxmlElement("w:r")
-    char = OxmlElement("w:fldChar")
-    char.set(qn("w:fldCharType"), kind)
-    if kind == "begin":
-        char.set(qn("w:dirty"), "true")
-    run.append(char)
-    paragraph._p.append(run)
-
-
-def _number(paragraph: Paragraph, num_id: int) -> None:
-    properties = paragraph._p.get_or_add_pPr()
-    numbering = properties.get_or_add_numPr()
-    numbering.get_or_add_ilvl().val = 0
-    numbering.get_or_add_numId().val = num_id
-
-
-def _repeat_header(table: Table) -> None:
-    properties = table.rows[0]._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    properties.append(header)
-
-
-def _widths(table: Table, widths: tuple[float, ...]) -> None:
-    table.autofit = False
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=False):
-            cell.width = Mm(width)
 
 
 def render_docx(document: ProtocolDocument) -> bytes:

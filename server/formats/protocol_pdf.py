@@ -38,13 +38,12 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from domain.protocol_diff import Mark, Run, SectionChange
+from domain.protocol_diff import Mark, Run
 from server.formats.content import ListKind
 from server.formats.marked_content import MarkedLine, MarkedList, MarkedParagraph
 from server.formats.protocol_document import (
     DocumentSection,
     ProtocolDocument,
-    utc,
 )
 from server.pdf_fonts import BUILDING as _BUILDING
 from server.pdf_fonts import NOT_XML as _NOT_XML
@@ -317,16 +316,8 @@ def _section(section: DocumentSection, styles: _Styles) -> Iterator[Flowable]:
         style = styles.empty_headings[min(level, len(styles.headings)) - 1]
     heading = _line(section.numbered_heading)
     yield _Heading(heading, style, key=f"s-{section.number}", entry=section.title, level=level - 1)
-    if section.change is not None:
-        what = {
-            SectionChange.ADDED: "Section added",
-            SectionChange.REMOVED: "Section removed",
-            SectionChange.CHANGED: "Section changed",
-        }[section.change]
-        if section.revision is not None:
-            who = section.revision
-            what += f": proposed by {who.author}, {utc(who.at)}"
-        yield Paragraph(_text(what), styles.note)
+    if section.change_note is not None:
+        yield Paragraph(_text(section.change_note), styles.note)
     for block in section.blocks:
         match block:
             case MarkedParagraph(lines=lines):

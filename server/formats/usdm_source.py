@@ -18,7 +18,8 @@ from domain.streams import StreamKind, parse_stream, protocol_stream, trial_stre
 from domain.workspace import TrialState
 from events import EventStore, RecordedEvent
 from server.audit.history import Replayed
-from server.formats.usdm_export import ExportSource, LogPoint
+from server.formats.usdm_export import ExportSource
+from server.formats.usdm_ids import LogPoint
 
 Replay = Callable[[str, int], Awaitable[Replayed]]
 """The trial's states at a log position (``TrialHistory.at``, or the server's bounded wait)."""

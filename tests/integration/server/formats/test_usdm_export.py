@@ -13,8 +13,10 @@ from domain.streams import protocol_stream
 from server.demo import DEMO_TRIAL, PROTOCOL_TEXTS, DemoPerson
 from server.formats import usdm_terms as terms
 from server.formats.content import blocks
-from server.formats.usdm_export import extension_values, first, study_uuid, usdm_json
+from server.formats.usdm_export import usdm_json
+from server.formats.usdm_ids import study_uuid
 from server.formats.usdm_source import export_source
+from server.formats.usdm_values import extension_values, first
 from server.formats.xhtml import to_xhtml
 from server.services import Services
 from tests.integration.server.conftest import Api, Cli

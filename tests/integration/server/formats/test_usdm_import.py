@@ -22,7 +22,8 @@ from server.commands.aggregates import PROTOCOL
 from server.demo import DEMO_TRIAL, DemoPerson
 from server.formats import usdm_import, usdm_routes
 from server.formats.usdm_export import usdm_json
-from server.formats.usdm_import import HOLDING_SECTION, read_usdm
+from server.formats.usdm_import import read_usdm
+from server.formats.usdm_import_placement import HOLDING_SECTION
 from server.formats.usdm_source import export_source
 from server.services import Services
 from tests.integration.server.conftest import Api, Cli

@@ -9,7 +9,8 @@ import pytest
 
 from domain.imports import PlacementRule
 from server.formats.usdm_commands import trial_id_for
-from server.formats.usdm_import import ImportRefused, read_usdm, visible
+from server.formats.usdm_import import ImportRefused, read_usdm
+from server.formats.usdm_import_fields import visible
 
 CODE = {
     "id": "c", "code": "C207616", "codeSystem": "http://www.cdisc.org",
