@@ -37,9 +37,10 @@ from server.services import Services
 T = "/api/trials/{trial_id}"
 INVITATION = T + "/invitations/{invitation_id}"
 
-Answer = Callable[
-    [Services, Request, Principal, dict[str, str], dict[str, Any]], Awaitable[Outcome]
-]
+InvitationCommand = Callable[..., Awaitable[Outcome]]
+"""An answer in ``server.commands.invitations`` (``accept_invitation``,
+``decline_invitation``): it takes the commands, the states, the trial, the invitation and
+the answerer, then ``meta``, ``idempotency`` and the fields of the route's body by name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,50 +51,31 @@ class InviteeRoute:
     path: str
     summary: str
     body: dict[str, type]
-    """The optional body fields it takes, with their types."""
-    answer: Answer
+    """The optional body fields it takes, with their types (passed on by name)."""
+    command: InvitationCommand
 
 
-async def _accept(
+async def _answer(
+    route: InviteeRoute,
     services: Services,
     request: Request,
     principal: Principal,
     params: dict[str, str],
     body: dict[str, Any],
 ) -> Outcome:
-    return await accept_invitation(
-        services.commands,
-        services.states,
-        params["trial_id"],
-        params["invitation_id"],
-        _answerer(principal),
-        meta=request_meta(request, principal),
-        idempotency=idempotent_request(request, principal.user.user_id, body),
-    )
-
-
-async def _decline(
-    services: Services,
-    request: Request,
-    principal: Principal,
-    params: dict[str, str],
-    body: dict[str, Any],
-) -> Outcome:
-    return await decline_invitation(
-        services.commands,
-        services.states,
-        params["trial_id"],
-        params["invitation_id"],
-        _answerer(principal),
-        reason=body.get("reason", ""),
-        meta=request_meta(request, principal),
-        idempotency=idempotent_request(request, principal.user.user_id, body),
-    )
-
-
-def _answerer(principal: Principal) -> Answerer:
+    """Run the route's command as the signed-in person, with the body's fields (only those
+    the route takes: :func:`invitee_endpoint` refuses any other)."""
     user = principal.user
-    return Answerer(user.user_id, user.username, user.printed_name)
+    return await route.command(
+        services.commands,
+        services.states,
+        params["trial_id"],
+        params["invitation_id"],
+        Answerer(user.user_id, user.username, user.printed_name),
+        meta=request_meta(request, principal),
+        idempotency=idempotent_request(request, user.user_id, body),
+        **body,
+    )
 
 
 INVITEE_ROUTES: tuple[InviteeRoute, ...] = (
@@ -102,14 +84,14 @@ INVITEE_ROUTES: tuple[InviteeRoute, ...] = (
         INVITATION + "/acceptance",
         "Accept an invitation addressed to you: you join the trial with your printed name",
         {},
-        _accept,
+        accept_invitation,
     ),
     InviteeRoute(
         "decline_invitation",
         INVITATION + "/decline",
         "Decline an invitation addressed to you (an optional reason says why)",
         {"reason": str},
-        _decline,
+        decline_invitation,
     ),
 )
 """The invitee's commands; the authorization walk in the tests reads this table too."""
@@ -148,7 +130,7 @@ def invitee_endpoint(route: InviteeRoute) -> Callable[[Request], Awaitable[Respo
                 raise Problem(
                     422, "invalid-body", f"{name} must be {expected.__name__}, not {value!r}"
                 )
-        outcome = await route.answer(services, request, principal, params, body)
+        outcome = await _answer(route, services, request, principal, params, body)
         return outcome_response(outcome, created=False)
 
     endpoint.__name__ = route.name
