@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-import orjson
+import msgspec
 
 from domain import m11
 from domain.actor import Actor
@@ -110,7 +110,7 @@ async def run(db: Path, sections: int, amendments: int, repeat: int) -> None:
 
         export_seconds, raw = await _timed(export, repeat)
         export_peak = await _peak(export)
-        document = orjson.loads(raw)
+        document = msgspec.json.decode(raw)
         versions = document["study"]["versions"]
         contents = sum(len(v["contents"]) for v in document["study"]["documentedBy"][0]["versions"])
         started = time.perf_counter()

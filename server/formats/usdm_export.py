@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import orjson
+import msgspec
 
 from domain.amendment_state import AmendmentState
 from domain.imports import ImportRecord
@@ -74,7 +74,7 @@ class ExportSource:
 
 def usdm_json(source: ExportSource) -> bytes:
     """The Wrapper as JSON bytes (keys in the order built: equal for equal states)."""
-    return orjson.dumps(usdm_wrapper(source))
+    return msgspec.json.encode(usdm_wrapper(source))
 
 
 def usdm_wrapper(source: ExportSource) -> Json:

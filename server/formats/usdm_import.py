@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
+import msgspec
 
 from domain.imports import (
     ImportRecord,
@@ -47,6 +47,7 @@ from server.formats.usdm_import_fields import (
 from server.formats.usdm_import_placement import NarrativePart, numbered_like_m11, place
 from server.formats.usdm_validation import SchemaError, schema_errors
 from server.formats.xhtml import from_xhtml, inline_text
+from server.http.json_numbers import NumberTooLarge, wide_integers_as_floats
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Largest file accepted: 64 MiB. The CDISC example is 1 MiB; Concord's own export of a
@@ -89,9 +90,13 @@ def read_usdm(raw: bytes, *, file_name: str = "") -> ImportPlan:
     if len(raw) > MAX_FILE_BYTES:
         raise ImportRefused("too-large", f"the file is larger than {MAX_FILE_BYTES} bytes")
     try:
-        document = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
+        document = wide_integers_as_floats(raw, msgspec.json.decode(raw))
+    except (msgspec.DecodeError, NumberTooLarge) as error:
         raise ImportRefused("not-json", f"the file is not valid JSON: {error}") from None
+    except RecursionError:  # msgspec recurses: nesting near Python's limit (~1,000 levels)
+        raise ImportRefused(
+            "too-deep", f"the file nests arrays and objects deeper than {MAX_DEPTH} levels"
+        ) from None
     _check_depth(document)
     errors = schema_errors(document)
     if errors:

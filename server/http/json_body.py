@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
+import msgspec
 from starlette.requests import Request
 
 from domain.visible_text import require_visible
+from server.http.json_numbers import NumberTooLarge, wide_integers_as_floats
 from server.http.numbers import whole_number
 from server.http.problems import Problem
 
@@ -44,11 +45,15 @@ async def read_json_object(request: Request, *, max_bytes: int = MAX_BODY_BYTES)
             f"send the body as application/json, not {media_type or 'without a Content-Type'}",
         )
     try:
-        # orjson refuses what could never reach the log: NaN and Infinity, invalid UTF-8,
-        # lone surrogates (escaped "\ud800" has no UTF-8 form), nesting past 1,024 levels
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
+        # msgspec refuses what could never reach the log: NaN and Infinity, invalid UTF-8,
+        # lone surrogates (escaped "\ud800" has no UTF-8 form), numbers beyond a double.
+        # Integers wider than 64 bits read as floats, as orjson read them (json_numbers);
+        # the log's canonical form refuses past ±(2**53-1) (events/canonical.py).
+        value = wide_integers_as_floats(raw, msgspec.json.decode(raw))
+    except (msgspec.DecodeError, NumberTooLarge) as error:
         raise Problem(400, "malformed-json", f"the body is not valid JSON: {error}") from None
+    except RecursionError:  # msgspec recurses: nesting near Python's limit (~1,000 levels)
+        raise _too_deep() from None
     if not isinstance(value, dict):
         raise Problem(400, "json-object-expected", "the body must be a JSON object")
     _check_values(value)
@@ -64,7 +69,7 @@ a body, deciding it or writing it to the log would fail as the server's error.""
 def _check_values(body: dict[str, Any]) -> None:
     """Refuse a body nested deeper than :data:`MAX_DEPTH` (400) or holding text nobody can
     see (422 ``control-character``: ``domain.visible_text``), keys included. Walked with a
-    stack, not by recursion, so no depth orjson accepts can overflow it."""
+    stack, not by recursion, so no depth msgspec accepts can overflow it."""
     stack: list[tuple[Any, str, int]] = [(body, "body", 1)]
     while stack:
         value, where, depth = stack.pop()
@@ -78,15 +83,17 @@ def _check_values(body: dict[str, Any]) -> None:
         else:
             continue
         if depth > MAX_DEPTH:
-            raise Problem(
-                400,
-                "malformed-json",
-                f"the body nests arrays and objects deeper than {MAX_DEPTH} levels",
-            )
+            raise _too_deep()
         for path, key, item in reversed(items):
             stack.append((item, path, depth + 1))
             if key is not None:
                 stack.append((key, f"{where} key", depth))
+
+
+def _too_deep() -> Problem:
+    return Problem(
+        400, "malformed-json", f"the body nests arrays and objects deeper than {MAX_DEPTH} levels"
+    )
 
 
 def _too_large(max_bytes: int) -> Problem:

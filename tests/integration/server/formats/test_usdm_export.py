@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import httpx
-import orjson
+import msgspec
 
 from domain.streams import protocol_stream
 from server.demo import DEMO_TRIAL, PROTOCOL_TEXTS, DemoPerson
@@ -79,7 +79,7 @@ async def test_a_trial_with_merged_amendments_exports_each_version_and_amendment
 ) -> None:
     await merge_amendments(services, demo, 4)
     source = await export_source(services.store, services.history.at, DEMO_TRIAL)
-    document = orjson.loads(usdm_json(source))
+    document = msgspec.json.decode(usdm_json(source))
     assert_valid_usdm(document)
     versions = document["study"]["versions"]
     assert [v["versionIdentifier"] for v in versions] == ["1", "2", "3", "4", "5"]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
+import msgspec
 import pytest
 
 from domain.charter import GCP_TRAINING
@@ -58,7 +58,7 @@ async def upload(
 
 async def exported(services: Services, trial_id: str) -> dict[str, Any]:
     source = await export_source(services.store, services.history.at, trial_id)
-    document: dict[str, Any] = orjson.loads(usdm_json(source))
+    document: dict[str, Any] = msgspec.json.decode(usdm_json(source))
     return document
 
 
@@ -140,7 +140,7 @@ async def test_export_import_export_keeps_the_narrative_and_amendment_history(
 
 
 def usdm_json_of(document: dict[str, Any]) -> bytes:
-    return orjson.dumps(document)
+    return msgspec.json.encode(document)
 
 
 def broken(change: str) -> bytes:
