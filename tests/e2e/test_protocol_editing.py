@@ -99,3 +99,33 @@ async def test_a_section_with_markup_shows_as_text(sign_in: SignIn, draft_trial:
     await expect(ivy.locator(".section-text")).to_have_text(typed)
     assert await ivy.locator(".section-text b").count() == 0
     assert await ivy.evaluate("window.injected") is None
+
+
+async def test_merged_text_being_typed_survives_a_live_update(
+    sign_in: SignIn, draft_trial: str, api: Api
+) -> None:
+    ivy = await sign_in("ivy")
+    omar = await sign_in("omar")
+    for page in (ivy, omar):
+        await open_section(page, draft_trial, "5.2")
+        await page.get_by_role("button", name="Edit section").click()
+    await save_section(ivy, "5.2", SECTION_TEXT.replace("40 to 80", "45 to 80"))
+    await expect(omar.locator(".section-text")).to_contain_text("45 to 80")
+    await save_section(omar, "5.2", SECTION_TEXT.replace("40 to 80", "40 to 75"))
+    conflict = ivy.get_by_role("region", name="Edit conflict 1 in section 5.2")
+    await expect(conflict).to_be_visible()
+    await expect(ivy.locator(".presence")).to_contain_text("Dr Omar Haddad")
+
+    merged = SECTION_TEXT.replace("40 to 80", "45 to 75")
+    await conflict.get_by_label("Merged text").fill(merged)
+    # Omar goes to another section: Ivy's page is rebuilt by the live roster meanwhile.
+    await open_section(omar, draft_trial, "5.3")
+    await expect(ivy.locator(".presence")).to_have_text("Nobody else is in this section.")
+    await expect(conflict.get_by_label("Merged text")).to_have_value(merged)
+    await expect(conflict.get_by_label("Merged text")).to_be_focused()
+    await conflict.get_by_role("button", name="Record merged text").click()
+
+    await expect(ivy.locator(".section-text")).to_have_text(merged)
+    protocol = (await (await api("omar")).get(f"/api/trials/{draft_trial}/protocol")).json()
+    section = next(s for s in protocol["sections"] if s["number"] == "5.2")
+    assert section["text"] == merged

@@ -33,6 +33,9 @@ export function mountProtocol(context, number, box) {
   );
   let editor = null;
   let commentsShown = null; // the section whose thread commentsBox holds
+  // What a person typed as the merged text of each open conflict: a page rebuilt by a
+  // live update (a colleague's presence, an event) must not throw it away.
+  const mergedDrafts = new Map();
   const refreshComments = refresher(commentsBox, async () => {
     const number = selected();
     if (!context.section(number)) return null;
@@ -132,12 +135,19 @@ export function mountProtocol(context, number, box) {
           ]
         : "Nobody else is in this section.",
     );
+    const typing = conflicts.contains(document.activeElement) ? document.activeElement : null;
     fill(
       conflicts,
       context.protocol.open_conflicts
         .filter((c) => c.number === section.number)
-        .map((c) => conflictView(context, section, c)),
+        .map((c) => conflictView(context, section, c, mergedDrafts)),
     );
+    if (typing?.name === "merged") {
+      // Rebuilt under the person's hands: give the box back where they were typing.
+      const again = conflicts.querySelector(`[data-conflict="${typing.dataset.conflict}"]`);
+      again?.focus();
+      again?.setSelectionRange(typing.selectionStart, typing.selectionEnd);
+    }
     if (flashFor !== null && flashFor !== section.revision) say(null);
     fill(text, section.text ? section.text : h("em", {}, "(empty)"));
     if (editor) {
@@ -366,7 +376,7 @@ function outcomeMessage(answer) {
 
 /** Both texts side by side with what differs marked, and the ways to settle: keep one,
  * or merge by hand. The resolution is recorded in the log (SectionConflictResolved). */
-function conflictView(context, section, conflict) {
+function conflictView(context, section, conflict, mergedDrafts) {
   const parts = diffWords(section.text, conflict.text);
   const side = (kind) =>
     h(
@@ -382,8 +392,17 @@ function conflictView(context, section, conflict) {
     post(trialPath(context.trialId, "protocol", "conflicts", String(conflict.conflict_number), "resolution"), {
       head_revision: section.revision,
       text,
-    }).then(() => context.loadProtocol());
-  const merged = h("textarea", { name: "merged", rows: 8, value: conflict.text });
+    }).then(() => {
+      mergedDrafts.delete(conflict.conflict_number);
+      return context.loadProtocol();
+    });
+  const merged = h("textarea", {
+    name: "merged",
+    rows: 8,
+    "data-conflict": String(conflict.conflict_number),
+    value: mergedDrafts.get(conflict.conflict_number) ?? conflict.text,
+  });
+  merged.addEventListener("input", () => mergedDrafts.set(conflict.conflict_number, merged.value));
   return h(
     "section",
     { class: "conflict", "aria-labelledby": headingId },
