@@ -88,8 +88,6 @@ async def _command_data(
             data[name] = params[name] = value
         elif source is Source.PASSWORD:
             data[name] = await _confirm_password(request, services, principal, body)
-        elif source is Source.MEMBER_NAME:
-            data[name] = await _printed_name(services, body)
     return data
 
 
@@ -129,14 +127,6 @@ async def _confirm_password(
             title="Signature not confirmed",
         )
     return True
-
-
-async def _printed_name(services: Services, body: Mapping[str, Any]) -> str:
-    user_id = body.get("user_id")
-    user = await services.accounts.get(user_id) if isinstance(user_id, str) else None
-    if user is None:
-        raise Problem(422, "unknown-user", f"there is no user {user_id!r} to add")
-    return user.printed_name
 
 
 def command_maker(command_type: type[C], data: Mapping[str, Any]) -> Callable[..., C]:

@@ -1,9 +1,8 @@
 """What a command route is: its command, its action, and where each field comes from.
 
 A field comes from the JSON body unless the route says otherwise: the path, the server's
-clock, a fresh id (unless the body names one), the signer's re-entered password, or the
-printed name of the member's account. The body's schema, validation and dispatch all read
-this one description.
+clock, a fresh id (unless the body names one), or the signer's re-entered password. The
+body's schema, validation and dispatch all read this one description.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ class Source(enum.Enum):
     NOW = "now"
     NEW_ID = "new id"
     PASSWORD = "password"
-    MEMBER_NAME = "member name"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +47,7 @@ def path_parameters(path: str) -> list[str]:
     return [part[1:-1] for part in path.split("/") if part.startswith("{")]
 
 
-_SERVER_SUPPLIED = frozenset({Source.PATH, Source.NOW, Source.PASSWORD, Source.MEMBER_NAME})
+_SERVER_SUPPLIED = frozenset({Source.PATH, Source.NOW, Source.PASSWORD})
 
 
 def command_fields(route: CommandRoute) -> dict[str, Any]:
