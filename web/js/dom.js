@@ -81,5 +81,6 @@ export function when(text) {
  * pages show the recorded time itself, not a conversion to the reader's zone). */
 export function utc(text) {
   if (!text) return "";
-  return String(text).replace("T", " ").replace(/Z$|\+00:00$/, " UTC");
+  // To the second: the log's microseconds say nothing a person reads.
+  return String(text).replace("T", " ").replace(/\.\d+(?=Z$|\+00:00$)/, "").replace(/Z$|\+00:00$/, " UTC");
 }
