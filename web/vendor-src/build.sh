@@ -15,11 +15,14 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$here/../vendor"
 cd "$here"
 
+# node_modules goes again when the build ends, failed or not: web/ is served as it is and
+# goes whole into the wheel (pyproject.toml), and neither should carry 40 MB of packages.
+metafile="$(mktemp)"
+trap 'rm -rf "$here/node_modules" "$metafile"' EXIT
+
 npm ci --ignore-scripts --no-audit --no-fund
 
 mkdir -p "$out"
-metafile="$(mktemp)"
-trap 'rm -f "$metafile"' EXIT
 
 ./node_modules/.bin/esbuild entry.js \
   --bundle \
