@@ -476,6 +476,7 @@ async def test_two_people_write_one_section_through_the_servers_document(
     await omar.evaluate("() => lab.handle.setEditable(false)")
     await expect(omar.get_by_role("toolbar")).to_be_hidden()
     await expect(omar_text).to_have_attribute("aria-readonly", "true")
+    await expect(omar_text).to_have_attribute("contenteditable", "false")
 
     bulleted = ivy.get_by_role("button", name="Bulleted list")
     await expect(ivy_text).to_be_focused()  # her caret still after "allowed."
