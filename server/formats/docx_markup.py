@@ -1,11 +1,13 @@
 """The WordprocessingML a protocol's DOCX needs that python-docx has no API for.
 
 Built on python-docx's ``oxml`` layer: text runs that hold only what XML can
-(:func:`xml_text`), revision marks (``w:ins`` and ``w:del`` with their author and time,
-:class:`RevisionMarks`), fields (simple ones such as PAGE, and the begin, separate and end
-characters of a complex one such as TOC), Word asked to update the fields when the file
-opens, a numbered list that starts again at 1, a table's header row repeated on each page,
-and column widths. :mod:`server.formats.protocol_docx` lays the document out with them.
+(:func:`xml_text`), bold and italic, revision marks (``w:ins`` and ``w:del`` with their
+author and time, on runs, paragraph marks and table rows: :class:`RevisionMarks`), fields
+(simple ones such as PAGE, and the begin, separate and end characters of a complex one
+such as TOC), Word asked to update the fields when the file opens, a numbered list that
+starts again at 1, a heading style kept out of the table of contents, a table's header row
+repeated on each page, shaded cells, and column widths. :mod:`server.formats.protocol_docx`
+lays the document out with them.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from dataclasses import dataclass, field
 from itertools import count
 
 from docx.document import Document as DocxDocument
+from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Mm
-from docx.table import Table
+from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
 from domain.protocol_diff import Mark
@@ -79,9 +82,23 @@ class RevisionMarks:
         run_properties.append(self.element(mark, by))
         properties.append(run_properties)
 
+    def mark_row(self, row: _Row, mark: Mark, by: Revision | None) -> None:
+        """The table row itself inserted or deleted, unless kept (after any header mark:
+        CT_TrPr is a sequence)."""
+        if mark is not Mark.KEPT:
+            row._tr.get_or_add_trPr().append(self.element(mark, by))
 
-def text_run(text: str, *, deleted: bool = False) -> BaseOxmlElement:
+
+def text_run(
+    text: str, *, deleted: bool = False, bold: bool = False, italic: bool = False
+) -> BaseOxmlElement:
     run = OxmlElement("w:r")
+    if bold or italic:
+        properties = OxmlElement("w:rPr")
+        for wanted, tag in ((bold, "w:b"), (italic, "w:i")):
+            if wanted:
+                properties.append(OxmlElement(tag))
+        run.append(properties)
     piece = OxmlElement("w:delText" if deleted else "w:t")
     piece.set(qn("xml:space"), "preserve")
     piece.text = xml_text(text)
@@ -153,12 +170,43 @@ def number_with(paragraph: Paragraph, num_id: int) -> None:
     numbering.get_or_add_numId().val = num_id
 
 
+def heading_out_of_contents(docx: DocxDocument, depth: int) -> str:
+    """A paragraph style that looks like "Heading ``depth``" but is body text to the table
+    of contents and the navigation (a heading inside a section's text, not a section):
+    "Subheading ``depth``", added once."""
+    name = f"Subheading {depth}"
+    if name not in (style.name for style in docx.styles):
+        style = docx.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = docx.styles[f"Heading {depth}"]
+        style.next_paragraph_style = docx.styles["Normal"]
+        outline = OxmlElement("w:outlineLvl")
+        outline.set(qn("w:val"), "9")  # body text
+        properties = style.element.get_or_add_pPr()
+        properties.insert_element_before(
+            outline, "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange"
+        )
+    return name
+
+
 def repeat_header(table: Table) -> None:
     """The table's first row repeats at the top of each page it runs onto."""
     properties = table.rows[0]._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")
     header.set(qn("w:val"), "true")
     properties.append(header)
+
+
+def shade(cell: _Cell, fill: str) -> None:
+    """The cell's background, ``fill`` as six hex digits."""
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().insert_element_before(
+        shading,
+        "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark",
+        "w:headers", "w:cellIns", "w:cellDel", "w:cellMerge", "w:tcPrChange",
+    )  # fmt: skip
 
 
 def set_widths(table: Table, widths: tuple[float, ...]) -> None:

@@ -4,7 +4,8 @@ the DOCX renderers both draw.
 A document is a title page (M11's title-page fields as Concord knows them), the amendment
 details and overview of changes when the text comes from an amendment, a table of
 contents, and the sections in M11 order, numbered, each as marked blocks
-(:mod:`server.formats.marked_content`): all kept in a clean copy; in a tracked copy,
+(:mod:`server.formats.marked_content`: paragraphs, lists, sub-headings and tables, bold
+and italic kept): all kept in a clean copy; in a tracked copy,
 inserted and deleted against the amendment's base version. The running head names the
 trial, the version and the copy, and goes on every page with the page number.
 
@@ -19,8 +20,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from domain import m11
-from domain.protocol_diff import Mark, Run, SectionChange
-from server.formats.marked_content import MarkedBlock, MarkedLine
+from domain.protocol_diff import Mark, SectionChange
+from server.formats.marked_content import MarkedBlock, MarkedLine, MarkedRun
 
 
 class Copy(StrEnum):
@@ -67,7 +68,7 @@ class DocumentSection:
         number = numbered(self.number, "").strip()
         if not number:
             return self.heading
-        return MarkedLine((Run(mark=self.whole, text=f"{number} "), *self.heading.runs))
+        return MarkedLine((MarkedRun(f"{number} ", self.whole), *self.heading.runs))
 
     @property
     def change_note(self) -> str | None:

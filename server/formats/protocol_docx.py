@@ -3,9 +3,13 @@
 The same layout as the PDF (:mod:`server.formats.protocol_pdf`): the title page, the
 amendment details and overview of changes, a table of contents, then the sections with
 Word's heading styles ("Heading 1" for a level-1 section, ...), their paragraphs (line
-breaks kept) and lists (Word's bulleted and numbered lists, each numbered list starting
-at 1). The header carries the running head, the footer the copy and "Page N of M" (Word's
-PAGE and NUMPAGES fields).
+breaks kept), lists (Word's bulleted and numbered lists, each numbered list starting at
+1), sub-headings and tables, bold and italic as written. A sub-heading takes the style
+"Subheading N", which looks like "Heading N" one (level 1) or two (level 2) levels below
+its section's but is body text to the table of contents and the navigation, which list
+M11's sections. A table is a Word table ("Table Grid") over the text's width in equal
+columns, its header row shaded, bold and repeated on each page. The header carries the
+running head, the footer the copy and "Page N of M" (Word's PAGE and NUMPAGES fields).
 
 The table of contents is Word's TOC field (levels 1 to 3, linked): it holds the sections'
 titles as its current result, and the document asks Word to update its fields when it is
@@ -14,8 +18,9 @@ opened, which adds the page numbers.
 A tracked copy carries real revisions: each insertion is a ``w:ins`` and each deletion a
 ``w:del`` (its text in ``w:delText``), both with the author who proposed the change and
 the time it was recorded; a paragraph, list item or heading that was wholly inserted or
-deleted has its paragraph mark marked too, so accepting or rejecting every change in Word
-gives exactly the new or the old text.
+deleted has its paragraph mark marked too, and a table row added or removed is marked as
+an inserted or deleted row, so accepting or rejecting every change in Word gives exactly
+the new or the old text.
 
 The WordprocessingML python-docx has no API for (revision marks, fields, list numbering,
 table rows) is in :mod:`server.formats.docx_markup`.
@@ -41,16 +46,24 @@ from server.formats.docx_markup import (
     break_run,
     field_char,
     field_instruction,
+    heading_out_of_contents,
     number_with,
     repeat_header,
     restarted_numbering,
     set_widths,
+    shade,
     simple_field,
     text_run,
     update_fields_on_open,
     xml_text,
 )
-from server.formats.marked_content import MarkedLine, MarkedList, MarkedParagraph
+from server.formats.marked_content import (
+    MarkedHeading,
+    MarkedLine,
+    MarkedList,
+    MarkedParagraph,
+    MarkedTable,
+)
 from server.formats.protocol_document import (
     DocumentSection,
     ProtocolDocument,
@@ -61,6 +74,10 @@ from server.formats.protocol_document import (
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 TOC_DEPTH = 3
+TEXT_WIDTH_MM = 166
+"""The page's width between its margins (A4, 22 mm each side)."""
+HEADER_SHADE = "E4E8EE"
+"""A table's header row."""
 
 
 class _Writer:
@@ -77,10 +94,12 @@ class _Writer:
     def _append(self, paragraph: Paragraph, element: BaseOxmlElement, mark: Mark) -> None:
         self.revisions.append(paragraph, element, mark, self.revision)
 
-    def line(self, paragraph: Paragraph, marked: MarkedLine) -> None:
+    def line(self, paragraph: Paragraph, marked: MarkedLine, *, bold: bool = False) -> None:
+        """The line's runs; ``bold``: all of them (a table's header)."""
         for run in marked.runs:
             deleted = run.mark is Mark.DELETED
-            self._append(paragraph, text_run(run.text, deleted=deleted), run.mark)
+            element = text_run(run.text, deleted=deleted, bold=bold or run.bold, italic=run.italic)
+            self._append(paragraph, element, run.mark)
 
     def lines(self, paragraph: Paragraph, lines: tuple[MarkedLine, ...]) -> None:
         breaks = iter(_break_marks(lines))
@@ -234,7 +253,30 @@ class _Writer:
                     self.paragraph_mark(paragraph, _whole(lines))
                 case MarkedList():
                     self._list(block)
+                case MarkedHeading(level=level, text=text):
+                    depth = min(section.level + level, 9)
+                    style = heading_out_of_contents(self.docx, depth)
+                    paragraph = self.docx.add_paragraph(style=style)
+                    self.line(paragraph, text)
+                    self.paragraph_mark(paragraph, text.whole)
+                case MarkedTable():
+                    self._table(block)
         self.revision = None
+
+    def _table(self, block: MarkedTable) -> None:
+        columns = len(block.header.cells)
+        table = self.docx.add_table(rows=0, cols=columns)
+        table.style = self.docx.styles["Table Grid"]
+        for index, row in enumerate((block.header, *block.rows)):
+            cells = table.add_row().cells
+            for cell, text in zip(cells, row.cells, strict=True):
+                self.line(cell.paragraphs[0], text, bold=index == 0)
+                if index == 0:
+                    shade(cell, HEADER_SHADE)
+            if index == 0:
+                repeat_header(table)
+            self.revisions.mark_row(table.rows[index], row.mark, self.revision)
+        set_widths(table, (TEXT_WIDTH_MM / columns,) * columns)
 
     def _list(self, block: MarkedList) -> None:
         numbered_list = block.kind is ListKind.NUMBERED

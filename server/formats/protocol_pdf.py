@@ -2,11 +2,16 @@
 
 A4, laid out as M11 asks: the title page, the amendment details and overview of changes
 when there is an amendment, the table of contents (sections to level 3, with their pages
-and links), then every section numbered in M11 order with its paragraphs and lists. Each
-page carries the running head (the trial, the version, the copy) and "Page N of M"; the
-PDF's outline (bookmarks) follows the sections. In a tracked copy inserted text is
-underlined in blue and deleted text struck through in red, as the legend before the table
-of contents says, and each changed section names who proposed the change and when (UTC).
+and links), then every section numbered in M11 order with its paragraphs, lists,
+sub-headings and tables, bold and italic as written. A sub-heading is set like the section
+heading one (level 1) or two (level 2) levels below its section's (at most level 4's), and
+stays out of the table of contents and the outline, which list M11's sections. A table
+spans the text's width in equal columns, its header row shaded and repeated on each page
+it runs onto. Each page carries the running head (the trial, the version, the copy) and
+"Page N of M"; the PDF's outline (bookmarks) follows the sections. In a tracked copy
+inserted text is underlined in blue and deleted text struck through in red, and a table
+row added or removed is shaded blue or red as well, as the legend before the table of
+contents says; each changed section names who proposed the change and when (UTC).
 
 Text is set in DejaVu Sans when the system has it (Debian's fonts-dejavu), so any
 language's letters show; otherwise in Helvetica, which shows Latin-1 only
@@ -38,9 +43,17 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from domain.protocol_diff import Mark, Run
+from domain.protocol_diff import Mark
 from server.formats.content import ListKind
-from server.formats.marked_content import MarkedLine, MarkedList, MarkedParagraph
+from server.formats.marked_content import (
+    MarkedHeading,
+    MarkedLine,
+    MarkedList,
+    MarkedParagraph,
+    MarkedRow,
+    MarkedRun,
+    MarkedTable,
+)
 from server.formats.protocol_document import (
     DocumentSection,
     ProtocolDocument,
@@ -56,6 +69,10 @@ INSERTED_COLOUR = "#1a4f9c"
 """Blue, 7.9:1 on white."""
 DELETED_COLOUR = "#a4262c"
 """Red, 7.3:1 on white."""
+ROW_SHADES = {Mark.INSERTED: "#e3ecf9", Mark.DELETED: "#f8e4e5", Mark.KEPT: None}
+"""The shade of a table row added (blue) or removed (red) in a tracked copy."""
+HEADER_SHADE = "#e4e8ee"
+"""A table's header row."""
 TOC_DEPTH = 3
 """Sections down to this level are listed in the table of contents."""
 
@@ -63,8 +80,12 @@ _MARGIN = 20 * mm
 _PAGE_WIDTH, _PAGE_HEIGHT = A4
 
 
-def _run(run: Run) -> str:
+def _run(run: MarkedRun) -> str:
     text = _text(run.text)
+    if run.italic:
+        text = f"<i>{text}</i>"
+    if run.bold:
+        text = f"<b>{text}</b>"
     if run.mark is Mark.INSERTED:
         return f'<font color="{INSERTED_COLOUR}"><u>{text}</u></font>'
     if run.mark is Mark.DELETED:
@@ -86,6 +107,10 @@ class _Styles:
         )
         self.cell = ParagraphStyle("cell", parent=self.body, fontSize=9, leading=12, spaceAfter=0)
         self.cell_label = ParagraphStyle("cell-label", parent=self.cell, fontName=bold)
+        self.narrow_cell = ParagraphStyle(
+            "narrow-cell", parent=self.cell, fontSize=7.5, leading=9.5
+        )
+        self.narrow_label = ParagraphStyle("narrow-label", parent=self.narrow_cell, fontName=bold)
         self.title = ParagraphStyle(
             "title", parent=self.body, fontName=bold, fontSize=20, leading=25, alignment=TA_CENTER
         )
@@ -231,7 +256,14 @@ def _canvas_for(document: ProtocolDocument, styles: _Styles) -> Any:
     return _Numbered
 
 
-def _table(rows: list[list[Any]], widths: list[float], *, header: bool, styles: _Styles) -> Table:
+def _table(
+    rows: list[list[Any]],
+    widths: list[float],
+    *,
+    header: bool,
+    styles: _Styles,
+    shades: tuple[str | None, ...] = (),
+) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
     commands: list[tuple[Any, ...]] = [
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#888888")),
@@ -240,7 +272,10 @@ def _table(rows: list[list[Any]], widths: list[float], *, header: bool, styles: 
         ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
     ]
     if header:
-        commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e8ee")))
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor(HEADER_SHADE)))
+    for index, shade in enumerate(shades):
+        if shade is not None:
+            commands.append(("BACKGROUND", (0, index), (-1, index), colors.HexColor(shade)))
     table.setStyle(TableStyle(commands))
     return table
 
@@ -295,8 +330,9 @@ def _front_matter(document: ProtocolDocument, styles: _Styles) -> Iterator[Flowa
             f"Changes against version {document.tracked_against} are marked: "
             f'<font color="{INSERTED_COLOUR}"><u>inserted text is underlined in blue</u></font>;'
             f' <font color="{DELETED_COLOUR}"><strike>deleted text is struck through in red'
-            "</strike></font>. Each changed section says who proposed the change and when"
-            " (UTC). Sections without a note are unchanged.",
+            "</strike></font>. A table row added or removed is shaded blue or red as well."
+            " Each changed section says who proposed the change and when (UTC). Sections"
+            " without a note are unchanged.",
             styles.body,
         )
         yield Spacer(1, 4 * mm)
@@ -324,6 +360,30 @@ def _section(section: DocumentSection, styles: _Styles) -> Iterator[Flowable]:
                 yield Paragraph("<br/>".join(_line(marked) for marked in lines), styles.body)
             case MarkedList():
                 yield from _items(block, styles)
+            case MarkedHeading(level=sub_level, text=text):
+                sub_style = styles.headings[min(level + sub_level, len(styles.headings)) - 1]
+                yield Paragraph(_line(text), sub_style)
+            case MarkedTable():
+                yield _content_table(block, styles)
+
+
+def _content_table(block: MarkedTable, styles: _Styles) -> Table:
+    """A table of the section's text: equal columns over the text's width, the header row
+    shaded and repeated; narrower type from seven columns on (a schedule of activities)."""
+    columns = len(block.header.cells)
+    cell, label = (
+        (styles.cell, styles.cell_label)
+        if columns < 7
+        else (styles.narrow_cell, styles.narrow_label)
+    )
+
+    def row(marked: MarkedRow, style: ParagraphStyle) -> list[Any]:
+        return [Paragraph(_line(text), style) for text in marked.cells]
+
+    width = (_PAGE_WIDTH - 2 * _MARGIN) / columns
+    rows = [row(block.header, label), *(row(body, cell) for body in block.rows)]
+    shades = tuple(ROW_SHADES[r.mark] for r in (block.header, *block.rows))
+    return _table(rows, [width] * columns, header=True, styles=styles, shades=shades)
 
 
 def _items(block: MarkedList, styles: _Styles) -> Iterator[Flowable]:

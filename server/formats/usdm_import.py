@@ -34,7 +34,7 @@ from domain.imports import (
     SourceTitle,
 )
 from domain.protocol_events import SectionText
-from server.formats.content import Block, Paragraph, collapse
+from server.formats.content import Block, collapse, retexted
 from server.formats.usdm_import_amendments import listed_amendments
 from server.formats.usdm_import_fields import (
     MAX_FIELD_CHARS,
@@ -308,22 +308,14 @@ def _section_number(value: Any) -> str:
 
 def _visible_blocks(found: tuple[Block, ...], notes: list[str]) -> tuple[Block, ...]:
     removed = 0
-    cleaned: list[Block] = []
-    for block in found:
-        if isinstance(block, Paragraph):
-            lines = []
-            for line in block.lines:
-                text, count = visible(line)
-                removed += count
-                lines.append(text)
-            cleaned.append(Paragraph(tuple(lines)))
-        else:
-            items = []
-            for item in block.items:
-                text, count = visible(item)
-                removed += count
-                items.append(text)
-            cleaned.append(type(block)(block.kind, tuple(items)))
+
+    def kept(text: str) -> str:
+        nonlocal removed
+        shown, count = visible(text)
+        removed += count
+        return shown
+
+    cleaned = retexted(found, kept)
     if removed:
         notes.append(f"{removed} characters nobody can see left out")
-    return tuple(cleaned)
+    return cleaned

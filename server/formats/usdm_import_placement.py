@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from domain import m11
 from domain.imports import PlacementRule
 from domain.protocol_events import SectionText
-from server.formats.content import Block, Paragraph, plain_text
+from server.formats.content import Block, Paragraph, markup, plain
 
 HOLDING_SECTION = "12"
 """Where narrative no section matched goes: Appendix: Supporting Details."""
@@ -103,7 +103,7 @@ def place(
         if part.target is None:
             continue
         if part.target in OUTLINE_HEADINGS:
-            texts[part.target] = plain_text(part.found)
+            texts[part.target] = markup(part.found)
             heading = OUTLINE_HEADINGS[part.target]
             if part.title and normal_title(part.title) != normal_title(heading):
                 part.notes.append(f"the outline's heading {heading!r} kept")
@@ -111,7 +111,7 @@ def place(
             subsections[part.target] = SectionText(
                 number=part.target,
                 heading=part.title or f"Section {part.target}",
-                text=plain_text(part.found),
+                text=markup(part.found),
             )
     unplaced = [p for p in parts if p.rule is PlacementRule.UNPLACED]
     if not unplaced:
@@ -119,7 +119,7 @@ def place(
     held = [texts[HOLDING_SECTION]] if texts.get(HOLDING_SECTION) else []
     for part in unplaced:
         label = " ".join(x for x in (part.number, part.title) if x) or "untitled"
-        held.append(plain_text((Paragraph((f"[Not placed] {label}",)), *part.found)))
+        held.append(markup((Paragraph((plain(f"[Not placed] {label}"),)), *part.found)))
         part.target = HOLDING_SECTION
     texts[HOLDING_SECTION] = "\n\n".join(held)
     return texts, tuple(subsections.values()), HOLDING_SECTION

@@ -13,7 +13,13 @@ from server.formats.xhtml import XHTML_NAMESPACE
 EXAMPLE = Path(__file__).parent / "fixtures" / "CDISC_Pilot_Study.json"
 """CDISC's example study (USDM v4.0.0, MIT: fixtures/LICENSE)."""
 
-XHTML_ELEMENTS = {f"{{{XHTML_NAMESPACE}}}{tag}" for tag in ("div", "p", "br", "ul", "ol", "li")}
+XHTML_ELEMENTS = {
+    f"{{{XHTML_NAMESPACE}}}{tag}"
+    for tag in (
+        "div", "p", "br", "ul", "ol", "li", "h5", "h6", "table", "thead", "tbody", "tr", "th",
+        "td", "strong", "em",
+    )
+}  # fmt: skip
 
 
 def assert_valid_usdm(document: dict[str, Any]) -> None:
