@@ -21,6 +21,7 @@ from domain.frozen import frozen_map
 from domain.imports import ImportEvent
 from domain.motion import MotionEvent
 from domain.protocol_events import ProtocolEvent
+from domain.shared_text import SharedTextEvent
 from domain.workspace_events import WorkspaceEvent
 
 DomainEvent = (
@@ -31,6 +32,7 @@ DomainEvent = (
     | DisputeEvent
     | EngagementEvent
     | ImportEvent
+    | SharedTextEvent
 )
 """Any event of the domain."""
 
@@ -44,6 +46,7 @@ EVENT_TYPES: Mapping[str, type[Event]] = frozen_map(
         DisputeEvent,
         EngagementEvent,
         ImportEvent,
+        SharedTextEvent,
     )
     for cls in typing.get_args(union) or (union,)
 )

@@ -207,6 +207,22 @@ class EditConflictsOpen(WrongState):
     """Open edit conflicts must be resolved first."""
 
 
+class SharedTextNotStarted(WrongState):
+    """The section's shared text has not been started."""
+
+
+class SharedTextAlreadyStarted(WrongState):
+    """The section's shared text was started already."""
+
+
+class MalformedUpdate(InvalidCommand):
+    """The update is not a shared-text update this server can read."""
+
+
+class SharedTextOvertaken(WrongState):
+    """The section was revised outside its shared text, on the same lines."""
+
+
 # -- amendment --------------------------------------------------------------------------
 
 

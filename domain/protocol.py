@@ -77,6 +77,8 @@ class ReviseSection(Command):
     base_revision: int
     text: str
     heading: str | None = None
+    reason: str = ""
+    """Why the section changes (recorded with the revision)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -135,7 +137,7 @@ def decide(state: ProtocolState, command: ProtocolCommand) -> list[ProtocolEvent
     by = command.actor.user_id
     match command:
         case ReviseSection():
-            return _revise(state, command)
+            return revise(state, command)
         case AddSection(number=number, heading=heading, text=text):
             if state.live_section(number) is not None:
                 raise SectionAlreadyExists(f"section {number} already exists")
@@ -198,7 +200,10 @@ def _draft(state: ProtocolState, command: DraftProtocol) -> list[ProtocolEvent]:
     ]
 
 
-def _revise(state: ProtocolState, command: ReviseSection) -> list[ProtocolEvent]:
+def revise(state: ProtocolState, command: ReviseSection) -> list[ProtocolEvent]:
+    """A new revision of a live section, merged three ways when ``base_revision`` is not
+    the head, or the conflict when both changed the same lines (the protocol's other
+    rules checked by :func:`decide`)."""
     section = _live_section(state, command.number)
     base = section.revision(command.base_revision)
     if base is None:
@@ -243,6 +248,7 @@ def _revise(state: ProtocolState, command: ReviseSection) -> list[ProtocolEvent]
             text=merged_text,
             revised_by=command.actor.user_id,
             merged_with=merged_with,
+            reason=command.reason.strip(),
         )
     ]
 

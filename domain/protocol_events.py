@@ -50,6 +50,11 @@ class SectionRevised(Event):
     revised_by: str
     merged_with: int | None = None
     amendment_id: str | None = None
+    reason: str = ""
+    """Why the section changed, as its author recorded it ("" before reasons were asked)."""
+    contributors: tuple[str, ...] = ()
+    """Whoever wrote in the section's shared text since its last recorded revision, in
+    the order they first did (empty for a revision not recorded from a shared text)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

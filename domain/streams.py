@@ -25,6 +25,8 @@ class StreamKind(StrEnum):
     MOTION = "motion"
     DISPUTE = "dispute"
     COMMENTS = "comments"
+    TEXT = "text"
+    """A section's shared text (``text/section/{number}``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +36,8 @@ class StreamName:
     trial_id: str
     kind: StreamKind
     aggregate_id: str = ""
-    """The amendment, motion or dispute id; for a comment thread, its subject's id."""
+    """The amendment, motion or dispute id; for a comment thread, its subject's id; for a
+    shared text, its section's number."""
     subject_kind: CommentSubjectKind | None = None
     """For a comment thread: what it is about."""
 
@@ -55,6 +58,8 @@ class StreamName:
             case StreamKind.COMMENTS:
                 assert self.subject_kind is not None
                 return comments_stream(self.trial_id, self.subject_kind, self.aggregate_id)
+            case StreamKind.TEXT:
+                return shared_text_stream(self.trial_id, self.aggregate_id)
             case _:
                 return f"{trial_stream(self.trial_id)}/{self.kind.value}/{self.aggregate_id}"
 
@@ -89,6 +94,11 @@ def comments_stream(trial_id: str, kind: CommentSubjectKind, subject_id: str) ->
     return f"trial/{trial_id}/comments/{kind.value}/{subject_id}"
 
 
+def shared_text_stream(trial_id: str, number: str) -> str:
+    """The shared text of one section of the draft protocol."""
+    return f"trial/{trial_id}/text/section/{number}"
+
+
 def trial_of(stream_id: str) -> str | None:
     """The trial a stream belongs to, or None for a stream outside every trial (cheaper
     than :func:`parse_stream` when only the trial is wanted)."""
@@ -121,6 +131,8 @@ def parse_stream(stream_id: str) -> StreamName | None:
         return StreamName(trial_id, StreamKind.PROTOCOL)
     if len(rest) == 2 and rest[0] in _ONE_ID_KINDS and rest[1]:
         return StreamName(trial_id, _ONE_ID_KINDS[rest[0]], rest[1])
+    if len(rest) == 3 and rest[:2] == [StreamKind.TEXT.value, "section"] and rest[2]:
+        return StreamName(trial_id, StreamKind.TEXT, rest[2])
     if len(rest) == 3 and rest[0] == StreamKind.COMMENTS.value and rest[2]:
         try:
             subject_kind = CommentSubjectKind(rest[1])

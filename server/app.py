@@ -23,6 +23,12 @@ from domain.errors import DomainError
 from events.following import ProjectionFailed
 from rbac import AuthorizerStopped
 from server.audit.routes import AUDIT_ROUTES
+from server.coediting.routes import (
+    REVISIONS_PATH,
+    TEXT_ROUTES,
+    record_revision,
+    revision_openapi_paths,
+)
 from server.commands.errors import CommandNotRecorded
 from server.formats.document_routes import DOCUMENT_ROUTES
 from server.formats.usdm_routes import IMPORT_PATH, USDM_ROUTES, import_openapi_paths, import_usdm
@@ -48,7 +54,9 @@ from server.services import Services
 
 logger = logging.getLogger(__name__)
 
-READ_ROUTES: tuple[QueryRoute, ...] = QUERY_ROUTES + AUDIT_ROUTES + DOCUMENT_ROUTES + USDM_ROUTES
+READ_ROUTES: tuple[QueryRoute, ...] = (
+    QUERY_ROUTES + TEXT_ROUTES + AUDIT_ROUTES + DOCUMENT_ROUTES + USDM_ROUTES
+)
 """Every read over HTTP: the trial's current state, its past, and the protocol's documents."""
 
 
@@ -63,6 +71,7 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/tokens/{token_id}", session_routes.revoke_token, methods=["DELETE"]),
         Route("/api/trials", create_trial, methods=["POST"]),
         Route(IMPORT_PATH, import_usdm, methods=["POST"]),
+        Route(REVISIONS_PATH, record_revision, methods=["POST"]),
         Route(LIVE_PATH + "/tickets", issue_ticket, methods=["POST"]),
         Route(LIVE_PATH, websocket_required, methods=["GET"]),
     ]
@@ -141,4 +150,5 @@ def create_app(
     app.body_timeout = body_timeout
     app.state.openapi = openapi_document(READ_ROUTES)
     app.state.openapi["paths"].update(import_openapi_paths())
+    app.state.openapi["paths"].update(revision_openapi_paths())
     return app

@@ -21,6 +21,8 @@ from server.accounts.users import Accounts
 from server.audit.checkpoints import Checkpoints
 from server.audit.history import TrialHistory
 from server.audit.signing import SigningKey
+from server.coediting.documents import SharedDocuments
+from server.coediting.snapshots import TextSnapshots
 from server.commands.directory import Directory
 from server.commands.reactions import REACTIONS
 from server.commands.service import CommandService
@@ -48,10 +50,12 @@ async def open_services(
         relay = PostgresPresenceRelay(engine) if engine.dialect.name == "postgresql" else None
         authorizer, directory, states = Authorizer(store), Directory(store), StateCache(store)
         live = LiveFeed(relay)
+        texts = SharedDocuments(store, TextSnapshots(engine))
+        stack.push_async_callback(texts.close)
         # The one follower of the log in this process, and the order every event takes:
         # the policy first, the live feed last (a listener is never offered a role change
-        # the policy has not applied).
-        follower = LogFollower(store, [authorizer, directory, states, live])
+        # the policy has not applied, nor an update its server's document has not).
+        follower = LogFollower(store, [authorizer, directory, states, texts, live])
         stack.push_async_callback(follower.close)
         await follower.start()
         live.share_presence()
@@ -81,6 +85,7 @@ async def open_services(
             live_tickets=LiveTickets(engine, now=clock),
             history=history,
             checkpoints=checkpoints,
+            texts=texts,
             clock=clock,
             settings=settings,
         )

@@ -16,6 +16,7 @@ from server.accounts.tokens import ApiTokens
 from server.accounts.users import Accounts
 from server.audit.checkpoints import Checkpoints
 from server.audit.history import TrialHistory
+from server.coediting.documents import SharedDocuments
 from server.commands.directory import Directory
 from server.commands.service import CommandService
 from server.commands.state_cache import StateCache
@@ -69,5 +70,7 @@ class Services:
     live_tickets: LiveTickets
     history: TrialHistory
     checkpoints: Checkpoints
+    texts: SharedDocuments
+    """The sections' shared texts this process has open (kept current by the follower)."""
     clock: Callable[[], datetime]
     settings: Settings

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from domain import amendment, dispute, engagement, motion, protocol, workspace
+from domain import amendment, dispute, engagement, motion, protocol, shared_text, workspace
 from domain.amendment import AmendmentCommand, AmendmentContext, AmendmentState
 from domain.catalog import DomainEvent
 from domain.dispute import DisputeCommand, DisputeState, DisputeSubjectKind
@@ -24,8 +24,17 @@ from domain.event import Command
 from domain.merging import MergeAmendment, decide_merge
 from domain.motion import MotionCommand, MotionContext, MotionState
 from domain.protocol import ProtocolCommand, ProtocolState
+from domain.shared_text import (
+    EditSharedText,
+    RecordSharedText,
+    SharedText,
+    SharedTextCommand,
+    StartSharedText,
+    require_update,
+)
 from domain.streams import StreamKind, StreamName, comments_stream, protocol_stream
 from domain.workspace import TrialState, WorkspaceCommand
+from server.coediting.updates import check_update
 from server.commands.directory import Directory
 
 S = TypeVar("S")
@@ -133,6 +142,20 @@ async def _amendment_context(s: Situation) -> AmendmentContext:
     )
 
 
+async def _decide_text(s: Situation, state: SharedText, command: Command) -> Decision:
+    if not isinstance(command, SharedTextCommand):
+        raise _not_for("shared text", command)
+    if isinstance(command, (StartSharedText, EditSharedText)):
+        check_update(require_update(command.update))
+    protocol_id = protocol_stream(s.stream.trial_id)
+    decided = shared_text.decide(state, command, await s.states.state(PROTOCOL, protocol_id))
+    return {str(s.stream): decided.text_events, protocol_id: decided.protocol_events}
+
+
+def _recording_writes_the_protocol(stream: StreamName, command: Command) -> tuple[str, ...]:
+    return (protocol_stream(stream.trial_id),) if isinstance(command, RecordSharedText) else ()
+
+
 def _merge_writes_the_protocol(stream: StreamName, command: Command) -> tuple[str, ...]:
     return (protocol_stream(stream.trial_id),) if isinstance(command, MergeAmendment) else ()
 
@@ -149,6 +172,13 @@ AMENDMENT = AggregateKind(
 MOTION = AggregateKind("motion", motion.NEW_MOTION, motion.evolve, _decide_motion)
 DISPUTE = AggregateKind("dispute", dispute.NEW_DISPUTE, dispute.evolve, _decide_dispute)
 COMMENTS = AggregateKind("comments", engagement.NEW_THREAD, engagement.evolve, _decide_thread)
+TEXT = AggregateKind(
+    "shared text",
+    shared_text.NEW_SHARED_TEXT,
+    shared_text.evolve,
+    _decide_text,
+    also_writes=_recording_writes_the_protocol,
+)
 
 KINDS: Mapping[StreamKind, AggregateKind[Any]] = {
     StreamKind.WORKSPACE: WORKSPACE,
@@ -157,5 +187,6 @@ KINDS: Mapping[StreamKind, AggregateKind[Any]] = {
     StreamKind.MOTION: MOTION,
     StreamKind.DISPUTE: DISPUTE,
     StreamKind.COMMENTS: COMMENTS,
+    StreamKind.TEXT: TEXT,
 }
 """The aggregate each kind of stream holds."""

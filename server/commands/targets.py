@@ -14,6 +14,7 @@ from domain.dispute import DisputeState
 from domain.engagement import CommentSubjectKind, CommentThread
 from domain.motion import MotionState
 from domain.protocol import ProtocolState
+from domain.shared_text import SharedText
 from domain.streams import StreamKind, StreamName
 from domain.workspace import TrialState
 from server.commands.aggregates import (
@@ -22,6 +23,7 @@ from server.commands.aggregates import (
     DISPUTE,
     MOTION,
     PROTOCOL,
+    TEXT,
     WORKSPACE,
     AggregateKind,
 )
@@ -72,3 +74,8 @@ def thread_target(
     """The comment thread about a section or an amendment."""
     stream = StreamName(trial_id, StreamKind.COMMENTS, subject_id, subject_kind)
     return Target(COMMENTS, stream)
+
+
+def shared_text_target(trial_id: str, number: str) -> Target[SharedText]:
+    """The shared text of a section of the draft protocol."""
+    return Target(TEXT, StreamName(trial_id, StreamKind.TEXT, number))

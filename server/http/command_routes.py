@@ -10,6 +10,7 @@ from domain import engagement as en
 from domain import motion as mo
 from domain import protocol as pr
 from domain import workspace as ws
+from domain import shared_text as st
 from domain.merging import MergeAmendment
 from rbac import Action
 from server.http.command_fields import CommandRoute, Source
@@ -18,6 +19,7 @@ from server.http.targets import (
     dispute_target,
     motion_target,
     protocol_target,
+    shared_text_target,
     thread_target,
     trial_target,
 )
@@ -120,6 +122,16 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         _ACT.EDIT_PROTOCOL,
         protocol_target,
         "Revise a section's text (merged three ways when the base is older)",
+    ),
+    CommandRoute(
+        "edit_shared_text",
+        "POST",
+        T + "/protocol/sections/{number}/text/updates",
+        st.EditSharedText,
+        _ACT.EDIT_PROTOCOL,
+        shared_text_target,
+        "Send what you typed in a section's shared text: one Yjs update (v1 encoding,"
+        " base64), recorded before anyone else sees it (see docs/coediting.md)",
     ),
     CommandRoute(
         "add_section",

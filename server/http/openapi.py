@@ -74,6 +74,17 @@ _KEYED_OUTCOME = {**_OUTCOME, "headers": _REPLAYED}
 _WRITE_PROBLEMS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 429)
 
 
+def keyed_write_parameters() -> list[dict[str, Any]]:
+    """The headers every write outside the command table takes too: Idempotency-Key and
+    X-Request-ID (as the command routes describe them)."""
+    return [dict(_IDEMPOTENCY_KEY), dict(_REQUEST_ID)]
+
+
+def keyed_outcome() -> dict[str, Any]:
+    """A write's answer (events, position, version), with the replay header."""
+    return dict(_KEYED_OUTCOME)
+
+
 def _operation(
     name: str,
     summary: str,

@@ -25,6 +25,11 @@ def protocol_target(p: Mapping[str, str]) -> PathTarget:
     return targets.protocol_target(p["trial_id"])
 
 
+def shared_text_target(p: Mapping[str, str]) -> PathTarget:
+    """The shared text of a section of the draft protocol."""
+    return targets.shared_text_target(p["trial_id"], p["number"])
+
+
 def amendment_target(p: Mapping[str, str]) -> PathTarget:
     return targets.amendment_target(p["trial_id"], p["amendment_id"])
 

@@ -274,6 +274,10 @@ class LiveConnection:
                 title="Not listening to that trial",
             )
         where = Whereabouts(
-            self.user.user_id, self.user.printed_name, update.section, update.activity
+            self.user.user_id,
+            self.user.printed_name,
+            update.section,
+            update.activity,
+            update.cursor,
         )
         self._feed.set_presence(self, update.trial, where)

@@ -74,6 +74,8 @@ class PresenceUpdate:
     trial: str
     section: str | None
     activity: str
+    cursor: str | None = None
+    """The caret and selection in the section's shared text (compact JSON), if sent."""
 
 
 ACTIVITIES = frozenset({"viewing", "editing"})
@@ -106,7 +108,22 @@ def read_client_message(text: str | None) -> PresenceUpdate | str:
         _check_section(section)
     if activity not in ACTIVITIES:
         raise _bad("activity is 'viewing' or 'editing'")
-    return PresenceUpdate(trial, section, activity)
+    return PresenceUpdate(trial, section, activity, _cursor(message.get("cursor"), section))
+
+
+def _cursor(cursor: object, section: object) -> str | None:
+    """A caret and selection: ``{"anchor": position, "head": position}``, each a Yjs
+    relative position as JSON (an object) or null; relayed as sent, never read."""
+    if cursor is None:
+        return None
+    if (
+        section is None
+        or not isinstance(cursor, dict)
+        or cursor.keys() != {"anchor", "head"}
+        or not all(p is None or isinstance(p, dict) for p in cursor.values())
+    ):
+        raise _bad("cursor is {anchor, head} (Yjs relative positions as JSON) in a section")
+    return json.dumps(cursor, separators=(",", ":"), sort_keys=True)
 
 
 def _check_section(section: object) -> None:

@@ -7,6 +7,7 @@ for broadcasting. Other processes' rosters come from server/live/presence_relay.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,9 @@ class Whereabouts:
     printed_name: str
     section: str | None
     activity: str
+    cursor: str | None = None
+    """Where their caret and selection are in the section's shared text: compact JSON of
+    Yjs relative positions (``{"anchor": ..., "head": ...}``), as their editor sends it."""
 
 
 class PresenceBoard:
@@ -56,6 +60,7 @@ class PresenceBoard:
                 "name": w.printed_name,
                 "section": w.section,
                 "activity": w.activity,
+                **({"cursor": json.loads(w.cursor)} if w.cursor else {}),
             }
             for w in self._trials.get(trial, {}).values()
         )

@@ -20,8 +20,11 @@ export function setCsrfToken(token) {
 
 const SAFE = new Set(["GET", "HEAD"]);
 
-export async function request(method, path, body) {
-  const headers = { Accept: "application/json, application/problem+json" };
+/** ``options.headers`` are added to the request's; ``options.quiet`` keeps a change from
+ * announcing itself (``concord:changed`` makes the page refresh: not for every keystroke
+ * of a shared text, whose changes arrive live anyway). */
+export async function request(method, path, body, options = {}) {
+  const headers = { Accept: "application/json, application/problem+json", ...options.headers };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (!SAFE.has(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
   let response;
@@ -47,7 +50,7 @@ export async function request(method, path, body) {
     }
     throw problem;
   }
-  if (!SAFE.has(method) && path !== "/api/session") {
+  if (!SAFE.has(method) && path !== "/api/session" && !options.quiet) {
     window.dispatchEvent(new CustomEvent("concord:changed"));
   }
   return data;

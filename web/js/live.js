@@ -77,9 +77,10 @@ export class LiveConnection {
 
   /** Say where this person is in the trial: a section number (or null) and whether they
    * are viewing or editing it. */
-  setPresence(section, activity = "viewing") {
-    if (this.presence.section === section && this.presence.activity === activity) return;
-    this.presence = { section, activity };
+  setPresence(section, activity = "viewing", cursor = null) {
+    const presence = cursor ? { section, activity, cursor } : { section, activity };
+    if (JSON.stringify(presence) === JSON.stringify(this.presence)) return;
+    this.presence = presence;
     this.sendPresence();
   }
 

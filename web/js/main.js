@@ -119,6 +119,7 @@ async function openTrial(trialId) {
     onStatus: (status) => {
       liveStatus.textContent = STATUS_TEXT[status] ?? "";
       liveStatus.dataset.status = status;
+      if (status === "revoked" && state.context === context) state.view?.onRevoked?.();
     },
     onSignedOut: signedOut,
   });

@@ -3,12 +3,14 @@
 // conflicts, and comment on it (a patient advocate's comment awaits a disposition, which
 // everyone sees). After publication, sections change only through amendments.
 
-import { post, put, trialPath } from "../api.js";
+import { get, post, put, trialPath } from "../api.js";
 import { badge, field, fill, h, uid } from "../dom.js";
 import { diffWords } from "../diff.js";
 import { actionButton, actionForm, hashFor, link, refresher } from "../page.js";
 import { commentsPanel, touchesThread } from "./comments.js";
 import { commentsOf } from "./records.js";
+import { richEditor } from "../rich-editor.js";
+import { SharedText, colourOf } from "../shared-text.js";
 
 export function mountProtocol(context, number, box) {
   const outline = h("nav", { class: "outline", "aria-label": "Protocol outline" });
@@ -18,6 +20,7 @@ export function mountProtocol(context, number, box) {
   let flashFor = null; // the section revision a flash message speaks of
   const conflicts = h("div", { class: "conflicts" });
   const text = h("div", { class: "section-text", tabindex: "0", "aria-label": "Section text" });
+  const textBox = h("div", { class: "text-box" }, text);
   const editorBox = h("div", { class: "editor-box" });
   const commentsBox = h("div", { class: "section-comments" });
   const pane = h(
@@ -27,11 +30,12 @@ export function mountProtocol(context, number, box) {
     presence,
     flash,
     conflicts,
-    text,
+    textBox,
     editorBox,
     commentsBox,
   );
   let editor = null;
+  let shared = null; // the shared text of the section shown, while the protocol is a draft
   let commentsShown = null; // the section whose thread commentsBox holds
   // What a person typed as the merged text of each open conflict: a page rebuilt by a
   // live update (a colleague's presence, an event) must not throw it away.
@@ -150,6 +154,18 @@ export function mountProtocol(context, number, box) {
     }
     if (flashFor !== null && flashFor !== section.revision) say(null);
     fill(text, section.text ? section.text : h("em", {}, "(empty)"));
+    if (!context.published) {
+      // The recorded revision, folded away: the shared text below is what people write.
+      if (!textBox.querySelector("details")) {
+        fill(textBox, h("details", { class: "recorded" }, h("summary", {}), text));
+      }
+      fill(textBox.querySelector("summary"), `Recorded text (revision ${section.revision})`);
+      showShared(section);
+      if (commentsShown !== section.number) refreshComments();
+      return;
+    }
+    closeShared();
+    if (textBox.firstChild !== text) fill(textBox, text);
     if (editor) {
       editor.update(section);
     } else {
@@ -165,7 +181,30 @@ export function mountProtocol(context, number, box) {
     fill(flash, message);
   }
 
+  /** The draft's section as its shared text: everyone who may edit types into it at once;
+   * everyone else watches it change. */
+  function showShared(section) {
+    const mayEdit = context.can("protocol:edit");
+    if (shared?.number !== section.number) {
+      closeShared();
+      shared = sharedPanel(context, section, { say });
+      fill(editorBox, shared.node);
+    }
+    shared.update(section, mayEdit);
+  }
+
+  function closeShared() {
+    if (!shared) return;
+    shared.close();
+    shared = null;
+    fill(editorBox);
+  }
+
   function eventsArrived(events) {
+    if (shared) {
+      shared.receive(events);
+      if (events.every((event) => event.stream.includes("/text/section/"))) return;
+    }
     if (events.some((event) => touchesThread(event, "section", selected()))) refreshComments();
     for (const event of events) {
       if (event.type === "SectionConflictResolved" && event.data.number === selected()) {
@@ -222,8 +261,13 @@ export function mountProtocol(context, number, box) {
         renderOutline();
         renderSection();
       }
+      shared?.showCursors(context.present);
     },
-    dispose: () => context.live.setPresence(null),
+    onRevoked: () => shared?.revoke("You may no longer read this trial."),
+    dispose: () => {
+      closeShared();
+      context.live.setPresence(null);
+    },
   };
 }
 
@@ -432,4 +476,127 @@ function conflictView(context, section, conflict, mergedDrafts) {
         )
       : null,
   );
+}
+
+/** A section's shared text: the live editor (read-only for those who may not edit), what
+ * is saved, and recording the text as the section's next revision with a reason. */
+function sharedPanel(context, section, { say }) {
+  const number = section.number;
+  const status = h("p", { class: "save-status", role: "status", "aria-live": "polite" });
+  const notice = h("div", { class: "notice", "aria-live": "polite" });
+  const area = h("div", { class: "shared-text" }, h("p", { class: "note" }, "Opening the section…"));
+  const reason = h("input", { name: "reason", required: true, autocomplete: "off" });
+  const record = actionForm(
+    {
+      label: `Record section ${number} as a revision`,
+      submit: "Record revision",
+      className: "compact record-revision",
+      onSubmit: async () => {
+        const answer = await post(trialPath(context.trialId, "protocol", "sections", number, "revisions"), {
+          reason: reason.value,
+        });
+        reason.value = "";
+        await context.loadProtocol();
+        const revised = answer.events.find((e) => e.type === "SectionRevised");
+        say(revised ? `Recorded as revision ${revised.data.revision}.` : "Recorded.");
+      },
+    },
+    field("Reason for the change", reason, "Why the section changes: it is recorded with the revision."),
+  );
+  const text = new SharedText(context, number, {
+    onChange: () => showStatus(),
+    onRefused: (problem) => {
+      editor?.setEditable(false);
+      fill(
+        notice,
+        h(
+          "p",
+          { class: "warning" },
+          `${problem.title}: ${problem.detail} What you typed since is still on this page, but it was not recorded.`,
+        ),
+      );
+      showStatus();
+    },
+  });
+  let editor = null;
+  let editable = false;
+  let head = section;
+
+  function showStatus() {
+    if (!text.loaded) return;
+    const info = text.info;
+    const since = info?.started ? ` Since revision ${head.revision}, written by ${writersOf(info)}.` : "";
+    if (text.refused) fill(status, "Not saved.");
+    else if (text.unsaved) fill(status, "Saving…");
+    else if (editable) fill(status, `All changes saved.${since}`);
+    else fill(status, "");
+  }
+
+  function writersOf(info) {
+    return info.writers.length ? info.writers.map((id) => context.name(id)).join(", ") : "nobody yet";
+  }
+
+  text.open().then(
+    (info) => {
+      if (!info.started) {
+        fill(area, head.text ? h("div", { class: "plain-text" }, head.text) : h("em", {}, "(empty)"));
+        return;
+      }
+      editor = richEditor({
+        doc: text.doc,
+        awareness: text.awareness,
+        user: { name: context.me.printed_name, color: colourOf(context.me.user_id) },
+        editable,
+        label: `Text of section ${number}`,
+      });
+      fill(area, editor.node);
+      showStatus();
+    },
+    (problem) => fill(area, h("p", { class: "error" }, `${problem.title}: ${problem.detail}`)),
+  );
+
+  return {
+    number,
+    node: h("div", { class: "shared-panel" }, status, notice, area, h("div", { class: "record-box" })),
+    update(current, mayEdit) {
+      head = current;
+      const box = this.node.querySelector(".record-box");
+      editable = mayEdit && !text.refused;
+      editor?.setEditable(editable);
+      if (mayEdit && !box.contains(record)) fill(box, record);
+      if (!mayEdit) fill(box, h("p", { class: "note" }, "Your roles do not allow editing the protocol: you see colleagues' changes as they type."));
+      if (text.loaded && text.info?.started && current.revision !== text.info.base_revision) {
+        // Recorded as a new revision: who typed since starts afresh.
+        get(trialPath(context.trialId, "protocol", "sections", number, "text")).then(
+          (info) => {
+            text.info = { ...text.info, base_revision: info.base_revision, writers: info.writers };
+            showStatus();
+          },
+          () => {},
+        );
+      }
+      showStatus();
+    },
+    receive: (events) => {
+      text.receive(events);
+      for (const event of events) {
+        const by = event.stream === text.stream ? event.data.edited_by : null;
+        if (by && text.info && !text.info.writers.includes(by)) text.info.writers.push(by);
+      }
+      if (events.some((e) => e.stream === text.stream)) showStatus();
+    },
+    showCursors: (present) => text.showCursors(present),
+    /** The person lost access: nothing more they type could be recorded. */
+    revoke: (why) => {
+      text.refused = { title: why };
+      editable = false;
+      editor?.setEditable(false);
+      fill(notice, h("p", { class: "warning" }, `${why} The text is read-only.`));
+      showStatus();
+    },
+    close: () => {
+      editor?.destroy();
+      text.close();
+    },
+  };
 }

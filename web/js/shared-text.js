@@ -1,0 +1,180 @@
+// A section's shared text in the browser: the Yjs document people type into together
+// (docs/coediting.md). What this person types is sent as updates, one request at a time
+// (what piles up meanwhile goes as one merged update), each with an idempotency key so a
+// retry after a dropped connection records it once; the server records an update before
+// anyone else sees it, and colleagues' updates arrive as events of the live connection.
+// Typing never waits for the network: a lost connection keeps the text here and sends it
+// when the server answers again. Carets travel with presence, never in the log.
+
+import { Awareness, Y } from "/vendor/coediting.js";
+import { get, request, trialPath } from "./api.js";
+
+const REMOTE = "remote";
+const RETRY_MS = [250, 500, 1000, 2000, 5000];
+const CURSOR_EVERY_MS = 120;
+const PALETTE = ["#b3261e", "#1b6e3a", "#1f4fa8", "#8a4b00", "#6b2fa0", "#00696b", "#a3195b", "#4d5b00"];
+
+/** Every shared text open in this page: leaving it while one has unsent text warns. */
+const open = new Set();
+window.addEventListener("beforeunload", (event) => {
+  if ([...open].some((text) => text.unsaved)) event.preventDefault();
+});
+
+export function colourOf(userId) {
+  let hash = 0;
+  for (const c of userId) hash = (hash * 31 + c.codePointAt(0)) >>> 0;
+  return PALETTE[hash % PALETTE.length];
+}
+
+export class SharedText {
+  constructor(context, number, { onChange, onRefused }) {
+    this.context = context;
+    this.number = number;
+    this.stream = `trial/${context.trialId}/text/section/${number}`;
+    this.path = trialPath(context.trialId, "protocol", "sections", number, "text");
+    this.doc = new Y.Doc();
+    this.awareness = new Awareness(this.doc);
+    this.onChange = onChange;
+    this.onRefused = onRefused;
+    this.pending = [];
+    this.sending = false;
+    this.refused = null;
+    this.loaded = false;
+    this.early = [];
+    this.info = null;
+    this.lastCursor = 0;
+    this.doc.on("update", (update, origin) => {
+      if (origin === REMOTE) return;
+      this.pending.push(update);
+      this.changed();
+      this.flush();
+    });
+    this.awareness.on("change", (_, origin) => {
+      if (origin === "local") this.sendCursor();
+    });
+    open.add(this);
+  }
+
+  /** Load the document (starting it, for someone who may edit, if nobody has). */
+  async open() {
+    const answer = await get(this.path);
+    this.info = answer;
+    if (answer.started) Y.applyUpdate(this.doc, fromBase64(answer.state), REMOTE);
+    this.loaded = true;
+    this.receive(this.early.splice(0));
+    return answer;
+  }
+
+  /** Colleagues' updates, as the live connection delivers events. */
+  receive(events) {
+    for (const event of events) {
+      if (event.stream !== this.stream || !event.data.update) continue;
+      if (!this.loaded) this.early.push(event);
+      else Y.applyUpdate(this.doc, fromBase64(event.data.update), REMOTE);
+    }
+  }
+
+  /** True while something typed here is not yet recorded. */
+  get unsaved() {
+    return this.pending.length > 0 || this.sending;
+  }
+
+  changed() {
+    this.onChange?.(this);
+  }
+
+  async flush() {
+    if (this.sending || this.refused || !this.pending.length || !this.loaded) return;
+    this.sending = true;
+    const batch = this.pending.splice(0);
+    const body = { update: toBase64(Y.mergeUpdates(batch)) };
+    const headers = { "Idempotency-Key": newKey() };
+    for (let failures = 0; ; failures += 1) {
+      try {
+        await request("POST", `${this.path}/updates`, body, { headers, quiet: true });
+        break;
+      } catch (problem) {
+        if (retryable(problem)) {
+          this.changed();
+          await pause(RETRY_MS[Math.min(failures, RETRY_MS.length - 1)]);
+          continue;
+        }
+        this.refused = problem;
+        this.pending.unshift(...batch);
+        this.onRefused?.(problem);
+        break;
+      }
+    }
+    this.sending = false;
+    this.changed();
+    if (this.pending.length) this.flush();
+  }
+
+  /** Tell colleagues where this person's caret is (at most every CURSOR_EVERY_MS). */
+  sendCursor() {
+    const wait = this.lastCursor + CURSOR_EVERY_MS - Date.now();
+    if (wait > 0) {
+      clearTimeout(this.cursorTimer);
+      this.cursorTimer = setTimeout(() => this.sendCursor(), wait);
+      return;
+    }
+    this.lastCursor = Date.now();
+    const cursor = this.awareness.getLocalState()?.cursor ?? null;
+    this.context.live?.setPresence(this.number, "editing", cursor);
+  }
+
+  /** Show colleagues' carets from the trial's roster. */
+  showCursors(present) {
+    const shown = new Set();
+    for (const person of present ?? []) {
+      if (person.section !== this.number || !person.cursor) continue;
+      const id = clientIdOf(person.user_id);
+      shown.add(id);
+      this.awareness.states.set(id, {
+        user: { name: person.name, color: colourOf(person.user_id) },
+        cursor: person.cursor,
+      });
+    }
+    const removed = [];
+    for (const id of this.awareness.states.keys()) {
+      if (id !== this.doc.clientID && !shown.has(id)) removed.push(id);
+    }
+    for (const id of removed) this.awareness.states.delete(id);
+    this.awareness.emit("change", [{ added: [], updated: [...shown], removed }, REMOTE]);
+  }
+
+  close() {
+    clearTimeout(this.cursorTimer);
+    open.delete(this);
+    this.awareness.destroy();
+  }
+}
+
+function retryable(problem) {
+  return problem.status === 0 || problem.status === 408 || problem.status === 429 || problem.status >= 500;
+}
+
+function pause(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function clientIdOf(userId) {
+  let hash = 7;
+  for (const c of userId) hash = (hash * 33 + c.codePointAt(0)) >>> 0;
+  return hash;
+}
+
+function toBase64(bytes) {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+function fromBase64(text) {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
