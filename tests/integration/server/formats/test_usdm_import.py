@@ -21,10 +21,12 @@ from domain.streams import protocol_stream, trial_stream
 from server.commands.aggregates import PROTOCOL
 from server.demo import DEMO_TRIAL, DemoPerson
 from server.formats import usdm_import, usdm_routes
+from server.formats.content import Heading, Table, blocks, markup
 from server.formats.usdm_export import usdm_json
 from server.formats.usdm_import import read_usdm
 from server.formats.usdm_import_placement import HOLDING_SECTION
 from server.formats.usdm_source import export_source
+from server.formats.xhtml import from_xhtml, to_xhtml
 from server.services import Services
 from tests.integration.server.conftest import Api, Cli
 from tests.integration.server.formats.amended import merge_amendments
@@ -283,6 +285,48 @@ async def test_hostile_xhtml_is_sanitised_and_bounded(
         assert said in notes
     document = await exported(services, "hostile")
     assert_valid_usdm(document)
+
+
+RICH = (
+    '<div xmlns="http://www.w3.org/1999/xhtml"><p>Adults <b>aged 18 to 65</b> who <i>can</i>'
+    " attend:</p><h3>Visits</h3><h4>Main <strong>period</strong></h4>"
+    "<table><thead><tr><th>Visit</th><th>Week</th></tr></thead><tbody>"
+    "<tr><td><b>Screening</b></td><td>-2</td></tr><tr><td>End | follow-up *</td><td></td></tr>"
+    "</tbody></table><ul><li>a <em>b</em></li></ul></div>"
+)
+
+
+async def test_a_narrative_with_tables_headings_and_bold_text_round_trips(
+    app_client: httpx.AsyncClient, as_user: Api, services: Services, demo: People
+) -> None:
+    """The import records markup that reads back as the XHTML's blocks; exported, that is
+    XHTML of the same blocks; imported again, the same markup and the same narrative."""
+    headers = await as_user("sam")
+    response = await upload(app_client, headers, _with_narrative(RICH), "rich")
+    assert response.status_code == 201, response.text
+    protocol = (await services.states.load(PROTOCOL, protocol_stream("rich"))).state
+    text = protocol.sections["5.2"].head.text
+    found = blocks(text)
+    assert found == from_xhtml(RICH).blocks
+    assert [type(b).__name__ for b in found] == [
+        "Paragraph", "Heading", "Heading", "Table", "ItemList",
+    ]  # fmt: skip
+    assert [b.level for b in found if isinstance(b, Heading)] == [1, 2]
+    [table] = [b for b in found if isinstance(b, Table)]
+    assert len(table.rows) == 2
+    assert text.startswith("Adults **aged 18 to 65** who *can* attend:\n\n### Visits\n\n")
+    assert "| **Screening** | -2 |\n| End \\| follow-up * | |" in text
+    assert markup(found) == text
+
+    once = await exported(services, "rich")
+    assert_valid_usdm(once)
+    by_number = {number: xhtml for number, _, xhtml, _ in narrative(once)}
+    assert by_number["5.2"] == to_xhtml(found)
+    again = await upload(app_client, headers, usdm_json_of(once), "rich-2")
+    assert again.status_code == 201, again.text
+    copied = (await services.states.load(PROTOCOL, protocol_stream("rich-2"))).state
+    assert copied.sections["5.2"].head.text == text
+    assert narrative(await exported(services, "rich-2")) == narrative(once)
 
 
 async def test_narrative_no_section_matches_goes_to_the_appendix_where_it_can_be_moved(
