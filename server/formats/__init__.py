@@ -1,10 +1,12 @@
 """The protocol in other formats: its content as blocks, XHTML, PDF, DOCX and CDISC USDM v4.
 
-- ``content``: a section's text as blocks (paragraphs with line breaks, bulleted and
-  numbered lists): what a reader sees, the one model every renderer starts from (XHTML
-  here; PDF and DOCX build on it too).
-- ``xhtml``: blocks to XHTML and XHTML back to blocks (sanitised): the one place that
-  learns new content kinds.
+- ``content``: the section markup, a section's text as blocks (paragraphs with line
+  breaks, bulleted and numbered lists, sub-headings, tables; bold and italic runs) and
+  back: what a reader sees, the one model every renderer starts from; its docstring is
+  the markup's one statement of rules. ``inline_markup``: one line's marks and escapes,
+  read and written.
+- ``xhtml``: blocks to XHTML and XHTML back to blocks (sanitised, ``xhtml_reader``): the
+  one place that maps content kinds to and from XHTML.
 - The protocol as a document (``docs/formats.md``): ``marked_content`` (a section's blocks
   marked inserted and deleted against another text), ``protocol_document`` (what a
   document holds, laid out as M11 asks: what both renderers draw), ``document_building``

@@ -4,7 +4,8 @@ One ``StudyDefinitionDocument`` (the protocol, template ``M11``) with a
 ``StudyDefinitionDocumentVersion`` per study version. Each version's sections are its
 ``NarrativeContent``, in M11 order: number and title (the lay summary unnumbered),
 previous and next in document order, children; the text of each is a
-``NarrativeContentItem`` of the study version, as XHTML (:mod:`server.formats.xhtml`).
+``NarrativeContentItem`` of the study version: its markup's blocks as XHTML
+(:mod:`server.formats.xhtml`: paragraphs, lists, sub-headings, tables, bold and italic).
 """
 
 from __future__ import annotations
