@@ -78,7 +78,8 @@ from domain.errors import (
 )
 from domain.protocol_state import ProtocolState, apply_changes
 
-_EDITABLE = frozenset({AmendmentStatus.DRAFT, AmendmentStatus.SUBMITTED})
+EDITABLE = frozenset({AmendmentStatus.DRAFT, AmendmentStatus.SUBMITTED})
+"""The statuses in which an amendment's content can change."""
 
 
 def decide(
@@ -162,7 +163,7 @@ def _edit(
     context: AmendmentContext,
 ) -> list[AmendmentEvent]:
     """A change to the amendment's content by one of its (possibly new) authors."""
-    require_status(state, _EDITABLE, "change")
+    require_status(state, EDITABLE, "change")
     by = command.actor.user_id
     change: AmendmentEvent
     match command:

@@ -15,17 +15,29 @@ server folds them into the document; the log stays the record.
   who wrote since the last recorded revision as its contributors.
 
 Once a version is published, sections change only through amendments: the shared texts
-of the protocol's sections take no more updates.
+of the protocol's sections take no more updates. Each section an amendment changes has
+a shared text of its own (``trial/{t}/text/amendment/{a}/{n}``), started from the
+amendment's proposal for it (or, before there is one, from the section's current text),
+editable by the amendment's authors while the amendment is a draft or submitted;
+recording it (:class:`ProposeSharedText`) proposes it as the amendment's change to that
+section, which invalidates any signature given, as every change to the content does.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import assert_never
 
+from domain import amendment
+from domain.amendment import EDITABLE, AmendmentContext, ProposeSectionChange
+from domain.amendment_details import ProposedChange
+from domain.amendment_events import AmendmentEvent
+from domain.amendment_rules import require_status
+from domain.amendment_state import AmendmentState
 from domain.errors import (
+    AmendmentNotFound,
     MalformedUpdate,
     ProtocolNotDrafted,
     ProtocolUnderChangeControl,
@@ -74,7 +86,8 @@ class SharedTextEdited(Event):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SharedTextRecorded(Event):
     """The shared text, as of this stream's version ``text_version``, became revision
-    ``revision`` of the section."""
+    ``revision`` of the section (0: it was proposed as an amendment's change, whose
+    ``SectionChangeProposed`` follows in the amendment's stream)."""
 
     trial_id: str
     number: str
@@ -162,15 +175,30 @@ class RecordSharedText(Command):
     reason: str
 
 
-SharedTextCommand = StartSharedText | EditSharedText | RecordSharedText
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProposeSharedText(Command):
+    """Propose an amendment's shared text for a section as the amendment's change to it:
+    ``text`` is the document as of stream version ``text_version`` (read by the server);
+    ``description`` and ``rationale`` make its row of the overview of changes."""
+
+    number: str
+    text: str
+    text_version: int
+    description: str
+    rationale: str
+
+
+SharedTextCommand = StartSharedText | EditSharedText | RecordSharedText | ProposeSharedText
 
 
 @dataclass(frozen=True, slots=True)
 class SharedTextDecision:
-    """What a shared-text command records: in its own stream, and in the protocol's."""
+    """What a shared-text command records: in its own stream, and in the protocol's or
+    the amendment's."""
 
     text_events: list[SharedTextEvent]
-    protocol_events: list[ProtocolEvent]
+    protocol_events: list[ProtocolEvent] = field(default_factory=list)
+    amendment_events: list[AmendmentEvent] = field(default_factory=list)
 
 
 def decide(
@@ -179,6 +207,8 @@ def decide(
     """The events ``command`` causes, or a DomainError naming the rule it breaks."""
     section = _writable_section(protocol, command.number)
     by = command.actor.user_id
+    if isinstance(command, ProposeSharedText):
+        raise SharedTextNotStarted("a section of the protocol is recorded, not proposed")
     match command:
         case StartSharedText():
             if state.started:
@@ -198,7 +228,7 @@ def decide(
                 update=command.update,
                 started_by=by,
             )
-            return SharedTextDecision([started], [])
+            return SharedTextDecision([started])
         case EditSharedText():
             _require_started(state, command.number)
             require_update(command.update)
@@ -208,7 +238,7 @@ def decide(
                 update=command.update,
                 edited_by=by,
             )
-            return SharedTextDecision([edited], [])
+            return SharedTextDecision([edited])
         case RecordSharedText():
             _require_started(state, command.number)
             require_text(command.reason, "the reason for the change")
@@ -285,3 +315,95 @@ def require_update(update: str) -> bytes:
     if not decoded:
         raise MalformedUpdate("the update is empty")
     return decoded
+
+
+# -- an amendment's proposal -------------------------------------------------------------
+
+
+def decide_proposal(
+    state: SharedText,
+    command: SharedTextCommand,
+    proposal: AmendmentState,
+    context: AmendmentContext,
+) -> SharedTextDecision:
+    """The events a command on an amendment's shared text for a section causes."""
+    if not proposal.exists:
+        raise AmendmentNotFound("there is no such amendment")
+    require_status(proposal, EDITABLE, "write in")
+    by = command.actor.user_id
+    match command:
+        case StartSharedText():
+            if state.started:
+                raise SharedTextAlreadyStarted(
+                    f"the shared text of {proposal.amendment_id}'s section {command.number}"
+                    " was started already"
+                )
+            require_update(command.update)
+            started = SharedTextStarted(
+                trial_id=proposal.trial_id,
+                number=command.number,
+                from_revision=0,
+                update=command.update,
+                started_by=by,
+            )
+            return SharedTextDecision([started])
+        case EditSharedText():
+            _require_started(state, command.number)
+            require_update(command.update)
+            edited = SharedTextEdited(
+                trial_id=proposal.trial_id,
+                number=command.number,
+                update=command.update,
+                edited_by=by,
+            )
+            return SharedTextDecision([edited])
+        case ProposeSharedText():
+            _require_started(state, command.number)
+            return _propose(state, command, proposal, context)
+        case RecordSharedText():
+            raise SharedTextNotStarted("an amendment's text is proposed, not recorded")
+        case _:
+            assert_never(command)
+
+
+def proposal_start(proposal: AmendmentState, protocol: ProtocolState, number: str) -> str:
+    """The text an amendment's shared text for section ``number`` starts from: its
+    proposal for the section, else the section's current text."""
+    proposed = proposal.changes.get(number)
+    if proposed is not None and proposed.text is not None:
+        return proposed.text
+    section = protocol.live_section(number)
+    if section is None:
+        raise SectionNotFound(f"there is no section {number}")
+    return section.head.text
+
+
+def _propose(
+    state: SharedText,
+    command: ProposeSharedText,
+    proposal: AmendmentState,
+    context: AmendmentContext,
+) -> SharedTextDecision:
+    earlier = proposal.changes.get(command.number)
+    section = context.protocol.live_section(command.number)
+    heading = earlier.heading if earlier else section.head.heading if section else ""
+    change = ProposedChange(
+        number=command.number,
+        heading=heading,
+        text=command.text,
+        description=command.description,
+        rationale=command.rationale,
+    )
+    proposed = amendment.decide(
+        proposal, ProposeSectionChange(actor=command.actor, change=change), context
+    )
+    recorded = SharedTextRecorded(
+        trial_id=proposal.trial_id,
+        number=command.number,
+        revision=0,
+        text_version=command.text_version,
+        reason=command.rationale.strip(),
+        contributors=state.writers,
+        recorded_by=command.actor.user_id,
+    )
+    return SharedTextDecision([recorded], amendment_events=proposed)

@@ -26,7 +26,8 @@ class StreamKind(StrEnum):
     DISPUTE = "dispute"
     COMMENTS = "comments"
     TEXT = "text"
-    """A section's shared text (``text/section/{number}``)."""
+    """A section's shared text (``text/section/{number}``), or that of an amendment's
+    change to one (``text/amendment/{amendment}/{number}``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,10 @@ class StreamName:
     """The amendment, motion or dispute id; for a comment thread, its subject's id; for a
     shared text, its section's number."""
     subject_kind: CommentSubjectKind | None = None
-    """For a comment thread: what it is about."""
+    """For a comment thread: what it is about; for an amendment's shared text, AMENDMENT."""
+    section: str = ""
+    """For an amendment's shared text: the section's number (``aggregate_id`` is the
+    amendment's id)."""
 
     @property
     def record(self) -> str:
@@ -58,6 +62,8 @@ class StreamName:
             case StreamKind.COMMENTS:
                 assert self.subject_kind is not None
                 return comments_stream(self.trial_id, self.subject_kind, self.aggregate_id)
+            case StreamKind.TEXT if self.subject_kind is CommentSubjectKind.AMENDMENT:
+                return amendment_text_stream(self.trial_id, self.aggregate_id, self.section)
             case StreamKind.TEXT:
                 return shared_text_stream(self.trial_id, self.aggregate_id)
             case _:
@@ -99,6 +105,11 @@ def shared_text_stream(trial_id: str, number: str) -> str:
     return f"trial/{trial_id}/text/section/{number}"
 
 
+def amendment_text_stream(trial_id: str, amendment_id: str, number: str) -> str:
+    """The shared text of the change an amendment proposes to one section."""
+    return f"trial/{trial_id}/text/amendment/{amendment_id}/{number}"
+
+
 def trial_of(stream_id: str) -> str | None:
     """The trial a stream belongs to, or None for a stream outside every trial (cheaper
     than :func:`parse_stream` when only the trial is wanted)."""
@@ -133,6 +144,9 @@ def parse_stream(stream_id: str) -> StreamName | None:
         return StreamName(trial_id, _ONE_ID_KINDS[rest[0]], rest[1])
     if len(rest) == 3 and rest[:2] == [StreamKind.TEXT.value, "section"] and rest[2]:
         return StreamName(trial_id, StreamKind.TEXT, rest[2])
+    if len(rest) == 4 and rest[:2] == [StreamKind.TEXT.value, "amendment"] and all(rest[2:]):
+        amendment = CommentSubjectKind.AMENDMENT
+        return StreamName(trial_id, StreamKind.TEXT, rest[2], amendment, section=rest[3])
     if len(rest) == 3 and rest[0] == StreamKind.COMMENTS.value and rest[2]:
         try:
             subject_kind = CommentSubjectKind(rest[1])

@@ -24,10 +24,12 @@ from events.following import ProjectionFailed
 from rbac import AuthorizerStopped
 from server.audit.routes import AUDIT_ROUTES
 from server.coediting.routes import (
+    PROPOSAL_PATH,
     REVISIONS_PATH,
     TEXT_ROUTES,
+    propose_text,
     record_revision,
-    revision_openapi_paths,
+    recording_openapi_paths,
 )
 from server.commands.errors import CommandNotRecorded
 from server.formats.document_routes import DOCUMENT_ROUTES
@@ -72,6 +74,7 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/trials", create_trial, methods=["POST"]),
         Route(IMPORT_PATH, import_usdm, methods=["POST"]),
         Route(REVISIONS_PATH, record_revision, methods=["POST"]),
+        Route(PROPOSAL_PATH, propose_text, methods=["POST"]),
         Route(LIVE_PATH + "/tickets", issue_ticket, methods=["POST"]),
         Route(LIVE_PATH, websocket_required, methods=["GET"]),
     ]
@@ -150,5 +153,5 @@ def create_app(
     app.body_timeout = body_timeout
     app.state.openapi = openapi_document(READ_ROUTES)
     app.state.openapi["paths"].update(import_openapi_paths())
-    app.state.openapi["paths"].update(revision_openapi_paths())
+    app.state.openapi["paths"].update(recording_openapi_paths())
     return app

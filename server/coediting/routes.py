@@ -1,5 +1,5 @@
 """The shared text of a section over HTTP (sending an update is a command route:
-``edit_shared_text`` in ``server/http/command_routes.py``).
+``edit_shared_text`` and ``edit_amendment_text`` in ``server/http/command_routes.py``).
 
 - ``GET /api/trials/{trial_id}/protocol/sections/{number}/text`` (``trial:read``): the
   document as one Yjs update, with the stream version it is current to, the revision it
@@ -9,6 +9,11 @@
 - ``POST .../sections/{number}/revisions`` with ``{"reason": ...}``
   (``protocol:edit``): record the shared text, as it is now, as the section's next
   revision, with everyone who wrote since the last one as its contributors.
+- ``GET /api/trials/{trial_id}/amendments/{amendment_id}/texts/{number}`` and
+  ``POST .../texts/{number}/proposal`` with ``{"description", "rationale"}``
+  (``amendment:author``): the same for the change an amendment proposes to a section,
+  started from the amendment's proposal (or the section's current text) and proposed as
+  the amendment's change (sending an update: ``edit_amendment_text``).
 """
 
 from __future__ import annotations
@@ -22,16 +27,24 @@ from pycrdt import Doc, XmlFragment
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from domain.actor import Actor
+from domain.amendment import EDITABLE
+from domain.errors import SectionNotFound
 from domain.protocol_state import ProtocolState
-from domain.shared_text import RecordSharedText, SharedText, StartSharedText
-from domain.streams import protocol_stream
+from domain.shared_text import (
+    ProposeSharedText,
+    RecordSharedText,
+    SharedText,
+    StartSharedText,
+    proposal_start,
+)
+from domain.streams import amendment_stream, protocol_stream
 from rbac import Action
 from server.coediting.documents import SharedDocument
 from server.coediting.rich_text import FIELD, write_markup
-from server.commands.aggregates import PROTOCOL
+from server.commands.aggregates import AMENDMENT, PROTOCOL
 from server.commands.errors import StaleVersion
-from server.commands.targets import shared_text_target
+from server.commands.reactions import BuildCommand
+from server.commands.targets import Target, amendment_text_target, shared_text_target
 from server.http.authentication import Principal, require_principal
 from server.http.authorization import authorize
 from server.http.command_endpoint import outcome_response, request_meta
@@ -45,6 +58,8 @@ from server.services import Services
 
 TEXT_PATH = "/api/trials/{trial_id}/protocol/sections/{number}/text"
 REVISIONS_PATH = "/api/trials/{trial_id}/protocol/sections/{number}/revisions"
+AMENDMENT_TEXT_PATH = "/api/trials/{trial_id}/amendments/{amendment_id}/texts/{number}"
+PROPOSAL_PATH = AMENDMENT_TEXT_PATH + "/proposal"
 _RECORD_ATTEMPTS = 5
 
 
@@ -61,11 +76,35 @@ async def _shared_text(services: Services, p: dict[str, str], principal: Princip
             principal.user.user_id, trial_id, Action.EDIT_PROTOCOL
         ):
             return JSONResponse(_not_started(number, section.head.revision))
-        await _start(
-            services, principal, trial_id, number, section.head.revision, section.head.text
-        )
-        loaded = await services.states.load(target.kind, target.stream_id)
+        head = section.head
+        await _start(services, principal, target, head.text, from_revision=head.revision)
+    return await _answer(services, target)
+
+
+async def _amendment_text(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    trial_id, amendment_id, number = p["trial_id"], p["amendment_id"], p["number"]
+    target = amendment_text_target(trial_id, amendment_id, number)
+    loaded = await services.states.load(target.kind, target.stream_id)
+    if not loaded.state.started:
+        proposal = await services.states.load(AMENDMENT, amendment_stream(trial_id, amendment_id))
+        if not proposal.state.exists:
+            raise Problem(404, "not-found", f"there is no amendment {amendment_id}")
+        try:
+            text = proposal_start(proposal.state, await _protocol(services, trial_id), number)
+        except SectionNotFound as missing:
+            raise Problem(404, "not-found", str(missing)) from None
+        if proposal.state.status not in EDITABLE or not services.authorizer.allows(
+            principal.user.user_id, trial_id, Action.AUTHOR_AMENDMENT
+        ):
+            return JSONResponse(_not_started(number, 0))
+        await _start(services, principal, target, text, from_revision=0)
+    return await _answer(services, target)
+
+
+async def _answer(services: Services, target: Target[SharedText]) -> Response:
+    loaded = await services.states.load(target.kind, target.stream_id)
     document = await services.texts.open(target.stream_id)
+    number = target.stream.section or target.stream.aggregate_id
     return JSONResponse(_view(number, loaded.state, document))
 
 
@@ -94,20 +133,21 @@ async def _protocol(services: Services, trial_id: str) -> ProtocolState:
 async def _start(
     services: Services,
     principal: Principal,
-    trial_id: str,
-    number: str,
-    revision: int,
+    target: Target[SharedText],
     text: str,
+    *,
+    from_revision: int,
 ) -> None:
-    """Start the shared text from ``text`` (revision ``revision``); if someone else started
-    it meanwhile, theirs stands."""
+    """Start the shared text from ``text``; if someone else started it meanwhile, theirs
+    stands."""
     update = base64.b64encode(first_state(text)).decode("ascii")
+    number = target.stream.section or target.stream.aggregate_id
     with contextlib.suppress(StaleVersion):
         await services.commands.execute(
-            shared_text_target(trial_id, number),
+            target,
             principal.user.user_id,
             lambda actor: StartSharedText(
-                actor=actor, number=number, from_revision=revision, update=update
+                actor=actor, number=number, from_revision=from_revision, update=update
             ),
             if_match=0,
             meta={"actor": principal.user.user_id, "via": principal.via},
@@ -122,32 +162,71 @@ def first_state(text: str) -> bytes:
 
 
 async def record_revision(request: Request) -> Response:
-    """Record the shared text as the section's next revision (see the module's docstring)."""
+    """Record a section's shared text as its next revision (see the module's docstring)."""
+    params = path_params(request)
+    target = shared_text_target(params["trial_id"], params["number"])
+
+    def recording(text: str, version: int, body: dict[str, str]) -> BuildCommand:
+        return lambda actor: RecordSharedText(
+            actor=actor,
+            number=params["number"],
+            text=text,
+            text_version=version,
+            reason=body["reason"],
+        )
+
+    return await _record(request, target, Action.EDIT_PROTOCOL, ("reason",), recording)
+
+
+async def propose_text(request: Request) -> Response:
+    """Propose an amendment's shared text for a section as its change to the section."""
+    params = path_params(request)
+    number = params["number"]
+    target = amendment_text_target(params["trial_id"], params["amendment_id"], number)
+
+    def proposing(text: str, version: int, body: dict[str, str]) -> BuildCommand:
+        return lambda actor: ProposeSharedText(
+            actor=actor,
+            number=number,
+            text=text,
+            text_version=version,
+            description=body["description"],
+            rationale=body["rationale"],
+        )
+
+    fields = ("description", "rationale")
+    return await _record(request, target, Action.AUTHOR_AMENDMENT, fields, proposing)
+
+
+async def _record(
+    request: Request,
+    target: Target[SharedText],
+    action: Action,
+    fields: tuple[str, ...],
+    command: Callable[[str, int, dict[str, str]], BuildCommand],
+) -> Response:
+    """Record the document as it is now: read at the log's head, pinned to its version
+    (someone typing meanwhile: read it again)."""
     services: Services = request.app.state.services
     principal = await require_principal(request, unsafe=True)
-    params = path_params(request)
-    trial_id, number = params["trial_id"], params["number"]
-    authorize(services, principal, trial_id, Action.EDIT_PROTOCOL)
+    authorize(services, principal, target.trial_id, action)
     meta = request_meta(request, principal)
     body = await read_json_object(request)
     idempotency = idempotent_request(request, principal.user.user_id, body)
-    unknown = sorted(body.keys() - {"reason"})
+    unknown = sorted(body.keys() - set(fields))
     if unknown:
-        raise Problem(422, "unknown-fields", f"a revision takes only a reason, not {unknown}")
-    reason = body.get("reason")
-    if not isinstance(reason, str):
-        raise Problem(422, "invalid-body", "say why the section changes: 'reason' (text)")
-    target = shared_text_target(trial_id, number)
+        raise Problem(422, "unknown-fields", f"this takes only {list(fields)}, not {unknown}")
+    texts = {name: body.get(name, "") for name in fields}
+    if not all(isinstance(value, str) for value in texts.values()):
+        raise Problem(422, "invalid-body", f"{', '.join(fields)}: text")
     for attempt in range(_RECORD_ATTEMPTS):
-        # Current with the log as it is now, so the text and its version agree.
         await services.follower.wait_for(await services.store.head_position())
         document = await services.texts.open(target.stream_id)
-        record = _recording(number, document.markup(), document.version, reason)
         try:
             outcome = await services.commands.execute(
                 target,
                 principal.user.user_id,
-                record,
+                command(document.markup(), document.version, texts),
                 if_match=document.version,
                 meta=meta,
                 idempotency=idempotency,
@@ -158,17 +237,6 @@ async def record_revision(request: Request) -> Response:
             continue  # someone typed meanwhile: record what is there now
         return outcome_response(outcome, created=True)
     raise AssertionError("unreachable")
-
-
-def _recording(
-    number: str, text: str, version: int, reason: str
-) -> Callable[[Actor], RecordSharedText]:
-    def record(actor: Actor) -> RecordSharedText:
-        return RecordSharedText(
-            actor=actor, number=number, text=text, text_version=version, reason=reason
-        )
-
-    return record
 
 
 TEXT_ROUTES: tuple[QueryRoute, ...] = (
@@ -182,42 +250,72 @@ TEXT_ROUTES: tuple[QueryRoute, ...] = (
         " revision",
         _shared_text,
     ),
+    QueryRoute(
+        "amendment_text",
+        AMENDMENT_TEXT_PATH,
+        Action.READ,
+        "The shared text of the change an amendment proposes to a section (as"
+        " shared_text); opened by one of those who may author amendments while it is a"
+        " draft or submitted, it starts from the amendment's proposal for the section, or"
+        " the section's current text",
+        _amendment_text,
+    ),
 )
 
 
-def revision_openapi_paths() -> dict[str, dict[str, Any]]:
-    """The entry of ``POST .../revisions`` in the OpenAPI document."""
+def recording_openapi_paths() -> dict[str, dict[str, Any]]:
+    """The entries of ``POST .../revisions`` and ``POST .../proposal`` in the OpenAPI
+    document."""
+    return {
+        REVISIONS_PATH: _recording_operation(
+            "record_section_revision",
+            "Record a section's shared text, as it is now, as its next revision, saying why;"
+            " everyone who wrote since the last revision is a contributor",
+            "protocol:edit",
+            ("reason",),
+        ),
+        PROPOSAL_PATH: _recording_operation(
+            "propose_amendment_text",
+            "Propose an amendment's shared text for a section, as it is now, as the"
+            " amendment's change to the section (its row of the overview of changes:"
+            " description and rationale)",
+            "amendment:author",
+            ("description", "rationale"),
+        ),
+    }
+
+
+def _recording_operation(
+    name: str, summary: str, action: str, fields: tuple[str, ...]
+) -> dict[str, Any]:
     problem = {"$ref": "#/components/responses/Problem"}
     text = {"type": "string"}
+    path_names = ["trial_id", *(["amendment_id"] if "amendment" in name else []), "number"]
     return {
-        REVISIONS_PATH: {
-            "post": {
-                "operationId": "record_section_revision",
-                "summary": "Record a section's shared text, as it is now, as its next revision,"
-                " saying why; everyone who wrote since the last revision is a contributor",
-                "description": "Needs `protocol:edit` in the trial.",
-                "parameters": [
-                    {"name": "trial_id", "in": "path", "required": True, "schema": text},
-                    {"name": "number", "in": "path", "required": True, "schema": text},
-                    *keyed_write_parameters(),
-                ],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {"reason": {"type": "string", "minLength": 1}},
-                                "required": ["reason"],
-                                "additionalProperties": False,
-                            }
+        "post": {
+            "operationId": name,
+            "summary": summary,
+            "description": f"Needs `{action}` in the trial.",
+            "parameters": [
+                *({"name": n, "in": "path", "required": True, "schema": text} for n in path_names),
+                *keyed_write_parameters(),
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {f: {"type": "string", "minLength": 1} for f in fields},
+                            "required": list(fields),
+                            "additionalProperties": False,
                         }
-                    },
+                    }
                 },
-                "responses": {
-                    "201": keyed_outcome(),
-                    **{str(s): problem for s in (400, 401, 403, 404, 409, 412, 422)},
-                },
-            }
+            },
+            "responses": {
+                "201": keyed_outcome(),
+                **{str(s): problem for s in (400, 401, 403, 404, 409, 412, 422)},
+            },
         }
     }

@@ -26,13 +26,20 @@ from domain.motion import MotionCommand, MotionContext, MotionState
 from domain.protocol import ProtocolCommand, ProtocolState
 from domain.shared_text import (
     EditSharedText,
+    ProposeSharedText,
     RecordSharedText,
     SharedText,
     SharedTextCommand,
     StartSharedText,
     require_update,
 )
-from domain.streams import StreamKind, StreamName, comments_stream, protocol_stream
+from domain.streams import (
+    StreamKind,
+    StreamName,
+    amendment_stream,
+    comments_stream,
+    protocol_stream,
+)
 from domain.workspace import TrialState, WorkspaceCommand
 from server.coediting.updates import check_update
 from server.commands.directory import Directory
@@ -147,13 +154,28 @@ async def _decide_text(s: Situation, state: SharedText, command: Command) -> Dec
         raise _not_for("shared text", command)
     if isinstance(command, (StartSharedText, EditSharedText)):
         check_update(require_update(command.update))
-    protocol_id = protocol_stream(s.stream.trial_id)
+    stream = s.stream
+    if stream.subject_kind is CommentSubjectKind.AMENDMENT:
+        amendment_name = StreamName(stream.trial_id, StreamKind.AMENDMENT, stream.aggregate_id)
+        amendment_id = str(amendment_name)
+        proposal = await s.states.state(AMENDMENT, amendment_id)
+        situation = Situation(amendment_name, s.trial, s.states, s.directory)
+        context = await _amendment_context(situation)
+        decided = shared_text.decide_proposal(state, command, proposal, context)
+        return {str(stream): decided.text_events, amendment_id: decided.amendment_events}
+    protocol_id = protocol_stream(stream.trial_id)
     decided = shared_text.decide(state, command, await s.states.state(PROTOCOL, protocol_id))
-    return {str(s.stream): decided.text_events, protocol_id: decided.protocol_events}
+    return {str(stream): decided.text_events, protocol_id: decided.protocol_events}
 
 
-def _recording_writes_the_protocol(stream: StreamName, command: Command) -> tuple[str, ...]:
-    return (protocol_stream(stream.trial_id),) if isinstance(command, RecordSharedText) else ()
+def _recording_writes_another(stream: StreamName, command: Command) -> tuple[str, ...]:
+    """Recording a section's shared text writes the protocol; proposing an amendment's,
+    the amendment."""
+    if isinstance(command, RecordSharedText):
+        return (protocol_stream(stream.trial_id),)
+    if isinstance(command, ProposeSharedText):
+        return (amendment_stream(stream.trial_id, stream.aggregate_id),)
+    return ()
 
 
 def _merge_writes_the_protocol(stream: StreamName, command: Command) -> tuple[str, ...]:
@@ -177,7 +199,7 @@ TEXT = AggregateKind(
     shared_text.NEW_SHARED_TEXT,
     shared_text.evolve,
     _decide_text,
-    also_writes=_recording_writes_the_protocol,
+    also_writes=_recording_writes_another,
 )
 
 KINDS: Mapping[StreamKind, AggregateKind[Any]] = {

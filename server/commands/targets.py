@@ -79,3 +79,9 @@ def thread_target(
 def shared_text_target(trial_id: str, number: str) -> Target[SharedText]:
     """The shared text of a section of the draft protocol."""
     return Target(TEXT, StreamName(trial_id, StreamKind.TEXT, number))
+
+
+def amendment_text_target(trial_id: str, amendment_id: str, number: str) -> Target[SharedText]:
+    """The shared text of the change an amendment proposes to a section."""
+    amendment = CommentSubjectKind.AMENDMENT
+    return Target(TEXT, StreamName(trial_id, StreamKind.TEXT, amendment_id, amendment, number))

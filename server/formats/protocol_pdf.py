@@ -264,7 +264,10 @@ def _table(
     styles: _Styles,
     shades: tuple[str | None, ...] = (),
 ) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
+    # splitInRow: a row taller than a page (a long cell) goes on over the next pages
+    table = Table(
+        rows, colWidths=widths, repeatRows=1 if header else 0, splitInRow=1, hAlign="LEFT"
+    )
     commands: list[tuple[Any, ...]] = [
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#888888")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -9,13 +9,14 @@ from domain import dispute as dp
 from domain import engagement as en
 from domain import motion as mo
 from domain import protocol as pr
-from domain import workspace as ws
 from domain import shared_text as st
+from domain import workspace as ws
 from domain.merging import MergeAmendment
 from rbac import Action
 from server.http.command_fields import CommandRoute, Source
 from server.http.targets import (
     amendment_target,
+    amendment_text_target,
     dispute_target,
     motion_target,
     protocol_target,
@@ -201,6 +202,16 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         amendment_target,
         "Propose (or replace) this amendment's change to a section",
         created=True,
+    ),
+    CommandRoute(
+        "edit_amendment_text",
+        "POST",
+        A + "/texts/{number}/updates",
+        st.EditSharedText,
+        _ACT.AUTHOR_AMENDMENT,
+        amendment_text_target,
+        "Send what you typed in the shared text of this amendment's change to a section:"
+        " one Yjs update (v1 encoding, base64), recorded before anyone else sees it",
     ),
     CommandRoute(
         "retract_section_change",

@@ -30,6 +30,11 @@ def shared_text_target(p: Mapping[str, str]) -> PathTarget:
     return targets.shared_text_target(p["trial_id"], p["number"])
 
 
+def amendment_text_target(p: Mapping[str, str]) -> PathTarget:
+    """The shared text of the change an amendment proposes to a section."""
+    return targets.amendment_text_target(p["trial_id"], p["amendment_id"], p["number"])
+
+
 def amendment_target(p: Mapping[str, str]) -> PathTarget:
     return targets.amendment_target(p["trial_id"], p["amendment_id"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.async_api import expect
+from playwright.async_api import Locator, Page, expect
 
 from server.demo import DemoPerson
 from tests.e2e.conftest import Api, SignIn, ok, screenshot
@@ -43,14 +43,11 @@ async def test_a_researcher_opens_an_amendment_with_m11_details_and_submits_it(
     await expect(details).to_contain_text("Yes: needs the ethics committee's approval")
 
     await ivy.get_by_label("Section", exact=True).select_option("1.3")
-    text = ivy.get_by_label("New text of the section")
-    await expect(text).to_have_value(re.compile(r"^Visit 1 \(week -2\): screening"))
-    old = await text.input_value()
-    await text.fill(
-        old.replace(
-            "Visit 4 (week 12): spirometry", "Visit 4 (week 12): home spirometry by video call"
-        )
-    )
+    text = ivy.get_by_role("textbox", name="Proposed text of section 1.3")
+    await expect(text).to_contain_text(re.compile(r"^Visit 1 \(week -2\): screening"))
+    await type_after(ivy, text, "Visit 4 (week 12): ", "home ")
+    await type_after(ivy, text, "home spirometry", " by video call")
+    await expect(ivy.get_by_role("status").filter(has_text="All changes saved")).to_be_visible()
     await ivy.get_by_label("Description of the change").fill("Week-12 spirometry at home")
     await ivy.get_by_label("Rationale").fill("Halves travel for participants (dispute D-1)")
     await ivy.get_by_role("button", name="Propose change").click()
@@ -65,8 +62,34 @@ async def test_a_researcher_opens_an_amendment_with_m11_details_and_submits_it(
     requirements = ivy.locator("ul.requirements")
     for needed in ("sponsor approval", "ethics committee approval", "patient advocate review"):
         await expect(requirements).to_contain_text(needed)
-    await expect(ivy.get_by_role("button", name="Propose change")).to_have_count(0)
+    # Still revisable once submitted (a change invalidates signatures given), not resubmitted.
+    await expect(ivy.get_by_role("button", name="Propose change")).to_be_visible()
+    await expect(ivy.get_by_role("button", name="Submit for review")).to_have_count(0)
     await screenshot(ivy, "researcher-amendment-submitted")
+
+
+async def type_after(page: Page, editor: Locator, anchor: str, words: str) -> None:
+    """Put the caret right after ``anchor`` in the editor's text and type ``words``."""
+    await editor.click()
+    await editor.evaluate(
+        """(element, anchor) => {
+            const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const at = node.data.indexOf(anchor);
+                if (at < 0) continue;
+                const range = document.createRange();
+                range.setStart(node, at + anchor.length);
+                range.collapse(true);
+                const selection = window.getSelection();
+                selection.removeAllRanges();
+                selection.addRange(range);
+                return;
+            }
+            throw new Error(`no ${anchor} in the editor`);
+        }""",
+        anchor,
+    )
+    await page.keyboard.type(words)
 
 
 async def test_a_sponsor_lead_reviews_tracked_and_clean_text_and_signs(

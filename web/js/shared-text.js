@@ -26,12 +26,35 @@ export function colourOf(userId) {
   return PALETTE[hash % PALETTE.length];
 }
 
+/** The shared text of a section of the draft protocol. */
+export function sectionText(context, number, handlers) {
+  return new SharedText(context, {
+    number,
+    stream: `trial/${context.trialId}/text/section/${number}`,
+    path: trialPath(context.trialId, "protocol", "sections", number, "text"),
+    ...handlers,
+  });
+}
+
+/** The shared text of the change an amendment proposes to a section. Carets are shown
+ * for the protocol's sections only (presence names a section, not an amendment's). */
+export function amendmentText(context, amendmentId, number, handlers) {
+  return new SharedText(context, {
+    number,
+    stream: `trial/${context.trialId}/text/amendment/${amendmentId}/${number}`,
+    path: trialPath(context.trialId, "amendments", amendmentId, "texts", number),
+    carets: false,
+    ...handlers,
+  });
+}
+
 export class SharedText {
-  constructor(context, number, { onChange, onRefused }) {
+  constructor(context, { number, stream, path, carets = true, onChange, onRefused }) {
     this.context = context;
     this.number = number;
-    this.stream = `trial/${context.trialId}/text/section/${number}`;
-    this.path = trialPath(context.trialId, "protocol", "sections", number, "text");
+    this.stream = stream;
+    this.path = path;
+    this.carets = carets;
     this.doc = new Y.Doc();
     this.awareness = new Awareness(this.doc);
     this.onChange = onChange;
@@ -50,7 +73,7 @@ export class SharedText {
       this.flush();
     });
     this.awareness.on("change", (_, origin) => {
-      if (origin === "local") this.sendCursor();
+      if (origin === "local" && this.carets) this.sendCursor();
     });
     open.add(this);
   }

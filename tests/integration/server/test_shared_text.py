@@ -164,3 +164,49 @@ async def test_recording_makes_a_revision_with_its_reason_and_contributors(
     assert "nothing to record" in again.json()["detail"]
     reopened = await _open(app_client, omar)
     assert (reopened["base_revision"], reopened["writers"]) == (2, [])
+
+
+A1_TEXT = "/api/trials/asthma-301/amendments/A-1/texts"
+
+
+async def test_an_amendment_s_change_is_written_together_from_its_own_proposal(
+    app_client: httpx.AsyncClient, as_user: Api, services: Services, demo: dict[str, DemoPerson]
+) -> None:
+    ivy, sam = await as_user("ivy"), await as_user("sam")  # investigator, sponsor lead
+    opened = await app_client.get(f"{A1_TEXT}/5.2", headers=ivy)
+    assert opened.status_code == 200, opened.text
+    editor = Editor(2**41 + 3)
+    editor.load(opened.json())
+    # The amendment's proposal (18 to 75), not the protocol's text (18 to 65).
+    assert "18 to 75" in str(editor.fragment)
+    assert "18 to 65" not in str(editor.fragment)
+    sent = await app_client.post(
+        f"{A1_TEXT}/5.2/updates",
+        json={"update": editor.type_paragraph("Body mass index below 40")},
+        headers=ivy,
+    )
+    assert sent.status_code == 200, sent.text
+    proposed = await app_client.post(
+        f"{A1_TEXT}/5.2/proposal",
+        json={"description": "Upper age 75; a BMI limit", "rationale": "Site feedback"},
+        headers=ivy,
+    )
+    assert proposed.status_code == 201, proposed.text
+    amendment = (await app_client.get("/api/trials/asthma-301/amendments/A-1", headers=sam)).json()
+    change = amendment["changes"]["5.2"]
+    assert change["text"].endswith("Signed informed consent\n\nBody mass index below 40")
+    assert change["description"] == "Upper age 75; a BMI limit"
+
+
+async def test_an_amendment_s_text_refuses_those_who_may_not_author_it(
+    app_client: httpx.AsyncClient, as_user: Api, services: Services, demo: dict[str, DemoPerson]
+) -> None:
+    ivy, pat = await as_user("ivy"), await as_user("pat")  # pat: a patient advocate
+    editor = Editor(5)
+    editor.load((await app_client.get(f"{A1_TEXT}/5.2", headers=ivy)).json())
+    refused = await app_client.post(
+        f"{A1_TEXT}/5.2/updates", json={"update": editor.type_paragraph("Pat")}, headers=pat
+    )
+    assert refused.status_code == 403, refused.text
+    unknown = await app_client.get(f"{A1_TEXT}/99.9", headers=ivy)
+    assert unknown.status_code == 404, unknown.text

@@ -86,35 +86,3 @@ export function detailsFields(reasons, initial) {
   });
   return { nodes, value };
 }
-
-/** Fields for one proposed section change; the section's current text is the start. */
-export function changeFields(context, initialNumber) {
-  const sections = context.protocol.sections;
-  const number = h(
-    "select",
-    { name: "number" },
-    sections.map((s) => h("option", { value: s.number, selected: s.number === initialNumber }, `${s.number} ${s.heading}`)),
-  );
-  const text = h("textarea", { name: "text", rows: 8 });
-  const description = h("input", { name: "description", required: true });
-  const rationale = h("input", { name: "rationale", required: true });
-  const load = () => {
-    text.value = context.section(number.value)?.text ?? "";
-  };
-  number.addEventListener("change", load);
-  load();
-  const nodes = [
-    field("Section", number),
-    field("New text of the section", text),
-    field("Description of the change", description, "A row of the Overview of Changes table."),
-    field("Rationale", rationale),
-  ];
-  const value = () => ({
-    number: number.value,
-    heading: context.section(number.value)?.heading ?? "",
-    text: text.value,
-    description: description.value,
-    rationale: rationale.value,
-  });
-  return { nodes, value };
-}

@@ -9,10 +9,13 @@ import { actionButton, actionForm, hashFor, link, mountPage, nextId, refresher }
 import { rebasePanel } from "./amendment-rebase.js";
 import { commentsPanel } from "./comments.js";
 import { commentsOf, loadAmendment, signaturesICouldGive } from "./records.js";
-import { amendmentReasons, changeFields, detailsFields } from "./amendment-forms.js";
+import { amendmentReasons, detailsFields } from "./amendment-forms.js";
+import { richEditor } from "../rich-editor.js";
+import { amendmentText, colourOf } from "../shared-text.js";
 import { today } from "./protocol.js";
 
 const OPEN = new Set(["draft", "submitted", "approved"]);
+const EDITABLE = new Set(["draft", "submitted"]);
 
 export function mountAmendmentList(context, box) {
   return mountPage(box, async () => {
@@ -87,12 +90,21 @@ export function mountNewAmendment(context, box) {
 
 export function mountAmendment(context, amendmentId, box) {
   let view = "tracked";
+  // Kept across refreshes: the shared text being written stays bound to its editor.
+  let writing = null;
   const refresh = refresher(box, async () => {
     const [amendment, thread] = await Promise.all([
       loadAmendment(context, amendmentId),
       commentsOf(context, "amendment", amendmentId),
     ]);
-    return amendmentPage(context, amendment, thread, {
+    const mayWrite = EDITABLE.has(amendment.status) && context.can("amendment:author");
+    if (mayWrite && !writing) writing = authoring(context, amendment);
+    if (!mayWrite && writing) {
+      writing.close();
+      writing = null;
+    }
+    writing?.update(amendment);
+    return amendmentPage(context, amendment, thread, writing, {
       view,
       show: (next) => {
         view = next;
@@ -101,10 +113,17 @@ export function mountAmendment(context, amendmentId, box) {
     });
   });
   refresh();
-  return { refresh, onEvents: refresh };
+  return {
+    refresh,
+    onEvents: (events) => {
+      writing?.receive(events);
+      if (!events.every((event) => event.stream.includes("/text/"))) refresh();
+    },
+    dispose: () => writing?.close(),
+  };
 }
 
-function amendmentPage(context, amendment, thread, tabs) {
+function amendmentPage(context, amendment, thread, writing, tabs) {
   const path = (...segments) => trialPath(context.trialId, "amendments", amendment.amendment_id, ...segments);
   const details = amendment.details;
   const mine = signaturesICouldGive(context, amendment);
@@ -137,7 +156,8 @@ function amendmentPage(context, amendment, thread, tabs) {
     detailsPanel(details),
     signaturesPanel(context, amendment),
     mine.length ? signPanel(context, amendment, mine, path) : null,
-    amendment.status === "draft" && context.can("amendment:author") ? authoring(context, amendment, path) : null,
+    writing?.node ?? null,
+    writing ? submission(amendment, path) : null,
     decisions(context, amendment, path, isAuthor),
     reviewPanel(context, amendment, path),
     commentsPanel(context, "amendment", amendment.amendment_id, thread),
@@ -355,25 +375,133 @@ function signPanel(context, amendment, requirements, path) {
   );
 }
 
-function authoring(context, amendment, path) {
-  const change = changeFields(context);
+/** Writing the amendment's changes: each section's proposed text is a shared text its
+ * authors write together (starting from the amendment's own proposal for it), proposed as
+ * the amendment's change with a description and a rationale. */
+function authoring(context, amendment) {
+  const amendmentId = amendment.amendment_id;
+  const path = (...segments) => trialPath(context.trialId, "amendments", amendmentId, ...segments);
+  const proposedNumbers = () => Object.keys(current.changes);
+  let current = amendment;
+  const choice = h(
+    "select",
+    { name: "number" },
+    context.protocol.sections.map((s) => h("option", { value: s.number }, `${s.number} ${s.heading}`)),
+  );
+  choice.value = proposedNumbers()[0] ?? context.protocol.sections[0]?.number ?? "";
+  const description = h("input", { name: "description", required: true, autocomplete: "off" });
+  const rationale = h("input", { name: "rationale", required: true, autocomplete: "off" });
+  const status = h("p", { class: "save-status", role: "status", "aria-live": "polite" });
+  const area = h("div", { class: "shared-text" });
+  const retractions = h("div", { class: "retractions" });
+  let text = null;
+  let editor = null;
+
+  function showStatus() {
+    if (!text?.loaded) return;
+    if (text.refused) fill(status, `Not saved: ${text.refused.detail ?? text.refused.title}`);
+    else fill(status, text.unsaved ? "Saving…" : "All changes saved.");
+  }
+
+  function open(number) {
+    editor?.destroy();
+    text?.close();
+    editor = null;
+    const proposed = current.changes[number];
+    description.value = proposed?.description ?? "";
+    rationale.value = proposed?.rationale ?? "";
+    fill(area, h("p", { class: "note" }, "Opening the text…"));
+    text = amendmentText(context, amendmentId, number, {
+      onChange: showStatus,
+      onRefused: () => {
+        editor?.setEditable(false);
+        showStatus();
+      },
+    });
+    const opening = text;
+    text.open().then(
+      (info) => {
+        if (opening !== text) return;
+        if (!info.started) {
+          fill(area, h("p", { class: "note" }, "This amendment's text can no longer be written."));
+          return;
+        }
+        editor = richEditor({
+          doc: text.doc,
+          awareness: text.awareness,
+          user: { name: context.me.printed_name, color: colourOf(context.me.user_id) },
+          editable: true,
+          label: `Proposed text of section ${number}`,
+        });
+        fill(area, editor.node);
+        showStatus();
+      },
+      (problem) => fill(area, h("p", { class: "error" }, `${problem.title}: ${problem.detail}`)),
+    );
+  }
+  choice.addEventListener("change", () => open(choice.value));
+  open(choice.value);
+
+  const form = actionForm(
+    {
+      label: "Propose a section change",
+      submit: "Propose change",
+      onSubmit: async () => {
+        const answer = await post(path("texts", choice.value, "proposal"), {
+          description: description.value,
+          rationale: rationale.value,
+        });
+        const proposed = answer.events.find((e) => e.type === "SectionChangeProposed");
+        fill(status, proposed ? `Proposed as the change to section ${choice.value}.` : "Proposed.");
+      },
+    },
+    h("h3", {}, "Propose a section change"),
+    h("p", {}, "Everyone who may author the amendment writes this text together; it starts from the amendment's proposal for the section, or the section's current text."),
+    field("Section", choice),
+    status,
+    area,
+    field("Description of the change", description, "A row of the Overview of Changes table."),
+    field("Rationale", rationale),
+  );
+
+  function renderRetractions() {
+    const numbers = proposedNumbers();
+    fill(
+      retractions,
+      numbers.length
+        ? h(
+            "ul",
+            { class: "retract" },
+            numbers.map((n) =>
+              h("li", {}, `Change to ${n} `, actionButton(`Retract change to ${n}`, () => del(path("changes", n)), { className: "secondary" })),
+            ),
+          )
+        : null,
+    );
+  }
+  renderRetractions();
+
+  return {
+    node: section("Write the amendment", retractions, form),
+    update(next) {
+      current = next;
+      renderRetractions();
+    },
+    receive(events) {
+      text?.receive(events);
+      if (events.some((e) => e.stream === text?.stream)) showStatus();
+    },
+    close() {
+      editor?.destroy();
+      text?.close();
+    },
+  };
+}
+
+function submission(amendment, path) {
+  if (amendment.status !== "draft") return null;
   return section(
-    "Write the amendment",
-    Object.keys(amendment.changes).length
-      ? h(
-          "ul",
-          { class: "retract" },
-          Object.keys(amendment.changes).map((n) =>
-            h("li", {}, `Change to ${n} `, actionButton(`Retract change to ${n}`, () => del(path("changes", n)), { className: "secondary" })),
-          ),
-        )
-      : null,
-    actionForm(
-      { label: "Propose a section change", submit: "Propose change", onSubmit: () => post(path("changes"), { change: change.value() }) },
-      h("h3", {}, "Propose a section change"),
-      change.nodes,
-    ),
-    h("h3", {}, "Submit for review"),
+    "Submit for review",
     h("p", {}, "Submitting asks for the signatures listed below; the content can still change, which invalidates signatures given."),
     actionButton("Submit for review", () => post(path("submission"), {})),
   );

@@ -10,7 +10,7 @@ import { actionButton, actionForm, hashFor, link, refresher } from "../page.js";
 import { commentsPanel, touchesThread } from "./comments.js";
 import { commentsOf } from "./records.js";
 import { richEditor } from "../rich-editor.js";
-import { SharedText, colourOf } from "../shared-text.js";
+import { colourOf, sectionText } from "../shared-text.js";
 
 export function mountProtocol(context, number, box) {
   const outline = h("nav", { class: "outline", "aria-label": "Protocol outline" });
@@ -503,7 +503,7 @@ function sharedPanel(context, section, { say }) {
     },
     field("Reason for the change", reason, "Why the section changes: it is recorded with the revision."),
   );
-  const text = new SharedText(context, number, {
+  const text = sectionText(context, number, {
     onChange: () => showStatus(),
     onRefused: (problem) => {
       editor?.setEditable(false);
