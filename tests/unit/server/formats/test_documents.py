@@ -335,3 +335,14 @@ def test_a_tracked_docx_table_marks_rows_added_and_removed_and_changed_cells() -
         "2"
     ]
     assert ["".join(t.text for t in i.iter(qn("w:t"))) for i in week.iter(qn("w:ins"))] == ["4"]
+
+
+def test_a_cell_longer_than_a_page_goes_on_over_the_next_pages() -> None:
+    long_cell = " ".join(f"w{n}" for n in range(4000))
+    text = f"| Visit | Notes |\n| --- | --- |\n| Screening | {long_cell} |"
+    found = drawn(render_pdf(document(clean_blocks(text))))
+    pages = {d.page for d in found if d.text.startswith("w")}
+    assert len(pages) >= 2
+    words = " ".join(d.text for d in found if d.text.startswith("w")).split()
+    assert words[0] == "w0"
+    assert words[-1] == "w3999"
