@@ -16,6 +16,7 @@ from server.formats.content import (
     Table,
     blocks,
     markup,
+    normal,
     plain,
 )
 from server.formats.xhtml import EMPTY_XHTML, XHTML_NAMESPACE, from_xhtml, inline_text, to_xhtml
@@ -273,3 +274,27 @@ def test_inline_text_reads_markup_as_one_line() -> None:
     assert inline_text("<div><p>To evaluate</p><p>the <i>safety</i></p></div>") == (
         "To evaluate the safety"
     )
+
+
+_TAGS = (
+    "p", "div", "br", "ul", "ol", "li", "h1", "h3", "h5", "h6", "table", "thead", "tbody", "tr",
+    "td", "th", "caption", "b", "i", "strong", "em", "span", "script", "img", "hr",
+)  # fmt: skip
+_SOUP = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [f"<{t}>" for t in _TAGS] + [f"</{t}>" for t in _TAGS] + ["<td colspan=2>"]
+        ),
+        st.text("ab *|#-\\&<>", max_size=5),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@given(_SOUP)
+def test_any_tag_soup_reads_as_blocks_that_survive_markup_and_xhtml(html: str) -> None:
+    """What an import records (markup) and exports again (XHTML) reads as it was read."""
+    found = from_xhtml(html).blocks
+    assert normal(found) == found
+    assert blocks(markup(found)) == found
+    assert from_xhtml(to_xhtml(found)).blocks == found
