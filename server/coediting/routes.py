@@ -39,7 +39,9 @@ from domain.shared_text import (
 )
 from domain.streams import amendment_stream, protocol_stream
 from rbac import Action
+from server.audit.moment import position_of
 from server.coediting.documents import SharedDocument
+from server.coediting.history import text_at
 from server.coediting.rich_text import FIELD, write_markup
 from server.commands.aggregates import AMENDMENT, PROTOCOL
 from server.commands.errors import StaleVersion
@@ -106,6 +108,35 @@ async def _answer(services: Services, target: Target[SharedText]) -> Response:
     document = await services.texts.open(target.stream_id)
     number = target.stream.section or target.stream.aggregate_id
     return JSONResponse(_view(number, loaded.state, document))
+
+
+async def _history(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    target = shared_text_target(p["trial_id"], p["number"])
+    position = await position_of(services.store, p)
+    found = await text_at(services.store, target.stream_id, position)
+    if found is None:
+        raise Problem(404, "not-found", f"section {p['number']} had no shared text by then")
+    return JSONResponse(
+        {
+            "number": p["number"],
+            "position": found.position,
+            "version": found.version,
+            "text": found.text,
+            "base_revision": found.base_revision,
+            "attributed_from_version": found.attributed_from_version,
+            "authored": [{"text": a.text, "by": a.by} for a in found.authored],
+            "recorded": [
+                {
+                    "revision": r.revision,
+                    "position": r.position,
+                    "reason": r.reason,
+                    "contributors": list(r.contributors),
+                    "recorded_by": r.recorded_by,
+                }
+                for r in found.recorded
+            ],
+        }
+    )
 
 
 def _not_started(number: str, revision: int) -> dict[str, Any]:
@@ -249,6 +280,19 @@ TEXT_ROUTES: tuple[QueryRoute, ...] = (
         " by someone who may edit, a text nobody started is started from the section's head"
         " revision",
         _shared_text,
+    ),
+    QueryRoute(
+        "shared_text_history",
+        TEXT_PATH + "/history",
+        Action.AUDIT,
+        "A section's shared text as it was at a log position (?at=) or time (?time=), else"
+        " now: its markup, the revisions recorded from it by then, and who wrote which"
+        " words since the last of them",
+        _history,
+        query={
+            "at": "a log position",
+            "time": "an ISO 8601 time with a UTC offset: the last position recorded by then",
+        },
     ),
     QueryRoute(
         "amendment_text",

@@ -103,7 +103,8 @@ export class SharedText {
   }
 
   changed() {
-    this.onChange?.(this);
+    if (this.closed && !this.unsaved) open.delete(this);
+    if (!this.closed) this.onChange?.(this);
   }
 
   async flush() {
@@ -166,10 +167,13 @@ export class SharedText {
     this.awareness.emit("change", [{ added: [], updated: [...shown], removed }, REMOTE]);
   }
 
+  /** Stop showing the text; what is still unsent goes on being sent (and leaving the
+   * page warns until it is). */
   close() {
+    this.closed = true;
     clearTimeout(this.cursorTimer);
-    open.delete(this);
     this.awareness.destroy();
+    this.changed();
   }
 }
 

@@ -210,3 +210,50 @@ async def test_an_amendment_s_text_refuses_those_who_may_not_author_it(
     assert refused.status_code == 403, refused.text
     unknown = await app_client.get(f"{A1_TEXT}/99.9", headers=ivy)
     assert unknown.status_code == 404, unknown.text
+
+
+async def test_an_auditor_replays_the_text_between_revisions_and_sees_who_wrote_what(
+    app_client: httpx.AsyncClient, as_user: Api, services: Services, demo: dict[str, DemoPerson]
+) -> None:
+    await _drafted(services, demo)
+    ivy, omar, alex = await as_user("ivy"), await as_user("omar"), await as_user("alex")
+    editor = Editor(21)
+    editor.load(await _open(app_client, ivy))
+    positions = []
+    for person, words in ((ivy, "Written by Ivy"), (omar, "Omar added this")):
+        sent = await app_client.post(
+            f"{SECTION}/text/updates", json={"update": editor.type_paragraph(words)}, headers=person
+        )
+        assert sent.status_code == 200, sent.text
+        positions.append(sent.json()["position"])
+    recorded = await app_client.post(
+        f"{SECTION}/revisions", json={"reason": "First pass"}, headers=ivy
+    )
+    assert recorded.status_code == 201, recorded.text
+    sent = await app_client.post(
+        f"{SECTION}/text/updates",
+        json={"update": editor.type_paragraph("Later words")},
+        headers=ivy,
+    )
+    assert sent.status_code == 200, sent.text
+
+    between = await app_client.get(f"{SECTION}/text/history?at={positions[1]}", headers=alex)
+    assert between.status_code == 200, between.text
+    seen = between.json()
+    assert "Omar added this" in seen["text"]
+    assert "Later words" not in seen["text"]
+    assert seen["base_revision"] == 1
+    assert seen["recorded"] == []
+    by = {run["text"].strip(): run["by"] for run in seen["authored"]}
+    assert by["Written by Ivy"] == demo["ivy"].user_id
+    assert by["Omar added this"] == demo["omar"].user_id
+    assert by["Age 40 to 80 years\nSmoking history of 10 pack-years or more"] is None
+
+    now = (await app_client.get(f"{SECTION}/text/history", headers=alex)).json()
+    assert now["base_revision"] == 2
+    assert [r["reason"] for r in now["recorded"]] == ["First pass"]
+    assert {run["by"] for run in now["authored"] if "Later" in run["text"]} == {demo["ivy"].user_id}
+    before = await app_client.get(f"{SECTION}/text/history?at=1", headers=alex)
+    assert before.status_code == 404, before.text
+    refused = await app_client.get(f"{SECTION}/text/history", headers=omar)
+    assert refused.status_code == 403, refused.text
