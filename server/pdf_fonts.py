@@ -19,7 +19,12 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 FONT_FOLDERS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
-_FACES = {"": "DejaVuSans", "-Bold": "DejaVuSans-Bold", "-Italic": "DejaVuSans-Oblique"}
+_FACES = {
+    "": "DejaVuSans",
+    "-Bold": "DejaVuSans-Bold",
+    "-Italic": "DejaVuSans-Oblique",
+    "-BoldItalic": "DejaVuSans-BoldOblique",
+}
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """What XML, and so a Paragraph's markup, cannot hold."""
 
@@ -51,18 +56,20 @@ def _registered() -> str:
                 normal="Body",
                 bold="Body-Bold",
                 italic="Body-Italic",
-                boldItalic="Body-Bold",
+                boldItalic="Body-BoldItalic",
             )
             return "Body"
     return "Helvetica"
 
 
 def face(bold: bool = False, italic: bool = False) -> str:
-    """The registered name of the body font's regular, bold or italic face."""
+    """The registered name of the body font's regular, bold, italic or bold italic face."""
     name = family()
     if name == "Helvetica":
-        return "Helvetica-Bold" if bold else "Helvetica-Oblique" if italic else "Helvetica"
-    return f"{name}-Bold" if bold else f"{name}-Italic" if italic else name
+        suffix = "-BoldOblique" if bold and italic else "-Bold" if bold else "-Oblique"
+        return name + suffix if bold or italic else name
+    suffix = "-BoldItalic" if bold and italic else "-Bold" if bold else "-Italic"
+    return name + suffix if bold or italic else name
 
 
 def markup(value: str) -> str:

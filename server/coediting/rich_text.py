@@ -28,7 +28,6 @@ from server.formats.content import (
     Table,
     blocks,
     markup,
-    normal,
     normal_inline,
 )
 
@@ -47,7 +46,7 @@ _CELLS = ("tableHeader", "tableCell")
 
 def document_markup(fragment: XmlFragment) -> str:
     """The fragment's content as section markup (canonical: read back, it is the same)."""
-    return markup(normal(_blocks(fragment.children)))
+    return markup(_blocks(fragment.children))
 
 
 def _blocks(children: Iterable[Any]) -> Iterator[Block]:

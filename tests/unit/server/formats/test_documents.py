@@ -180,6 +180,7 @@ def test_bold_italic_and_sub_headings_in_the_pdf_and_sub_headings_stay_out_of_th
     assert fonts["Notes"] == "DejaVuSans-Bold"
     assert fonts["10 mg"] == "DejaVuSans-Bold"
     assert fonts["daily"] == "DejaVuSans-Oblique"
+    assert fonts["food"] == "DejaVuSans-BoldOblique"
     assert at(found, "Treatment period").y > at(found, "Visit").y > at(found, "Notes").y
     contents = " ".join(d.text for d in found if d.page == 2)
     assert "1.3 Schedule of Activities" in contents
