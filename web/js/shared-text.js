@@ -177,8 +177,11 @@ export class SharedText {
   }
 }
 
+/** Worth sending again (the same update, the same key): the network, the server's load,
+ * or other writers who kept the stream busy. A refusal of the update itself is not. */
 function retryable(problem) {
-  return problem.status === 0 || problem.status === 408 || problem.status === 429 || problem.status >= 500;
+  const busy = problem.status === 409 && String(problem.body?.type ?? "").endsWith("/concurrent-change");
+  return busy || problem.status === 0 || problem.status === 408 || problem.status === 429 || problem.status >= 500;
 }
 
 function pause(ms) {
