@@ -1,12 +1,19 @@
 """The JSON a client reads for each aggregate: its state in the domain's own vocabulary,
 arranged for reading (the protocol's current text in document order, versions without
-their full text)."""
+their full text).
+
+Wherever a section's text is answered (``text``, in the section markup), ``html`` beside
+it is the same text as the XHTML fragment :mod:`server.formats.xhtml` writes for the
+documents and USDM: one renderer, which escapes everything typed, so a typed
+``<script>`` stays text."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from domain import m11
+from domain.amendment_details import ProposedChange
 from domain.amendment_state import AmendmentState
 from domain.approval_policy import missing_signatures, required_signatures
 from domain.charter import Charter
@@ -14,6 +21,8 @@ from domain.codec import JsonValue, encode
 from domain.dispute import DisputeState
 from domain.motion import MotionState
 from domain.protocol_state import ProtocolState
+from server.formats.content import blocks
+from server.formats.xhtml import to_xhtml
 
 
 def protocol_view(state: ProtocolState) -> dict[str, Any]:
@@ -30,6 +39,7 @@ def protocol_view(state: ProtocolState) -> dict[str, Any]:
                 "number": section.number,
                 "heading": section.head.heading,
                 "text": section.head.text,
+                "html": section_html(section.head.text),
                 "revision": section.head.revision,
                 "author": section.head.author,
             }
@@ -49,6 +59,42 @@ def protocol_view(state: ProtocolState) -> dict[str, Any]:
     }
 
 
+class _RenderedTexts:
+    """Texts already written as XHTML, least recently used first out once the texts and
+    their XHTML pass ``budget`` characters. Every client reloads the protocol view on
+    each revision, and writing every section anew takes tens of milliseconds on the event
+    loop (118 sections of 1.2 kB: 47 ms); with this, only the changed section is written."""
+
+    def __init__(self, budget: int) -> None:
+        self._budget = budget
+        self._size = 0
+        self._html: OrderedDict[str, str] = OrderedDict()
+
+    def __call__(self, text: str) -> str:
+        html = self._html.get(text)
+        if html is not None:
+            self._html.move_to_end(text)
+            return html
+        html = to_xhtml(blocks(text))
+        cost = len(text) + len(html)
+        if cost > self._budget:
+            return html
+        self._html[text] = html
+        self._size += cost
+        while self._size > self._budget:
+            old_text, old_html = self._html.popitem(last=False)
+            self._size -= len(old_text) + len(old_html)
+        return html
+
+
+_rendered = _RenderedTexts(budget=16_000_000)
+
+
+def section_html(text: str) -> str:
+    """A section's text (markup) as one XHTML ``div``: what the web shows of it."""
+    return _rendered(text)
+
+
 def state_view(state: object) -> JsonValue:
     """Any other aggregate's state as plain JSON."""
     return encode(state)
@@ -63,9 +109,17 @@ def amendment_view(state: AmendmentState, charter: Charter) -> dict[str, Any]:
     assert isinstance(view, dict)
     return {
         **view,
+        "changes": {number: _change_view(change) for number, change in state.changes.items()},
         "required_signatures": [encode(r) for r in required],
         "missing_signatures": [encode(r) for r in missing],
     }
+
+
+def _change_view(change: ProposedChange) -> dict[str, Any]:
+    """A proposed change, with its new text as XHTML (None when it removes the section)."""
+    view = encode(change)
+    assert isinstance(view, dict)
+    return {**view, "html": None if change.text is None else section_html(change.text)}
 
 
 def amendment_summary(state: AmendmentState) -> dict[str, Any]:
