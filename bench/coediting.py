@@ -457,15 +457,21 @@ def run_typing(args: argparse.Namespace, url: str, folder: Path, people: People)
                 type_together(port, people, args.editors, args.rate, args.seconds, done, last)
             )
             own_after = resource.getrusage(resource.RUSAGE_SELF)
+            load_after = os.getloadavg()[0]
             cpu_server = _cpu([server.pid]) - cpu_server
             cpu_readers = _cpu(pids) - cpu_readers
             rss_after = rss_kib(server.pid)
             seen = [f.result(timeout=DRAIN_TIMEOUT + 60) for f in futures]
+        # The other sections' texts (small: most are empty), opened one after another.
+        numbers = [s.number for s in OUTLINE if s.number not in (TYPED, HISTORY_SECTION)]
+        opened = uvloop.run(open_sections(port, people.editor_tokens[0], numbers))
+        rss_documents = rss_kib(server.pid)
     own_cpu = own_after.ru_utime + own_after.ru_stime - own.ru_utime - own.ru_stime
     print(
         f"Co-editing: {args.editors} editors typing {args.rate:g} characters/s each for"
         f" {args.seconds:g} s into section {TYPED} of {DRAFT_TRIAL}, {args.readers} readers"
-        f" watching, on a fresh SQLite file; load average before {args.load_before:.2f}"
+        f" watching, on a fresh SQLite file; load average {args.load_before:.2f} before,"
+        f" {load_after:.2f} after"
     )
     print(
         "editors: a pycrdt document each (own client id) on Ivy's and Omar's tokens"
@@ -480,6 +486,10 @@ def run_typing(args: argparse.Namespace, url: str, folder: Path, people: People)
     print(
         f"server RSS: {rss_before / 1024:.0f} MiB at start, {rss_readers / 1024:.0f} MiB with"
         f" {args.readers} readers, {rss_after / 1024:.0f} MiB after typing"
+    )
+    print(
+        f"memory per open document: {(rss_documents - rss_after) / max(1, opened):+.1f} KiB"
+        f" for each of {opened} more sections' shared texts opened (small: most are empty)"
     )
     print_log_problems(log)
 
@@ -765,16 +775,6 @@ def run_history(args: argparse.Namespace, url: str, folder: Path, people: People
                 print(
                     f"  snapshot in shared_text_snapshots: "
                     f"{'none' if saved is None else f'at version {saved:,}'}"
-                )
-            else:
-                numbers = [s.number for s in OUTLINE if s.number not in (TYPED, HISTORY_SECTION)]
-                rss_small = rss_kib(server.pid)
-                opened = uvloop.run(open_sections(port, token, numbers))
-                grown = rss_kib(server.pid) - rss_small
-                print(
-                    f"memory per open document: +{grown / max(1, opened):.1f} KiB for each of"
-                    f" {opened} small sections opened (started); the {args.history:,}-update"
-                    f" one: +{(rss_open - rss_before) / 1024:.1f} MiB"
                 )
         print_log_problems(log)
     folding, opening = asyncio.run(open_in_process(url, stream))
