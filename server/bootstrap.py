@@ -23,6 +23,7 @@ from server.audit.history import TrialHistory
 from server.audit.signing import SigningKey
 from server.coediting.documents import SharedDocuments
 from server.coediting.snapshots import TextSnapshots
+from server.commands.aggregates import TEXT
 from server.commands.directory import Directory
 from server.commands.reactions import REACTIONS
 from server.commands.service import CommandService
@@ -52,6 +53,7 @@ async def open_services(
         live = LiveFeed(relay)
         texts = SharedDocuments(store, TextSnapshots(engine))
         stack.push_async_callback(texts.close)
+        states.start_from(TEXT, texts.starting_point)
         # The one follower of the log in this process, and the order every event takes:
         # the policy first, the live feed last (a listener is never offered a role change
         # the policy has not applied, nor an update its server's document has not).

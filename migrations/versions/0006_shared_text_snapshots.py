@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("stream_version", sa.Integer, nullable=False),
         sa.Column("format", sa.Integer, nullable=False),
         sa.Column("state", sa.LargeBinary, nullable=False),
+        sa.Column("fold", sa.Text, nullable=False),
         sa.Column("digest", sa.String(64), nullable=False),
     )
 

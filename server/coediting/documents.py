@@ -2,10 +2,16 @@
 
 A :class:`SharedDocuments` is one of the log follower's projections. It opens a document
 only when someone asks for it (:meth:`SharedDocuments.open`): from the newest snapshot
-plus the updates after it, merged off the event loop; from then on the follower hands
-it every update of its stream as it commits. Applying an update twice changes nothing
-(a CRDT), so the updates a load reads and those the follower hands it meanwhile may
-overlap: none is missed.
+plus the updates after it, applied in slices of :data:`SLICE` so that no other request
+waits long for a long history (pycrdt holds the interpreter while it works, so a thread
+would not free the event loop, and merging many updates at once costs more than
+applying them one by one); from then on the follower hands it every event of its stream
+as it commits. Applying an update twice changes nothing (a CRDT), so the updates a load
+reads and those the follower hands it meanwhile may overlap: none is missed.
+
+With the document, each keeps the domain's fold of its stream (``SharedText``: who wrote
+since the last recorded revision), saved in the same snapshot, so that the command
+service need not fold a long stream either (:meth:`SharedDocuments.starting_point`).
 
 At most :data:`DOCUMENTS_KEPT` documents stay open (the least recently used close); a
 document that has taken :data:`SNAPSHOT_EVERY` updates since its last snapshot saves a
@@ -20,19 +26,24 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
-from pycrdt import Doc, XmlFragment, merge_updates
+from pycrdt import Doc, XmlFragment
 
-from domain.shared_text import SharedTextEdited, SharedTextStarted
+from domain.catalog import from_data
+from domain.shared_text import NEW_SHARED_TEXT, SharedText, SharedTextEdited, SharedTextStarted
 from events.envelope import RecordedEvent
 from events.store import EventStore
 from server.coediting.rich_text import FIELD, document_markup
 from server.coediting.snapshots import Snapshot, TextSnapshots
+from server.commands.aggregates import TEXT
+from server.commands.state_cache import Loaded
 
 DOCUMENTS_KEPT = 256
 SNAPSHOT_EVERY = 1_000
 """Updates after which an open document saves a snapshot."""
 READ_PAGE = 5_000
 """Updates read from the log at a time when a document opens."""
+SLICE = 500
+"""Updates applied between two turns of the event loop when a document opens."""
 
 _UPDATES = frozenset({SharedTextStarted.event_type, SharedTextEdited.event_type})
 
@@ -46,7 +57,9 @@ class SharedDocument:
         self.stream_id = stream_id
         self.doc: Doc[Any] = Doc()
         self.version = 0
-        """The stream version of the newest update applied."""
+        """The stream version of the newest event applied."""
+        self.fold: SharedText = NEW_SHARED_TEXT
+        """The domain's state of the stream at ``version``."""
         self.snapshot_version = 0
         self._ready = asyncio.get_running_loop().create_future()
         self._waiting: list[RecordedEvent] = []
@@ -64,6 +77,13 @@ class SharedDocument:
         """The document's content as section markup."""
         return document_markup(self.fragment)
 
+    def take_loaded(self, event: RecordedEvent) -> None:
+        """Apply an event read while the document opens."""
+        if event.type in _UPDATES:
+            self.doc.apply_update(base64.b64decode(event.data["update"]))
+        self.fold = TEXT.evolve(self.fold, from_data(event.type, event.data, event.schema_version))
+        self.version = event.stream_version
+
     async def ready(self) -> None:
         await asyncio.shield(self._ready)
 
@@ -73,9 +93,12 @@ class SharedDocument:
         if not self._ready.done():
             self._waiting.append(event)
             return
+        if event.stream_version <= self.version:
+            return  # read by the load already
         if event.type in _UPDATES:
             self.doc.apply_update(base64.b64decode(event.data["update"]))
-        self.version = max(self.version, event.stream_version)
+        self.fold = TEXT.evolve(self.fold, from_data(event.type, event.data, event.schema_version))
+        self.version = event.stream_version
 
 
 class SharedDocuments:
@@ -147,25 +170,30 @@ class SharedDocuments:
         stream_id = document.stream_id
         version = await self._store.stream_version(stream_id)
         snapshot = await self._snapshots.newest(stream_id, stream_version=version)
-        updates = [snapshot.state] if snapshot else []
-        document.version = document.snapshot_version = snapshot.version if snapshot else 0
-        start = document.version + 1
+        if snapshot is not None:
+            document.doc.apply_update(snapshot.state)
+            document.fold = snapshot.fold
+            document.version = document.snapshot_version = snapshot.version
         while True:
+            start = document.version + 1
             page = await self._store.read_stream(stream_id, from_version=start, limit=READ_PAGE)
-            updates.extend(base64.b64decode(e.data["update"]) for e in page if e.type in _UPDATES)
-            if page:
-                document.version = page[-1].stream_version
-                start = document.version + 1
+            for first in range(0, len(page), SLICE):
+                for event in page[first : first + SLICE]:
+                    document.take_loaded(event)
+                await asyncio.sleep(0)  # let other requests in between slices
             if len(page) < READ_PAGE:
                 break
-        if updates:
-            merged = await asyncio.to_thread(merge_updates, *updates)
-            document.doc.apply_update(merged)
         document._ready.set_result(None)
         for event in document._waiting:
             document.take(event)
         document._waiting.clear()
         self._snapshot_if_due(document)
+
+    async def starting_point(self, stream_id: str) -> Loaded[SharedText]:
+        """The stream's fold as the open document has it (opening it if need be): where
+        the state cache starts instead of folding the stream from its first event."""
+        document = await self.open(stream_id)
+        return Loaded(document.fold, document.version)
 
     def _close_the_oldest(self) -> None:
         while len(self._open) > self._kept:
@@ -177,7 +205,7 @@ class SharedDocuments:
     def _snapshot_if_due(self, document: SharedDocument) -> None:
         if document.version - document.snapshot_version < self._snapshot_every:
             return
-        snapshot = Snapshot(document.version, document.state())
+        snapshot = Snapshot(document.version, document.state(), document.fold)
         document.snapshot_version = document.version
         task = asyncio.get_running_loop().create_task(self._save(document.stream_id, snapshot))
         self._saving.add(task)

@@ -11,15 +11,20 @@ the worst a damaged snapshot costs is a longer fold. Created by
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, select, update
+from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, Text, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain.codec import DataDoesNotFit, decode, encode
+from domain.shared_text import SharedText
+
 SNAPSHOT_FORMAT = 1
-"""The encoding of ``state``: a Yjs update (v1) holding the whole document."""
+"""The encoding of ``state`` (a Yjs update, v1, holding the whole document) and of
+``fold`` (the domain's ``SharedText`` as the codec writes it, JSON)."""
 
 metadata = MetaData()
 shared_text_snapshots = Table(
@@ -29,6 +34,7 @@ shared_text_snapshots = Table(
     Column("stream_version", Integer, nullable=False),
     Column("format", Integer, nullable=False),
     Column("state", LargeBinary, nullable=False),
+    Column("fold", Text, nullable=False),
     Column("digest", String(64), nullable=False),
 )
 
@@ -37,10 +43,11 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """A document as of ``version`` of its stream."""
+    """A document as of ``version`` of its stream, and the domain's fold of it."""
 
     version: int
     state: bytes
+    fold: SharedText
 
 
 class TextSnapshots:
@@ -62,19 +69,27 @@ class TextSnapshots:
             ).first()
         if row is None:
             return None
-        problem = _problem(row.format, row.state, row.digest, row.stream_version, stream_version)
-        if problem:
-            logger.warning("ignoring the snapshot of %s: %s", stream_id, problem)
-            return None
-        return Snapshot(row.stream_version, bytes(row.state))
+        state, fold = bytes(row.state), row.fold
+        problem = _problem(
+            row.format, state + fold.encode(), row.digest, row.stream_version, stream_version
+        )
+        if problem is None:
+            try:
+                return Snapshot(row.stream_version, state, decode(SharedText, json.loads(fold)))
+            except (ValueError, DataDoesNotFit) as unreadable:
+                problem = f"its fold cannot be read: {unreadable}"
+        logger.warning("ignoring the snapshot of %s: %s", stream_id, problem)
+        return None
 
     async def save(self, stream_id: str, snapshot: Snapshot) -> None:
         """Keep ``snapshot`` unless the stream has a newer one already."""
+        fold = json.dumps(encode(snapshot.fold), sort_keys=True, separators=(",", ":"))
         values = {
             "stream_version": snapshot.version,
             "format": SNAPSHOT_FORMAT,
             "state": snapshot.state,
-            "digest": digest(snapshot.state),
+            "fold": fold,
+            "digest": digest(snapshot.state + fold.encode()),
         }
         table = shared_text_snapshots
         async with self._engine.begin() as conn:
@@ -98,16 +113,17 @@ class TextSnapshots:
             pass  # another process saved one meanwhile: either will do
 
 
-def digest(state: bytes) -> str:
-    return hashlib.sha256(state).hexdigest()
+def digest(content: bytes) -> str:
+    """SHA-256 of the document's bytes followed by the fold's JSON."""
+    return hashlib.sha256(content).hexdigest()
 
 
 def _problem(
-    format_: int, state: bytes, stored_digest: str, version: int, stream_version: int
+    format_: int, content: bytes, stored_digest: str, version: int, stream_version: int
 ) -> str | None:
     if format_ != SNAPSHOT_FORMAT:
         return f"format {format_}, not {SNAPSHOT_FORMAT}"
-    if digest(bytes(state)) != stored_digest:
+    if digest(content) != stored_digest:
         return "its digest does not match its bytes"
     if version > stream_version:
         return f"version {version} is beyond the stream's {stream_version}"

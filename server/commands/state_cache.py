@@ -10,6 +10,7 @@ always "the fold up to version N", and an append expecting N fails if the log ha
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -52,6 +53,14 @@ class StateCache:
         self._entries: OrderedDict[str, _Entry[Any]] = OrderedDict()
         self._newest: OrderedDict[str, int] = OrderedDict()
         self._following = False
+        self._starts: dict[str, Callable[[str], Awaitable[Loaded[Any]]]] = {}
+
+    def start_from(
+        self, kind: AggregateKind[S], starting_point: Callable[[str], Awaitable[Loaded[S]]]
+    ) -> None:
+        """Fold ``kind``'s streams from ``starting_point(stream_id)`` (a state at a version,
+        kept elsewhere: a projection with snapshots) instead of from their first event."""
+        self._starts[kind.name] = starting_point
 
     async def catch_up(self, head: int) -> None:
         """Start at the head: the follower shows every later event, so that cached states
@@ -78,7 +87,12 @@ class StateCache:
         if entry is not None and not fresh and self._is_newest(stream_id, entry.loaded.version):
             self._entries.move_to_end(stream_id)
             return entry.loaded
-        cached = entry.loaded if entry is not None else Loaded(kind.new, 0)
+        if entry is not None:
+            cached = entry.loaded
+        elif (start := self._starts.get(kind.name)) is not None:
+            cached = await start(stream_id)
+        else:
+            cached = Loaded(kind.new, 0)
         recorded = await self._store.read_stream(stream_id, from_version=cached.version + 1)
         state = cached.state
         for event in recorded:
