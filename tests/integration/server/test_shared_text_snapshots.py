@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from pycrdt import Doc, XmlElement, XmlFragment, XmlText
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain.actor import Actor
 from domain.shared_text import EditSharedText, StartSharedText
 from domain.streams import shared_text_stream
 from server.coediting.documents import SharedDocuments
@@ -53,11 +54,13 @@ async def typed(services: Services, demo: dict[str, DemoPerson]) -> str:
         before = doc.get_state()
         paragraph = doc.get("default", type=XmlFragment).children.append(XmlElement("paragraph"))
         paragraph.children.append(XmlText(line))
-        sent = base64.b64encode(doc.get_update(before)).decode()
-        await services.commands.execute(
-            target, ivy, lambda actor, u=sent: EditSharedText(actor=actor, number="5.2", update=u)
-        )
+        await services.commands.execute(target, ivy, _edit(doc.get_update(before)))
     return "\n\n".join(["Age 40 to 80 years", *LINES])
+
+
+def _edit(update: bytes) -> Callable[[Actor], EditSharedText]:
+    sent = base64.b64encode(update).decode()
+    return lambda actor: EditSharedText(actor=actor, number="5.2", update=sent)
 
 
 async def test_a_document_saves_a_snapshot_and_the_next_process_opens_from_it(
