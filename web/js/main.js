@@ -10,6 +10,7 @@ import { ADMINISTER, mountAdministration } from "./views/admin.js";
 import { mountAmendment, mountAmendmentList, mountNewAmendment } from "./views/amendments.js";
 import { mountAudit } from "./views/audit.js";
 import { mountDispute, mountDisputeList } from "./views/disputes.js";
+import { mountDocument } from "./views/document.js";
 import { mountMotion, mountMotionList } from "./views/motions.js";
 import { mountProtocol } from "./views/protocol.js";
 import { mountTrialHome, mountTrialList } from "./views/trials.js";
@@ -157,6 +158,7 @@ function trialNav(context, current) {
   const items = [
     ["", "Overview"],
     ["protocol", "Protocol"],
+    ["document", "Document"],
     ["amendments", "Amendments"],
     ["motions", "Motions"],
     ["disputes", "Disputes"],
@@ -186,6 +188,7 @@ function trialNav(context, current) {
 const PAGES = {
   "": (c, rest, box) => mountTrialHome(c, box),
   protocol: (c, rest, box) => mountProtocol(c, rest[0] ?? null, box),
+  document: (c, rest, box) => mountDocument(c, rest[0] ?? null, box),
   amendments: (c, rest, box) =>
     rest[0] === "new" ? mountNewAmendment(c, box) : rest[0] ? mountAmendment(c, rest[0], box) : mountAmendmentList(c, box),
   motions: (c, rest, box) => (rest[0] ? mountMotion(c, rest[0], box) : mountMotionList(c, box)),

@@ -9,6 +9,7 @@ import { diffWords } from "../diff.js";
 import { actionButton, actionForm, hashFor, link, refresher } from "../page.js";
 import { commentsPanel, touchesThread } from "./comments.js";
 import { commentsOf } from "./records.js";
+import { highlightArrival, isEmpty, othersRevision, revisionNews, richText } from "./document.js";
 import { richEditor } from "../rich-editor.js";
 import { colourOf, sectionText } from "../shared-text.js";
 
@@ -80,6 +81,7 @@ export function mountProtocol(context, number, box) {
         { class: "version" },
         protocol.current_version ? `Version ${protocol.current_version}` : "Draft",
       ),
+      h("p", { class: "document-link" }, link(hashFor(context.trialId, "document"), "Read as one document")),
       publishForm(context),
       versionDocuments(context),
       h(
@@ -101,6 +103,7 @@ export function mountProtocol(context, number, box) {
               " ",
               s.heading,
             ),
+            isEmpty(s) ? h("span", { class: "empty-marker" }, "(empty)") : null,
             conflicted ? badge("conflict", "conflict") : null,
             context.isParticipantFacing(s.number) ? badge("participant-facing", "facing") : null,
             here.length
@@ -153,7 +156,10 @@ export function mountProtocol(context, number, box) {
       again?.setSelectionRange(typing.selectionStart, typing.selectionEnd);
     }
     if (flashFor !== null && flashFor !== section.revision) say(null);
-    fill(text, section.text ? section.text : h("em", {}, "(empty)"));
+    // The recorded text as the server wrote it from its markup (bold, lists, tables…).
+    const rich = isEmpty(section) ? null : richText(section.html, { level: 2 });
+    text.classList.toggle("rendered-text", Boolean(rich));
+    fill(text, isEmpty(section) ? h("em", {}, "(empty)") : (rich ?? section.text));
     if (!context.published) {
       // The recorded revision, folded away: the shared text below is what people write.
       if (!textBox.querySelector("details")) {
@@ -215,6 +221,12 @@ export function mountProtocol(context, number, box) {
       }
     }
     render();
+    // A colleague's revision of the section being read: shown for a moment, and said.
+    const revised = events.findLast((event) => othersRevision(context, event) && event.data.number === selected());
+    if (revised) {
+      say(`${revisionNews(context, revised)}.`);
+      highlightArrival(textBox);
+    }
   }
 
   function editActions(section) {
