@@ -41,12 +41,12 @@ from domain.errors import (
     MalformedUpdate,
     ProtocolNotDrafted,
     ProtocolUnderChangeControl,
+    RevisionNotFound,
     SectionNotFound,
     SectionUnchanged,
     SharedTextAlreadyStarted,
     SharedTextNotStarted,
     SharedTextOvertaken,
-    StaleRevision,
     require_text,
 )
 from domain.event import Command, Event, ignore_unknown
@@ -157,10 +157,15 @@ class StartSharedText(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EditSharedText(Command):
-    """Apply what someone typed (one update, base64)."""
+    """Apply what someone typed (one update, base64).
+
+    The first edit of a text nobody has started starts it: the server records the text's
+    first state (:class:`SharedTextStarted`) and the edit together. ``based_on`` is then
+    the section's revision the sender's copy began from (the latest, if not given)."""
 
     number: str
     update: str
+    based_on: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,10 +220,9 @@ def decide(
                 raise SharedTextAlreadyStarted(
                     f"section {command.number}'s shared text was started already"
                 )
-            if command.from_revision != section.head.revision:
-                raise StaleRevision(
-                    f"section {command.number} is at revision {section.head.revision},"
-                    f" not {command.from_revision}"
+            if section.revision(command.from_revision) is None:
+                raise RevisionNotFound(
+                    f"section {command.number} has no revision {command.from_revision}"
                 )
             require_update(command.update)
             started = SharedTextStarted(
@@ -281,6 +285,18 @@ def _record(
         recorded_by=command.actor.user_id,
     )
     return SharedTextDecision([recorded], [revised])
+
+
+def revision_start(protocol: ProtocolState, number: str, based_on: int | None) -> tuple[str, int]:
+    """The text a section's shared text starts from, and its revision: revision
+    ``based_on`` of the section (its head when None)."""
+    section = _writable_section(protocol, number)
+    revision = section.head if based_on is None else section.revision(based_on)
+    if revision is None:
+        raise RevisionNotFound(
+            f"section {number} has no revision {based_on} (latest is {section.head.revision})"
+        )
+    return revision.text, revision.revision
 
 
 def _writable_section(protocol: ProtocolState, number: str) -> Section:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
-from pycrdt import XmlElement, XmlFragment, XmlText
+from pycrdt import Doc, XmlElement, XmlFragment, XmlText
 
 from server.formats.content import (
     Block,
@@ -33,6 +33,11 @@ from server.formats.content import (
 
 FIELD = "default"
 """The XML fragment the editor binds to (TipTap's Collaboration default)."""
+
+FIRST_STATE_CLIENT = 1
+"""The Yjs client id of every text's first state: with it the first state of a text is
+the same bytes wherever and whenever it is made, so the copy a browser was given before
+anyone wrote and the one recorded with the first edit are one and the same."""
 
 SUBHEADING_LEVELS = {3: 1, 4: 2}
 """Editor heading level -> markup sub-heading level."""
@@ -145,6 +150,14 @@ def _whole(value: Any) -> int:
 
 
 # -- markup -> document ------------------------------------------------------------------
+
+
+def first_state(text: str) -> bytes:
+    """A shared text's first state: a document holding ``text`` (section markup) written
+    by :data:`FIRST_STATE_CLIENT`, as one update (the same bytes for the same text)."""
+    doc: Doc[Any] = Doc(client_id=FIRST_STATE_CLIENT)
+    write_markup(doc.get(FIELD, type=XmlFragment), text)
+    return doc.get_update()
 
 
 def write_markup(fragment: XmlFragment, text: str) -> None:

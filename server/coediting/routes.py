@@ -19,22 +19,18 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 from collections.abc import Callable
 from typing import Any
 
-from pycrdt import Doc, XmlFragment
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from domain.amendment import EDITABLE
 from domain.errors import SectionNotFound
 from domain.protocol_state import ProtocolState
 from domain.shared_text import (
     ProposeSharedText,
     RecordSharedText,
     SharedText,
-    StartSharedText,
     proposal_start,
 )
 from domain.streams import amendment_stream, protocol_stream
@@ -42,7 +38,7 @@ from rbac import Action
 from server.audit.moment import position_of
 from server.coediting.documents import SharedDocument
 from server.coediting.history import text_at
-from server.coediting.rich_text import FIELD, write_markup
+from server.coediting.rich_text import first_state
 from server.commands.aggregates import AMENDMENT, PROTOCOL
 from server.commands.errors import StaleVersion
 from server.commands.reactions import BuildCommand
@@ -69,38 +65,42 @@ async def _shared_text(services: Services, p: dict[str, str], principal: Princip
     trial_id, number = p["trial_id"], p["number"]
     target = shared_text_target(trial_id, number)
     loaded = await services.states.load(target.kind, target.stream_id)
-    if not loaded.state.started:
-        protocol = await _protocol(services, trial_id)
-        section = protocol.live_section(number)
-        if section is None:
-            raise Problem(404, "not-found", f"there is no section {number}")
-        if protocol.versions or not services.authorizer.allows(
-            principal.user.user_id, trial_id, Action.EDIT_PROTOCOL
-        ):
-            return JSONResponse(_not_started(number, section.head.revision))
-        head = section.head
-        await _start(services, principal, target, head.text, from_revision=head.revision)
-    return await _answer(services, target)
+    if loaded.state.started:
+        return await _answer(services, target)
+    section = (await _protocol(services, trial_id)).live_section(number)
+    if section is None:
+        raise Problem(404, "not-found", f"there is no section {number}")
+    return JSONResponse(_first(number, section.head.text, section.head.revision))
 
 
 async def _amendment_text(services: Services, p: dict[str, str], principal: Principal) -> Response:
     trial_id, amendment_id, number = p["trial_id"], p["amendment_id"], p["number"]
     target = amendment_text_target(trial_id, amendment_id, number)
     loaded = await services.states.load(target.kind, target.stream_id)
-    if not loaded.state.started:
-        proposal = await services.states.load(AMENDMENT, amendment_stream(trial_id, amendment_id))
-        if not proposal.state.exists:
-            raise Problem(404, "not-found", f"there is no amendment {amendment_id}")
-        try:
-            text = proposal_start(proposal.state, await _protocol(services, trial_id), number)
-        except SectionNotFound as missing:
-            raise Problem(404, "not-found", str(missing)) from None
-        if proposal.state.status not in EDITABLE or not services.authorizer.allows(
-            principal.user.user_id, trial_id, Action.AUTHOR_AMENDMENT
-        ):
-            return JSONResponse(_not_started(number, 0))
-        await _start(services, principal, target, text, from_revision=0)
-    return await _answer(services, target)
+    if loaded.state.started:
+        return await _answer(services, target)
+    proposal = await services.states.load(AMENDMENT, amendment_stream(trial_id, amendment_id))
+    if not proposal.state.exists:
+        raise Problem(404, "not-found", f"there is no amendment {amendment_id}")
+    try:
+        text = proposal_start(proposal.state, await _protocol(services, trial_id), number)
+    except SectionNotFound as missing:
+        raise Problem(404, "not-found", str(missing)) from None
+    return JSONResponse(_first(number, text, 0))
+
+
+def _first(number: str, text: str, revision: int) -> dict[str, Any]:
+    """A text nobody has written in yet: its first state, which the first edit records
+    (the same bytes wherever it is made)."""
+    return {
+        "number": number,
+        "started": False,
+        "state": base64.b64encode(first_state(text)).decode("ascii"),
+        "version": 0,
+        "base_revision": revision,
+        "writers": [],
+        "edits": 0,
+    }
 
 
 async def _answer(services: Services, target: Target[SharedText]) -> Response:
@@ -139,10 +139,6 @@ async def _history(services: Services, p: dict[str, str], principal: Principal) 
     )
 
 
-def _not_started(number: str, revision: int) -> dict[str, Any]:
-    return {"number": number, "started": False, "base_revision": revision, "writers": []}
-
-
 def _view(number: str, state: SharedText, document: SharedDocument) -> dict[str, Any]:
     return {
         "number": number,
@@ -159,37 +155,6 @@ async def _protocol(services: Services, trial_id: str) -> ProtocolState:
     loaded = await services.states.load(PROTOCOL, protocol_stream(trial_id))
     state: ProtocolState = loaded.state
     return state
-
-
-async def _start(
-    services: Services,
-    principal: Principal,
-    target: Target[SharedText],
-    text: str,
-    *,
-    from_revision: int,
-) -> None:
-    """Start the shared text from ``text``; if someone else started it meanwhile, theirs
-    stands."""
-    update = base64.b64encode(first_state(text)).decode("ascii")
-    number = target.stream.section or target.stream.aggregate_id
-    with contextlib.suppress(StaleVersion):
-        await services.commands.execute(
-            target,
-            principal.user.user_id,
-            lambda actor: StartSharedText(
-                actor=actor, number=number, from_revision=from_revision, update=update
-            ),
-            if_match=0,
-            meta={"actor": principal.user.user_id, "via": principal.via},
-        )
-
-
-def first_state(text: str) -> bytes:
-    """A document holding ``text`` (section markup), as one update."""
-    doc: Doc[Any] = Doc()
-    write_markup(doc.get(FIELD, type=XmlFragment), text)
-    return doc.get_update()
 
 
 async def record_revision(request: Request) -> Response:

@@ -11,6 +11,7 @@ command also writes another stream (a merge writes the protocol) names it in
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -30,6 +31,7 @@ from domain.shared_text import (
     RecordSharedText,
     SharedText,
     SharedTextCommand,
+    SharedTextDecision,
     StartSharedText,
     require_update,
 )
@@ -41,6 +43,7 @@ from domain.streams import (
     protocol_stream,
 )
 from domain.workspace import TrialState, WorkspaceCommand
+from server.coediting.rich_text import first_state
 from server.coediting.updates import check_update
 from server.commands.directory import Directory
 
@@ -154,18 +157,62 @@ async def _decide_text(s: Situation, state: SharedText, command: Command) -> Dec
         raise _not_for("shared text", command)
     if isinstance(command, (StartSharedText, EditSharedText)):
         check_update(require_update(command.update))
-    stream = s.stream
-    if stream.subject_kind is CommentSubjectKind.AMENDMENT:
-        amendment_name = StreamName(stream.trial_id, StreamKind.AMENDMENT, stream.aggregate_id)
-        amendment_id = str(amendment_name)
-        proposal = await s.states.state(AMENDMENT, amendment_id)
-        situation = Situation(amendment_name, s.trial, s.states, s.directory)
-        context = await _amendment_context(situation)
-        decided = shared_text.decide_proposal(state, command, proposal, context)
-        return {str(stream): decided.text_events, amendment_id: decided.amendment_events}
-    protocol_id = protocol_stream(stream.trial_id)
-    decided = shared_text.decide(state, command, await s.states.state(PROTOCOL, protocol_id))
-    return {str(stream): decided.text_events, protocol_id: decided.protocol_events}
+    if s.stream.subject_kind is CommentSubjectKind.AMENDMENT:
+        return await _decide_proposal_text(s, state, command)
+    protocol_id = protocol_stream(s.stream.trial_id)
+    protocol = await s.states.state(PROTOCOL, protocol_id)
+
+    def decide(state: SharedText, command: SharedTextCommand) -> SharedTextDecision:
+        return shared_text.decide(state, command, protocol)
+
+    def start(edit: EditSharedText) -> tuple[str, int]:
+        return shared_text.revision_start(protocol, edit.number, edit.based_on)
+
+    decided = _started_by(command, state, decide, start)
+    return {str(s.stream): decided.text_events, protocol_id: decided.protocol_events}
+
+
+async def _decide_proposal_text(
+    s: Situation, state: SharedText, command: SharedTextCommand
+) -> Decision:
+    trial_id = s.stream.trial_id
+    amendment_name = StreamName(trial_id, StreamKind.AMENDMENT, s.stream.aggregate_id)
+    proposal = await s.states.state(AMENDMENT, str(amendment_name))
+    context = await _amendment_context(Situation(amendment_name, s.trial, s.states, s.directory))
+
+    def decide(state: SharedText, command: SharedTextCommand) -> SharedTextDecision:
+        return shared_text.decide_proposal(state, command, proposal, context)
+
+    def start(edit: EditSharedText) -> tuple[str, int]:
+        return shared_text.proposal_start(proposal, context.protocol, edit.number), 0
+
+    decided = _started_by(command, state, decide, start)
+    return {str(s.stream): decided.text_events, str(amendment_name): decided.amendment_events}
+
+
+def _started_by(
+    command: SharedTextCommand,
+    state: SharedText,
+    decide: Callable[[SharedText, SharedTextCommand], SharedTextDecision],
+    start: Callable[[EditSharedText], tuple[str, int]],
+) -> SharedTextDecision:
+    """The decision, preceded by the text's first state (and the revision it is of) when
+    this edit starts it."""
+    if not isinstance(command, EditSharedText) or state.started:
+        return decide(state, command)
+    text, from_revision = start(command)
+    first = StartSharedText(
+        actor=command.actor,
+        number=command.number,
+        from_revision=from_revision,
+        update=base64.b64encode(first_state(text)).decode("ascii"),
+    )
+    started = decide(state, first)
+    after = shared_text.NEW_SHARED_TEXT
+    for event in started.text_events:
+        after = shared_text.evolve(after, event)
+    edited = decide(after, command)
+    return SharedTextDecision([*started.text_events, *edited.text_events])
 
 
 def _recording_writes_another(stream: StreamName, command: Command) -> tuple[str, ...]:

@@ -40,6 +40,12 @@ async def type_at_the_end(page: Page, editor: Locator, words: str) -> None:
     await page.keyboard.type(words, delay=15)
 
 
+async def type_at_the_start(page: Page, editor: Locator, words: str) -> None:
+    await editor.click()
+    await page.keyboard.press("Control+Home")
+    await page.keyboard.type(words, delay=15)
+
+
 async def test_two_researchers_type_into_the_same_paragraph_and_converge(
     sign_in: SignIn, draft_trial: str, services: Services
 ) -> None:
@@ -48,9 +54,11 @@ async def test_two_researchers_type_into_the_same_paragraph_and_converge(
     omar_text = await open_section(omar, draft_trial, "5.2")
     await expect(ivy.locator(".presence")).to_contain_text("Dr Omar Haddad")
 
+    # At both ends of the same paragraph at once (typing at one spot at once interleaves
+    # the two people's letters, as in any shared document).
     await asyncio.gather(
         type_at_the_end(ivy, ivy_text, " Ivy types here."),
-        type_at_the_end(omar, omar_text, " Omar types too."),
+        type_at_the_start(omar, omar_text, "Omar types too. "),
     )
     for editor in (ivy_text, omar_text):
         await expect(editor).to_contain_text("Ivy types here.")

@@ -78,11 +78,14 @@ export class SharedText {
     open.add(this);
   }
 
-  /** Load the document (starting it, for someone who may edit, if nobody has). */
+  /** Load the document. A text nobody has written in yet comes as its first state (the
+   * same bytes on every server); the first update sent says which revision it was of, and
+   * the server records that first state with it. */
   async open() {
     const answer = await get(this.path);
     this.info = answer;
-    if (answer.started) Y.applyUpdate(this.doc, fromBase64(answer.state), REMOTE);
+    this.basedOn = answer.started ? null : answer.base_revision;
+    Y.applyUpdate(this.doc, fromBase64(answer.state), REMOTE);
     this.loaded = true;
     this.receive(this.early.splice(0));
     return answer;
@@ -92,9 +95,16 @@ export class SharedText {
   receive(events) {
     for (const event of events) {
       if (event.stream !== this.stream || !event.data.update) continue;
+      if (this.info) this.info.started = true;
       if (!this.loaded) this.early.push(event);
       else Y.applyUpdate(this.doc, fromBase64(event.data.update), REMOTE);
     }
+  }
+
+  /** True when nobody has written in the text and the revision it would start from is no
+   * longer the latest: open it again. */
+  outdated(revision) {
+    return this.loaded && !this.info.started && this.pending.length === 0 && !this.sending && revision !== this.info.base_revision;
   }
 
   /** True while something typed here is not yet recorded. */
@@ -112,10 +122,13 @@ export class SharedText {
     this.sending = true;
     const batch = this.pending.splice(0);
     const body = { update: toBase64(Y.mergeUpdates(batch)) };
+    if (this.basedOn !== null) body.based_on = this.basedOn;
     const headers = { "Idempotency-Key": newKey() };
     for (let failures = 0; ; failures += 1) {
       try {
         await request("POST", `${this.path}/updates`, body, { headers, quiet: true });
+        this.basedOn = null;
+        this.info.started = true;
         break;
       } catch (problem) {
         if (retryable(problem)) {
@@ -136,6 +149,7 @@ export class SharedText {
 
   /** Tell colleagues where this person's caret is (at most every CURSOR_EVERY_MS). */
   sendCursor() {
+    if (this.closed) return; // a closed text no longer says where the person is
     const wait = this.lastCursor + CURSOR_EVERY_MS - Date.now();
     if (wait > 0) {
       clearTimeout(this.cursorTimer);

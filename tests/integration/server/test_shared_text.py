@@ -57,16 +57,20 @@ async def test_two_people_type_and_each_reads_the_others_text(
     await _drafted(services, demo)
     ivy, omar = await as_user("ivy"), await as_user("omar")
     opened = await _open(app_client, ivy)
-    assert opened["started"] is True
+    assert opened["started"] is False  # nobody wrote yet: its first state, nothing recorded
     assert opened["base_revision"] == 1
+    assert await services.store.stream_version(shared_text_stream(DRAFT_TRIAL, "5.2")) == 0
     mine = Editor(2**40 + 1)
     mine.load(opened)
     assert str(mine.fragment).startswith("<paragraph>Age 40 to 80 years<hardBreak>")
 
     sent = await app_client.post(
-        f"{SECTION}/text/updates", json={"update": mine.type_paragraph("Ivy wrote")}, headers=ivy
+        f"{SECTION}/text/updates",
+        json={"update": mine.type_paragraph("Ivy wrote"), "based_on": 1},
+        headers=ivy,
     )
     assert sent.status_code == 200, sent.text
+    assert [e["type"] for e in sent.json()["events"]] == ["SharedTextStarted", "SharedTextEdited"]
     theirs = Editor(7)
     theirs.load(await _open(app_client, omar))
     update = theirs.type_paragraph("Omar wrote")
@@ -111,8 +115,11 @@ async def test_someone_who_may_not_edit_reads_but_cannot_type(
 ) -> None:
     await _drafted(services, demo)
     alex = await as_user("alex")  # the trial admin: reads the protocol, does not write it
-    unstarted = await _open(app_client, alex)
-    assert unstarted == {"number": "5.2", "started": False, "base_revision": 1, "writers": []}
+    first = await _open(app_client, alex)
+    assert (first["started"], first["base_revision"], first["writers"]) == (False, 1, [])
+    reader = Editor(2)
+    reader.load(first)
+    assert "Age 40 to 80 years" in str(reader.fragment)
     ivy = await as_user("ivy")
     editor = Editor(3)
     editor.load(await _open(app_client, ivy))

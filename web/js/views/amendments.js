@@ -420,12 +420,8 @@ function authoring(context, amendment) {
     });
     const opening = text;
     text.open().then(
-      (info) => {
+      () => {
         if (opening !== text) return;
-        if (!info.started) {
-          fill(area, h("p", { class: "note" }, "This amendment's text can no longer be written."));
-          return;
-        }
         editor = richEditor({
           doc: text.doc,
           awareness: text.awareness,

@@ -191,7 +191,7 @@ export function mountProtocol(context, number, box) {
    * everyone else watches it change. */
   function showShared(section) {
     const mayEdit = context.can("protocol:edit");
-    if (shared?.number !== section.number) {
+    if (shared?.number !== section.number || shared.outdated(section.revision)) {
       closeShared();
       shared = sharedPanel(context, section, { say });
       fill(editorBox, shared.node);
@@ -537,7 +537,7 @@ function sharedPanel(context, section, { say }) {
   function showStatus() {
     if (!text.loaded) return;
     const info = text.info;
-    const since = info?.started ? ` Since revision ${head.revision}, written by ${writersOf(info)}.` : "";
+    const since = ` Since revision ${head.revision}, written by ${writersOf(info)}.`;
     if (text.refused) fill(status, "Not saved.");
     else if (text.unsaved) fill(status, "Saving…");
     else if (editable) fill(status, `All changes saved.${since}`);
@@ -550,10 +550,6 @@ function sharedPanel(context, section, { say }) {
 
   text.open().then(
     (info) => {
-      if (!info.started) {
-        fill(area, head.text ? h("div", { class: "plain-text" }, head.text) : h("em", {}, "(empty)"));
-        return;
-      }
       editor = richEditor({
         doc: text.doc,
         awareness: text.awareness,
@@ -577,7 +573,7 @@ function sharedPanel(context, section, { say }) {
       editor?.setEditable(editable);
       if (mayEdit && !box.contains(record)) fill(box, record);
       if (!mayEdit) fill(box, h("p", { class: "note" }, "Your roles do not allow editing the protocol: you see colleagues' changes as they type."));
-      if (text.loaded && text.info?.started && current.revision !== text.info.base_revision) {
+      if (text.info?.started && current.revision !== text.info.base_revision) {
         // Recorded as a new revision: who typed since starts afresh.
         get(trialPath(context.trialId, "protocol", "sections", number, "text")).then(
           (info) => {
@@ -598,6 +594,7 @@ function sharedPanel(context, section, { say }) {
       if (events.some((e) => e.stream === text.stream)) showStatus();
     },
     showCursors: (present) => text.showCursors(present),
+    outdated: (revision) => text.outdated(revision),
     /** The person lost access: nothing more they type could be recorded. */
     revoke: (why) => {
       text.refused = { title: why };
