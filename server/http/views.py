@@ -5,11 +5,15 @@ their full text).
 Wherever a section's text is answered (``text``, in the section markup), ``html`` beside
 it is the same text as the XHTML fragment :mod:`server.formats.xhtml` writes for the
 documents and USDM: one renderer, which escapes everything typed, so a typed
-``<script>`` stays text."""
+``<script>`` stays text. Beside an amendment's proposed change, ``tracked_html`` marks it
+against the section in the amendment's base version (``tracked_against``), never against
+the protocol as it is now, as the amendment's tracked document does."""
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from domain import m11
@@ -20,9 +24,11 @@ from domain.charter import Charter
 from domain.codec import JsonValue, encode
 from domain.dispute import DisputeState
 from domain.motion import MotionState
-from domain.protocol_state import ProtocolState
+from domain.protocol_events import SectionText
+from domain.protocol_state import Document, ProtocolState
 from server.formats.content import blocks
-from server.formats.xhtml import to_xhtml
+from server.formats.marked_content import tracked_blocks
+from server.formats.xhtml import to_xhtml, tracked_xhtml
 
 
 def protocol_view(state: ProtocolState) -> dict[str, Any]:
@@ -60,34 +66,44 @@ def protocol_view(state: ProtocolState) -> dict[str, Any]:
 
 
 class _RenderedTexts:
-    """Texts already written as XHTML, least recently used first out once the texts and
-    their XHTML pass ``budget`` characters. Every client reloads the protocol view on
-    each revision, and writing every section anew takes tens of milliseconds on the event
-    loop (118 sections of 1.2 kB: 47 ms); with this, only the changed section is written."""
+    """Texts already written as XHTML by ``write``, least recently used first out once the
+    texts and their XHTML pass ``budget`` characters. Every client reloads the protocol
+    view on each revision, and writing every section anew takes tens of milliseconds on
+    the event loop (118 sections of 1.2 kB: 47 ms); with this, only the changed section is
+    written."""
 
-    def __init__(self, budget: int) -> None:
+    def __init__(self, write: Callable[..., str], budget: int) -> None:
+        self._write = write
         self._budget = budget
         self._size = 0
-        self._html: OrderedDict[str, str] = OrderedDict()
+        self._html: OrderedDict[tuple[str, ...], str] = OrderedDict()
+        # Views are written on the event loop and in worker threads (the amendment view).
+        self._lock = threading.Lock()
 
-    def __call__(self, text: str) -> str:
-        html = self._html.get(text)
-        if html is not None:
-            self._html.move_to_end(text)
-            return html
-        html = to_xhtml(blocks(text))
-        cost = len(text) + len(html)
+    def __call__(self, *texts: str) -> str:
+        with self._lock:
+            html = self._html.get(texts)
+            if html is not None:
+                self._html.move_to_end(texts)
+                return html
+        html = self._write(*texts)
+        cost = sum(map(len, texts)) + len(html)
         if cost > self._budget:
             return html
-        self._html[text] = html
-        self._size += cost
-        while self._size > self._budget:
-            old_text, old_html = self._html.popitem(last=False)
-            self._size -= len(old_text) + len(old_html)
+        with self._lock:
+            if texts not in self._html:
+                self._html[texts] = html
+                self._size += cost
+            while self._size > self._budget:
+                old_texts, old_html = self._html.popitem(last=False)
+                self._size -= sum(map(len, old_texts)) + len(old_html)
         return html
 
 
-_rendered = _RenderedTexts(budget=16_000_000)
+_rendered = _RenderedTexts(lambda text: to_xhtml(blocks(text)), budget=16_000_000)
+_tracked = _RenderedTexts(
+    lambda old, new: tracked_xhtml(tracked_blocks(old, new)), budget=4_000_000
+)
 
 
 def section_html(text: str) -> str:
@@ -95,31 +111,55 @@ def section_html(text: str) -> str:
     return _rendered(text)
 
 
+def tracked_html(old: str, new: str) -> str:
+    """A section's text ``new`` marked against ``old`` (both markup) as one XHTML ``div``,
+    insertions in ``ins`` and deletions in ``del`` (:func:`server.formats.xhtml.tracked_xhtml`)."""
+    return _tracked(old, new)
+
+
 def state_view(state: object) -> JsonValue:
     """Any other aggregate's state as plain JSON."""
     return encode(state)
 
 
-def amendment_view(state: AmendmentState, charter: Charter) -> dict[str, Any]:
+def amendment_view(
+    state: AmendmentState, charter: Charter, protocol: ProtocolState
+) -> dict[str, Any]:
     """The amendment's state, with the signatures the charter requires of it and those its
-    current content still lacks (what a signer is waiting on)."""
+    current content still lacks (what a signer is waiting on), and each proposed change
+    tracked against the amendment's base version of ``protocol``."""
     required = required_signatures(charter, state.details, state.sections) if state.details else ()
     missing = missing_signatures(required, state.signatures, state.content_hash, state.authors)
+    base = protocol.version(state.base_version)
+    base_document: Document = base.document if base is not None else {}
     view = encode(state)
     assert isinstance(view, dict)
     return {
         **view,
-        "changes": {number: _change_view(change) for number, change in state.changes.items()},
+        "changes": {
+            number: _change_view(change, base_document.get(number), state.base_version)
+            for number, change in state.changes.items()
+        },
         "required_signatures": [encode(r) for r in required],
         "missing_signatures": [encode(r) for r in missing],
     }
 
 
-def _change_view(change: ProposedChange) -> dict[str, Any]:
-    """A proposed change, with its new text as XHTML (None when it removes the section)."""
+def _change_view(
+    change: ProposedChange, base: SectionText | None, base_version: int
+) -> dict[str, Any]:
+    """A proposed change, with its new text as XHTML (None when it removes the section),
+    and ``tracked_html``: the change against the section in the base version (``base``;
+    None: the base lacks it, so all of it is inserted), a removal all deleted."""
     view = encode(change)
     assert isinstance(view, dict)
-    return {**view, "html": None if change.text is None else section_html(change.text)}
+    old, new = (base.text if base is not None else ""), (change.text or "")
+    return {
+        **view,
+        "html": None if change.text is None else section_html(change.text),
+        "tracked_html": tracked_html(old, new),
+        "tracked_against": {"version": base_version},
+    }
 
 
 def amendment_summary(state: AmendmentState) -> dict[str, Any]:
