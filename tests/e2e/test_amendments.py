@@ -199,3 +199,63 @@ async def test_a_patient_advocate_reviews_participant_facing_changes_and_sees_di
     await expect(review).to_contain_text("given")
     await expect(pat.locator(".badge.status-submitted")).to_have_text("submitted")
     await screenshot(pat, "advocate-commented")
+
+
+async def test_proposed_changes_read_as_rich_text_tracked_against_the_base_version(
+    sign_in: SignIn, api: Api
+) -> None:
+    """A change that makes a word bold and adds a table reads with the word bold and a
+    table (no ``**`` or ``|`` anywhere), tracked against the amendment's base version with
+    the table's rows marked inserted, and clean."""
+    ivy = await api("ivy")
+    amendments = f"/api/trials/{TRIAL}/amendments"
+    opening = {
+        "amendment_id": "A-2",
+        "base_version": 1,
+        "details": {
+            "summary": "Say who may smoke",
+            "primary_reason": "New Safety Information Available",
+            "safety_or_rights_impact": {"likely": True, "explanation": "Smokers' risk"},
+            "data_reliability_impact": {"likely": False, "explanation": "Same measures"},
+            "enrollment": {"value": 35, "unit": "percent"},
+        },
+    }
+    await ok(ivy.post(amendments, json=opening))
+    protocol = await ok(ivy.get(f"/api/trials/{TRIAL}/protocol"))
+    [exclusions] = [s["text"] for s in protocol["sections"] if s["number"] == "5.3"]
+    text = exclusions.replace("Pregnancy", "**Pregnancy**") + (
+        "\n\n| Smoking status | Eligible |\n| --- | --- |\n| Never smoked | yes |"
+    )
+    change = {
+        "number": "5.3",
+        "heading": "Exclusion Criteria",
+        "text": text,
+        "description": "Smoking status in a table",
+        "rationale": "Easier to check at screening",
+    }
+    await ok(ivy.post(f"{amendments}/A-2/changes", json={"change": change}))
+
+    page = await sign_in("sam")
+    await page.goto(f"/#/t/{TRIAL}/amendments/A-2")
+    changes = page.locator("#changes-panel")
+    await expect(changes.locator(".tracked-against")).to_have_text("Tracked against version 1")
+    await expect(changes.locator("ins strong")).to_have_text("Pregnancy")
+    await expect(changes.locator("del")).to_contain_text("Pregnancy")
+    await expect(changes.locator("del strong")).to_have_count(0)
+    await expect(changes.locator("tr.inserted")).to_have_count(2)
+    await expect(changes.locator("tr.inserted td")).to_have_text(
+        [re.compile("Never smoked"), re.compile("yes")]
+    )
+    await expect(changes.locator("ins").first).to_contain_text("[inserted:")  # said, not colour
+    await expect(changes).not_to_contain_text("**")
+    await expect(changes).not_to_contain_text("|")
+    await screenshot(page, "amendment-tracked-rich-text")
+
+    await page.get_by_role("tab", name="Clean text").click()
+    await expect(changes.locator(".tracked-against")).to_have_count(0)
+    await expect(changes.locator(".section-text strong")).to_have_text("Pregnancy")
+    await expect(changes.locator("ins, del, tr.inserted")).to_have_count(0)
+    await expect(changes.get_by_role("cell", name="Never smoked")).to_be_visible()
+    await expect(changes).not_to_contain_text("**")
+    await expect(changes).not_to_contain_text("|")
+    await screenshot(page, "amendment-clean-rich-text")

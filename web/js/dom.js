@@ -84,3 +84,43 @@ export function utc(text) {
   // To the second: the log's microseconds say nothing a person reads.
   return String(text).replace("T", " ").replace(/\.\d+(?=Z$|\+00:00$)/, "").replace(/Z$|\+00:00$/, " UTC");
 }
+
+const XHTML = "http://www.w3.org/1999/xhtml";
+/** The elements server/formats/xhtml.py writes (ins and del in a tracked change). */
+const WRITTEN = new Set(["p", "br", "ul", "ol", "li", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "strong", "em", "ins", "del"]);
+/** After these a newline keeps words apart in the element's text (a copy, textContent);
+ * the page does not show it (white-space: normal). */
+const SEPARATED = new Set(["p", "br", "li", "h5", "h6", "th", "td", "tr", "ul", "ol", "table"]);
+/** The one attribute the writer sets: a table row added or removed in a tracked change. */
+const ROW_CLASSES = new Set(["inserted", "deleted"]);
+
+/** The server's XHTML of a section's text (``html``, or ``tracked_html`` with ins and del)
+ * as nodes of this page; null when there is none that parses. Parsed as XML, never as a
+ * page, so nothing in it runs; copied element by element, keeping only the writer's
+ * elements (anything else keeps its text) and no attribute but a tracked row's class.
+ * Sub-headings (h5, h6) become the two heading levels below ``level``. */
+export function xhtmlNodes(html, { level = 2 } = {}) {
+  if (!html) return null;
+  const parsed = new DOMParser().parseFromString(html, "application/xhtml+xml");
+  const root = parsed.documentElement;
+  if (root.namespaceURI !== XHTML || root.localName !== "div" || parsed.getElementsByTagName("parsererror").length) {
+    return null;
+  }
+  const nodes = [...root.childNodes].flatMap((child) => copiedXhtml(child, level));
+  return nodes.length ? nodes : null;
+}
+
+function copiedXhtml(node, level) {
+  if (node.nodeType === Node.TEXT_NODE) return [document.createTextNode(node.data)];
+  if (node.nodeType !== Node.ELEMENT_NODE) return [];
+  const name = node.localName;
+  if (node.namespaceURI !== XHTML || !WRITTEN.has(name)) return [document.createTextNode(node.textContent)];
+  const tag = name === "h5" ? `h${Math.min(level + 1, 6)}` : name === "h6" ? `h${Math.min(level + 2, 6)}` : name;
+  const element = document.createElement(tag);
+  const rowClass = name === "tr" ? node.getAttribute("class") : null;
+  if (ROW_CLASSES.has(rowClass)) element.className = rowClass;
+  element.append(...[...node.childNodes].flatMap((child) => copiedXhtml(child, level)));
+  // A wide table scrolls in its own box rather than the page sideways (390 px).
+  const placed = name === "table" ? h("div", { class: "table-scroll" }, element) : element;
+  return SEPARATED.has(name) ? [placed, document.createTextNode("\n")] : [placed];
+}

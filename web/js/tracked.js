@@ -3,26 +3,28 @@
 
 import { h } from "./dom.js";
 
-const SPOKEN = { inserted: "[inserted: ", deleted: "[deleted: " };
+const SPOKEN = { ins: "[inserted: ", del: "[deleted: " };
 
-/** Nodes for runs ``[{mark: "kept" | "inserted" | "deleted", text}]`` (the server's
- * word diff, or diffWords() through ``fromWordDiff``). */
-export function trackedRuns(runs) {
-  return runs.map(({ mark, text }) => {
-    if (mark === "kept") return text;
-    return h(
-      mark === "deleted" ? "del" : "ins",
-      {},
-      h("span", { class: "visually-hidden" }, SPOKEN[mark]),
-      text,
-      h("span", { class: "visually-hidden" }, "]"),
-    );
-  });
+/** ``element`` (an ins or a del) saying what it is before and after its text. */
+function spoken(element) {
+  element.prepend(h("span", { class: "visually-hidden" }, SPOKEN[element.localName]));
+  element.append(h("span", { class: "visually-hidden" }, "]"));
+  return element;
 }
 
-const MARKS = { same: "kept", removed: "deleted", added: "inserted" };
+/** Nodes for runs ``[{mark: "kept" | "inserted" | "deleted", text}]`` (the server's
+ * word diff). */
+export function trackedRuns(runs) {
+  return runs.map(({ mark, text }) => (mark === "kept" ? text : spoken(h(mark === "deleted" ? "del" : "ins", {}, text))));
+}
 
-/** diffWords()'s parts as tracked runs. */
-export function fromWordDiff(parts) {
-  return parts.map((part) => ({ mark: MARKS[part.op], text: part.text }));
+/** ``nodes`` (the server's tracked XHTML, through xhtmlNodes()) with every ins and del
+ * in them spoken as trackedRuns() speaks them. */
+export function spokenMarks(nodes) {
+  for (const node of nodes) {
+    if (!(node instanceof Element)) continue;
+    if (node.matches("ins, del")) spoken(node);
+    node.querySelectorAll("ins, del").forEach(spoken);
+  }
+  return nodes;
 }

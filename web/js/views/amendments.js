@@ -2,9 +2,8 @@
 // proposed changes (tracked and clean), signatures, review and comments.
 
 import { del, get, post, trialPath } from "../api.js";
-import { badge, field, fill, h, humanize, when } from "../dom.js";
-import { diffWords } from "../diff.js";
-import { fromWordDiff, trackedRuns } from "../tracked.js";
+import { badge, field, fill, h, humanize, when, xhtmlNodes } from "../dom.js";
+import { spokenMarks } from "../tracked.js";
 import { actionButton, actionForm, hashFor, link, mountPage, nextId, refresher } from "../page.js";
 import { rebasePanel } from "./amendment-rebase.js";
 import { commentsPanel } from "./comments.js";
@@ -202,9 +201,13 @@ function documents(context, amendment) {
   );
 }
 
+/** The changes the amendment proposes, each as the server writes it: tracked against the
+ * section in the amendment's base version (``tracked_html``, what the tracked documents
+ * show too), or its clean new text (``html``). */
 function changesPanel(context, amendment, tabs) {
   const changes = Object.values(amendment.changes);
   const conflicted = new Set(amendment.conflict?.sections ?? []);
+  const tracked = tabs.view === "tracked";
   const tab = (name, label) =>
     h(
       "button",
@@ -223,10 +226,10 @@ function changesPanel(context, amendment, tabs) {
     h(
       "div",
       { id: "changes-panel", role: "tabpanel", class: `changes ${tabs.view}` },
+      tracked && changes.length ? h("p", { class: "tracked-against" }, `Tracked against version ${changes[0].tracked_against.version}`) : null,
       changes.length
-        ? changes.map((change) => {
-            const before = context.section(change.number);
-            return h(
+        ? changes.map((change) =>
+            h(
               "section",
               { class: "change" },
               h(
@@ -236,23 +239,21 @@ function changesPanel(context, amendment, tabs) {
                 context.isParticipantFacing(change.number) ? [" ", badge("participant-facing", "facing")] : null,
                 conflicted.has(change.number) ? [" ", badge("conflict", "conflict")] : null,
               ),
-              change.text === null
-                ? h("p", { class: "removed-section" }, "This amendment removes the section.")
-                : h(
-                    "div",
-                    { class: "section-text" },
-                    tabs.view === "tracked" ? tracked(before?.text ?? "", change.text) : change.text,
-                  ),
+              change.text === null ? h("p", { class: "removed-section" }, "This amendment removes the section.") : null,
+              tracked ? changeText(change.tracked_html, change.text ?? "", spokenMarks) : change.text === null ? null : changeText(change.html, change.text),
               h("p", { class: "why" }, h("strong", {}, "Description: "), change.description, h("br"), h("strong", {}, "Rationale: "), change.rationale),
-            );
-          })
+            ),
+          )
         : h("p", {}, "No section changes proposed yet."),
     ),
   );
 }
 
-function tracked(before, after) {
-  return trackedRuns(fromWordDiff(diffWords(before, after)));
+/** A change's text from the server's XHTML (sub-headings below the change's h3); the
+ * markup as typed if the XHTML does not parse. */
+function changeText(html, text, marked = (nodes) => nodes) {
+  const nodes = xhtmlNodes(html, { level: 3 });
+  return nodes ? h("div", { class: "section-text rendered-text" }, marked(nodes)) : h("div", { class: "section-text" }, text);
 }
 
 function overview(amendment) {
