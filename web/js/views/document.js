@@ -1,47 +1,10 @@
 // The protocol read as one document: every section in M11 order under its number and
 // heading, its recorded text as rich text, a contents list, and a search that highlights
 // what it finds and steps from match to match. Colleagues' recorded revisions arrive live,
-// each briefly highlighted and announced. Also the one place that turns a section's
-// ``html`` (the XHTML the server writes from its markup) into page content.
+// each briefly highlighted and announced.
 
-import { fill, h, uid } from "../dom.js";
+import { fill, h, uid, xhtmlNodes } from "../dom.js";
 import { hashFor } from "../page.js";
-
-const XHTML = "http://www.w3.org/1999/xhtml";
-/** The elements server/formats/xhtml.py writes; anything else keeps only its text. */
-const WRITTEN = new Set(["p", "br", "ul", "ol", "li", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "strong", "em"]);
-/** After these a newline text node keeps words apart in the element's text (a copy, a
- * screen reader's reading of textContent); the page does not show it (white-space: normal). */
-const SEPARATED = new Set(["p", "br", "li", "h5", "h6", "th", "td", "tr", "ul", "ol", "table"]);
-
-/** A section's recorded text from the server's XHTML, as nodes of this page; null when
- * there is none that parses. It is parsed as XML, never as a page: nothing in it runs, and
- * it is copied element by element, keeping only the elements the server writes and no
- * attribute. Sub-headings (h5, h6) become the two heading levels below ``level``, the
- * level of the heading the section's text sits under. */
-export function richText(html, { level = 2 } = {}) {
-  if (!html) return null;
-  const parsed = new DOMParser().parseFromString(html, "application/xhtml+xml");
-  const root = parsed.documentElement;
-  if (root.namespaceURI !== XHTML || root.localName !== "div" || parsed.getElementsByTagName("parsererror").length) {
-    return null;
-  }
-  const nodes = [...root.childNodes].flatMap((child) => copied(child, level));
-  return nodes.length ? nodes : null;
-}
-
-function copied(node, level) {
-  if (node.nodeType === Node.TEXT_NODE) return [document.createTextNode(node.data)];
-  if (node.nodeType !== Node.ELEMENT_NODE) return [];
-  const name = node.localName;
-  if (node.namespaceURI !== XHTML || !WRITTEN.has(name)) return [document.createTextNode(node.textContent)];
-  const tag = name === "h5" ? `h${Math.min(level + 1, 6)}` : name === "h6" ? `h${Math.min(level + 2, 6)}` : name;
-  const element = document.createElement(tag);
-  element.append(...[...node.childNodes].flatMap((child) => copied(child, level)));
-  // A wide table scrolls in its own box rather than the page sideways (390 px).
-  const placed = name === "table" ? h("div", { class: "table-scroll" }, element) : element;
-  return SEPARATED.has(name) ? [placed, document.createTextNode("\n")] : [placed];
-}
 
 /** True when a section has nothing written in it. */
 export function isEmpty(section) {
@@ -167,7 +130,7 @@ export function mountDocument(context, number, box) {
   function sectionNode(section) {
     const level = headingLevel(section.number);
     const headingId = `doc-heading-${section.number}`;
-    const text = isEmpty(section) ? null : richText(section.html, { level });
+    const text = isEmpty(section) ? null : xhtmlNodes(section.html, { level });
     return h(
       "section",
       // Not a named region: a hundred landmarks would drown the page's own; headings lead.

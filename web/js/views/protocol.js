@@ -4,12 +4,12 @@
 // everyone sees). After publication, sections change only through amendments.
 
 import { get, post, put, trialPath } from "../api.js";
-import { badge, field, fill, h, uid } from "../dom.js";
+import { badge, field, fill, h, uid, xhtmlNodes } from "../dom.js";
 import { diffWords } from "../diff.js";
 import { actionButton, actionForm, hashFor, link, refresher } from "../page.js";
 import { commentsPanel, touchesThread } from "./comments.js";
 import { commentsOf } from "./records.js";
-import { highlightArrival, isEmpty, othersRevision, revisionNews, richText } from "./document.js";
+import { highlightArrival, isEmpty, othersRevision, revisionNews } from "./document.js";
 import { richEditor } from "../rich-editor.js";
 import { colourOf, sectionText } from "../shared-text.js";
 
@@ -157,7 +157,7 @@ export function mountProtocol(context, number, box) {
     }
     if (flashFor !== null && flashFor !== section.revision) say(null);
     // The recorded text as the server wrote it from its markup (bold, lists, tables…).
-    const rich = isEmpty(section) ? null : richText(section.html, { level: 2 });
+    const rich = isEmpty(section) ? null : xhtmlNodes(section.html, { level: 2 });
     text.classList.toggle("rendered-text", Boolean(rich));
     fill(text, isEmpty(section) ? h("em", {}, "(empty)") : (rich ?? section.text));
     if (!context.published) {
