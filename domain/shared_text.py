@@ -211,7 +211,6 @@ def decide(
 ) -> SharedTextDecision:
     """The events ``command`` causes, or a DomainError naming the rule it breaks."""
     section = _writable_section(protocol, command.number)
-    by = command.actor.user_id
     if isinstance(command, ProposeSharedText):
         raise SharedTextNotStarted("a section of the protocol is recorded, not proposed")
     match command:
@@ -224,25 +223,9 @@ def decide(
                 raise RevisionNotFound(
                     f"section {command.number} has no revision {command.from_revision}"
                 )
-            require_update(command.update)
-            started = SharedTextStarted(
-                trial_id=protocol.trial_id,
-                number=command.number,
-                from_revision=command.from_revision,
-                update=command.update,
-                started_by=by,
-            )
-            return SharedTextDecision([started])
+            return _started(protocol.trial_id, command, command.from_revision)
         case EditSharedText():
-            _require_started(state, command.number)
-            require_update(command.update)
-            edited = SharedTextEdited(
-                trial_id=protocol.trial_id,
-                number=command.number,
-                update=command.update,
-                edited_by=by,
-            )
-            return SharedTextDecision([edited])
+            return _edited(state, protocol.trial_id, command)
         case RecordSharedText():
             _require_started(state, command.number)
             require_text(command.reason, "the reason for the change")
@@ -313,6 +296,30 @@ def _writable_section(protocol: ProtocolState, number: str) -> Section:
     return section
 
 
+def _started(trial_id: str, command: StartSharedText, from_revision: int) -> SharedTextDecision:
+    require_update(command.update)
+    started = SharedTextStarted(
+        trial_id=trial_id,
+        number=command.number,
+        from_revision=from_revision,
+        update=command.update,
+        started_by=command.actor.user_id,
+    )
+    return SharedTextDecision([started])
+
+
+def _edited(state: SharedText, trial_id: str, command: EditSharedText) -> SharedTextDecision:
+    _require_started(state, command.number)
+    require_update(command.update)
+    edited = SharedTextEdited(
+        trial_id=trial_id,
+        number=command.number,
+        update=command.update,
+        edited_by=command.actor.user_id,
+    )
+    return SharedTextDecision([edited])
+
+
 def _require_started(state: SharedText, number: str) -> None:
     if not state.started:
         raise SharedTextNotStarted(f"section {number}'s shared text has not been started")
@@ -346,7 +353,6 @@ def decide_proposal(
     if not proposal.exists:
         raise AmendmentNotFound("there is no such amendment")
     require_status(proposal, EDITABLE, "write in")
-    by = command.actor.user_id
     match command:
         case StartSharedText():
             if state.started:
@@ -354,25 +360,9 @@ def decide_proposal(
                     f"the shared text of {proposal.amendment_id}'s section {command.number}"
                     " was started already"
                 )
-            require_update(command.update)
-            started = SharedTextStarted(
-                trial_id=proposal.trial_id,
-                number=command.number,
-                from_revision=0,
-                update=command.update,
-                started_by=by,
-            )
-            return SharedTextDecision([started])
+            return _started(proposal.trial_id, command, from_revision=0)
         case EditSharedText():
-            _require_started(state, command.number)
-            require_update(command.update)
-            edited = SharedTextEdited(
-                trial_id=proposal.trial_id,
-                number=command.number,
-                update=command.update,
-                edited_by=by,
-            )
-            return SharedTextDecision([edited])
+            return _edited(state, proposal.trial_id, command)
         case ProposeSharedText():
             _require_started(state, command.number)
             return _propose(state, command, proposal, context)
