@@ -58,15 +58,20 @@ def bearer(token: str) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Sent:
-    """One update as sent: its bytes, its idempotency key, the words it typed."""
+    """One update as sent: its bytes, its idempotency key, the words it typed, and (for a
+    copy nobody had written in when it was opened) the revision the copy began from."""
 
     update: bytes
     key: str
     words: str
+    based_on: int | None = None
 
     @property
-    def body(self) -> dict[str, str]:
-        return {"update": base64.b64encode(self.update).decode("ascii")}
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"update": base64.b64encode(self.update).decode("ascii")}
+        if self.based_on is not None:
+            body["based_on"] = self.based_on
+        return body
 
 
 @dataclass
@@ -83,6 +88,9 @@ class Typist:
     """Updates the server answered 200 for, with the log position it answered."""
     unanswered: Sent | None = None
     """The update whose request got no answer (the server died under it)."""
+    based_on: int | None = None
+    """The revision the copy began from, while nobody has written in the text (sent with
+    the first update, as the browser does)."""
     _sent_state: bytes = b"\x00"
     _typed: int = 0
     _progress: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -98,6 +106,7 @@ class Typist:
         opened = await shared_text(base, self.token)
         self.doc.apply_update(base64.b64decode(opened["state"]))
         self._sent_state = self.doc.get_state()
+        self.based_on = None if opened["started"] else opened["base_revision"]
 
     def type_word(self) -> Sent:
         """Type the next word at the end of the first paragraph; the update holding it."""
@@ -110,7 +119,7 @@ class Typist:
         text.insert(len(text), words)
         update = self.doc.get_update(self._sent_state)
         self._sent_state = self.doc.get_state()
-        return Sent(update, uuid.uuid4().hex, words)
+        return Sent(update, uuid.uuid4().hex, words, self.based_on)
 
     async def type_until_unanswered(self, base: str) -> None:
         """Type and send word after word until a request gets no answer."""
@@ -125,6 +134,7 @@ class Typist:
                     self.unanswered = sent
                     return
                 assert answer.status_code == 200, answer.text
+                self.based_on = None
                 async with self._progress:
                     self.answered.append((sent, answer.json()["position"]))
                     self._progress.notify_all()
@@ -155,7 +165,6 @@ async def shared_text(base: str, token: str) -> dict[str, Any]:
         opened = await client.get(f"{SECTION}/text", headers=bearer(token))
     assert opened.status_code == 200, opened.text
     body: dict[str, Any] = opened.json()
-    assert body["started"] is True
     return body
 
 

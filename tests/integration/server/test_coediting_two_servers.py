@@ -22,7 +22,7 @@ import pytest
 from pycrdt import Doc, XmlFragment
 from websockets.exceptions import ConnectionClosed
 
-from domain.shared_text import SharedTextEdited
+from domain.shared_text import SharedTextEdited, SharedTextStarted
 from domain.streams import shared_text_stream
 from server.demo import DRAFT_TRIAL
 from tests.integration.server.live.conftest import Listener, Served, listening
@@ -146,6 +146,7 @@ async def type_words(typist: Typist, base: str) -> list[tuple[Sent, int]]:
                 if not busy:
                     break
             assert answer.status_code == 200, answer.text
+            typist.based_on = None
             answered.append((sent, answer.json()["position"]))
     return answered
 
@@ -177,7 +178,7 @@ async def test_what_one_server_takes_reaches_the_other_s_listeners_document_and_
         omar = Typist("omar", await api_token(b.base, "omar", a.passwords["omar"]), 4_242)
         ivy_id = await user_id_of(a.base, ivy.token)
         async with screen_on(on_a, ivy.token) as ivy_sees, screen_on(on_b, omar.token) as omar_sees:
-            await ivy.open(a.base)  # starts the shared text, through A
+            await ivy.open(a.base)
             await omar.open(b.base)
             async with asyncio.timeout(TIMEOUT):
                 ivy_sent, omar_sent = await asyncio.gather(
@@ -196,6 +197,13 @@ async def test_what_one_server_takes_reaches_the_other_s_listeners_document_and_
             for screen in (ivy_sees, omar_sees):
                 positions = [e["position"] for e in screen.listener.events]
                 assert len(positions) == len(set(positions)), "an event came twice"
+                # Both first updates raced for the untouched text: it was started once.
+                started = [
+                    e
+                    for e in screen.listener.events
+                    if e["stream"] == STREAM and e["type"] == SharedTextStarted.event_type
+                ]
+                assert len(started) == 1, started
 
             # Both screens, and both servers' documents, hold every word, in one order.
             words = [sent.words for sent, _ in ivy_sent + omar_sent]
