@@ -1,6 +1,7 @@
 """One follower of the log per server process: one subscription, one task, one order.
 
-The authorization policy, the directory, the state cache and the live feed are its
+The authorization policy, the directory, the state cache, the open shared texts and the
+live feed are its
 projections, fed every event in that order; when following fails, every one of them stops.
 """
 
@@ -30,7 +31,7 @@ from server.live.messages import CLOSE_SERVER_ERROR
 from server.services import Services
 from tests.integration.server.conftest import Api
 
-PROJECTIONS = ("authorization policy", "directory", "state cache", "live feed")
+PROJECTIONS = ("authorization policy", "directory", "state cache", "shared texts", "live feed")
 
 
 def _granted(trial: str, user: str) -> NewEvent:
