@@ -1,8 +1,8 @@
 """One follower of the log per server process: one subscription, one task, one order.
 
 The authorization policy, the directory, the state cache, the open shared texts and the
-live feed are its
-projections, fed every event in that order; when following fails, every one of them stops.
+live feed are its projections, fed every event in that order; when following fails, every
+one of them stops.
 """
 
 from __future__ import annotations
