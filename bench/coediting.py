@@ -75,8 +75,7 @@ from domain.shared_text import SharedTextEdited, StartSharedText
 from domain.streams import protocol_stream, shared_text_stream
 from events import NewEvent, StreamAppend
 from server.bootstrap import open_services
-from server.coediting.rich_text import FIELD
-from server.coediting.routes import first_state
+from server.coediting.rich_text import FIELD, first_state
 from server.commands.aggregates import PROTOCOL, TEXT
 from server.commands.targets import shared_text_target
 from server.demo import DRAFT_TRIAL, load_demo, load_draft_trial

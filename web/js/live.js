@@ -2,6 +2,10 @@
 // and reconnection that resumes after the last position seen, so nothing is missed.
 
 const RETRY_MS = [500, 1000, 2000, 5000, 10000];
+/** The server sends a heartbeat every 15 s: after this long without a word, the
+ * connection is taken for dead even if it never closed (the network gone, a half-open
+ * TCP connection) and a new one resumes after the last position seen. */
+const SILENT_MS = 35000;
 
 export class LiveConnection {
   constructor(trialId, { onEvents, onPresence, onReady, onStatus, onSignedOut }) {
@@ -22,8 +26,28 @@ export class LiveConnection {
     const socket = new WebSocket(`${scheme}//${location.host}/api/live?${query}`);
     this.socket = socket;
     this.handlers.onStatus("connecting");
-    socket.addEventListener("message", (message) => this.receive(JSON.parse(message.data)));
+    socket.addEventListener("message", (message) => {
+      this.watch();
+      this.receive(JSON.parse(message.data));
+    });
     socket.addEventListener("close", (closing) => this.closedBy(socket, closing.code));
+    this.watch();
+  }
+
+  /** (Re)start waiting for the next word from the server. */
+  watch() {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => this.silent(), SILENT_MS);
+  }
+
+  /** Nothing came for SILENT_MS: drop the connection (its late close is not ours any
+   * more) and connect again. */
+  silent() {
+    if (this.closed || !this.socket) return;
+    const dead = this.socket;
+    this.socket = null;
+    dead.close();
+    this.retry();
   }
 
   receive(message) {
@@ -69,6 +93,11 @@ export class LiveConnection {
       this.handlers.onStatus("revoked");
       return;
     }
+    this.retry();
+  }
+
+  retry() {
+    clearTimeout(this.watchdog);
     this.handlers.onStatus("reconnecting");
     const wait = RETRY_MS[Math.min(this.failures, RETRY_MS.length - 1)];
     this.failures += 1;
@@ -92,6 +121,7 @@ export class LiveConnection {
   close() {
     this.closed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.watchdog);
     this.socket?.close(1000);
   }
 }

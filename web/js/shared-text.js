@@ -14,6 +14,13 @@ const RETRY_MS = [250, 500, 1000, 2000, 5000];
 const CURSOR_EVERY_MS = 120;
 const PALETTE = ["#b3261e", "#1b6e3a", "#1f4fa8", "#8a4b00", "#6b2fa0", "#00696b", "#a3195b", "#4d5b00"];
 
+/** What a page says of a shared text's saving: one phrasing for every page. */
+export function savingStatus(text) {
+  if (text.refused) return `Not saved: ${text.refused.detail || text.refused.title}`;
+  if (text.unreachable) return "Not sent yet: the server cannot be reached. What you type stays here and is sent when it can be.";
+  return text.unsaved ? "Saving…" : "All changes saved.";
+}
+
 /** Every shared text open in this page: leaving it while one has unsent text warns. */
 const open = new Set();
 window.addEventListener("beforeunload", (event) => {
@@ -129,9 +136,11 @@ export class SharedText {
         await request("POST", `${this.path}/updates`, body, { headers, quiet: true });
         this.basedOn = null;
         this.info.started = true;
+        this.unreachable = false;
         break;
       } catch (problem) {
         if (retryable(problem)) {
+          this.unreachable = problem.status === 0;
           this.changed();
           await pause(RETRY_MS[Math.min(failures, RETRY_MS.length - 1)]);
           continue;

@@ -17,7 +17,7 @@ from domain.actor import Actor
 from domain.shared_text import EditSharedText, StartSharedText
 from domain.streams import shared_text_stream
 from server.coediting.documents import SharedDocuments
-from server.coediting.routes import first_state
+from server.coediting.rich_text import first_state
 from server.coediting.snapshots import Snapshot, TextSnapshots, shared_text_snapshots
 from server.commands.targets import shared_text_target
 from server.database import create_engine_for

@@ -10,7 +10,7 @@ import { commentsPanel } from "./comments.js";
 import { commentsOf, loadAmendment, signaturesICouldGive } from "./records.js";
 import { amendmentReasons, detailsFields } from "./amendment-forms.js";
 import { richEditor } from "../rich-editor.js";
-import { amendmentText, colourOf } from "../shared-text.js";
+import { amendmentText, colourOf, savingStatus } from "../shared-text.js";
 import { today } from "./protocol.js";
 
 const OPEN = new Set(["draft", "submitted", "approved"]);
@@ -400,8 +400,7 @@ function authoring(context, amendment) {
 
   function showStatus() {
     if (!text?.loaded) return;
-    if (text.refused) fill(status, `Not saved: ${text.refused.detail ?? text.refused.title}`);
-    else fill(status, text.unsaved ? "Saving…" : "All changes saved.");
+    fill(status, savingStatus(text));
   }
 
   function open(number) {

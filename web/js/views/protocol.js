@@ -11,7 +11,7 @@ import { commentsPanel, touchesThread } from "./comments.js";
 import { commentsOf } from "./records.js";
 import { highlightArrival, isEmpty, othersRevision, revisionNews } from "./document.js";
 import { richEditor } from "../rich-editor.js";
-import { colourOf, sectionText } from "../shared-text.js";
+import { colourOf, savingStatus, sectionText } from "../shared-text.js";
 
 export function mountProtocol(context, number, box) {
   const outline = h("nav", { class: "outline", "aria-label": "Protocol outline" });
@@ -538,9 +538,8 @@ function sharedPanel(context, section, { say }) {
     if (!text.loaded) return;
     const info = text.info;
     const since = ` Since revision ${head.revision}, written by ${writersOf(info)}.`;
-    if (text.refused) fill(status, "Not saved.");
-    else if (text.unsaved) fill(status, "Saving…");
-    else if (editable) fill(status, `All changes saved.${since}`);
+    if (text.refused || text.unsaved) fill(status, savingStatus(text));
+    else if (editable) fill(status, `${savingStatus(text)}${since}`);
     else fill(status, "");
   }
 
