@@ -279,5 +279,6 @@ class LiveConnection:
             update.section,
             update.activity,
             update.cursor,
+            update.amendment,
         )
         self._feed.set_presence(self, update.trial, where)

@@ -14,6 +14,7 @@ from typing import Any
 from domain.m11 import is_section_number
 from domain.visible_text import first_invisible
 from events.envelope import RecordedEvent
+from server.http.identifiers import ID_PATTERN
 from server.http.problems import Problem
 
 CLOSE_GOING_AWAY = 1001
@@ -76,6 +77,9 @@ class PresenceUpdate:
     activity: str
     cursor: str | None = None
     """The caret and selection in the section's shared text (compact JSON), if sent."""
+    amendment: str | None = None
+    """The amendment whose shared text of the section the person is in (None: the
+    protocol's section itself)."""
 
 
 ACTIVITIES = frozenset({"viewing", "editing"})
@@ -108,7 +112,13 @@ def read_client_message(text: str | None) -> PresenceUpdate | str:
         _check_section(section)
     if activity not in ACTIVITIES:
         raise _bad("activity is 'viewing' or 'editing'")
-    return PresenceUpdate(trial, section, activity, _cursor(message.get("cursor"), section))
+    amendment = message.get("amendment")
+    if amendment is not None and (
+        section is None or not isinstance(amendment, str) or not ID_PATTERN.fullmatch(amendment)
+    ):
+        raise _bad("amendment is an amendment's id, with a section")
+    cursor = _cursor(message.get("cursor"), section)
+    return PresenceUpdate(trial, section, activity, cursor, amendment)
 
 
 def _cursor(cursor: object, section: object) -> str | None:

@@ -24,6 +24,8 @@ class Whereabouts:
     cursor: str | None = None
     """Where their caret and selection are in the section's shared text: compact JSON of
     Yjs relative positions (``{"anchor": ..., "head": ...}``), as their editor sends it."""
+    amendment: str | None = None
+    """When they are in an amendment's shared text of the section: the amendment's id."""
 
 
 class PresenceBoard:
@@ -61,6 +63,7 @@ class PresenceBoard:
                 "section": w.section,
                 "activity": w.activity,
                 **({"cursor": json.loads(w.cursor)} if w.cursor else {}),
+                **({"amendment": w.amendment} if w.amendment else {}),
             }
             for w in self._trials.get(trial, {}).values()
         )

@@ -144,3 +144,23 @@ async def test_rich_text_typed_by_hand_is_recorded_and_stays_inert(
     section = next(s for s in protocol["sections"] if s["number"] == "5.3")
     assert "**Important** <script>window.injected = true</script>" in section["text"]
     await screenshot(ivy, "coediting-rich-text")
+
+
+async def test_two_authors_write_an_amendment_s_change_together_and_see_each_other(
+    sign_in: SignIn, services: Services
+) -> None:
+    ivy, sam = await sign_in("ivy"), await sign_in("sam")
+    editors = []
+    for page in (ivy, sam):
+        await page.goto("/#/t/asthma-301/amendments/A-1")
+        editor = page.get_by_role("textbox", name="Proposed text of section 5.2")
+        # From the amendment's own proposal (18 to 75), not the protocol's text.
+        await expect(editor).to_contain_text("Age 18 to 75 years")
+        editors.append(editor)
+    await type_at_the_end(ivy, editors[0], " Body mass index below 40.")
+    await expect(editors[1]).to_contain_text("Body mass index below 40.")
+    await type_at_the_end(sam, editors[1], " Sam agrees.")
+    await expect(editors[0]).to_contain_text("Body mass index below 40. Sam agrees.")
+    await expect(ivy.locator(".collaboration-carets__label")).to_contain_text("Samira Reyes")
+    await expect(ivy.get_by_role("status").filter(has_text="All changes saved")).to_be_visible()
+    await screenshot(sam, "coediting-amendment")

@@ -106,8 +106,8 @@ export class LiveConnection {
 
   /** Say where this person is in the trial: a section number (or null) and whether they
    * are viewing or editing it. */
-  setPresence(section, activity = "viewing", cursor = null) {
-    const presence = cursor ? { section, activity, cursor } : { section, activity };
+  setPresence(section, activity = "viewing", cursor = null, amendment = null) {
+    const presence = { section, activity, ...(cursor ? { cursor } : {}), ...(amendment ? { amendment } : {}) };
     if (JSON.stringify(presence) === JSON.stringify(this.presence)) return;
     this.presence = presence;
     this.sendPresence();

@@ -43,25 +43,25 @@ export function sectionText(context, number, handlers) {
   });
 }
 
-/** The shared text of the change an amendment proposes to a section. Carets are shown
- * for the protocol's sections only (presence names a section, not an amendment's). */
+/** The shared text of the change an amendment proposes to a section (presence names the
+ * section and the amendment, so carets meet only in the same text). */
 export function amendmentText(context, amendmentId, number, handlers) {
   return new SharedText(context, {
     number,
+    amendment: amendmentId,
     stream: `trial/${context.trialId}/text/amendment/${amendmentId}/${number}`,
     path: trialPath(context.trialId, "amendments", amendmentId, "texts", number),
-    carets: false,
     ...handlers,
   });
 }
 
 export class SharedText {
-  constructor(context, { number, stream, path, carets = true, onChange, onRefused }) {
+  constructor(context, { number, amendment = null, stream, path, onChange, onRefused }) {
     this.context = context;
     this.number = number;
+    this.amendment = amendment;
     this.stream = stream;
     this.path = path;
-    this.carets = carets;
     this.doc = new Y.Doc();
     this.awareness = new Awareness(this.doc);
     this.onChange = onChange;
@@ -80,7 +80,7 @@ export class SharedText {
       this.flush();
     });
     this.awareness.on("change", (_, origin) => {
-      if (origin === "local" && this.carets) this.sendCursor();
+      if (origin === "local") this.sendCursor();
     });
     open.add(this);
   }
@@ -167,14 +167,14 @@ export class SharedText {
     }
     this.lastCursor = Date.now();
     const cursor = this.awareness.getLocalState()?.cursor ?? null;
-    this.context.live?.setPresence(this.number, "editing", cursor);
+    this.context.live?.setPresence(this.number, "editing", cursor, this.amendment);
   }
 
   /** Show colleagues' carets from the trial's roster. */
   showCursors(present) {
     const shown = new Set();
     for (const person of present ?? []) {
-      if (person.section !== this.number || !person.cursor) continue;
+      if (person.section !== this.number || (person.amendment ?? null) !== this.amendment || !person.cursor) continue;
       const id = clientIdOf(person.user_id);
       shown.add(id);
       this.awareness.states.set(id, {

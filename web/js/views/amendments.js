@@ -118,7 +118,11 @@ export function mountAmendment(context, amendmentId, box) {
       writing?.receive(events);
       if (!events.every((event) => event.stream.includes("/text/"))) refresh();
     },
-    dispose: () => writing?.close(),
+    onPresence: () => writing?.showCursors(context.present),
+    dispose: () => {
+      writing?.close();
+      context.live?.setPresence(null);
+    },
   };
 }
 
@@ -487,6 +491,7 @@ function authoring(context, amendment) {
       text?.receive(events);
       if (events.some((e) => e.stream === text?.stream)) showStatus();
     },
+    showCursors: (present) => text?.showCursors(present),
     close() {
       editor?.destroy();
       text?.close();

@@ -286,7 +286,7 @@ export function mountProtocol(context, number, box) {
 function presentIn(context, number) {
   const seen = new Map();
   for (const p of context.present ?? []) {
-    if (p.section !== number) continue;
+    if (p.section !== number || p.amendment) continue; // (in an amendment's text of it)
     const known = seen.get(p.user_id);
     if (!known || p.activity === "editing") seen.set(p.user_id, p);
   }
