@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import socket
+from typing import Any
 
 from server.demo import DemoPerson
 from server.live.messages import CLOSE_SIGNED_OUT, CLOSE_TOO_SLOW
@@ -85,6 +86,41 @@ async def test_presence_tells_everyone_in_the_trial_who_is_where(
     assert seen_by_ivy["present"] == [ivy_editing]
     assert seen_by_omar == seen_by_ivy
     assert gone == {"type": "presence", "trial": "asthma-301", "present": []}
+
+
+async def test_a_caret_in_a_shared_text_travels_with_presence_as_sent(
+    served: Served, as_user: Api
+) -> None:
+    query = "trial=asthma-301"
+    caret = {"anchor": {"type": {"client": 7, "clock": 3}, "assoc": 0}, "head": None}
+    omar_headers, ivy_headers = await as_user("omar"), await as_user("ivy")
+    async with (
+        listening(served, query=query, headers=omar_headers) as omar,
+        listening(served, query=query, headers=ivy_headers) as ivy,
+    ):
+        await ivy.send(
+            {
+                "type": "presence",
+                "trial": "asthma-301",
+                "section": "5.2",
+                "activity": "editing",
+                "cursor": caret,
+                "amendment": "A-1",
+            }
+        )
+        seen = await omar.until("presence")
+        wrongs: tuple[dict[str, Any], ...] = (
+            {"cursor": {"anchor": {}}},  # no head
+            {"cursor": "here"},
+            {"amendment": "A 1"},
+            {"section": None, "cursor": caret},
+        )
+        for wrong in wrongs:
+            await ivy.send({"type": "presence", "trial": "asthma-301", "section": "5.2", **wrong})
+            refused = await ivy.until("error")
+            assert refused["problem"]["type"].endswith("/bad-live-message"), wrong
+    [entry] = seen["present"]
+    assert (entry["cursor"], entry["amendment"], entry["section"]) == (caret, "A-1", "5.2")
 
 
 async def test_a_message_the_server_cannot_take_gets_a_problem_and_the_line_stays_open(
