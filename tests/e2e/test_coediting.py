@@ -164,3 +164,20 @@ async def test_two_authors_write_an_amendment_s_change_together_and_see_each_oth
     await expect(ivy.locator(".collaboration-carets__label")).to_contain_text("Samira Reyes")
     await expect(ivy.get_by_role("status").filter(has_text="All changes saved")).to_be_visible()
     await screenshot(sam, "coediting-amendment")
+
+
+async def test_an_auditor_sees_who_wrote_which_words_since_the_last_revision(
+    sign_in: SignIn, draft_trial: str, demo: dict[str, DemoPerson]
+) -> None:
+    ivy, alex = await sign_in("ivy"), await sign_in("alex")  # alex: trial admin, audit:read
+    ivy_text = await open_section(ivy, draft_trial, "5.2")
+    await type_at_the_end(ivy, ivy_text, " Written by Ivy.")
+    await expect(ivy.get_by_role("status").filter(has_text="All changes saved")).to_be_visible()
+    await open_section(alex, draft_trial, "5.2")
+    await alex.get_by_text("Who wrote what since the last revision").click()
+    panel = alex.locator(".authorship")
+    await expect(panel.locator(".writers")).to_have_text("Dr Ivy Chen")
+    written = panel.locator(f'[data-by="{demo["ivy"].user_id}"]')
+    await expect(written).to_have_text("Written by Ivy.")
+    await expect(panel).to_contain_text("Age 40 to 80 years")  # there before: nobody's
+    await screenshot(alex, "coediting-authorship")

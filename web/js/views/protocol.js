@@ -564,7 +564,15 @@ function sharedPanel(context, section, { say }) {
 
   return {
     number,
-    node: h("div", { class: "shared-panel" }, status, notice, area, h("div", { class: "record-box" })),
+    node: h(
+      "div",
+      { class: "shared-panel" },
+      status,
+      notice,
+      area,
+      h("div", { class: "record-box" }),
+      context.can("audit:read") ? authorship(context, number) : null,
+    ),
     update(current, mayEdit) {
       head = current;
       const box = this.node.querySelector(".record-box");
@@ -607,4 +615,44 @@ function sharedPanel(context, section, { say }) {
       text.close();
     },
   };
+}
+
+/** For auditors: who wrote which words of the shared text since its last recorded revision
+ * (GET .../text/history), read when opened. */
+function authorship(context, number) {
+  const body = h("div", { class: "authorship-body" });
+  const panel = h("details", { class: "authorship" }, h("summary", {}, "Who wrote what since the last revision"), body);
+  panel.addEventListener("toggle", async () => {
+    if (!panel.open) return;
+    fill(body, h("p", { class: "note" }, "Reading the history…"));
+    try {
+      const history = await get(trialPath(context.trialId, "protocol", "sections", number, "text", "history"));
+      const writers = [...new Set(history.authored.map((run) => run.by).filter(Boolean))];
+      fill(
+        body,
+        h("p", { class: "note" }, `Since revision ${history.base_revision}; words nobody is named for were already there.`),
+        writers.length
+          ? h("ul", { class: "writers" }, writers.map((id) => h("li", {}, swatch(id), context.name(id))))
+          : h("p", {}, "Nobody has written since."),
+        h(
+          "p",
+          { class: "authored" },
+          history.authored.map((run) =>
+            run.by ? h("span", { class: "by", title: context.name(run.by), "data-by": run.by }, swatch(run.by, run.text)) : run.text,
+          ),
+        ),
+      );
+    } catch (problem) {
+      fill(body, h("p", { class: "error" }, `${problem.title}: ${problem.detail}`));
+    }
+  });
+  return panel;
+}
+
+/** The person's colour (as their caret has it), set through the CSSOM (the CSP allows no
+ * style attribute). */
+function swatch(userId, text = "") {
+  const mark = h("span", { class: text ? "written" : "swatch" }, text);
+  mark.style.setProperty("--writer", colourOf(userId));
+  return mark;
 }
