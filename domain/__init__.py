@@ -15,6 +15,9 @@ a database or the network: the server loads states and context, decides, and app
   protocol version.
 - ``motion``: decisions by vote; ``dispute``: disputes and their escalation ladder;
   ``engagement``: comment threads and dispositions of patient advocates' feedback.
+- ``shared_text``: a draft section's text written together (updates recorded in order,
+  recorded as a revision with a reason); ``proposal_text``: an amendment's text of a
+  section, proposed as its change.
 - ``catalog``: every event type by name, ``to_data`` / ``from_data`` for the log;
   ``streams``: stream names.
 - ``visible_text``: text may hold no character nobody can see (bidi controls, zero-width

@@ -20,7 +20,8 @@ a shared text of its own (``trial/{t}/text/amendment/{a}/{n}``), started from th
 amendment's proposal for it (or, before there is one, from the section's current text),
 editable by the amendment's authors while the amendment is a draft or submitted;
 recording it (:class:`ProposeSharedText`) proposes it as the amendment's change to that
-section, which invalidates any signature given, as every change to the content does.
+section, which invalidates any signature given, as every change to the content does
+(``domain.proposal_text`` decides those).
 """
 
 from __future__ import annotations
@@ -30,14 +31,8 @@ import binascii
 from dataclasses import dataclass, field, replace
 from typing import assert_never
 
-from domain import amendment
-from domain.amendment import EDITABLE, AmendmentContext, ProposeSectionChange
-from domain.amendment_details import ProposedChange
 from domain.amendment_events import AmendmentEvent
-from domain.amendment_rules import require_status
-from domain.amendment_state import AmendmentState
 from domain.errors import (
-    AmendmentNotFound,
     MalformedUpdate,
     ProtocolNotDrafted,
     ProtocolUnderChangeControl,
@@ -223,11 +218,11 @@ def decide(
                 raise RevisionNotFound(
                     f"section {command.number} has no revision {command.from_revision}"
                 )
-            return _started(protocol.trial_id, command, command.from_revision)
+            return decide_start(protocol.trial_id, command, command.from_revision)
         case EditSharedText():
-            return _edited(state, protocol.trial_id, command)
+            return decide_edit(state, protocol.trial_id, command)
         case RecordSharedText():
-            _require_started(state, command.number)
+            require_started(state, command.number)
             require_text(command.reason, "the reason for the change")
             if state.edits == 0:
                 raise SectionUnchanged(
@@ -296,7 +291,8 @@ def _writable_section(protocol: ProtocolState, number: str) -> Section:
     return section
 
 
-def _started(trial_id: str, command: StartSharedText, from_revision: int) -> SharedTextDecision:
+def decide_start(trial_id: str, command: StartSharedText, from_revision: int) -> SharedTextDecision:
+    """The text's first state, recorded (section's or amendment's alike)."""
     require_update(command.update)
     started = SharedTextStarted(
         trial_id=trial_id,
@@ -308,8 +304,9 @@ def _started(trial_id: str, command: StartSharedText, from_revision: int) -> Sha
     return SharedTextDecision([started])
 
 
-def _edited(state: SharedText, trial_id: str, command: EditSharedText) -> SharedTextDecision:
-    _require_started(state, command.number)
+def decide_edit(state: SharedText, trial_id: str, command: EditSharedText) -> SharedTextDecision:
+    """One update, recorded with its author."""
+    require_started(state, command.number)
     require_update(command.update)
     edited = SharedTextEdited(
         trial_id=trial_id,
@@ -320,7 +317,7 @@ def _edited(state: SharedText, trial_id: str, command: EditSharedText) -> Shared
     return SharedTextDecision([edited])
 
 
-def _require_started(state: SharedText, number: str) -> None:
+def require_started(state: SharedText, number: str) -> None:
     if not state.started:
         raise SharedTextNotStarted(f"section {number}'s shared text has not been started")
 
@@ -338,78 +335,3 @@ def require_update(update: str) -> bytes:
     if not decoded:
         raise MalformedUpdate("the update is empty")
     return decoded
-
-
-# -- an amendment's proposal -------------------------------------------------------------
-
-
-def decide_proposal(
-    state: SharedText,
-    command: SharedTextCommand,
-    proposal: AmendmentState,
-    context: AmendmentContext,
-) -> SharedTextDecision:
-    """The events a command on an amendment's shared text for a section causes."""
-    if not proposal.exists:
-        raise AmendmentNotFound("there is no such amendment")
-    require_status(proposal, EDITABLE, "write in")
-    match command:
-        case StartSharedText():
-            if state.started:
-                raise SharedTextAlreadyStarted(
-                    f"the shared text of {proposal.amendment_id}'s section {command.number}"
-                    " was started already"
-                )
-            return _started(proposal.trial_id, command, from_revision=0)
-        case EditSharedText():
-            return _edited(state, proposal.trial_id, command)
-        case ProposeSharedText():
-            _require_started(state, command.number)
-            return _propose(state, command, proposal, context)
-        case RecordSharedText():
-            raise SharedTextNotStarted("an amendment's text is proposed, not recorded")
-        case _:
-            assert_never(command)
-
-
-def proposal_start(proposal: AmendmentState, protocol: ProtocolState, number: str) -> str:
-    """The text an amendment's shared text for section ``number`` starts from: its
-    proposal for the section, else the section's current text."""
-    proposed = proposal.changes.get(number)
-    if proposed is not None and proposed.text is not None:
-        return proposed.text
-    section = protocol.live_section(number)
-    if section is None:
-        raise SectionNotFound(f"there is no section {number}")
-    return section.head.text
-
-
-def _propose(
-    state: SharedText,
-    command: ProposeSharedText,
-    proposal: AmendmentState,
-    context: AmendmentContext,
-) -> SharedTextDecision:
-    earlier = proposal.changes.get(command.number)
-    section = context.protocol.live_section(command.number)
-    heading = earlier.heading if earlier else section.head.heading if section else ""
-    change = ProposedChange(
-        number=command.number,
-        heading=heading,
-        text=command.text,
-        description=command.description,
-        rationale=command.rationale,
-    )
-    proposed = amendment.decide(
-        proposal, ProposeSectionChange(actor=command.actor, change=change), context
-    )
-    recorded = SharedTextRecorded(
-        trial_id=proposal.trial_id,
-        number=command.number,
-        revision=0,
-        text_version=command.text_version,
-        reason=command.rationale.strip(),
-        contributors=state.writers,
-        recorded_by=command.actor.user_id,
-    )
-    return SharedTextDecision([recorded], amendment_events=proposed)

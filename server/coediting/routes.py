@@ -26,12 +26,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from domain.errors import SectionNotFound
+from domain.proposal_text import proposal_start
 from domain.protocol_state import ProtocolState
 from domain.shared_text import (
     ProposeSharedText,
     RecordSharedText,
     SharedText,
-    proposal_start,
 )
 from domain.streams import amendment_stream, protocol_stream
 from rbac import Action

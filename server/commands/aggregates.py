@@ -16,7 +16,16 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from domain import amendment, dispute, engagement, motion, protocol, shared_text, workspace
+from domain import (
+    amendment,
+    dispute,
+    engagement,
+    motion,
+    proposal_text,
+    protocol,
+    shared_text,
+    workspace,
+)
 from domain.amendment import AmendmentCommand, AmendmentContext, AmendmentState
 from domain.catalog import DomainEvent
 from domain.dispute import DisputeCommand, DisputeState, DisputeSubjectKind
@@ -181,10 +190,10 @@ async def _decide_proposal_text(
     context = await _amendment_context(Situation(amendment_name, s.trial, s.states, s.directory))
 
     def decide(state: SharedText, command: SharedTextCommand) -> SharedTextDecision:
-        return shared_text.decide_proposal(state, command, proposal, context)
+        return proposal_text.decide(state, command, proposal, context)
 
     def start(edit: EditSharedText) -> tuple[str, int]:
-        return shared_text.proposal_start(proposal, context.protocol, edit.number), 0
+        return proposal_text.proposal_start(proposal, context.protocol, edit.number), 0
 
     decided = _started_by(command, state, decide, start)
     return {str(s.stream): decided.text_events, str(amendment_name): decided.amendment_events}

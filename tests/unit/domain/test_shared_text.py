@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from domain import errors, shared_text
+from domain import errors, proposal_text, shared_text
 from domain.actor import Actor
 from domain.amendment import AmendmentContext
 from domain.amendment_events import SectionChangeProposed
@@ -138,16 +138,16 @@ def test_an_amendment_s_text_starts_from_its_proposal_and_is_proposed_as_its_cha
     investigator: Actor,
     context: AmendmentContext,
 ) -> None:
-    assert shared_text.proposal_start(draft, context.protocol, "5.2") == draft.changes["5.2"].text
-    assert shared_text.proposal_start(draft, context.protocol, "5.3") == "Pregnancy\nPrior exposure"
-    with pytest.raises(errors.SectionNotFound):
-        shared_text.proposal_start(draft, context.protocol, "99")
-    start = StartSharedText(actor=investigator, number="5.3", from_revision=0, update=UPDATE)
-    state = _fold(
-        NEW_SHARED_TEXT, shared_text.decide_proposal(NEW_SHARED_TEXT, start, draft, context)
+    assert proposal_text.proposal_start(draft, context.protocol, "5.2") == draft.changes["5.2"].text
+    assert (
+        proposal_text.proposal_start(draft, context.protocol, "5.3") == "Pregnancy\nPrior exposure"
     )
+    with pytest.raises(errors.SectionNotFound):
+        proposal_text.proposal_start(draft, context.protocol, "99")
+    start = StartSharedText(actor=investigator, number="5.3", from_revision=0, update=UPDATE)
+    state = _fold(NEW_SHARED_TEXT, proposal_text.decide(NEW_SHARED_TEXT, start, draft, context))
     edit = EditSharedText(actor=investigator, number="5.3", update=UPDATE)
-    state = _fold(state, shared_text.decide_proposal(state, edit, draft, context))
+    state = _fold(state, proposal_text.decide(state, edit, draft, context))
     propose = ProposeSharedText(
         actor=investigator,
         number="5.3",
@@ -156,7 +156,7 @@ def test_an_amendment_s_text_starts_from_its_proposal_and_is_proposed_as_its_cha
         description="Drop prior exposure",
         rationale="Too broad",
     )
-    decided = shared_text.decide_proposal(state, propose, draft, context)
+    decided = proposal_text.decide(state, propose, draft, context)
     [proposed] = decided.amendment_events
     assert isinstance(proposed, SectionChangeProposed)
     assert (proposed.change.number, proposed.change.text) == ("5.3", "Pregnancy")
@@ -165,14 +165,14 @@ def test_an_amendment_s_text_starts_from_its_proposal_and_is_proposed_as_its_cha
     assert isinstance(recorded, shared_text.SharedTextRecorded)
     assert recorded.contributors == ("ivy",)
     with pytest.raises(errors.SharedTextNotStarted):
-        shared_text.decide_proposal(NEW_SHARED_TEXT, edit, draft, context)
+        proposal_text.decide(NEW_SHARED_TEXT, edit, draft, context)
     with pytest.raises(errors.AmendmentNotFound):
-        shared_text.decide_proposal(state, edit, AmendmentState(), context)
+        proposal_text.decide(state, edit, AmendmentState(), context)
     record = RecordSharedText(
         actor=investigator, number="5.3", text="x", text_version=2, reason="r"
     )
     with pytest.raises(errors.SharedTextNotStarted):
-        shared_text.decide_proposal(state, record, draft, context)
+        proposal_text.decide(state, record, draft, context)
 
 
 def test_an_amendment_s_text_no_longer_changes_once_it_is_approved(
@@ -180,7 +180,7 @@ def test_an_amendment_s_text_no_longer_changes_once_it_is_approved(
 ) -> None:
     edit = EditSharedText(actor=investigator, number="5.2", update=UPDATE)
     with pytest.raises(errors.WrongAmendmentStatus):
-        shared_text.decide_proposal(NEW_SHARED_TEXT, edit, approved, context)
+        proposal_text.decide(NEW_SHARED_TEXT, edit, approved, context)
 
 
 def test_a_section_s_text_is_recorded_not_proposed(
