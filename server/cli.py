@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from events import upgrade
+from domain.streams import trial_stream
+from events import open_store, upgrade
 from server.accounts.tables import utc_now
 from server.affinity import AUTO, CpuChoice, cpu_for, parse_cpu_choice, pin_to_cpu
 from server.audit import commands as audit
 from server.bootstrap import open_services
+from server.bootstrap_accounts import open_accounts
 from server.database import create_sqlite_file
 from server.demo import DEMO_TRIAL, DRAFT_TRIAL, DemoPerson, load_demo, load_draft_trial
 from server.formats import usdm_commands as usdm
@@ -60,19 +62,24 @@ def _print_demo(people: list[DemoPerson]) -> None:
 
 
 async def _demo(url: str) -> int:
+    store = await open_store(url)  # is it there? One read, before opening every projection
+    try:
+        loaded = bool(await store.read_stream(trial_stream(DEMO_TRIAL), limit=1))
+    finally:
+        await store.close()
+    if loaded:
+        print(f"the demo trial '{DEMO_TRIAL}' is already loaded in {url}")
+        return 1
     async with open_services(url) as services:
-        if services.directory.trial(DEMO_TRIAL) is not None:
-            print(f"the demo trial '{DEMO_TRIAL}' is already loaded in {url}")
-            return 1
         await _load_demo(services)
     return 0
 
 
 async def _create_user(url: str, username: str, printed_name: str) -> int:
     password = os.environ.get("CONCORD_PASSWORD") or getpass.getpass("Password: ")
-    async with open_services(url) as services:
+    async with open_accounts(url) as accounts:  # one row: none of the log's projections
         try:
-            user = await services.accounts.create_user(username, printed_name, password)
+            user = await accounts.create_user(username, printed_name, password)
         except ValueError as refused:
             print(f"not created: {refused}", file=sys.stderr)
             return 1
