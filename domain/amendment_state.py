@@ -6,7 +6,7 @@ details and the proposed changes. It is recomputed whenever one of them changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -38,7 +38,7 @@ from domain.amendment_events import (
 from domain.approval_policy import Signature
 from domain.content_hash import content_hash
 from domain.event import fold_events, ignore_unknown
-from domain.frozen import frozen_map, with_entry, without_entry
+from domain.frozen import appended, frozen_list, frozen_map, with_entry, without_entry
 
 
 class AmendmentStatus(StrEnum):
@@ -103,7 +103,7 @@ class AmendmentState:
     signatures: tuple[Signature, ...] = ()
     """Signatures on the current content."""
     invalidated_signatures: tuple[Signature, ...] = ()
-    review_comments: tuple[ReviewComment, ...] = ()
+    review_comments: Sequence[ReviewComment] = field(default_factory=frozen_list)
     conflict: AmendmentConflict | None = None
     closing_reason: str | None = None
     merged_version: int | None = None
@@ -182,7 +182,7 @@ def evolve(state: AmendmentState, event: AmendmentEvent) -> AmendmentState:
             return replace(state, status=AmendmentStatus.SUBMITTED)
         case ReviewCommented(text=text, commented_by=by, section=section):
             comment = ReviewComment(text=text, commented_by=by, section=section)
-            return replace(state, review_comments=(*state.review_comments, comment))
+            return replace(state, review_comments=appended(state.review_comments, comment))
         case SignatureApplied(signature=signature) | EthicsApprovalRecorded(signature=signature):
             return replace(state, signatures=(*state.signatures, signature))
         case SignaturesInvalidated():

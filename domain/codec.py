@@ -1,7 +1,8 @@
 """Frozen dataclasses to plain JSON values and back, driven by their type hints.
 
 Supported field types: ``str``, ``int``, ``bool``, ``None``, ``str`` enums, ``X | None``,
-``tuple[X, ...]``, ``frozenset[X]``, ``Mapping[K, V]`` with ``str``-valued keys, ``date``
+``tuple[X, ...]``, ``Sequence[X]`` (a :func:`domain.frozen.frozen_list`), ``frozenset[X]``,
+``Mapping[K, V]`` with ``str``-valued keys, ``date``
 (``YYYY-MM-DD``), ``datetime`` (ISO 8601 text with a time zone; decoded as UTC) and nested
 dataclasses of these. Commands arrive this way from the server's JSON bodies. Floats are
 refused on the way out, because the log's canonical
@@ -16,12 +17,12 @@ import functools
 import json
 import types
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any, TypeVar
 
-from domain.frozen import frozen_map
+from domain.frozen import frozen_list, frozen_map
 from domain.timestamps import date_text, instant_text
 
 JsonValue = None | bool | int | str | list["JsonValue"] | dict[str, "JsonValue"]
@@ -51,7 +52,7 @@ def encode(value: object) -> JsonValue:
         raise UnencodableValue(f"floats cannot be logged: {value!r}; use an int or a str")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {field.name: encode(getattr(value, field.name)) for field in _fields(type(value))}
-    if isinstance(value, tuple | list):
+    if isinstance(value, Sequence):  # a str was answered above
         return [encode(item) for item in value]
     if isinstance(value, frozenset):
         return sorted((encode(item) for item in value), key=_sort_key)
@@ -94,6 +95,13 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
+_COLLECTIONS: dict[Any, Callable[[Iterable[Any]], Any]] = {
+    tuple: tuple,
+    frozenset: frozenset,
+    Sequence: frozen_list,
+}
+"""What a decoded list becomes, by the annotation's origin."""
+
 Decoder = Callable[[Any, str], Any]
 """Decodes ``data`` found at ``where`` (named in errors) into one annotated type."""
 
@@ -109,9 +117,9 @@ def _decoder(annotation: Any) -> Decoder:
     origin = typing.get_origin(annotation)
     if origin is types.UnionType or origin is typing.Union:
         return _optional_decoder(annotation)
-    if origin is tuple or origin is frozenset:
+    if origin is tuple or origin is frozenset or origin is Sequence:
         item = _decoder(typing.get_args(annotation)[0])
-        collect: Callable[[Iterable[Any]], Any] = tuple if origin is tuple else frozenset
+        collect: Callable[[Iterable[Any]], Any] = _COLLECTIONS[origin]
         return lambda data, where: collect(
             item(value, f"{where}[]") for value in _expect(list, data, where)
         )

@@ -1,25 +1,89 @@
-"""Read-only mappings for immutable state: every change returns a new mapping."""
+"""Read-only collections for immutable state: every change returns a new collection that
+shares all but a few nodes with the old one, so a fold stays linear in its events.
+
+A state is never changed in place, and each event makes a new state. If that meant
+copying a thread's map of comments per comment, folding a thread of n comments would
+cost n²/2 copies (40,000 comments took 91 s). :class:`FrozenMap` and :func:`appended`
+are persistent structures (pyrsistent's hash array mapped trie and vector): a change
+costs O(log₃₂ n) and the old value stays valid and unchanged.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from types import MappingProxyType
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TypeVar
+
+from pyrsistent import PMap, PVector, pmap, pvector
 
 K = TypeVar("K")
 V = TypeVar("V")
+T = TypeVar("T")
 
 
-def frozen_map(items: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> Mapping[K, V]:
+class FrozenMap(Mapping[K, V]):
+    """An immutable mapping that keeps its keys in the order they were first added (as a
+    dict does); :meth:`set` and :meth:`remove` answer new maps."""
+
+    __slots__ = ("_order", "_values")
+
+    def __init__(self, values: PMap[K, V], order: PVector[K]) -> None:
+        self._values = values
+        self._order = order
+
+    def __getitem__(self, key: K) -> V:
+        return self._values[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._values
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({dict(self.items())!r})"
+
+    def set(self, key: K, value: V) -> FrozenMap[K, V]:
+        """This map with ``key`` mapped to ``value`` (an existing key keeps its place)."""
+        order = self._order if key in self._values else self._order.append(key)
+        return FrozenMap(self._values.set(key, value), order)
+
+    def remove(self, key: K) -> FrozenMap[K, V]:
+        """This map without ``key`` (itself when it is absent). Linear in the map's size:
+        removals are rare (a resolved conflict, a withdrawn change)."""
+        if key not in self._values:
+            return self
+        return FrozenMap(self._values.remove(key), pvector(k for k in self._order if k != key))
+
+
+def frozen_map(items: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> FrozenMap[K, V]:
     """A read-only copy of ``items``; later changes to the source do not show through."""
-    return MappingProxyType(dict(items))
+    values = dict(items)
+    return FrozenMap(pmap(values), pvector(values))
 
 
 def with_entry(mapping: Mapping[K, V], key: K, value: V) -> Mapping[K, V]:
-    """A copy of ``mapping`` where ``key`` maps to ``value``."""
-    return frozen_map({**mapping, key: value})
+    """``mapping`` with ``key`` mapped to ``value``."""
+    return _frozen(mapping).set(key, value)
 
 
 def without_entry(mapping: Mapping[K, V], key: K) -> Mapping[K, V]:
-    """A copy of ``mapping`` without ``key`` (unchanged when it is absent)."""
-    return frozen_map((k, v) for k, v in mapping.items() if k != key)
+    """``mapping`` without ``key`` (unchanged when it is absent)."""
+    return _frozen(mapping).remove(key)
+
+
+def frozen_list(items: Iterable[T] = ()) -> Sequence[T]:
+    """An immutable sequence of ``items`` that :func:`appended` extends cheaply."""
+    return pvector(items)
+
+
+def appended(items: Sequence[T], item: T) -> Sequence[T]:
+    """``items`` followed by ``item``, in O(1) amortized for a :func:`frozen_list`."""
+    vector = items if isinstance(items, PVector) else pvector(items)
+    return vector.append(item)
+
+
+def _frozen(mapping: Mapping[K, V]) -> FrozenMap[K, V]:
+    return mapping if isinstance(mapping, FrozenMap) else frozen_map(mapping)

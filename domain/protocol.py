@@ -24,7 +24,6 @@ from domain.errors import (
     ProtocolNotDrafted,
     ProtocolNotPublished,
     ProtocolUnderChangeControl,
-    RevisionNotFound,
     SectionAlreadyExists,
     SectionNotFound,
     SectionUnchanged,
@@ -207,10 +206,7 @@ def revise(state: ProtocolState, command: ReviseSection) -> list[ProtocolEvent]:
     section = _live_section(state, command.number)
     base = section.revision(command.base_revision)
     if base is None:
-        raise RevisionNotFound(
-            f"section {command.number} has no revision {command.base_revision}"
-            f" (latest is {section.head.revision})"
-        )
+        raise section.no_revision(command.base_revision)
     head = section.head
     heading = base.heading if command.heading is None else command.heading
     proposed = SectionText(number=command.number, heading=heading, text=command.text)

@@ -17,6 +17,7 @@ from domain.errors import (
     FixedSectionAdded,
     FixedSectionRemoved,
     InvalidSectionNumber,
+    RevisionNotFound,
     SectionHasSubsections,
     SectionNotFound,
     require_text,
@@ -54,9 +55,16 @@ class SectionRevision:
     amendment_id: str | None = None
 
 
+KEPT_REVISIONS = 100
+"""How many of a section's latest revisions its state keeps (a change based on an older
+one is refused: :class:`domain.errors.RevisionNotFound`). Keeping every revision made the
+state grow with the log (270,000 revisions: 75 s to fold, hundreds of MB to hold); the
+log keeps them all, and the audit replays any of them."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Section:
-    """A section with all its revisions, oldest first."""
+    """A section with its latest revisions (at most :data:`KEPT_REVISIONS`), oldest first."""
 
     number: str
     revisions: tuple[SectionRevision, ...]
@@ -68,8 +76,27 @@ class Section:
         return self.revisions[-1]
 
     def revision(self, number: int) -> SectionRevision | None:
-        """Revision ``number``, if the section has it."""
-        return next((r for r in self.revisions if r.revision == number), None)
+        """Revision ``number``, if the section still keeps it."""
+        revisions = self.revisions
+        index = number - revisions[0].revision  # revisions are numbered one after another
+        if 0 <= index < len(revisions) and revisions[index].revision == number:
+            return revisions[index]
+        return next((r for r in revisions if r.revision == number), None)
+
+    def no_revision(self, number: int) -> RevisionNotFound:
+        """The refusal of a change based on revision ``number``, which it does not keep."""
+        head = self.head.revision
+        if self.revisions[0].revision <= number <= head:
+            return RevisionNotFound(f"section {self.number} has no revision {number}")
+        if 0 < number < head:
+            return RevisionNotFound(
+                f"revision {number} of section {self.number} is more than {KEPT_REVISIONS}"
+                f" revisions old (latest is {head}): reload the section and apply the change"
+                " to its latest revision"
+            )
+        return RevisionNotFound(
+            f"section {self.number} has no revision {number} (latest is {head})"
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -278,7 +305,8 @@ def evolve(state: ProtocolState, event: ProtocolEvent) -> ProtocolState:
 def _with_revision(state: ProtocolState, number: str, revision: SectionRevision) -> ProtocolState:
     """Append ``revision`` to section ``number`` (creating or reviving the section)."""
     section = state.sections.get(number)
-    revisions = (revision,) if section is None else (*section.revisions, revision)
+    kept = () if section is None else section.revisions[1 - KEPT_REVISIONS :]
+    revisions = (*kept, revision)
     updated = Section(number=number, revisions=revisions)
     return replace(state, sections=with_entry(state.sections, number, updated))
 

@@ -36,7 +36,6 @@ from domain.errors import (
     MalformedUpdate,
     ProtocolNotDrafted,
     ProtocolUnderChangeControl,
-    RevisionNotFound,
     SectionNotFound,
     SectionUnchanged,
     SharedTextAlreadyStarted,
@@ -215,9 +214,7 @@ def decide(
                     f"section {command.number}'s shared text was started already"
                 )
             if section.revision(command.from_revision) is None:
-                raise RevisionNotFound(
-                    f"section {command.number} has no revision {command.from_revision}"
-                )
+                raise section.no_revision(command.from_revision)
             return decide_start(protocol.trial_id, command, command.from_revision)
         case EditSharedText():
             return decide_edit(state, protocol.trial_id, command)
@@ -271,9 +268,7 @@ def revision_start(protocol: ProtocolState, number: str, based_on: int | None) -
     section = _writable_section(protocol, number)
     revision = section.head if based_on is None else section.revision(based_on)
     if revision is None:
-        raise RevisionNotFound(
-            f"section {number} has no revision {based_on} (latest is {section.head.revision})"
-        )
+        raise section.no_revision(based_on or 0)
     return revision.text, revision.revision
 
 

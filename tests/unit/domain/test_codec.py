@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -11,7 +11,7 @@ from enum import StrEnum
 import pytest
 
 from domain.codec import DataDoesNotFit, UnencodableValue, decode, encode
-from domain.frozen import frozen_map
+from domain.frozen import appended, frozen_list, frozen_map
 
 
 class Colour(StrEnum):
@@ -140,3 +140,18 @@ def test_malformed_dates_and_times_are_refused_with_the_reason(
 ) -> None:
     with pytest.raises(DataDoesNotFit, match=message):
         decode(Scheduled, data)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Growing:
+    remarks: Sequence[str] = field(default_factory=frozen_list)
+    by_id: Mapping[str, int] = field(default_factory=frozen_map)
+
+
+def test_persistent_lists_and_maps_round_trip_and_stay_cheap_to_extend() -> None:
+    value = Growing(remarks=appended(frozen_list(["a"]), "b"), by_id=frozen_map({"y": 1, "x": 2}))
+    data = encode(value)
+    assert data == {"remarks": ["a", "b"], "by_id": {"y": 1, "x": 2}}
+    decoded = decode(Growing, data)
+    assert list(appended(decoded.remarks, "c")) == ["a", "b", "c"]
+    assert list(decoded.by_id) == ["y", "x"]

@@ -32,7 +32,7 @@ from domain.protocol_events import (
     SectionRevised,
     SectionText,
 )
-from domain.protocol_state import ProtocolState, document_hash
+from domain.protocol_state import KEPT_REVISIONS, ProtocolState, document_hash
 from tests.unit.domain.steps import runner
 
 CRITERIA = "Age 18 to 65\nConfirmed diagnosis\nSigned consent"
@@ -207,6 +207,26 @@ def test_a_revision_must_name_a_revision_the_section_has(
 ) -> None:
     with pytest.raises(errors.RevisionNotFound, match="no revision 7"):
         protocol.decide(drafted_protocol, revise(investigator, 7, "x"))
+
+
+def test_a_section_keeps_its_latest_revisions_and_refuses_a_change_based_on_an_older_one(
+    drafted_protocol: ProtocolState, investigator: Actor, sponsor_lead: Actor
+) -> None:
+    state = drafted_protocol
+    for n in range(1, KEPT_REVISIONS + 20):
+        state = run(state, revise(investigator, n, f"{CRITERIA}\nrevision {n + 1}"))
+    section = state.sections["5.2"]
+    head = section.head.revision
+    assert head == KEPT_REVISIONS + 20
+    assert len(section.revisions) == KEPT_REVISIONS
+    # Within what is kept, an old base still merges three ways.
+    oldest_kept = head - KEPT_REVISIONS + 1
+    base_text = section.revision(oldest_kept).text  # type: ignore[union-attr]
+    [merged] = protocol.decide(state, revise(sponsor_lead, oldest_kept, f"Note\n{base_text}"))
+    assert isinstance(merged, SectionRevised)
+    assert merged.merged_with == head
+    with pytest.raises(errors.RevisionNotFound, match=r"more than 100 revisions old.*reload"):
+        protocol.decide(state, revise(sponsor_lead, oldest_kept - 1, "Age 21"))
 
 
 def test_a_revision_that_changes_nothing_is_refused(
