@@ -143,6 +143,25 @@ class TrialRoles(RoleManager):  # type: ignore[misc]  # casbin is untyped
     def print_roles(self) -> None:
         """Casbin calls this after building links; there is nothing worth logging."""
 
+    def by_trial(self) -> Mapping[str, Mapping[str, tuple[str, ...]]]:
+        """Every grant held, trial -> user -> roles: the live mapping, to read at once
+        (a snapshot encodes it), never to keep."""
+        return self._trials
+
+    def load(self, trials: dict[str, dict[str, tuple[str, ...]]]) -> None:
+        """Hold exactly the grants of ``trials`` (as :meth:`by_trial` gives them), in
+        place of any held. ValueError if a member is listed without roles, or with one
+        twice."""
+        links = 0
+        for trial, members in trials.items():
+            if not members:
+                raise ValueError(f"trial {trial!r} is listed without members")
+            for user, roles in members.items():
+                if not roles or len(set(roles)) != len(roles):
+                    raise ValueError(f"{user!r} in {trial!r} holds {roles!r}")
+                links += len(roles)
+        self._trials, self._links = trials, links
+
     def roles(self, user: str, trial: str) -> frozenset[str]:
         """The roles ``user`` holds in ``trial``."""
         return frozenset(self._trials.get(trial, _NO_MEMBERS).get(user, ()))

@@ -3,13 +3,17 @@
 A :class:`Policy` does no I/O. The live :class:`rbac.Authorizer` feeds it the log as it
 grows; :func:`rbac.who_can` feeds a fresh one the log up to a past position. Either way
 the only input is RoleGranted / RoleRevoked events, so the policy is never a second
-source of truth that could drift from the log.
+source of truth that could drift from the log. Its :meth:`Policy.snapshot` is the grants
+folded up to some position, which :meth:`Policy.restored` reads back (the Authorizer
+starts from one and folds the role events after it).
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+
+import msgspec
 
 from domain.catalog import SchemaVersionMismatch
 from domain.codec import DataDoesNotFit
@@ -28,6 +32,11 @@ ROLE_EVENT_TYPES: tuple[str, ...] = (RoleGranted.event_type, RoleRevoked.event_t
 _ACTIONS = frozenset(action.value for action in Action)
 _SCHEMA_VERSIONS = {cls.event_type: cls.schema_version for cls in (RoleGranted, RoleRevoked)}
 _ROLES = {role.value: role for role in Role}
+
+SNAPSHOT_VERSION = 1
+"""The format of :meth:`Policy.snapshot`: JSON, trial id -> user id -> the roles held."""
+
+_Grants = dict[str, dict[str, tuple[str, ...]]]
 
 
 def read_role_change(event: RecordedEvent) -> tuple[str, str, Role]:
@@ -63,6 +72,25 @@ class Policy:
         self._roles = TrialRoles()
         self._enforcer: Any = new_enforcer(self._roles)
         self._enforce = self._enforcer.enforce
+
+    @classmethod
+    def restored(cls, snapshot: bytes) -> Policy:
+        """The policy a :meth:`snapshot` was taken of. ValueError (or msgspec's
+        DecodeError) if the bytes are not one: not that JSON, an unknown role, a role
+        held twice."""
+        trials = msgspec.json.decode(snapshot, type=_Grants)
+        held = {role for members in trials.values() for roles in members.values() for role in roles}
+        unknown = held - _ROLES.keys()
+        if unknown:
+            raise ValueError(f"unknown roles {sorted(unknown)}")
+        policy = cls()
+        policy._roles.load(trials)
+        return policy
+
+    def snapshot(self) -> bytes:
+        """The grants in force, as :meth:`restored` reads them (format
+        :data:`SNAPSHOT_VERSION`)."""
+        return msgspec.json.encode(self._roles.by_trial())
 
     @property
     def grants(self) -> int:

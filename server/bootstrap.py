@@ -12,6 +12,7 @@ from sqlalchemy.engine import URL
 
 from events import open_store
 from events.following import LogFollower
+from events.snapshots import ProjectionSnapshots
 from rbac import Authorizer
 from server.accounts.credential_cache import CredentialCache
 from server.accounts.sessions import Sessions
@@ -28,11 +29,13 @@ from server.commands.directory import Directory
 from server.commands.reactions import REACTIONS
 from server.commands.service import CommandService
 from server.commands.state_cache import StateCache
+from server.commands.state_snapshots import StateSnapshots
 from server.database import create_engine_for
 from server.live.feed import LiveFeed
 from server.live.presence_relay import PostgresPresenceRelay
 from server.live.tickets import LiveTickets
 from server.services import Services, Settings
+from server.startup_progress import StartupProgress
 
 
 @asynccontextmanager
@@ -49,7 +52,17 @@ async def open_services(
         engine = create_engine_for(url)
         stack.push_async_callback(engine.dispose)
         relay = PostgresPresenceRelay(engine) if engine.dialect.name == "postgresql" else None
-        authorizer, directory, states = Authorizer(store), Directory(store), StateCache(store)
+        # Derived state saved beside the log: the policy and the directory start from
+        # their newest snapshot and read only the log after it (events/snapshots.py).
+        snapshots = ProjectionSnapshots(engine)
+        stack.push_async_callback(snapshots.close)
+        progress = StartupProgress()
+        stack.callback(progress.close)
+        authorizer = Authorizer(store, snapshots=snapshots, progress=progress.of(Authorizer.name))
+        directory = Directory(store, snapshots=snapshots, progress=progress.of(Directory.name))
+        state_snapshots = StateSnapshots(snapshots)
+        stack.push_async_callback(state_snapshots.close)
+        states = StateCache(store, snapshots=state_snapshots)
         live = LiveFeed(relay)
         texts = SharedDocuments(store, TextSnapshots(engine))
         stack.push_async_callback(texts.close)

@@ -10,7 +10,6 @@ the worst a damaged snapshot costs is a longer fold. Created by
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.codec import DataDoesNotFit, decode, encode
 from domain.shared_text import SharedText
+from events.snapshots import digest
 
 SNAPSHOT_FORMAT = 1
 """The encoding of ``state`` (a Yjs update, v1, holding the whole document) and of
@@ -111,11 +111,6 @@ class TextSnapshots:
                 await conn.execute(table.insert().values(stream_id=stream_id, **values))
         except IntegrityError:
             pass  # another process saved one meanwhile: either will do
-
-
-def digest(content: bytes) -> str:
-    """SHA-256 of the document's bytes followed by the fold's JSON."""
-    return hashlib.sha256(content).hexdigest()
 
 
 def _problem(

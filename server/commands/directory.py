@@ -5,6 +5,12 @@ A read model folded from the log: a projection the process's
 :class:`events.following.LogFollower` keeps current. It answers the listing queries and
 the cross-stream context a command needs (which disputes are open about an amendment);
 the states themselves are loaded from their streams.
+
+Given :class:`events.snapshots.ProjectionSnapshots`, it starts from its newest snapshot
+that checks out against the log and folds only the log after it, and saves a new one in
+the background once :data:`events.snapshots.SAVE_EVERY` positions have passed since the
+last (at the end of a catch-up that read that much, or as it follows the log). The
+snapshot is JSON (:data:`SNAPSHOT_VERSION`).
 """
 
 from __future__ import annotations
@@ -12,11 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from domain.dispute import DisputeSubjectKind
 from domain.streams import trial_of
 from domain.workspace_invitations import username_key
 from events import EventStore, RecordedEvent
 from events.following import ProjectionFailed
+from events.snapshots import CatchUpProgress, ProjectionSnapshots, SnapshotSchedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +66,11 @@ class TrialEntry:
 
 CATCH_UP_PAGE = 5_000
 
+SNAPSHOT_NAME = "directory"
+"""The directory's name among the projection snapshots."""
+SNAPSHOT_VERSION = 1
+"""The format of the directory's snapshot (:class:`_Snapshot` as JSON)."""
+
 _CLOSING_AMENDMENT = frozenset({"AmendmentMerged", "AmendmentRejected", "AmendmentWithdrawn"})
 
 
@@ -65,18 +79,38 @@ class Directory:
 
     name = "directory"
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        snapshots: ProjectionSnapshots | None = None,
+        progress: CatchUpProgress | None = None,
+    ) -> None:
         self._store = store
+        self._schedule = (
+            SnapshotSchedule(snapshots, SNAPSHOT_NAME, SNAPSHOT_VERSION)
+            if snapshots is not None
+            else None
+        )
+        self._progress = progress
         self._trials: dict[str, TrialEntry] = {}
         self._invited: dict[str, dict[tuple[str, str], PendingInvitation]] = {}
         """Username key -> (trial id, invitation id) -> the pending invitation."""
         self._failure: BaseException | None = None
 
     async def catch_up(self, head: int) -> None:
-        """Fold the whole log up to ``head``."""
-        async for page in self._store.pages(until=head, page_size=CATCH_UP_PAGE):
+        """Fold the log up to ``head``, after the newest snapshot if there is one."""
+        start = 0
+        if self._schedule is not None:
+            start = await self._schedule.restore_newest(head, self._restore)
+        async for page in self._store.pages(after=start, until=head, page_size=CATCH_UP_PAGE):
             for event in page:
-                self.apply(event)
+                self._fold(event)
+            if self._progress is not None:
+                self._progress(start, page[-1].position, head)
+        if self._progress is not None:
+            self._progress(start, head, head)
+        self._snapshot_if_due(head)
 
     def stopped(self, failure: BaseException | None) -> None:
         """Following the log stopped: after a failure, every answer raises."""
@@ -112,6 +146,37 @@ class Directory:
 
     def apply(self, event: RecordedEvent) -> None:
         """Fold one event of the log."""
+        self._fold(event)
+        self._snapshot_if_due(event.position)
+
+    def snapshot(self) -> bytes:
+        """Everything the directory knows, as :meth:`_restore` reads it back."""
+        return msgspec.json.encode(
+            _Snapshot(
+                trials=[_TrialSnapshot.of(entry) for entry in self._trials.values()],
+                invitations=[
+                    (key, invitation)
+                    for key, pending in self._invited.items()
+                    for invitation in pending.values()
+                ],
+            )
+        )
+
+    def _restore(self, snapshot: bytes) -> None:
+        stored = msgspec.json.decode(snapshot, type=_Snapshot)
+        trials = {trial.trial_id: trial.entry() for trial in stored.trials}
+        invited: dict[str, dict[tuple[str, str], PendingInvitation]] = {}
+        for key, invitation in stored.invitations:
+            invited.setdefault(key, {})[(invitation.trial_id, invitation.invitation_id)] = (
+                invitation
+            )
+        self._trials, self._invited = trials, invited
+
+    def _snapshot_if_due(self, position: int) -> None:
+        if self._schedule is not None and position and self._schedule.due(position):
+            self._schedule.save(position, self.snapshot())
+
+    def _fold(self, event: RecordedEvent) -> None:
         data = event.data
         if event.type == "TrialCreated":
             self._trials[data["trial_id"]] = TrialEntry(data["trial_id"], data["title"])
@@ -171,3 +236,61 @@ class Directory:
             stopped = ProjectionFailed(f"the {self.name} projection stopped")
             stopped.__cause__ = self._failure
             raise stopped
+
+
+class _TrialSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A :class:`TrialEntry` as the snapshot holds it (JSON has no sets nor tuple keys)."""
+
+    trial_id: str
+    title: str
+    members: list[str]
+    names: dict[str, str]
+    organizations: dict[str, tuple[str, str]]
+    invitees: dict[str, str]
+    amendments: list[str]
+    open_amendments: list[str]
+    motions: list[str]
+    disputes: list[str]
+    open_disputes: dict[str, tuple[DisputeSubjectKind, str]]
+    threads: list[tuple[str, str]]
+
+    @classmethod
+    def of(cls, entry: TrialEntry) -> _TrialSnapshot:
+        return cls(
+            trial_id=entry.trial_id,
+            title=entry.title,
+            members=list(entry.members),
+            names=entry.names,
+            organizations=entry.organizations,
+            invitees=entry.invitees,
+            amendments=entry.amendments,
+            open_amendments=list(entry.open_amendments),
+            motions=entry.motions,
+            disputes=entry.disputes,
+            open_disputes=entry.open_disputes,
+            threads=list(entry.threads),
+        )
+
+    def entry(self) -> TrialEntry:
+        return TrialEntry(
+            trial_id=self.trial_id,
+            title=self.title,
+            members=set(self.members),
+            names=self.names,
+            organizations=self.organizations,
+            invitees=self.invitees,
+            amendments=self.amendments,
+            open_amendments=set(self.open_amendments),
+            motions=self.motions,
+            disputes=self.disputes,
+            open_disputes=self.open_disputes,
+            threads=dict.fromkeys(self.threads),
+        )
+
+
+class _Snapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    trials: list[_TrialSnapshot]
+    """In the order they were created."""
+    invitations: list[tuple[str, PendingInvitation]]
+    """Each pending invitation with the username key it is addressed to, in the order
+    they were sent."""
