@@ -5,10 +5,18 @@ with the trial's history, so :class:`StateCache` keeps each stream's last state 
 version and, on the next load, folds only the events appended since — or reads nothing
 when no newer version is known. The log stays the only source of truth: a cached state is
 always "the fold up to version N", and an append expecting N fails if the log has moved.
+
+No load holds the event loop for long, however long the stream: the events are read a
+page at a time and folded in slices, yielding between them, and a stream that is not
+cached yet is warmed up once (every load that wants it meanwhile waits for that one
+fold). With :class:`server.commands.state_snapshots.StateSnapshots`, a warm-up starts
+from the stream's newest saved state, and a state that has gone
+:data:`~server.commands.state_snapshots.SAVE_AFTER` events past its snapshot is saved.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -17,11 +25,18 @@ from typing import Any, Generic, TypeVar
 from domain.catalog import from_data
 from events import EventStore, RecordedEvent
 from server.commands.aggregates import AggregateKind
+from server.commands.state_snapshots import SavedState, StateSnapshots
 
 S = TypeVar("S")
 
 _NEWEST_PER_ENTRY = 10
 """How many streams' newest versions are kept per cached state (they are much smaller)."""
+
+READ_PAGE = 1_000
+"""Events read from the log at a time by a load."""
+
+FOLD_SLICE = 250
+"""Events folded between two turns of the event loop (about a millisecond or two)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +62,21 @@ class StateCache:
 
     name = "state cache"
 
-    def __init__(self, store: EventStore, *, capacity: int = 10_000) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        capacity: int = 10_000,
+        snapshots: StateSnapshots | None = None,
+    ) -> None:
         self._store = store
         self._capacity = capacity
+        self._snapshots = snapshots
         self._entries: OrderedDict[str, _Entry[Any]] = OrderedDict()
         self._newest: OrderedDict[str, int] = OrderedDict()
         self._following = False
         self._starts: dict[str, Callable[[str], Awaitable[Loaded[Any]]]] = {}
+        self._warming: dict[str, asyncio.Future[Loaded[Any]]] = {}
 
     def start_from(
         self, kind: AggregateKind[S], starting_point: Callable[[str], Awaitable[Loaded[S]]]
@@ -69,8 +92,12 @@ class StateCache:
         self._following = True
 
     def apply(self, event: RecordedEvent) -> None:
-        """The follower saw ``event``: its stream has at least its version."""
+        """The follower saw ``event``: its stream has at least its version (and a cached
+        state that has reached it may be due a snapshot)."""
         self._saw(event.stream_id, event.stream_version)
+        entry = self._entries.get(event.stream_id)
+        if entry is not None and entry.loaded.version == event.stream_version:
+            self._snapshot_if_due(event.stream_id, entry, event.position)
 
     def stopped(self, failure: BaseException | None) -> None:
         """The follower stopped: from now on every load reads the tail."""
@@ -87,25 +114,76 @@ class StateCache:
         if entry is not None and not fresh and self._is_newest(stream_id, entry.loaded.version):
             self._entries.move_to_end(stream_id)
             return entry.loaded
-        if entry is not None:
-            cached = entry.loaded
-        elif (start := self._starts.get(kind.name)) is not None:
+        if entry is None:
+            cached = await self._warmed_up(kind, stream_id)
+            snapshot_version = self._entries[stream_id].snapshot_version
+        else:
+            cached, snapshot_version = entry.loaded, entry.snapshot_version
+        return await self._fold_tail(kind, stream_id, cached, snapshot_version)
+
+    async def _warmed_up(self, kind: AggregateKind[S], stream_id: str) -> Loaded[S]:
+        """The stream folded from its starting point (a saved state, a projection's, or
+        nothing) up to its end when the warm-up began: one fold, however many wait."""
+        warming = self._warming.get(stream_id)
+        if warming is None:
+            warming = asyncio.ensure_future(self._warm_up(kind, stream_id))
+            self._warming[stream_id] = warming
+            warming.add_done_callback(lambda _: self._warming.pop(stream_id, None))
+        # A waiter that is cancelled does not cancel the warm-up the others wait for.
+        loaded: Loaded[S] = await asyncio.shield(warming)
+        if stream_id not in self._entries:  # dropped meanwhile: keep it for this load
+            self._remember(stream_id, _Entry(kind, loaded, loaded.version))
+        return loaded
+
+    async def _warm_up(self, kind: AggregateKind[S], stream_id: str) -> Loaded[S]:
+        start = self._starts.get(kind.name)
+        saved = None
+        if start is not None:
             cached = await start(stream_id)
+        elif self._snapshots is not None and (
+            saved := await self._snapshots.newest(stream_id, type(kind.new))
+        ):
+            cached = Loaded(saved.state, saved.version)
         else:
             cached = Loaded(kind.new, 0)
-        recorded = await self._store.read_stream(stream_id, from_version=cached.version + 1)
-        state = cached.state
-        for event in recorded:
-            state = kind.evolve(state, from_data(event.type, event.data, event.schema_version))
-        loaded = Loaded(state, recorded[-1].stream_version) if recorded else cached
-        self._remember(stream_id, _Entry(kind, loaded))
+        snapshot_version = saved.version if saved is not None else cached.version
+        return await self._fold_tail(kind, stream_id, cached, snapshot_version)
+
+    async def _fold_tail(
+        self, kind: AggregateKind[S], stream_id: str, cached: Loaded[S], snapshot_version: int
+    ) -> Loaded[S]:
+        """``cached`` with every event appended to the stream since, read a page at a
+        time and folded in slices between turns of the event loop."""
+        state, version, position = cached.state, cached.version, 0
+        while True:
+            page = await self._store.read_stream(
+                stream_id, from_version=version + 1, limit=READ_PAGE
+            )
+            for start in range(0, len(page), FOLD_SLICE):
+                if start:
+                    await asyncio.sleep(0)
+                for event in page[start : start + FOLD_SLICE]:
+                    decoded = from_data(event.type, event.data, event.schema_version)
+                    state = kind.evolve(state, decoded)
+            if page:
+                version, position = page[-1].stream_version, page[-1].position
+            if len(page) < READ_PAGE:
+                break
+            await asyncio.sleep(0)
+        loaded = Loaded(state, version) if version > cached.version else cached
+        entry = _Entry(kind, loaded, snapshot_version)
+        self._remember(stream_id, entry)
+        if position:
+            self._snapshot_if_due(stream_id, self._entries.get(stream_id, entry), position)
         return loaded
 
     def written(self, stream_id: str, kind: AggregateKind[S], loaded: Loaded[S]) -> None:
         """This process's append took ``stream_id`` to ``loaded`` (the state it decided
         on, with its own events folded in): cache it, so the next load needs no read."""
         self._saw(stream_id, loaded.version)
-        self._remember(stream_id, _Entry(kind, loaded))
+        current = self._entries.get(stream_id)
+        snapshot_version = current.snapshot_version if current is not None else loaded.version
+        self._remember(stream_id, _Entry(kind, loaded, snapshot_version))
 
     async def load_at(self, kind: AggregateKind[S], stream_id: str, position: int) -> Loaded[S]:
         """The stream's state as of log position ``position`` (uncached: history)."""
@@ -139,8 +217,24 @@ class StateCache:
         while len(self._entries) > self._capacity:
             self._entries.popitem(last=False)
 
+    def _snapshot_if_due(self, stream_id: str, entry: _Entry[Any], position: int) -> None:
+        """Save ``entry``'s state (after the event at ``position``) if it has gone far
+        enough past the last one saved, and there is somewhere to save it."""
+        snapshots = self._snapshots
+        if (
+            snapshots is None
+            or entry.kind.name in self._starts
+            or entry.loaded.version - entry.snapshot_version < snapshots.save_after
+        ):
+            return
+        entry.snapshot_version = entry.loaded.version
+        saved = SavedState(entry.loaded.state, entry.loaded.version, position)
+        snapshots.save_later(stream_id, saved)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class _Entry(Generic[S]):
     kind: AggregateKind[S]
     loaded: Loaded[S]
+    snapshot_version: int
+    """The version of the stream's newest saved state (or where its fold began)."""
