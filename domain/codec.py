@@ -2,7 +2,7 @@
 
 Supported field types: ``str``, ``int``, ``bool``, ``None``, ``str`` enums, ``X | None``,
 ``tuple[X, ...]``, ``Sequence[X]`` (a :func:`domain.frozen.frozen_list`), ``frozenset[X]``,
-``Mapping[K, V]`` with ``str``-valued keys, ``date``
+``Mapping[K, V]`` with ``str``-valued or ``int`` keys (written in decimal), ``date``
 (``YYYY-MM-DD``), ``datetime`` (ISO 8601 text with a time zone; decoded as UTC) and nested
 dataclasses of these. Commands arrive this way from the server's JSON bodies. Floats are
 refused on the way out, because the log's canonical
@@ -76,8 +76,10 @@ def decode_all_but(cls: type[T], data: Mapping[str, Any], *, later: str) -> Call
 
 
 def _encode_key(key: object) -> str:
+    if isinstance(key, int) and not isinstance(key, bool):
+        return str(key)  # JSON keys are text: an int key is written in decimal
     if not isinstance(key, str):
-        raise UnencodableValue(f"mapping keys must be strings, got {key!r}")
+        raise UnencodableValue(f"mapping keys must be strings or ints, got {key!r}")
     return str(key.value) if isinstance(key, enum.Enum) else key
 
 
@@ -124,7 +126,9 @@ def _decoder(annotation: Any) -> Decoder:
             item(value, f"{where}[]") for value in _expect(list, data, where)
         )
     if origin is Mapping:
-        key_type, value_type = map(_decoder, typing.get_args(annotation))
+        key_annotation, value_annotation = typing.get_args(annotation)
+        key_type = _int_key if key_annotation is int else _decoder(key_annotation)
+        value_type = _decoder(value_annotation)
         return lambda data, where: frozen_map(
             (key_type(key, f"{where} key"), value_type(value, f"{where}.{key}"))
             for key, value in _expect(dict, data, where).items()
@@ -141,6 +145,13 @@ def _decoder(annotation: Any) -> Decoder:
         kind = type(None) if annotation is type(None) else annotation
         return lambda data, where: _expect(kind, data, where)
     return lambda data, where: _refuse(f"{where}: the codec cannot decode {annotation!r}")
+
+
+def _int_key(data: Any, where: str) -> int:
+    text = _expect(str, data, where)
+    if not text.lstrip("-").isdigit():
+        raise DataDoesNotFit(f"{where}: {text!r} is not a whole number")
+    return int(text)
 
 
 def _refuse(problem: str) -> Any:

@@ -77,11 +77,25 @@ def test_floats_are_refused() -> None:
         encode({"share": 0.5})
 
 
-def test_unknown_types_and_non_string_keys_are_refused() -> None:
+def test_unknown_types_and_keys_neither_text_nor_whole_numbers_are_refused() -> None:
     with pytest.raises(UnencodableValue):
         encode(object())
-    with pytest.raises(UnencodableValue, match="mapping keys must be strings"):
-        encode({1: "one"})
+    with pytest.raises(UnencodableValue, match="mapping keys must be strings or ints"):
+        encode({(1, 2): "pair"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Numbered:
+    by_number: Mapping[int, str]
+
+
+def test_whole_number_keys_are_written_in_decimal_and_read_back_as_numbers() -> None:
+    assert encode(Numbered(by_number=frozen_map({2: "b", 10: "j"}))) == {
+        "by_number": {"2": "b", "10": "j"}
+    }
+    assert decode(Numbered, {"by_number": {"2": "b"}}).by_number == {2: "b"}
+    with pytest.raises(DataDoesNotFit, match="'two' is not a whole number"):
+        decode(Numbered, {"by_number": {"two": "b"}})
 
 
 @pytest.mark.parametrize(
