@@ -160,8 +160,9 @@ class ProjectionSnapshots:
 
     async def save(self, snapshot: ProjectionSnapshot) -> None:
         """Keep ``snapshot`` (its position must be an event of the log: ValueError
-        otherwise), then forget all but the newest :data:`KEEP` of its name. Saving one
-        that is already there (another process saved it) changes nothing."""
+        otherwise), then forget all but the newest :data:`KEEP` of its name. One saved
+        at the same position before is replaced (it may be damaged, or from an older
+        version of the projection); if another process saves the same at once, one wins."""
         content_digest = await asyncio.to_thread(digest, snapshot.data)
         table = projection_snapshots
         try:
@@ -171,6 +172,11 @@ class ProjectionSnapshots:
                 )
                 if log_hash is None:
                     raise ValueError(f"the log has no event at position {snapshot.position}")
+                await conn.execute(
+                    delete(table).where(
+                        table.c.name == snapshot.name, table.c.position == snapshot.position
+                    )
+                )
                 await conn.execute(
                     table.insert().values(
                         name=snapshot.name,
@@ -186,10 +192,16 @@ class ProjectionSnapshots:
             pass  # saved at that position already
         await self._prune(snapshot.name)
 
-    def save_later(self, snapshot: ProjectionSnapshot) -> None:
-        """:meth:`save` in a task of its own (a failure is logged); :meth:`close` waits
-        for the saves under way."""
-        task = asyncio.create_task(self._save_logged(snapshot), name=f"save {snapshot.name}")
+    def save_later(
+        self, name: str, position: int, schema_version: int, encode: Callable[[], bytes]
+    ) -> None:
+        """Save the bytes ``encode()`` returns as a snapshot, in a task of its own (a
+        failure is logged): ``encode`` runs in a worker thread, so it must read only what
+        nobody changes meanwhile (a copy taken at ``position``). :meth:`close` waits for
+        the saves under way."""
+        task = asyncio.create_task(
+            self._save_logged(name, position, schema_version, encode), name=f"save {name}"
+        )
         self._saving.add(task)
         task.add_done_callback(self._saving.discard)
 
@@ -198,15 +210,16 @@ class ProjectionSnapshots:
         while self._saving:
             await asyncio.gather(*self._saving, return_exceptions=True)
 
-    async def _save_logged(self, snapshot: ProjectionSnapshot) -> None:
+    async def _save_logged(
+        self, name: str, position: int, schema_version: int, encode: Callable[[], bytes]
+    ) -> None:
         try:
-            await self.save(snapshot)
+            data = await asyncio.to_thread(encode)
+            await self.save(ProjectionSnapshot(name, position, schema_version, data))
         except Exception:
-            logger.exception(
-                "could not save the %s snapshot at position %d", snapshot.name, snapshot.position
-            )
+            logger.exception("could not save the %s snapshot at position %d", name, position)
         else:
-            logger.info("saved the %s snapshot at position %d", snapshot.name, snapshot.position)
+            logger.info("saved the %s snapshot at position %d", name, position)
 
     async def _prune(self, name: str) -> None:
         table = projection_snapshots
@@ -256,12 +269,11 @@ class SnapshotSchedule:
         """Whether the state after ``position`` should be saved."""
         return position - self._last >= self.snapshots.every
 
-    def save(self, position: int, data: bytes) -> None:
-        """Save ``data`` as the state after ``position``, in the background."""
+    def save(self, position: int, encode: Callable[[], bytes]) -> None:
+        """Save what ``encode()`` returns (in a worker thread: see
+        :meth:`ProjectionSnapshots.save_later`) as the state after ``position``."""
         self._last = position
-        self.snapshots.save_later(
-            ProjectionSnapshot(self.name, position, self.schema_version, data)
-        )
+        self.snapshots.save_later(self.name, position, self.schema_version, encode)
 
 
 def ignored(name: str, position: int, problem: str) -> None:

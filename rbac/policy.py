@@ -38,6 +38,10 @@ SNAPSHOT_VERSION = 1
 
 _Grants = dict[str, dict[str, tuple[str, ...]]]
 
+ENCODE_SLICE = 500
+"""Trials a snapshot encodes in one call (about 2 ms at 50 members each): between two,
+a thread encoding one lets the event loop's thread have the interpreter."""
+
 
 def read_role_change(event: RecordedEvent) -> tuple[str, str, Role]:
     """The ``(trial_id, user_id, role)`` a RoleGranted or RoleRevoked names.
@@ -87,10 +91,12 @@ class Policy:
         policy._roles.load(trials)
         return policy
 
-    def snapshot(self) -> bytes:
-        """The grants in force, as :meth:`restored` reads them (format
-        :data:`SNAPSHOT_VERSION`)."""
-        return msgspec.json.encode(self._roles.by_trial())
+    def snapshot(self) -> PolicySnapshot:
+        """The grants in force now, copied (tuples and strings are shared: about 10 ms
+        at 500,000 grants), to encode later in any thread."""
+        return PolicySnapshot(
+            {trial: dict(members) for trial, members in self._roles.by_trial().items()}
+        )
 
     @property
     def grants(self) -> int:
@@ -156,3 +162,20 @@ class Policy:
         return frozenset(
             user for user in self._roles.members(trial_id) if self.enforce(user, trial_id, action)
         )
+
+
+class PolicySnapshot:
+    """The grants in force at one moment (:meth:`Policy.snapshot`)."""
+
+    def __init__(self, grants: _Grants) -> None:
+        self._grants = grants
+
+    def encode(self) -> bytes:
+        """The grants as :meth:`Policy.restored` reads them (format
+        :data:`SNAPSHOT_VERSION`), encoded :data:`ENCODE_SLICE` trials at a time."""
+        trials = list(self._grants.items())
+        slices = (
+            msgspec.json.encode(dict(trials[start : start + ENCODE_SLICE]))[1:-1]
+            for start in range(0, len(trials), ENCODE_SLICE)
+        )
+        return b"{" + b",".join(slices) + b"}"

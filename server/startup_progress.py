@@ -35,18 +35,20 @@ class StartupProgress:
         self._at_least = at_least
         self._clock = clock
         self._bars: dict[str, tuple[ExitStack, Progress, float]] = {}
+        self._done: set[str] = set()
 
     def of(self, name: str) -> CatchUpProgress:
         """The progress callback for the projection ``name``."""
 
         def progress(start: int, done: int, head: int) -> None:
-            if head - start < self._at_least:
+            if head - start < self._at_least or name in self._done:
                 return
             if name not in self._bars:
                 self._begin(name, start, head)
             _, advance, began = self._bars[name]
             advance(done - start, head - start)
             if done >= head:
+                self._done.add(name)
                 self._end(name, f"caught up the {name} in {self._clock() - began:.1f} s")
 
         return progress
