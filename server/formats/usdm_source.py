@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from domain.amendment_state import AmendmentState, AmendmentStatus
 from domain.catalog import from_data
 from domain.imports import ProtocolImported
+from domain.protocol_events import ProtocolVersionPublished
 from domain.protocol_state import NEW_PROTOCOL, ProtocolState
 from domain.streams import StreamKind, parse_stream, protocol_stream, trial_stream
 from domain.workspace import TrialState
@@ -41,9 +42,17 @@ async def export_source(
     was published (its versions 1 to ``version``)."""
     if position is not None and version is not None:
         raise ValueError("give a position or a version, not both")
-    protocol_events = await store.read_stream(protocol_stream(trial_id))
+    # Only the protocol's publications and import are needed here, not its revisions.
+    marks = (ProtocolVersionPublished.event_type, ProtocolImported.event_type)
+    protocol_events = [
+        event
+        async for page in store.pages(types=marks, under=protocol_stream(trial_id))
+        for event in page
+    ]
     published = {
-        e.data["version"]: e for e in protocol_events if e.type == "ProtocolVersionPublished"
+        e.data["version"]: e
+        for e in protocol_events
+        if e.type == ProtocolVersionPublished.event_type
     }
     if version is not None:
         if version not in published:
