@@ -39,6 +39,7 @@ import os
 import random
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,7 +50,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.live_fanout import percentile, rss_kib
+from bench.live_fanout import rss_kib
 from bench.scale_logs import (
     BIG_TRIAL,
     SMALL,
@@ -204,6 +205,13 @@ async def timed_get(server: Server, path: str, within: float | None = None) -> T
     return Timed(None, refusals)
 
 
+def p99(seconds: list[float]) -> float:
+    """The 99th percentile (interpolated between the two nearest; the one value of one)."""
+    if len(seconds) < 2:
+        return seconds[0]
+    return statistics.quantiles(seconds, n=100, method="inclusive")[98]
+
+
 @dataclass
 class Meanwhile:
     """Latencies of the unrelated reads sent while something else ran."""
@@ -216,7 +224,7 @@ class Meanwhile:
 
     @property
     def p99(self) -> float | None:
-        return percentile(self.latencies, 0.99) if self.latencies else None
+        return p99(self.latencies) if self.latencies else None
 
 
 @contextlib.asynccontextmanager
@@ -298,8 +306,8 @@ async def measure_big(log: Path, folder: Path, args: argparse.Namespace) -> BigR
         figures[UNRELATED_P99] = meanwhile.p99
         replays = await random_replays(server, trial, (first, head), args.samples)
         if replays:
-            figures[AUDIT_P50] = percentile(replays, 0.5)
-            figures[AUDIT_P99] = percentile(replays, 0.99)
+            figures[AUDIT_P50] = statistics.median(replays)
+            figures[AUDIT_P99] = p99(replays)
             figures[AUDIT_WORST] = max(replays)
         if len(replays) < args.samples:
             run.notes.append(f"{len(replays)} of {args.samples} audit replays in {patience:.0f} s")
