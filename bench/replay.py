@@ -1,15 +1,18 @@
 """Replaying a large trial to any position: how long the state takes to come back.
 
     python -m bench.replay [--events 1000000] [--db PATH] [--samples 200]
-                           [--snapshot-every 250]
+                           [--snapshot-every 250] [--max-checkpoints 512]
 
 Writes (or reuses, with --db naming an existing file) a durable SQLite log holding one
 trial of ``--events`` events: the protocol drafted from the demo's M11 text, then a mix
 of section revisions (30%), comments in threads of up to 200 (50%) and motions with their
 votes (20%), with one event of another trial in every ten so that the trial's reads skip
-foreign rows. It then builds :class:`server.audit.history.TrialHistory` (timed apart),
-replays the trial to ``--samples`` random positions, and prints the time of the state
-alone and of the state plus the API's JSON view: best, median, p95 and worst.
+foreign rows. It then builds :class:`server.audit.history.TrialHistory` (timed apart,
+while a ticker on the same event loop asks for a turn every millisecond: its longest wait
+is what another request would wait), replays the trial to ``--samples`` random positions,
+and prints the time of the state alone and of the state plus the API's JSON view: best,
+median, p95 and worst; and the process's memory after the build, after the replays, and
+at its peak (which includes writing the log, when it was written).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from domain.protocol_events import ProtocolDrafted, SectionRevised, SectionText
 from domain.streams import comments_stream, motion_stream, protocol_stream, trial_stream
 from domain.workspace_events import TrialCreated
 from events import EventStore, NewEvent, StreamAppend, open_store
-from server.audit.history import SNAPSHOT_EVERY, TrialHistory
+from server.audit.history import MAX_CHECKPOINTS, SNAPSHOT_EVERY, TrialHistory
 from server.audit.replay_view import replay_view
 from server.demo import PROTOCOL_TEXTS
 
@@ -121,6 +124,19 @@ async def write_trial(store: EventStore, count: int) -> None:
             print(f"  writing: {written:,} events, {time.perf_counter() - started:.0f} s")
 
 
+def _rss_mb() -> float:
+    """This process's resident memory now."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+async def _ticker(stop: asyncio.Event, waits: list[float]) -> None:
+    while not stop.is_set():
+        asked = time.perf_counter()
+        await asyncio.sleep(0.001)
+        waits.append(time.perf_counter() - asked - 0.001)
+
+
 def _summary(name: str, seconds: list[float]) -> str:
     ms = sorted(s * 1000 for s in seconds)
     p95 = ms[int(len(ms) * 0.95) - 1]
@@ -130,7 +146,7 @@ def _summary(name: str, seconds: list[float]) -> str:
     )
 
 
-async def main(events: int, db: Path, samples: int, every: int) -> None:
+async def main(events: int, db: Path, samples: int, every: int, checkpoints: int) -> None:
     url = f"sqlite:///{db}"
     store = await open_store(url)
     try:
@@ -138,10 +154,15 @@ async def main(events: int, db: Path, samples: int, every: int) -> None:
         if head == 0:
             await write_trial(store, events)
             head = await store.head_position()
-        history = TrialHistory(store, snapshot_every=every)
+        history = TrialHistory(store, snapshot_every=every, max_checkpoints=checkpoints)
+        stop, waits = asyncio.Event(), list[float]()
+        ticker = asyncio.create_task(_ticker(stop, waits))
         started = time.perf_counter()
         positions = await history.positions(TRIAL)
         built = time.perf_counter() - started
+        stop.set()
+        await ticker
+        rss_built = _rss_mb()
         rng = random.Random(7)
         state_times, view_times = [], []
         for _ in range(samples):
@@ -151,10 +172,18 @@ async def main(events: int, db: Path, samples: int, every: int) -> None:
             state_times.append(time.perf_counter() - started)
             json.dumps(replay_view(replayed))
             view_times.append(time.perf_counter() - started)
-        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        spacing = history.checkpoint_spacing(TRIAL)
         print(f"log: {head:,} events, {len(positions):,} of them in trial {TRIAL} ({db})")
-        print(f"projection built on first use: {built:.1f} s; snapshot every {every:,} events")
-        print(f"peak memory of this process: {rss_mb:,.0f} MB")
+        print(
+            f"projection built on first use: {built:.1f} s; a checkpoint every {spacing:,}"
+            f" events (from {every:,}, at most {checkpoints:,} checkpoints)"
+        )
+        print(f"meanwhile another task on the event loop waited at most {max(waits) * 1000:.1f} ms")
+        print(
+            f"memory of this process: {rss_built:,.0f} MB after the build,"
+            f" {_rss_mb():,.0f} MB after the replays, {peak_mb:,.0f} MB at its peak"
+        )
         print(_summary(f"state at a random position (n={samples})", state_times))
         print(_summary("state + JSON view (the API's body)", view_times))
         worst = max(state_times) * 1000
@@ -169,6 +198,7 @@ if __name__ == "__main__":
     parser.add_argument("--db", type=Path, help="SQLite file to write, or to reuse if it exists")
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--snapshot-every", type=int, default=SNAPSHOT_EVERY)
+    parser.add_argument("--max-checkpoints", type=int, default=MAX_CHECKPOINTS)
     args = parser.parse_args()
     db = args.db or Path(tempfile.mkdtemp(prefix="concord-replay-")) / "replay.sqlite"
-    asyncio.run(main(args.events, db, args.samples, args.snapshot_every))
+    asyncio.run(main(args.events, db, args.samples, args.snapshot_every, args.max_checkpoints))

@@ -1,11 +1,23 @@
-"""The state of a trial at any position, fast: a materialized projection with snapshots.
+"""The state of a trial at any position, fast, in bounded memory: checkpoints kept as
+per-stream version lists.
 
 For each trial an auditor asks about, :class:`TrialHistory` keeps the positions of the
-trial's events and a snapshot of every stream's state after each ``snapshot_every``
-events of the trial. The state at position ``p`` is then the nearest snapshot at or
-before ``p`` plus at most ``snapshot_every - 1`` events read from the log and folded.
-The projection is built on first use and brought up to the log's head on every later
-call, so it is never behind the log; it lives in memory and is rebuilt after a restart.
+trial's events and **checkpoints**: every ``snapshot_every`` events of the trial, the state
+of each stream that changed since the previous checkpoint (never a copy of every stream:
+a stream's state at checkpoint ``c`` is its last version at or before ``c``, found by
+bisection). The state at position ``p`` is the nearest checkpoint at or before ``p`` plus
+the trial's events after it, read from the log and folded.
+
+Memory has a ceiling that does not grow with the log: a trial keeps at most
+``max_checkpoints`` checkpoints (past that, every other one is dropped and the spacing
+doubles, so the events folded per answer grow instead), and at most ``max_trials`` trials
+are kept, the least recently asked about dropped first. The projection is built on first
+use and brought up to the log's head on every later call, so it is never behind the log;
+building and folding give the event loop a turn every few milliseconds
+(:class:`server.audit.loop_share.LoopShare`), so other requests are served meanwhile.
+
+A stream's versions are ``(count, state)`` pairs (the state after the trial's first
+``count`` events), so they can be seeded from persisted snapshots of single streams.
 """
 
 from __future__ import annotations
@@ -13,19 +25,28 @@ from __future__ import annotations
 import asyncio
 from array import array
 from bisect import bisect_right
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from domain.streams import trial_stream
 from events import EventStore
+from server.audit.loop_share import LoopShare
 from server.audit.progress import Progress
 from server.audit.trial_fold import TrialFold, TrialStates
 from server.collector import freeze_long_lived
 
 SNAPSHOT_EVERY = 250
-"""Trial events between snapshots. At 1,000,000 events (bench/replay.py) 1,000 kept
-1.3 GB and answered in 280-340 ms at worst; 250 keeps 2.5 GB and answers within 200 ms."""
-READ_PAGE = 5_000
+"""Trial events between checkpoints while a trial has fewer than ``MAX_CHECKPOINTS``."""
+MAX_CHECKPOINTS = 512
+"""Checkpoints kept per trial. Past it, every other one is dropped: at 1,000,000 events
+one checkpoint every 2,000 events, folded in well under 200 ms (bench/replay.py)."""
+MAX_TRIALS = 4
+"""Trials whose projection is kept; the least recently asked about is dropped first (and
+built again when asked about again)."""
+READ_PAGE = 1_000
+"""Events per read: decoding a page runs on the event loop with some drivers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +79,40 @@ class HistoryBuilding(Exception):
 
 
 @dataclass(slots=True)
+class _Versions:
+    """One stream's states at checkpoints: ``states[i]`` from ``counts[i]`` trial events on."""
+
+    counts: array[int] = field(default_factory=lambda: array("q"))
+    states: list[Any] = field(default_factory=list)
+
+    def at(self, count: int) -> Any:
+        """The state after the trial's first ``count`` events (None: no version yet)."""
+        i = bisect_right(self.counts, count)
+        return self.states[i - 1] if i else None
+
+    def kept_for(self, spacing: int) -> _Versions:
+        """The versions some checkpoint (a multiple of ``spacing``) still needs: the last
+        one at or before each, and the newest."""
+        counts, kept = self.counts, _Versions()
+        for i, count in enumerate(counts):
+            next_checkpoint = -(-count // spacing) * spacing
+            if i + 1 == len(counts) or counts[i + 1] > next_checkpoint:
+                kept.counts.append(count)
+                kept.states.append(self.states[i])
+        return kept
+
+
+@dataclass(slots=True)
 class _Index:
     trial_id: str
+    spacing: int
+    """Trial events between checkpoints (doubles as checkpoints are thinned out)."""
     positions: array[int] = field(default_factory=lambda: array("q"))
-    snapshots: list[TrialStates] = field(default_factory=lambda: [{}])
-    """``snapshots[j]``: the states after the trial's first ``j * snapshot_every`` events."""
+    checkpoints: list[int] = field(default_factory=lambda: [0])
+    """The counts of trial events the checkpoints hold, ascending (multiples of ``spacing``)."""
+    versions: dict[str, _Versions] = field(default_factory=dict)
+    changed: set[str] = field(default_factory=set)
+    """Streams changed since the last checkpoint."""
     scanned: int = 0
     """The log has been read up to here."""
     target: int = 0
@@ -71,16 +121,38 @@ class _Index:
     fold: TrialFold | None = None
     building: asyncio.Task[None] | None = None
 
+    def states_at(self, count: int) -> tuple[int, dict[str, Any]]:
+        """The last checkpoint at or before ``count`` and every stream's state there."""
+        checkpoint = self.checkpoints[bisect_right(self.checkpoints, count) - 1]
+        states = {}
+        for stream_id, versions in self.versions.items():
+            state = versions.at(checkpoint)
+            if state is not None:
+                states[stream_id] = state
+        return checkpoint, states
+
 
 class TrialHistory:
     """Replays trials to any position of the log (see the module's docstring)."""
 
-    def __init__(self, store: EventStore, *, snapshot_every: int = SNAPSHOT_EVERY) -> None:
-        if snapshot_every < 1:
-            raise ValueError(f"snapshot_every must be at least 1, got {snapshot_every}")
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        snapshot_every: int = SNAPSHOT_EVERY,
+        max_checkpoints: int = MAX_CHECKPOINTS,
+        max_trials: int = MAX_TRIALS,
+    ) -> None:
+        if snapshot_every < 1 or max_checkpoints < 2 or max_trials < 1:
+            raise ValueError(
+                "snapshot_every and max_trials are at least 1, max_checkpoints at least 2;"
+                f" got {snapshot_every}, {max_trials}, {max_checkpoints}"
+            )
         self._store = store
         self._every = snapshot_every
-        self._indexes: dict[str, _Index] = {}
+        self._max_checkpoints = max_checkpoints
+        self._max_trials = max_trials
+        self._indexes: OrderedDict[str, _Index] = OrderedDict()
 
     async def at(
         self,
@@ -122,6 +194,11 @@ class TrialHistory:
         """Every position of the trial's events, up to the head (a copy)."""
         return array("q", (await self._caught_up(trial_id)).positions)
 
+    def checkpoint_spacing(self, trial_id: str) -> int | None:
+        """Trial events between the trial's checkpoints now (None: no projection kept)."""
+        index = self._indexes.get(trial_id)
+        return None if index is None else index.spacing
+
     async def close(self) -> None:
         """Stop the projections being built in the background."""
         building = [i.building for i in self._indexes.values() if i.building is not None]
@@ -129,10 +206,20 @@ class TrialHistory:
             task.cancel()
         await asyncio.gather(*building, return_exceptions=True)
 
+    def _index(self, trial_id: str) -> _Index:
+        index = self._indexes.get(trial_id)
+        if index is None:
+            index = self._indexes[trial_id] = _Index(trial_id, self._every)
+            idle = [t for t, i in self._indexes.items() if not i.lock.locked() and t != trial_id]
+            for evicted in idle[: len(self._indexes) - self._max_trials]:
+                del self._indexes[evicted]
+        self._indexes.move_to_end(trial_id)
+        return index
+
     async def _caught_up(
         self, trial_id: str, progress: Progress | None = None, within: float | None = None
     ) -> _Index:
-        index = self._indexes.setdefault(trial_id, _Index(trial_id))
+        index = self._index(trial_id)
         if within is None:
             await self._catch_up(index, progress)
             return index
@@ -155,6 +242,7 @@ class TrialHistory:
             if index.scanned >= head:
                 return
             fold = index.fold = index.fold or TrialFold(index.trial_id)
+            share = LoopShare()
             async for page in self._store.pages(
                 after=index.scanned,
                 until=head,
@@ -162,12 +250,12 @@ class TrialHistory:
                 under=trial_stream(index.trial_id),
             ):
                 for event in page:
-                    fold.apply(event)
+                    if fold.apply(event) is not None:
+                        index.changed.add(event.stream_id)
                     index.positions.append(event.position)
-                    if len(index.positions) % self._every == 0:
-                        index.snapshots.append(fold.states())
-                        # Snapshots hold millions of long-lived objects.
-                        freeze_long_lived()
+                    if len(index.positions) % index.spacing == 0:
+                        await self._checkpoint(index, fold)
+                    await share.turn()
                 index.scanned = page[-1].position
                 if progress is not None and index.scanned < head:
                     progress(index.scanned, head)
@@ -175,11 +263,34 @@ class TrialHistory:
             if progress is not None:
                 progress(head, head)
 
+    async def _checkpoint(self, index: _Index, fold: TrialFold) -> None:
+        count = len(index.positions)
+        for stream_id in index.changed:
+            versions = index.versions.setdefault(stream_id, _Versions())
+            versions.counts.append(count)
+            versions.states.append(fold.state_of(stream_id))
+        index.changed.clear()
+        index.checkpoints.append(count)
+        freeze_long_lived()  # checkpoints hold many long-lived objects
+        if len(index.checkpoints) > self._max_checkpoints:
+            await self._thin_out(index)
+
+    async def _thin_out(self, index: _Index) -> None:
+        """Keep every other checkpoint (the spacing doubles) and the versions they need.
+        Readers choose among ``index.checkpoints`` only, so it changes first."""
+        spacing = index.spacing = index.spacing * 2
+        index.checkpoints = [c for c in index.checkpoints if c % spacing == 0]
+        share = LoopShare()
+        for stream_id, versions in list(index.versions.items()):
+            index.versions[stream_id] = versions.kept_for(spacing)
+            await share.turn()
+
     async def _fold_to(self, index: _Index, count: int) -> TrialStates:
-        """The states after the trial's first ``count`` events: a snapshot plus the rest."""
-        start = count // self._every * self._every
-        fold = TrialFold(index.trial_id, index.snapshots[count // self._every])
+        """The states after the trial's first ``count`` events: a checkpoint plus the rest."""
+        start, states = index.states_at(count)
+        fold = TrialFold(index.trial_id, states)
         if count > start:
+            share = LoopShare()
             async for page in self._store.pages(
                 after=index.positions[start - 1] if start else 0,
                 until=index.positions[count - 1],
@@ -188,4 +299,5 @@ class TrialHistory:
             ):
                 for event in page:
                     fold.apply(event)
+                    await share.turn()
         return fold.states()

@@ -7,7 +7,6 @@ workspace knew them at that moment.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,14 +15,15 @@ from domain.streams import parse_stream, trial_stream
 from domain.workspace import TrialState
 from events import EventStore
 from events.canonical import format_timestamp
+from server.audit.loop_share import LoopShare
 from server.audit.progress import Progress
+from server.audit.state_diff import changed_values, named_in
 from server.audit.trial_fold import Step, TrialFold
 from server.http.identifiers import ID_PATTERN
-from server.http.views import state_view
 
-PAGE = 5_000
+PAGE = 1_000
+"""Events per read: decoding a page runs on the event loop with some drivers."""
 _WHY = ("reason", "rationale", "concern", "meaning", "primary_reason")
-_ABSENT = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,32 +55,6 @@ def record_stream(trial_id: str, record: str) -> str | None:
     return stream_id if stream is not None and stream.record == record else None
 
 
-def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(value, dict) and value:
-        for key, inner in value.items():
-            yield from _leaves(inner, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list) and value:
-        for index, inner in enumerate(value):
-            yield from _leaves(inner, f"{path}[{index}]")
-    else:
-        yield path, value
-
-
-def changed_values(before: Any, after: Any) -> list[tuple[str, str, str]]:
-    """(field, old, new) for every leaf that differs, values as JSON text ("" if absent)."""
-    old, new = dict(_leaves(state_view(before))), dict(_leaves(state_view(after)))
-    changes = []
-    for path in [*old, *(p for p in new if p not in old)]:
-        was, now = old.get(path, _ABSENT), new.get(path, _ABSENT)
-        if was != now:
-            changes.append((path, _text(was), _text(now)))
-    return changes
-
-
-def _text(value: Any) -> str:
-    return "" if value is _ABSENT else json.dumps(value, ensure_ascii=False)
-
-
 def _reason(data: dict[str, Any]) -> str:
     places = [data, data.get("details") or {}]
     found = [str(place[key]) for place in places for key in _WHY if place.get(key)]
@@ -93,20 +67,25 @@ def _entries(step: Step, trial_id: str, workspace: TrialState | None) -> Iterato
     member, organization = None, None
     if workspace is not None and (member := workspace.members.get(user_id)):
         organization = workspace.organizations.get(member.organization_id)
-    for field, old, new in changed_values(step.before, step.after) or [("", "", "")]:
+    recorded_at, record = format_timestamp(event.recorded_at), step.stream.record
+    printed_name = member.printed_name if member else ""
+    roles = ", ".join(sorted(member.roles)) if member else ""
+    reason = _reason(event.data)
+    changes = changed_values(step.before, step.after, named_in(event.data))
+    for field, old, new in changes or [("", "", "")]:
         yield TrailEntry(
             position=event.position,
-            recorded_at=format_timestamp(event.recorded_at),
-            record=step.stream.record,
+            recorded_at=recorded_at,
+            record=record,
             event=event.type,
             user_id=user_id,
-            printed_name=member.printed_name if member else "",
-            roles=", ".join(sorted(member.roles)) if member else "",
+            printed_name=printed_name,
+            roles=roles,
             organization=organization.name if organization else "",
             field=field,
             old_value=old,
             new_value=new,
-            reason=_reason(event.data),
+            reason=reason,
         )
 
 
@@ -121,6 +100,7 @@ async def audit_trail(
     workspace_stream = trial_stream(trial_id)
     wanted = record_stream(trial_id, record) if record else None
     fold, head = TrialFold(trial_id), await store.head_position()
+    share = LoopShare()
     async for page in store.pages(until=head, page_size=PAGE, under=workspace_stream):
         for event in page:
             if wanted and event.stream_id not in (wanted, workspace_stream):
@@ -133,5 +113,6 @@ async def audit_trail(
                 workspace = known if isinstance(known, TrialState) else before
                 for entry in _entries(step, trial_id, workspace):
                     yield entry
+            await share.turn()
         if progress is not None:
             progress(page[-1].position, head)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
-from dataclasses import astuple, fields
+from dataclasses import fields
+from operator import attrgetter
 
 from server.audit.trail import TrailEntry
 
 HEADINGS = tuple(field.name for field in fields(TrailEntry))
+_ROW = attrgetter(*HEADINGS)
 
 
 async def csv_lines(entries: AsyncIterator[TrailEntry]) -> AsyncIterator[str]:
@@ -18,7 +20,7 @@ async def csv_lines(entries: AsyncIterator[TrailEntry]) -> AsyncIterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(HEADINGS)
     async for entry in entries:
-        writer.writerow(astuple(entry))
+        writer.writerow(_ROW(entry))
         if buffer.tell() > 64_000:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -14,10 +14,13 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
+from domain.engagement import CommentSubjectKind, Disposition, FeedbackDispositioned
+from events import StreamAppend
 from server import pdf_fonts
-from server.demo import DemoPerson
+from server.demo import DEMO_TRIAL, DemoPerson
 from server.services import Services
 from tests.integration.server.conftest import Api, Cli
+from tests.integration.server.long_threads import logged, post_comments
 
 
 async def signed_by_sam(
@@ -95,6 +98,61 @@ async def test_the_audit_trail_exports_as_csv(
     assert row["printed_name"] == demo["ivy"].printed_name
     assert "Oral corticosteroids within 4 weeks of screening" in row["new_value"]
     assert {r["record"] for r in rows} >= {"workspace", "protocol", "motion/M-1", "dispute/D-1"}
+
+
+async def test_a_long_thread_exports_each_comment_once_and_a_disposition_as_what_it_changed(
+    services: Services,
+    app_client: httpx.AsyncClient,
+    demo: dict[str, DemoPerson],
+    as_user: Api,
+    trial: str,
+) -> None:
+    pat, ivy = demo["pat"], demo["ivy"]
+    count = 600  # more than a mapping is compared entry by entry for
+    thread = await post_comments(services.store, DEMO_TRIAL, "8.1", count, pat.user_id)
+    disposition = FeedbackDispositioned(
+        subject_kind=CommentSubjectKind.SECTION, subject_id="8.1", comment_id="C-7",
+        disposition=Disposition.DECLINED, reason="Out of scope", dispositioned_by=ivy.user_id,
+        author_id=pat.user_id,
+    )  # fmt: skip
+    await services.store.append(StreamAppend(thread, [logged(disposition, ivy.user_id)]))
+
+    response = await app_client.get(f"{trial}/audit/export.csv", headers=await as_user("elena"))
+    assert response.status_code == 200, response.text
+    rows = [
+        r
+        for r in csv.DictReader(io.StringIO(response.text))
+        if r["record"] == "comments/section/8.1"
+    ]
+    by_event: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_event.setdefault(row["position"], []).append(row)
+    *posted, [*dispositioned] = by_event.values()
+    assert len(posted) == count
+    for n, event_rows in enumerate(posted, start=1):
+        values = {
+            r["field"]: r["new_value"] for r in event_rows if r["field"].startswith("comments.")
+        }
+        assert values == {
+            f"comments.C-{n}.comment_id": f'"C-{n}"',
+            f"comments.C-{n}.text": f'"Comment {n}"',
+            f"comments.C-{n}.author_id": json.dumps(pat.user_id),
+            f"comments.C-{n}.needs_disposition": "false",
+            f"comments.C-{n}.in_reply_to": "null",
+            f"comments.C-{n}.disposition": "null",
+            f"comments.C-{n}.disposition_reason": "null",
+            f"comments.C-{n}.dispositioned_by": "null",
+        }, n
+        assert {r["event"] for r in event_rows} == {"CommentPosted"}
+        assert {r["printed_name"] for r in event_rows} == {pat.printed_name}
+    assert [(r["field"], r["old_value"], r["new_value"]) for r in dispositioned] == [
+        ("comments.C-7.disposition", "null", '"declined"'),
+        ("comments.C-7.disposition_reason", "null", '"Out of scope"'),
+        ("comments.C-7.dispositioned_by", "null", json.dumps(ivy.user_id)),
+    ]
+    assert {(r["printed_name"], r["reason"]) for r in dispositioned} == {
+        (ivy.printed_name, "Out of scope")
+    }
 
 
 async def test_the_audit_report_manifests_signatures_tallies_and_resolutions(
