@@ -5,8 +5,11 @@
 For each size it writes a log (a temporary SQLite file, durable as in production) with
 every trial's role events: 50 members a trial with a realistic spread of roles, a few
 second roles and revokes, and members shared between trials. Then it starts an
-Authorizer on it (the catch-up time is the time to load the policy) and times
-``Authorizer.allows`` over a fixed list of requests, drawn the same way at both sizes:
+Authorizer on it (the catch-up time is the time to load the policy), then one from a
+snapshot of the policy at the head (``events/snapshots.py``: what a restart does once a
+snapshot exists; taking one is timed too: ``Policy.snapshot()``, which runs on the event
+loop, and encoding it, which runs in a thread), and
+times ``Authorizer.allows`` over a fixed list of requests, drawn the same way at both sizes:
 
 - requests come from active sessions, a (user, trial) pair each: ``SESSIONS`` of them,
   picked with Zipf-like weights (a few people are very busy), 10% of them from a user
@@ -36,7 +39,10 @@ from domain.roles import Role
 from domain.streams import trial_stream
 from domain.workspace_events import RoleGranted, RoleRevoked
 from events import EventStore, NewEvent, StreamAppend, open_store
+from events.snapshots import ProjectionSnapshots
 from rbac import Action, Authorizer, who_can
+from rbac.policy import ROLE_EVENT_TYPES, Policy
+from server.database import create_engine_for
 
 SESSIONS = 440
 OUTSIDERS = 0.1
@@ -173,8 +179,37 @@ def timed_checks(authorizer: Authorizer, batch: list[Request]) -> tuple[float, i
     return time.perf_counter() - start, allowed
 
 
+async def snapshot_start(store: EventStore, url: str, figures: dict[str, list[float]]) -> None:
+    """Time encoding the policy's snapshot, and a start from it."""
+    policy = Policy()
+    async for page in store.pages(types=ROLE_EVENT_TYPES, page_size=5_000):
+        for event in page:
+            policy.apply(event)
+    start = time.perf_counter()
+    copied = policy.snapshot()
+    figures["copy"] = [(time.perf_counter() - start) * 1000]
+    start = time.perf_counter()
+    encoded = copied.encode()
+    figures["encode"] = [(time.perf_counter() - start) * 1000]
+    figures["snapshot size"] = [len(encoded) / 1e6]
+    engine = create_engine_for(url)
+    try:
+        # every=1: the first start saves its snapshot at the head; the next starts from it
+        snapshots = ProjectionSnapshots(engine, every=1)
+        await (await Authorizer.start(store, snapshots=snapshots)).close()
+        await snapshots.close()
+        start = time.perf_counter()
+        restarted = await Authorizer.start(store, snapshots=snapshots)
+        figures["from snapshot"] = [time.perf_counter() - start]
+        await restarted.close()
+        await snapshots.close()
+    finally:
+        await engine.dispose()
+
+
 async def prepare(folder: Path, trials: int) -> Size:
-    store = await open_store(f"sqlite:///{folder / f'rbac-{trials}.sqlite'}")
+    url = f"sqlite:///{folder / f'rbac-{trials}.sqlite'}"
+    store = await open_store(url)
     start = time.perf_counter()
     log = await build_log(store, trials, MEMBERS, seed=trials)
     built = time.perf_counter() - start
@@ -189,6 +224,7 @@ async def prepare(folder: Path, trials: int) -> Size:
     figures: dict[str, list[float]] = {
         "build": [built], "catch-up": catch_up, "events": [log.events], "grants": [cached.grants]
     }  # fmt: skip
+    await snapshot_start(store, url, figures)
     return Size(trials, store, log, cached, uncached, figures)
 
 
@@ -266,6 +302,10 @@ def report(sizes: list[Size], rounds: int) -> None:
     row(f"Casbin enforce() alone, best of {rounds}", "checks/s", "uncached", ",.0f", "best")
     row("Casbin enforce() alone, median", "checks/s", "uncached", ",.0f", "median")
     row("catch-up (Authorizer.start), best", "s", "catch-up", ",.2f", "least")
+    row("  from a snapshot at the head", "s", "from snapshot", ",.2f")
+    row("  taking the snapshot (on the loop)", "ms", "copy", ",.1f")
+    row("  encoding the copy (in a thread)", "ms", "encode", ",.1f")
+    row("  the snapshot's size", "MB", "snapshot size", ",.1f")
     row("  role events in the log", "events", "events", ",.0f")
     row("  grants in force (g lines)", "lines", "grants", ",.0f")
     row("who_can replay of one trial", "s", "replay", ",.3f")

@@ -97,6 +97,9 @@ class TrialRoles(RoleManager):  # type: ignore[misc]  # casbin is untyped
     def __init__(self) -> None:
         self._trials: dict[str, dict[str, tuple[str, ...]]] = {}
         self._links = 0
+        self._shared: set[str] = set()
+        """Trials whose members' map a :meth:`frozen` copy also holds: copied before
+        their next change."""
 
     @property
     def links(self) -> int:
@@ -108,13 +111,20 @@ class TrialRoles(RoleManager):  # type: ignore[misc]  # casbin is untyped
     def clear(self) -> None:
         self._trials = {}
         self._links = 0
+        self._shared = set()
 
     def add_link(self, name1: str, name2: str, *domain: str) -> None:
-        members = self._trials.setdefault(_trial(domain), {})
-        roles = members.get(name1, ())
-        if name2 not in roles:
-            members[name1] = (*roles, name2)
-            self._links += 1
+        trial = _trial(domain)
+        members = self._trials.get(trial)
+        roles = members.get(name1, ()) if members is not None else ()
+        if name2 in roles:
+            return
+        if members is None:
+            members = self._trials[trial] = {}
+        elif trial in self._shared:
+            members = self._unshared(trial)
+        members[name1] = (*roles, name2)
+        self._links += 1
 
     def delete_link(self, name1: str, name2: str, *domain: str) -> None:
         trial = _trial(domain)
@@ -122,6 +132,8 @@ class TrialRoles(RoleManager):  # type: ignore[misc]  # casbin is untyped
         roles = members.get(name1) if members is not None else None
         if members is None or roles is None or name2 not in roles:
             return
+        if trial in self._shared:
+            members = self._unshared(trial)
         self._links -= 1
         if len(roles) > 1:
             members[name1] = tuple(role for role in roles if role != name2)
@@ -143,13 +155,20 @@ class TrialRoles(RoleManager):  # type: ignore[misc]  # casbin is untyped
     def print_roles(self) -> None:
         """Casbin calls this after building links; there is nothing worth logging."""
 
-    def by_trial(self) -> Mapping[str, Mapping[str, tuple[str, ...]]]:
-        """Every grant held, trial -> user -> roles: the live mapping, to read at once
-        (a snapshot encodes it), never to keep."""
-        return self._trials
+    def frozen(self) -> Mapping[str, Mapping[str, tuple[str, ...]]]:
+        """Every grant held now, trial -> user -> roles, in a mapping that later grants
+        and revokes leave as it is (so another thread may read it). It costs one entry
+        per trial, not per grant: a trial's members are copied on their next change."""
+        self._shared = set(self._trials)
+        return dict(self._trials)
+
+    def _unshared(self, trial: str) -> dict[str, tuple[str, ...]]:
+        members = self._trials[trial] = dict(self._trials[trial])
+        self._shared.discard(trial)
+        return members
 
     def load(self, trials: dict[str, dict[str, tuple[str, ...]]]) -> None:
-        """Hold exactly the grants of ``trials`` (as :meth:`by_trial` gives them), in
+        """Hold exactly the grants of ``trials`` (as :meth:`frozen` gives them), in
         place of any held. ValueError if a member is listed without roles, or with one
         twice."""
         links = 0
@@ -160,7 +179,7 @@ class TrialRoles(RoleManager):  # type: ignore[misc]  # casbin is untyped
                 if not roles or len(set(roles)) != len(roles):
                     raise ValueError(f"{user!r} in {trial!r} holds {roles!r}")
                 links += len(roles)
-        self._trials, self._links = trials, links
+        self._trials, self._links, self._shared = trials, links, set()
 
     def roles(self, user: str, trial: str) -> frozenset[str]:
         """The roles ``user`` holds in ``trial``."""

@@ -19,15 +19,20 @@ def test_a_snapshot_reads_back_as_the_policy_it_was_taken_of() -> None:
         policy.grant(trial, "bo", Role.AUDITOR)
     policy.revoke("t7", "bo", Role.SITE_STAFF)
     taken = policy.snapshot()
-    policy.grant("t1", "cy", Role.INVESTIGATOR)  # after the snapshot: not in it
+    held = {
+        (user, trial): policy.roles_of(user, trial) for user in ("ada", "bo") for trial in trials
+    }
+    # after the snapshot, so not in it: a grant, a revoke, a new trial
+    policy.grant("t1", "cy", Role.INVESTIGATOR)
+    policy.revoke("t2", "ada", Role.TRIAL_ADMIN)
+    policy.grant("t-new", "ada", Role.TRIAL_ADMIN)
 
     restored = Policy.restored(taken.encode())
     assert restored.grants == len(trials) * 3 - 1
-    for trial in trials:
-        for user in ("ada", "bo", "cy"):
-            assert restored.roles_of(user, trial) == (
-                policy.roles_of(user, trial) if user != "cy" else frozenset()
-            )
+    assert {key: restored.roles_of(*key) for key in held} == held
+    assert restored.roles_of("ada", "t2") == {Role.TRIAL_ADMIN}
+    assert restored.roles_of("cy", "t1") == frozenset()
+    assert restored.roles_of("ada", "t-new") == frozenset()
     assert restored.enforce("bo", "t7", Action.AUDIT)
     assert not restored.enforce("bo", "t7", Action.EDIT_PROTOCOL)
     assert restored.who_can("t3", Action.ADMINISTER) == {"ada"}
