@@ -62,7 +62,9 @@ async def open_services(
         directory = Directory(store, snapshots=snapshots, progress=progress.of(Directory.name))
         state_snapshots = StateSnapshots(snapshots)
         stack.push_async_callback(state_snapshots.close)
-        states = StateCache(store, snapshots=state_snapshots)
+        settings = settings or Settings()
+        states = StateCache(store, snapshots=state_snapshots, patience=settings.warm_up_wait)
+        stack.push_async_callback(states.close)
         live = LiveFeed(relay)
         texts = SharedDocuments(store, TextSnapshots(engine))
         stack.push_async_callback(texts.close)
@@ -76,7 +78,6 @@ async def open_services(
         live.share_presence()
         stack.push_async_callback(live.close)
         credentials = CredentialCache()
-        settings = settings or Settings()
         checkpoints = Checkpoints(store, engine, SigningKey(settings.signing_key), clock)
         if settings.checkpoint_every is not None:
             signing = asyncio.create_task(checkpoints.sign_every(settings.checkpoint_every))

@@ -50,6 +50,9 @@ class Settings:
     """Sign the log's head every this many seconds (None: only on export)."""
     history_wait: float = 10.0
     """How long an audit request waits for a trial's projection to be built (then 503)."""
+    warm_up_wait: float | None = 10.0
+    """How long a request waits for a stream's state to be read from the log the first
+    time (then 503 while the reading goes on; None: as long as it takes)."""
 
 
 @dataclass(frozen=True, slots=True)

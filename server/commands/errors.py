@@ -39,6 +39,18 @@ class IdempotencyKeyReused(CommandNotRecorded):
         )
 
 
+class StateWarmingUp(CommandNotRecorded):
+    """A stream's state is still being read from the log for the first time (a long
+    stream after a restart without a snapshot of it): ask again in a moment."""
+
+    def __init__(self, stream_id: str, folded: int) -> None:
+        super().__init__(
+            f"{stream_id} is being read from the log ({folded:,} events so far);"
+            " ask again in a moment"
+        )
+        self.stream_id, self.folded = stream_id, folded
+
+
 class ValueNotRecordable(CommandNotRecorded):
     """A value of the command cannot be written to the log (e.g. an integer beyond the
     range JSON numbers hold exactly)."""

@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 from domain.catalog import from_data
 from events import EventStore, RecordedEvent
 from server.commands.aggregates import AggregateKind
+from server.commands.errors import StateWarmingUp
 from server.commands.state_snapshots import SavedState, StateSnapshots
 
 S = TypeVar("S")
@@ -68,8 +69,13 @@ class StateCache:
         *,
         capacity: int = 10_000,
         snapshots: StateSnapshots | None = None,
+        patience: float | None = None,
     ) -> None:
+        """``patience``: how long a load waits for a stream's first fold (then
+        :class:`~server.commands.errors.StateWarmingUp`, while the fold goes on); None
+        waits as long as it takes."""
         self._store = store
+        self._patience = patience
         self._capacity = capacity
         self._snapshots = snapshots
         self._entries: OrderedDict[str, _Entry[Any]] = OrderedDict()
@@ -77,6 +83,8 @@ class StateCache:
         self._following = False
         self._starts: dict[str, Callable[[str], Awaitable[Loaded[Any]]]] = {}
         self._warming: dict[str, asyncio.Future[Loaded[Any]]] = {}
+        self._folded: dict[str, int] = {}
+        """How many events each warm-up under way has folded."""
 
     def start_from(
         self, kind: AggregateKind[S], starting_point: Callable[[str], Awaitable[Loaded[S]]]
@@ -128,12 +136,31 @@ class StateCache:
         if warming is None:
             warming = asyncio.ensure_future(self._warm_up(kind, stream_id))
             self._warming[stream_id] = warming
-            warming.add_done_callback(lambda _: self._warming.pop(stream_id, None))
-        # A waiter that is cancelled does not cancel the warm-up the others wait for.
-        loaded: Loaded[S] = await asyncio.shield(warming)
+            warming.add_done_callback(lambda _: self._warm_up_ended(stream_id))
+        # A waiter that is cancelled (or gives up) does not cancel the warm-up.
+        try:
+            loaded: Loaded[S] = await asyncio.wait_for(asyncio.shield(warming), self._patience)
+        except TimeoutError:
+            raise StateWarmingUp(stream_id, self._folded.get(stream_id, 0)) from None
         if stream_id not in self._entries:  # dropped meanwhile: keep it for this load
             self._remember(stream_id, _Entry(kind, loaded, loaded.version))
         return loaded
+
+    async def settled(self) -> None:
+        """Wait until every warm-up under way has ended (failed ones included)."""
+        while self._warming:
+            await asyncio.gather(*self._warming.values(), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Stop the warm-ups under way (nobody will read what they fold)."""
+        warming = list(self._warming.values())
+        for future in warming:
+            future.cancel()
+        await asyncio.gather(*warming, return_exceptions=True)
+
+    def _warm_up_ended(self, stream_id: str) -> None:
+        self._warming.pop(stream_id, None)
+        self._folded.pop(stream_id, None)
 
     async def _warm_up(self, kind: AggregateKind[S], stream_id: str) -> Loaded[S]:
         start = self._starts.get(kind.name)
@@ -167,6 +194,8 @@ class StateCache:
                     state = kind.evolve(state, decoded)
             if page:
                 version, position = page[-1].stream_version, page[-1].position
+                if stream_id in self._warming:
+                    self._folded[stream_id] = version
             if len(page) < READ_PAGE:
                 break
             await asyncio.sleep(0)

@@ -37,8 +37,12 @@ _COMMAND_PROBLEMS: tuple[tuple[type[command_errors.CommandNotRecorded], int, str
     (command_errors.ConcurrentChange, 409, "concurrent-change", HTTPStatus.CONFLICT.phrase),
     (command_errors.IdempotencyKeyReused, 422, "idempotency-key-reused", "Idempotency key reused"),
     (command_errors.ValueNotRecordable, 422, "value-not-recordable", "A value cannot be recorded"),
+    (command_errors.StateWarmingUp, 503, "state-warming-up", "Still reading the log"),
 )
 """Status, kind and title of each refusal of the command service's own."""
+
+WARMING_UP_RETRY_AFTER = 5
+"""Seconds a client is asked to wait while a state is read from the log."""
 
 
 class Problem(Exception):
@@ -100,9 +104,13 @@ def from_command_error(error: command_errors.CommandNotRecorded) -> Problem:
         if isinstance(error, family)
     )
     extensions: dict[str, Any] = {}
+    headers: dict[str, str] = {}
     if isinstance(error, command_errors.StaleVersion):
         extensions["current_version"] = error.current
-    return Problem(status, kind, str(error), title=title, **extensions)
+    if isinstance(error, command_errors.StateWarmingUp):
+        headers["Retry-After"] = str(WARMING_UP_RETRY_AFTER)
+        extensions["folded"] = error.folded
+    return Problem(status, kind, str(error), title=title, headers=headers, **extensions)
 
 
 def _kebab(name: str) -> str:

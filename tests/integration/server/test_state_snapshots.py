@@ -18,13 +18,16 @@ from domain.protocol import ReviseSection
 from domain.protocol_state import ProtocolState
 from domain.streams import parse_stream, protocol_stream
 from events.snapshots import ProjectionSnapshots, projection_snapshots
+from server.bootstrap import open_services
 from server.commands.aggregates import KINDS, PROTOCOL
+from server.commands.errors import StateWarmingUp
 from server.commands.state_cache import StateCache
 from server.commands.state_snapshots import SavedState, StateSnapshots, snapshot_name
 from server.commands.targets import protocol_target
 from server.database import create_engine_for
-from server.demo import DRAFT_TRIAL, DemoPerson, load_draft_trial
-from server.services import Services
+from server.demo import DEMO_TRIAL, DRAFT_TRIAL, DemoPerson, load_draft_trial
+from server.services import Services, Settings
+from tests.integration.server.conftest import client_of
 
 STREAM = protocol_stream(DRAFT_TRIAL)
 
@@ -145,3 +148,34 @@ async def _overwrite(
         )
     saved_states.save_later(STREAM, SavedState(altered.state, altered.version, at))
     await saved_states.close()
+
+
+async def test_a_load_that_cannot_wait_for_a_first_fold_is_told_to_ask_again(
+    services: Services, demo: dict[str, DemoPerson]
+) -> None:
+    await load_draft_trial(services, list(demo.values()))
+    impatient = StateCache(services.store, patience=0.0)
+    with pytest.raises(StateWarmingUp, match=f"{STREAM} is being read from the log"):
+        await impatient.load(PROTOCOL, STREAM)
+    await impatient.settled()  # the fold went on without the caller who gave up
+    loaded = await impatient.load(PROTOCOL, STREAM)
+    assert loaded == await StateCache(services.store).load(PROTOCOL, STREAM)
+
+
+async def test_a_restarted_server_answers_503_with_retry_after_while_it_reads_a_stream(
+    services: Services, demo: dict[str, DemoPerson], url: str, settings: Settings
+) -> None:
+    issued = await services.tokens.issue(demo["ivy"].user_id, "tests")
+    headers = {"Authorization": f"Bearer {issued.token}"}
+    path = f"/api/trials/{DEMO_TRIAL}/protocol"
+    impatient = replace(settings, warm_up_wait=0.0)
+    async with open_services(url, settings=impatient) as restarted, client_of(restarted) as client:
+        busy = await client.get(path, headers=headers)
+        assert busy.status_code == 503
+        assert busy.headers["Retry-After"] == "5"
+        assert busy.headers["Content-Type"] == "application/problem+json"
+        assert busy.json()["type"].endswith("/state-warming-up")
+        await restarted.states.settled()
+        answered = await client.get(path, headers=headers)
+        assert answered.status_code == 200
+        assert answered.json()["trial_id"] == DEMO_TRIAL
