@@ -19,6 +19,7 @@ export function setCsrfToken(token) {
 }
 
 const SAFE = new Set(["GET", "HEAD"]);
+const READ_ATTEMPTS = 4;
 
 /** ``options.headers`` are added to the request's; ``options.quiet`` keeps a change from
  * announcing itself (``concord:changed`` makes the page refresh: not for every keystroke
@@ -28,18 +29,27 @@ export async function request(method, path, body, options = {}) {
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (!SAFE.has(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
   let response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers,
-      credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
-    throw new Problem(
-      { title: "The server could not be reached", detail: "Check the connection and try again." },
-      0,
-    );
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      response = await fetch(path, {
+        method,
+        headers,
+        credentials: "same-origin",
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new Problem(
+        { title: "The server could not be reached", detail: "Check the connection and try again." },
+        0,
+      );
+    }
+    // A read the server cannot answer yet (a record still being read from the log after
+    // a restart) is asked again when it says, a few times, before the problem is shown.
+    const retryAfter = Number(response.headers.get("retry-after"));
+    if (!(SAFE.has(method) && response.status === 503 && retryAfter > 0 && attempt < READ_ATTEMPTS)) {
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfter, 10) * 1000));
   }
   const type = response.headers.get("content-type") || "";
   const data = response.status !== 204 && type.includes("json") ? await response.json() : null;
