@@ -18,7 +18,6 @@ caught (the codec refuses data that does not fit), and such a snapshot is ignore
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -35,8 +34,6 @@ SCHEMA_VERSION = 1
 SAVE_AFTER = 1_000
 """Events of a stream between two snapshots of its state: a restart folds at most this
 many of them (a few milliseconds) after reading the snapshot."""
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +57,6 @@ class StateSnapshots:
             raise ValueError(f"save after 1 event or more, not {save_after}")
         self.save_after = save_after
         self._snapshots = snapshots
-        self._saving: set[asyncio.Task[None]] = set()
 
     async def newest(self, stream_id: str, state_type: type[S]) -> SavedState[S] | None:
         """The newest saved state of ``stream_id`` that checks out and can be read as a
@@ -76,26 +72,15 @@ class StateSnapshots:
             return None
 
     def save_later(self, stream_id: str, saved: SavedState[Any]) -> None:
-        """Encode and save ``saved`` in a task of its own (states are immutable, so it is
-        encoded in a thread while the loop goes on); a failure is logged."""
-        task = asyncio.create_task(self._save(stream_id, saved), name=f"save {stream_id}")
-        self._saving.add(task)
-        task.add_done_callback(self._saving.discard)
+        """Encode and save ``saved`` in the background (states are immutable, so it is
+        encoded in a worker thread while the loop goes on); a failure is logged."""
+        self._snapshots.save_later(
+            snapshot_name(stream_id), saved.position, SCHEMA_VERSION, lambda: _write(saved)
+        )
 
     async def close(self) -> None:
         """Wait until every save under way has ended."""
-        while self._saving:
-            await asyncio.gather(*self._saving, return_exceptions=True)
-
-    async def _save(self, stream_id: str, saved: SavedState[Any]) -> None:
-        try:
-            data = await asyncio.to_thread(_write, saved)
-            name = snapshot_name(stream_id)
-            await self._snapshots.save(
-                ProjectionSnapshot(name, saved.position, SCHEMA_VERSION, data)
-            )
-        except Exception:
-            logger.exception("could not save the state of %s at %d", stream_id, saved.position)
+        await self._snapshots.close()
 
 
 def _write(saved: SavedState[Any]) -> bytes:
