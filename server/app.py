@@ -50,6 +50,7 @@ from server.http.problems import (
 )
 from server.http.query_routes import QUERY_ROUTES, QueryRoute, endpoint_for_query
 from server.http.security_headers import SecurityHeaders
+from server.http.starting_up import STARTUP_GRACE_SECONDS, UntilReady, opened_in_background
 from server.http.web import web_mount
 from server.live.endpoint import LIVE_PATH, issue_ticket, live, websocket_required
 from server.services import Services
@@ -107,28 +108,33 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 
 class _Guarded(Starlette):
-    """Starlette with two guards outside all of it, its error handling included: the
-    security headers on every answer (500s too) and the deadline for request bodies."""
+    """Starlette with three guards outside all of it, its error handling included: the
+    security headers on every answer (500s too), the deadline for request bodies, and
+    the API's 503 while the services are still opening."""
 
     body_timeout: float = DEFAULT_BODY_TIMEOUT_SECONDS
 
     def build_middleware_stack(self) -> ASGIApp:
         inner = super().build_middleware_stack()
-        return SecurityHeaders(BodyDeadline(inner, seconds=self.body_timeout))
+        return SecurityHeaders(BodyDeadline(UntilReady(inner), seconds=self.body_timeout))
 
 
 def create_app(
     open_services: Callable[[], AbstractAsyncContextManager[Services]],
     *,
     body_timeout: float = DEFAULT_BODY_TIMEOUT_SECONDS,
+    startup_grace: float = STARTUP_GRACE_SECONDS,
 ) -> Starlette:
-    """The app; ``open_services`` opens (and on shutdown closes) everything it serves from;
-    a request's body must arrive within ``body_timeout`` seconds (else 408)."""
+    """The app; ``open_services`` opens (and on shutdown closes) everything it serves from,
+    in the background after ``startup_grace`` seconds (the API answers 503 until then); a
+    request's body must arrive within ``body_timeout`` seconds (else 408)."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_services() as services:
+        def opened(services: Services) -> None:
             app.state.services = services
+
+        async with opened_in_background(open_services, opened, grace=startup_grace):
             yield
 
     app = _Guarded(
