@@ -55,11 +55,13 @@ class SectionRevision:
     amendment_id: str | None = None
 
 
-KEPT_REVISIONS = 100
+KEPT_REVISIONS = 32
 """How many of a section's latest revisions its state keeps (a change based on an older
 one is refused: :class:`domain.errors.RevisionNotFound`). Keeping every revision made the
 state grow with the log (270,000 revisions: 75 s to fold, hundreds of MB to hold); the
-log keeps them all, and the audit replays any of them."""
+log keeps them all, and the audit replays any of them. 32 revisions of a 10 KB section
+hold 320 KB; an edit based on a revision further back than that is rare enough to ask
+for a reload."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -225,7 +225,9 @@ def test_a_section_keeps_its_latest_revisions_and_refuses_a_change_based_on_an_o
     [merged] = protocol.decide(state, revise(sponsor_lead, oldest_kept, f"Note\n{base_text}"))
     assert isinstance(merged, SectionRevised)
     assert merged.merged_with == head
-    with pytest.raises(errors.RevisionNotFound, match=r"more than 100 revisions old.*reload"):
+    with pytest.raises(
+        errors.RevisionNotFound, match=rf"more than {KEPT_REVISIONS} revisions old.*reload"
+    ):
         protocol.decide(state, revise(sponsor_lead, oldest_kept - 1, "Age 21"))
 
 
