@@ -210,9 +210,13 @@ class TrialHistory:
         index = self._indexes.get(trial_id)
         if index is None:
             index = self._indexes[trial_id] = _Index(trial_id, self._every)
-            idle = [t for t, i in self._indexes.items() if not i.lock.locked() and t != trial_id]
-            for evicted in idle[: len(self._indexes) - self._max_trials]:
-                del self._indexes[evicted]
+            excess = len(self._indexes) - self._max_trials
+            if excess > 0:
+                idle = [
+                    t for t, i in self._indexes.items() if t != trial_id and not i.lock.locked()
+                ]
+                for evicted in idle[:excess]:
+                    del self._indexes[evicted]
         self._indexes.move_to_end(trial_id)
         return index
 

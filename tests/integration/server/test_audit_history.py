@@ -66,6 +66,10 @@ async def test_a_trial_dropped_from_memory_replays_as_before(
     from_scratch = TrialHistory(services.store, snapshot_every=head + 1)
     assert middle == await from_scratch.at(DEMO_TRIAL, head // 2)
     assert other == await from_scratch.at(OTHER_TRIAL, head)
+    three_trials = TrialHistory(services.store, max_trials=4)
+    for trial_id in (DEMO_TRIAL, OTHER_TRIAL, "no-such-trial"):
+        await three_trials.at(trial_id, head)
+    assert three_trials.checkpoint_spacing(DEMO_TRIAL) is not None  # all three are kept
 
 
 LONG_TRIAL = "long-trial"
