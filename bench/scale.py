@@ -13,7 +13,8 @@ an API token of the log's account (trial admin and auditor) reads through HTTP:
 - start-up: from the process's start until ``/`` answers, and until an authenticated
   ``GET /api/trials/{big}`` answers; the server's RSS then;
 - the first ``GET .../protocol`` of the big trial, then its first audit answer
-  (``GET .../audit/replay?at=HEAD``, asked again on each 503 until it answers);
+  (``GET .../audit/replay?at=HEAD``, asked again on each 503 until it answers), then the
+  first open of a co-edited section's shared text (``GET .../sections/N/text``);
 - meanwhile, every 50 ms, a read of another, small trial's protocol: the slowest and
   p99 of these unrelated requests (does anything wait for the big trial's warm-up?);
 - ``--samples`` audit replays at random positions: p50, p99, worst; the RSS after them;
@@ -54,6 +55,7 @@ from bench.live_fanout import rss_kib
 from bench.scale_logs import (
     BIG_TRIAL,
     SMALL,
+    TEXT_SECTIONS,
     THREAD_SECTION,
     USERNAME,
     big_log,
@@ -74,6 +76,8 @@ PROBE_EVERY = 0.05
 """Seconds between two unrelated reads while the big trial warms up."""
 POLL_EVERY = 0.02
 """Seconds between two tries while the server starts."""
+RETRY_EVERY = 0.05
+"""Seconds before asking again after a 503 (its Retry-After is meant for people)."""
 SEED = 7
 
 
@@ -106,7 +110,7 @@ class Server:
 
 
 def working_copy(log: Path, folder: Path) -> str:
-    """A copy of ``log`` in ``folder`` with an API token of the account: its URL, token."""
+    """The URL of a fresh copy of ``log`` in ``folder`` (the last one's is replaced)."""
     copy = folder / "served.sqlite"
     for old in folder.glob("served.sqlite*"):
         old.unlink()
@@ -115,6 +119,7 @@ def working_copy(log: Path, folder: Path) -> str:
 
 
 async def issue_token(url: str) -> str:
+    """A new API token of the log's account."""
     async with open_accounts(url) as accounts:
         user = await accounts.by_username(USERNAME)
     assert user is not None, f"{url} has no account {USERNAME}"
@@ -184,8 +189,8 @@ async def until_answered(server: Server, path: str, *, auth: bool) -> Timed:
 
 
 async def timed_get(server: Server, path: str, within: float | None = None) -> Timed:
-    """``GET path`` read to its end, asked again after each 503 (Retry-After is for
-    people; this asks at once, so the figure is when the first answer could be had)."""
+    """``GET path`` read to its end, asked again ``RETRY_EVERY`` after each 503 (so the
+    figure is close to when the first answer could be had)."""
     refusals, started = 0, time.monotonic()
     within = server.patience if within is None else within
     async with server.client() as http:
@@ -202,6 +207,7 @@ async def timed_get(server: Server, path: str, within: float | None = None) -> T
             if answer.status_code != 503:
                 raise RuntimeError(f"GET {path}: {answer.status_code}")
             refusals += 1
+            await asyncio.sleep(RETRY_EVERY)
     return Timed(None, refusals)
 
 
@@ -217,6 +223,8 @@ class Meanwhile:
     """Latencies of the unrelated reads sent while something else ran."""
 
     latencies: list[float] = field(default_factory=list)
+    refused: int = 0
+    """Answers other than 200 (a 503: the small trial was not served either)."""
 
     @property
     def worst(self) -> float | None:
@@ -237,8 +245,11 @@ async def unrelated_reads(server: Server) -> AsyncIterator[Meanwhile]:
         async with server.client() as http:
             while not stop.is_set():
                 asked = time.monotonic()
-                with contextlib.suppress(httpx.TimeoutException):  # counted as the patience
-                    (await http.get(f"/api/trials/{SMALL}/protocol")).raise_for_status()
+                try:
+                    answer = await http.get(f"/api/trials/{SMALL}/protocol")
+                    meanwhile.refused += answer.status_code != 200
+                except httpx.TimeoutException:  # its latency is the patience
+                    meanwhile.refused += 1
                 meanwhile.latencies.append(time.monotonic() - asked)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), PROBE_EVERY)
@@ -257,8 +268,11 @@ RSS_START = "RSS after start (MB)"
 FIRST_PROTOCOL = "first protocol read"
 FIRST_AUDIT = "first audit answer"
 REFUSED = "  503s before it"
+FIRST_TEXT = "first open of a section's shared text"
 UNRELATED_MAX = "unrelated read during warm-up: max"
 UNRELATED_P99 = "unrelated read during warm-up: p99"
+UNRELATED_REFUSED = "  of them not answered 200"
+COUNTS = (REFUSED, UNRELATED_REFUSED)
 AUDIT_P50 = "audit state at random positions: p50"
 AUDIT_P99 = "audit state at random positions: p99"
 AUDIT_WORST = "audit state at random positions: worst"
@@ -299,11 +313,14 @@ async def measure_big(log: Path, folder: Path, args: argparse.Namespace) -> BigR
         async with unrelated_reads(server) as meanwhile:
             protocol = await timed_get(server, f"{trial}/protocol")
             audit = await timed_get(server, f"{trial}/audit/replay?at={head}")
+            text = await timed_get(server, f"{trial}/protocol/sections/{TEXT_SECTIONS[0]}/text")
         figures[FIRST_PROTOCOL] = protocol.seconds
         figures[FIRST_AUDIT] = audit.seconds
         figures[REFUSED] = float(audit.refusals)
+        figures[FIRST_TEXT] = text.seconds
         figures[UNRELATED_MAX] = meanwhile.worst
         figures[UNRELATED_P99] = meanwhile.p99
+        figures[UNRELATED_REFUSED] = float(meanwhile.refused)
         replays = await random_replays(server, trial, (first, head), args.samples)
         if replays:
             figures[AUDIT_P50] = statistics.median(replays)
@@ -376,6 +393,7 @@ TARGETS = {
     "restart until / answers": "<= 2 s",
     "restart until the big trial reads": "<= 2 s",
     FIRST_PROTOCOL: "<= 200 ms",
+    FIRST_TEXT: "<= 200 ms",
     RESTART_PROTOCOL: "<= 200 ms",
     AUDIT_P99: "<= 200 ms",
     UNRELATED_MAX: "<= 100 ms",
@@ -390,7 +408,7 @@ def _figure(value: float | None, name: str, timeout: float) -> str:
         return f">{timeout:.0f} s"
     if "MB" in name:
         return f"{value:,.0f}"
-    if name == REFUSED:
+    if name in COUNTS:
         return f"{value:.0f}"
     return f"{value:.2f} s" if value >= 1 else f"{value * 1000:.0f} ms"
 
@@ -406,7 +424,7 @@ def print_big(runs: list[BigRun], timeout: float) -> None:
         shown = "".join(f"{_figure(value, name, timeout):>18}" for value in values)
         line = f"{name:<42}{TARGETS.get(name, ''):>10}{shown}"
         first, last = values[0], values[-1]
-        if ratio and first and last and name != REFUSED:
+        if ratio and first and last and name not in COUNTS:
             line += f"{last / first:>8.1f}"
         print(line)
     for run in runs:
@@ -431,6 +449,10 @@ def print_threads(runs: list[ThreadRun], timeout: float) -> None:
         read, export = shown(run.first_read.seconds), shown(run.export.seconds)
         print(f"{f'{run.comments:,} comments':<20}{read:>12}{duo(run.read_meanwhile):>24}"
               f"{export:>12}{run.export.size:>14,}{duo(run.export_meanwhile):>24}")  # fmt: skip
+    for run in runs:
+        refused = run.read_meanwhile.refused + run.export_meanwhile.refused
+        if refused:
+            print(f"  {run.comments:,} comments: {refused} unrelated reads not answered 200")
     print("targets: no request waits > 100 ms for another's; folds and exports linear in size")
 
 

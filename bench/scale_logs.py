@@ -46,6 +46,7 @@ __all__ = [
     "BIG_TRIAL",
     "PASSWORD",
     "SMALL",
+    "TEXT_SECTIONS",
     "THREAD_SECTION",
     "USERNAME",
     "big_log",
