@@ -40,7 +40,9 @@ async def _replay(services: Services, p: dict[str, str], principal: Principal) -
     stream = _record(p["trial_id"], p["record"]) if "record" in p else None
     position = await position_of(services.store, p)
     replayed = await trial_at(services, p["trial_id"], position)
-    return JSONResponse(replay_view(replayed, stream))
+    # A big trial's view (a line for each of thousands of motions) takes 100-250 ms to
+    # write: off the event loop, from states no one changes.
+    return await asyncio.to_thread(lambda: JSONResponse(replay_view(replayed, stream)))
 
 
 def _record(trial_id: str, record: str) -> str:
