@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -31,6 +31,8 @@ from server.http.targets import (
 )
 from server.http.views import amendment_summary, amendment_view, protocol_view, state_view
 from server.services import Services
+
+S = TypeVar("S")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,15 +76,22 @@ async def _trials(services: Services, p: dict[str, str], principal: Principal) -
     )
 
 
+async def _viewed(view: Callable[[S], Any], loaded: Loaded[S]) -> Response:
+    """``view`` of the loaded state as JSON, with its version as ETag, made in a worker
+    thread: states are immutable, and a thread of 100,000 comments takes a second to
+    write, which the event loop must not wait for."""
+    headers = {"ETag": etag(loaded.version)}
+    return await asyncio.to_thread(lambda: JSONResponse(view(loaded.state), headers=headers))
+
+
 async def _trial(services: Services, p: dict[str, str], principal: Principal) -> Response:
-    loaded = await _load(services, trial_target(p))
-    return JSONResponse(state_view(loaded.state), headers={"ETag": etag(loaded.version)})
+    return await _viewed(state_view, await _load(services, trial_target(p)))
 
 
 async def _protocol(services: Services, p: dict[str, str], principal: Principal) -> Response:
     loaded = await _load(services, protocol_target(p))
     _found(loaded.version, "protocol in this trial yet")
-    return JSONResponse(protocol_view(loaded.state), headers={"ETag": etag(loaded.version)})
+    return await _viewed(protocol_view, loaded)
 
 
 async def _amendments(services: Services, p: dict[str, str], principal: Principal) -> Response:
@@ -135,7 +144,7 @@ def _one(
     async def answer(services: Services, p: dict[str, str], principal: Principal) -> Response:
         loaded = await _load(services, target(p))
         _found(loaded.version, what)
-        return JSONResponse(state_view(loaded.state), headers={"ETag": etag(loaded.version)})
+        return await _viewed(state_view, loaded)
 
     return answer
 
@@ -189,8 +198,7 @@ async def _invitations(services: Services, p: dict[str, str], principal: Princip
 
 
 async def _thread(services: Services, p: dict[str, str], principal: Principal) -> Response:
-    loaded = await _load(services, thread_target(p))
-    return JSONResponse(state_view(loaded.state), headers={"ETag": etag(loaded.version)})
+    return await _viewed(state_view, await _load(services, thread_target(p)))
 
 
 T = "/api/trials/{trial_id}"
