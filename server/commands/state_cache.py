@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeVar
 
 from domain.catalog import from_data
 from events import EventStore, RecordedEvent
+from server.collector import freeze_long_lived
 from server.commands.aggregates import AggregateKind
 from server.commands.errors import StateWarmingUp
 from server.commands.state_snapshots import SavedState, StateSnapshots
@@ -38,6 +39,11 @@ READ_PAGE = 1_000
 
 FOLD_SLICE = 250
 """Events folded between two turns of the event loop (about a millisecond or two)."""
+
+FREEZE_EVERY = 10_000
+"""A long fold takes what it has built out of the garbage collector's full passes every
+this many events (each pass would walk it all again: pauses of 100 ms and more while a
+thread of 100,000 comments is read)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +200,10 @@ class StateCache:
                     state = kind.evolve(state, decoded)
             if page:
                 version, position = page[-1].stream_version, page[-1].position
+                if version // FREEZE_EVERY > (version - len(page)) // FREEZE_EVERY:
+                    # What a long fold builds is meant to stay: keep it out of the
+                    # collector's full passes, which would walk it again and again.
+                    freeze_long_lived()
                 if stream_id in self._warming:
                     self._folded[stream_id] = version
             if len(page) < READ_PAGE:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -76,12 +77,21 @@ async def _trials(services: Services, p: dict[str, str], principal: Principal) -
     )
 
 
+class _QuickJSONResponse(JSONResponse):
+    """JSON written by msgspec: the same compact UTF-8 as Starlette's, several times
+    faster. The encoder holds the interpreter until it is done, so the time it takes is
+    time every other request waits (json.dumps: ~150 ms for 100,000 comments)."""
+
+    def render(self, content: Any) -> bytes:
+        return msgspec.json.encode(content)
+
+
 async def _viewed(view: Callable[[S], Any], loaded: Loaded[S]) -> Response:
     """``view`` of the loaded state as JSON, with its version as ETag, made in a worker
     thread: states are immutable, and a thread of 100,000 comments takes a second to
     write, which the event loop must not wait for."""
     headers = {"ETag": etag(loaded.version)}
-    return await asyncio.to_thread(lambda: JSONResponse(view(loaded.state), headers=headers))
+    return await asyncio.to_thread(lambda: _QuickJSONResponse(view(loaded.state), headers=headers))
 
 
 async def _trial(services: Services, p: dict[str, str], principal: Principal) -> Response:
