@@ -10,8 +10,8 @@ costs O(log₃₂ n) and the old value stays valid and unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TypeVar
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
+from typing import Any, TypeVar
 
 from pyrsistent import PMap, PVector, pmap, pvector
 
@@ -22,46 +22,75 @@ T = TypeVar("T")
 
 class FrozenMap(Mapping[K, V]):
     """An immutable mapping that keeps its keys in the order they were first added (as a
-    dict does); :meth:`set` and :meth:`remove` answer new maps."""
+    dict does); :meth:`set` and :meth:`remove` answer new maps.
 
-    __slots__ = ("_order", "_values")
+    Its keys and values are two persistent vectors in that order, and a persistent map
+    gives each key's index: iterating (keys, values, items) walks the vectors, a lookup
+    costs one trie lookup, and changing a value replaces one slot."""
 
-    def __init__(self, values: PMap[K, V], order: PVector[K]) -> None:
+    __slots__ = ("_index", "_keys", "_values")
+
+    def __init__(self, keys: PVector[K], values: PVector[V], index: PMap[K, int]) -> None:
+        self._keys = keys
         self._values = values
-        self._order = order
+        self._index = index
 
     def __getitem__(self, key: K) -> V:
-        return self._values[key]
+        return self._values[self._index[key]]
 
     def __contains__(self, key: object) -> bool:
-        return key in self._values
+        return key in self._index
 
     def __iter__(self) -> Iterator[K]:
-        return iter(self._order)
+        return iter(self._keys)
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._keys)
 
     def __repr__(self) -> str:
         return f"FrozenMap({dict(self.items())!r})"
 
+    def items(self) -> ItemsView[K, V]:
+        return _Items(self)
+
+    def values(self) -> ValuesView[V]:
+        return _Values(self)
+
     def set(self, key: K, value: V) -> FrozenMap[K, V]:
         """This map with ``key`` mapped to ``value`` (an existing key keeps its place)."""
-        order = self._order if key in self._values else self._order.append(key)
-        return FrozenMap(self._values.set(key, value), order)
+        at = self._index.get(key)
+        if at is None:
+            index = self._index.set(key, len(self))
+            return FrozenMap(self._keys.append(key), self._values.append(value), index)
+        return FrozenMap(self._keys, self._values.set(at, value), self._index)
 
     def remove(self, key: K) -> FrozenMap[K, V]:
         """This map without ``key`` (itself when it is absent). Linear in the map's size:
         removals are rare (a resolved conflict, a withdrawn change)."""
-        if key not in self._values:
+        if key not in self._index:
             return self
-        return FrozenMap(self._values.remove(key), pvector(k for k in self._order if k != key))
+        return frozen_map((k, v) for k, v in self.items() if k != key)
+
+
+class _Items(ItemsView[K, V]):
+    _mapping: FrozenMap[K, V]
+
+    def __iter__(self) -> Iterator[tuple[K, V]]:
+        return zip(self._mapping._keys, self._mapping._values, strict=True)
+
+
+class _Values(ValuesView[V]):
+    _mapping: FrozenMap[Any, V]
+
+    def __iter__(self) -> Iterator[V]:
+        return iter(self._mapping._values)
 
 
 def frozen_map(items: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> FrozenMap[K, V]:
     """A read-only copy of ``items``; later changes to the source do not show through."""
-    values = dict(items)
-    return FrozenMap(pmap(values), pvector(values))
+    entries = dict(items)
+    index = pmap({key: at for at, key in enumerate(entries)})
+    return FrozenMap(pvector(entries), pvector(entries.values()), index)
 
 
 def with_entry(mapping: Mapping[K, V], key: K, value: V) -> Mapping[K, V]:
