@@ -60,8 +60,7 @@ async def open_services(
         stack.callback(progress.close)
         authorizer = Authorizer(store, snapshots=snapshots, progress=progress.of(Authorizer.name))
         directory = Directory(store, snapshots=snapshots, progress=progress.of(Directory.name))
-        state_snapshots = StateSnapshots(snapshots)
-        stack.push_async_callback(state_snapshots.close)
+        state_snapshots = StateSnapshots(snapshots)  # closed with ``snapshots``
         settings = settings or Settings()
         states = StateCache(store, snapshots=state_snapshots, patience=settings.warm_up_wait)
         stack.push_async_callback(states.close)

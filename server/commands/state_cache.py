@@ -129,11 +129,11 @@ class StateCache:
             self._entries.move_to_end(stream_id)
             return entry.loaded
         if entry is None:
-            cached = await self._warmed_up(kind, stream_id)
-            snapshot_version = self._entries[stream_id].snapshot_version
-        else:
-            cached, snapshot_version = entry.loaded, entry.snapshot_version
-        return await self._fold_tail(kind, stream_id, cached, snapshot_version)
+            await self._warmed_up(kind, stream_id)
+            entry = self._entries[stream_id]
+            if not fresh and self._is_newest(stream_id, entry.loaded.version):
+                return entry.loaded  # nothing was appended during the warm-up: no read
+        return await self._fold_tail(kind, stream_id, entry.loaded, entry.snapshot_version)
 
     async def _warmed_up(self, kind: AggregateKind[S], stream_id: str) -> Loaded[S]:
         """The stream folded from its starting point (a saved state, a projection's, or

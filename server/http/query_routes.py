@@ -137,10 +137,8 @@ async def _amendment(services: Services, p: dict[str, str], principal: Principal
     protocol = await _load(services, protocol_target(p))
     # Off the event loop: marking a long section's change word by word the first time
     # takes from tens of milliseconds to seconds (views keeps what it has written).
-    view = await asyncio.to_thread(
-        amendment_view, loaded.state, workspace.state.charter, protocol.state
-    )
-    return JSONResponse(view, headers={"ETag": etag(loaded.version)})
+    charter, document = workspace.state.charter, protocol.state
+    return await _viewed(lambda state: amendment_view(state, charter, document), loaded)
 
 
 async def _threads(services: Services, p: dict[str, str], principal: Principal) -> Response:
