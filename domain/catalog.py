@@ -12,6 +12,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
+from domain.account_events import AccountEvent
 from domain.amendment_events import AmendmentEvent
 from domain.codec import JsonValue, decode, encode
 from domain.dispute import DisputeEvent
@@ -33,6 +34,7 @@ DomainEvent = (
     | EngagementEvent
     | ImportEvent
     | SharedTextEvent
+    | AccountEvent
 )
 """Any event of the domain."""
 
@@ -47,6 +49,7 @@ EVENT_TYPES: Mapping[str, type[Event]] = frozen_map(
         EngagementEvent,
         ImportEvent,
         SharedTextEvent,
+        AccountEvent,
     )
     for cls in typing.get_args(union) or (union,)
 )

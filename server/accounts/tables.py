@@ -104,6 +104,7 @@ users = Table(
     Column("password_changed_at", UtcDateTime, nullable=False),
     Column("disabled", Boolean, nullable=False),
     Column("disabled_at", UtcDateTime, nullable=True),
+    Column("must_change_password", Boolean, nullable=False),
     Index("users_username_key", "username_key", unique=True),
 )
 
@@ -130,6 +131,7 @@ api_tokens = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_used_at", UtcDateTime, nullable=True),
     Column("revoked_at", UtcDateTime, nullable=True),
+    Column("expires_at", UtcDateTime, nullable=True),
     Index("api_tokens_token_hash", "token_hash", unique=True),
     Index("api_tokens_user", "user_id"),
 )

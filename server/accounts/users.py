@@ -107,6 +107,9 @@ class User:
     printed_name: str
     created_at: datetime
     disabled: bool
+    must_change_password: bool = False
+    """The password was set by someone else (a reset, or the CLI): until the owner changes
+    it, the account may do nothing else (sign, above all)."""
 
 
 USER_COLUMNS = (
@@ -115,6 +118,7 @@ USER_COLUMNS = (
     users.c.printed_name,
     users.c.created_at,
     users.c.disabled,
+    users.c.must_change_password,
 )
 """The columns :func:`user_from_row` reads, for queries that join the user to something."""
 
@@ -127,6 +131,7 @@ def user_from_row(row: Row[*tuple[Any, ...]]) -> User:
         printed_name=row.printed_name,
         created_at=row.created_at,
         disabled=row.disabled,
+        must_change_password=row.must_change_password,
     )
 
 
@@ -220,6 +225,7 @@ class Accounts:
                         password_changed_at=now,
                         disabled=False,
                         disabled_at=None,
+                        must_change_password=False,
                     )
                 )
         except IntegrityError:

@@ -43,7 +43,7 @@ def test_the_catalog_holds_every_event_class_of_the_domain() -> None:
 
 @pytest.mark.parametrize("cls", EVENT_CLASSES, ids=lambda cls: cls.__name__)
 def test_events_are_immutable_versioned_and_named_in_the_past_tense(cls: type[Event]) -> None:
-    irregular = ("Cast", "Withdrawn")
+    irregular = ("Cast", "Withdrawn", "Reset")
     assert cls.__name__.endswith(("ed", *irregular)), "events are named in the past tense"
     assert dataclasses.fields(cls)
     assert cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
