@@ -14,6 +14,7 @@ from events import open_store
 from events.following import LogFollower
 from events.snapshots import ProjectionSnapshots
 from rbac import Authorizer
+from server.accounts.account_log import AccountLog
 from server.accounts.credential_cache import CredentialCache
 from server.accounts.sessions import Sessions
 from server.accounts.tables import utc_now
@@ -84,6 +85,7 @@ async def open_services(
 
         history = TrialHistory(store)
         stack.push_async_callback(history.close)
+        account_log = AccountLog(store)
         yield Services(
             store=store,
             follower=follower,
@@ -93,7 +95,14 @@ async def open_services(
             commands=CommandService(
                 store, states, directory, settled=follower.wait_for, reactions=REACTIONS
             ),
-            accounts=Accounts(engine, now=clock, credentials=credentials),
+            accounts=Accounts(
+                engine,
+                now=clock,
+                credentials=credentials,
+                log=account_log,
+                policy=settings.password_policy,
+            ),
+            account_log=account_log,
             sessions=Sessions(engine, now=clock, credentials=credentials),
             tokens=ApiTokens(engine, now=clock, credentials=credentials),
             live=live,

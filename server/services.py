@@ -11,6 +11,8 @@ from pathlib import Path
 from events import EventStore
 from events.following import LogFollower
 from rbac import Authorizer
+from server.accounts.account_log import AccountLog
+from server.accounts.passwords import PasswordPolicy
 from server.accounts.sessions import Sessions
 from server.accounts.tokens import ApiTokens
 from server.accounts.users import Accounts
@@ -53,6 +55,8 @@ class Settings:
     warm_up_wait: float | None = 10.0
     """How long a request waits for a stream's state to be read from the log the first
     time (then 503 while the reading goes on; None: as long as it takes)."""
+    password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
+    """What a new password must be (length, guessability, optional expiry)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,8 @@ class Services:
     authorizer: Authorizer
     commands: CommandService
     accounts: Accounts
+    account_log: AccountLog
+    """What happened to accounts, in the log's system streams (domain/account_events.py)."""
     sessions: Sessions
     tokens: ApiTokens
     live: LiveFeed

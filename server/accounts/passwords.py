@@ -14,10 +14,13 @@ import os
 import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn  # type: ignore[import-untyped]
 
 from server.accounts.tables import username_key
 from server.affinity import run_anywhere
@@ -33,13 +36,62 @@ class PasswordTooWeak(ValueError):
     """The password breaks a password rule; the message says which, for the user."""
 
 
-def check_password_rules(password: str, *, username: str) -> None:
-    """Raise :class:`PasswordTooWeak` unless ``password`` has at least 12 characters, at
-    most 1024, is not only spaces and differs from ``username`` (ignoring case)."""
-    if len(password) < MIN_PASSWORD_LENGTH:
+STRENGTH_CHECKED_LENGTH = 100
+"""How much of a password the guessability estimate reads (zxcvbn's cost grows with the
+length; a password longer than this is long enough to resist guessing anyway)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordPolicy:
+    """What a password must be. ``min_strength`` is zxcvbn's score (0-4: 3 means "safely
+    unguessable: moderate protection from offline slow-hash attacks", about 10^10 guesses);
+    its estimate knows common and breached passwords, dictionary words, names, keyboard
+    patterns, repeats, sequences, dates and l33t substitutions. ``max_age``: a password
+    older than this must be changed at the next sign-in (None: passwords do not expire)."""
+
+    min_length: int = MIN_PASSWORD_LENGTH
+    min_strength: int = 3
+    max_age: timedelta | None = None
+
+    def __post_init__(self) -> None:
+        if not 8 <= self.min_length <= MAX_PASSWORD_LENGTH:
+            raise ValueError(f"min_length must be 8 to {MAX_PASSWORD_LENGTH}")
+        if not 0 <= self.min_strength <= 4:
+            raise ValueError("min_strength is a zxcvbn score: 0 to 4")
+        if self.max_age is not None and self.max_age <= timedelta(0):
+            raise ValueError("max_age must be positive (or None: passwords do not expire)")
+
+    def check(self, password: str, *, username: str, printed_name: str = "") -> None:
+        """Raise :class:`PasswordTooWeak`, saying which rule, unless ``password`` has
+        ``min_length`` to 1024 characters, is not only spaces, is not the username and
+        scores at least ``min_strength`` (the username and printed name count as guessable
+        words)."""
+        check_password_rules(password, username=username, min_length=self.min_length)
+        if self.min_strength == 0:
+            return
+        estimate = zxcvbn(
+            password[:STRENGTH_CHECKED_LENGTH],
+            user_inputs=[username, *printed_name.split(), "concord"],
+        )
+        if estimate["score"] >= self.min_strength:
+            return
+        feedback = estimate["feedback"]
+        hints = " ".join(filter(None, [feedback.get("warning"), *feedback.get("suggestions", [])]))
         raise PasswordTooWeak(
-            f"the password must have at least {MIN_PASSWORD_LENGTH} characters "
-            f"(it has {len(password)})"
+            "the password is too easy to guess"
+            + (f": {hints}" if hints else ": use a longer phrase of uncommon words")
+        )
+
+
+def check_password_rules(
+    password: str, *, username: str, min_length: int = MIN_PASSWORD_LENGTH
+) -> None:
+    """Raise :class:`PasswordTooWeak` unless ``password`` has at least ``min_length``
+    characters, at most 1024, is not only spaces and differs from ``username`` (ignoring
+    case)."""
+    if len(password) < min_length:
+        raise PasswordTooWeak(
+            f"the password must have at least {min_length} characters (it has {len(password)})"
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise PasswordTooWeak(f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
@@ -47,6 +99,12 @@ def check_password_rules(password: str, *, username: str) -> None:
         raise PasswordTooWeak("the password must not consist of spaces only")
     if username_key(password) == username_key(username):
         raise PasswordTooWeak("the password must not be the username")
+
+
+def one_time_password() -> str:
+    """A password for someone else to set (a reset, the CLI): 20 random URL-safe
+    characters (120 bits), which the owner must replace at the first sign-in."""
+    return secrets.token_urlsafe(15)
 
 
 @functools.cache

@@ -45,9 +45,12 @@ class LoginThrottled(Exception):
     """Too many failed logins for this username or from this client: try again in
     ``retry_after`` seconds (an HTTP layer answers 429 with a ``Retry-After`` header)."""
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, *, lockout_began: bool = False) -> None:
         super().__init__(f"too many failed logins; try again in {retry_after} s")
         self.retry_after = retry_after
+        self.lockout_began = lockout_began
+        """This attempt locked the username or the client (the account log records a
+        lockout once, when it begins, not every refused attempt during it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +212,11 @@ class LoginThrottle:
                 changed = {key: state.count_failure(now) for key, state in checked.items()}
             await _store(conn, {k: s for k, s in changed.items() if s != stored[k]})
         if locks:
-            raise LoginThrottled(_retry_after(max(locks), now))
+            began = any(
+                state.locked_until is not None and state.locked_until != stored[key].locked_until
+                for key, state in checked.items()
+            )
+            raise LoginThrottled(_retry_after(max(locks), now), lockout_began=began)
         return attempt
 
     async def succeeded(self, attempt: Attempt) -> None:

@@ -23,12 +23,26 @@ from sqlalchemy import ColumnElement, Row, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from domain.account_events import (
+    AccountCreated,
+    AccountDisabled,
+    AccountEnabled,
+    PasswordChanged,
+    PasswordReset,
+    PrintedNameChanged,
+    SignInRefusal,
+    SignInRefused,
+    SignInSucceeded,
+    SignInThrottled,
+)
+from server.accounts.account_log import AccountLog, Meta
 from server.accounts.credential_cache import CredentialCache
 from server.accounts.passwords import (
     MAX_PASSWORD_LENGTH,
+    PasswordPolicy,
     Passwords,
     PasswordTooWeak,
-    check_password_rules,
+    one_time_password,
 )
 from server.accounts.tables import (
     PRINTED_NAME_MAX,
@@ -48,6 +62,7 @@ __all__ = [
     "InvalidCredentials",
     "InvalidUsername",
     "LoginThrottled",
+    "NothingToChange",
     "PasswordTooWeak",
     "UnknownUser",
     "User",
@@ -57,6 +72,8 @@ __all__ = [
     "require_enabled_user",
     "user_from_row",
 ]
+
+REASON_MAX = 1000
 
 _USERNAME = re.compile(r"[\w.@+-]+")
 
@@ -96,6 +113,10 @@ class UserDisabled(Exception):
     def __init__(self, user_id: str) -> None:
         super().__init__(f"user {user_id!r} is disabled")
         self.user_id = user_id
+
+
+class NothingToChange(ValueError):
+    """The account is already as asked (disabling a disabled account): nothing recorded."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +199,9 @@ class Accounts:
     :class:`LoginThrottle` with the default policy on the same engine and clock. ``hasher``
     defaults to argon2-cffi's ``PasswordHasher()`` (argon2id, default parameters); hashes
     made with other parameters are upgraded at the user's next successful password check.
+    ``log``, when given (the server always gives it), records every change and sign-in in
+    the account's stream (:mod:`server.accounts.account_log`) before the tables change.
+    ``policy`` is what a new password must be (:class:`PasswordPolicy`).
     """
 
     def __init__(
@@ -188,30 +212,56 @@ class Accounts:
         throttle: LoginThrottle | None = None,
         hasher: PasswordHasher | None = None,
         credentials: CredentialCache | None = None,
+        log: AccountLog | None = None,
+        policy: PasswordPolicy | None = None,
     ) -> None:
         self._engine = engine
         self._now = now
         self._credentials = credentials or CredentialCache(capacity=0)
         self.throttle = throttle if throttle is not None else LoginThrottle(engine, now=now)
         self._passwords = Passwords(hasher)
+        self._log = log
+        self.policy = policy if policy is not None else PasswordPolicy()
 
-    async def create_user(self, username: str, printed_name: str, password: str) -> User:
-        """Create an enabled user and return it.
+    async def _record(self, user_id: str, event: Any, meta: Meta | None) -> None:
+        if self._log is not None:
+            await self._log.record(user_id, event, meta=meta or {})
+
+    async def create_user(
+        self,
+        username: str,
+        printed_name: str,
+        password: str,
+        *,
+        must_change_password: bool = False,
+        meta: Meta | None = None,
+    ) -> User:
+        """Create an enabled user and return it. ``must_change_password``: the password was
+        chosen by someone else than the owner (an administrator, the CLI), who must replace
+        it at the first sign-in. ``meta`` says who created it, for the account log.
 
         Raises :class:`InvalidUsername`, :class:`UsernameTaken` (also when only the case
-        differs, or the holder is disabled), :class:`PasswordTooWeak` (fewer than 12
-        characters, or the username itself), or :class:`ValueError` for an empty printed
-        name; all are :class:`ValueError` with a message meant for the person typing.
+        differs, or the holder is disabled), :class:`PasswordTooWeak` (the policy says
+        which rule), or :class:`ValueError` for an empty printed name; all are
+        :class:`ValueError` with a message meant for the person typing.
         """
         check_username(username)
         printed_name = clean_label(printed_name, what="printed name", max_length=PRINTED_NAME_MAX)
-        check_password_rules(password, username=username)
+        self.policy.check(password, username=username, printed_name=printed_name)
         key = username_key(username)
         if await self._username_exists(key):
             raise UsernameTaken(username)
         password_hash = await self._passwords.hash(password)
         now = read_clock(self._now)
         user_id = new_id("u")
+        created = AccountCreated(
+            user_id=user_id,
+            username=username,
+            printed_name=printed_name,
+            created_by=str((meta or {}).get("actor", "")),
+            must_change_password=must_change_password,
+        )
+        await self._record(user_id, created, meta)
         try:
             async with self._engine.begin() as conn:
                 await conn.execute(
@@ -225,14 +275,17 @@ class Accounts:
                         password_changed_at=now,
                         disabled=False,
                         disabled_at=None,
-                        must_change_password=False,
+                        must_change_password=must_change_password,
                     )
                 )
         except IntegrityError:
             if await self._username_exists(key):  # lost a race for the same username
                 raise UsernameTaken(username) from None
             raise
-        return User(user_id, username, printed_name, now, disabled=False)
+        return User(
+            user_id, username, printed_name, now, disabled=False,
+            must_change_password=must_change_password,
+        )  # fmt: skip
 
     async def _username_exists(self, key: str) -> bool:
         async with self._engine.connect() as conn:
@@ -266,14 +319,61 @@ class Accounts:
         :class:`LoginThrottled` (``retry_after`` seconds) before checking anything while the
         username or the client is locked out, and :class:`InvalidCredentials` for an
         unknown username, a wrong password or a disabled account — after the same amount
-        of hashing work in each case, and each counted as a failed login.
+        of hashing work in each case, and each counted as a failed login. The account log
+        records each refusal (with its true reason) and a lockout when it begins; the
+        caller records the success with its session (:meth:`record_sign_in`).
+
+        A password older than the policy's ``max_age`` signs in, but the account must
+        change it before anything else (``must_change_password`` is then set).
         """
-        attempt = await self.throttle.begin(username, client=client)
-        row = await self._row(users.c.username_key == username_key(username))
-        if not await self._check(row, password) or row is None or row.disabled:
+        key = username_key(username)
+        try:
+            attempt = await self.throttle.begin(username, client=client)
+        except LoginThrottled as refused:
+            if refused.lockout_began:
+                row = await self._row(users.c.username_key == key)
+                throttled = SignInThrottled(
+                    user_id=row.id if row is not None else "",
+                    client=client or "",
+                    retry_after=refused.retry_after,
+                )
+                await self._record(throttled.user_id, throttled, {"actor": "self"})
+            raise
+        row = await self._row(users.c.username_key == key)
+        right = await self._check(row, password)
+        if row is None or not right or row.disabled:
+            refusal = (
+                SignInRefusal.UNKNOWN_USERNAME
+                if row is None
+                else SignInRefusal.WRONG_PASSWORD
+                if not right
+                else SignInRefusal.ACCOUNT_DISABLED
+            )
+            user_id = row.id if row is not None else ""
+            event = SignInRefused(user_id=user_id, client=client or "", refusal=refusal)
+            await self._record(user_id, event, {"actor": "self"})
             raise InvalidCredentials()
         await self.throttle.succeeded(attempt)
-        return user_from_row(row)
+        user = user_from_row(row)
+        if not user.must_change_password and self._expired(row.password_changed_at):
+            async with self._engine.begin() as conn:
+                expired = update(users).where(users.c.id == user.user_id)
+                await conn.execute(expired.values(must_change_password=True))
+            user = User(
+                user.user_id, user.username, user.printed_name, user.created_at,
+                disabled=False, must_change_password=True,
+            )  # fmt: skip
+        return user
+
+    def _expired(self, changed_at: datetime) -> bool:
+        max_age = self.policy.max_age
+        return max_age is not None and read_clock(self._now) - changed_at > max_age
+
+    async def record_sign_in(self, user: User, *, session_id: str, client: str | None) -> None:
+        """Record that ``user`` signed in, opening ``session_id`` (the sign-in route calls
+        this once the session exists, before answering)."""
+        event = SignInSucceeded(user_id=user.user_id, session_id=session_id, client=client or "")
+        await self._record(user.user_id, event, {"actor": user.user_id, "session_id": session_id})
 
     async def confirm_password(self, user_id: str, password: str, *, client: str | None) -> bool:
         """Whether ``password`` is the enabled user ``user_id``'s password: the second
@@ -310,71 +410,133 @@ class Accounts:
                 )
         return True
 
-    async def set_password(self, user_id: str, password: str) -> None:
-        """Replace the user's password (enabled or disabled user) and end all their
-        sessions (the caller opens a new one for the person who changed it, if any). API
-        tokens keep working. Raises :class:`UnknownUser` or :class:`PasswordTooWeak`.
+    async def change_password(
+        self, user_id: str, current: str, new: str, *, client: str | None, meta: Meta
+    ) -> None:
+        """The owner replaces their password, proving they know the current one (checked
+        and throttled like a sign-in). Ends every session of the account (the route opens
+        a fresh one for the person) and lifts ``must_change_password``.
 
-        To let users change their own password, check the current one first with
-        :meth:`confirm_password`.
+        Raises :class:`InvalidCredentials` for a wrong current password,
+        :class:`LoginThrottled`, :class:`PasswordTooWeak` (also when the new password is the
+        current one) or :class:`UnknownUser`.
         """
         user = await self.get(user_id)
         if user is None:
             raise UnknownUser(user_id)
-        check_password_rules(password, username=user.username)
+        self.policy.check(new, username=user.username, printed_name=user.printed_name)
+        if new == current:
+            raise PasswordTooWeak("the new password must differ from the current one")
+        if not await self.confirm_password(user_id, current, client=client):
+            raise InvalidCredentials()
+        await self._record(user_id, PasswordChanged(user_id=user_id), meta)
+        await self._store_password(user_id, new, must_change=False)
+
+    async def reset_password(self, user_id: str, *, meta: Meta) -> str:
+        """Give the account a one-time password (returned, to hand to its owner) that must
+        be changed at the next sign-in before anything else; every session of the account
+        ends. ``meta["actor"]`` is who reset it. Raises :class:`UnknownUser`."""
+        if await self.get(user_id) is None:
+            raise UnknownUser(user_id)
+        password = one_time_password()
+        reset = PasswordReset(user_id=user_id, reset_by=str(meta.get("actor", "")))
+        await self._record(user_id, reset, meta)
+        await self._store_password(user_id, password, must_change=True)
+        return password
+
+    async def set_password(self, user_id: str, password: str) -> None:
+        """Replace the user's password without recording anything or checking the policy
+        beyond its basic rules (for tests and migrations of old installations; people use
+        :meth:`change_password`, administrators :meth:`reset_password`). Ends every
+        session of the account. Raises :class:`UnknownUser` or :class:`PasswordTooWeak`.
+        """
+        user = await self.get(user_id)
+        if user is None:
+            raise UnknownUser(user_id)
+        self.policy.check(password, username=user.username, printed_name=user.printed_name)
+        await self._store_password(user_id, password, must_change=False)
+
+    async def _store_password(self, user_id: str, password: str, *, must_change: bool) -> None:
         password_hash = await self._passwords.hash(password)
         now = read_clock(self._now)
         async with self._engine.begin() as conn:
             await conn.execute(
                 update(users)
                 .where(users.c.id == user_id)
-                .values(password_hash=password_hash, password_changed_at=now)
+                .values(
+                    password_hash=password_hash,
+                    password_changed_at=now,
+                    must_change_password=must_change,
+                )
             )
             await conn.execute(delete(user_sessions).where(user_sessions.c.user_id == user_id))
         self._forget(user_id)
 
-    async def set_printed_name(self, user_id: str, printed_name: str) -> User:
+    async def set_printed_name(
+        self, user_id: str, printed_name: str, *, meta: Meta | None = None
+    ) -> User:
         """Change the name shown in the user's future signature manifestations (signatures
         already applied keep the name they were made with). Raises :class:`UnknownUser`
         or :class:`ValueError`."""
         printed_name = clean_label(printed_name, what="printed name", max_length=PRINTED_NAME_MAX)
+        if await self.get(user_id) is None:
+            raise UnknownUser(user_id)
+        changed = PrintedNameChanged(
+            user_id=user_id,
+            printed_name=printed_name,
+            changed_by=str((meta or {}).get("actor", "")),
+        )
+        await self._record(user_id, changed, meta)
         async with self._engine.begin() as conn:
-            result = await conn.execute(
+            await conn.execute(
                 update(users).where(users.c.id == user_id).values(printed_name=printed_name)
             )
-        if result.rowcount == 0:
-            raise UnknownUser(user_id)
         self._forget(user_id)
         user = await self.get(user_id)
         assert user is not None
         return user
 
-    async def disable(self, user_id: str) -> None:
+    async def disable(self, user_id: str, *, reason: str, meta: Meta | None = None) -> None:
         """Disable the user: their sessions end at once, their API tokens stop resolving,
-        and they can no longer log in or sign. The id and username stay taken. Disabling
-        a disabled user changes nothing. Raises :class:`UnknownUser`."""
-        await self._set_disabled(user_id, disabled=True)
+        and they can no longer sign in or sign. The id and username stay taken; past
+        events and signatures keep both. ``reason`` is recorded. Raises
+        :class:`UnknownUser`, :class:`NothingToChange` (already disabled) or
+        :class:`ValueError` (a blank reason)."""
+        await self._set_disabled(user_id, disabled=True, reason=reason, meta=meta)
 
-    async def enable(self, user_id: str) -> None:
-        """Enable a disabled user again (their unrevoked API tokens work again; their old
-        sessions are gone). Raises :class:`UnknownUser`."""
-        await self._set_disabled(user_id, disabled=False)
+    async def enable(self, user_id: str, *, reason: str, meta: Meta | None = None) -> None:
+        """Enable a disabled user again (their unrevoked, unexpired API tokens work again;
+        their old sessions are gone). Raises :class:`UnknownUser`,
+        :class:`NothingToChange` (not disabled) or :class:`ValueError` (a blank reason)."""
+        await self._set_disabled(user_id, disabled=False, reason=reason, meta=meta)
 
-    async def _set_disabled(self, user_id: str, *, disabled: bool) -> None:
+    async def _set_disabled(
+        self, user_id: str, *, disabled: bool, reason: str, meta: Meta | None
+    ) -> None:
+        reason = clean_label(reason, what="reason", max_length=REASON_MAX)
+        user = await self.get(user_id)
+        if user is None:
+            raise UnknownUser(user_id)
+        if user.disabled == disabled:
+            state = "disabled" if disabled else "enabled"
+            raise NothingToChange(f"the account {user.username!r} is already {state}")
+        by = str((meta or {}).get("actor", ""))
+        event = (
+            AccountDisabled(user_id=user_id, reason=reason, disabled_by=by)
+            if disabled
+            else AccountEnabled(user_id=user_id, reason=reason, enabled_by=by)
+        )
+        await self._record(user_id, event, meta)
         now = read_clock(self._now)
         async with self._engine.begin() as conn:
             await conn.execute(
                 update(users)
-                .where(users.c.id == user_id, users.c.disabled != disabled)
+                .where(users.c.id == user_id)
                 .values(disabled=disabled, disabled_at=now if disabled else None)
             )
             if disabled:
                 await conn.execute(delete(user_sessions).where(user_sessions.c.user_id == user_id))
-            known = await conn.scalar(select(exists().where(users.c.id == user_id)))
-        if not known:
-            raise UnknownUser(user_id)
-        if disabled:
-            self._forget(user_id)
+        self._forget(user_id)
 
     def _forget(self, user_id: str) -> None:
         self._credentials.forget_user(user_id)

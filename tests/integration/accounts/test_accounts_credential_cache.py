@@ -52,7 +52,7 @@ async def test_disabling_here_stops_tokens_and_sessions_at_once(
     opened = await cached_sessions.open(alice.user_id)
     assert await cached_tokens.resolve(issued.token) == alice.user_id
     assert await cached_sessions.resolve(opened.token) is not None
-    await cached_accounts.disable(alice.user_id)
+    await cached_accounts.disable(alice.user_id, reason="left the study")
     assert await cached_tokens.resolve(issued.token) is None
     assert await cached_sessions.resolve(opened.token) is None
 
@@ -86,7 +86,7 @@ async def test_another_process_disabling_is_seen_within_the_time_to_live(
 ) -> None:
     opened = await cached_sessions.open(alice.user_id)
     assert await cached_sessions.resolve(opened.token) is not None
-    await accounts.disable(alice.user_id)
+    await accounts.disable(alice.user_id, reason="left the study")
     clock.advance(seconds=DEFAULT_TTL.total_seconds() - 1)
     assert await cached_sessions.resolve(opened.token) is not None
     clock.advance(seconds=1)

@@ -149,7 +149,7 @@ async def test_a_disabled_users_sessions_stop_resolving(
     engine: AsyncEngine, sessions: Sessions, accounts: Accounts, alice: User
 ) -> None:
     opened = await sessions.open(alice.user_id)
-    await accounts.disable(alice.user_id)
+    await accounts.disable(alice.user_id, reason="left the study")
 
     assert await sessions.resolve(opened.token) is None
     with pytest.raises(UserDisabled):
@@ -159,7 +159,7 @@ async def test_a_disabled_users_sessions_stop_resolving(
 
     # Even a session row that survived the disabling (say, written by a racing server)
     # does not resolve, and is removed when tried.
-    await accounts.enable(alice.user_id)
+    await accounts.enable(alice.user_id, reason="back on the study")
     survivor = await sessions.open(alice.user_id)
     async with engine.begin() as conn:
         await conn.exec_driver_sql("UPDATE users SET disabled = TRUE")

@@ -16,6 +16,7 @@ from server.accounts.users import (
     Accounts,
     InvalidCredentials,
     InvalidUsername,
+    NothingToChange,
     PasswordTooWeak,
     UnknownUser,
     User,
@@ -70,8 +71,9 @@ async def test_usernames_are_unique_without_regard_to_case(accounts: Accounts, a
 async def test_disabled_users_keep_their_id_and_username_forever(
     accounts: Accounts, alice: User, clock: FakeClock
 ) -> None:
-    await accounts.disable(alice.user_id)
-    await accounts.disable(alice.user_id)  # idempotent
+    await accounts.disable(alice.user_id, reason="left the study")
+    with pytest.raises(NothingToChange, match="already disabled"):
+        await accounts.disable(alice.user_id, reason="left the study")
 
     disabled = await accounts.get(alice.user_id)
     assert disabled is not None
@@ -84,7 +86,7 @@ async def test_disabled_users_keep_their_id_and_username_forever(
     assert alice.user_id not in {user.user_id for user in others}
     assert len({user.user_id for user in others}) == 3
 
-    await accounts.enable(alice.user_id)
+    await accounts.enable(alice.user_id, reason="back on the study")
     assert await accounts.authenticate("alice", PASSWORD, client=None) == alice
 
 
@@ -203,7 +205,7 @@ async def test_printed_names_can_change(accounts: Accounts, alice: User) -> None
     with pytest.raises(UnknownUser):
         await accounts.set_printed_name("u-missing", "Nobody")
     with pytest.raises(UnknownUser):
-        await accounts.disable("u-missing")
+        await accounts.disable("u-missing", reason="left the study")
 
 
 async def test_confirm_password_checks_the_users_own_password(
@@ -215,7 +217,7 @@ async def test_confirm_password_checks_the_users_own_password(
     assert not await accounts.confirm_password(alice.user_id, "bobs own password", client=None)
     assert not await accounts.confirm_password(bob.user_id, PASSWORD, client=None)
     assert not await accounts.confirm_password("u-missing", PASSWORD, client=None)
-    await accounts.disable(alice.user_id)
+    await accounts.disable(alice.user_id, reason="left the study")
     assert not await accounts.confirm_password(alice.user_id, PASSWORD, client=None)
 
 

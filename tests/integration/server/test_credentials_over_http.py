@@ -25,10 +25,10 @@ async def test_disabling_a_user_stops_their_token_and_session_at_once(
     assert signed_in.status_code == 200
     assert (await app_client.get(trial, headers=script)).status_code == 200
     assert (await app_client.get(trial)).status_code == 200
-    await services.accounts.disable(sam.user_id)
+    await services.accounts.disable(sam.user_id, reason="left the study")
     assert (await app_client.get(trial, headers=script)).status_code == 401
     assert (await app_client.get(trial)).status_code == 401
-    await services.accounts.enable(sam.user_id)
+    await services.accounts.enable(sam.user_id, reason="back on the study")
     assert (await app_client.get(trial, headers=script)).status_code == 200
 
 
