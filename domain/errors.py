@@ -124,6 +124,26 @@ class TrainingNotAttested(NotPermitted):
     """The role needs training that has not been attested."""
 
 
+class TrainingDateInFuture(InvalidCommand):
+    """A training completion date lies in the future."""
+
+
+class SelfAttestedTraining(NotPermitted):
+    """Training is attested by someone other than the person trained."""
+
+
+class AttesterMismatch(InvalidCommand):
+    """A training record names someone other than the actor as its attester."""
+
+
+class TrainingAttestationNotFound(NotFound):
+    """The member has no attested training in this course."""
+
+
+class TrainingStillRequired(WrongState):
+    """A role the member holds requires this training."""
+
+
 class RoleAlreadyHeld(AlreadyExists):
     """The member already holds the role."""
 

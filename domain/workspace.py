@@ -14,23 +14,29 @@ commands (``domain.workspace_commands``), the state, ``actor_in``, ``evolve`` an
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from typing import assert_never
 
 from domain.charter import check_charter
 from domain.errors import (
+    AttesterMismatch,
     LastTrialAdmin,
     OrganizationAlreadyAdmitted,
     RoleAlreadyHeld,
     RoleNotHeld,
     RoleNotOpenToOrganization,
+    SelfAttestedTraining,
     SeparationOfDuties,
+    TrainingAttestationNotFound,
+    TrainingDateInFuture,
     TrainingNotAttested,
+    TrainingStillRequired,
     TrialAlreadyExists,
     TrialNotFound,
     require_text,
 )
 from domain.roles import Role
-from domain.timestamps import date_text
+from domain.timestamps import date_text, instant_text, parse_instant
 from domain.workspace_commands import (
     AcceptInvitation,
     AdmitOrganization,
@@ -43,6 +49,7 @@ from domain.workspace_commands import (
     RevokeRole,
     TrainingRecord,
     WithdrawInvitation,
+    WithdrawTraining,
     WorkspaceCommand,
 )
 from domain.workspace_events import (
@@ -51,6 +58,7 @@ from domain.workspace_events import (
     OrganizationAdmitted,
     RoleGranted,
     RoleRevoked,
+    TrainingAttestationWithdrawn,
     TrainingAttested,
     TrialCreated,
     WorkspaceEvent,
@@ -94,9 +102,18 @@ def decide(state: TrialState, command: WorkspaceCommand) -> list[WorkspaceEvent]
             ]
         case InviteMember() | WithdrawInvitation() | AcceptInvitation() | DeclineInvitation():
             return decide_invitation(state, command)
-        case AttestTraining(user_id=user_id, training=training):
+        case AttestTraining(user_id=user_id, training=training, attested_at=attested_at):
             member_of(state, user_id)
-            return _attest(state, user_id, (training,), by)
+            if training.attested_by.strip() and training.attested_by != by:
+                raise AttesterMismatch(
+                    f"{by} attests this training; the record names {training.attested_by}"
+                )
+            attested = TrainingRecord(
+                course=training.course, completed_on=training.completed_on, attested_by=by
+            )
+            return _attest(state, user_id, (attested,), _latest_day(attested_at, "attested_at"))
+        case WithdrawTraining(user_id=user_id, course=course, reason=reason):
+            return _withdraw_training(state, user_id, course, reason, by)
         case GrantRole(user_id=user_id, role=role, reason=reason):
             if user_id == by:
                 raise SeparationOfDuties(f"{user_id} cannot grant a role to themself")
@@ -146,7 +163,8 @@ def _create(state: TrialState, command: CreateTrial) -> list[WorkspaceEvent]:
         ),
     ]
     founded = fold(events, state)
-    trainings = _attest(founded, founder.user_id, command.founder_training, founder.user_id)
+    latest = _latest_day(command.founded_at, "founded_at")
+    trainings = _attest(founded, founder.user_id, command.founder_training, latest)
     trained = fold(trainings, founded)
     reason = "founding administrator of the trial"
     grant = _grant(trained, founder.user_id, Role.TRIAL_ADMIN, reason, founder.user_id)
@@ -154,21 +172,70 @@ def _create(state: TrialState, command: CreateTrial) -> list[WorkspaceEvent]:
 
 
 def _attest(
-    state: TrialState, user_id: str, trainings: Iterable[TrainingRecord], by: str
+    state: TrialState, user_id: str, trainings: Iterable[TrainingRecord], latest: date
 ) -> list[WorkspaceEvent]:
+    """The attestations of ``user_id``'s ``trainings``: each names its attester, who is not
+    the person trained, and none is dated after ``latest``."""
     events: list[WorkspaceEvent] = []
     for training in trainings:
         require_text(training.course, "the training course")
+        require_text(training.attested_by, f"who attested {user_id}'s {training.course}")
+        if training.attested_by == user_id:
+            raise SelfAttestedTraining(
+                f"{user_id} cannot attest their own training in {training.course}; another"
+                " member (e.g. a trial admin) must attest it"
+            )
+        if training.completed_on > latest:
+            raise TrainingDateInFuture(
+                f"{training.course} completed on {date_text(training.completed_on)} lies in"
+                f" the future (today is {date_text(latest)} at the latest)"
+            )
         events.append(
             TrainingAttested(
                 trial_id=state.trial_id,
                 user_id=user_id,
                 course=training.course,
                 completed_on=date_text(training.completed_on),
-                attested_by=by,
+                attested_by=training.attested_by,
             )
         )
     return events
+
+
+_AHEAD_OF_UTC = timedelta(hours=14)
+"""The furthest any time zone is ahead of UTC (UTC+14, the Line Islands)."""
+
+
+def _latest_day(now: datetime, what: str) -> date:
+    """The latest date that is today somewhere on Earth at the instant ``now``: a course
+    completed this morning in Auckland is not refused because it is still yesterday in UTC."""
+    return (parse_instant(instant_text(now, what)) + _AHEAD_OF_UTC).date()
+
+
+def _withdraw_training(
+    state: TrialState, user_id: str, course: str, reason: str, by: str
+) -> list[WorkspaceEvent]:
+    member = member_of(state, user_id)
+    require_text(reason, f"a reason for withdrawing {user_id}'s {course or 'training'}")
+    completed_on = member.training.get(course)
+    if completed_on is None:
+        raise TrainingAttestationNotFound(f"{user_id} has no attested training in {course!r}")
+    needing = sorted(r.value for r in member.roles if course in state.charter.role_rule(r).training)
+    if needing:
+        raise TrainingStillRequired(
+            f"{user_id} holds {', '.join(needing)}, which requires {course}: revoke"
+            f" {' and '.join(needing)} first"
+        )
+    return [
+        TrainingAttestationWithdrawn(
+            trial_id=state.trial_id,
+            user_id=user_id,
+            course=course,
+            completed_on=completed_on,
+            reason=reason,
+            withdrawn_by=by,
+        )
+    ]
 
 
 def _grant(
@@ -230,6 +297,7 @@ __all__ = [
     "TrainingRecord",
     "TrialState",
     "WithdrawInvitation",
+    "WithdrawTraining",
     "WorkspaceCommand",
     "actor_in",
     "decide",

@@ -1,5 +1,5 @@
-"""What people ask of the trial workspace: admit, invite (and answer invitations), train,
-grant, revoke, amend the charter."""
+"""What people ask of the trial workspace: admit, invite (and answer invitations), attest
+and withdraw training, grant, revoke, amend the charter."""
 
 from __future__ import annotations
 
@@ -13,21 +13,32 @@ from domain.roles import OrganizationKind, Role
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TrainingRecord:
-    """A course someone completed, and when."""
+    """A course someone completed, when, and who attests it.
+
+    ``attested_by`` is the user id of the person vouching for the record: never the person
+    trained. Founding a trial requires it (the server copies the founder's system-level
+    attestations, see ``domain.account_events.AttestedTraining``); when a member attests
+    someone's training in the trial the attester is the actor, and the field may stay
+    blank (if given, it must name the actor)."""
 
     course: str
     completed_on: date
+    attested_by: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CreateTrial(Command):
     """Create a trial; the actor's organization is admitted and the actor, trained as the
-    charter requires for trial admins, becomes the first trial admin."""
+    charter requires for trial admins, becomes the first trial admin.
+
+    Each of ``founder_training`` names who attested it (someone other than the founder) and
+    no completion date is later than ``founded_at`` (the server's clock) allows."""
 
     trial_id: str
     title: str
     organization_name: str
     founder_training: tuple[TrainingRecord, ...]
+    founded_at: datetime
     charter: Charter = DEFAULT_CHARTER
 
 
@@ -81,10 +92,24 @@ class DeclineInvitation(Command):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AttestTraining(Command):
-    """Record that a member completed a course (again, for a refresher)."""
+    """Record that a member completed a course (again, for a refresher).
+
+    The actor attests it: never for themself, and never with a completion date later than
+    ``attested_at`` (the server's clock) allows."""
 
     user_id: str
     training: TrainingRecord
+    attested_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WithdrawTraining(Command):
+    """Withdraw a mistaken attestation of a member's course, with a reason; refused while
+    the member holds a role the charter ties to that course."""
+
+    user_id: str
+    course: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,6 +146,7 @@ WorkspaceCommand = (
     | AcceptInvitation
     | DeclineInvitation
     | AttestTraining
+    | WithdrawTraining
     | GrantRole
     | RevokeRole
     | AmendCharter

@@ -88,13 +88,29 @@ class InvitationDeclined(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TrainingAttested(Event):
-    """A member completed a course on ``completed_on``."""
+    """A member completed a course on ``completed_on``; ``attested_by`` vouches for it
+    (at founding: whoever attested the founder's training at system level; older logs hold
+    founders' own attestations, from before that rule)."""
 
     trial_id: str
     user_id: str
     course: str
     completed_on: str
     attested_by: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrainingAttestationWithdrawn(Event):
+    """The attestation of a member's course was withdrawn as mistaken; ``reason`` says why
+    and ``completed_on`` is the date the withdrawn attestation gave. The attestation stays
+    in the log; the member no longer counts as trained in the course."""
+
+    trial_id: str
+    user_id: str
+    course: str
+    completed_on: str
+    reason: str
+    withdrawn_by: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,6 +154,7 @@ WorkspaceEvent = (
     | InvitationAccepted
     | InvitationDeclined
     | TrainingAttested
+    | TrainingAttestationWithdrawn
     | RoleGranted
     | RoleRevoked
     | CharterAmended

@@ -11,7 +11,7 @@ from domain.actor import Actor
 from domain.charter import DEFAULT_CHARTER, Charter
 from domain.errors import MemberNotFound
 from domain.event import fold_events, ignore_unknown
-from domain.frozen import frozen_map, with_entry
+from domain.frozen import frozen_map, with_entry, without_entry
 from domain.roles import OrganizationKind, Role
 from domain.workspace_events import (
     CharterAmended,
@@ -23,6 +23,7 @@ from domain.workspace_events import (
     OrganizationAdmitted,
     RoleGranted,
     RoleRevoked,
+    TrainingAttestationWithdrawn,
     TrainingAttested,
     TrialCreated,
     WorkspaceEvent,
@@ -46,7 +47,8 @@ class Member:
     printed_name: str
     organization_id: str
     training: Mapping[str, str] = field(default_factory=frozen_map)
-    """Course -> date of the latest attested completion."""
+    """Course -> date of the latest attested completion (a withdrawn attestation no longer
+    counts: its course is gone until attested again)."""
     roles: frozenset[Role] = frozenset()
 
 
@@ -157,6 +159,10 @@ def evolve(state: TrialState, event: WorkspaceEvent) -> TrialState:
                 state,
                 user_id,
                 lambda m: replace(m, training=with_entry(m.training, course, completed_on)),
+            )
+        case TrainingAttestationWithdrawn(user_id=user_id, course=course):
+            return _update_member(
+                state, user_id, lambda m: replace(m, training=without_entry(m.training, course))
             )
         case RoleGranted(user_id=user_id, role=role):
             return _update_member(state, user_id, lambda m: replace(m, roles=m.roles | {role}))

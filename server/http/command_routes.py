@@ -75,7 +75,18 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         ws.AttestTraining,
         _ACT.ADMINISTER,
         trial_target,
-        "Record a member's completed training",
+        "Attest a member's completed training (not your own; no date in the future)",
+        {"attested_at": _NOW},
+    ),
+    CommandRoute(
+        "withdraw_training",
+        "POST",
+        T + "/members/{user_id}/training-withdrawals",
+        ws.WithdrawTraining,
+        _ACT.ADMINISTER,
+        trial_target,
+        "Withdraw a mistaken training attestation, with a reason (revoke the roles that"
+        " need the course first)",
     ),
     CommandRoute(
         "grant_role",

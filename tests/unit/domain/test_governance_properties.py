@@ -218,7 +218,8 @@ class Trial(RuleBasedStateMachine):
                 trial_id="t-1",
                 title="T",
                 organization_name="ACME",
-                founder_training=(gcp,),
+                founder_training=(replace(gcp, attested_by="olga"),),
+                founded_at=self.clock,
             )
         ]
         for org, kind in ORGANIZATIONS.items():
@@ -230,7 +231,9 @@ class Trial(RuleBasedStateMachine):
             training = TrainingRecord(course=course, completed_on=date(2025, 1, 1))
             commands += [
                 *joining(ada, user, user.title(), org, ORGANIZATIONS[org]),
-                workspace.AttestTraining(actor=ada, user_id=user, training=training),
+                workspace.AttestTraining(
+                    actor=ada, user_id=user, training=training, attested_at=self.clock
+                ),
                 workspace.GrantRole(actor=ada, user_id=user, role=role, reason="appointed"),
             ]
         for command in commands:

@@ -1,11 +1,12 @@
-"""The trial workspace: organizations, members, training before roles, reasons, charter
-(invitations: test_workspace_invitations.py)."""
+"""The trial workspace: organizations, members, training before roles (attested by someone
+else, never in the future, withdrawable), reasons, charter (invitations:
+test_workspace_invitations.py)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -22,6 +23,7 @@ from domain.workspace import (
     RevokeRole,
     TrainingRecord,
     TrialState,
+    WithdrawTraining,
 )
 from domain.workspace_events import (
     CharterAmended,
@@ -29,26 +31,37 @@ from domain.workspace_events import (
     OrganizationAdmitted,
     RoleGranted,
     RoleRevoked,
+    TrainingAttestationWithdrawn,
     TrainingAttested,
     TrialCreated,
 )
 from tests.unit.domain.steps import joining, runner
 
 GCP = TrainingRecord(course=GCP_TRAINING, completed_on=date(2025, 6, 1))
+FOUNDERS_GCP = replace(GCP, attested_by="olga")
+"""Ada's GCP as her account records it: attested by Olga, a system administrator."""
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+"""The server's clock when the commands are made."""
 
 
 run = runner(workspace.decide, workspace.fold)
 
 
 def create_trial(founder: Actor, *training: TrainingRecord) -> CreateTrial:
-    """Trial t-1 (ACME-101), founded by ``founder`` of ACME Pharma with ``training``."""
+    """Trial t-1 (ACME-101), founded by ``founder`` of ACME Pharma with ``training``, at
+    NOW."""
     return CreateTrial(
         actor=founder,
         trial_id="t-1",
         title="ACME-101",
         organization_name="ACME Pharma",
         founder_training=training,
+        founded_at=NOW,
     )
+
+
+def attest(admin: Actor, user_id: str, training: TrainingRecord) -> AttestTraining:
+    return AttestTraining(actor=admin, user_id=user_id, training=training, attested_at=NOW)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +72,7 @@ def founder(admin: Actor) -> Actor:
 
 @pytest.fixture(scope="module")
 def created(founder: Actor) -> TrialState:
-    return run(workspace.NEW_TRIAL, create_trial(founder, GCP))
+    return run(workspace.NEW_TRIAL, create_trial(founder, FOUNDERS_GCP))
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +85,7 @@ def trial(created: TrialState, founder: Actor) -> TrialState:
             actor=admin, organization_id="site-1", name="City Hospital", kind=OrganizationKind.SITE
         ),
         *joining(admin, "ivy", "Ivy Investigator", "site-1", OrganizationKind.SITE),
-        AttestTraining(actor=admin, user_id="ivy", training=GCP),
+        attest(admin, "ivy", GCP),
     )
 
 
@@ -83,7 +96,7 @@ def admin_of(state: TrialState) -> Actor:
 def test_creating_a_trial_admits_the_founders_organization_and_makes_them_trial_admin(
     founder: Actor,
 ) -> None:
-    assert workspace.decide(workspace.NEW_TRIAL, create_trial(founder, GCP)) == [
+    assert workspace.decide(workspace.NEW_TRIAL, create_trial(founder, FOUNDERS_GCP)) == [
         TrialCreated(trial_id="t-1", title="ACME-101", charter=DEFAULT_CHARTER, created_by="ada"),
         OrganizationAdmitted(
             trial_id="t-1",
@@ -104,7 +117,7 @@ def test_creating_a_trial_admits_the_founders_organization_and_makes_them_trial_
             user_id="ada",
             course=GCP_TRAINING,
             completed_on="2025-06-01",
-            attested_by="ada",
+            attested_by="olga",
         ),
         RoleGranted(
             trial_id="t-1",
@@ -131,12 +144,12 @@ def test_the_founders_organization_must_be_one_trial_admins_may_come_from(
 ) -> None:
     from_a_site = replace(founder, organization_kind=OrganizationKind.SITE)
     with pytest.raises(errors.RoleNotOpenToOrganization, match="site organizations"):
-        workspace.decide(workspace.NEW_TRIAL, create_trial(from_a_site, GCP))
+        workspace.decide(workspace.NEW_TRIAL, create_trial(from_a_site, FOUNDERS_GCP))
 
 
 def test_a_trial_is_created_once(created: TrialState, founder: Actor) -> None:
     with pytest.raises(errors.TrialAlreadyExists):
-        workspace.decide(created, create_trial(founder, GCP))
+        workspace.decide(created, create_trial(founder, FOUNDERS_GCP))
 
 
 def test_commands_need_an_existing_trial(founder: Actor) -> None:
@@ -191,11 +204,7 @@ def test_a_role_grant_needs_the_roles_training(trial: TrialState) -> None:
         workspace.decide(ethics, grant)
     trained = run(
         ethics,
-        AttestTraining(
-            actor=admin,
-            user_id="eve",
-            training=TrainingRecord(course=ETHICS_TRAINING, completed_on=date(2025, 1, 1)),
-        ),
+        attest(admin, "eve", TrainingRecord(course=ETHICS_TRAINING, completed_on=date(2025, 1, 1))),
     )
     assert [type(e) for e in workspace.decide(trained, grant)] == [RoleGranted]
 
@@ -258,7 +267,7 @@ def test_the_last_trial_admin_keeps_the_role(trial: TrialState) -> None:
 
 def test_training_can_be_refreshed(trial: TrialState) -> None:
     refresher = TrainingRecord(course=GCP_TRAINING, completed_on=date(2026, 6, 1))
-    refreshed = run(trial, AttestTraining(actor=admin_of(trial), user_id="ivy", training=refresher))
+    refreshed = run(trial, attest(admin_of(trial), "ivy", refresher))
     assert refreshed.members["ivy"].training == {GCP_TRAINING: "2026-06-01"}
 
 
@@ -290,7 +299,145 @@ def test_the_actor_of_a_non_member_is_refused(trial: TrialState) -> None:
 def test_the_state_at_any_position_is_the_fold_of_the_events_before_it(
     founder: Actor,
 ) -> None:
-    events = workspace.decide(workspace.NEW_TRIAL, create_trial(founder, GCP))
+    events = workspace.decide(workspace.NEW_TRIAL, create_trial(founder, FOUNDERS_GCP))
     before_grant = workspace.fold(events[:-1])
     assert before_grant.members["ada"].roles == frozenset()
     assert workspace.fold(events).holders(Role.TRIAL_ADMIN) == {"ada"}
+
+
+# -- plausible training ------------------------------------------------------------------
+
+
+def test_an_attestation_records_the_actor_as_its_attester(trial: TrialState) -> None:
+    ethics = TrainingRecord(course=ETHICS_TRAINING, completed_on=date(2026, 6, 1))
+    assert workspace.decide(trial, attest(admin_of(trial), "ivy", ethics)) == [
+        TrainingAttested(
+            trial_id="t-1",
+            user_id="ivy",
+            course=ETHICS_TRAINING,
+            completed_on="2026-06-01",
+            attested_by="ada",
+        )
+    ]
+
+
+def test_a_completion_date_in_the_future_is_refused(trial: TrialState) -> None:
+    # NOW is 2026-06-15 12:00 UTC: already 2026-06-16 in Kiribati (UTC+14), nowhere later.
+    today_somewhere = TrainingRecord(course=GCP_TRAINING, completed_on=date(2026, 6, 16))
+    refreshed = run(trial, attest(admin_of(trial), "ivy", today_somewhere))
+    assert refreshed.members["ivy"].training == {GCP_TRAINING: "2026-06-16"}
+    tomorrow = TrainingRecord(course=GCP_TRAINING, completed_on=date(2026, 6, 17))
+    with pytest.raises(errors.TrainingDateInFuture, match="2026-06-17 lies in the future"):
+        workspace.decide(trial, attest(admin_of(trial), "ivy", tomorrow))
+
+
+def test_the_attesting_time_carries_a_zone(trial: TrialState) -> None:
+    naive = replace(attest(admin_of(trial), "ivy", GCP), attested_at=datetime(2026, 6, 15))
+    with pytest.raises(errors.TimestampWithoutZone, match="attested_at"):
+        workspace.decide(trial, naive)
+
+
+def test_nobody_attests_their_own_training(trial: TrialState) -> None:
+    own = attest(
+        admin_of(trial),
+        "ada",
+        TrainingRecord(course=ETHICS_TRAINING, completed_on=date(2026, 1, 1)),
+    )
+    with pytest.raises(
+        errors.SelfAttestedTraining, match=r"another member \(e.g. a trial admin\) must attest it"
+    ):
+        workspace.decide(trial, own)
+
+
+def test_an_attestation_names_no_attester_but_the_actor(trial: TrialState) -> None:
+    vouched = attest(admin_of(trial), "ivy", replace(GCP, attested_by="olga"))
+    with pytest.raises(errors.AttesterMismatch, match="ada attests this training"):
+        workspace.decide(trial, vouched)
+    assert [
+        type(e)
+        for e in workspace.decide(
+            trial, attest(admin_of(trial), "ivy", replace(GCP, attested_by="ada"))
+        )
+    ] == [TrainingAttested]
+
+
+def test_the_founder_does_not_attest_their_own_training(founder: Actor) -> None:
+    with pytest.raises(errors.SelfAttestedTraining, match="ada cannot attest their own"):
+        workspace.decide(
+            workspace.NEW_TRIAL, create_trial(founder, replace(GCP, attested_by="ada"))
+        )
+
+
+def test_the_founders_training_names_who_attested_it(founder: Actor) -> None:
+    with pytest.raises(errors.RequiredTextMissing, match="who attested ada's"):
+        workspace.decide(workspace.NEW_TRIAL, create_trial(founder, GCP))
+
+
+def test_the_founders_training_is_not_dated_in_the_future(founder: Actor) -> None:
+    future = replace(FOUNDERS_GCP, completed_on=date(2026, 7, 1))
+    with pytest.raises(errors.TrainingDateInFuture, match="2026-07-01"):
+        workspace.decide(workspace.NEW_TRIAL, create_trial(founder, future))
+
+
+def test_old_logs_with_founders_attesting_themselves_still_replay(founder: Actor) -> None:
+    events = workspace.decide(workspace.NEW_TRIAL, create_trial(founder, FOUNDERS_GCP))
+    old = [replace(e, attested_by="ada") if isinstance(e, TrainingAttested) else e for e in events]
+    replayed = workspace.fold(old)
+    assert replayed.members["ada"].training == {GCP_TRAINING: "2025-06-01"}
+    assert replayed.holders(Role.TRIAL_ADMIN) == {"ada"}
+
+
+def withdraw(state: TrialState, user_id: str, course: str, reason: str) -> WithdrawTraining:
+    return WithdrawTraining(actor=admin_of(state), user_id=user_id, course=course, reason=reason)
+
+
+def test_a_mistaken_attestation_is_withdrawn_with_a_reason(trial: TrialState) -> None:
+    mistake = withdraw(trial, "ivy", GCP_TRAINING, "certificate belongs to another Ivy")
+    assert workspace.decide(trial, mistake) == [
+        TrainingAttestationWithdrawn(
+            trial_id="t-1",
+            user_id="ivy",
+            course=GCP_TRAINING,
+            completed_on="2025-06-01",
+            reason="certificate belongs to another Ivy",
+            withdrawn_by="ada",
+        )
+    ]
+    withdrawn = run(trial, mistake)
+    assert withdrawn.members["ivy"].training == {}
+    grant = GrantRole(actor=admin_of(withdrawn), user_id="ivy", role=Role.INVESTIGATOR, reason="PI")
+    with pytest.raises(errors.TrainingNotAttested, match="ivy needs attested training"):
+        workspace.decide(withdrawn, grant)
+    again = run(
+        withdrawn, attest(admin_of(withdrawn), "ivy", replace(GCP, completed_on=date(2026, 2, 1)))
+    )
+    assert again.members["ivy"].training == {GCP_TRAINING: "2026-02-01"}
+
+
+def test_a_withdrawal_states_a_reason(trial: TrialState) -> None:
+    with pytest.raises(errors.RequiredTextMissing, match="reason for withdrawing ivy's"):
+        workspace.decide(trial, withdraw(trial, "ivy", GCP_TRAINING, "  "))
+
+
+def test_only_attested_training_is_withdrawn(trial: TrialState) -> None:
+    with pytest.raises(errors.TrainingAttestationNotFound, match="ivy has no attested training"):
+        workspace.decide(trial, withdraw(trial, "ivy", ETHICS_TRAINING, "mistake"))
+    with pytest.raises(errors.MemberNotFound, match="zed"):
+        workspace.decide(trial, withdraw(trial, "zed", GCP_TRAINING, "mistake"))
+
+
+def test_training_a_held_role_requires_stays_until_the_role_is_revoked(trial: TrialState) -> None:
+    admin = admin_of(trial)
+    granted = run(trial, GrantRole(actor=admin, user_id="ivy", role=Role.INVESTIGATOR, reason="PI"))
+    mistake = withdraw(granted, "ivy", GCP_TRAINING, "wrong person")
+    with pytest.raises(errors.TrainingStillRequired, match="revoke investigator first"):
+        workspace.decide(granted, mistake)
+    revoked = run(
+        granted, RevokeRole(actor=admin, user_id="ivy", role=Role.INVESTIGATOR, reason="untrained")
+    )
+    assert [type(e) for e in workspace.decide(revoked, mistake)] == [TrainingAttestationWithdrawn]
+
+
+def test_the_founders_own_training_stays_while_they_are_trial_admin(trial: TrialState) -> None:
+    with pytest.raises(errors.TrainingStillRequired, match="ada holds trial_admin"):
+        workspace.decide(trial, withdraw(trial, "ada", GCP_TRAINING, "mistake"))

@@ -52,7 +52,8 @@ def trial(admin: Actor) -> TrialState:
             trial_id="t-1",
             title="ACME-101",
             organization_name="ACME Pharma",
-            founder_training=(GCP,),
+            founder_training=(replace(GCP, attested_by="olga"),),
+            founded_at=INVITED_AT,
         ),
     )
     ada = workspace.actor_in(created, "ada")
@@ -150,7 +151,7 @@ def test_a_member_who_accepted_is_trained_and_granted_roles_as_any_member(
     joined = run(invited, accept(invited))
     granted = run(
         joined,
-        AttestTraining(actor=ada(joined), user_id="u-ivy", training=GCP),
+        AttestTraining(actor=ada(joined), user_id="u-ivy", training=GCP, attested_at=INVITED_AT),
         GrantRole(actor=ada(joined), user_id="u-ivy", role=Role.INVESTIGATOR, reason="PI"),
     )
     assert workspace.actor_in(granted, "u-ivy").roles == {Role.INVESTIGATOR}
@@ -160,7 +161,12 @@ def test_before_accepting_the_invitee_is_no_member_to_train_or_grant(
     invited: TrialState,
 ) -> None:
     with pytest.raises(errors.MemberNotFound):
-        workspace.decide(invited, AttestTraining(actor=ada(invited), user_id="u-ivy", training=GCP))
+        workspace.decide(
+            invited,
+            AttestTraining(
+                actor=ada(invited), user_id="u-ivy", training=GCP, attested_at=INVITED_AT
+            ),
+        )
 
 
 def test_only_the_invitee_answers_and_the_refusal_names_nobody(invited: TrialState) -> None:
