@@ -1,4 +1,6 @@
-"""What a request may attempt in a trial, and the one table of which role may attempt what.
+"""What a request may attempt in a trial, and the one table of which role may attempt what;
+likewise outside any trial, for the system roles (:class:`SystemAction`,
+:data:`SYSTEM_PERMISSIONS`).
 
 The table is the same in every trial: it becomes the Casbin policy lines written once with
 a domain wildcard (``rbac.model``). It says who may *attempt* an action; the trial's
@@ -13,6 +15,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
+from domain.account_events import SystemRole
 from domain.roles import Role
 
 
@@ -97,3 +100,33 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = MappingProxyType(
     }
 )  # fmt: skip
 """Role -> the actions its holders may attempt in a trial where they hold it."""
+
+
+SYSTEM_DOMAIN = "@system"
+"""The Casbin domain of the system roles. A trial id starts with a letter or a digit
+(``server.http.identifiers.ID_PATTERN``), so no trial can ever be this domain."""
+
+
+class SystemAction(StrEnum):
+    """What a request may attempt outside any trial. Values are stable identifiers in the
+    policy, distinct from every :class:`Action`."""
+
+    FOUND_TRIAL = "system:found-trial"
+    """Found a trial (and so become its first trial admin)."""
+    ADMINISTER_ACCOUNTS = "system:administer-accounts"
+    """Create, disable and enable accounts, reset passwords, grant and revoke system
+    roles, attest and withdraw system-level training."""
+    READ_ACCOUNT_TRAILS = "system:read-account-trails"
+    """Read any account's trail (everything that happened to it)."""
+
+
+_S = SystemAction
+
+SYSTEM_PERMISSIONS: Mapping[SystemRole, frozenset[SystemAction]] = MappingProxyType(
+    {
+        SystemRole.SYSTEM_ADMIN: frozenset({_S.ADMINISTER_ACCOUNTS, _S.READ_ACCOUNT_TRAILS}),
+        SystemRole.TRIAL_CREATOR: frozenset({_S.FOUND_TRIAL}),
+        SystemRole.ACCOUNT_AUDITOR: frozenset({_S.READ_ACCOUNT_TRAILS}),
+    }
+)
+"""System role -> the actions its holders may attempt (in :data:`SYSTEM_DOMAIN` only)."""

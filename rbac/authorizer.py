@@ -1,4 +1,5 @@
-"""The live policy: a projection of the log's role events that answers every request.
+"""The live policy: a projection of the log's role events that answers every request
+(the system roles' too: :meth:`Authorizer.allows_system`).
 
 :meth:`Authorizer.start` reads the role events already in the log, then follows the log
 in a background task of its own (an :class:`events.following.LogFollower`); in a server
@@ -27,13 +28,14 @@ from contextlib import aclosing
 from types import TracebackType
 from typing import NoReturn
 
+from domain.account_events import SystemRole
 from domain.roles import Role
 from events import EventStore, RecordedEvent
 from events.following import LogFollower
 from events.position_waiters import PositionWaiters
 from events.snapshots import CatchUpProgress, ProjectionSnapshots, SnapshotSchedule
-from rbac.actions import Action
-from rbac.policy import ROLE_EVENT_TYPES, SNAPSHOT_VERSION, Policy
+from rbac.actions import SYSTEM_DOMAIN, Action, SystemAction
+from rbac.policy import POLICY_EVENT_TYPES, SNAPSHOT_VERSION, Policy
 
 logger = logging.getLogger(__name__)
 
@@ -127,9 +129,38 @@ class Authorizer:
             if decided is not None:
                 return decided
         decided = self._policy.enforce(user_id, trial_id, action)
-        self.enforcements += 1
-        decisions[action] = decided
-        return decided
+        return self._decided(decisions, action, decided)
+
+    def allows_system(self, user_id: str, action: SystemAction) -> bool:
+        """May ``user_id`` attempt ``action`` (found a trial, administer accounts, read
+        account trails), as of :attr:`position`? Cached like :meth:`allows`.
+
+        Raises :class:`AuthorizerStopped` once the authorizer has stopped following the log.
+        """
+        if self._stopped is not None:
+            self._raise_stopped()
+        key = (SYSTEM_DOMAIN, user_id)
+        decisions = self._decisions.get(key)
+        if decisions is None:
+            decisions = self._remember(key)
+        else:
+            decided = decisions.get(action)
+            if decided is not None:
+                return decided
+        return self._decided(decisions, action, self._policy.enforce_system(user_id, action))
+
+    def system_roles_of(self, user_id: str) -> frozenset[SystemRole]:
+        """The system roles ``user_id`` holds, as of :attr:`position`."""
+        if self._stopped is not None:
+            self._raise_stopped()
+        return self._policy.system_roles_of(user_id)
+
+    def who_can_system(self, action: SystemAction) -> frozenset[str]:
+        """The users who may attempt ``action`` (which concerns no trial), as of
+        :attr:`position`."""
+        if self._stopped is not None:
+            self._raise_stopped()
+        return self._policy.who_can_system(action)
 
     def roles_of(self, user_id: str, trial_id: str) -> frozenset[Role]:
         """The roles ``user_id`` holds in ``trial_id``, as of :attr:`position`."""
@@ -201,9 +232,9 @@ class Authorizer:
     # -- the projection (fed by a LogFollower) ----------------------------------------------
 
     async def catch_up(self, head: int) -> None:
-        """Apply the role events up to ``head`` (the others leave the policy as it is),
-        after the newest snapshot if there is one, the next page read while this one is
-        applied; then answer as of ``head``."""
+        """Apply the role events, trial and system, up to ``head`` (the others leave the
+        policy as it is), after the newest snapshot if there is one, the next page read
+        while this one is applied; then answer as of ``head``."""
         start = 0
         if self._schedule is not None:
             start = await self._schedule.restore_newest(head, self._restore)
@@ -211,7 +242,7 @@ class Authorizer:
             after=start,
             until=head,
             page_size=CATCH_UP_PAGE,
-            types=ROLE_EVENT_TYPES,
+            types=POLICY_EVENT_TYPES,
             read_ahead=True,
         )
         async with aclosing(pages):
@@ -262,6 +293,11 @@ class Authorizer:
     def _advance(self, position: int) -> None:
         self._position = position
         self._waiters.reached(position)
+
+    def _decided(self, decisions: dict[str, bool], action: str, decided: bool) -> bool:
+        self.enforcements += 1
+        decisions[action] = decided
+        return decided
 
     def _remember(self, key: tuple[str, str]) -> dict[str, bool]:
         decisions: dict[str, bool] = {}

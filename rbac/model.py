@@ -10,6 +10,14 @@ Three kinds of line make the policy (docs/rbac.md has the reasoning):
 - ``g, alice, trial_admin, t-42``: alice holds trial_admin in trial t-42. One line per
   grant; these are the projection of RoleGranted / RoleRevoked events.
 
+The system roles (who may found trials, administer accounts, read account trails) are the
+same three kinds of line in one more domain, ``@system`` (:data:`rbac.actions.SYSTEM_DOMAIN`),
+which no trial id can be: ``p, system_admin, @system, @system_admin``,
+``g2, system:administer-accounts, @system_admin`` and ``g, alice, system_admin, @system``
+(the projection of SystemRoleGranted / SystemRoleRevoked). Their permission lines name
+that domain rather than ``*``, so a system role allows nothing in a trial, and the actions
+of their groups are no trial's actions, so no trial role allows anything in ``@system``.
+
 The matcher asks ``g`` first, so a request costs one look-up per role line, however many
 trials and grants there are. The ``g`` lines are held by :class:`TrialRoles`, the role
 manager that ``g()`` consults, rather than also in the enforcer's policy list: that list is
@@ -25,7 +33,7 @@ from typing import Any
 import casbin
 from casbin.rbac import RoleManager
 
-from rbac.actions import PERMISSIONS
+from rbac.actions import PERMISSIONS, SYSTEM_DOMAIN, SYSTEM_PERMISSIONS
 
 MODEL_TEXT = """
 [request_definition]
@@ -57,15 +65,21 @@ def action_group(role: str) -> str:
 
 
 def permission_lines() -> list[list[str]]:
-    """The ``p`` lines: each role may, in any trial, attempt its action group."""
-    return [[role.value, ANY_TRIAL, action_group(role.value)] for role in PERMISSIONS]
+    """The ``p`` lines: each role may, in any trial, attempt its action group; each system
+    role may, in :data:`SYSTEM_DOMAIN` only, attempt its own."""
+    trial = [[role.value, ANY_TRIAL, action_group(role.value)] for role in PERMISSIONS]
+    system = [[role.value, SYSTEM_DOMAIN, action_group(role.value)] for role in SYSTEM_PERMISSIONS]
+    return trial + system
 
 
 def action_group_lines() -> list[list[str]]:
-    """The ``g2`` lines: each action a role may attempt belongs to its action group."""
+    """The ``g2`` lines: each action a role (or system role) may attempt belongs to its
+    action group."""
+    tables: list[Mapping[Any, frozenset[Any]]] = [PERMISSIONS, SYSTEM_PERMISSIONS]
     return [
         [action.value, action_group(role.value)]
-        for role, actions in PERMISSIONS.items()
+        for table in tables
+        for role, actions in table.items()
         for action in sorted(actions)
     ]
 

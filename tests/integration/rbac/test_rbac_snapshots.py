@@ -17,6 +17,7 @@ from events import EventStore
 from events.snapshots import ProjectionSnapshots, digest, projection_snapshots
 from rbac import Action, Authorizer
 from rbac.authorizer import SNAPSHOT_NAME
+from rbac.policy import SNAPSHOT_VERSION
 from server.database import create_engine_for
 from tests.integration.rbac.conftest import RoleChange
 
@@ -61,7 +62,7 @@ async def snapshotted(
     async with await Authorizer.start(store, snapshots=snapshots):
         pass
     await snapshots.close()
-    assert await snapshots.newest(SNAPSHOT_NAME, 1) is not None
+    assert await snapshots.newest(SNAPSHOT_NAME, SNAPSHOT_VERSION) is not None
     return head
 
 
@@ -115,7 +116,7 @@ async def test_a_revoke_while_following_is_honoured_after_a_restart_from_a_later
             position = await grant("t1", f"new-{n}", Role.SITE_STAFF)
         await following.wait_for(position)
     await snapshots.close()
-    newest = await snapshots.newest(SNAPSHOT_NAME, 1)
+    newest = await snapshots.newest(SNAPSHOT_NAME, SNAPSHOT_VERSION)
     assert newest is not None
     assert newest.position > snapshotted + 1
 
@@ -187,6 +188,6 @@ async def test_the_policys_snapshots_are_pruned_as_it_follows_the_log(
         table = projection_snapshots
         saved = await conn.scalar(select(func.count()).where(table.c.name == SNAPSHOT_NAME))
     assert saved == 3  # of the six taken (every 10 positions)
-    newest = await snapshots.newest(SNAPSHOT_NAME, 1)
+    newest = await snapshots.newest(SNAPSHOT_NAME, SNAPSHOT_VERSION)
     assert newest is not None
     assert newest.position == 60

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from domain.account_events import SystemRole
 from domain.roles import Role
-from rbac import PERMISSIONS, Action, policy_text
+from rbac import PERMISSIONS, SYSTEM_PERMISSIONS, Action, SystemAction, policy_text
 from rbac.model import action_group_lines, permission_lines
 
 EVERYONE_ELSE = frozenset(Action)
@@ -106,18 +107,36 @@ def test_the_table_cannot_be_changed_at_run_time() -> None:
         PERMISSIONS[Role.AUDITOR] = EVERYONE_ELSE  # type: ignore[index]
 
 
-def test_one_permission_line_per_role_for_every_trial() -> None:
-    assert permission_lines() == [[role.value, "*", f"@{role.value}"] for role in Role]
+def test_one_permission_line_per_role_for_every_trial_and_per_system_role() -> None:
+    assert permission_lines() == [[role.value, "*", f"@{role.value}"] for role in Role] + [
+        [role.value, "@system", f"@{role.value}"] for role in SystemRole
+    ]
 
 
 def test_one_action_group_line_per_table_entry() -> None:
     lines = action_group_lines()
-    assert len(lines) == sum(len(actions) for actions in PERMISSIONS.values())
+    entries = [*PERMISSIONS.items(), *SYSTEM_PERMISSIONS.items()]
+    assert len(lines) == sum(len(actions) for _, actions in entries)
     assert {(action, group) for action, group in lines} == {
-        (action.value, f"@{role.value}")
-        for role, actions in PERMISSIONS.items()
-        for action in actions
+        (action.value, f"@{role.value}") for role, actions in entries for action in actions
     }
+
+
+def test_system_roles_and_their_groups_are_named_apart_from_trial_roles() -> None:
+    assert not {role.value for role in SystemRole} & {role.value for role in Role}
+    assert not {action.value for action in SystemAction} & {action.value for action in Action}
+
+
+def test_the_system_table() -> None:
+    assert {
+        role.value: sorted(a.value for a in actions) for role, actions in SYSTEM_PERMISSIONS.items()
+    } == {
+        "system_admin": ["system:administer-accounts", "system:read-account-trails"],
+        "trial_creator": ["system:found-trial"],
+        "account_auditor": ["system:read-account-trails"],
+    }
+    with pytest.raises(TypeError):
+        SYSTEM_PERMISSIONS[SystemRole.TRIAL_CREATOR] = frozenset(SystemAction)  # type: ignore[index]
 
 
 def test_policy_text_is_casbin_csv() -> None:
