@@ -2,6 +2,10 @@
 
 Unsafe methods on a cookie session must carry the session's CSRF token in
 ``X-CSRF-Token``; bearer tokens are not sent by browsers on their own, so they need none.
+
+A user whose password was set by someone else (``must_change_password``) may do nothing
+but change it (and see or end their session): every other request, read or write, over
+HTTP or the live websocket, is refused with 403 ``password-change-required``.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from server.services import Services
 
 SESSION_COOKIE = "concord_session"
 CSRF_HEADER = "x-csrf-token"
+PASSWORD_CHANGE_PATH = "/api/session/password"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +34,18 @@ class Principal:
     user: User
     via: Literal["session", "token"]
     session: Session | None = None
+    token_id: str | None = None
+    """The API token used (``via == "token"``), by its id."""
+
+    @property
+    def credential(self) -> dict[str, str]:
+        """Which credential acted, for an event's meta: ``{"session_id": ...}`` or
+        ``{"token_id": ...}`` (empty when neither is known)."""
+        if self.session is not None:
+            return {"session_id": self.session.session_id}
+        if self.token_id is not None:
+            return {"token_id": self.token_id}
+        return {}
 
 
 async def current_principal(request: HTTPConnection) -> Principal | None:
@@ -40,22 +57,27 @@ async def current_principal(request: HTTPConnection) -> Principal | None:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthenticated("use 'Authorization: Bearer <API token>'")
-        user = await services.tokens.resolve_user(token.strip())
-        if user is None:
-            raise _unauthenticated("the API token is unknown or revoked")
-        return Principal(user, "token")
+        found = await services.tokens.resolve_token(token.strip())
+        if found is None:
+            raise _unauthenticated("the API token is unknown, expired or revoked")
+        token_id, user = found
+        return Principal(user, "token", token_id=token_id)
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    found = await services.sessions.resolve_with_user(cookie)
-    if found is None:
+    resolved = await services.sessions.resolve_with_user(cookie)
+    if resolved is None:
         return None
-    session, user = found
+    session, user = resolved
     return Principal(user, "session", session)
 
 
-async def require_principal(request: Request, *, unsafe: bool = False) -> Principal:
-    """The caller (401 otherwise); for an ``unsafe`` request on a session, the CSRF check."""
+async def require_principal(
+    request: Request, *, unsafe: bool = False, allow_pending_password_change: bool = False
+) -> Principal:
+    """The caller (401 otherwise); for an ``unsafe`` request on a session, the CSRF check.
+    A caller who must change their password first is refused (403) unless
+    ``allow_pending_password_change`` (the session itself and the password change)."""
     principal = await current_principal(request)
     if principal is None:
         raise _unauthenticated("sign in first (session cookie) or send an API token")
@@ -68,7 +90,21 @@ async def require_principal(request: Request, *, unsafe: bool = False) -> Princi
                 f"send the session's CSRF token in the {CSRF_HEADER} header",
                 title="CSRF token missing or wrong",
             )
+    if not allow_pending_password_change:
+        require_settled_password(principal.user)
     return principal
+
+
+def require_settled_password(user: User) -> None:
+    """Nothing but the password change for a user whose password someone else set: a
+    403 ``password-change-required`` problem for them."""
+    if user.must_change_password:
+        raise Problem(
+            403,
+            "password-change-required",
+            f"change your password first: POST {PASSWORD_CHANGE_PATH}",
+            title="Password change required",
+        )
 
 
 def _unauthenticated(detail: str) -> Problem:

@@ -158,11 +158,13 @@ def etag(version: int) -> str:
 
 
 def request_meta(request: Request, principal: Principal) -> dict[str, Any]:
-    """What the log records about who asked, and how (a 400 problem for a malformed
-    ``X-Request-ID``)."""
+    """What the log records about who asked, and how: the actor, ``via`` session or
+    token, which one (``session_id`` or ``token_id``; never the secret) and the request's
+    id (a 400 problem for a malformed ``X-Request-ID``)."""
     return {
         "actor": principal.user.user_id,
         "via": principal.via,
+        **principal.credential,
         "request_id": request_id(request),
     }
 

@@ -116,8 +116,10 @@ class LiveConnection:
             self._ending = (code, reason[:120])
             self._ended.set()
 
-    async def serve(self, after: int) -> None:
-        """Run until the client leaves or the connection is ended, then close it."""
+    async def serve(self, after: int, *, ends: int | None = None) -> None:
+        """Run until the client leaves or the connection is ended, then close it.
+        ``ends``: the feed's :attr:`LiveFeed.ends` when the handshake began (default: now)."""
+        self._feed.attach(self, self._feed.ends if ends is None else ends)
         tasks = [
             asyncio.create_task(self._send(after)),
             asyncio.create_task(self._receive()),
@@ -136,6 +138,7 @@ class LiveConnection:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             self._feed.stop_listening(self, self.trials)
+            self._feed.detach(self)
         if self._ending is not None:
             code, reason = self._ending
             with contextlib.suppress(WebSocketDisconnect, RuntimeError, TimeoutError):
@@ -233,7 +236,11 @@ class LiveConnection:
                 self.end(CLOSE_SERVER_ERROR, "the server stopped following the log")
                 return
             if not await self._still_signed_in():
-                self.end(CLOSE_SIGNED_OUT, "the session ended or the account was disabled")
+                self.end(
+                    CLOSE_SIGNED_OUT,
+                    "the session or token ended, the account was disabled or its password"
+                    " must be changed",
+                )
                 return
             self.offer(self._marker("heartbeat"))
             await asyncio.sleep(interval)

@@ -19,6 +19,7 @@ LIVE_PATH = "/api/live"
 async def live(websocket: WebSocket) -> None:
     """Admit the handshake (or answer it with a problem), then serve the connection."""
     services: Services = websocket.app.state.services
+    ends = services.live.ends
     try:
         admission = await admit(websocket, services)
     except Problem as problem:
@@ -36,7 +37,7 @@ async def live(websocket: WebSocket) -> None:
         session=admission.session,
         settings=services.settings.live,
     )
-    await connection.serve(admission.after)
+    await connection.serve(admission.after, ends=ends)
 
 
 async def websocket_required(request: Request) -> Response:

@@ -82,6 +82,11 @@ class LiveFeed:
         self._quiet_until: dict[str, asyncio.TimerHandle] = {}
         """Trials whose roster was sent less than an interval ago: when the next may go."""
         self._closing = False
+        self._open: set[LiveConnection] = set()
+        """Every connection being served, listening to its trials yet or not."""
+        self._ends = 0
+        self._user_ended: dict[str, tuple[int, str]] = {}
+        """Each user whose connections were ended: at which count of :attr:`ends`, why."""
         self._listeners: dict[str, set[LiveConnection]] = {}
         self._position = 0
         self._failure: BaseException | None = None
@@ -95,6 +100,12 @@ class LiveFeed:
     @property
     def failed(self) -> bool:
         return self._failure is not None
+
+    @property
+    def ends(self) -> int:
+        """How many times :meth:`end_user` has run: read before a handshake authenticates,
+        and passed to :meth:`attach`, so that a user ended meanwhile is not let in."""
+        return self._ends
 
     @property
     def connections(self) -> int:
@@ -153,13 +164,36 @@ class LiveFeed:
         for trial in self.presence.leave(connection, set(trials)):
             self._roster_changed_here(trial)
 
+    def attach(self, connection: LiveConnection, ends: int) -> None:
+        """A connection is being served; its handshake began when :attr:`ends` was
+        ``ends``. Ended at once if its user's connections were ended since."""
+        self._open.add(connection)
+        ended = self._user_ended.get(connection.user.user_id)
+        if ended is not None and ended[0] > ends:
+            connection.end(CLOSE_SIGNED_OUT, ended[1])
+
+    def detach(self, connection: LiveConnection) -> None:
+        """The connection is closed."""
+        self._open.discard(connection)
+
     def sign_out(self, session: str) -> None:
         """End at once the connections opened with this session (signed out here; a
         sign-out on another process is noticed at the next heartbeat)."""
-        for listeners in list(self._listeners.values()):
-            for connection in list(listeners):
-                if connection.session == session:
-                    connection.end(CLOSE_SIGNED_OUT, "signed out")
+        for connection in list(self._open):
+            if connection.session == session:
+                connection.end(CLOSE_SIGNED_OUT, "signed out")
+
+    def end_user(self, user_id: str, reason: str = "signed out: sign in again") -> int:
+        """End at once every connection of ``user_id`` through this process (an account
+        disabled, a password reset), with the sign-out close code (4401) and ``reason``
+        (at most 120 characters) for the page to show; returns how many. A handshake
+        under way is refused too. Another process notices at its next heartbeat."""
+        self._ends += 1
+        self._user_ended[user_id] = (self._ends, reason)
+        ended = [c for c in self._open if c.user.user_id == user_id]
+        for connection in ended:
+            connection.end(CLOSE_SIGNED_OUT, reason)
+        return len(ended)
 
     def set_presence(self, connection: LiveConnection, trial: str, where: Whereabouts) -> None:
         """Record where a connection is in one of its trials and tell the trial."""
@@ -203,6 +237,5 @@ class LiveFeed:
             connection.offer(item)
 
     def _end_all(self, code: int, reason: str) -> None:
-        for listeners in list(self._listeners.values()):
-            for connection in list(listeners):
-                connection.end(code, reason)
+        for connection in list(self._open):
+            connection.end(code, reason)

@@ -9,8 +9,9 @@ Three ways to prove who you are at the handshake:
 - ``Authorization: Bearer <API token>`` for clients that can send headers.
 
 Every trial asked for must be one the user may read now; without ``trial`` the connection
-listens to every trial the user may read. A refused handshake gets an HTTP problem+json
-answer instead of the upgrade.
+listens to every trial the user may read. A user who must change their password first
+is refused (403 ``password-change-required``), whichever credential they bring. A refused
+handshake gets an HTTP problem+json answer instead of the upgrade.
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from starlette.websockets import WebSocket
 
 from rbac import Action
 from server.accounts.users import User
-from server.http.authentication import SESSION_COOKIE, Principal, current_principal
+from server.http.authentication import (
+    SESSION_COOKIE,
+    Principal,
+    current_principal,
+    require_settled_password,
+)
 from server.http.authorization import authorize
 from server.http.identifiers import check_id
 from server.http.numbers import whole_number
@@ -49,6 +55,7 @@ async def admit(websocket: WebSocket, services: Services) -> Admission:
     if services.live.failed:
         raise Problem(503, "live-feed-stopped", "the server stopped following the log")
     user, still_signed_in, session = await _authenticate(websocket, services)
+    require_settled_password(user)
     principal = Principal(user, "token")
     trials = _trials(websocket, services, principal)
     after = await _after(websocket, services)
@@ -74,13 +81,15 @@ async def _authenticate(
         cookie = websocket.cookies[SESSION_COOKIE]
 
         async def session_alive() -> bool:
-            return await services.sessions.resolve(cookie) is not None
+            found = await services.sessions.resolve_with_user(cookie)
+            return found is not None and not found[1].must_change_password
 
         return principal.user, session_alive, cookie
     token = websocket.headers["authorization"].partition(" ")[2].strip()
 
     async def token_valid() -> bool:
-        return await services.tokens.resolve(token) is not None
+        found = await services.tokens.resolve_token(token)
+        return found is not None and not found[1].must_change_password
 
     return principal.user, token_valid, None
 
@@ -88,7 +97,7 @@ async def _authenticate(
 def _account_enabled(services: Services, user_id: str) -> Callable[[], Awaitable[bool]]:
     async def enabled() -> bool:
         user = await services.accounts.get(user_id)
-        return user is not None and not user.disabled
+        return user is not None and not user.disabled and not user.must_change_password
 
     return enabled
 
