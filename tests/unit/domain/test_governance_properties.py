@@ -9,6 +9,8 @@ current states, decides, and folds what was decided. After every step it checks:
 - a merged amendment had every required signature on its final content hash, under
   the charter in force when it merged, and no open dispute;
 - nobody approved or reviewed an amendment they wrote;
+- every role holder has attested every training the charter requires for the role, and
+  nobody's training was attested by themself or dated in the future;
 - a decided motion met its quorum, and its outcome follows from its tally.
 """
 
@@ -56,7 +58,12 @@ from domain.merging import MergeAmendment, decide_merge
 from domain.motion import MotionContext, MotionDecided, MotionStatus, carried_option
 from domain.roles import OrganizationKind, Role
 from domain.workspace import TrainingRecord
-from domain.workspace_events import InvitationAccepted, InvitationDeclined, MemberInvited
+from domain.workspace_events import (
+    InvitationAccepted,
+    InvitationDeclined,
+    MemberInvited,
+    TrainingAttested,
+)
 from domain.workspace_invitations import username_key
 from tests.unit.domain.steps import joining
 
@@ -270,6 +277,34 @@ class Trial(RuleBasedStateMachine):
             kind = workspace.GrantRole if choice % 2 else workspace.RevokeRole
             reason = "" if choice == 9 else "reassigned"
             command = kind(actor=admin, user_id=user, role=role, reason=reason)
+        self.apply_workspace(command)
+
+    @rule(
+        user=USERS,
+        course=st.sampled_from([GCP_TRAINING, ETHICS_TRAINING, ADVOCATE_TRAINING]),
+        choice=st.integers(0, 9),
+        days=st.integers(-30, 3),
+    )
+    def tend_training(self, user: str, course: str, choice: int, days: int) -> None:
+        """The trial admin withdraws an attestation (without a reason now and then) or
+        attests a course, dated up to three days after the clock; or someone attests their
+        own."""
+        admin = self.actor("ada")
+        command: workspace.WorkspaceCommand
+        if choice < 4:
+            reason = "" if choice == 0 else "attested by mistake"
+            command = workspace.WithdrawTraining(
+                actor=admin, user_id=user, course=course, reason=reason
+            )
+        else:
+            attester = self.actor(user) if choice == 9 and user in self.trial.members else admin
+            completed_on = (self.clock + timedelta(days=days)).date()
+            command = workspace.AttestTraining(
+                actor=attester,
+                user_id=user,
+                training=TrainingRecord(course=course, completed_on=completed_on),
+                attested_at=self.clock,
+            )
         self.apply_workspace(command)
 
     @rule(
@@ -648,6 +683,20 @@ class Trial(RuleBasedStateMachine):
             assert dispute_state == dispute.fold(self.events_of(f"dispute:{key}"))
         for key, thread in self.threads.items():
             assert thread == engagement.fold(self.events_of(key))
+
+    @invariant()
+    def every_role_holder_has_the_training_the_charter_requires(self) -> None:
+        for member in self.trial.members.values():
+            for role in member.roles:
+                assert self.trial.charter.role_rule(role).training <= member.training.keys()
+
+    @invariant()
+    def nobody_attested_their_own_training_or_one_in_the_future(self) -> None:
+        latest = (self.clock + timedelta(hours=14)).date().isoformat()
+        for event in self.events_of("trial"):
+            if isinstance(event, TrainingAttested):
+                assert event.attested_by != event.user_id
+                assert event.completed_on <= latest
 
     @invariant()
     def only_the_founder_joined_without_accepting_an_invitation_addressed_to_them(self) -> None:
