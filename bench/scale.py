@@ -120,8 +120,8 @@ def working_copy(log: Path, folder: Path) -> str:
 
 async def issue_token(url: str) -> str:
     """A new API token of the log's account."""
-    async with open_accounts(url) as accounts:
-        user = await accounts.by_username(USERNAME)
+    async with open_accounts(url) as tools:
+        user = await tools.accounts.by_username(USERNAME)
     assert user is not None, f"{url} has no account {USERNAME}"
     engine = create_engine_for(url)
     try:

@@ -98,8 +98,8 @@ def _ready(path: Path, write: Writing) -> Path:
 
 
 async def _write(url: str, write: Writing) -> None:
-    async with open_accounts(url) as accounts:
-        user = await accounts.create_user(USERNAME, "Sam Scale", PASSWORD)
+    async with open_accounts(url) as tools:
+        user = await tools.accounts.create_user(USERNAME, "Sam Scale", PASSWORD)
     store = await open_store(url)
     try:
         await store.append(*_trial(SMALL, user.user_id, "A small trial"))

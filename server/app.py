@@ -51,6 +51,7 @@ from server.http.problems import (
 from server.http.query_routes import QUERY_ROUTES, QueryRoute, endpoint_for_query
 from server.http.security_headers import SecurityHeaders
 from server.http.starting_up import STARTUP_GRACE_SECONDS, UntilReady, opened_in_background
+from server.http.token_routes import TOKEN_ROUTES
 from server.http.web import web_mount
 from server.live.endpoint import LIVE_PATH, issue_ticket, live, websocket_required
 from server.services import Services
@@ -69,9 +70,7 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/session", session_routes.sign_in, methods=["POST"]),
         Route("/api/session", session_routes.current_session, methods=["GET"]),
         Route("/api/session", session_routes.sign_out, methods=["DELETE"]),
-        Route("/api/tokens", session_routes.list_tokens, methods=["GET"]),
-        Route("/api/tokens", session_routes.issue_token, methods=["POST"]),
-        Route("/api/tokens/{token_id}", session_routes.revoke_token, methods=["DELETE"]),
+        Route("/api/session/password", session_routes.change_password, methods=["POST"]),
         Route("/api/trials", create_trial, methods=["POST"]),
         Route(IMPORT_PATH, import_usdm, methods=["POST"]),
         Route(REVISIONS_PATH, record_revision, methods=["POST"]),
@@ -79,6 +78,7 @@ def api_routes() -> list[BaseRoute]:
         Route(LIVE_PATH + "/tickets", issue_ticket, methods=["POST"]),
         Route(LIVE_PATH, websocket_required, methods=["GET"]),
     ]
+    routes += TOKEN_ROUTES
     routes += [Route(q.path, endpoint_for_query(q), methods=["GET"]) for q in READ_ROUTES]
     routes += [Route(c.path, endpoint_for(c), methods=[c.method]) for c in COMMAND_ROUTES]
     routes += [Route(i.path, invitee_endpoint(i), methods=["POST"]) for i in INVITEE_ROUTES]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import ipaddress
 import os
 import sys
@@ -20,7 +19,6 @@ from server.accounts.tables import utc_now
 from server.affinity import AUTO, CpuChoice, cpu_for, parse_cpu_choice, pin_to_cpu
 from server.audit import commands as audit
 from server.bootstrap import open_services
-from server.bootstrap_accounts import open_accounts
 from server.database import create_sqlite_file
 from server.demo import DEMO_TRIAL, DRAFT_TRIAL, DemoPerson, load_demo, load_draft_trial
 from server.formats import usdm_commands as usdm
@@ -29,6 +27,7 @@ from server.formats.protocol_document import Copy
 from server.http.body_deadline import DEFAULT_BODY_TIMEOUT_SECONDS
 from server.live.connection import DEFAULT_BUFFER_SIZE, LiveSettings
 from server.services import Services, Settings
+from server.user_commands import add_user_commands, run_user_command
 
 DEFAULT_DATA_DIR = Path(os.environ.get("CONCORD_DATA_DIR", "data"))
 
@@ -61,6 +60,12 @@ def _print_demo(people: list[DemoPerson]) -> None:
     )
 
 
+DEMO_PASSWORDS_HINT = (
+    "Its passwords were shown once, when it was loaded. For a new one-time password:"
+    " concord user reset USERNAME (usernames: concord user list)."
+)
+
+
 async def _demo(url: str) -> int:
     store = await open_store(url)  # is it there? One read, before opening every projection
     try:
@@ -69,21 +74,10 @@ async def _demo(url: str) -> int:
         await store.close()
     if loaded:
         print(f"the demo trial '{DEMO_TRIAL}' is already loaded in {url}")
+        print(DEMO_PASSWORDS_HINT)
         return 1
     async with open_services(url) as services:
         await _load_demo(services)
-    return 0
-
-
-async def _create_user(url: str, username: str, printed_name: str) -> int:
-    password = os.environ.get("CONCORD_PASSWORD") or getpass.getpass("Password: ")
-    async with open_accounts(url) as accounts:  # one row: none of the log's projections
-        try:
-            user = await accounts.create_user(username, printed_name, password)
-        except ValueError as refused:
-            print(f"not created: {refused}", file=sys.stderr)
-            return 1
-    print(f"created {user.username} ({user.printed_name}): user id {user.user_id}")
     return 0
 
 
@@ -110,6 +104,8 @@ def _serve(url: str, listening: Listening, with_demo: bool, settings: Settings) 
         async with open_services(url, settings=settings) as services:
             if with_demo and services.directory.trial(DEMO_TRIAL) is None:
                 await _load_demo(services)
+            elif with_demo:
+                print(f"The demo trial '{DEMO_TRIAL}' was loaded earlier.", DEMO_PASSWORDS_HINT)
             tune_for_serving()
             address = f"http://{listening.host}:{listening.port}/"
             print(f"Concord is running on {address} (database: {url})", flush=True)
@@ -287,12 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         help="sign the log's head this often while it grows (0: only on export)",
     )
     commands.add_parser("demo", help="load the demo trial and print its passwords")
-    user = commands.add_parser("user", help="manage users")
-    create = user.add_subparsers(dest="user_command", required=True).add_parser(
-        "create", help="create a user (password from CONCORD_PASSWORD or prompted)"
-    )
-    create.add_argument("username")
-    create.add_argument("printed_name", help="the name shown on signatures")
+    add_user_commands(commands)
     db = commands.add_parser("db", help="database maintenance")
     db.add_subparsers(dest="db_command", required=True).add_parser("upgrade")
     _audit_commands(commands)
@@ -323,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         case "demo":
             return asyncio.run(_demo(url))
         case "user":
-            return asyncio.run(_create_user(url, args.username, args.printed_name))
+            return asyncio.run(run_user_command(url, args))
         case "verify":
             return asyncio.run(audit.verify_database(url, Settings()))
         case "export":

@@ -8,7 +8,7 @@ workspace knew them at that moment.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from domain.streams import parse_stream, trial_stream
@@ -72,7 +72,7 @@ def _entries(step: Step, trial_id: str, workspace: TrialState | None) -> Iterato
     roles = ", ".join(sorted(member.roles)) if member else ""
     reason = _reason(event.data)
     changes = changed_values(step.before, step.after, named_in(event.data))
-    for field, old, new in changes or [("", "", "")]:
+    for changed, old, new in changes or [("", "", "")]:
         yield TrailEntry(
             position=event.position,
             recorded_at=recorded_at,
@@ -82,7 +82,7 @@ def _entries(step: Step, trial_id: str, workspace: TrialState | None) -> Iterato
             printed_name=printed_name,
             roles=roles,
             organization=organization.name if organization else "",
-            field=field,
+            field=changed,
             old_value=old,
             new_value=new,
             reason=reason,
@@ -101,18 +101,48 @@ async def audit_trail(
     wanted = record_stream(trial_id, record) if record else None
     fold, head = TrialFold(trial_id), await store.head_position()
     share = LoopShare()
+    founding = _Founding()
     async for page in store.pages(until=head, page_size=PAGE, under=workspace_stream):
         for event in page:
             if wanted and event.stream_id not in (wanted, workspace_stream):
                 continue
+            if founding.steps and event.meta != founding.steps[0].event.meta:
+                for entry in founding.flush(trial_id, fold.state_of(workspace_stream)):
+                    yield entry
             before = fold.state_of(workspace_stream)
             step = fold.apply(event)
             if step is not None and wanted in (None, event.stream_id):
                 actor = event.meta.get("actor")
                 known = before if before and actor in before.members else step.after
                 workspace = known if isinstance(known, TrialState) else before
-                for entry in _entries(step, trial_id, workspace):
-                    yield entry
+                if founding.steps or not _member(workspace, actor):
+                    founding.steps.append(step)
+                else:
+                    for entry in _entries(step, trial_id, workspace):
+                        yield entry
             await share.turn()
         if progress is not None:
             progress(page[-1].position, head)
+    for entry in founding.flush(trial_id, fold.state_of(workspace_stream)):
+        yield entry
+
+
+def _member(workspace: TrialState | None, actor: object) -> bool:
+    return workspace is not None and isinstance(actor, str) and actor in workspace.members
+
+
+@dataclass(slots=True)
+class _Founding:
+    """Rows of an append whose actor is not a member when it starts: a trial's founding
+    (the founder becomes a member and its trial admin within it) or an answer to an
+    invitation. They are held until the append ends, then shown with the actor as that
+    append left them, so the founding's rows name the founder and their role instead of
+    nobody."""
+
+    steps: list[Step] = field(default_factory=list)
+
+    def flush(self, trial_id: str, workspace: Any) -> Iterator[TrailEntry]:
+        state = workspace if isinstance(workspace, TrialState) else None
+        held, self.steps = self.steps, []
+        for step in held:
+            yield from _entries(step, trial_id, state)

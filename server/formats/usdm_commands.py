@@ -6,15 +6,16 @@ import asyncio
 import re
 import sys
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from domain.account_events import SystemRole
 from domain.actor import Actor
 from domain.errors import DomainError
 from domain.roles import OrganizationKind
-from domain.workspace import TrainingRecord
 from events import EventStore
+from server.accounts.account_training import founder_training
 from server.audit.history import TrialHistory
 from server.bootstrap import open_services
 from server.commands.errors import CommandNotRecorded
@@ -87,10 +88,11 @@ async def import_file(
     organization_id: str,
     organization_kind: OrganizationKind,
     organization_name: str | None = None,
-    training: tuple[TrainingRecord, ...] = (),
     title: str | None = None,
 ) -> int:
-    """Found trial ``trial_id`` from the USDM file at ``path``, as ``username``."""
+    """Found trial ``trial_id`` from the USDM file at ``path``, as ``username``, who must
+    hold the system role trial_creator; their training is what a system administrator
+    attested for their account."""
     plan = read_file(path)
     if isinstance(plan, int):
         return plan
@@ -98,6 +100,14 @@ async def import_file(
         user = await services.accounts.by_username(username)
         if user is None:
             print(f"not imported: there is no user {username}", file=sys.stderr)
+            return 1
+        account = await services.account_log.state(user.user_id)
+        if SystemRole.TRIAL_CREATOR not in account.system_roles:
+            print(
+                f"not imported: {username} does not hold the system role trial_creator"
+                f" (concord user grant {username} trial_creator --reason ...)",
+                file=sys.stderr,
+            )
             return 1
         founder = Actor(
             user_id=user.user_id,
@@ -109,7 +119,8 @@ async def import_file(
             trial_id=trial_id,
             founder=founder,
             organization_name=organization_name or organization_id,
-            training=training,
+            training=founder_training(user.user_id, account),
+            founded_at=services.clock(),
             title=title,
         )
         try:
@@ -153,28 +164,10 @@ def add_import_command(commands: Any) -> None:
     )
     found.add_argument("--organization-name", help="(default: the organization id)")
     found.add_argument("--title", help="the trial's title (default: the file's official title)")
-    found.add_argument(
-        "--training",
-        action="append",
-        default=[],
-        metavar="'YYYY-MM-DD COURSE'",
-        help="training the charter asks of a trial admin, e.g."
-        " '2026-01-05 ICH E6(R3) Good Clinical Practice'",
-    )
 
 
 def run_import(url: str, settings: Settings, args: Any) -> int:
     """``concord import``, from the parsed arguments."""
-    training = []
-    for text in args.training:
-        day, _, course = text.partition(" ")
-        try:
-            training.append(
-                TrainingRecord(course=course.strip(), completed_on=date.fromisoformat(day))
-            )
-        except ValueError:
-            print(f"--training {text!r} is not 'YYYY-MM-DD COURSE'", file=sys.stderr)
-            return 2
     trial_id = args.trial
     if trial_id is None:
         plan = read_file(args.file)
@@ -191,7 +184,6 @@ def run_import(url: str, settings: Settings, args: Any) -> int:
             organization_id=args.organization,
             organization_kind=OrganizationKind(args.organization_kind),
             organization_name=args.organization_name,
-            training=tuple(training),
             title=args.title,
         )
     )

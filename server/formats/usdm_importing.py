@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from domain import protocol
@@ -53,6 +54,10 @@ class Founding:
     founder: Actor
     organization_name: str
     training: tuple[TrainingRecord, ...]
+    """The founder's training as a system administrator attested it for their account
+    (``server.accounts.account_training.founder_training``), never as the request says."""
+    founded_at: datetime
+    """The server's clock when the founding was asked for."""
     title: str | None = None
     """The trial's title (default: the file's official title)."""
 
@@ -96,6 +101,7 @@ async def import_trial(
         title=founding.title or plan.title,
         organization_name=founding.organization_name,
         founder_training=founding.training,
+        founded_at=founding.founded_at,
     )
     await commands.create_trial(founding.founder, create, meta)
     target = Target(IMPORTING, StreamName(founding.trial_id, StreamKind.PROTOCOL))

@@ -3,8 +3,9 @@
 - ``GET /api/trials/{trial_id}/usdm?version=N|at=POSITION|time=ISO`` (``trial:read``,
   a :class:`QueryRoute`): the trial as a USDM v4 ``Wrapper``, built off the event loop.
 - ``POST /api/imports/usdm?trial_id=...&organization_id=...&organization_kind=...`` with the
-  file as the body (``application/json``): found a trial from it. Any signed-in person
-  may, as anyone may found a trial; they become its first trial admin. One import is
+  file as the body (``application/json``): found a trial from it. Whoever holds the system
+  role ``trial_creator`` may, as for any founding; they become its first trial admin, with
+  the training a system administrator attested for their account. One import is
   read at a time per process (others wait their turn). A refused file is
   problem+json (413 too large, 415 not JSON's media type, 422 not JSON, nested too deep
   or not valid USDM v4, with ``errors``: the validator's first errors as path and
@@ -15,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -23,8 +25,8 @@ from starlette.responses import JSONResponse, Response
 
 from domain.actor import Actor
 from domain.roles import OrganizationKind
-from domain.workspace import TrainingRecord
 from rbac import Action
+from server.accounts.account_training import founder_training
 from server.audit.moment import position_of, whole_number
 from server.audit.served_history import trial_at
 from server.formats.usdm_export import usdm_json
@@ -33,6 +35,7 @@ from server.formats.usdm_importing import Founding, import_trial, placement_repo
 from server.formats.usdm_source import NothingToExport, export_source
 from server.http.authentication import Principal, require_principal
 from server.http.command_endpoint import request_meta
+from server.http.founding import require_trial_creator
 from server.http.identifiers import check_id
 from server.http.problems import Problem
 from server.http.query_routes import QueryRoute
@@ -109,7 +112,14 @@ async def import_usdm(request: Request) -> Response:
     services: Services = request.app.state.services
     principal = await require_principal(request, unsafe=True)
     meta = request_meta(request, principal)
+    require_trial_creator(services, principal.user.user_id)
     founding = _founding(request, principal)
+    account = await services.account_log.state(principal.user.user_id)
+    founding = replace(
+        founding,
+        training=founder_training(principal.user.user_id, account),
+        founded_at=services.clock(),
+    )
     async with _one_at_a_time():
         raw = await _file(request)
         try:
@@ -132,7 +142,15 @@ async def import_usdm(request: Request) -> Response:
 
 
 def _founding(request: Request, principal: Principal) -> Founding:
+    """The founding the query asks for (the training and time are the server's to fill)."""
     query = request.query_params
+    if "training" in query:
+        raise Problem(
+            422,
+            "invalid-parameter",
+            "training is not sent: the founder's training is what a system administrator"
+            " attested for your account",
+        )
     missing = [n for n in ("trial_id", "organization_id", "organization_kind") if n not in query]
     if missing:
         raise Problem(
@@ -157,25 +175,10 @@ def _founding(request: Request, principal: Principal) -> Founding:
         trial_id=check_id(query["trial_id"], "trial_id"),
         founder=founder,
         organization_name=query.get("organization_name") or organization_id,
-        training=tuple(_training(text) for text in query.getlist("training")),
+        training=(),
+        founded_at=datetime.now(UTC),
         title=query.get("title") or None,
     )
-
-
-def _training(text: str) -> TrainingRecord:
-    """``YYYY-MM-DD COURSE``: a course the founder completed, and when."""
-    day, _, course = text.partition(" ")
-    try:
-        completed_on = date.fromisoformat(day)
-    except ValueError:
-        completed_on = None
-    if completed_on is None or not course.strip():
-        raise Problem(
-            422,
-            "invalid-parameter",
-            "training is 'YYYY-MM-DD COURSE', e.g. '2026-01-05 ICH E6(R3) Good Clinical Practice'",
-        )
-    return TrainingRecord(course=course.strip(), completed_on=completed_on)
 
 
 async def _file(request: Request) -> bytes:
@@ -229,9 +232,6 @@ def import_openapi_paths() -> dict[str, dict[str, Any]]:
         {"name": "title", "in": "query", "required": False, "schema": text,
          "description": "the trial's title (default: the file's official title)"},
         {"name": "file_name", "in": "query", "required": False, "schema": text},
-        {"name": "training", "in": "query", "required": False,
-         "schema": {"type": "array", "items": text}, "style": "form", "explode": True,
-         "description": "'YYYY-MM-DD COURSE': training the charter asks of a trial admin"},
     ]  # fmt: skip
     problem = {"$ref": "#/components/responses/Problem"}
     return {

@@ -26,6 +26,7 @@ from server.http.query_routes import QueryRoute
 from server.http.request_id import HEADER as REQUEST_ID
 from server.http.request_id import MAX_LENGTH as REQUEST_ID_LENGTH
 from server.http.request_id import PATTERN as REQUEST_ID_PATTERN
+from server.http.token_routes import TOKEN_OPENAPI_PATHS
 
 _ID = {"type": "string", "pattern": f"^{ID_PATTERN.pattern}$"}
 _TEXT = {"type": "string", "minLength": 1}
@@ -144,23 +145,14 @@ def _account_paths(builder: SchemaBuilder) -> dict[str, dict[str, Any]]:
             ),
             "delete": _operation("sign_out", "Sign out", {"204": _NO_CONTENT}, (401, 403)),
         },
-        "/api/tokens": {
-            "get": _operation("list_tokens", "Your API tokens", {"200": _JSON}, (401,)),
+        "/api/session/password": {
             "post": _operation(
-                "issue_token",
-                "Issue an API token (shown once)",
-                {"201": _JSON},
-                (400, 401, 403, 413, 415, 422),
-                body=_closed_object(name=_TEXT),
-            ),
-        },
-        "/api/tokens/{token_id}": {
-            "delete": _operation(
-                "revoke_token",
-                "Revoke one of your API tokens",
-                {"204": _NO_CONTENT},
-                (401, 403, 404, 422),
-                path="/api/tokens/{token_id}",
+                "change_password",
+                "Change your own password (the current one re-entered); every session of the"
+                " account ends and you get a new one",
+                {"200": _JSON},
+                (400, 401, 403, 413, 415, 422, 429),
+                body=_closed_object(current_password=_TEXT, new_password=_TEXT),
             ),
         },
         "/api/live": {
@@ -252,8 +244,9 @@ def openapi_document(read_routes: Sequence[QueryRoute]) -> dict[str, Any]:
             " answer it (others are refused, 403). Send an Idempotency-Key to retry safely.",
             parameters=[_IDEMPOTENCY_KEY, _REQUEST_ID],
         )
-    for path, operations in _account_paths(builder).items():
-        paths.setdefault(path, {}).update(operations)
+    for fixed in (_account_paths(builder), TOKEN_OPENAPI_PATHS):
+        for path, operations in fixed.items():
+            paths.setdefault(path, {}).update(operations)
     builder.components["CommandOutcome"] = {
         "type": "object",
         "properties": {

@@ -1,5 +1,7 @@
-"""``concord user create`` writes one account and reads nothing of the log: its cost does
-not grow with the log, and the new user signs in to the server that serves that log."""
+"""``concord user ...``: the operator's account commands. ``create`` writes one account and
+reads nothing of the trials' log (its cost does not grow with the log); the new user signs
+in to the server that serves that log and must first replace the password the operator
+chose. Every change is in the account's stream, attributed to the operator."""
 
 from __future__ import annotations
 
@@ -38,6 +40,24 @@ async def test_a_user_created_beside_a_trial_signs_in_to_the_server(
     assert signed_in.status_code == 200
     me = await app_client.get("/api/session")
     assert me.json()["user"]["printed_name"] == "Nadia Novak"
+    assert me.json()["user"]["must_change_password"] is True
+    csrf = {"X-CSRF-Token": me.json()["csrf_token"]}
+    refused = await app_client.get("/api/trials")
+    assert refused.status_code == 403
+    assert refused.json()["type"].endswith("/password-change-required")
+    new_password = "nadia's own secret phrase"
+    changed = await app_client.post(
+        "/api/session/password",
+        json={"current_password": password, "new_password": new_password},
+        headers=csrf,
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["user"]["must_change_password"] is False
+    assert (await app_client.get("/api/trials")).status_code == 200
+    # The operator who chose the first password can no longer sign in with it.
+    app_client.cookies.clear()
+    again = await app_client.post("/api/session", json={"username": "nadia", "password": password})
+    assert again.status_code == 401
 
 
 async def test_creating_a_user_reads_no_event(
@@ -49,8 +69,8 @@ async def test_creating_a_user_reads_no_event(
     await store.append(StreamAppend(trial_stream("t-broken"), [unfoldable]))
     code, out = await concord("--db", url, "user", "create", "nadia", "Nadia Novak")
     assert (code, out.split(":")[0]) == (0, "created nadia (Nadia Novak)")
-    async with open_accounts(url) as accounts:
-        user = await accounts.authenticate("nadia", password, client=None)
+    async with open_accounts(url) as tools:
+        user = await tools.accounts.authenticate("nadia", password, client=None)
     assert user.printed_name == "Nadia Novak"
 
 
@@ -60,5 +80,6 @@ async def test_a_refused_user_is_reported_and_not_created(
     assert (await concord("--db", url, "user", "create", "nadia", "Nadia Novak"))[0] == 0
     code, out = await concord("--db", url, "user", "create", "NADIA", "Another Nadia")
     assert (code, out) == (1, "")
-    async with open_accounts(url) as accounts:
-        assert [user.printed_name for user in await accounts.list_users()] == ["Nadia Novak"]
+    async with open_accounts(url) as tools:
+        listed = await tools.accounts.list_users()
+    assert [user.printed_name for user in listed] == ["Nadia Novak"]

@@ -19,7 +19,7 @@ from domain.charter import GCP_TRAINING
 from domain.imports import PlacementRule, ProtocolImported
 from domain.streams import protocol_stream, trial_stream
 from server.commands.aggregates import PROTOCOL
-from server.demo import DEMO_TRIAL, DemoPerson
+from server.demo import DEMO_TRIAL, DemoPerson, load_demo
 from server.formats import usdm_import, usdm_routes
 from server.formats.content import Heading, Table, blocks, markup
 from server.formats.usdm_export import usdm_json
@@ -36,6 +36,7 @@ from tests.integration.server.formats.usdm_files import (
     assert_valid_usdm,
     narrative,
 )
+from tests.integration.server.founders import make_trial_creator
 
 People = dict[str, DemoPerson]
 IMPORT = "/api/imports/usdm"
@@ -43,8 +44,16 @@ FOUNDING = {
     "organization_id": "northwind",
     "organization_kind": "sponsor",
     "organization_name": "Northwind Therapeutics",
-    "training": f"2026-01-05 {GCP_TRAINING}",
 }
+
+
+@pytest.fixture
+async def demo(services: Services) -> People:
+    """The demo's people; Samira (sam), who imports here, may found trials: a trial
+    creator whose training a system administrator attested."""
+    people = {person.username: person for person in await load_demo(services)}
+    await make_trial_creator(services, people["sam"].user_id)
+    return people
 
 
 async def upload(
@@ -350,7 +359,7 @@ async def test_the_cli_imports_a_file(
 ) -> None:
     code, printed = await concord(
         "--db", url, "import", str(EXAMPLE), "--user", "sam", "--organization", "northwind",
-        "--organization-kind", "sponsor", "--training", f"2026-01-05 {GCP_TRAINING}",
+        "--organization-kind", "sponsor",
     )  # fmt: skip
     assert code == 0, printed
     assert "as trial cdisc-pilot-lzzt" in printed
@@ -370,19 +379,19 @@ async def test_the_cli_imports_a_file(
     assert await services.store.head_position() == head
 
 
-async def test_an_imported_trial_is_refused_by_the_domain_before_anything_is_recorded(
+async def test_only_a_trial_creator_imports_and_with_the_training_attested_for_them(
     app_client: httpx.AsyncClient, as_user: Api, services: Services, demo: People
 ) -> None:
     head = await services.store.head_position()
-    untrained = {**FOUNDING}
-    del untrained["training"]
-    response = await app_client.post(
-        IMPORT,
-        params={"trial_id": "untrained", **untrained},
-        content=EXAMPLE.read_bytes(),
-        headers={**await as_user("sam"), "Content-Type": "application/json"},
+    not_a_creator = await upload(app_client, await as_user("ivy"), EXAMPLE.read_bytes(), "ivys")
+    assert not_a_creator.status_code == 403, not_a_creator.text
+    assert not_a_creator.json()["type"].endswith("/not-a-trial-creator")
+    sams = await as_user("sam")
+    claimed = await upload(
+        app_client, sams, EXAMPLE.read_bytes(), "claimed", training=f"2026-01-05 {GCP_TRAINING}"
     )
-    assert response.status_code in (403, 409, 422), response.text
+    assert claimed.status_code == 422
+    assert "attested for your account" in claimed.json()["detail"]
     assert await services.store.head_position() == head
 
 
