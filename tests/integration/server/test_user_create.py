@@ -5,6 +5,8 @@ chose. Every change is in the account's stream, attributed to the operator."""
 
 from __future__ import annotations
 
+import getpass
+
 import httpx
 import pytest
 
@@ -12,7 +14,8 @@ from domain.streams import trial_stream
 from events import EventStore, NewEvent, StreamAppend
 from server.bootstrap_accounts import open_accounts
 from server.demo import DemoPerson
-from tests.integration.server.conftest import Cli
+from server.services import Services
+from tests.integration.server.conftest import Cli, client_of
 
 PASSWORD = "a long enough passphrase"
 
@@ -83,3 +86,57 @@ async def test_a_refused_user_is_reported_and_not_created(
     async with open_accounts(url) as tools:
         listed = await tools.accounts.list_users()
     assert [user.printed_name for user in listed] == ["Nadia Novak"]
+
+
+async def test_the_operators_account_commands_are_recorded_as_the_operator(
+    services: Services, demo: dict[str, DemoPerson], url: str, concord: Cli
+) -> None:
+    ivy = demo["ivy"]
+    token = (await services.tokens.issue(ivy.user_id, "ivy's script")).token
+    bearer = {"Authorization": f"Bearer {token}"}
+    async with client_of(services) as client:
+        # (Not used before: this server's credential cache would believe it for 5 more s.)
+        code, out = await concord("--db", url, "user", "disable", "ivy", "--reason", "on leave")
+        assert (code, out.startswith("disabled ivy")) == (0, True)
+        assert (await client.get("/api/trials", headers=bearer)).status_code == 401
+        signed_in = await client.post(
+            "/api/session", json={"username": "ivy", "password": ivy.password}
+        )
+        assert signed_in.status_code == 401
+        code, _ = await concord("--db", url, "user", "disable", "ivy", "--reason", "again")
+        assert code == 1  # already disabled: nothing recorded
+
+        assert (await concord("--db", url, "user", "enable", "ivy", "--reason", "back"))[0] == 0
+        code, out = await concord("--db", url, "user", "reset", "ivy")
+        assert code == 0
+        one_time = out.split("one-time password for ivy: ")[1].split()[0]
+        signed_in = await client.post(
+            "/api/session", json={"username": "ivy", "password": one_time}
+        )
+        assert signed_in.json()["user"]["must_change_password"] is True
+
+        granted = await concord(
+            "--db", url, "user", "grant", "ivy", "account_auditor", "--reason", "audits accounts"
+        )
+        assert granted[0] == 0
+        code, out = await concord("--db", url, "user", "list")
+        assert code == 0
+        [line] = [line for line in out.splitlines() if line.startswith("ivy ")]
+        assert "must change password" in line
+        assert "account_auditor" in line
+        revoked = await concord(
+            "--db", url, "user", "revoke", "ivy", "account_auditor", "--reason", "done"
+        )
+        assert revoked[0] == 0
+        assert (await concord("--db", url, "user", "reset", "nobody"))[0] == 1
+
+    trail = [e for e in await services.account_log.trail(ivy.user_id) if e.meta.get("via") == "cli"]
+    assert [e.type for e in trail] == [
+        "AccountDisabled",
+        "AccountEnabled",
+        "PasswordReset",
+        "SystemRoleGranted",
+        "SystemRoleRevoked",
+    ]
+    assert {e.meta["actor"] for e in trail} == {f"operator:{getpass.getuser()}"}
+    assert trail[0].data["reason"] == "on leave"
