@@ -9,6 +9,8 @@ export class Problem extends Error {
     this.detail = body?.detail || "";
     this.status = status;
     this.body = body;
+    /** The problem's type without its base ("password-too-weak"), or "". */
+    this.kind = String(body?.type ?? "").split("/").pop();
   }
 }
 
@@ -58,9 +60,14 @@ export async function request(method, path, body, options = {}) {
     if (response.status === 401 && path !== "/api/session") {
       window.dispatchEvent(new CustomEvent("concord:signed-out"));
     }
+    // An administrator reset the password meanwhile: nothing else is answered until the
+    // person chooses their own.
+    if (response.status === 403 && problem.kind === "password-change-required") {
+      window.dispatchEvent(new CustomEvent("concord:password-change-required"));
+    }
     throw problem;
   }
-  if (!SAFE.has(method) && path !== "/api/session" && !options.quiet) {
+  if (!SAFE.has(method) && !path.startsWith("/api/session") && !options.quiet) {
     window.dispatchEvent(new CustomEvent("concord:changed"));
   }
   return data;

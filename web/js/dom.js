@@ -77,12 +77,17 @@ export function when(text) {
   return Number.isNaN(date.getTime()) ? text : date.toLocaleString();
 }
 
-/** A server time exactly as recorded, in UTC: "2026-11-21 10:04:21.601690 UTC" (audit
- * pages show the recorded time itself, not a conversion to the reader's zone). */
+/** A server time exactly as recorded, with its zone: "2026-11-21 10:04:21 UTC" (audit
+ * pages show the recorded time itself, not a conversion to the reader's zone); a time
+ * recorded at another offset keeps it ("2026-11-21 11:04:21 +01:00"). */
 export function utc(text) {
   if (!text) return "";
   // To the second: the log's microseconds say nothing a person reads.
-  return String(text).replace("T", " ").replace(/\.\d+(?=Z$|\+00:00$)/, "").replace(/Z$|\+00:00$/, " UTC");
+  return String(text)
+    .replace("T", " ")
+    .replace(/\.\d+(?=Z$|[+-]\d\d:\d\d$)/, "")
+    .replace(/Z$|\+00:00$/, " UTC")
+    .replace(/([+-]\d\d:\d\d)$/, " $1");
 }
 
 const XHTML = "http://www.w3.org/1999/xhtml";

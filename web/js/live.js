@@ -30,7 +30,7 @@ export class LiveConnection {
       this.watch();
       this.receive(JSON.parse(message.data));
     });
-    socket.addEventListener("close", (closing) => this.closedBy(socket, closing.code));
+    socket.addEventListener("close", (closing) => this.closedBy(socket, closing.code, closing.reason));
     this.watch();
   }
 
@@ -82,11 +82,13 @@ export class LiveConnection {
     if (this.position === null || position > this.position) this.position = position;
   }
 
-  closedBy(socket, code) {
+  /** ``reason``: what the server said on closing (a disabled account, a password reset),
+   * passed on to be shown when the person is signed out. */
+  closedBy(socket, code, reason = "") {
     if (socket !== this.socket || this.closed) return;
     if (code === 4401) {
       this.handlers.onStatus("offline");
-      this.handlers.onSignedOut();
+      this.handlers.onSignedOut(reason);
       return;
     }
     if (code === 4403) {

@@ -1,11 +1,14 @@
-// The application shell: who is signed in, which trial is open, the live connection,
-// and which page the address (#/t/{trial}/...) shows.
+// The application shell: who is signed in (and whether they must first choose their own
+// password), which trial is open, the live connection, and which page the address
+// (#/t/{trial}/..., #/account, #/accounts/...) shows.
 
 import { Problem, del, get, post, setCsrfToken } from "./api.js";
 import { field, fill, h, problemBox } from "./dom.js";
 import { LiveConnection } from "./live.js";
 import { actionForm, hashFor } from "./page.js";
 import { TrialContext } from "./trial.js";
+import { mountAccount, passwordChangeForm } from "./views/account.js";
+import { mountAccountPage, mountAccounts } from "./views/accounts.js";
 import { ADMINISTER, mountAdministration } from "./views/admin.js";
 import { mountAmendment, mountAmendmentList, mountNewAmendment } from "./views/amendments.js";
 import { mountAudit } from "./views/audit.js";
@@ -20,7 +23,9 @@ const nav = document.getElementById("trial-nav");
 const who = document.getElementById("who");
 const liveStatus = document.getElementById("live-status");
 
-const state = { me: null, context: null, view: null, page: "" };
+/** ``me``: the signed-in user; ``systemRoles``: their roles across the installation
+ * (system_admin, trial_creator, account_auditor), from ``GET /api/session``. */
+const state = { me: null, systemRoles: [], context: null, view: null, page: "", signedOutWhy: "" };
 
 const STATUS_TEXT = {
   connecting: "Connecting to live updates…",
@@ -31,13 +36,13 @@ const STATUS_TEXT = {
 };
 
 async function start() {
-  window.addEventListener("concord:signed-out", signedOut);
+  window.addEventListener("concord:signed-out", () => signedOut());
+  window.addEventListener("concord:password-change-required", passwordChangeRequired);
   window.addEventListener("hashchange", () => route());
   // After a change this page made, show it at once (live events confirm it later).
   window.addEventListener("concord:changed", () => state.view?.refresh?.());
   try {
-    const session = await get("/api/session");
-    signedIn(session.user, session.csrf_token);
+    await loadSession();
   } catch (error) {
     if (!(error instanceof Problem)) throw error;
     if (error.status !== 401) fill(main, problemBox(error));
@@ -45,26 +50,88 @@ async function start() {
   await route();
 }
 
+/** Who is signed in, with their system roles (the sign-in's answer names the user only). */
+async function loadSession() {
+  const session = await get("/api/session");
+  state.systemRoles = session.system_roles ?? [];
+  signedIn(session.user, session.csrf_token);
+}
+
 function signedIn(user, csrfToken) {
   state.me = user;
   setCsrfToken(csrfToken);
+  drawWho();
+}
+
+/** The header's right side: who is signed in, their own pages, signing out. */
+function drawWho() {
+  const user = state.me;
   const signOut = h("button", { type: "button", class: "link" }, "Sign out");
   signOut.addEventListener("click", async () => {
     try {
       await del("/api/session");
     } finally {
-      signedOut();
+      signedOut("You are signed out.");
     }
   });
-  fill(who, h("span", { class: "me" }, user.printed_name), signOut);
+  const roles = new Set(state.systemRoles);
+  // Nothing but signing out is offered until the person has chosen their own password.
+  const places = user.must_change_password
+    ? []
+    : [
+        h("a", { href: "#/account" }, "Your account"),
+        roles.has("system_admin") || roles.has("account_auditor") ? h("a", { href: "#/accounts" }, "Accounts") : null,
+      ];
+  fill(who, h("span", { class: "me" }, user.printed_name), places, signOut);
 }
 
-function signedOut() {
+/** The session ended: here (Sign out), or by the server (``reason``: what its live
+ * connection said on closing, e.g. the account disabled), or a request answered 401. */
+function signedOut(reason = "") {
+  const wasSignedIn = state.me !== null;
+  state.signedOutWhy = wasSignedIn ? reason || "Your session has ended. Sign in again to continue." : "";
   state.me = null;
+  state.systemRoles = [];
   setCsrfToken(null);
   closeTrial();
   fill(who);
   route();
+}
+
+/** The server refused a request until the password is changed (an administrator reset
+ * it): show the form and nothing else. */
+function passwordChangeRequired() {
+  if (!state.me || state.me.must_change_password) return;
+  state.me = { ...state.me, must_change_password: true };
+  drawWho();
+  route();
+}
+
+function showPasswordChange() {
+  const form = passwordChangeForm({
+    label: "Choose your own password",
+    submit: "Set my password",
+    onChanged: async (answer) => {
+      setCsrfToken(answer.csrf_token);
+      await loadSession();
+      await route();
+    },
+  });
+  fill(
+    main,
+    h(
+      "section",
+      { class: "narrow", "aria-labelledby": "choose-heading" },
+      h("h1", { id: "choose-heading" }, "Choose your own password"),
+      h(
+        "p",
+        {},
+        `Welcome, ${state.me.printed_name}. Your password was set by someone else (an administrator, when creating your account or resetting its password), so it is not yours alone. Choose your own before using Concord: nothing else opens until you do.`,
+      ),
+      form,
+    ),
+  );
+  form.querySelector("input")?.focus();
 }
 
 function showSignIn() {
@@ -85,13 +152,16 @@ function showSignIn() {
           password: password.value,
         });
         signedIn(answer.user, answer.csrf_token);
+        await loadSession();
         await route();
       },
     },
     field("Username", username),
     field("Password", password),
   );
-  fill(main, h("section", { class: "narrow" }, h("h1", {}, "Sign in to Concord"), form));
+  const why = state.signedOutWhy ? h("p", { class: "warning", role: "status" }, state.signedOutWhy) : null;
+  state.signedOutWhy = "";
+  fill(main, h("section", { class: "narrow" }, h("h1", {}, "Sign in to Concord"), why, form));
   username.focus();
 }
 
@@ -136,6 +206,7 @@ const WORKSPACE_EVENTS = new Set([
   "InvitationAccepted",
   "InvitationDeclined",
   "TrainingAttested",
+  "TrainingAttestationWithdrawn",
   "RoleGranted",
   "RoleRevoked",
   "CharterAmended",
@@ -197,6 +268,13 @@ const PAGES = {
   admin: (c, rest, box) => mountAdministration(c, box),
 };
 
+/** The pages outside any trial: ``#/account``, ``#/accounts``, ``#/accounts/{user_id}``. */
+const PERSONAL = {
+  account: (rest, box) => mountAccount(state.me, box),
+  accounts: (rest, box) =>
+    rest[0] ? mountAccountPage(state.me, state.systemRoles, rest[0], box) : mountAccounts(state.me, state.systemRoles, box),
+};
+
 async function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   if (!state.me) {
@@ -204,14 +282,24 @@ async function route() {
     showSignIn();
     return;
   }
+  if (state.me.must_change_password) {
+    state.view?.dispose?.();
+    state.view = null;
+    closeTrial();
+    showPasswordChange();
+    return;
+  }
   state.view?.dispose?.();
   state.view = null;
   const box = h("div", { class: "page" });
   fill(main, box);
   try {
-    if (parts[0] !== "t" || !parts[1]) {
+    if (PERSONAL[parts[0]]) {
       closeTrial();
-      state.view = mountTrialList(state.me, box);
+      state.view = PERSONAL[parts[0]](parts.slice(1), box);
+    } else if (parts[0] !== "t" || !parts[1]) {
+      closeTrial();
+      state.view = mountTrialList(state.me, state.systemRoles, box);
     } else {
       const context = await openTrial(parts[1]);
       const page = (state.page = parts[2] ?? "");

@@ -1,6 +1,6 @@
 // The trial administrator's page: the organizations, members (training, roles) and
-// invitations, and admitting, inviting, withdrawing an invitation, attesting, granting and
-// revoking. The charter is in charter.js.
+// invitations, and admitting, inviting, withdrawing an invitation, attesting and
+// withdrawing training, granting and revoking. The charter is in charter.js.
 
 import { Problem, get, post, trialPath } from "../api.js";
 import { badge, field, h, humanize, utc } from "../dom.js";
@@ -12,7 +12,8 @@ export const ADMINISTER = "workspace:administer";
 export function mountAdministration(context, box) {
   // ``withdrawing``: the invitation whose withdrawal is being confirmed; ``sent`` and
   // ``withdrawn``: what the last invitation sent or withdrawn was, kept across rebuilds.
-  const ui = { charterOpen: false, withdrawing: null, sent: null, withdrawn: null };
+  // ``untraining``: the training withdrawal being asked about ({user_id, course, reason}).
+  const ui = { charterOpen: false, withdrawing: null, sent: null, withdrawn: null, untraining: null, untrained: null };
   const handle = { box, refresh: () => view.refresh() };
   const view = mountPage(box, async () => {
     if (!context.can(ADMINISTER)) return notAnAdmin();
@@ -36,6 +37,7 @@ export function mountAdministration(context, box) {
         titled("Admit an organization", admitForm(send("organizations"))),
         titled("Invite a person", inviteForm(context, trial, ui, send("invitations"))),
         titled("Attest training", attestForm(trial, members, (userId, body) => send("members", userId, "training")(body))),
+        titled("Withdraw training", withdrawTrainingForm(members, ui, handle, (userId, body) => send("members", userId, "training-withdrawals")(body))),
         titled("Grant a role", grantForm(members, (userId, body) => send("members", userId, "roles")(body))),
         titled("Revoke a role", revokeForm(members, (userId, body) => send("members", userId, "role-revocations")(body))),
       ),
@@ -332,4 +334,60 @@ function revokeForm(members, revoke) {
     field("Role held", grant),
     field("Reason for revoking", reason),
   );
+}
+
+/** Withdrawing a mistaken training attestation: the member's course and a reason, then a
+ * question; the server refuses (409) while the member holds a role that needs it. */
+function withdrawTrainingForm(members, ui, view, withdraw) {
+  const recorded = members.flatMap((m) =>
+    Object.keys(m.training)
+      .sort()
+      .map((course) => ({ member: m, course })),
+  );
+  const said = ui.untrained ? h("p", { class: "flash", role: "status", tabindex: "-1", id: "untraining-status" }, ui.untrained) : null;
+  if (!recorded.length) return [said, h("p", {}, "No member has attested training.")];
+  const asked = ui.untraining;
+  if (asked && recorded.some((r) => r.member.user_id === asked.user_id && r.course === asked.course)) {
+    const name = members.find((m) => m.user_id === asked.user_id).printed_name;
+    return confirmation({
+      label: "Withdraw training",
+      question: `Withdraw the attestation of ${name}'s training in ${asked.course}? It no longer counts for any role. Your reason is recorded: “${asked.reason}”.`,
+      confirm: "Withdraw attestation",
+      keep: "Keep the attestation",
+      onConfirm: async () => {
+        await withdraw(asked.user_id, { course: asked.course, reason: asked.reason });
+        ui.untraining = null;
+        ui.untrained = `The attestation of ${name}'s training in ${asked.course} is withdrawn.`;
+        await view.refresh();
+        focusIn(view.box, "#untraining-status");
+      },
+      onKeep: async () => {
+        ui.untraining = null;
+        await view.refresh();
+        focusIn(view.box, 'form[aria-label="Withdraw training"] button[type="submit"]');
+      },
+    });
+  }
+  const choice = h(
+    "select",
+    { name: "training", required: true },
+    options(recorded.map((r) => [JSON.stringify([r.member.user_id, r.course]), `${r.member.printed_name} — ${r.course}`]), "Choose a member's course"),
+  );
+  const reason = h("textarea", { name: "reason", rows: 2, required: true });
+  const form = actionForm(
+    {
+      label: "Withdraw training",
+      submit: "Withdraw training…",
+      onSubmit: async () => {
+        const [userId, course] = JSON.parse(choice.value);
+        ui.untraining = { user_id: userId, course, reason: reason.value.trim() };
+        ui.untrained = null;
+        await view.refresh();
+        focusIn(view.box, 'form[aria-label="Withdraw training"] button[type="submit"]');
+      },
+    },
+    field("Training attested", choice, "A mistaken attestation is withdrawn with a reason; not while the member holds a role that needs the course."),
+    field("Reason for withdrawing", reason),
+  );
+  return [said, form];
 }

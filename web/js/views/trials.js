@@ -4,9 +4,11 @@
 import { get, post, trialPath } from "../api.js";
 import { badge, field, h, humanize, utc } from "../dom.js";
 import { actionButton, cards, confirmation, focusIn, hashFor, link, mountPage } from "../page.js";
+import { foundingSection } from "./found.js";
 import { awaitingSignature, commentsOf, loadAmendments } from "./records.js";
 
-export function mountTrialList(me, box) {
+/** ``systemRoles``: a trial creator is offered "New trial" (founding a trial). */
+export function mountTrialList(me, systemRoles, box) {
   // Which invitation is being declined (its question stays open across rebuilds); the
   // status line says what the last answer did until the next one.
   const ui = { declining: null };
@@ -28,6 +30,7 @@ export function mountTrialList(me, box) {
       invitations.length ? invitationsSection(me, invitations, ui, handle, say) : null,
       invitations.length ? h("h2", {}, "Trials you are a member of") : null,
       cards(trials, trialCard, `${me.printed_name} is not a member of any trial yet.`),
+      systemRoles.includes("trial_creator") ? foundingSection(me) : null,
     );
   });
   return view;
