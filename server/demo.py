@@ -4,6 +4,10 @@ A sponsor, two sites, a patient advocacy group, an ethics committee and an inspe
 each with a named person; a published protocol (version 1); one decided motion; one
 resolved dispute; and one amendment under review. Each person gets a fresh password,
 returned once so the command line can print it.
+
+The trials' founder, Alex, is the demo's system administrator and trial creator, and his
+training is attested for his account at system level: each recorded in the account log as
+the operator's doing (``operator:demo``), as ``concord user ...`` would record it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain import amendment, dispute, engagement, m11, motion, protocol, workspace
+from domain.account_events import SystemRole
 from domain.actor import Actor
 from domain.amendment_details import (
     AmendmentDetails,
@@ -30,6 +35,9 @@ from domain.event import Command
 from domain.m11 import AmendmentReason
 from domain.roles import OrganizationKind, Role
 from domain.workspace import TrainingRecord
+from server.accounts.account_log import operator_actor
+from server.accounts.account_training import AccountTraining, founder_training
+from server.accounts.system_roles import SystemRoles
 from server.commands.invitations import Answerer, accept_invitation
 from server.commands.targets import (
     Target,
@@ -47,6 +55,9 @@ DRAFT_TRIAL = "copd-202"
 """A second demo trial whose protocol is still a draft: its sections are edited directly,
 so two people can try live co-editing (a published protocol changes only by amendment)."""
 DRAFT_TEXTS = {"5.2": "Age 40 to 80 years\nSmoking history of 10 pack-years or more"}
+
+OPERATOR_META = {"actor": operator_actor("demo"), "via": "demo"}
+"""How the log records what the demo does as the server's operator."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +155,8 @@ async def load_demo(services: Services, *, trial_id: str = DEMO_TRIAL) -> list[D
     advocate = by_role[Role.PATIENT_ADVOCATE]
     today = services.clock().date()
     trained = today - timedelta(days=90)
-    await _found(
-        services, trial_id, admin, trained, "ASTHMA-301: NW-301 in moderate persistent asthma"
-    )
+    await _empower(services, admin, trained)
+    await _found(services, trial_id, admin, "ASTHMA-301: NW-301 in moderate persistent asthma")
     run = _Runner(services, trial_id)
     for org in ORGANIZATIONS[1:]:
         await run.admit(admin, org)
@@ -237,7 +247,9 @@ async def load_demo(services: Services, *, trial_id: str = DEMO_TRIAL) -> list[D
 
 async def _account(services: Services, person: DemoPerson) -> DemoPerson:
     password = secrets.token_urlsafe(12)
-    user = await services.accounts.create_user(person.username, person.printed_name, password)
+    user = await services.accounts.create_user(
+        person.username, person.printed_name, password, meta=OPERATOR_META
+    )
     return DemoPerson(
         person.username,
         person.printed_name,
@@ -257,7 +269,7 @@ async def load_draft_trial(
     admin, editors = by_name["alex"], [by_name["ivy"], by_name["omar"]]
     trained = services.clock().date() - timedelta(days=90)
     title = "COPD-202: NW-301 in chronic obstructive pulmonary disease"
-    await _found(services, trial_id, admin, trained, title)
+    await _found(services, trial_id, admin, title)
     run = _Runner(services, trial_id)
     sites = {org.organization_id: org for org in ORGANIZATIONS}
     for person in editors:
@@ -276,9 +288,20 @@ async def load_draft_trial(
     )
 
 
-async def _found(
-    services: Services, trial_id: str, admin: DemoPerson, trained: date, title: str
-) -> None:
+async def _empower(services: Services, admin: DemoPerson, trained: date) -> None:
+    """Make ``admin`` the demo's system administrator and trial creator, trained in Good
+    Clinical Practice as of ``trained`` (attested by the operator)."""
+    log = services.account_log
+    roles = SystemRoles(log, services.accounts)
+    reason = "runs the demo installation"
+    for role in (SystemRole.SYSTEM_ADMIN, SystemRole.TRIAL_CREATOR):
+        await roles.grant(admin.user_id, role, reason=reason, meta=OPERATOR_META)
+    training = AccountTraining(log, services.accounts, clock=services.clock)
+    last = await training.attest(admin.user_id, GCP_TRAINING, trained, meta=OPERATOR_META)
+    await services.authorizer.wait_for(last.last_position)
+
+
+async def _found(services: Services, trial_id: str, admin: DemoPerson, title: str) -> None:
     founder = Actor(
         user_id=admin.user_id,
         printed_name=admin.printed_name,
@@ -292,7 +315,10 @@ async def _found(
             trial_id=trial_id,
             title=title,
             organization_name=ORGANIZATIONS[0].name,
-            founder_training=(TrainingRecord(course=GCP_TRAINING, completed_on=trained),),
+            founder_training=founder_training(
+                admin.user_id, await services.account_log.state(admin.user_id)
+            ),
+            founded_at=services.clock(),
         ),
         {"actor": admin.user_id, "via": "demo"},
     )
@@ -342,7 +368,11 @@ class _Runner:
         commands, states = self._services.commands, self._services.states
         await accept_invitation(commands, states, trial, invitation_id, answerer, meta=meta)
         await self.workspace(
-            admin, workspace.AttestTraining, user_id=person.user_id, training=training
+            admin,
+            workspace.AttestTraining,
+            user_id=person.user_id,
+            training=training,
+            attested_at=self._services.clock(),
         )
         await self.workspace(
             admin, workspace.GrantRole, user_id=person.user_id, role=role, reason=reason

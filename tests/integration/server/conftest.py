@@ -11,14 +11,13 @@ import httpx
 import pytest
 
 from domain.actor import Actor
-from domain.charter import GCP_TRAINING
 from domain.roles import OrganizationKind
-from domain.workspace import CreateTrial, TrainingRecord
 from server.app import create_app
 from server.bootstrap import open_services
 from server.cli import main
 from server.demo import DEMO_TRIAL, DemoPerson, load_demo
 from server.services import Services, Settings
+from tests.integration.server.founders import founding, make_trial_creator
 
 
 @pytest.fixture
@@ -113,21 +112,12 @@ OTHER_TRIAL = "other-trial"
 async def other_trial(services: Services) -> None:
     """A trial none of the demo people belong to."""
     founder = await services.accounts.create_user("olga", "Olga Other", "another long password")
+    await make_trial_creator(services, founder.user_id)
     actor = Actor(
         user_id=founder.user_id,
         printed_name=founder.printed_name,
         organization_id="elsewhere",
         organization_kind=OrganizationKind.SPONSOR,
     )
-    trained = TrainingRecord(course=GCP_TRAINING, completed_on=services.clock().date())
-    await services.commands.create_trial(
-        actor,
-        CreateTrial(
-            actor=actor,
-            trial_id=OTHER_TRIAL,
-            title="Another trial",
-            organization_name="Elsewhere Pharma",
-            founder_training=(trained,),
-        ),
-        {"actor": founder.user_id},
-    )
+    command = await founding(services, actor, OTHER_TRIAL, "Another trial", "Elsewhere Pharma")
+    await services.commands.create_trial(actor, command, {"actor": founder.user_id})

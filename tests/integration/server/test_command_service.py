@@ -25,7 +25,6 @@ from domain import amendment, protocol
 from domain.actor import Actor
 from domain.amendment_state import AmendmentConflict
 from domain.approval_policy import SignatureMeaning
-from domain.charter import GCP_TRAINING
 from domain.engagement import (
     CommentSubjectKind,
     CommentThread,
@@ -37,7 +36,6 @@ from domain.errors import AmendmentInConflict, ProtocolNotDrafted
 from domain.event import Command
 from domain.merging import MergeAmendment
 from domain.roles import OrganizationKind
-from domain.workspace import CreateTrial, TrainingRecord
 from server.bootstrap import open_services
 from server.commands.aggregates import AMENDMENT, COMMENTS, Decision, Situation
 from server.commands.errors import ConcurrentChange, IdempotencyKeyReused, StaleVersion
@@ -52,6 +50,7 @@ from server.commands.targets import (
 )
 from server.demo import AGE_AMENDMENT, AGE_CHANGE, DEMO_TRIAL, PROTOCOL_TEXTS, DemoPerson
 from server.services import Services, Settings
+from tests.integration.server.founders import founding
 
 T = TypeVar("T")
 People = dict[str, DemoPerson]
@@ -328,18 +327,10 @@ async def test_a_command_the_domain_refuses_raises_its_rule_and_records_nothing(
         organization_id="northwind",
         organization_kind=OrganizationKind.SPONSOR,
     )
-    trained = TrainingRecord(course=GCP_TRAINING, completed_on=services.clock().date())
-    await services.commands.create_trial(
-        founder,
-        CreateTrial(
-            actor=founder,
-            trial_id="no-protocol",
-            title="A trial with no protocol yet",
-            organization_name="Northwind Therapeutics",
-            founder_training=(trained,),
-        ),
-        {"actor": "alex"},
+    command = await founding(
+        services, founder, "no-protocol", "A trial with no protocol yet", "Northwind Therapeutics"
     )
+    await services.commands.create_trial(founder, command, {"actor": "alex"})
     head = await services.store.head_position()
     target = protocol_target("no-protocol")
     key = IdempotentRequest.of(alex.user_id, "k", "POST", "/revise", {"text": "Age 18 to 75"})

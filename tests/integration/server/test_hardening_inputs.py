@@ -73,7 +73,6 @@ async def test_a_malformed_request_id_founds_no_trial(
             "organization_name": "Northwind Therapeutics",
             "organization_id": "northwind",
             "organization_kind": "sponsor",
-            "founder_training": [],
         },
         headers={**await as_user("alex"), "X-Request-ID": "y" * 10_000},
     )

@@ -4,17 +4,17 @@ recorded gets the first answer again, and the command is recorded once."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from domain.charter import GCP_TRAINING
 from domain.streams import trial_stream
 from server.bootstrap import open_services
+from server.demo import DemoPerson
 from server.services import Services
 from tests.integration.server.conftest import Api, client_of
+from tests.integration.server.founders import make_trial_creator
 
 THREAD = "comments/section/5.2"
 
@@ -239,22 +239,21 @@ async def test_a_malformed_key_is_refused(
 
 
 def founding(trial_id: str, services: Services, **more: Any) -> dict[str, Any]:
-    trained = (services.clock() - timedelta(days=30)).date().isoformat()
     return {
         "trial_id": trial_id,
         "title": "COPD-303",
         "organization_name": "Northwind Therapeutics",
         "organization_id": "northwind",
         "organization_kind": "sponsor",
-        "founder_training": [{"course": GCP_TRAINING, "completed_on": trained}],
         **more,
     }
 
 
 async def test_founding_a_trial_again_with_one_key_is_answered_as_the_first_time(
-    app_client: httpx.AsyncClient, services: Services, as_user: Api
+    app_client: httpx.AsyncClient, services: Services, as_user: Api, demo: dict[str, DemoPerson]
 ) -> None:
     credentials = await as_user("sam")
+    await make_trial_creator(services, demo["sam"].user_id)
     sam = keyed(credentials, "found-copd-303")
     first = await app_client.post("/api/trials", json=founding("copd-303", services), headers=sam)
     assert first.status_code == 201, first.text

@@ -14,6 +14,7 @@ from domain.streams import trial_stream
 from server.demo import DEMO_TRIAL, DemoPerson
 from server.services import Services
 from tests.integration.server.conftest import Api
+from tests.integration.server.founders import make_trial_creator
 
 LURE = "lure-101"
 LURE_PATH = f"/api/trials/{LURE}"
@@ -23,9 +24,10 @@ MALLORY_PASSWORD = "a long passphrase for mallory"
 
 @pytest.fixture
 async def mallory(services: Services, app_client: httpx.AsyncClient) -> dict[str, str]:
-    """A stranger to every demo person, who founds a trial of her own (anyone signed in
-    may) and is its trial admin."""
+    """A stranger to every demo person, who founds a trial of her own (a system
+    administrator made her a trial creator) and is its trial admin."""
     user = await services.accounts.create_user("mallory", "Mallory Lure", MALLORY_PASSWORD)
+    await make_trial_creator(services, user.user_id)
     issued = await services.tokens.issue(user.user_id, "tests")
     headers = {"Authorization": f"Bearer {issued.token}"}
     founded = await app_client.post(
@@ -36,7 +38,6 @@ async def mallory(services: Services, app_client: httpx.AsyncClient) -> dict[str
             "organization_name": "Lure Pharma",
             "organization_id": "lure-pharma",
             "organization_kind": "sponsor",
-            "founder_training": [{"course": GCP_TRAINING, "completed_on": "2026-01-05"}],
         },
         headers=headers,
     )
@@ -135,7 +136,7 @@ async def test_the_user_lookup_reveals_nothing_about_a_non_member(
     mallory: dict[str, str],
 ) -> None:
     disabled = await services.accounts.create_user("gone", "Gone Away", "a long passphrase 2")
-    await services.accounts.disable(disabled.user_id)
+    await services.accounts.disable(disabled.user_id, reason="left the study")
 
     async def look_up(username: str) -> httpx.Response:
         return await app_client.get(

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from domain.charter import GCP_TRAINING
 from server.demo import DemoPerson
 from server.live.messages import CLOSE_ACCESS_REVOKED
 from server.services import Services
@@ -22,14 +20,13 @@ SECOND_TRIAL = "copd-202"
 
 
 async def found_second_trial(served: Served, headers: dict[str, str], services: Services) -> None:
-    trained = (services.clock() - timedelta(days=30)).date().isoformat()
+    """Found a second trial as the demo's trial creator (Alex, trained at system level)."""
     body = {
         "trial_id": SECOND_TRIAL,
         "title": "COPD-202",
         "organization_name": "Northwind Therapeutics",
         "organization_id": "northwind",
         "organization_kind": "sponsor",
-        "founder_training": [{"course": GCP_TRAINING, "completed_on": trained}],
     }
     async with served.client(headers) as client:
         response = await client.post("/api/trials", json=body)
