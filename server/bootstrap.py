@@ -14,6 +14,7 @@ from events import open_store
 from events.following import LogFollower
 from events.snapshots import ProjectionSnapshots
 from rbac import Authorizer
+from server.accounts.account_changes import AccountChanges
 from server.accounts.account_log import AccountLog
 from server.accounts.credential_cache import CredentialCache
 from server.accounts.sessions import Sessions
@@ -72,12 +73,13 @@ async def open_services(
         # The one follower of the log in this process, and the order every event takes:
         # the policy first, the live feed last (a listener is never offered a role change
         # the policy has not applied, nor an update its server's document has not).
-        follower = LogFollower(store, [authorizer, directory, states, texts, live])
+        credentials = CredentialCache()
+        changes = AccountChanges(credentials, live.end_user)
+        follower = LogFollower(store, [authorizer, directory, states, texts, live, changes])
         stack.push_async_callback(follower.close)
         await follower.start()
         live.share_presence()
         stack.push_async_callback(live.close)
-        credentials = CredentialCache()
         checkpoints = Checkpoints(store, engine, SigningKey(settings.signing_key), clock)
         if settings.checkpoint_every is not None:
             signing = asyncio.create_task(checkpoints.sign_every(settings.checkpoint_every))
