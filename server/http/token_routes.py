@@ -112,7 +112,7 @@ def _lifetime(days: Any, maximum: int) -> timedelta | None:
 
 async def revoke_token(request: Request) -> Response:
     """Revoke one of your tokens for good (404 if you have no such token, or it is
-    revoked already)."""
+    revoked already); the live connections it opened here close at once."""
     services: Services = request.app.state.services
     principal = await require_principal(request, unsafe=True)
     meta = request_meta(request, principal)
@@ -120,6 +120,7 @@ async def revoke_token(request: Request) -> Response:
     user_id = principal.user.user_id
     if not await services.tokens.revoke(user_id, token_id, revoked_by=user_id, meta=meta):
         raise Problem(404, "token-not-found", f"you have no API token {token_id[:80]!r} that works")
+    services.live.end_token(token_id)
     return Response(status_code=204)
 
 

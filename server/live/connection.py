@@ -77,10 +77,13 @@ class LiveConnection:
         still_signed_in: Callable[[], Awaitable[bool]],
         settings: LiveSettings,
         session: str | None = None,
+        token_id: str | None = None,
     ) -> None:
         self.user = user
         self.session = session
         """The session cookie the connection was opened with, if any."""
+        self.token_id = token_id
+        """The API token the connection was opened with (its id), if any."""
         self.trials = set(trials)
         self._websocket = websocket
         self._feed = feed

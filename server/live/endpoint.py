@@ -35,6 +35,7 @@ async def live(websocket: WebSocket) -> None:
         authorizer=services.authorizer,
         still_signed_in=admission.still_signed_in,
         session=admission.session,
+        token_id=admission.token_id,
         settings=services.settings.live,
     )
     await connection.serve(admission.after, ends=ends)

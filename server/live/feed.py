@@ -183,6 +183,14 @@ class LiveFeed:
             if connection.session == session:
                 connection.end(CLOSE_SIGNED_OUT, "signed out")
 
+    def end_token(self, token_id: str, reason: str = "the API token was revoked") -> int:
+        """End at once the connections opened with this API token (revoked here; a
+        revocation on another process is noticed at the next heartbeat); how many."""
+        ended = [c for c in self._open if c.token_id == token_id]
+        for connection in ended:
+            connection.end(CLOSE_SIGNED_OUT, reason)
+        return len(ended)
+
     def end_user(self, user_id: str, reason: str = "signed out: sign in again") -> int:
         """End at once every connection of ``user_id`` through this process (an account
         disabled, a password reset), with the sign-out close code (4401) and ``reason``

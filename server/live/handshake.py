@@ -48,31 +48,46 @@ class Admission:
     still_signed_in: Callable[[], Awaitable[bool]]
     session: str | None
     """The session cookie it was opened with (None for a ticket or token)."""
+    token_id: str | None = None
+    """The API token it was opened with, by its id (None for a session or ticket)."""
 
 
 async def admit(websocket: WebSocket, services: Services) -> Admission:
     """The admission for this handshake, or a :class:`Problem` saying why not."""
     if services.live.failed:
         raise Problem(503, "live-feed-stopped", "the server stopped following the log")
-    user, still_signed_in, session = await _authenticate(websocket, services)
+    credentials = await _authenticate(websocket, services)
+    user = credentials.user
     require_settled_password(user)
-    principal = Principal(user, "token")
-    trials = _trials(websocket, services, principal)
+    trials = _trials(websocket, services, credentials)
     after = await _after(websocket, services)
-    return Admission(user, trials, after, still_signed_in, session)
+    return Admission(
+        user, trials, after, credentials.still_signed_in, credentials.session, credentials.token_id
+    )
 
 
-async def _authenticate(
-    websocket: WebSocket, services: Services
-) -> tuple[User, Callable[[], Awaitable[bool]], str | None]:
-    """The user, how to re-check the credentials, and the session cookie if one was used."""
+@dataclass(frozen=True, slots=True)
+class _Credentials:
+    user: User
+    still_signed_in: Callable[[], Awaitable[bool]]
+    session: str | None = None
+    token_id: str | None = None
+
+    @property
+    def principal(self) -> Principal:
+        return Principal(self.user, "token" if self.session is None else "session")
+
+
+async def _authenticate(websocket: WebSocket, services: Services) -> _Credentials:
+    """The user, how to re-check the credentials, and the session cookie or token id if
+    one was used."""
     ticket = websocket.query_params.get("ticket")
     if ticket is not None:
         user_id = await services.live_tickets.redeem(ticket)
         user = await services.accounts.get(user_id) if user_id else None
         if user is None or user.disabled:
             raise _unauthenticated("the ticket is unknown, used or expired; ask for a new one")
-        return user, _account_enabled(services, user.user_id), None
+        return _Credentials(user, _account_enabled(services, user.user_id))
     principal = await current_principal(websocket)
     if principal is None:
         raise _unauthenticated("sign in (session cookie), or bring a ticket or an API token")
@@ -84,14 +99,14 @@ async def _authenticate(
             found = await services.sessions.resolve_with_user(cookie)
             return found is not None and not found[1].must_change_password
 
-        return principal.user, session_alive, cookie
+        return _Credentials(principal.user, session_alive, session=cookie)
     token = websocket.headers["authorization"].partition(" ")[2].strip()
 
     async def token_valid() -> bool:
         found = await services.tokens.resolve_token(token)
         return found is not None and not found[1].must_change_password
 
-    return principal.user, token_valid, None
+    return _Credentials(principal.user, token_valid, token_id=principal.token_id)
 
 
 def _account_enabled(services: Services, user_id: str) -> Callable[[], Awaitable[bool]]:
@@ -116,7 +131,8 @@ def _check_origin(websocket: WebSocket, services: Services) -> None:
         )
 
 
-def _trials(websocket: WebSocket, services: Services, principal: Principal) -> frozenset[str]:
+def _trials(websocket: WebSocket, services: Services, credentials: _Credentials) -> frozenset[str]:
+    principal = credentials.principal
     asked = websocket.query_params.getlist("trial")
     if len(asked) > MAX_TRIALS:
         raise Problem(400, "too-many-trials", f"listen to at most {MAX_TRIALS} trials at once")

@@ -73,3 +73,28 @@ async def test_a_user_who_must_change_their_password_cannot_listen(
         assert answer["status"] == 403
         assert answer["type"].endswith("/password-change-required")
         assert answer["detail"] == "change your password first: POST /api/session/password"
+
+
+async def test_revoking_a_token_closes_the_connections_it_opened_at_once(
+    served: Served, services: Services, demo: dict[str, DemoPerson]
+) -> None:
+    sam = demo["sam"]
+    revoked = await services.tokens.issue(sam.user_id, "revoked")
+    kept = await services.tokens.issue(sam.user_id, "kept")
+    async with (
+        listening(served, query=QUERY, headers=bearer(revoked.token)) as by_revoked,
+        listening(served, query=QUERY, headers=bearer(kept.token)) as by_kept,
+    ):
+        async with served.client(bearer(kept.token)) as client:
+            answer = await client.delete(f"/api/tokens/{revoked.token_id}")
+        assert answer.status_code == 204
+
+        closed = await by_revoked.until_closed()
+        await by_kept.send({"type": "ping"})
+        await by_kept.until("pong")
+
+    assert (closed.code, closed.reason) == (CLOSE_SIGNED_OUT, "the API token was revoked")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
