@@ -35,6 +35,7 @@ from server.commands.errors import CommandNotRecorded
 from server.formats.document_routes import DOCUMENT_ROUTES
 from server.formats.usdm_routes import IMPORT_PATH, USDM_ROUTES, import_openapi_paths, import_usdm
 from server.http import session_routes
+from server.http.account_routes import ACCOUNT_ROUTES
 from server.http.body_deadline import DEFAULT_BODY_TIMEOUT_SECONDS, BodyDeadline, client_went_away
 from server.http.command_endpoint import endpoint_for
 from server.http.command_routes import COMMAND_ROUTES
@@ -79,6 +80,7 @@ def api_routes() -> list[BaseRoute]:
         Route(LIVE_PATH, websocket_required, methods=["GET"]),
     ]
     routes += TOKEN_ROUTES
+    routes += ACCOUNT_ROUTES
     routes += [Route(q.path, endpoint_for_query(q), methods=["GET"]) for q in READ_ROUTES]
     routes += [Route(c.path, endpoint_for(c), methods=[c.method]) for c in COMMAND_ROUTES]
     routes += [Route(i.path, invitee_endpoint(i), methods=["POST"]) for i in INVITEE_ROUTES]

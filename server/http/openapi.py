@@ -8,6 +8,7 @@ from typing import Any
 
 from domain.roles import OrganizationKind
 from domain.workspace import CreateTrial
+from server.http.account_routes import ACCOUNT_OPENAPI_PATHS
 from server.http.command_fields import (
     Source,
     body_fields,
@@ -244,7 +245,7 @@ def openapi_document(read_routes: Sequence[QueryRoute]) -> dict[str, Any]:
             " answer it (others are refused, 403). Send an Idempotency-Key to retry safely.",
             parameters=[_IDEMPOTENCY_KEY, _REQUEST_ID],
         )
-    for fixed in (_account_paths(builder), TOKEN_OPENAPI_PATHS):
+    for fixed in (_account_paths(builder), TOKEN_OPENAPI_PATHS, ACCOUNT_OPENAPI_PATHS):
         for path, operations in fixed.items():
             paths.setdefault(path, {}).update(operations)
     builder.components["CommandOutcome"] = {
