@@ -71,7 +71,7 @@ function drawWho() {
     try {
       await del("/api/session");
     } finally {
-      signedOut("You are signed out.");
+      signedOut(null); // asked for: nothing to explain
     }
   });
   const roles = new Set(state.systemRoles);
@@ -89,7 +89,11 @@ function drawWho() {
  * connection said on closing, e.g. the account disabled), or a request answered 401. */
 function signedOut(reason = "") {
   const wasSignedIn = state.me !== null;
-  state.signedOutWhy = wasSignedIn ? reason || "Your session has ended. Sign in again to continue." : "";
+  // The server's reasons are short phrases ("your account was disabled", "signed out:
+  // sign in again"): made into one sentence.
+  const said = (reason ?? "").replace(/^signed out:?\s*/i, "").replace(/\.$/, "");
+  const why = said ? `You were signed out: ${said}.` : reason ? "You were signed out." : "Your session has ended. Sign in again to continue.";
+  state.signedOutWhy = wasSignedIn && reason !== null ? why : "";
   state.me = null;
   state.systemRoles = [];
   setCsrfToken(null);

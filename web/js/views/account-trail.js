@@ -65,9 +65,13 @@ export function happened(entry, by) {
 
 const VIA = { session: "in the web app", token: "with an API token" };
 
+/** Whoever typed at the sign-in form is not known to be the owner. */
+const ATTEMPTS = new Set(["SignInRefused", "SignInThrottled"]);
+
 function how(entry, by) {
   const parts = [];
-  if (entry.actor) parts.push(`by ${by(entry.actor)}`);
+  if (ATTEMPTS.has(entry.type)) parts.push("by whoever was signing in");
+  else if (entry.actor) parts.push(`by ${by(entry.actor)}`);
   if (entry.via) parts.push(VIA[entry.via] ?? `via ${entry.via}`);
   return parts.join(", ");
 }

@@ -5,7 +5,7 @@
 
 import { get, post } from "../api.js";
 import { badge, field, h, humanize } from "../dom.js";
-import { actionForm, confirmation, focusIn, link, mountPage } from "../page.js";
+import { actionButton, actionForm, confirmation, focusIn, link, mountPage } from "../page.js";
 import { secretPanel } from "./account.js";
 import { nameOf, trailTimeline, trainingOf } from "./account-trail.js";
 
@@ -69,7 +69,7 @@ function trailPicker() {
           location.hash = accountHash(userId.value.trim());
         },
       },
-      field("User id", userId, "The account's user id, as the trial's member lists and audit trails name it."),
+      field("User id", userId, "The account's user id (u-…), as a trial's audit records in full show it beside the name."),
     ),
   );
 }
@@ -164,7 +164,7 @@ export function mountAccountPage(me, systemRoles, userId, box) {
   const auditor = systemRoles.includes("account_auditor");
   // ``asking``: the action whose question is open ({key, ...}); ``otp``: a reset's
   // one-time password, shown until dismissed; ``said``: the last outcome.
-  const ui = { asking: null, otp: null, said: "" };
+  const ui = { asking: null, kept: null, otp: null, said: "" };
   const say = async (message) => {
     ui.said = message;
     ui.asking = null;
@@ -206,6 +206,10 @@ export function mountAccountPage(me, systemRoles, userId, box) {
         { "aria-labelledby": "trail-heading" },
         h("h2", { id: "trail-heading" }, "Trail"),
         h("p", { class: "hint" }, "Everything recorded of this account, newest first. Times are the server's, with their zone."),
+        actionButton("Read the trail again", async () => {
+          ui.said = "";
+          await view.refresh();
+        }, { className: "secondary" }),
         trailTimeline(trail, names, userId),
       ),
     );
@@ -222,7 +226,10 @@ function administration(ctx, account, training, me, by) {
       h("h2", { id: "access-heading" }, "Access"),
       self
         ? h("p", { class: "note" }, "You cannot disable your own account or reset your own password here; change your password on Your account.")
-        : [account.disabled ? enableForm(ctx, account) : disableForm(ctx, account), resetSection(ctx, account)],
+        : [
+            titled(account.disabled ? "Enable the account" : "Disable the account", account.disabled ? enableForm(ctx, account) : disableForm(ctx, account)),
+            titled("Reset the password", resetSection(ctx, account)),
+          ],
     ),
     h(
       "section",
@@ -233,8 +240,8 @@ function administration(ctx, account, training, me, by) {
         { class: "plain role-hints" },
         SYSTEM_ROLES.map((r) => h("li", {}, h("strong", {}, humanize(r)), `: ${ROLE_HINTS[r]}`)),
       ),
-      grantForm(ctx, account),
-      account.system_roles.length ? revokeForm(ctx, account) : null,
+      titled("Grant a role", grantForm(ctx, account)),
+      account.system_roles.length ? titled("Revoke a role", revokeForm(ctx, account)) : null,
     ),
     h(
       "section",
@@ -242,10 +249,14 @@ function administration(ctx, account, training, me, by) {
       h("h2", { id: "training-heading" }, "Training (system level)"),
       h("p", { class: "hint" }, "Attested here, training goes with the person into each trial they found. Nobody attests their own."),
       trainingTable(training, by),
-      self ? null : attestForm(ctx, account),
-      training.size ? withdrawTrainingForm(ctx, account, training) : null,
+      self ? null : titled("Attest training", attestForm(ctx, account)),
+      training.size ? titled("Withdraw an attestation", withdrawTrainingForm(ctx, account, training)) : null,
     ),
   ];
+}
+
+function titled(title, content) {
+  return h("div", { class: "admin-form" }, h("h3", {}, title), content);
 }
 
 /** A form whose submission first asks ``question(values)``; confirming runs ``run``. */
@@ -263,6 +274,8 @@ function askedForm(ctx, { key, label, submit, confirm, question, run, done }, ..
         await ctx.say(done(asked.values, outcome));
       },
       onKeep: async () => {
+        // The form comes back with what was typed.
+        ui.kept = asked;
         ui.asking = null;
         await ctx.refresh();
         focusIn(ctx.box, `form[aria-label="${CSS.escape(label)}"] button[type="submit"]`);
@@ -270,11 +283,11 @@ function askedForm(ctx, { key, label, submit, confirm, question, run, done }, ..
     });
     return form;
   }
-  return actionForm(
+  const form = actionForm(
     {
       label,
       submit,
-      onSubmit: async (form) => {
+      onSubmit: async () => {
         const values = Object.fromEntries(new FormData(form).entries());
         ui.asking = { key, values, question: question(values) };
         await ctx.refresh();
@@ -283,6 +296,13 @@ function askedForm(ctx, { key, label, submit, confirm, question, run, done }, ..
     },
     fields,
   );
+  if (ui.kept?.key === key) {
+    for (const [name, value] of Object.entries(ui.kept.values)) {
+      if (form.elements[name]) form.elements[name].value = value;
+    }
+    ui.kept = null;
+  }
+  return form;
 }
 
 function reasonField(label) {

@@ -362,6 +362,7 @@ function withdrawTrainingForm(members, ui, view, withdraw) {
         focusIn(view.box, "#untraining-status");
       },
       onKeep: async () => {
+        ui.untrainingKept = asked;
         ui.untraining = null;
         await view.refresh();
         focusIn(view.box, 'form[aria-label="Withdraw training"] button[type="submit"]');
@@ -374,6 +375,12 @@ function withdrawTrainingForm(members, ui, view, withdraw) {
     options(recorded.map((r) => [JSON.stringify([r.member.user_id, r.course]), `${r.member.printed_name} — ${r.course}`]), "Choose a member's course"),
   );
   const reason = h("textarea", { name: "reason", rows: 2, required: true });
+  const kept = ui.untrainingKept;
+  ui.untrainingKept = null;
+  if (kept) {
+    choice.value = JSON.stringify([kept.user_id, kept.course]);
+    reason.value = kept.reason;
+  }
   const form = actionForm(
     {
       label: "Withdraw training",
