@@ -143,3 +143,35 @@ async def test_the_account_page_creates_a_token_shown_once_and_revokes_it(
         refused = await script.get("/api/session")
         assert refused.status_code == 401
     await screenshot(ivy, "account-token-revoked")
+
+
+async def test_a_person_changes_their_password_on_their_account_page(
+    sign_in: SignIn, site: str, demo: dict[str, DemoPerson]
+) -> None:
+    omar = await sign_in("omar", width=390)
+    other = await sign_in("omar")  # a second session of his, on a laptop
+    await omar.get_by_role("link", name="Your account").click()
+    change = omar.get_by_role("form", name="Change your password")
+    await change.get_by_label("Current password").fill("not my password")
+    await change.get_by_label("New password", exact=True).fill(NOOR_OWN)
+    await change.get_by_label("Repeat the new password").fill(NOOR_OWN)
+    await change.get_by_role("button", name="Change password").click()
+    await expect(change.get_by_role("alert")).to_contain_text("the current password is wrong")
+
+    await change.get_by_label("Current password").fill(demo["omar"].password)
+    await change.get_by_role("button", name="Change password").click()
+    status = omar.locator(".account-status")
+    await expect(status).to_have_text("Your password is changed. Your other sessions have ended.")
+    await expect(status).to_be_focused()
+    await expect(change.get_by_label("Current password")).to_have_value("")
+    # This page goes on acting (the answer's new session); his other session has ended.
+    create = omar.get_by_role("form", name="Create a token")
+    await create.get_by_label("Token name").fill("after the change")
+    await create.get_by_role("button", name="Create token").click()
+    await expect(omar.locator("table.tokens")).to_contain_text("after the change")
+    await other.get_by_role("link", name="Your account").click()
+    await expect(other.get_by_role("heading", name="Sign in to Concord")).to_be_visible()
+    await expect(other.get_by_text("Your session has ended.")).to_be_visible()
+    await screenshot(omar, "account-password-changed-phone")
+    width = await omar.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
