@@ -3,6 +3,7 @@ app, on SQLite and PostgreSQL. Alex is the demo's system administrator and trial
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.routing import Route
 
 from domain.account_events import SystemRole
 from domain.charter import GCP_TRAINING
@@ -18,7 +20,7 @@ from domain.roles import Role
 from rbac import SystemAction
 from server.app import create_app
 from server.demo import DemoPerson
-from server.http.account_routes import ACCOUNT_ROUTES, ACCOUNTS_PATH
+from server.http.account_routes import ACCOUNT_OPENAPI_PATHS, ACCOUNT_ROUTES, ACCOUNTS_PATH
 from server.services import Services
 from tests.integration.server.conftest import Api
 from tests.integration.server.founders import grant_system_role
@@ -393,3 +395,24 @@ async def test_training_is_attested_by_someone_else_and_withdrawn_with_a_reason(
         "AccountTrainingAttested",
         "AccountTrainingWithdrawn",
     ]
+
+
+def test_the_openapi_entries_describe_every_administration_route() -> None:
+    routed = {
+        (route.path, method.lower())
+        for route in ACCOUNT_ROUTES
+        if isinstance(route, Route)
+        for method in route.methods or ()
+        if method != "HEAD"
+    }
+    described = {
+        (path, method)
+        for path, operations in ACCOUNT_OPENAPI_PATHS.items()
+        for method in operations
+    }
+    assert routed == described
+    for path, operations in ACCOUNT_OPENAPI_PATHS.items():
+        for operation in operations.values():
+            assert "403" in operation["responses"], path
+            named = {p["name"] for p in operation["parameters"] if p["in"] == "path"}
+            assert named == set(re.findall(r"{(\w+)}", path)), path
