@@ -4,21 +4,17 @@ app, on SQLite and PostgreSQL. Alex is the demo's system administrator and trial
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 from starlette.routing import Route
 
 from domain.account_events import SystemRole
 from domain.charter import GCP_TRAINING
 from domain.roles import Role
 from rbac import SystemAction
-from server.app import create_app
 from server.demo import DemoPerson
 from server.http.account_routes import ACCOUNT_OPENAPI_PATHS, ACCOUNT_ROUTES, ACCOUNTS_PATH
 from server.services import Services
@@ -28,30 +24,10 @@ from tests.integration.server.founders import grant_system_role
 People = dict[str, DemoPerson]
 
 
-def with_account_routes(app: Starlette) -> Starlette:
-    """The app, with the administration routes in front should it not mount them yet."""
-    if not any(getattr(route, "path", None) == ACCOUNTS_PATH for route in app.router.routes):
-        app.router.routes[0:0] = ACCOUNT_ROUTES
-    return app
-
-
-@asynccontextmanager
-async def admin_app(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    @asynccontextmanager
-    async def given() -> AsyncIterator[Services]:
-        yield services
-
-    app = with_account_routes(create_app(given))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://concord.test") as client:
-            yield client
-
-
 @pytest.fixture
-async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    async with admin_app(services) as opened:
-        yield opened
+def client(app_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The app as served (its administration routes among the others)."""
+    return app_client
 
 
 def problem(response: httpx.Response, status: int, kind: str) -> dict[str, Any]:
