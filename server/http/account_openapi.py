@@ -1,0 +1,230 @@
+"""The administration API's entries in the OpenAPI document (``/api/accounts``, served by
+:mod:`server.http.account_routes`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.account_events import SystemRole
+from server.http.identifiers import ID_PATTERN
+
+ACCOUNTS_PATH = "/api/accounts"
+ACCOUNT_PATH = "/api/accounts/{user_id}"
+
+_PROBLEM = {"$ref": "#/components/responses/Problem"}
+_TEXT = {"type": "string", "minLength": 1}
+_USER_ID = {
+    "name": "user_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": f"^{ID_PATTERN.pattern}$"},
+}
+_ROLE = {"type": "string", "enum": [role.value for role in SystemRole]}
+_ACCOUNT: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "user_id": {"type": "string"},
+        "username": {"type": "string"},
+        "printed_name": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "disabled": {"type": "boolean"},
+        "must_change_password": {"type": "boolean"},
+        "system_roles": {"type": "array", "items": _ROLE},
+    },
+    "required": [
+        "user_id", "username", "printed_name", "created_at", "disabled",
+        "must_change_password", "system_roles",
+    ],
+}  # fmt: skip
+_TRAINING = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "course": {"type": "string"},
+            "completed_on": {"type": "string", "format": "date"},
+            "attested_by": {"type": "string"},
+        },
+        "required": ["course", "completed_on", "attested_by"],
+    },
+}
+_TRAIL_ENTRY = {
+    "type": "object",
+    "properties": {
+        "position": {"type": "integer"},
+        "recorded_at": {"type": "string", "format": "date-time"},
+        "type": {"type": "string"},
+        "data": {"type": "object"},
+        "actor": {"type": ["string", "null"]},
+        "via": {"type": ["string", "null"]},
+    },
+    "required": ["position", "recorded_at", "type", "data", "actor", "via"],
+}
+_ADMIN = " Needs the system role system_admin."
+_WRITE_PROBLEMS = (400, 401, 403, 404, 409, 413, 415, 422)
+
+
+def _closed(**properties: Any) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": sorted(properties),
+        "additionalProperties": False,
+    }
+
+
+def _operation(
+    operation_id: str,
+    summary: str,
+    answer: tuple[int, str, dict[str, Any]],
+    problems: tuple[int, ...],
+    *,
+    body: dict[str, Any] | None = None,
+    path: tuple[dict[str, Any], ...] = (_USER_ID,),
+) -> dict[str, Any]:
+    status, description, schema = answer
+    operation: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": summary,
+        "parameters": list(path),
+        "responses": {
+            str(status): {
+                "description": description,
+                "content": {"application/json": {"schema": schema}},
+            },
+            **{str(problem): _PROBLEM for problem in problems},
+        },
+    }
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": body}},
+        }
+    return operation
+
+
+def _path_text(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": _TEXT}
+
+
+_REASON = _closed(reason=_TEXT)
+_WITH_PASSWORD = {
+    **_ACCOUNT,
+    "properties": {**_ACCOUNT["properties"], "one_time_password": {"type": "string"}},
+}
+_WITH_TRAINING = {
+    **_ACCOUNT,
+    "properties": {**_ACCOUNT["properties"], "training": _TRAINING},
+}
+_TRAINING_ANSWER = {
+    "type": "object",
+    "properties": {"user_id": {"type": "string"}, "training": _TRAINING},
+    "required": ["user_id", "training"],
+}
+
+ACCOUNT_OPENAPI_PATHS: dict[str, dict[str, Any]] = {
+    ACCOUNTS_PATH: {
+        "get": _operation(
+            "list_accounts",
+            "Every account, disabled ones included." + _ADMIN,
+            (200, "OK", {"type": "array", "items": _ACCOUNT}),
+            (401, 403),
+            path=(),
+        ),
+        "post": _operation(
+            "create_account",
+            "Open an account; the answer carries a one-time password its owner must change"
+            " at the first sign-in." + _ADMIN,
+            (201, "Created", _WITH_PASSWORD),
+            (400, 401, 403, 409, 413, 415, 422),
+            body=_closed(username=_TEXT, printed_name=_TEXT),
+            path=(),
+        ),
+    },
+    ACCOUNT_PATH: {
+        "get": _operation(
+            "show_account",
+            "One account and the training attested for it at system level." + _ADMIN,
+            (200, "OK", _WITH_TRAINING),
+            (400, 401, 403, 404, 422),
+        ),
+    },
+    f"{ACCOUNT_PATH}/disable": {
+        "post": _operation(
+            "disable_account",
+            "Disable an account (not your own): its sessions, tokens and live connections"
+            " stop working now." + _ADMIN,
+            (200, "OK", _ACCOUNT),
+            _WRITE_PROBLEMS,
+            body=_REASON,
+        ),
+    },
+    f"{ACCOUNT_PATH}/enable": {
+        "post": _operation(
+            "enable_account",
+            "Enable a disabled account again." + _ADMIN,
+            (200, "OK", _ACCOUNT),
+            _WRITE_PROBLEMS,
+            body=_REASON,
+        ),
+    },
+    f"{ACCOUNT_PATH}/password-reset": {
+        "post": _operation(
+            "reset_password",
+            "Give an account (not your own) a one-time password, to be changed at its next"
+            " sign-in; its sessions end." + _ADMIN,
+            (200, "OK", _closed(one_time_password={"type": "string"})),
+            _WRITE_PROBLEMS,
+            body={"type": "object", "additionalProperties": False},
+        ),
+    },
+    f"{ACCOUNT_PATH}/system-roles": {
+        "post": _operation(
+            "grant_system_role",
+            "Grant a system role (system_admin, trial_creator, account_auditor)." + _ADMIN,
+            (200, "OK", _ACCOUNT),
+            _WRITE_PROBLEMS,
+            body=_closed(role=_ROLE, reason=_TEXT),
+        ),
+    },
+    f"{ACCOUNT_PATH}/system-roles/{{role}}/revoke": {
+        "post": _operation(
+            "revoke_system_role",
+            "Revoke a system role; the last enabled system_admin keeps theirs." + _ADMIN,
+            (200, "OK", _ACCOUNT),
+            _WRITE_PROBLEMS,
+            body=_REASON,
+            path=(_USER_ID, {"name": "role", "in": "path", "required": True, "schema": _ROLE}),
+        ),
+    },
+    f"{ACCOUNT_PATH}/training": {
+        "post": _operation(
+            "attest_account_training",
+            "Attest that the person (not you) completed a course, on a date not in the"
+            " future: the training a founder brings to a trial." + _ADMIN,
+            (201, "Attested", _TRAINING_ANSWER),
+            _WRITE_PROBLEMS,
+            body=_closed(course=_TEXT, completed_on={"type": "string", "format": "date"}),
+        ),
+    },
+    f"{ACCOUNT_PATH}/training/{{course}}/withdraw": {
+        "post": _operation(
+            "withdraw_account_training",
+            "Withdraw a mistaken training attestation, with a reason." + _ADMIN,
+            (200, "OK", _TRAINING_ANSWER),
+            _WRITE_PROBLEMS,
+            body=_REASON,
+            path=(_USER_ID, _path_text("course")),
+        ),
+    },
+    f"{ACCOUNT_PATH}/trail": {
+        "get": _operation(
+            "account_trail",
+            "Everything recorded of the account, oldest first. Needs the system role"
+            " system_admin or account_auditor.",
+            (200, "OK", {"type": "array", "items": _TRAIL_ENTRY}),
+            (400, 401, 403, 404, 422),
+        ),
+    },
+}
+"""The administration API's entries in the OpenAPI document."""
