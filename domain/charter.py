@@ -8,6 +8,8 @@ exactly, because the log holds no floats.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -108,6 +110,16 @@ class RoleRule:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Witness:
+    """A party outside the server that must cosign the log's checkpoints (docs/audit.md):
+    its key name (a schema-less URL such as ``ethics.example/witness``) and its Ed25519
+    public key, the 32 raw bytes in standard base64."""
+
+    name: str
+    public_key: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Charter:
     """The governance charter of one trial."""
 
@@ -115,6 +127,9 @@ class Charter:
     quorum_rules: tuple[QuorumRule, ...]
     escalation_ladder: tuple[EscalationLevel, ...]
     roles: Mapping[Role, RoleRule]
+    witnesses: tuple[Witness, ...] = ()
+    """Who must cosign the log's checkpoints; none by default (charters written before
+    witnesses existed have none)."""
 
     def quorum_rule(self, name: str) -> QuorumRule | None:
         """The quorum rule called ``name``, if the charter has one."""
@@ -132,6 +147,7 @@ def check_charter(charter: Charter) -> None:
     """Refuse a charter that could not be followed, naming the first inconsistency."""
     problems = [*_quorum_problems(charter), *_ladder_problems(charter)]
     problems += _approval_problems(charter.approval) + _role_problems(charter.roles)
+    problems += _witness_problems(charter.witnesses)
     if problems:
         raise InvalidCharter("; ".join(problems))
 
@@ -204,6 +220,29 @@ def _role_problems(roles: Mapping[Role, RoleRule]) -> list[str]:
         if any(not course.strip() for course in rule.training)
     ]
     return problems
+
+
+def _witness_problems(witnesses: tuple[Witness, ...]) -> list[str]:
+    names = [witness.name for witness in witnesses]
+    problems = [] if len(set(names)) == len(names) else ["witness names must be unique"]
+    for witness in witnesses:
+        if not witness.name or any(c.isspace() or c == "+" or c < " " for c in witness.name):
+            problems.append(
+                f"witness name {witness.name!r} must be non-empty, without spaces or '+'"
+            )
+        if not _is_ed25519_key(witness.public_key):
+            problems.append(
+                f"witness {witness.name!r}: the public key must be the 32 bytes of an"
+                " Ed25519 key in base64"
+            )
+    return problems
+
+
+def _is_ed25519_key(text: str) -> bool:
+    try:
+        return len(base64.b64decode(text, validate=True)) == 32
+    except (binascii.Error, ValueError):
+        return False
 
 
 GCP_TRAINING = "ICH E6(R3) Good Clinical Practice"
