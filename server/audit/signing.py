@@ -3,8 +3,11 @@
 A checkpoint says "the log had this hash at this position", signed by the server. The
 signed bytes are the canonical JSON (docs/log-format.md) of the object with the members
 ``hash``, ``key_id``, ``position`` and ``signed_at``; the key id is the first 16 hex
-digits of SHA-256 over the raw 32-byte public key. The private key stays in its file
-(created on first use, readable by its owner only); only the public key is ever shown.
+digits of SHA-256 over the raw 32-byte public key. Checkpoints signed since migration
+0010 also carry ``note``: the same head as a C2SP checkpoint (origin, tree size, Merkle
+root) signed by the same key (server/audit/signed_note.py), which witnesses cosign. The
+private key stays in its file (created on first use, readable by its owner only); only
+the public key is ever shown.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from events.canonical import canonical_json
+from server.audit.signed_note import CheckpointBody, sign_checkpoint
 
 
 def key_id_of(public_key: Ed25519PublicKey) -> str:
@@ -52,6 +56,9 @@ class Checkpoint:
     key_id: str
     signature: str
     """Base64 of the 64-byte Ed25519 signature over :meth:`signed_bytes`."""
+    note: str | None = None
+    """The C2SP signed note of the same head (tree size = position, with the Merkle
+    root); None for checkpoints signed before notes were (they are still checked)."""
 
     def signed_bytes(self) -> bytes:
         return signed_bytes(self.position, self.hash, self.signed_at, self.key_id)
@@ -67,13 +74,14 @@ class Checkpoint:
         return True
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        found = {
             "position": self.position,
             "hash": self.hash,
             "signed_at": self.signed_at,
             "key_id": self.key_id,
             "signature": self.signature,
         }
+        return found if self.note is None else {**found, "note": self.note}
 
     @classmethod
     def from_json(cls, data: Any) -> Checkpoint:
@@ -83,7 +91,10 @@ class Checkpoint:
             type(data.get(name)) is not kind for name, kind in fields.items()
         ):
             raise ValueError(f"a checkpoint has {', '.join(fields)} of the right types")
-        return cls(**{name: data[name] for name in fields})
+        note = data.get("note")
+        if note is not None and not isinstance(note, str):
+            raise ValueError("a checkpoint's note is text")
+        return cls(**{name: data[name] for name in fields}, note=note)
 
 
 def signed_bytes(position: int, hash_: str, signed_at: str, key_id: str) -> bytes:
@@ -118,6 +129,10 @@ class SigningKey:
         key_id = self.key_id
         signature = self._private().sign(signed_bytes(position, hash_, signed_at, key_id))
         return Checkpoint(position, hash_, signed_at, key_id, base64.b64encode(signature).decode())
+
+    def sign_note(self, body: CheckpointBody) -> str:
+        """``body`` as a C2SP checkpoint, signed under its origin as key name."""
+        return sign_checkpoint(body, self._private())
 
 
 def _load_or_create(path: Path) -> Ed25519PrivateKey:
