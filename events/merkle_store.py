@@ -1,0 +1,313 @@
+"""The log's Merkle tree, kept current by the log follower and saved beside the log
+(``merkle_nodes``, migration 0009), so a restart resumes where the tree had got to.
+
+:class:`MerkleTree` is a :class:`~events.following.Projection`: each committed event adds
+its leaf to the tree's right edge (:class:`events.merkle.Frontier`: one SHA-256 for the
+leaf and one for each subtree it completes, O(log n) at worst, O(1) on average), and the
+complete subtrees it makes are queued for a background task that writes them in batches,
+one transaction a batch, so following the log never waits for the database. The saved
+size is the number of leaves (level 0 rows); a batch holds every node its leaves
+complete, so the saved rows always hold every complete subtree of the saved size.
+
+At start (:meth:`MerkleTree.catch_up`) it reads the saved size and its right edge (at
+most one node a level), checks the last saved leaf against the log, and adds the events
+after it; a saved tree that does not match the log (a restored database) is dropped and
+rebuilt, with a warning. Writes insert or ignore: two processes on one database write the
+same deterministic nodes, whoever is first.
+
+Proofs (:meth:`MerkleTree.inclusion`, :meth:`MerkleTree.consistency`, :meth:`MerkleTree.root`)
+are answered for any size the tree has reached, from the nodes still queued or else the
+table: a handful of rows read by primary key (events/merkle.py says which).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from contextlib import aclosing
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from events import merkle
+from events.envelope import RecordedEvent
+from events.merkle import Node, ProofError
+from events.position_waiters import PositionWaiters
+from events.store import EventStore
+
+logger = logging.getLogger(__name__)
+
+merkle_nodes = Table(
+    "merkle_nodes",
+    MetaData(),
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column(
+        "node_index",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+BATCH = 2000
+"""Nodes written in one transaction at most."""
+CATCH_UP_PAGE = 5000
+"""Events read, and their nodes written, at a time while catching up."""
+RETRY_AFTER = 1.0
+"""Seconds before writing again after the database refused a batch."""
+
+
+class TreeStopped(RuntimeError):
+    """The tree stopped following the log; its size will not grow."""
+
+
+async def read_nodes(connection: AsyncConnection, wanted: Sequence[Node]) -> dict[Node, bytes]:
+    """The saved hashes of ``wanted`` (those saved; by primary key)."""
+    found: dict[Node, bytes] = {}
+    table = merkle_nodes
+    for start in range(0, len(wanted), 200):
+        chunk = wanted[start : start + 200]
+        condition = or_(
+            *(and_(table.c.level == level, table.c.node_index == index) for level, index in chunk)
+        )
+        query = select(table.c.level, table.c.node_index, table.c.hash).where(condition)
+        for level, index, value in (await connection.execute(query)).all():
+            found[(level, index)] = bytes(value)
+    return found
+
+
+async def saved_size(connection: AsyncConnection) -> int:
+    """How many leaves the table holds (its tree's size)."""
+    query = select(func.max(merkle_nodes.c.node_index)).where(merkle_nodes.c.level == 0)
+    last = (await connection.execute(query)).scalar_one_or_none()
+    return 0 if last is None else int(last) + 1
+
+
+async def write_nodes(connection: AsyncConnection, nodes: Iterable[tuple[Node, bytes]]) -> None:
+    """Insert the nodes, leaving any already saved (they can only be equal)."""
+    rows = [{"level": level, "node_index": index, "hash": value} for (level, index), value in nodes]
+    if not rows:
+        return
+    insert = postgres_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    await connection.execute(insert(merkle_nodes).on_conflict_do_nothing(), rows)
+
+
+class MerkleTree:
+    """The RFC 9162 tree over ``store``'s log, saved in ``engine``'s ``merkle_nodes``."""
+
+    name = "merkle tree"
+
+    def __init__(self, store: EventStore, engine: AsyncEngine, *, batch: int = BATCH) -> None:
+        self._store = store
+        self._engine = engine
+        self._batch = batch
+        self._frontier = merkle.Frontier()
+        self._queued: dict[Node, bytes] = {}
+        """Nodes made but not yet saved (readable by proofs until they are)."""
+        self._saving: list[tuple[Node, bytes]] = []
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._waiters = PositionWaiters()
+        self._failure: BaseException | None = None
+        self._stopped = False
+        self._closing = False
+        self.saved = 0
+        """The size the table is known to hold (every node of it written)."""
+
+    @property
+    def size(self) -> int:
+        """The number of leaves: the log positions 1 to ``size`` are in the tree."""
+        return self._frontier.size
+
+    def current_root(self) -> bytes:
+        """The root of the tree at :attr:`size` (no I/O)."""
+        return self._frontier.root()
+
+    # -- the projection -------------------------------------------------------------
+
+    async def catch_up(self, head: int) -> None:
+        async with self._engine.connect() as connection:
+            saved = await saved_size(connection)
+            # Another process on this database may have saved leaves after our head.
+            size = min(saved, head)
+            matches = size == 0 or await self._matches_log(connection, saved, size)
+        if not matches:
+            async with self._engine.begin() as connection:
+                await connection.execute(delete(merkle_nodes))
+            size = 0
+        if size > 0:
+            async with self._engine.connect() as connection:
+                wanted = merkle.root_nodes(size)
+                found = await read_nodes(connection, wanted)
+            if len(found) != len(wanted):
+                raise RuntimeError(f"the saved Merkle tree of size {size} misses nodes")
+            self._frontier = merkle.Frontier(size, [found[node] for node in wanted])
+        self.saved = size
+        if size < head:
+            logger.info("adding log positions %d to %d to the Merkle tree", size + 1, head)
+            pages = self._store.stored_pages(after=size, until=head, page_size=CATCH_UP_PAGE)
+            async with aclosing(pages):
+                async for page in pages:
+                    made: list[tuple[Node, bytes]] = []
+                    for envelope in page:
+                        made.extend(self._frontier.append(merkle.event_leaf(envelope.hash)))
+                    async with self._engine.begin() as connection:
+                        await write_nodes(connection, made)
+                    self.saved = self._frontier.size
+        self._waiters.reached(self.size)
+        self._writer = asyncio.create_task(self._write(), name="merkle tree: saving nodes")
+
+    async def _matches_log(self, connection: AsyncConnection, saved: int, size: int) -> bool:
+        """Whether the saved leaves ``size`` and ``saved`` are the log's (a restored or
+        replaced database's tree is not)."""
+        for count in sorted({size, saved}):
+            stored = await self._store.read_stored(after=count - 1, limit=1)
+            leaf = (await read_nodes(connection, [(0, count - 1)])).get((0, count - 1))
+            if (
+                not stored
+                or stored[0].position != count
+                or leaf != merkle.event_leaf(stored[0].hash)
+            ):
+                logger.warning(
+                    "the saved Merkle tree's leaf %d is not the log's event %d: rebuilding"
+                    " the tree from the log",
+                    count - 1,
+                    count,
+                )
+                return False
+        return True
+
+    def apply(self, event: RecordedEvent) -> None:
+        if event.position != self._frontier.size + 1:
+            raise RuntimeError(
+                f"the Merkle tree has {self._frontier.size} leaves and was given position"
+                f" {event.position}"
+            )
+        made = self._frontier.append(merkle.event_leaf(event.hash))
+        self._queued.update(made)
+        self._saving.extend(made)
+        self._wake.set()
+        self._waiters.reached(event.position)
+
+    def stopped(self, failure: BaseException | None) -> None:
+        self._stopped = True
+        if failure is not None:
+            self._failure = failure
+        self._waiters.fail(lambda: TreeStopped("the Merkle tree stopped following the log"))
+
+    async def close(self) -> None:
+        """Write what is queued, then stop the writer (after the follower has closed).
+
+        The writer is never cancelled in the middle of a write: a cancelled SQLite write
+        would leave its connection holding the file's write lock."""
+        self._stopped = True
+        self._closing = True
+        self._wake.set()
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            await writer
+
+    async def _write(self) -> None:
+        while True:
+            while self._saving:
+                try:
+                    await self._write_batch()
+                except Exception:
+                    if self._closing:
+                        logger.exception(
+                            "could not save the Merkle tree's last nodes; the next start adds them"
+                        )
+                        return
+                    logger.exception("could not save Merkle tree nodes; trying again")
+                    await asyncio.sleep(RETRY_AFTER)
+            if self._closing:
+                return
+            await self._wake.wait()
+            self._wake.clear()
+
+    async def _write_batch(self) -> None:
+        # Whole leaves only: a batch ends after the nodes its last leaf completes, so the
+        # saved rows are always a whole tree (level 0 rows come first for each leaf).
+        end = min(len(self._saving), self._batch)
+        while end < len(self._saving) and self._saving[end][0][0] != 0:
+            end += 1
+        batch = self._saving[:end]
+        async with self._engine.begin() as connection:
+            await write_nodes(connection, batch)
+        del self._saving[:end]
+        for node, _ in batch:
+            self._queued.pop(node, None)
+        leaves = [index + 1 for (level, index), _ in batch if level == 0]
+        self.saved = max([self.saved, *leaves])
+
+    # -- answers --------------------------------------------------------------------
+
+    async def wait_for(self, size: int) -> None:
+        """Return once the tree has ``size`` leaves (TreeStopped if it stops first)."""
+        if self.size < size:
+            if self._stopped:
+                raise TreeStopped("the Merkle tree stopped following the log")
+            await self._waiters.wait(size)
+
+    async def _lookup(self, wanted: Sequence[Node]) -> merkle.NodeLookup:
+        known = {node: self._queued[node] for node in wanted if node in self._queued}
+        missing = [node for node in wanted if node not in known]
+        if missing:
+            async with self._engine.connect() as connection:
+                known.update(await read_nodes(connection, missing))
+            # a node saved (and dropped from the queue) while we read: take it now
+            known.update({node: self._queued[node] for node in missing if node in self._queued})
+        return known.__getitem__
+
+    def _check_size(self, size: int) -> None:
+        if size > self.size:
+            raise ProofError(f"the tree has {self.size} leaves, not {size}")
+
+    async def root(self, size: int) -> bytes:
+        """The root of the tree of the first ``size`` positions."""
+        self._check_size(size)
+        if size < 0:
+            raise ProofError(f"a tree's size is 0 or more, not {size}")
+        if size == self.size:
+            return self.current_root()
+        lookup = await self._lookup(merkle.root_nodes(size))
+        return merkle.root(size, lookup)
+
+    async def leaf(self, position: int) -> bytes:
+        """The leaf hash of the event at ``position``."""
+        self._check_size(position)
+        if position < 1:
+            raise ProofError(f"log positions start at 1, not {position}")
+        lookup = await self._lookup([(0, position - 1)])
+        return lookup((0, position - 1))
+
+    async def inclusion(self, position: int, size: int) -> list[bytes]:
+        """The audit path of the event at ``position`` in the tree of ``size`` positions."""
+        self._check_size(size)
+        if not 1 <= position <= size:
+            raise ProofError(f"position {position} is not in a tree of size {size}")
+        index = position - 1
+        lookup = await self._lookup(merkle.inclusion_nodes(index, size))
+        return merkle.inclusion_proof(index, size, lookup)
+
+    async def consistency(self, old: int, new: int) -> list[bytes]:
+        """That the tree of ``old`` positions is a prefix of the tree of ``new``."""
+        self._check_size(new)
+        lookup = await self._lookup(merkle.consistency_nodes(old, new))
+        return merkle.consistency_proof(old, new, lookup)
