@@ -54,6 +54,7 @@ from domain.charter import GCP_TRAINING
 from domain.event import Command
 from domain.roles import OrganizationKind, Role
 from domain.workspace import TrainingRecord
+from server.accounts.account_log import operator_actor
 from server.affinity import AUTO, cpu_for, parse_cpu_choice, pin_to_cpu
 from server.bootstrap import open_services
 from server.commands.aggregates import PROTOCOL
@@ -119,6 +120,9 @@ async def prepare(url: str, clients: int, trials: int = 1) -> list[ClientWork]:
     meta = {"via": "bench"}
     async with open_services(url) as services:
         trained = services.clock().date() - timedelta(days=30)
+        attested = TrainingRecord(
+            course=GCP_TRAINING, completed_on=trained, attested_by=operator_actor("bench")
+        )
         training = TrainingRecord(course=GCP_TRAINING, completed_on=trained)
 
         async def user(name: str) -> str:
@@ -142,7 +146,8 @@ async def prepare(url: str, clients: int, trials: int = 1) -> list[ClientWork]:
                 trial_id=trial_id,
                 title="Benchmark trial",
                 organization_name="Bench Sponsor",
-                founder_training=(training,),
+                founder_training=(attested,),
+                founded_at=services.clock(),
             )
             await services.commands.create_trial(founder, found, meta)
             trial = workspace_target(trial_id)
@@ -162,7 +167,12 @@ async def prepare(url: str, clients: int, trials: int = 1) -> list[ClientWork]:
                     services.commands, services.states, trial_id, f"invite-{k}", answerer, meta=meta
                 )
                 commands: list[Command] = [
-                    workspace.AttestTraining(actor=founder, user_id=editor, training=training),
+                    workspace.AttestTraining(
+                        actor=founder,
+                        user_id=editor,
+                        training=training,
+                        attested_at=services.clock(),
+                    ),
                     workspace.GrantRole(
                         actor=founder,
                         user_id=editor,

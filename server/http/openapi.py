@@ -8,6 +8,7 @@ from typing import Any
 
 from domain.roles import OrganizationKind
 from domain.workspace import CreateTrial
+from server.audit.witness_routes import WITNESS_OPENAPI_PATHS
 from server.http.account_routes import ACCOUNT_OPENAPI_PATHS
 from server.http.command_fields import (
     Source,
@@ -17,6 +18,7 @@ from server.http.command_fields import (
     path_parameters,
 )
 from server.http.command_routes import COMMAND_ROUTES
+from server.http.founding import SERVER_FIELDS
 from server.http.idempotency_header import HEADER as IDEMPOTENCY_KEY
 from server.http.idempotency_header import KEY_PATTERN, REPLAYED_HEADER
 from server.http.identifiers import BODY_IDS, ID_PATTERN
@@ -121,7 +123,9 @@ def _closed_object(**properties: Any) -> dict[str, Any]:
 
 
 def _founding_body(builder: SchemaBuilder) -> dict[str, Any]:
-    fields = {n: h for n, h in typing.get_type_hints(CreateTrial).items() if n != "actor"}
+    server_filled = {"actor", *SERVER_FIELDS}
+    hints = typing.get_type_hints(CreateTrial).items()
+    fields = {n: h for n, h in hints if n not in server_filled}
     fields |= {"organization_id": str, "organization_kind": OrganizationKind}
     required = required_fields(CreateTrial, set(fields)) | {"organization_id", "organization_kind"}
     body = builder.object_of(fields, required)
@@ -245,7 +249,8 @@ def openapi_document(read_routes: Sequence[QueryRoute]) -> dict[str, Any]:
             " answer it (others are refused, 403). Send an Idempotency-Key to retry safely.",
             parameters=[_IDEMPOTENCY_KEY, _REQUEST_ID],
         )
-    for fixed in (_account_paths(builder), TOKEN_OPENAPI_PATHS, ACCOUNT_OPENAPI_PATHS):
+    fixed_paths = (TOKEN_OPENAPI_PATHS, ACCOUNT_OPENAPI_PATHS, WITNESS_OPENAPI_PATHS)
+    for fixed in (_account_paths(builder), *fixed_paths):
         for path, operations in fixed.items():
             paths.setdefault(path, {}).update(operations)
     builder.components["CommandOutcome"] = {
