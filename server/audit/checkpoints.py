@@ -164,6 +164,15 @@ class Checkpoints:
         self._origin = origin
 
     @property
+    def engine(self) -> AsyncEngine:
+        """The database the checkpoints (and the witnesses' cosignatures) are kept in."""
+        return self._engine
+
+    @property
+    def now(self) -> Callable[[], datetime]:
+        return self._now
+
+    @property
     def origin(self) -> str:
         return self._origin or default_origin(self.key)
 
