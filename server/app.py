@@ -23,6 +23,7 @@ from domain.errors import DomainError
 from events.following import ProjectionFailed
 from rbac import AuthorizerStopped
 from server.audit.routes import AUDIT_ROUTES
+from server.audit.witness_routes import WITNESS_ROUTES
 from server.coediting.routes import (
     PROPOSAL_PATH,
     REVISIONS_PATH,
@@ -81,6 +82,7 @@ def api_routes() -> list[BaseRoute]:
     ]
     routes += TOKEN_ROUTES
     routes += ACCOUNT_ROUTES
+    routes += WITNESS_ROUTES
     routes += [Route(q.path, endpoint_for_query(q), methods=["GET"]) for q in READ_ROUTES]
     routes += [Route(c.path, endpoint_for(c), methods=[c.method]) for c in COMMAND_ROUTES]
     routes += [Route(i.path, invitee_endpoint(i), methods=["POST"]) for i in INVITEE_ROUTES]
