@@ -18,6 +18,7 @@ from events import open_store, upgrade
 from server.accounts.tables import utc_now
 from server.affinity import AUTO, CpuChoice, cpu_for, parse_cpu_choice, pin_to_cpu
 from server.audit import commands as audit
+from server.audit.witness import add_witness_command, run_witness
 from server.bootstrap import open_services
 from server.database import create_sqlite_file
 from server.demo import DEMO_TRIAL, DRAFT_TRIAL, DemoPerson, load_demo, load_draft_trial
@@ -288,7 +289,10 @@ def main(argv: list[str] | None = None) -> int:
     db.add_subparsers(dest="db_command", required=True).add_parser("upgrade")
     _audit_commands(commands)
     usdm.add_import_command(commands)
+    add_witness_command(commands)
     args = parser.parse_args(argv)
+    if args.command == "witness":  # another party's machine: no database at all
+        return run_witness(args)
     if args.command == "verify" and args.file is not None:  # offline: no database at all
         return audit.verify_file(args.file, args.public_key)
     url = database_url(args.db)
