@@ -10,6 +10,7 @@ from pathlib import Path
 
 from events import EventStore
 from events.following import LogFollower
+from events.merkle_store import MerkleTree
 from rbac import Authorizer
 from server.accounts.account_log import AccountLog
 from server.accounts.passwords import PasswordPolicy
@@ -79,6 +80,8 @@ class Services:
     live_tickets: LiveTickets
     history: TrialHistory
     checkpoints: Checkpoints
+    merkle: MerkleTree
+    """The log's RFC 9162 Merkle tree, kept by the follower (its proofs: docs/log-format.md)."""
     texts: SharedDocuments
     """The sections' shared texts this process has open (kept current by the follower)."""
     clock: Callable[[], datetime]
