@@ -12,6 +12,7 @@ from sqlalchemy.engine import URL
 
 from events import open_store
 from events.following import LogFollower
+from events.merkle_store import MerkleTree
 from events.snapshots import ProjectionSnapshots
 from rbac import Authorizer
 from server.accounts.account_changes import AccountChanges
@@ -75,7 +76,9 @@ async def open_services(
         # the policy has not applied, nor an update its server's document has not).
         credentials = CredentialCache()
         changes = AccountChanges(credentials, live.end_user)
-        follower = LogFollower(store, [authorizer, directory, states, texts, live, changes])
+        merkle = MerkleTree(store, engine)  # saves its last nodes after the follower closes
+        stack.push_async_callback(merkle.close)
+        follower = LogFollower(store, [authorizer, directory, states, texts, live, changes, merkle])
         stack.push_async_callback(follower.close)
         await follower.start()
         live.share_presence()
@@ -111,6 +114,7 @@ async def open_services(
             live_tickets=LiveTickets(engine, now=clock),
             history=history,
             checkpoints=checkpoints,
+            merkle=merkle,
             texts=texts,
             clock=clock,
             settings=settings,
