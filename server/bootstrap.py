@@ -83,7 +83,8 @@ async def open_services(
         await follower.start()
         live.share_presence()
         stack.push_async_callback(live.close)
-        checkpoints = Checkpoints(store, engine, SigningKey(settings.signing_key), clock)
+        key = SigningKey(settings.signing_key)
+        checkpoints = Checkpoints(store, engine, key, clock, tree=merkle)  # roots: O(log n)
         if settings.checkpoint_every is not None:
             signing = asyncio.create_task(checkpoints.sign_every(settings.checkpoint_every))
             stack.push_async_callback(_stop, signing)
