@@ -50,9 +50,13 @@ checkpoints_table = Table(
 
 
 class MerkleRoots(Protocol):
-    """The tree kept beside the log (``services.merkle``): its root at a size it reached."""
+    """The tree kept beside the log (``services.merkle``, events/merkle_store.py)."""
 
-    async def root(self, size: int) -> bytes: ...
+    async def wait_for(self, size: int) -> None:
+        """Return once the tree has ``size`` leaves (it follows the log, a moment behind)."""
+
+    async def root(self, size: int) -> bytes:
+        """The root of the tree of the first ``size`` positions."""
 
 
 def default_origin(key: SigningKey) -> str:
@@ -179,6 +183,7 @@ class Checkpoints:
     async def root(self, size: int) -> bytes:
         """The Merkle root of the log's first ``size`` events."""
         if self._tree is not None:
+            await self._tree.wait_for(size)
             return await self._tree.root(size)
         return (await log_roots(self._store, [size]))[size]
 
