@@ -25,7 +25,7 @@ const liveStatus = document.getElementById("live-status");
 
 /** ``me``: the signed-in user; ``systemRoles``: their roles across the installation
  * (system_admin, trial_creator, account_auditor), from ``GET /api/session``. */
-const state = { me: null, systemRoles: [], context: null, view: null, page: "", signedOutWhy: "" };
+const state = { me: null, systemRoles: [], context: null, opening: null, view: null, page: "", signedOutWhy: "" };
 
 const STATUS_TEXT = {
   connecting: "Connecting to live updates…",
@@ -170,6 +170,7 @@ function showSignIn() {
 }
 
 function closeTrial() {
+  state.opening = null;
   state.view?.dispose?.();
   state.view = null;
   state.context?.live?.close();
@@ -178,11 +179,28 @@ function closeTrial() {
   liveStatus.textContent = "";
 }
 
+/** The trial's context, opened once: two addresses of the same trial followed in quick
+ * succession (a page's first route still loading when the next begins) share one opening
+ * and one live connection. */
 async function openTrial(trialId) {
   if (state.context?.trialId === trialId) return state.context;
+  if (state.opening?.trialId === trialId) return state.opening.promise;
   closeTrial();
+  const opening = { trialId };
+  opening.promise = loadTrial(trialId, opening);
+  state.opening = opening;
+  try {
+    return await opening.promise;
+  } finally {
+    if (state.opening === opening) state.opening = null;
+  }
+}
+
+async function loadTrial(trialId, opening) {
   const context = new TrialContext(trialId, state.me);
   await context.load();
+  // Another trial (or none) was asked for meanwhile: this one is not installed.
+  if (state.opening !== opening) return context;
   state.context = context;
   context.live = new LiveConnection(trialId, {
     onEvents: (events) => eventsArrived(context, events),
@@ -279,7 +297,11 @@ const PERSONAL = {
     rest[0] ? mountAccountPage(state.me, state.systemRoles, rest[0], box) : mountAccounts(state.me, state.systemRoles, box),
 };
 
+/** Counts routes begun: a route that awaited while a later one began gives way to it. */
+let routes = 0;
+
 async function route() {
+  const ticket = (routes += 1);
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   if (!state.me) {
     closeTrial();
@@ -306,6 +328,7 @@ async function route() {
       state.view = mountTrialList(state.me, state.systemRoles, box);
     } else {
       const context = await openTrial(parts[1]);
+      if (ticket !== routes) return;
       const page = (state.page = parts[2] ?? "");
       fill(nav, trialNav(context, page));
       const mount = PAGES[page];
@@ -314,6 +337,7 @@ async function route() {
     }
   } catch (error) {
     if (!(error instanceof Problem)) throw error;
+    if (ticket !== routes) return;
     closeTrial();
     fill(box, problemBox(error));
   }
