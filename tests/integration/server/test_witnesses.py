@@ -333,3 +333,43 @@ async def test_a_witness_refuses_another_root_for_the_size_it_cosigned(
     code, _, err = runs[1]
     assert code == 1
     assert "with another root than the one this witness cosigned" in err
+
+
+async def test_checkpoints_signed_before_notes_still_verify_beside_new_ones(
+    services: Services, demo: object, url: str, concord: Cli
+) -> None:
+    from server.audit.checkpoints import checkpoints_table
+
+    head = await services.store.head_position()
+    [stored] = await services.store.read_stored(after=head - 1, limit=1)
+    old = services.checkpoints.key.sign(head, stored.hash, "2026-11-30T10:00:00.000000Z")
+    async with services.checkpoints.engine.begin() as connection:  # as before migration 0010
+        await connection.execute(checkpoints_table.insert().values(**old.to_json()))
+    assert old.note is None
+    await grow(services, "bulk/later", 5)
+    await services.checkpoints.sign_head()
+    recorded = await services.checkpoints.recorded()
+    assert [c.note is None for c in recorded] == [True, False]
+
+    code, out = await concord("--db", url, "verify")
+    assert code == 0, out
+    assert "2 signed checkpoints agree" in out
+
+
+async def test_a_changed_signed_note_is_found_by_verify(
+    services: Services, demo: object, url: str, concord: Cli
+) -> None:
+    signed = await services.checkpoints.sign_head()
+    assert signed.note is not None
+    text, _ = read_note(signed.note)
+    forged_root = base64.b64encode(b"\x00" * 32).decode()
+    forged = signed.note.replace(text.split("\n")[2], forged_root)
+    if make_url(url).get_backend_name() == "postgresql":
+        await execute_raw(url, "ALTER TABLE checkpoints DISABLE TRIGGER USER")
+    else:
+        await execute_raw(url, "DROP TRIGGER checkpoints_no_update")
+    await execute_raw(url, f"UPDATE checkpoints SET note = '{forged}'")
+    code, out = await concord("--db", url, "verify")
+    assert code == 1
+    assert out.startswith(f"BROKEN at position {signed.position}: the signed note of tree size")
+    assert "does not verify with the server's public key" in out
