@@ -58,6 +58,13 @@ export function mountAudit(context, box) {
   }
 
   function render(replay, permissions) {
+    // A position before the trial's first event (the log begins with other streams, such
+    // as the accounts'): the timeline starts at that first event instead.
+    if (replay.events === 0 && replay.next !== null) {
+      slider.min = String(replay.next);
+      load(`at=${replay.next}`, following);
+      return;
+    }
     if (following) slider.max = String(replay.position);
     slider.value = String(replay.position);
     previous.disabled = replay.previous === null;
@@ -256,6 +263,9 @@ function protocolAsOf(replay, open, commented) {
 }
 
 function rolesAsOf(context, replay, permissions, open) {
+  if (!replay.workspace) {
+    return h("section", { "aria-labelledby": "asof-roles" }, h("h2", { id: "asof-roles" }, "Members and roles as they were"), h("p", {}, "No members yet."));
+  }
   const organizations = replay.workspace.organizations;
   const allowed = new Map(permissions.members.map((m) => [m.user_id, m.actions]));
   return h(
