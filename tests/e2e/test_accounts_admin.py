@@ -168,7 +168,7 @@ async def test_an_admin_creates_an_account_grants_trains_and_resets_it(
 
 
 async def test_an_admin_disables_an_account_whose_open_page_is_signed_out(
-    sign_in: SignIn,
+    sign_in: SignIn, demo: dict[str, DemoPerson]
 ) -> None:
     pat = await sign_in("pat", width=390)
     await pat.goto("/#/t/asthma-301/protocol")
@@ -192,12 +192,16 @@ async def test_an_admin_disables_an_account_whose_open_page_is_signed_out(
     await expect(pat.locator("#who")).to_be_empty()
     await screenshot(pat, "accounts-disabled-signed-out")
     await pat.get_by_label("Username").fill("pat")
-    await pat.get_by_label("Password").fill("wrong on purpose")
+    await pat.get_by_label("Password").fill(demo["pat"].password)
     await pat.get_by_role("button", name="Sign in").click()
     await expect(pat.get_by_role("alert")).to_contain_text("Not signed in")
 
     trail = alex.locator("ol.account-trail")
     await expect(trail).to_contain_text("Disabled by Alex Morgan. Reason: Left the advocacy group")
+    await alex.get_by_role("button", name="Read the trail again").click()
+    await expect(trail.locator("li").first).to_contain_text(
+        "Sign-in refused: the account is disabled (from 127.0.0.1)"
+    )
 
     enable = alex.get_by_role("form", name="Enable Pat Okafor's account")
     await enable.get_by_label("Reason for enabling").fill("Rejoined for the next review")
