@@ -110,7 +110,7 @@ async def open_services(
             ),
             account_log=account_log,
             sessions=Sessions(engine, now=clock, credentials=credentials),
-            tokens=ApiTokens(engine, now=clock, credentials=credentials),
+            tokens=ApiTokens(engine, now=clock, credentials=credentials, log=account_log),
             live=live,
             live_tickets=LiveTickets(engine, now=clock),
             history=history,

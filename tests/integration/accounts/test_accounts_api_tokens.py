@@ -46,8 +46,8 @@ async def test_a_users_tokens_are_listed_with_their_last_use(
     listed = await tokens.list_for(alice.user_id)
 
     assert listed == [
-        ApiTokenInfo(first.token_id, "export", first.created_at, used_at, None),
-        ApiTokenInfo(second.token_id, "import", second.created_at, None, None),
+        ApiTokenInfo(first.token_id, "export", first.created_at, used_at, None, first.expires_at),
+        ApiTokenInfo(second.token_id, "import", second.created_at, None, None, second.expires_at),
     ]
     assert await tokens.list_for("u-missing") == []
 
@@ -106,7 +106,7 @@ async def test_a_disabled_users_tokens_stop_resolving(
     tokens: ApiTokens, accounts: Accounts, alice: User
 ) -> None:
     issued = await tokens.issue(alice.user_id, "export")
-    await accounts.disable(alice.user_id)
+    await accounts.disable(alice.user_id, reason="left the study")
 
     assert await tokens.resolve(issued.token) is None
     with pytest.raises(UserDisabled):
@@ -114,7 +114,7 @@ async def test_a_disabled_users_tokens_stop_resolving(
     with pytest.raises(UnknownUser):
         await tokens.issue("u-missing", "another")
 
-    await accounts.enable(alice.user_id)
+    await accounts.enable(alice.user_id, reason="back on the study")
     assert await tokens.resolve(issued.token) == alice.user_id
 
 
