@@ -12,6 +12,7 @@ remembered credentials are dropped and, when the account may no longer act as be
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from domain.account_events import (
     AccountDisabled,
@@ -30,6 +31,9 @@ ENDING = {
 """Events after which the account's live connections end, and the reason they are told."""
 FORGETTING = frozenset({*ENDING, PasswordChanged.event_type, ApiTokenRevoked.event_type})
 """Events after which the account's remembered credentials are dropped."""
+DISTRUST = timedelta(seconds=10)
+"""How long after such an event this process re-reads the account's credentials on every
+request (the tables change milliseconds after the event; 10 s is a wide margin)."""
 
 
 class AccountChanges:
@@ -53,7 +57,9 @@ class AccountChanges:
         user_id = account_of(event.stream_id)
         if user_id is None:
             return
-        self._credentials.forget_user(user_id)
+        # The process that recorded it changes the tables a moment later: until then a
+        # resolve here would read the old row, so none is believed for a while.
+        self._credentials.distrust(user_id, event.recorded_at + DISTRUST)
         if (reason := ENDING.get(event.type)) is not None:
             self._end_live(user_id, reason)
 

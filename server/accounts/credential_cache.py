@@ -55,6 +55,7 @@ class CredentialCache:
         self._capacity = capacity
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._generation = 0
+        self._distrusted: dict[str, datetime] = {}
 
     @property
     def generation(self) -> int:
@@ -113,6 +114,10 @@ class CredentialCache:
         until = min(now + self.ttl, not_after)
         if self._capacity == 0 or until <= now or generation != self._generation:
             return
+        if (distrusted_until := self._distrusted.get(user_id)) is not None:
+            if now < distrusted_until:
+                return
+            del self._distrusted[user_id]
         self._entries[digest] = _Entry(value, user_id, credential_id, until)
         self._entries.move_to_end(digest)
         while len(self._entries) > self._capacity:
@@ -126,6 +131,16 @@ class CredentialCache:
     def forget_user(self, user_id: str) -> None:
         """Drop every credential of ``user_id`` (disabled, password changed, renamed)."""
         self._forget(lambda entry: entry.user_id == user_id)
+
+    def distrust(self, user_id: str, until: datetime) -> None:
+        """Forget ``user_id``'s credentials and remember none of theirs before ``until``.
+
+        For a change another process made: it records the change in the log *before* it
+        changes the account tables, so a resolve here between the two would read the old
+        row and believe it for ``ttl`` more; until ``until`` every resolve of the user
+        reads the tables again."""
+        self._distrusted[user_id] = max(until, self._distrusted.get(user_id, until))
+        self.forget_user(user_id)
 
     def forget_credential(self, credential_id: str) -> None:
         """Drop one credential by its id (a revoked token, a closed session)."""

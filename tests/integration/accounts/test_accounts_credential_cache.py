@@ -3,6 +3,8 @@ process changes counts within the cache's time to live."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -112,3 +114,27 @@ async def test_a_session_in_the_cache_still_ends_when_idle(
     assert await cached_sessions.resolve(opened.token) is not None
     clock.advance(seconds=cached_sessions.idle_timeout.total_seconds())
     assert await cached_sessions.resolve(opened.token) is None
+
+
+def test_a_distrusted_user_is_read_again_until_the_distrust_ends() -> None:
+    cache = CredentialCache()
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+
+    def remember(at: datetime) -> None:
+        cache.put(
+            "digest",
+            "alice",
+            user_id="u-alice",
+            credential_id="s-1",
+            now=at,
+            not_after=at + timedelta(hours=1),
+            generation=cache.generation,
+        )
+
+    remember(now)
+    cache.distrust("u-alice", now + timedelta(seconds=10))
+    assert cache.get("digest", now) is None  # forgotten at once
+    remember(now + timedelta(seconds=1))  # what another process has not changed yet
+    assert cache.get("digest", now + timedelta(seconds=1)) is None
+    remember(now + timedelta(seconds=11))
+    assert cache.get("digest", now + timedelta(seconds=11)) == "alice"
