@@ -11,17 +11,19 @@ checkpoint that includes the event that made it required.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from events import EventStore
+from events import EventStore, RecordedEvent
 from events.canonical import format_timestamp
 from server.audit.signed_note import (
     COSIGNATURE_V1,
@@ -69,23 +71,52 @@ class RequiredWitness:
         return key_id(self.name, COSIGNATURE_V1, self.public_key)
 
 
+class _Charters:
+    """The witnesses each trial's charter names, folded from the charter events up to
+    ``position``; kept per store so a cosignature's check reads only the newer events."""
+
+    def __init__(self) -> None:
+        self.position = 0
+        self.applied: dict[str, int] = {}
+        """Per trial, the position of the last charter event folded."""
+        self.named: dict[str, dict[tuple[str, str], int]] = {}
+        self.lock = asyncio.Lock()
+
+    def fold(self, event: RecordedEvent) -> None:
+        trial_id = event.data.get("trial_id")
+        charter = event.data.get("charter")
+        if not isinstance(trial_id, str) or not isinstance(charter, dict):
+            return
+        if event.position <= self.applied.get(trial_id, 0):
+            return  # read again in the margin below
+        before = self.named.get(trial_id, {})
+        named: dict[tuple[str, str], int] = {}
+        for witness in charter.get("witnesses") or ():
+            pair = (str(witness["name"]), str(witness["public_key"]))
+            named[pair] = before.get(pair, event.position)
+        self.named[trial_id] = named
+        self.applied[trial_id] = event.position
+
+
+_charters: WeakKeyDictionary[EventStore, _Charters] = WeakKeyDictionary()
+REREAD_MARGIN = 1000
+"""Positions read again each time: an event committed after a later position was read
+(PostgreSQL commits concurrent appends in any order) is still folded."""
+
+
 async def required_witnesses(store: EventStore) -> list[RequiredWitness]:
     """Every witness the trials' current charters name (read from the charter events)."""
-    current: dict[str, dict[tuple[str, str], int]] = {}
-    async for page in store.pages(types=CHARTER_EVENTS, page_size=1000):
-        for event in page:
-            trial_id = event.data.get("trial_id")
-            charter = event.data.get("charter")
-            if not isinstance(trial_id, str) or not isinstance(charter, dict):
-                continue
-            before = current.get(trial_id, {})
-            named: dict[tuple[str, str], int] = {}
-            for witness in charter.get("witnesses") or ():
-                pair = (str(witness["name"]), str(witness["public_key"]))
-                named[pair] = before.get(pair, event.position)
-            current[trial_id] = named
+    charters = _charters.setdefault(store, _Charters())
+    async with charters.lock:
+        head = await store.head_position()
+        after = max(0, charters.position - REREAD_MARGIN)
+        async for page in store.pages(after=after, until=head, types=CHARTER_EVENTS):
+            for event in page:
+                charters.fold(event)
+        charters.position = max(charters.position, head)
+        current = sorted((trial, dict(named)) for trial, named in charters.named.items())
     found = []
-    for trial_id, named in sorted(current.items()):
+    for trial_id, named in current:
         for (name, key), since in named.items():
             raw = base64.b64decode(key)
             found.append(RequiredWitness(trial_id, name, public_key_from_raw(raw), since))
