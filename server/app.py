@@ -22,6 +22,7 @@ from starlette.types import ASGIApp
 from domain.errors import DomainError
 from events.following import ProjectionFailed
 from rbac import AuthorizerStopped
+from server.audit.proof_routes import PROOF_ROUTES
 from server.audit.routes import AUDIT_ROUTES
 from server.audit.witness_routes import WITNESS_ROUTES
 from server.coediting.routes import (
@@ -83,6 +84,7 @@ def api_routes() -> list[BaseRoute]:
     routes += TOKEN_ROUTES
     routes += ACCOUNT_ROUTES
     routes += WITNESS_ROUTES
+    routes += PROOF_ROUTES
     routes += [Route(q.path, endpoint_for_query(q), methods=["GET"]) for q in READ_ROUTES]
     routes += [Route(c.path, endpoint_for(c), methods=[c.method]) for c in COMMAND_ROUTES]
     routes += [Route(i.path, invitee_endpoint(i), methods=["POST"]) for i in INVITEE_ROUTES]
