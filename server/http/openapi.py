@@ -8,6 +8,7 @@ from typing import Any
 
 from domain.roles import OrganizationKind
 from domain.workspace import CreateTrial
+from server.audit.proof_routes import PROOF_OPENAPI_PATHS
 from server.audit.witness_routes import WITNESS_OPENAPI_PATHS
 from server.http.account_routes import ACCOUNT_OPENAPI_PATHS
 from server.http.command_fields import (
@@ -249,7 +250,12 @@ def openapi_document(read_routes: Sequence[QueryRoute]) -> dict[str, Any]:
             " answer it (others are refused, 403). Send an Idempotency-Key to retry safely.",
             parameters=[_IDEMPOTENCY_KEY, _REQUEST_ID],
         )
-    fixed_paths = (TOKEN_OPENAPI_PATHS, ACCOUNT_OPENAPI_PATHS, WITNESS_OPENAPI_PATHS)
+    fixed_paths = (
+        TOKEN_OPENAPI_PATHS,
+        ACCOUNT_OPENAPI_PATHS,
+        WITNESS_OPENAPI_PATHS,
+        PROOF_OPENAPI_PATHS,
+    )
     for fixed in (_account_paths(builder), *fixed_paths):
         for path, operations in fixed.items():
             paths.setdefault(path, {}).update(operations)
