@@ -18,6 +18,7 @@ from events import open_store, upgrade
 from server.accounts.tables import utc_now
 from server.affinity import AUTO, CpuChoice, cpu_for, parse_cpu_choice, pin_to_cpu
 from server.audit import commands as audit
+from server.audit.proof_cli import add_proof_commands, run_proof_command
 from server.audit.witness import add_witness_command, run_witness
 from server.bootstrap import open_services
 from server.database import create_sqlite_file
@@ -290,9 +291,12 @@ def main(argv: list[str] | None = None) -> int:
     _audit_commands(commands)
     usdm.add_import_command(commands)
     add_witness_command(commands)
+    add_proof_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "witness":  # another party's machine: no database at all
         return run_witness(args)
+    if (proved := run_proof_command(args)) is not None:  # offline or over HTTP: no database
+        return proved
     if args.command == "verify" and args.file is not None:  # offline: no database at all
         return audit.verify_file(args.file, args.public_key)
     url = database_url(args.db)
