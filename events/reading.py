@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from events.canonical import format_timestamp, parse_timestamp
 from events.envelope import RecordedEvent
+from events.personal_data import MARK, PersonalKeys
 from events.schema import events
 from events.upcasting import Upcasters
 from events.verification import StoredEnvelope
@@ -101,8 +102,14 @@ def ids_in_byte_order(conn: Connection) -> bool:
     return provider in (None, "c") and str(collation).lower() in _BYTE_ORDER_COLLATIONS
 
 
-def decode(rows: Sequence[Any], upcasters: Upcasters) -> list[RecordedEvent]:
-    """Events from rows in ``_COLUMNS`` order (the writer's ``EVENT_COLUMNS``), upcast."""
+def decode(
+    rows: Sequence[Any],
+    upcasters: Upcasters,
+    personal: PersonalKeys | None = None,
+    conn: Connection | None = None,
+) -> list[RecordedEvent]:
+    """Events from rows in ``_COLUMNS`` order (the writer's ``EVENT_COLUMNS``), upcast,
+    their personal data revealed by ``personal`` (keys not in memory read on ``conn``)."""
     loads = msgspec.json.decode
     decoded = []
     last_text, last_time = "", datetime.min
@@ -113,6 +120,8 @@ def decode(rows: Sequence[Any], upcasters: Upcasters) -> list[RecordedEvent]:
         # speed here):
         # decoding is most of a read's cost.
         data_value, meta_value = loads(f"[{data},{meta}]")
+        if personal is not None and MARK in data:
+            personal.reveal(data_value, conn)
         if upcasters:
             schema, data_value = upcasters.upcast(type_, schema, data_value)
         decoded.append(
@@ -145,15 +154,21 @@ def read_all(
     log_filter: LogFilter,
     upcasters: Upcasters,
     byte_order: bool,
+    personal: PersonalKeys | None = None,
 ) -> list[RecordedEvent]:
     query: Select[Any] = select(*_COLUMNS).where(_positions(after, until))
     query = log_filter.apply(query, byte_order=byte_order)
     query = query.order_by(events.c.position).limit(limit)
-    return decode(conn.execute(query).all(), upcasters)
+    return decode(conn.execute(query).all(), upcasters, personal, conn)
 
 
 def read_stream(
-    conn: Connection, stream_id: str, from_version: int, limit: int | None, upcasters: Upcasters
+    conn: Connection,
+    stream_id: str,
+    from_version: int,
+    limit: int | None,
+    upcasters: Upcasters,
+    personal: PersonalKeys | None = None,
 ) -> list[RecordedEvent]:
     query = (
         select(*_COLUMNS)
@@ -161,7 +176,7 @@ def read_stream(
         .order_by(events.c.stream_version)
         .limit(limit)
     )
-    return decode(conn.execute(query).all(), upcasters)
+    return decode(conn.execute(query).all(), upcasters, personal, conn)
 
 
 def read_stored(

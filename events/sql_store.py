@@ -19,6 +19,7 @@ from events import reading
 from events.appending import AppendRequest, prepare_append, stored_append
 from events.doorbell import Doorbell
 from events.envelope import AppendResult, RecordedEvent, StreamAppend
+from events.personal_data import PersonalKeys
 from events.queueing import QueuedAppend
 from events.recent import RecentEvents
 from events.schema import appends
@@ -58,10 +59,16 @@ class SqlEventStore(EventStore):
     def __init__(self, backend: Backend, upcasters: Upcasters | None = None) -> None:
         self._backend = backend
         self._upcasters = upcasters or Upcasters()
-        self._recent = RecentEvents(partial(reading.decode, upcasters=self._upcasters))
+        self._personal = PersonalKeys(backend.run)
+        decode = partial(reading.decode, upcasters=self._upcasters, personal=self._personal)
+        self._recent = RecentEvents(decode)
         backend.committed = self._recent.publish
         self._byte_order: bool | None = None
         """Whether the database compares stream ids byte by byte (asked once)."""
+
+    @property
+    def personal_data(self) -> PersonalKeys:
+        return self._personal
 
     def queue(
         self,
@@ -94,6 +101,7 @@ class SqlEventStore(EventStore):
                 from_version=from_version,
                 limit=limit,
                 upcasters=self._upcasters,
+                personal=self._personal,
             )
         )
 
@@ -125,6 +133,7 @@ class SqlEventStore(EventStore):
                 log_filter=log_filter,
                 upcasters=self._upcasters,
                 byte_order=byte_order,
+                personal=self._personal,
             )
         )
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from events.envelope import AppendResult, RecordedEvent, StreamAppend
 from events.paging import paged
+from events.personal_data import PersonalKeys
 from events.queueing import QueuedAppend
 from events.verification import ChainVerifier, StoredEnvelope, VerificationReport
 
@@ -30,6 +31,13 @@ class KeyedAppend:
 
 class EventStore(abc.ABC):
     """An append-only log of events in streams, with global positions and a hash chain."""
+
+    @property
+    @abc.abstractmethod
+    def personal_data(self) -> PersonalKeys:
+        """The keys personal data is sealed under (:mod:`events.personal_data`): the
+        store reveals sealed values when it decodes events, and erasing a subject's keys
+        makes them read as erased."""
 
     async def append(
         self,
@@ -60,9 +68,12 @@ class EventStore(abc.ABC):
         written append uses its key: one refused (for any reason) leaves it unused.
         Data and meta must be canonical JSON (:class:`events.canonical.NotCanonicalJson`
         otherwise); a malformed append raises ValueError before anything is queued.
+        Personal fields are sealed first (:attr:`personal_data`'s policy); :meth:`queue`
+        takes events as they are (its caller seals them).
         """
+        sealed = await self.personal_data.sealed(*streams)
         return await self.queue(
-            *streams, meta=meta, idempotency_key=idempotency_key, request_digest=request_digest
+            *sealed, meta=meta, idempotency_key=idempotency_key, request_digest=request_digest
         )
 
     @abc.abstractmethod
