@@ -265,26 +265,36 @@ async def server_of(url: str, key: Path) -> AsyncIterator[tuple[Services, str]]:
         yield services, served.http
 
 
-async def test_a_witness_refuses_a_forked_log_and_posts_nothing(
-    tmp_path: Path, concord: Cli, signing_key: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Two databases share the demo's log, then diverge; both are served with the same
-    key (the server's operator rewriting its log). The witness cosigned the first."""
+async def shared_prefix(tmp_path: Path, concord: Cli, key: Path) -> tuple[str, str, list[str]]:
+    """Two SQLite databases holding the same log (the demo, its charter requiring the
+    witness), served with the same key: their URLs, and the witness's arguments."""
     first, second = tmp_path / "first.sqlite", tmp_path / "second.sqlite"
-    first_url, second_url = f"sqlite+aiosqlite:///{first}", f"sqlite+aiosqlite:///{second}"
-    witness_file = tmp_path / "witness.pem"
+    witness_file, state = tmp_path / "witness.pem", tmp_path / "witness.json"
     entry = await generate_witness_key(concord, witness_file)
-    async with open_services(first_url, settings=Settings(signing_key=signing_key)) as services:
+    async with open_services(
+        f"sqlite+aiosqlite:///{first}", settings=Settings(signing_key=key)
+    ) as services:
         people = {p.username: p for p in await load_demo(services)}
         token = (await services.tokens.issue(people["aud"].user_id, "witness")).token
         async with serving(services) as served, served.client() as client:
             issued = await services.tokens.issue(people["alex"].user_id, "tests")
             await require_witness(client, {"Authorization": f"Bearer {issued.token}"}, entry)
     await asyncio.to_thread(shutil.copyfile, first, second)
-
-    state = tmp_path / "witness.json"
     witness = ["--key", str(witness_file), "--state", str(state), "--name", WITNESS]
-    witness += ["--token", token]
+    return (
+        f"sqlite+aiosqlite:///{first}",
+        f"sqlite+aiosqlite:///{second}",
+        [*witness, "--token", token],
+    )
+
+
+async def test_a_witness_refuses_a_forked_log_and_posts_nothing(
+    tmp_path: Path, concord: Cli, signing_key: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two databases share the demo's log, then diverge; both are served with the same
+    key (the server's operator rewriting its log). The witness cosigned the first."""
+    first_url, second_url, witness = await shared_prefix(tmp_path, concord, signing_key)
+    state = tmp_path / "witness.json"
     async with server_of(first_url, signing_key) as (services, http):
         await grow(services, "bulk/honest", 10)
         cosigned = await services.checkpoints.sign_head()
@@ -311,18 +321,7 @@ async def test_a_witness_refuses_a_forked_log_and_posts_nothing(
 async def test_a_witness_refuses_another_root_for_the_size_it_cosigned(
     tmp_path: Path, concord: Cli, signing_key: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first, second = tmp_path / "first.sqlite", tmp_path / "second.sqlite"
-    first_url, second_url = f"sqlite+aiosqlite:///{first}", f"sqlite+aiosqlite:///{second}"
-    witness_file = tmp_path / "witness.pem"
-    entry = await generate_witness_key(concord, witness_file)
-    async with open_services(first_url, settings=Settings(signing_key=signing_key)) as services:
-        people = {p.username: p for p in await load_demo(services)}
-        async with serving(services) as served, served.client() as client:
-            issued = await services.tokens.issue(people["alex"].user_id, "tests")
-            await require_witness(client, {"Authorization": f"Bearer {issued.token}"}, entry)
-    await asyncio.to_thread(shutil.copyfile, first, second)
-    state = tmp_path / "witness.json"
-    witness = ("--key", str(witness_file), "--state", str(state), "--name", WITNESS)
+    first_url, second_url, witness = await shared_prefix(tmp_path, concord, signing_key)
     runs = []
     for url, stream in ((first_url, "bulk/honest"), (second_url, "bulk/rewritten")):
         async with server_of(url, signing_key) as (services, http):
