@@ -103,6 +103,28 @@ async def served(services: Services) -> AsyncIterator[str]:
         listener.close()
 
 
+class TimedServer(Server):
+    """The witness's HTTP client, timing each request by what it asks for."""
+
+    def __init__(self, url: str, token: str) -> None:
+        super().__init__(url, token)
+        self.times: dict[str, list[float]] = {}
+
+    def get(self, path: str, query: dict[str, int] | None = None) -> Any:
+        return self._timed("GET " + path, lambda: super(TimedServer, self).get(path, query))
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        what = "POST /api/log/checkpoints/{size}/cosignatures"
+        return self._timed(what, lambda: super(TimedServer, self).post(path, body))
+
+    def _timed(self, what: str, request: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        try:
+            return request()
+        finally:
+            self.times.setdefault(what, []).append(time.perf_counter() - started)
+
+
 async def timed(work: Callable[[], Awaitable[T]]) -> tuple[T, float]:
     started = time.perf_counter()
     result = await work()
@@ -144,24 +166,29 @@ async def run(args: argparse.Namespace) -> None:
         token = (await services.tokens.issue(user.user_id, "bench")).token
         state = folder / "state.json"
         async with served(services) as http:
-            server = Server(http, token)
+            server = TimedServer(http, token)
 
             def witness() -> str:
                 return cosign_latest(server, witness_key, state, name=WITNESS)
 
             await services.checkpoints.sign_head()
             print("first cosignature:", await asyncio.to_thread(witness))
+            server.times.clear()
+            following: list[float] = []
             signing, cosigning, proving, checking = [], [], [], []
             for _ in range(args.rounds):
                 old = await services.store.head_position()
                 await write_log(url, old + args.grow, witness_key)
+                grown = await services.store.head_position()
+                _, seconds = await timed(lambda: services.merkle.wait_for(grown))  # noqa: B023
+                following.append(seconds)
                 signed, seconds = await timed(services.checkpoints.sign_head)
                 signing.append(seconds)
                 outcome, seconds = await timed(lambda: asyncio.to_thread(witness))
                 cosigning.append(seconds)
                 query = {"from": old, "to": signed.position}
                 answer, seconds = await timed(
-                    lambda: asyncio.to_thread(server.get, CONSISTENCY_PATH, query)  # noqa: B023
+                    lambda: asyncio.to_thread(Server.get, server, CONSISTENCY_PATH, query)  # noqa: B023
                 )
                 proving.append(seconds)
                 proof = [base64.b64decode(h) for h in answer["proof"]]
@@ -172,8 +199,10 @@ async def run(args: argparse.Namespace) -> None:
                 checking.append(time.perf_counter() - started)
                 print(f"  {outcome} ({len(proof)} hashes in the proof)", flush=True)
     report = {
+        "the tree follows the appended events (before signing)": following,
         "server signs the head (root from the tree)": signing,
         "witness run: checkpoint, proof, checks, cosignature posted and stored": cosigning,
+        **{f"  of which {what}": values for what, values in server.times.items()},
         "consistency proof over HTTP alone": proving,
         "consistency proof verified alone": checking,
     }
