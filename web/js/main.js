@@ -8,7 +8,8 @@ import { LiveConnection } from "./live.js";
 import { actionForm, hashFor } from "./page.js";
 import { TrialContext } from "./trial.js";
 import { mountAccount, passwordChangeForm } from "./views/account.js";
-import { mountAccountPage, mountAccounts } from "./views/accounts.js";
+import { mountAccountPage } from "./views/account-page.js";
+import { mountAccounts } from "./views/accounts.js";
 import { ADMINISTER, mountAdministration } from "./views/admin.js";
 import { mountAmendment, mountAmendmentList, mountNewAmendment } from "./views/amendments.js";
 import { mountAudit } from "./views/audit.js";
@@ -294,7 +295,7 @@ const PAGES = {
 const PERSONAL = {
   account: (rest, box) => mountAccount(state.me, box),
   accounts: (rest, box) =>
-    rest[0] ? mountAccountPage(state.me, state.systemRoles, rest[0], box) : mountAccounts(state.me, state.systemRoles, box),
+    rest[0] ? mountAccountPage(state.me, state.systemRoles, rest[0], box) : mountAccounts(state.systemRoles, box),
 };
 
 /** Counts routes begun: a route that awaited while a later one began gives way to it. */
