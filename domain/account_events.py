@@ -2,7 +2,8 @@
 
 Each account has its own stream, ``system/account/{user_id}`` (:func:`account_stream`):
 its creation, disabling and enabling, password changes and resets, system roles, training
-attested at system level, API tokens issued and revoked, and its sign-ins. A refused
+attested at system level, API tokens issued and revoked; its sign-ins and sign-outs are in
+``system/account/{user_id}/sign-ins`` (:func:`sign_ins_stream`). A refused
 sign-in under a username no account has goes to ``system/sign-ins``
 (:data:`SIGN_INS_STREAM`), without the username typed (it may be a password typed into
 the wrong field). No password, hash or token secret is ever part of an event.
@@ -29,6 +30,13 @@ SIGN_INS_STREAM = "system/sign-ins"
 def account_stream(user_id: str) -> str:
     """The stream of one account: everything that happened to it."""
     return f"{SYSTEM_SEGMENT}/account/{user_id}"
+
+
+def sign_ins_stream(user_id: str) -> str:
+    """The account's sign-ins and sign-outs, beside its stream: they are most of what
+    happens to an account, and reading what it is (its roles, whether it is disabled)
+    need not read them."""
+    return f"{account_stream(user_id)}/sign-ins"
 
 
 def account_of(stream_id: str) -> str | None:
@@ -229,7 +237,15 @@ AccountEvent = (
     | SignInRefused
     | SignInThrottled
 )
-"""Any event of an account's stream or of the sign-ins stream."""
+"""Any event of an account's streams or of the sign-ins stream."""
+
+SIGN_IN_EVENTS: tuple[type[Event], ...] = (
+    SignInSucceeded,
+    SignInRefused,
+    SignInThrottled,
+    SessionEnded,
+)
+"""The events of an account's sign-ins stream."""
 
 
 @dataclass(frozen=True, slots=True)

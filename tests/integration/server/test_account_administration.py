@@ -54,8 +54,9 @@ FOUNDING = {
 async def test_a_patient_advocate_founding_a_trial_is_refused(
     client: httpx.AsyncClient, services: Services, as_user: Api
 ) -> None:
+    pat = await as_user("pat")  # (issuing pat's token is recorded in pat's account stream)
     head = await services.store.head_position()
-    refused = await client.post("/api/trials", json=FOUNDING, headers=await as_user("pat"))
+    refused = await client.post("/api/trials", json=FOUNDING, headers=pat)
     body = problem(refused, 403, "not-a-trial-creator")
     assert "trial_creator" in body["detail"]
     assert "system administrator grants" in body["detail"]
