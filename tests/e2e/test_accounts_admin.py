@@ -101,6 +101,7 @@ async def test_an_admin_creates_an_account_grants_trains_and_resets_it(
     refusal = found.get_by_role("alert")
     await expect(refusal).to_contain_text("Founder's training not attested")
     await expect(refusal).to_contain_text(GCP)
+    await screenshot(noor, "accounts-founding-refused-phone")
 
     attest = alex.get_by_role("form", name="Attest training")
     await attest.get_by_label("Course").fill(GCP)
