@@ -92,6 +92,33 @@ async def read_nodes(connection: AsyncConnection, wanted: Sequence[Node]) -> dic
     return found
 
 
+async def read_node_runs(
+    connection: AsyncConnection, wanted: Iterable[Node], gap: int = 64
+) -> dict[Node, bytes]:
+    """The saved hashes of ``wanted``, read a run of neighbouring nodes at a time (one
+    range query per level and cluster: the nodes of many proofs at once)."""
+    by_level: dict[int, list[int]] = {}
+    for level, index in set(wanted):
+        by_level.setdefault(level, []).append(index)
+    found: dict[Node, bytes] = {}
+    table = merkle_nodes
+    for level, indices in by_level.items():
+        indices.sort()
+        runs: list[list[int]] = [[indices[0], indices[0]]]
+        for index in indices[1:]:
+            if index - runs[-1][1] > gap:
+                runs.append([index, index])
+            else:
+                runs[-1][1] = index
+        for first, last in runs:
+            query = select(table.c.node_index, table.c.hash).where(
+                table.c.level == level, table.c.node_index.between(first, last)
+            )
+            for index, value in (await connection.execute(query)).all():
+                found[(level, int(index))] = bytes(value)
+    return found
+
+
 async def saved_size(connection: AsyncConnection) -> int:
     """How many leaves the table holds (its tree's size)."""
     query = select(func.max(merkle_nodes.c.node_index)).where(merkle_nodes.c.level == 0)
@@ -171,7 +198,6 @@ class MerkleTree:
                         await write_nodes(connection, made)
                     self.saved = self._frontier.size
         self._waiters.reached(self.size)
-        self._writer = asyncio.create_task(self._write(), name="merkle tree: saving nodes")
 
     async def _matches_log(self, connection: AsyncConnection, saved: int, size: int) -> bool:
         """Whether the saved leaves ``size`` and ``saved`` are the log's (a restored or
@@ -203,6 +229,8 @@ class MerkleTree:
         self._queued.update(made)
         self._saving.extend(made)
         self._wake.set()
+        if self._writer is None and not self._closing:
+            self._writer = asyncio.create_task(self._write(), name="merkle tree: saving nodes")
         self._waiters.reached(event.position)
 
     def stopped(self, failure: BaseException | None) -> None:
@@ -305,6 +333,24 @@ class MerkleTree:
         index = position - 1
         lookup = await self._lookup(merkle.inclusion_nodes(index, size))
         return merkle.inclusion_proof(index, size, lookup)
+
+    async def inclusions(self, positions: Sequence[int], size: int) -> dict[int, list[bytes]]:
+        """The audit paths of many positions in the tree of ``size`` positions, their
+        nodes read together (an export's page of events)."""
+        self._check_size(size)
+        for position in positions:
+            if not 1 <= position <= size:
+                raise ProofError(f"position {position} is not in a tree of size {size}")
+        wanted = merkle.nodes_of(
+            section for p in positions for section in merkle.inclusion_ranges(p - 1, size)
+        )
+        known = {node: self._queued[node] for node in wanted if node in self._queued}
+        missing = [node for node in wanted if node not in known]
+        if missing:
+            async with self._engine.connect() as connection:
+                known.update(await read_node_runs(connection, missing))
+            known.update({node: self._queued[node] for node in missing if node in self._queued})
+        return {p: merkle.inclusion_proof(p - 1, size, known.__getitem__) for p in positions}
 
     async def consistency(self, old: int, new: int) -> list[bytes]:
         """That the tree of ``old`` positions is a prefix of the tree of ``new``."""

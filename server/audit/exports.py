@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from events import EventStore
+from events.merkle_store import MerkleTree
 from server.audit.checkpoints import Checkpoints
 from server.audit.log_file import log_lines
 from server.audit.progress import Progress
 from server.audit.report_pdf import audit_report
+from server.audit.signing import Checkpoint
 from server.audit.trail import audit_trail
 from server.audit.trail_csv import csv_lines
 
@@ -31,7 +33,28 @@ async def signed_log(
     before the first line is read."""
     checkpoint = await checkpoints.sign_head()
     pem = checkpoints.key.public_key_pem()
-    return log_lines(store, checkpoint, pem, trial_id=trial_id, progress=progress)
+    return _proved_lines(store, checkpoints, checkpoint, pem, trial_id, progress)
+
+
+async def _proved_lines(
+    store: EventStore,
+    checkpoints: Checkpoints,
+    checkpoint: Checkpoint,
+    pem: str,
+    trial_id: str | None,
+    progress: Progress | None,
+) -> AsyncIterator[str]:
+    """The log's lines, each event shown with its inclusion proof in the Merkle tree of
+    the checkpoint's size: the tree saved beside the log (the server's follower keeps it
+    within milliseconds of the head; what it lacks is added, and saved, first)."""
+    tree = MerkleTree(store, checkpoints.engine)
+    await tree.catch_up(checkpoint.position)
+    try:
+        lines = log_lines(store, checkpoint, pem, trial_id=trial_id, progress=progress, proofs=tree)
+        async for line in lines:
+            yield line
+    finally:
+        await tree.close()
 
 
 async def export_text(

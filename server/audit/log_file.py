@@ -7,33 +7,62 @@ further line is one envelope as docs/log-format.md describes it, in position ord
 ``data`` and ``meta`` exactly as stored. An export of one trial keeps the whole chain:
 events of other streams appear as ``{"position", "prev_hash", "hash", "redacted": true}``,
 so the chain still links from position 1 to the checkpoint while their content stays out.
+
+When the checkpoint carries a C2SP signed note (tree size and Merkle root), every event
+shown in full also carries ``inclusion``: its RFC 9162 audit path (base64 hashes) in the
+tree of the checkpoint's size, so one event, its line and the header's signed note prove
+it is in the log without the rest of the file (docs/log-format.md). Verifying checks each
+path against the signed root, the root against the file's own leaves, and that each
+shown stream's versions run from 1 without a gap (an event held back from the middle of
+a stream is noticed; one held back from a stream's end, or a whole stream marked as
+another trial's, is not: docs/audit.md says what an export cannot prove).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from domain.streams import in_trial
 from events import ChainVerifier, EventStore, StoredEnvelope
 from events.canonical import canonical_json
-from server.audit.checkpoints import checkpoint_problem
+from events.merkle import Frontier, event_leaf, verify_inclusion
+from server.audit.checkpoints import checkpoint_problem, note_problem
 from server.audit.progress import Progress
+from server.audit.signed_note import NoteError, parse_checkpoint_text, parse_note
 from server.audit.signing import Checkpoint, key_id_of, load_public_key
 
 FORMAT = 1
 PAGE = 5_000
 
 
-def _envelope_line(e: StoredEnvelope) -> str:
-    """The envelope with its stored ``data`` and ``meta`` text, members in sorted order."""
+class InclusionProofs(Protocol):
+    """What writes the ``inclusion`` members (events/merkle_store.py's MerkleTree)."""
+
+    async def inclusions(self, positions: Sequence[int], size: int) -> dict[int, list[bytes]]:
+        """The audit path of each position in the tree of ``size`` positions."""
+        ...
+
+
+def _inclusion_member(path: list[bytes] | None) -> str:
+    if path is None:
+        return ""
+    return f'"inclusion":{json.dumps([base64.b64encode(h).decode() for h in path])},'
+
+
+def _envelope_line(e: StoredEnvelope, path: list[bytes] | None = None) -> str:
+    """The envelope with its stored ``data`` and ``meta`` text, members in sorted order
+    (with its ``inclusion`` path when given)."""
     dumps = json.dumps
     return (
-        f'{{"data":{e.data_json},"hash":{dumps(e.hash)},"meta":{e.meta_json},'
+        f'{{"data":{e.data_json},"hash":{dumps(e.hash)},{_inclusion_member(path)}'
+        f'"meta":{e.meta_json},'
         f'"position":{e.position},"prev_hash":{dumps(e.prev_hash)},'
         f'"recorded_at":{dumps(e.recorded_at)},"schema_version":{e.schema_version},'
         f'"stream_id":{dumps(e.stream_id, ensure_ascii=False)},'
@@ -48,9 +77,11 @@ async def log_lines(
     *,
     trial_id: str | None = None,
     progress: Progress | None = None,
+    proofs: InclusionProofs | None = None,
 ) -> AsyncIterator[str]:
     """The export's lines: the header, then the log up to the checkpoint's position (only
-    ``trial_id``'s events in full, if given)."""
+    ``trial_id``'s events in full, if given; each with its inclusion proof in the tree of
+    the checkpoint's size when ``proofs`` are given and the checkpoint has a signed note)."""
     header = {
         "concord_log": FORMAT,
         "trial_id": trial_id,
@@ -59,10 +90,13 @@ async def log_lines(
     }
     yield json.dumps(header) + "\n"
     end = checkpoint.position
+    proving = proofs is not None and checkpoint.note is not None
     async for page in store.stored_pages(until=end, page_size=PAGE):
+        shown = [e.position for e in page if trial_id is None or in_trial(e.stream_id, trial_id)]
+        paths = await proofs.inclusions(shown, end) if proofs is not None and proving else {}
         for envelope in page:
             if trial_id is None or in_trial(envelope.stream_id, trial_id):
-                yield _envelope_line(envelope)
+                yield _envelope_line(envelope, paths.get(envelope.position))
             else:
                 link = {"position": envelope.position, "prev_hash": envelope.prev_hash}
                 yield json.dumps({**link, "hash": envelope.hash, "redacted": True}) + "\n"
@@ -85,6 +119,8 @@ class FileReport:
     trial_id: str | None
     checked: int
     redacted: int
+    proved: int = 0
+    """Events whose inclusion proof led to the signed Merkle root."""
     first_bad_position: int | None = None
     problem: str | None = None
 
@@ -137,6 +173,8 @@ def verify_log_file(
     except ValueError as error:
         raise NotALogFile(f"the header's checkpoint or key does not read: {error}") from error
     verifier, redacted = ChainVerifier(), 0
+    signed_root = _signed_root(checkpoint)
+    merkle = MerkleCheck(checkpoint.position, signed_root)
     base = FileReport(
         checkpoint=checkpoint,
         key_id=key_id_of(key),
@@ -153,6 +191,7 @@ def verify_log_file(
             base,
             checked=chain.checked,
             redacted=redacted,
+            proved=merkle.proved,
             first_bad_position=where,
             problem=problem,
         )
@@ -167,11 +206,15 @@ def verify_log_file(
                 redacted += 1
             else:
                 fed = verifier.feed(_envelope(value))
+            if fed:
+                merkle.add(value["hash"])
         except (ValueError, KeyError, TypeError, AttributeError):
             expected = verifier.report().head_position + 1
             return finish((expected, f"line {number} is not an exported event"))
         if not fed:
             return finish()
+        if value.get("redacted") is not True and (bad := merkle.check(value)) is not None:
+            return finish(bad)
     chain = verifier.report()
     if chain.head_position > checkpoint.position:
         return finish(
@@ -181,4 +224,61 @@ def verify_log_file(
             )
         )
     hash_there = chain.head_hash if chain.head_position == checkpoint.position else None
-    return finish(checkpoint_problem(checkpoint, key, chain.head_position, hash_there))
+    problem = checkpoint_problem(checkpoint, key, chain.head_position, hash_there)
+    if problem is None and chain.head_position == checkpoint.position:
+        problem = note_problem(checkpoint, key, merkle.root())
+    return finish(problem)
+
+
+def _signed_root(checkpoint: Checkpoint) -> bytes | None:
+    """The Merkle root the checkpoint's note names (its signature is checked at the end,
+    with the chain's, by ``note_problem``); None without a readable note."""
+    if checkpoint.note is None:
+        return None
+    try:
+        return parse_checkpoint_text(parse_note(checkpoint.note).text).root
+    except NoteError:
+        return None
+
+
+class MerkleCheck:
+    """The file's own Merkle tree (a leaf per line) and each shown event's checks: its
+    inclusion proof leads to the signed root, and its stream's versions have no gap."""
+
+    def __init__(self, size: int, signed_root: bytes | None) -> None:
+        self._size = size
+        self._signed_root = signed_root
+        self._frontier = Frontier()
+        self._versions: dict[str, int] = {}
+        self.proved = 0
+
+    def add(self, event_hash: str) -> None:
+        self._frontier.append(event_leaf(event_hash))
+
+    def root(self) -> bytes:
+        return self._frontier.root()
+
+    def check(self, value: dict[str, Any]) -> tuple[int, str] | None:
+        position, stream, version = value["position"], value["stream_id"], value["stream_version"]
+        last = self._versions.get(stream, 0)
+        if version != last + 1:
+            return position, (
+                f"stream {stream} goes from version {last} to {version} at position"
+                f" {position}: an event of it is missing from the export"
+            )
+        self._versions[stream] = version
+        path = value.get("inclusion")
+        if path is None or self._signed_root is None:
+            return None
+        try:
+            hashes = [base64.b64decode(h, validate=True) for h in path]
+        except (binascii.Error, TypeError, ValueError):
+            return position, f"the inclusion proof of position {position} is not base64 hashes"
+        leaf = event_leaf(value["hash"])
+        if not verify_inclusion(position - 1, self._size, leaf, hashes, self._signed_root):
+            return position, (
+                f"the inclusion proof of position {position} does not lead to the signed"
+                f" Merkle root of tree size {self._size}"
+            )
+        self.proved += 1
+        return None
