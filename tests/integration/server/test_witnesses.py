@@ -19,7 +19,7 @@ import httpx
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy.engine import make_url
 
 from events import NewEvent, StreamAppend
@@ -372,3 +372,27 @@ async def test_a_changed_signed_note_is_found_by_verify(
     assert code == 1
     assert out.startswith(f"BROKEN at position {signed.position}: the signed note of tree size")
     assert "does not verify with the server's public key" in out
+
+
+async def test_a_witness_refuses_a_checkpoint_not_signed_by_the_key_it_trusts(
+    services: Services, tmp_path: Path, concord: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await grow(services, "bulk/any", 3)
+    await services.checkpoints.sign_head()
+    await generate_witness_key(concord, tmp_path / "witness.pem")
+    other = Ed25519PrivateKey.generate().public_key()
+    (tmp_path / "other.pem").write_bytes(
+        other.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    state = tmp_path / "witness.json"
+    async with serving(services) as served:
+        code, _, err = await witness_run(
+            capsys,
+            *("--key", str(tmp_path / "witness.pem"), "--url", served.http),
+            *("--state", str(state), "--server-key", str(tmp_path / "other.pem")),
+        )
+    assert code == 1
+    assert "is not signed by the server's key this witness trusts" in err
+    assert not state.exists()
