@@ -61,3 +61,19 @@ def test_another_key_does_not_verify(tmp_path: Path) -> None:
 def test_a_checkpoint_that_does_not_fit_is_refused(data: object) -> None:
     with pytest.raises(ValueError, match="a checkpoint has"):
         Checkpoint.from_json(data)
+
+
+def test_a_checkpoint_with_its_signed_note_round_trips_and_one_without_stays_as_it_was(
+    tmp_path: Path,
+) -> None:
+    from server.audit.signed_note import CheckpointBody
+
+    key = SigningKey(tmp_path / "k.pem")
+    old = key.sign(12, "a" * 64, SIGNED_AT)
+    assert "note" not in old.to_json()  # exports of old checkpoints keep their shape
+    note = key.sign_note(CheckpointBody("concord.example/log", 12, bytes(32)))
+    new = replace(old, note=note)
+    assert Checkpoint.from_json(new.to_json()) == new
+    assert Checkpoint.from_json(old.to_json()) == old
+    with pytest.raises(ValueError, match="note is text"):
+        Checkpoint.from_json({**old.to_json(), "note": 7})
