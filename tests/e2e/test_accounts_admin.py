@@ -224,10 +224,6 @@ async def test_the_trail_shows_sign_ins_to_admins_and_auditors(
         )
         assert refused.status_code == 401
     await sign_in("ivy")
-    roles = SystemRoles(services.account_log, services.accounts)
-    await roles.grant(
-        demo["aud"].user_id, SystemRole.ACCOUNT_AUDITOR, reason="Reviews access", meta=OPERATOR
-    )
 
     alex = await sign_in("alex")
     await open_account(alex, "Dr Ivy Chen")
@@ -236,8 +232,16 @@ async def test_the_trail_shows_sign_ins_to_admins_and_auditors(
     await expect(trail.locator("li").first).to_contain_text("UTC")
     await expect(trail).to_contain_text("Sign-in refused: wrong password (from 127.0.0.1)")
 
-    # An account auditor reads the same trail, and is offered nothing to change.
+    # Audrey, signed in, is made an account auditor: the next page she opens offers the
+    # trails, which she reads as the administrator does, with nothing to change.
     audrey = await sign_in("aud", width=390)
+    await expect(audrey.get_by_role("link", name="Accounts")).to_have_count(0)
+    roles = SystemRoles(services.account_log, services.accounts)
+    await roles.grant(
+        demo["aud"].user_id, SystemRole.ACCOUNT_AUDITOR, reason="Reviews access", meta=OPERATOR
+    )
+    await services.authorizer.wait_for(await services.store.head_position())
+    await audrey.get_by_role("link", name="Your account").click()
     await audrey.get_by_role("link", name="Accounts").click()
     await expect(audrey.get_by_role("heading", name="Account trails")).to_be_visible()
     picker = audrey.get_by_role("form", name="Read an account's trail")

@@ -58,6 +58,25 @@ async function loadSession() {
   signedIn(session.user, session.csrf_token);
 }
 
+async function refreshSystemRoles() {
+  let session;
+  try {
+    session = await get("/api/session");
+  } catch (error) {
+    // The session ended elsewhere (a password changed, an account disabled).
+    if (error instanceof Problem && error.status === 401) {
+      signedOut();
+      return;
+    }
+    throw error;
+  }
+  const roles = session.system_roles ?? [];
+  if (roles.join() !== state.systemRoles.join()) {
+    state.systemRoles = roles;
+    drawWho();
+  }
+}
+
 function signedIn(user, csrfToken) {
   state.me = user;
   setCsrfToken(csrfToken);
@@ -321,12 +340,14 @@ async function route() {
   const box = h("div", { class: "page" });
   fill(main, box);
   try {
-    if (PERSONAL[parts[0]]) {
+    const personal = PERSONAL[parts[0]];
+    if (personal || parts[0] !== "t" || !parts[1]) {
       closeTrial();
-      state.view = PERSONAL[parts[0]](parts.slice(1), box);
-    } else if (parts[0] !== "t" || !parts[1]) {
-      closeTrial();
-      state.view = mountTrialList(state.me, state.systemRoles, box);
+      // System roles granted or revoked since sign-in change what these pages offer
+      // ("New trial", "Accounts"): asked again on the way in.
+      await refreshSystemRoles();
+      if (ticket !== routes || !state.me) return;
+      state.view = personal ? personal(parts.slice(1), box) : mountTrialList(state.me, state.systemRoles, box);
     } else {
       const context = await openTrial(parts[1]);
       if (ticket !== routes) return;
