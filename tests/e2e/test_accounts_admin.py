@@ -223,6 +223,14 @@ async def test_the_trail_shows_sign_ins_to_admins_and_auditors(
             "/api/session", json={"username": "ivy", "password": "not hers"}
         )
         assert refused.status_code == 401
+        # a script of Ivy's session creates a token and revokes it
+        session = await ok(
+            client.post("/api/session", json={"username": "ivy", "password": demo["ivy"].password})
+        )
+        csrf = {"X-CSRF-Token": session["csrf_token"]}
+        token = await ok(client.post("/api/tokens", json={"name": "lab laptop"}, headers=csrf))
+        revoked = await client.delete(f"/api/tokens/{token['token_id']}", headers=csrf)
+        assert revoked.status_code == 204
     await sign_in("ivy")
 
     alex = await sign_in("alex")
@@ -231,6 +239,8 @@ async def test_the_trail_shows_sign_ins_to_admins_and_auditors(
     await expect(trail.locator("li").first).to_contain_text("Signed in from 127.0.0.1")
     await expect(trail.locator("li").first).to_contain_text("UTC")
     await expect(trail).to_contain_text("Sign-in refused: wrong password (from 127.0.0.1)")
+    await expect(trail).to_contain_text("API token “lab laptop” created, expiring")
+    await expect(trail).to_contain_text("API token “lab laptop” revoked by Dr Ivy Chen")
 
     # Audrey, signed in, is made an account auditor: the next page she opens offers the
     # trails, which she reads as the administrator does, with nothing to change.

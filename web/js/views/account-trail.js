@@ -22,8 +22,9 @@ function roleName(role) {
   return humanize(role);
 }
 
-/** What an event of the account's stream says, in a sentence. */
-export function happened(entry, by) {
+/** What an event of the account's stream says, in a sentence; ``tokens`` names the
+ * account's tokens by id (from their ApiTokenIssued). */
+export function happened(entry, by, tokens = new Map()) {
   const d = entry.data ?? {};
   switch (entry.type) {
     case "AccountCreated":
@@ -49,7 +50,7 @@ export function happened(entry, by) {
     case "ApiTokenIssued":
       return `API token “${d.name}” created, expiring ${utc(d.expires_at)}`;
     case "ApiTokenRevoked":
-      return `API token ${d.token_id} revoked by ${by(d.revoked_by)}`;
+      return `API token ${tokens.has(d.token_id) ? `“${tokens.get(d.token_id)}”` : d.token_id} revoked by ${by(d.revoked_by)}`;
     case "SignInSucceeded":
       return `Signed in from ${d.client}`;
     case "SessionEnded":
@@ -81,6 +82,7 @@ function how(entry, by) {
 export function trailTimeline(entries, names, owner) {
   if (!entries.length) return h("p", {}, "Nothing is recorded of this account.");
   const by = (value) => nameOf(value, names, owner);
+  const tokens = new Map(entries.filter((e) => e.type === "ApiTokenIssued").map((e) => [e.data.token_id, e.data.name]));
   return h(
     "ol",
     { class: "account-trail", reversed: true },
@@ -89,7 +91,7 @@ export function trailTimeline(entries, names, owner) {
         "li",
         { "data-type": entry.type, "data-position": entry.position },
         h("time", { datetime: entry.recorded_at, class: "when" }, utc(entry.recorded_at)),
-        h("p", { class: "what" }, happened(entry, by)),
+        h("p", { class: "what" }, happened(entry, by, tokens)),
         h("p", { class: "meta" }, [how(entry, by), `position ${entry.position}`].filter(Boolean).join(" · ")),
       ),
     ),
