@@ -23,6 +23,7 @@ table: a handful of rows read by primary key (events/merkle.py says which).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from contextlib import aclosing
@@ -65,10 +66,16 @@ merkle_nodes = Table(
     Column("hash", LargeBinary(32), nullable=False),
 )
 
+LOWEST_SAVED = 4
+"""The lowest level saved: a node below it covers fewer than 16 events, and is hashed
+again from their stored hashes when a proof needs it (at most 31 hashes of 16 rows read
+together), so the table grows by one row per 8 events rather than two per event."""
 BATCH = 2000
 """Nodes written in one transaction at most."""
 CATCH_UP_PAGE = 5000
 """Events read, and their nodes written, at a time while catching up."""
+SAVE_AFTER = 1.0
+"""Seconds queued nodes wait for a whole batch before they are saved anyway."""
 RETRY_AFTER = 1.0
 """Seconds before writing again after the database refused a batch."""
 
@@ -120,10 +127,32 @@ async def read_node_runs(
 
 
 async def saved_size(connection: AsyncConnection) -> int:
-    """How many leaves the table holds (its tree's size)."""
-    query = select(func.max(merkle_nodes.c.node_index)).where(merkle_nodes.c.level == 0)
+    """How many leaves the table's tree has (whole blocks of 2**LOWEST_SAVED)."""
+    query = select(func.max(merkle_nodes.c.node_index)).where(merkle_nodes.c.level == LOWEST_SAVED)
     last = (await connection.execute(query)).scalar_one_or_none()
-    return 0 if last is None else int(last) + 1
+    return 0 if last is None else (int(last) + 1) << LOWEST_SAVED
+
+
+def _saved(made: Iterable[tuple[Node, bytes]]) -> list[tuple[Node, bytes]]:
+    return [(node, value) for node, value in made if node[0] >= LOWEST_SAVED]
+
+
+def block_nodes(first: int, leaves: Sequence[bytes]) -> dict[Node, bytes]:
+    """Every complete subtree below LOWEST_SAVED among ``leaves`` (leaf hashes of the
+    positions ``first + 1`` onwards; ``first`` a multiple of 2**LOWEST_SAVED)."""
+    nodes: dict[Node, bytes] = {}
+    level_values = list(leaves)
+    start = first
+    for level in range(LOWEST_SAVED):
+        for offset, value in enumerate(level_values):
+            nodes[(level, (start >> level) + offset)] = value
+        level_values = [
+            merkle.node_hash(level_values[i], level_values[i + 1])
+            for i in range(0, len(level_values) - 1, 2)
+        ]
+    for offset, value in enumerate(level_values):
+        nodes[(LOWEST_SAVED, (start >> LOWEST_SAVED) + offset)] = value
+    return nodes
 
 
 async def write_nodes(connection: AsyncConnection, nodes: Iterable[tuple[Node, bytes]]) -> None:
@@ -148,7 +177,10 @@ class MerkleTree:
         self._queued: dict[Node, bytes] = {}
         """Nodes made but not yet saved (readable by proofs until they are)."""
         self._saving: list[tuple[Node, bytes]] = []
-        self._wake = asyncio.Event()
+        self._pending = asyncio.Event()
+        """Set when nodes are queued."""
+        self._full = asyncio.Event()
+        """Set when a whole batch is queued (or on closing)."""
         self._writer: asyncio.Task[None] | None = None
         self._waiters = PositionWaiters()
         self._failure: BaseException | None = None
@@ -171,19 +203,15 @@ class MerkleTree:
     async def catch_up(self, head: int) -> None:
         async with self._engine.connect() as connection:
             saved = await saved_size(connection)
-            # Another process on this database may have saved leaves after our head.
-            size = min(saved, head)
-            matches = size == 0 or await self._matches_log(connection, saved, size)
-        if not matches:
+        # Another process on this database may have saved leaves after our head.
+        size = min(saved, head)
+        if size > 0 and not await self._matches_log(size):
             async with self._engine.begin() as connection:
                 await connection.execute(delete(merkle_nodes))
             size = 0
         if size > 0:
-            async with self._engine.connect() as connection:
-                wanted = merkle.root_nodes(size)
-                found = await read_nodes(connection, wanted)
-            if len(found) != len(wanted):
-                raise RuntimeError(f"the saved Merkle tree of size {size} misses nodes")
+            wanted = merkle.root_nodes(size)
+            found = await self._resolve(wanted, size)
             self._frontier = merkle.Frontier(size, [found[node] for node in wanted])
         self.saved = size
         if size < head:
@@ -193,31 +221,78 @@ class MerkleTree:
                 async for page in pages:
                     made: list[tuple[Node, bytes]] = []
                     for envelope in page:
-                        made.extend(self._frontier.append(merkle.event_leaf(envelope.hash)))
+                        made.extend(_saved(self._frontier.append(merkle.event_leaf(envelope.hash))))
                     async with self._engine.begin() as connection:
                         await write_nodes(connection, made)
                     self.saved = self._frontier.size
         self._waiters.reached(self.size)
 
-    async def _matches_log(self, connection: AsyncConnection, saved: int, size: int) -> bool:
-        """Whether the saved leaves ``size`` and ``saved`` are the log's (a restored or
-        replaced database's tree is not)."""
-        for count in sorted({size, saved}):
-            stored = await self._store.read_stored(after=count - 1, limit=1)
-            leaf = (await read_nodes(connection, [(0, count - 1)])).get((0, count - 1))
-            if (
-                not stored
-                or stored[0].position != count
-                or leaf != merkle.event_leaf(stored[0].hash)
-            ):
-                logger.warning(
-                    "the saved Merkle tree's leaf %d is not the log's event %d: rebuilding"
-                    " the tree from the log",
-                    count - 1,
-                    count,
-                )
-                return False
+    async def _matches_log(self, size: int) -> bool:
+        """Whether the saved tree's last block is the log's (a restored or replaced
+        database's tree is not)."""
+        block = (size >> LOWEST_SAVED) - 1
+        node = (LOWEST_SAVED, block)
+        async with self._engine.connect() as connection:
+            saved = (await read_nodes(connection, [node])).get(node)
+        from_log = (await self._from_log([node], size)).get(node)
+        if saved is None or saved != from_log:
+            logger.warning(
+                "the saved Merkle tree's last block (log positions %d to %d) is not the"
+                " log's: rebuilding the tree from the log",
+                (block << LOWEST_SAVED) + 1,
+                size,
+            )
+            return False
         return True
+
+    async def _from_log(self, wanted: Iterable[Node], size: int) -> dict[Node, bytes]:
+        """Nodes at or below LOWEST_SAVED hashed again from the events' stored hashes
+        (their blocks read a run at a time, none beyond ``size``)."""
+        blocks = sorted({(index << level) >> LOWEST_SAVED for level, index in wanted})
+        found: dict[Node, bytes] = {}
+        if not blocks:
+            return found
+        runs: list[list[int]] = [[blocks[0], blocks[0]]]
+        for block in blocks[1:]:
+            if block == runs[-1][1] + 1:
+                runs[-1][1] = block
+            else:
+                runs.append([block, block])
+        for first, last in runs:
+            start = first << LOWEST_SAVED
+            end = min((last + 1) << LOWEST_SAVED, size)
+            rows = await self._store.read_stored(after=start, until=end, limit=end - start)
+            if len(rows) != end - start:
+                raise RuntimeError(f"the log lacks events between positions {start} and {end}")
+            leaves = [merkle.event_leaf(row.hash) for row in rows]
+            for block in range(first, last + 1):
+                offset = (block - first) << LOWEST_SAVED
+                found.update(
+                    block_nodes(
+                        block << LOWEST_SAVED, leaves[offset : offset + (1 << LOWEST_SAVED)]
+                    )
+                )
+        return found
+
+    async def _resolve(self, wanted: Sequence[Node], size: int) -> dict[Node, bytes]:
+        """The hashes of ``wanted`` (complete subtrees of the tree of ``size``): the low
+        ones from the log, the others queued or saved."""
+        low = [node for node in wanted if node[0] < LOWEST_SAVED]
+        high = [node for node in wanted if node[0] >= LOWEST_SAVED]
+        known = {node: self._queued[node] for node in high if node in self._queued}
+        missing = [node for node in high if node not in known]
+        if missing:
+            read = read_nodes if len(missing) <= 64 else read_node_runs  # one query, or runs
+            async with self._engine.connect() as connection:
+                known.update(await read(connection, missing))
+            # a node saved (and dropped from the queue) while we read: take it now
+            known.update({node: self._queued[node] for node in missing if node in self._queued})
+        if low:
+            known.update(await self._from_log(low, size))
+        absent = [node for node in wanted if node not in known]
+        if absent:
+            raise RuntimeError(f"the saved Merkle tree lacks the nodes {absent[:5]}")
+        return known
 
     def apply(self, event: RecordedEvent) -> None:
         if event.position != self._frontier.size + 1:
@@ -225,10 +300,15 @@ class MerkleTree:
                 f"the Merkle tree has {self._frontier.size} leaves and was given position"
                 f" {event.position}"
             )
-        made = self._frontier.append(merkle.event_leaf(event.hash))
+        made = _saved(self._frontier.append(merkle.event_leaf(event.hash)))
+        if not made:
+            self._waiters.reached(event.position)
+            return
         self._queued.update(made)
         self._saving.extend(made)
-        self._wake.set()
+        self._pending.set()
+        if len(self._saving) >= self._batch:
+            self._full.set()
         if self._writer is None and not self._closing:
             self._writer = asyncio.create_task(self._write(), name="merkle tree: saving nodes")
         self._waiters.reached(event.position)
@@ -246,34 +326,43 @@ class MerkleTree:
         would leave its connection holding the file's write lock."""
         self._stopped = True
         self._closing = True
-        self._wake.set()
+        self._pending.set()
+        self._full.set()
         writer, self._writer = self._writer, None
         if writer is not None:
             await writer
 
     async def _write(self) -> None:
-        while True:
+        # Nodes wait up to SAVE_AFTER seconds for a whole batch: a few commits a second
+        # at most, so the tree does not take the log's write lock from its appends.
+        while not self._closing:
+            await self._pending.wait()
+            if not self._full.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._full.wait(), SAVE_AFTER)
+            self._pending.clear()
+            self._full.clear()
             while self._saving:
                 try:
                     await self._write_batch()
                 except Exception:
                     if self._closing:
-                        logger.exception(
-                            "could not save the Merkle tree's last nodes; the next start adds them"
-                        )
-                        return
+                        break
                     logger.exception("could not save Merkle tree nodes; trying again")
                     await asyncio.sleep(RETRY_AFTER)
-            if self._closing:
-                return
-            await self._wake.wait()
-            self._wake.clear()
+        try:
+            while self._saving:
+                await self._write_batch()
+        except Exception:
+            logger.exception(
+                "could not save the Merkle tree's last nodes; the next start adds them"
+            )
 
     async def _write_batch(self) -> None:
-        # Whole leaves only: a batch ends after the nodes its last leaf completes, so the
-        # saved rows are always a whole tree (level 0 rows come first for each leaf).
+        # Whole blocks only: a batch ends after the nodes its last block completes, so the
+        # saved rows are always a whole tree (a block's LOWEST_SAVED node comes first).
         end = min(len(self._saving), self._batch)
-        while end < len(self._saving) and self._saving[end][0][0] != 0:
+        while end < len(self._saving) and self._saving[end][0][0] != LOWEST_SAVED:
             end += 1
         batch = self._saving[:end]
         async with self._engine.begin() as connection:
@@ -281,8 +370,10 @@ class MerkleTree:
         del self._saving[:end]
         for node, _ in batch:
             self._queued.pop(node, None)
-        leaves = [index + 1 for (level, index), _ in batch if level == 0]
-        self.saved = max([self.saved, *leaves])
+        blocks = [
+            (index + 1) << LOWEST_SAVED for (level, index), _ in batch if level == LOWEST_SAVED
+        ]
+        self.saved = max([self.saved, *blocks])
 
     # -- answers --------------------------------------------------------------------
 
@@ -292,16 +383,6 @@ class MerkleTree:
             if self._stopped:
                 raise TreeStopped("the Merkle tree stopped following the log")
             await self._waiters.wait(size)
-
-    async def _lookup(self, wanted: Sequence[Node]) -> merkle.NodeLookup:
-        known = {node: self._queued[node] for node in wanted if node in self._queued}
-        missing = [node for node in wanted if node not in known]
-        if missing:
-            async with self._engine.connect() as connection:
-                known.update(await read_nodes(connection, missing))
-            # a node saved (and dropped from the queue) while we read: take it now
-            known.update({node: self._queued[node] for node in missing if node in self._queued})
-        return known.__getitem__
 
     def _check_size(self, size: int) -> None:
         if size > self.size:
@@ -314,16 +395,15 @@ class MerkleTree:
             raise ProofError(f"a tree's size is 0 or more, not {size}")
         if size == self.size:
             return self.current_root()
-        lookup = await self._lookup(merkle.root_nodes(size))
-        return merkle.root(size, lookup)
+        known = await self._resolve(merkle.root_nodes(size), size)
+        return merkle.root(size, known.__getitem__)
 
     async def leaf(self, position: int) -> bytes:
         """The leaf hash of the event at ``position``."""
         self._check_size(position)
         if position < 1:
             raise ProofError(f"log positions start at 1, not {position}")
-        lookup = await self._lookup([(0, position - 1)])
-        return lookup((0, position - 1))
+        return (await self._resolve([(0, position - 1)], position))[(0, position - 1)]
 
     async def inclusion(self, position: int, size: int) -> list[bytes]:
         """The audit path of the event at ``position`` in the tree of ``size`` positions."""
@@ -331,8 +411,8 @@ class MerkleTree:
         if not 1 <= position <= size:
             raise ProofError(f"position {position} is not in a tree of size {size}")
         index = position - 1
-        lookup = await self._lookup(merkle.inclusion_nodes(index, size))
-        return merkle.inclusion_proof(index, size, lookup)
+        known = await self._resolve(merkle.inclusion_nodes(index, size), size)
+        return merkle.inclusion_proof(index, size, known.__getitem__)
 
     async def inclusions(self, positions: Sequence[int], size: int) -> dict[int, list[bytes]]:
         """The audit paths of many positions in the tree of ``size`` positions, their
@@ -344,16 +424,11 @@ class MerkleTree:
         wanted = merkle.nodes_of(
             section for p in positions for section in merkle.inclusion_ranges(p - 1, size)
         )
-        known = {node: self._queued[node] for node in wanted if node in self._queued}
-        missing = [node for node in wanted if node not in known]
-        if missing:
-            async with self._engine.connect() as connection:
-                known.update(await read_node_runs(connection, missing))
-            known.update({node: self._queued[node] for node in missing if node in self._queued})
+        known = await self._resolve(wanted, size)
         return {p: merkle.inclusion_proof(p - 1, size, known.__getitem__) for p in positions}
 
     async def consistency(self, old: int, new: int) -> list[bytes]:
         """That the tree of ``old`` positions is a prefix of the tree of ``new``."""
         self._check_size(new)
-        lookup = await self._lookup(merkle.consistency_nodes(old, new))
-        return merkle.consistency_proof(old, new, lookup)
+        known = await self._resolve(merkle.consistency_nodes(old, new), new)
+        return merkle.consistency_proof(old, new, known.__getitem__)
