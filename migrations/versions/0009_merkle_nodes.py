@@ -1,8 +1,9 @@
 """Merkle tree nodes: the RFC 9162 tree over the log, kept as events commit.
 
-One row per complete subtree: ``level`` 0 holds the leaf hashes (leaf ``node_index`` i is
-the event at log position i + 1), and the node at (``level``, ``node_index``) is the hash of
-leaves ``node_index * 2**level`` to ``(node_index + 1) * 2**level - 1``. Derived data
+One row per saved complete subtree: the node at (``level``, ``node_index``) is the hash
+of leaves ``node_index * 2**level`` to ``(node_index + 1) * 2**level - 1`` (leaf i is the
+event at log position i + 1). Only levels 4 and up are saved (subtrees of 16 events or
+more); smaller ones are hashed again from the events' stored hashes. Derived data
 (events/merkle.py defines it, events/merkle_store.py keeps it): the log stays the
 record, and the tree can be rebuilt from it. See docs/log-format.md.
 
