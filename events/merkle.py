@@ -183,15 +183,21 @@ def verify_inclusion(
             return False
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
+            fn, sn = _to_odd(fn, sn)
         else:
             r = node_hash(r, p)
         fn >>= 1
         sn >>= 1
     return sn == 0 and r == root_hash
+
+
+def _to_odd(fn: int, sn: int) -> tuple[int, int]:
+    """Right-shift both until ``fn`` is odd or 0 (the RFC's step for a right child that
+    is the last node of its level)."""
+    while fn and not fn & 1:
+        fn >>= 1
+        sn >>= 1
+    return fn, sn
 
 
 def verify_consistency(
@@ -224,10 +230,7 @@ def verify_consistency(
         if fn & 1 or fn == sn:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
+            fn, sn = _to_odd(fn, sn)
         else:
             sr = node_hash(sr, c)
         fn >>= 1
