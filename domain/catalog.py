@@ -21,6 +21,7 @@ from domain.event import Event
 from domain.frozen import frozen_map
 from domain.imports import ImportEvent
 from domain.motion import MotionEvent
+from domain.personal_data import PersonalDataErased
 from domain.protocol_events import ProtocolEvent
 from domain.shared_text import SharedTextEvent
 from domain.workspace_events import WorkspaceEvent
@@ -35,6 +36,7 @@ DomainEvent = (
     | ImportEvent
     | SharedTextEvent
     | AccountEvent
+    | PersonalDataErased
 )
 """Any event of the domain."""
 
@@ -50,6 +52,7 @@ EVENT_TYPES: Mapping[str, type[Event]] = frozen_map(
         ImportEvent,
         SharedTextEvent,
         AccountEvent,
+        PersonalDataErased,
     )
     for cls in typing.get_args(union) or (union,)
 )

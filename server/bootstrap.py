@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.engine import URL
 
 from events import open_store
-from events.following import LogFollower
+from events.following import LogFollower, Projection
 from events.merkle_store import MerkleTree
 from events.snapshots import ProjectionSnapshots
 from rbac import Authorizer
@@ -37,6 +37,7 @@ from server.database import create_engine_for
 from server.live.feed import LiveFeed
 from server.live.presence_relay import PostgresPresenceRelay
 from server.live.tickets import LiveTickets
+from server.personal_data import ErasedKeys, seal_personal_data
 from server.services import Services, Settings
 from server.startup_progress import StartupProgress
 
@@ -52,6 +53,7 @@ async def open_services(
     async with AsyncExitStack() as stack:
         store = await open_store(url)
         stack.push_async_callback(store.close)
+        seal_personal_data(store)  # names and usernames stored sealed, erasable
         engine = create_engine_for(url)
         stack.push_async_callback(engine.dispose)
         relay = PostgresPresenceRelay(engine) if engine.dialect.name == "postgresql" else None
@@ -78,7 +80,10 @@ async def open_services(
         changes = AccountChanges(credentials, live.end_user)
         merkle = MerkleTree(store, engine)  # saves its last nodes after the follower closes
         stack.push_async_callback(merkle.close)
-        follower = LogFollower(store, [authorizer, directory, states, texts, live, changes, merkle])
+        erased = ErasedKeys(store.personal_data)  # first: nothing reads an erased key
+        projections: list[Projection] = [erased, authorizer, directory, states, texts, live]
+        projections += [changes, merkle]
+        follower = LogFollower(store, projections)
         stack.push_async_callback(follower.close)
         await follower.start()
         live.share_presence()

@@ -22,6 +22,7 @@ from server.accounts.system_roles import SystemRoles
 from server.accounts.tables import Clock, utc_now
 from server.accounts.users import Accounts
 from server.database import create_engine_for
+from server.personal_data import seal_personal_data
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ async def open_accounts(url: str | URL, *, clock: Clock = utc_now) -> AsyncItera
     server at its next read of the account tables (the credential cache holds a credential
     at most 5 seconds) and, for system roles, as soon as its follower reads the event."""
     store = await open_store(url)
+    seal_personal_data(store)  # the names and usernames it records are sealed
     engine = create_engine_for(url)
     try:
         log = AccountLog(store)

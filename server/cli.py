@@ -28,6 +28,7 @@ from server.formats.document_files import CLI_FORMATS, DocumentChoice, write_doc
 from server.formats.protocol_document import Copy
 from server.http.body_deadline import DEFAULT_BODY_TIMEOUT_SECONDS
 from server.live.connection import DEFAULT_BUFFER_SIZE, LiveSettings
+from server.personal_data_commands import add_personal_data_commands, run_personal_data_command
 from server.services import Services, Settings
 from server.user_commands import add_user_commands, run_user_command
 
@@ -286,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands.add_parser("demo", help="load the demo trial and print its passwords")
     add_user_commands(commands)
+    add_personal_data_commands(commands)
     db = commands.add_parser("db", help="database maintenance")
     db.add_subparsers(dest="db_command", required=True).add_parser("upgrade")
     _audit_commands(commands)
@@ -323,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_demo(url))
         case "user":
             return asyncio.run(run_user_command(url, args))
+        case "personal-data":
+            return asyncio.run(run_personal_data_command(url, args))
         case "verify":
             return asyncio.run(audit.verify_database(url, Settings()))
         case "export":

@@ -236,7 +236,8 @@ class CommandService:
                 situation = Situation(target.stream, trial, basis, self._directory)
                 decided = await kind.decide(situation, loaded.state, command)
                 recorded = _encoded(decided)
-                queued = self._queue(decided, recorded, basis, meta, idempotency)
+                stored = await self._sealed(recorded)
+                queued = self._queue(decided, stored, basis, meta, idempotency)
             # Out of the lock: the next command on these streams is decided on the states
             # this append will leave, while it is written.
             try:
@@ -253,6 +254,12 @@ class CommandService:
                 # section, 3-4 updates in 60 ran out of retries).
                 await asyncio.sleep(random.uniform(0, _BACKOFF_SECONDS * 2**attempt))
         raise AssertionError("unreachable")
+
+    async def _sealed(self, recorded: Mapping[str, list[NewEvent]]) -> dict[str, list[NewEvent]]:
+        """The events as the log stores them: personal fields sealed under their
+        subjects' keys (events/personal_data.py), the rest as decided."""
+        personal = self._store.personal_data
+        return {stream: await personal.sealed_events(new) for stream, new in recorded.items()}
 
     def _queue(
         self,

@@ -1,0 +1,143 @@
+"""Personal data in the log: which fields the store seals (the domain's
+:data:`domain.personal_data.PERSONAL_FIELDS`), and erasing a person's.
+
+:func:`personal_fields` is the store's sealing policy (``store.personal_data.policy``,
+set where the server opens its store). :func:`erase_personal_data` records
+:class:`PersonalDataErased` in the account's stream, then erases the person's keys, then
+drops the snapshots beside the log that may hold what they sealed, in clear (the
+directory's and the aggregates' states), so nothing rebuilt later starts from them.
+:class:`ErasedKeys` is the follower's projection that makes every process treat the keys
+as erased as soon as it reads the event. See docs/event-store.md ("Personal data").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.account_events import account_stream
+from domain.codec import encode
+from domain.personal_data import (
+    PERSONAL_FIELDS,
+    PersonalDataErased,
+    user_subject,
+    username_subject,
+)
+from events import EventStore, NewEvent, RecordedEvent, StreamAppend
+from events.personal_data import PersonalKeys
+from events.snapshots import projection_snapshots
+from server.commands.directory import Directory
+from server.commands.state_snapshots import snapshot_name
+
+ERASURE_TYPE = PersonalDataErased.event_type
+STATE_SNAPSHOTS = snapshot_name("")
+"""How the state cache's snapshots (one a stream) begin: they hold members' names."""
+DIRECTORY_SNAPSHOT = Directory.name
+"""The directory's snapshot: it holds the usernames of pending invitations."""
+
+
+def personal_fields(event_type: str, data: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """The ``(path, subject)`` of each personal value of an event about to be recorded
+    (the store's sealing policy)."""
+    for field in PERSONAL_FIELDS.get(event_type, ()):
+        subject: Any = data
+        for name in field.subject.split("."):
+            subject = subject.get(name) if isinstance(subject, Mapping) else None
+        if isinstance(subject, str) and subject:
+            yield field.path, field.subject_of(subject)
+
+
+def seal_personal_data(store: EventStore) -> None:
+    """Make ``store`` seal the domain's personal fields in what it is given to record."""
+    store.personal_data.policy = personal_fields
+
+
+class ErasureRefused(ValueError):
+    """An erasure that cannot be recorded as asked (no reason, no approver)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """What an erasure did: where it is recorded, and how many keys it erased."""
+
+    position: int
+    subjects: tuple[str, ...]
+    keys_erased: int
+    snapshots_dropped: int
+
+
+async def erase_personal_data(
+    store: EventStore,
+    engine: AsyncEngine,
+    *,
+    user_id: str,
+    username: str | None,
+    reason: str,
+    approved_by: str,
+    meta: Mapping[str, Any],
+) -> Erasure:
+    """Erase what the log holds sealed about account ``user_id`` (and, given its
+    ``username``, what invitations sealed under it): first :class:`PersonalDataErased` is
+    recorded in the account's stream with ``reason`` and ``approved_by``, then the keys
+    are erased and the snapshots that may hold the data in clear are dropped. Running it
+    again (say, after a crash between the two) records it again and erases what is left.
+    Raises :class:`ErasureRefused` without a reason or an approver; nothing is changed."""
+    if not reason.strip():
+        raise ErasureRefused("an erasure needs a reason (it is recorded in the account's trail)")
+    if not approved_by.strip():
+        raise ErasureRefused("an erasure needs the system admin who approved it")
+    subjects = (user_subject(user_id),) + ((username_subject(username),) if username else ())
+    event = PersonalDataErased(
+        user_id=user_id, subjects=subjects, reason=reason.strip(), approved_by=approved_by
+    )
+    data = encode(event)
+    assert isinstance(data, dict)
+    recorded = await store.append(
+        StreamAppend(account_stream(user_id), [NewEvent(ERASURE_TYPE, data)]), meta=dict(meta)
+    )
+    erased = await store.personal_data.erase(subjects)
+    dropped = await drop_snapshots_with_personal_data(engine)
+    return Erasure(recorded.last_position, subjects, erased, dropped)
+
+
+async def drop_snapshots_with_personal_data(engine: AsyncEngine) -> int:
+    """Delete the projection snapshots that may hold personal data in clear (derived
+    data: the projections rebuild from the log, where it now reads as erased)."""
+    table = projection_snapshots
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            table.delete().where(
+                or_(
+                    table.c.name == DIRECTORY_SNAPSHOT,
+                    table.c.name.startswith(STATE_SNAPSHOTS, autoescape=True),
+                )
+            )
+        )
+    return result.rowcount
+
+
+class ErasedKeys:
+    """The log follower's first projection: once this process reads a
+    :class:`PersonalDataErased`, the keys it names read as erased here too, even while
+    the process that recorded it has not erased them yet."""
+
+    name = "erased personal data keys"
+
+    def __init__(self, keys: PersonalKeys) -> None:
+        self._keys = keys
+
+    async def catch_up(self, head: int) -> None:
+        """Nothing to read: erased keys are erased in the table, read on first use."""
+
+    def apply(self, event: RecordedEvent) -> None:
+        if event.type == ERASURE_TYPE:
+            subjects = event.data.get("subjects")
+            if isinstance(subjects, list):
+                self._keys.forget(str(subject) for subject in subjects)
+
+    def stopped(self, failure: BaseException | None) -> None:
+        """Nothing to release."""
