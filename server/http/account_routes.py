@@ -135,9 +135,10 @@ def account_view(services: Services, user: User) -> dict[str, Any]:
 
 
 async def list_accounts(request: Request) -> Response:
-    """Every account, disabled ones included, oldest first."""
+    """Every account, disabled ones included, oldest first: for those who administer
+    accounts and those who read their trails (an auditor picks whose trail to read)."""
     services: Services = request.app.state.services
-    await _caller(request, SystemAction.ADMINISTER_ACCOUNTS, unsafe=False)
+    await _caller(request, SystemAction.READ_ACCOUNT_TRAILS, unsafe=False)
     users = await services.accounts.list_users()
     return JSONResponse([account_view(services, user) for user in users])
 

@@ -111,7 +111,6 @@ async def test_a_trial_creator_founds_with_the_training_attested_for_them(
 
 
 ADMIN_ROUTES = [
-    ("GET", "", None),
     ("POST", "", {"username": "newcomer", "printed_name": "New Comer"}),
     ("GET", "/{user}", None),
     ("POST", "/{user}/disable", {"reason": "left"}),
@@ -147,6 +146,30 @@ async def test_every_administration_route_is_refused_without_system_admin(
         assert refused["roles"] == ["system_admin"], (method, path)
         assert "administering accounts needs the system role system_admin" in refused["detail"]
     assert await services.store.head_position() == head
+
+
+@pytest.mark.parametrize(
+    ("system_role", "allowed"),
+    [(None, False), (SystemRole.TRIAL_CREATOR, False), (SystemRole.ACCOUNT_AUDITOR, True)],
+    ids=["no system role", "trial creator", "account auditor"],
+)
+async def test_the_accounts_are_listed_to_those_who_read_their_trails(
+    client: httpx.AsyncClient,
+    services: Services,
+    as_user: Api,
+    demo: People,
+    system_role: SystemRole | None,
+    allowed: bool,
+) -> None:
+    if system_role is not None:
+        await grant_system_role(services, demo["ivy"].user_id, system_role)
+    listed = await client.get(ACCOUNTS_PATH, headers=await as_user("ivy"))
+    if allowed:
+        assert listed.status_code == 200, listed.text
+        assert {a["username"] for a in listed.json()} >= {"alex", "sam", "ivy"}
+    else:
+        refused = problem(listed, 403, "system-role-required")
+        assert refused["roles"] == ["account_auditor", "system_admin"]
 
 
 async def test_the_trail_is_read_by_system_admins_and_account_auditors_only(

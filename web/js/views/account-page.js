@@ -39,7 +39,7 @@ export function mountAccountPage(me, systemRoles, userId, box) {
     if (!admin && !auditor) {
       return notAllowed("Account", "Only system administrators and account auditors read an account's trail.");
     }
-    const [accounts, trail] = await Promise.all([admin ? get("/api/accounts") : Promise.resolve([]), get(accountPath(userId, "trail"))]);
+    const [accounts, trail] = await Promise.all([get("/api/accounts"), get(accountPath(userId, "trail"))]);
     const names = new Map(accounts.map((a) => [a.user_id, a.printed_name]));
     const account = accounts.find((a) => a.user_id === userId);
     const created = trail.find((e) => e.type === "AccountCreated")?.data;
@@ -49,7 +49,7 @@ export function mountAccountPage(me, systemRoles, userId, box) {
     return h(
       "section",
       {},
-      h("p", {}, admin ? link("#/accounts", "All accounts") : link("#/accounts", "Another account")),
+      h("p", {}, link("#/accounts", "All accounts")),
       h("h1", {}, title),
       account
         ? h(

@@ -1,6 +1,6 @@
 // Accounts, for system administrators: the list and creating an account (its one-time
-// password shown once); one account's page is account-page.js. Account auditors, who
-// may not list accounts, are asked for the user id whose trail they read.
+// password shown once); one account's page is account-page.js. Account auditors see the
+// list, read-only, to pick whose trail to read.
 
 import { get, post } from "../api.js";
 import { badge, field, h, humanize } from "../dom.js";
@@ -34,8 +34,16 @@ export function mountAccounts(systemRoles, box) {
     if (!admin && !auditor) {
       return notAllowed("Accounts", "Only system administrators manage accounts, and only they and account auditors read account trails.");
     }
-    if (!admin) return trailPicker();
     const accounts = await get("/api/accounts");
+    if (!admin) {
+      return h(
+        "section",
+        {},
+        h("h1", {}, "Account trails"),
+        h("p", { class: "meta" }, "As an account auditor you read what happened to an account: its sign-ins, password changes, roles, training and tokens. Open an account to read its trail."),
+        accountTable(accounts),
+      );
+    }
     return h(
       "section",
       {},
@@ -48,27 +56,6 @@ export function mountAccounts(systemRoles, box) {
     );
   });
   return view;
-}
-
-/** For an account auditor, who reads trails but is not shown the list of accounts. */
-function trailPicker() {
-  const userId = h("input", { name: "user_id", required: true, autocomplete: "off", spellcheck: "false" });
-  return h(
-    "section",
-    {},
-    h("h1", {}, "Account trails"),
-    h("p", { class: "meta" }, "As an account auditor you read what happened to an account: its sign-ins, password changes, roles, training and tokens."),
-    actionForm(
-      {
-        label: "Read an account's trail",
-        submit: "Read trail",
-        onSubmit: async () => {
-          location.hash = accountHash(userId.value.trim());
-        },
-      },
-      field("User id", userId, "The account's user id (u-…), as a trial's audit records in full show it beside the name."),
-    ),
-  );
 }
 
 export function yesNo(value) {
