@@ -88,6 +88,8 @@ class PersonalKeys:
         self._current: dict[str, str] = {}
         """Subject -> the key id new values are sealed with."""
         self._making: asyncio.Lock | None = None
+        self._erased_until: dict[str, str] = {}
+        """Subject -> when its erasure was recorded (:meth:`forget`)."""
         self.policy: Policy | None = None
         """Which fields of an event are personal, and whose: set by whoever knows the
         event types (the server); None seals nothing."""
@@ -162,7 +164,8 @@ class PersonalKeys:
         if key_id not in self._ciphers:
             if conn is None:
                 return ERASED
-            self._remember(key_id, subject, _read_key(conn, key_id))
+            key, created_at = _read_key(conn, key_id)
+            self._remember(key_id, subject, key if self._usable(subject, created_at) else None)
         cipher = self._ciphers[key_id]
         if cipher is None:
             return ERASED
@@ -174,12 +177,15 @@ class PersonalKeys:
         except (InvalidTag, KeyError, ValueError, TypeError):
             return UNREADABLE
 
-    async def erase(self, subjects: Iterable[str]) -> int:
+    async def erase(self, subjects: Iterable[str], *, made_until: str | None = None) -> int:
         """Erase every key of ``subjects`` for good (the row keeps its id, subject and
         times; its key becomes NULL): what was sealed under them reads as erased from
-        now on. Returns how many keys were erased (0 when already done)."""
+        now on. With ``made_until`` (a ``recorded_at`` text: the erasure's), only the keys
+        made up to then: another process may already seal what it records since under a
+        new key. Returns how many keys were erased (0 when already done)."""
         wanted = sorted(set(subjects))
         erased_at = format_timestamp(self._clock())
+        until = made_until or erased_at
 
         def erase(conn: Connection) -> int:
             result = conn.execute(
@@ -187,6 +193,7 @@ class PersonalKeys:
                 .where(
                     personal_data_keys.c.subject_id.in_(wanted),
                     personal_data_keys.c.key.is_not(None),
+                    personal_data_keys.c.created_at <= until,
                 )
                 .values(key=None, erased_at=erased_at)
             )
@@ -194,13 +201,19 @@ class PersonalKeys:
             return result.rowcount
 
         count: int = await self._run(erase)
-        self.forget(wanted)
+        self.forget(wanted, at=until)
         return count
 
-    def forget(self, subjects: Iterable[str]) -> None:
+    def forget(self, subjects: Iterable[str], *, at: str | None = None) -> None:
         """Treat every key of ``subjects`` this process holds as erased (another process
-        recorded their erasure); keys read later come from the table, erased there."""
+        recorded their erasure at ``at``, the event's ``recorded_at`` text): keys of theirs
+        made up to then and read later count as erased too, even before that process has
+        erased them in the table; keys made after it (what is recorded about them since)
+        do not."""
         gone = set(subjects)
+        if at is not None:
+            for subject in gone:
+                self._erased_until[subject] = max(at, self._erased_until.get(subject, ""))
         for key_id, subject in list(self._subject_of.items()):
             if subject in gone:
                 self._ciphers[key_id] = None
@@ -230,12 +243,19 @@ class PersonalKeys:
             if cipher is not None and key_id is not None and not rotate:
                 return key_id, cipher
             created_at = format_timestamp(self._clock())
-            key_id, key = await self._run(lambda conn: _key_of(conn, subject, created_at, rotate))
+            after = self._erased_until.get(subject, "")
+            key_id, key = await self._run(
+                lambda conn: _key_of(conn, subject, created_at, rotate=rotate, after=after)
+            )
             self._remember(key_id, subject, key)
             self._current[subject] = key_id
             cipher = self._ciphers[key_id]
             assert cipher is not None
             return key_id, cipher
+
+    def _usable(self, subject: str, created_at: str | None) -> bool:
+        erased_until = self._erased_until.get(subject)
+        return erased_until is None or (created_at or "") > erased_until
 
     def _remember(self, key_id: str, subject: str, key: bytes | None) -> None:
         self._ciphers[key_id] = AESGCM(key) if key is not None else None
@@ -254,21 +274,25 @@ def _copied_holder(data: dict[str, Any], parents: list[str]) -> dict[str, Any] |
     return holder
 
 
-def _read_key(conn: Connection, key_id: str) -> bytes | None:
-    key: bytes | None = conn.execute(
-        select(personal_data_keys.c.key).where(personal_data_keys.c.key_id == key_id)
-    ).scalar()
-    return key
+def _read_key(conn: Connection, key_id: str) -> tuple[bytes | None, str | None]:
+    """The key (None once erased, or if there is no such row) and when it was made."""
+    keys = personal_data_keys.c
+    row = conn.execute(select(keys.key, keys.created_at).where(keys.key_id == key_id)).first()
+    return (None, None) if row is None else (row[0], row[1])
 
 
-def _key_of(conn: Connection, subject: str, created_at: str, rotate: bool) -> tuple[str, bytes]:
-    """The subject's newest key not erased, or (none, or ``rotate``) a new one, stored."""
+def _key_of(
+    conn: Connection, subject: str, created_at: str, *, rotate: bool, after: str
+) -> tuple[str, bytes]:
+    """The subject's newest key not erased and made after ``after``, or (none, or
+    ``rotate``) a new one, stored."""
     if not rotate:
         row = conn.execute(
             select(personal_data_keys.c.key_id, personal_data_keys.c.key)
             .where(
                 personal_data_keys.c.subject_id == subject,
                 personal_data_keys.c.key.is_not(None),
+                personal_data_keys.c.created_at > after,
             )
             .order_by(personal_data_keys.c.created_at.desc(), personal_data_keys.c.key_id)
             .limit(1)

@@ -28,6 +28,7 @@ from domain.personal_data import (
     username_subject,
 )
 from events import EventStore, NewEvent, RecordedEvent, StreamAppend
+from events.canonical import format_timestamp
 from events.personal_data import PersonalKeys
 from events.snapshots import projection_snapshots
 from server.commands.directory import Directory
@@ -99,7 +100,9 @@ async def erase_personal_data(
     recorded = await store.append(
         StreamAppend(account_stream(user_id), [NewEvent(ERASURE_TYPE, data)]), meta=dict(meta)
     )
-    erased = await store.personal_data.erase(subjects)
+    (written,) = await store.read_all(after=recorded.last_position - 1, limit=1)
+    made_until = format_timestamp(written.recorded_at)
+    erased = await store.personal_data.erase(subjects, made_until=made_until)
     dropped = await drop_snapshots_with_personal_data(engine)
     return Erasure(recorded.last_position, subjects, erased, dropped)
 
@@ -137,7 +140,8 @@ class ErasedKeys:
         if event.type == ERASURE_TYPE:
             subjects = event.data.get("subjects")
             if isinstance(subjects, list):
-                self._keys.forget(str(subject) for subject in subjects)
+                at = format_timestamp(event.recorded_at)
+                self._keys.forget((str(subject) for subject in subjects), at=at)
 
     def stopped(self, failure: BaseException | None) -> None:
         """Nothing to release."""

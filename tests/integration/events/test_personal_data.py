@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from events import EventStore, NewEvent, StreamAppend, open_store
+from events.canonical import format_timestamp
 from events.personal_data import ERASED, UNREADABLE, is_envelope
 from tests.integration.events.conftest import RawSql
 
@@ -146,3 +147,28 @@ async def test_a_changed_key_row_reads_as_unreadable_not_as_someone_else(
         assert names == ["Ada Quist", UNREADABLE, None]
     finally:
         await reopened.close()
+
+
+async def test_a_process_that_read_an_erasure_treats_the_keys_as_erased_before_the_table_does(
+    url: str,
+) -> None:
+    recording, other = await _store(url), await _store(url)
+    try:
+        await _record_two_people(recording)
+        recorded_at = format_timestamp((await recording.read_all())[-1].recorded_at)
+        # The other process reads the erasure's event; the recording one has not erased
+        # the keys in the table yet.
+        other.personal_data.forget(["user:u-1"], at=recorded_at)
+        names = [e.data.get("printed_name") for e in await other.read_all()]
+        assert names == [ERASED, "Bo Varga", None]
+        await other.append(
+            StreamAppend(
+                "trial/t2", [NewEvent("MemberAdded", {"user_id": "u-1", "printed_name": "A. Q."})]
+            )
+        )  # sealed under a new key, not the one about to be erased
+        await recording.personal_data.erase(["user:u-1"], made_until=recorded_at)
+        names = [e.data.get("printed_name") for e in await recording.read_all()]
+        assert names == [ERASED, "Bo Varga", None, "A. Q."]
+    finally:
+        await other.close()
+        await recording.close()
