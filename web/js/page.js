@@ -156,9 +156,9 @@ export function cards(items, draw, empty) {
 /** A question asked before an action that cannot be undone: ``question``, any ``fields``,
  * a button that does it (``confirm``) and one that does not (``keep``, which calls
  * ``onKeep``). A problem is shown in the form, as with :func:`actionForm`. */
-export function confirmation({ label, question, confirm, keep, onConfirm, onKeep }, ...fields) {
+export function confirmation({ label, question, confirm, keep, onConfirm, onKeep, className = "" }, ...fields) {
   const form = actionForm(
-    { label, submit: confirm, onSubmit: onConfirm, className: "confirm" },
+    { label, submit: confirm, onSubmit: onConfirm, className: `confirm ${className}`.trim() },
     h("p", { class: "question" }, question),
     fields,
   );

@@ -123,7 +123,8 @@ function titled(title, content) {
 }
 
 /** A form whose submission first asks ``question(values)``; confirming runs ``run``. */
-function askedForm(ctx, { key, label, submit, confirm, question, run, done }, ...fields) {
+function askedForm(ctx, { key, label, submit, confirm, question, run, done, destructive = true }, ...fields) {
+  const className = destructive ? "destructive" : "";
   const { ui } = ctx;
   if (ui.asking?.key === key) {
     const asked = ui.asking;
@@ -131,6 +132,7 @@ function askedForm(ctx, { key, label, submit, confirm, question, run, done }, ..
       label,
       question: asked.question,
       confirm,
+      className,
       keep: "Keep things as they are",
       onConfirm: async () => {
         const outcome = await run(asked.values);
@@ -150,6 +152,7 @@ function askedForm(ctx, { key, label, submit, confirm, question, run, done }, ..
     {
       label,
       submit,
+      className,
       onSubmit: async () => {
         const values = Object.fromEntries(new FormData(form).entries());
         ui.asking = { key, values, question: question(values) };
@@ -196,6 +199,7 @@ function enableForm(ctx, account) {
       label: `Enable ${account.printed_name}'s account`,
       submit: "Enable account…",
       confirm: "Enable account",
+      destructive: false,
       question: () => `Enable ${account.printed_name}'s account? They can sign in again with their password.`,
       run: (v) => post(accountPath(account.user_id, "enable"), { reason: v.reason }),
       done: () => `${account.printed_name}'s account is enabled.`,
