@@ -309,3 +309,26 @@ async def test_a_trial_admin_withdraws_training_asked_first_refused_while_a_role
     )
     await expect(ivy_row).not_to_contain_text("Site Induction")
     await expect(ivy_row).to_contain_text(GCP)
+
+
+async def test_the_audit_page_links_each_member_to_their_account_trail_for_account_readers(
+    sign_in: SignIn, services: Services, demo: dict[str, DemoPerson]
+) -> None:
+    # A trial auditor who may not read accounts sees names only.
+    aud = await sign_in("aud")
+    await aud.goto("/#/t/asthma-301/audit")
+    members = aud.locator("table.roles-asof")
+    await expect(members).to_contain_text("Dr Ivy Chen")
+    await expect(members.get_by_role("link", name="Dr Ivy Chen")).to_have_count(0)
+    # Made an account auditor, she follows a member's name to that account's trail.
+    roles = SystemRoles(services.account_log, services.accounts)
+    await roles.grant(
+        demo["aud"].user_id, SystemRole.ACCOUNT_AUDITOR, reason="Inspection", meta=OPERATOR
+    )
+    await services.authorizer.wait_for(await services.store.head_position())
+    await aud.get_by_role("link", name="Your account").click()
+    await aud.goto("/#/t/asthma-301/audit")
+    await members.get_by_role("link", name="Dr Ivy Chen").click()
+    await expect(aud.get_by_role("heading", name="Dr Ivy Chen", level=1)).to_be_visible()
+    await expect(aud.locator("ol.account-trail")).to_contain_text("Account created")
+    await screenshot(aud, "audit-member-account-trail")

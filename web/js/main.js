@@ -28,6 +28,11 @@ const liveStatus = document.getElementById("live-status");
  * (system_admin, trial_creator, account_auditor), from ``GET /api/session``. */
 const state = { me: null, systemRoles: [], context: null, opening: null, view: null, page: "", signedOutWhy: "" };
 
+/** Whether the signed-in person may read account trails (the audit page links them). */
+function readsAccounts() {
+  return state.systemRoles.includes("system_admin") || state.systemRoles.includes("account_auditor");
+}
+
 const STATUS_TEXT = {
   connecting: "Connecting to live updates…",
   live: "Live",
@@ -306,7 +311,7 @@ const PAGES = {
     rest[0] === "new" ? mountNewAmendment(c, box) : rest[0] ? mountAmendment(c, rest[0], box) : mountAmendmentList(c, box),
   motions: (c, rest, box) => (rest[0] ? mountMotion(c, rest[0], box) : mountMotionList(c, box)),
   disputes: (c, rest, box) => (rest[0] ? mountDispute(c, rest[0], box) : mountDisputeList(c, box)),
-  audit: (c, rest, box) => mountAudit(c, box),
+  audit: (c, rest, box) => mountAudit(c, box, readsAccounts()),
   admin: (c, rest, box) => mountAdministration(c, box),
 };
 

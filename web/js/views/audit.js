@@ -10,7 +10,9 @@ import { comparison } from "./audit-diff.js";
 import { recordAsOf } from "./audit-record.js";
 import { loadTrail, trailTable } from "./audit-trail.js";
 
-export function mountAudit(context, box) {
+/** ``readsAccounts``: the viewer may read people's account trails (system_admin or
+ * account_auditor): each member's name then links to theirs. */
+export function mountAudit(context, box, readsAccounts = false) {
   const path = (...segments) => trialPath(context.trialId, "audit", ...segments);
   let following = true; // at the head: live events move the view along
   let shown = null;
@@ -76,7 +78,7 @@ export function mountAudit(context, box) {
       following ? " — the latest" : "",
     );
     compare.offerVersions(replay.protocol?.versions ?? []);
-    fill(results, protocolAsOf(replay, open, commented), rolesAsOf(context, replay, permissions, open), recordsAsOf(replay, open));
+    fill(results, protocolAsOf(replay, open, commented), rolesAsOf(context, replay, permissions, open, readsAccounts), recordsAsOf(replay, open));
     showRecord();
   }
 
@@ -262,7 +264,7 @@ function protocolAsOf(replay, open, commented) {
   );
 }
 
-function rolesAsOf(context, replay, permissions, open) {
+function rolesAsOf(context, replay, permissions, open, readsAccounts) {
   if (!replay.workspace) {
     return h("section", { "aria-labelledby": "asof-roles" }, h("h2", { id: "asof-roles" }, "Members and roles as they were"), h("p", {}, "No members yet."));
   }
@@ -281,11 +283,17 @@ function rolesAsOf(context, replay, permissions, open) {
           h(
             "tbody",
             {},
-            Object.values(replay.workspace.members).map((m) =>
+            Object.entries(replay.workspace.members).map(([userId, m]) =>
               h(
                 "tr",
                 {},
-                h("td", {}, m.printed_name),
+                h(
+                  "td",
+                  {},
+                  readsAccounts
+                    ? h("a", { href: `#/accounts/${encodeURIComponent(userId)}`, title: `${m.printed_name}'s account trail: sign-ins, passwords, roles, tokens` }, m.printed_name)
+                    : m.printed_name,
+                ),
                 h("td", {}, organizations[m.organization_id]?.name ?? m.organization_id),
                 h("td", {}, m.roles.map(humanize).join(", ") || "none"),
                 h("td", { class: "actions" }, (allowed.get(m.user_id) ?? []).join(", ")),
