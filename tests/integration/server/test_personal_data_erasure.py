@@ -10,13 +10,16 @@ import io
 from pathlib import Path
 
 import httpx
+import pytest
 from pypdf import PdfReader
 
+from domain.account_events import SystemRole
 from domain.personal_data import ERASED
 from server.bootstrap import open_services
 from server.demo import DEMO_TRIAL, DemoPerson
 from server.services import Services, Settings
 from tests.integration.server.conftest import Api, Cli, client_of
+from tests.integration.server.founders import OPERATOR, grant_system_role
 from tests.integration.server.test_audit_exports import signed_by_sam
 
 SAM = "Samira Reyes"
@@ -134,3 +137,32 @@ async def test_an_erasure_needs_a_reason_and_a_known_person(
     )
     assert code == 1
     assert await services.store.head_position() == head  # nothing recorded
+
+
+@pytest.mark.parametrize(
+    "roles",
+    [(), (SystemRole.TRIAL_CREATOR,), (SystemRole.ACCOUNT_AUDITOR,), ("disabled system admin",)],
+    ids=["no system role", "trial creator", "account auditor", "disabled system admin"],
+)
+async def test_only_an_enabled_system_admin_approves_an_erasure(
+    services: Services,
+    url: str,
+    demo: dict[str, DemoPerson],
+    concord: Cli,
+    roles: tuple[SystemRole | str, ...],
+) -> None:
+    approver = await services.accounts.create_user("vera", "Vera Approver", "a long passphrase")
+    for role in roles:
+        if isinstance(role, SystemRole):
+            await grant_system_role(services, approver.user_id, role)
+        else:
+            await grant_system_role(services, approver.user_id, SystemRole.SYSTEM_ADMIN)
+            await services.accounts.disable(approver.user_id, reason="left", meta=OPERATOR)
+    head = await services.store.head_position()
+    code, _ = await concord(
+        "--db", url, "personal-data", "erase", "sam", "--reason", "r", "--approved-by", "vera"
+    )
+    assert code == 1
+    assert await services.store.head_position() == head  # nothing recorded, nothing erased
+    created = (await services.account_log.trail(demo["sam"].user_id))[0]
+    assert created.data["printed_name"] == SAM
