@@ -27,6 +27,12 @@ async def _store(url: str) -> EventStore:
     return store
 
 
+async def _add_member(store: EventStore, user_id: str, printed_name: str) -> None:
+    """Record that ``user_id`` joined trial t2 under ``printed_name``."""
+    member = NewEvent("MemberAdded", {"user_id": user_id, "printed_name": printed_name})
+    await store.append(StreamAppend("trial/t2", [member]))
+
+
 async def _record_two_people(store: EventStore) -> None:
     await store.append(
         StreamAppend(
@@ -79,11 +85,7 @@ async def test_erasing_a_key_erases_that_person_only_and_the_chain_still_holds(u
         assert await store.read_stored() == before  # the log itself is untouched
         assert (await store.verify()).first_bad_position is None
         # What is recorded about the person afterwards is sealed under a new key.
-        await store.append(
-            StreamAppend(
-                "trial/t2", [NewEvent("MemberAdded", {"user_id": "u-1", "printed_name": "A. Q."})]
-            )
-        )
+        await _add_member(store, "u-1", "A. Q.")
         (later,) = await store.read_stream("trial/t2")
         assert later.data["printed_name"] == "A. Q."
     finally:
@@ -117,11 +119,7 @@ async def test_rotation_seals_new_values_under_a_new_key_and_old_ones_still_read
     try:
         await _record_two_people(store)
         await store.personal_data.rotate("user:u-2")
-        await store.append(
-            StreamAppend(
-                "trial/t2", [NewEvent("MemberAdded", {"user_id": "u-2", "printed_name": "Bo V."})]
-            )
-        )
+        await _add_member(store, "u-2", "Bo V.")
         stored = await store.read_stored()
         keys = {json.loads(row.data_json)["printed_name"]["key"] for row in (stored[1], stored[3])}
         assert len(keys) == 2
@@ -161,10 +159,8 @@ async def test_a_process_that_read_an_erasure_treats_the_keys_as_erased_before_t
         other.personal_data.forget(["user:u-1"], at=recorded_at)
         names = [e.data.get("printed_name") for e in await other.read_all()]
         assert names == [ERASED, "Bo Varga", None]
-        await other.append(
-            StreamAppend(
-                "trial/t2", [NewEvent("MemberAdded", {"user_id": "u-1", "printed_name": "A. Q."})]
-            )
+        await _add_member(
+            other, "u-1", "A. Q."
         )  # sealed under a new key, not the one about to be erased
         await recording.personal_data.erase(["user:u-1"], made_until=recorded_at)
         names = [e.data.get("printed_name") for e in await recording.read_all()]
