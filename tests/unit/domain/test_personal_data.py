@@ -7,7 +7,8 @@ import dataclasses
 import typing
 
 from domain.catalog import EVENT_TYPES
-from domain.personal_data import PERSONAL_FIELDS, user_subject, username_subject
+from domain.personal_data import ERASED, PERSONAL_FIELDS, user_subject, username_subject
+from events.personal_data import ERASED as store_erased
 
 NAMING_FIELDS = {"printed_name", "username"}
 
@@ -52,3 +53,7 @@ def test_a_username_subject_compares_as_usernames_do_and_does_not_spell_it_out()
     assert "ada" not in username_subject("ada.quist")
     assert username_subject("ada") != username_subject("bo")
     assert user_subject("u-1") == "user:u-1"
+
+
+def test_the_domain_and_the_store_read_an_erased_value_alike() -> None:
+    assert store_erased == ERASED
