@@ -14,8 +14,9 @@ import pytest
 from domain.roles import Role
 from events import NewEvent, StreamAppend
 from server.audit.signed_note import log_signature_verifies, parse_checkpoint_text, parse_note
+from server.bootstrap import open_services
 from server.demo import DemoPerson
-from server.services import Services
+from server.services import Services, Settings
 from tests import rfc9162
 from tests.integration.server.conftest import Api
 
@@ -223,3 +224,17 @@ async def test_bad_input_is_a_problem_that_names_the_rule(
     if kind == "beyond-the-log":
         assert problem["log_size"] == head
         assert f"which has {head} events" in problem["detail"]
+
+
+async def test_a_restarted_server_has_the_tree_of_the_log_rebuilt_from_scratch(
+    url: str, settings: Settings
+) -> None:
+    async with open_services(url, settings=settings) as services:
+        await services.merkle.wait_for(await grow(services, 50))
+    async with open_services(url, settings=settings) as services:
+        head = await grow(services, 21)
+        await services.merkle.wait_for(head)
+        entries = await log_entries(services)
+        assert await services.merkle.root(head) == rfc9162.mth(entries)
+        for size in (1, 16, 17, 50, head):
+            assert await services.merkle.root(size) == rfc9162.mth(entries[:size])
