@@ -70,12 +70,19 @@ Api = Callable[[str], Awaitable[dict[str, str]]]
 
 
 @pytest.fixture
-def as_user(services: Services, demo: dict[str, DemoPerson]) -> Api:
-    """``await as_user("ivy")``: request headers carrying an API token of that demo person."""
+async def as_user(services: Services, demo: dict[str, DemoPerson]) -> Api:
+    """``await as_user("ivy")``: request headers carrying an API token of that demo person.
+
+    The tokens are issued before the test begins (issuing one is recorded in the person's
+    account stream), so a test may take the log's head, ask as anyone, and check that a
+    refusal recorded nothing."""
+    tokens = {
+        username: (await services.tokens.issue(person.user_id, "tests")).token
+        for username, person in demo.items()
+    }
 
     async def headers(username: str) -> dict[str, str]:
-        issued = await services.tokens.issue(demo[username].user_id, "tests")
-        return {"Authorization": f"Bearer {issued.token}"}
+        return {"Authorization": f"Bearer {tokens[username]}"}
 
     return headers
 

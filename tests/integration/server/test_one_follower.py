@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, cast
 
 import httpx
@@ -31,7 +32,16 @@ from server.live.messages import CLOSE_SERVER_ERROR
 from server.services import Services
 from tests.integration.server.conftest import Api
 
-PROJECTIONS = ("authorization policy", "directory", "state cache", "shared texts", "live feed")
+PROJECTIONS = (
+    "erased personal data keys",
+    "authorization policy",
+    "directory",
+    "state cache",
+    "shared texts",
+    "live feed",
+    "account changes",
+    "merkle tree",
+)
 
 
 def _granted(trial: str, user: str) -> NewEvent:
@@ -48,6 +58,7 @@ class Listener:
 
     services: Services
     trials: set[str]
+    user: SimpleNamespace = field(default_factory=lambda: SimpleNamespace(user_id="ivy"))
     offered: list[tuple[int | None, bool, bool]] = field(default_factory=list)
     ended: list[int] = field(default_factory=list)
 
@@ -62,7 +73,9 @@ class Listener:
 
 def _listening(services: Services) -> Listener:
     listener = Listener(services, {"t1"})
-    services.live.listen(cast(LiveConnection, listener))
+    connection = cast(LiveConnection, listener)
+    services.live.attach(connection, services.live.ends)  # being served, as a real one
+    services.live.listen(connection)
     return listener
 
 
