@@ -24,6 +24,7 @@ after it is revoked once the tail is read, before the first answer.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import aclosing
 from types import TracebackType
 from typing import NoReturn
@@ -118,18 +119,9 @@ class Authorizer:
 
         Raises :class:`AuthorizerStopped` once the authorizer has stopped following the log.
         """
-        if self._stopped is not None:
-            self._raise_stopped()
-        key = (trial_id, user_id)
-        decisions = self._decisions.get(key)
-        if decisions is None:
-            decisions = self._remember(key)
-        else:
-            decided = decisions.get(action)
-            if decided is not None:
-                return decided
-        decided = self._policy.enforce(user_id, trial_id, action)
-        return self._decided(decisions, action, decided)
+        return self._cached(
+            (trial_id, user_id), action, lambda: self._policy.enforce(user_id, trial_id, action)
+        )
 
     def allows_system(self, user_id: str, action: SystemAction) -> bool:
         """May ``user_id`` attempt ``action`` (found a trial, administer accounts, read
@@ -137,9 +129,14 @@ class Authorizer:
 
         Raises :class:`AuthorizerStopped` once the authorizer has stopped following the log.
         """
+        return self._cached(
+            (SYSTEM_DOMAIN, user_id), action, lambda: self._policy.enforce_system(user_id, action)
+        )
+
+    def _cached(self, key: tuple[str, str], action: str, decide: Callable[[], bool]) -> bool:
+        """The decision on ``action`` for ``key`` (domain, user): remembered, or ``decide()``."""
         if self._stopped is not None:
             self._raise_stopped()
-        key = (SYSTEM_DOMAIN, user_id)
         decisions = self._decisions.get(key)
         if decisions is None:
             decisions = self._remember(key)
@@ -147,7 +144,7 @@ class Authorizer:
             decided = decisions.get(action)
             if decided is not None:
                 return decided
-        return self._decided(decisions, action, self._policy.enforce_system(user_id, action))
+        return self._decided(decisions, action, decide())
 
     def system_roles_of(self, user_id: str) -> frozenset[SystemRole]:
         """The system roles ``user_id`` holds, as of :attr:`position`."""
