@@ -41,8 +41,9 @@ from domain.workspace_events import TrialCreated
 from events import NewEvent, StreamAppend, open_store
 from events.merkle import verify_consistency
 from server.app import create_app
+from server.audit.server_client import ConcordServer
 from server.audit.signed_note import raw_public_key
-from server.audit.witness import CONSISTENCY_PATH, Server, cosign_latest
+from server.audit.witness import CONSISTENCY_PATH, cosign_latest
 from server.bootstrap import open_services
 from server.services import Services, Settings
 
@@ -103,7 +104,7 @@ async def served(services: Services) -> AsyncIterator[str]:
         listener.close()
 
 
-class TimedServer(Server):
+class TimedServer(ConcordServer):
     """The witness's HTTP client, timing each request by what it asks for."""
 
     def __init__(self, url: str, token: str) -> None:
@@ -188,7 +189,7 @@ async def run(args: argparse.Namespace) -> None:
                 cosigning.append(seconds)
                 query = {"from": old, "to": signed.position}
                 answer, seconds = await timed(
-                    lambda: asyncio.to_thread(Server.get, server, CONSISTENCY_PATH, query)  # noqa: B023
+                    lambda: asyncio.to_thread(ConcordServer.get, server, CONSISTENCY_PATH, query)  # noqa: B023
                 )
                 proving.append(seconds)
                 proof = [base64.b64decode(h) for h in answer["proof"]]

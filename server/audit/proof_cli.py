@@ -24,9 +24,6 @@ import binascii
 import json
 import os
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +31,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from events.merkle import event_leaf, verify_consistency, verify_inclusion
+from server.audit.server_client import ConcordServer, ServerRefused
 from server.audit.signed_note import (
     CheckpointBody,
     NoteError,
@@ -44,7 +42,6 @@ from server.audit.signed_note import (
 from server.audit.signing import key_id_of, load_public_key
 
 FORMAT = 1
-TIMEOUT_SECONDS = 60.0
 CHECKPOINT_PATH = "/api/log/checkpoint"
 INCLUSION_PATH = "/api/log/proofs/inclusion"
 CONSISTENCY_PATH = "/api/log/proofs/consistency"
@@ -103,35 +100,8 @@ def run_proof_command(args: argparse.Namespace) -> int | None:
 # -- fetching -----------------------------------------------------------------------
 
 
-class Server:
-    def __init__(self, url: str, token: str | None) -> None:
-        self.url = url.rstrip("/")
-        self._headers = {"Accept": "application/json"}
-        if token:
-            self._headers["Authorization"] = f"Bearer {token}"
-
-    def get(self, path: str, query: dict[str, int] | None = None) -> Any:
-        suffix = f"?{urllib.parse.urlencode(query)}" if query else ""
-        request = urllib.request.Request(self.url + path + suffix, headers=self._headers)
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:
-                return json.loads(answer.read())
-        except urllib.error.HTTPError as error:
-            raise CannotFetch(f"{path}: {error.code} {_problem_detail(error)}") from None
-        except (urllib.error.URLError, OSError, ValueError) as error:
-            raise CannotFetch(f"cannot reach {self.url}: {error}") from None
-
-
-def _problem_detail(error: urllib.error.HTTPError) -> str:
-    try:
-        detail = json.loads(error.read()).get("detail")
-    except (ValueError, AttributeError, OSError):
-        detail = None
-    return str(detail or error.reason)
-
-
 def fetch(args: argparse.Namespace) -> int:
-    server = Server(args.url, args.token or os.environ.get(TOKEN_VARIABLE))
+    server = ConcordServer(args.url, args.token or os.environ.get(TOKEN_VARIABLE))
     try:
         if args.proof_kind == "inclusion":
             proof = _fetch_inclusion(server, args.position, args.size)
@@ -139,7 +109,7 @@ def fetch(args: argparse.Namespace) -> int:
         else:
             proof = _fetch_consistency(server, args.old, args.new)
             said = f"tree size {proof['from']} is a prefix of tree size {proof['to']}"
-    except CannotFetch as error:
+    except (CannotFetch, ServerRefused) as error:
         print(f"cannot fetch the proof: {error}", file=sys.stderr)
         return 1
     args.out.write_text(json.dumps(proof, indent=2) + "\n", encoding="utf-8")
@@ -147,7 +117,7 @@ def fetch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fetch_inclusion(server: Server, position: int, size: int | None) -> dict[str, Any]:
+def _fetch_inclusion(server: ConcordServer, position: int, size: int | None) -> dict[str, Any]:
     if size is None:
         latest = server.get(CHECKPOINT_PATH)
         size = latest.get("tree_size") if isinstance(latest, dict) else None
@@ -167,7 +137,7 @@ def _fetch_inclusion(server: Server, position: int, size: int | None) -> dict[st
     return {"concord_proof": FORMAT, "kind": "inclusion", **answer}
 
 
-def _fetch_consistency(server: Server, old: int, new: int) -> dict[str, Any]:
+def _fetch_consistency(server: ConcordServer, old: int, new: int) -> dict[str, Any]:
     answer = server.get(CONSISTENCY_PATH, {"from": old, "to": new})
     if not isinstance(answer, dict):
         raise CannotFetch("the server's answer is not a consistency proof")

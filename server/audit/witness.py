@@ -21,9 +21,6 @@ import json
 import os
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +29,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from events.merkle import verify_consistency
+from server.audit.server_client import ConcordServer, ServerRefused
 from server.audit.signed_note import (
     NoteError,
     cosign,
@@ -100,7 +98,7 @@ def run_witness(args: argparse.Namespace) -> int:
             raise CannotRun("give --url and --state (or --generate-key)")
         server_key = load_public_key(args.server_key.read_text()) if args.server_key else None
         outcome = cosign_latest(
-            Server(args.url, args.token),
+            ConcordServer(args.url, args.token),
             _private_key(args.key),
             args.state,
             name=args.name,
@@ -110,7 +108,7 @@ def run_witness(args: argparse.Namespace) -> int:
         bar = "!" * 78
         print(f"{bar}\nREFUSED: {refused}\nNothing was cosigned.\n{bar}", file=sys.stderr)
         return 1
-    except (CannotRun, OSError, ValueError) as error:
+    except (CannotRun, ServerRefused, OSError, ValueError) as error:
         print(f"concord witness: {error}", file=sys.stderr)
         return 2
     print(outcome)
@@ -147,44 +145,8 @@ def _private_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
-class Server:
-    """The Concord server's witness routes, over HTTP."""
-
-    def __init__(self, url: str, token: str | None = None) -> None:
-        self.url = url.rstrip("/")
-        self._headers = {"Accept": "application/json"}
-        if token:
-            self._headers["Authorization"] = f"Bearer {token}"
-
-    def get(self, path: str, query: dict[str, int] | None = None) -> Any:
-        suffix = f"?{urllib.parse.urlencode(query)}" if query else ""
-        return self._send(urllib.request.Request(self.url + path + suffix, headers=self._headers))
-
-    def post(self, path: str, body: dict[str, Any]) -> Any:
-        headers = {**self._headers, "Content-Type": "application/json"}
-        data = json.dumps(body).encode()
-        return self._send(urllib.request.Request(self.url + path, data, headers, method="POST"))
-
-    def _send(self, request: urllib.request.Request) -> Any:
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:
-                return json.loads(answer.read())
-        except urllib.error.HTTPError as error:
-            detail = _problem_detail(error)
-            raise CannotRun(f"{request.full_url} answered {error.code}: {detail}") from None
-        except (urllib.error.URLError, TimeoutError) as error:
-            raise CannotRun(f"cannot reach {request.full_url}: {error}") from None
-
-
-def _problem_detail(error: urllib.error.HTTPError) -> str:
-    try:
-        return str(json.loads(error.read()).get("detail", error.reason))
-    except (ValueError, AttributeError):
-        return str(error.reason)
-
-
 def cosign_latest(
-    server: Server,
+    server: ConcordServer,
     key: Ed25519PrivateKey,
     state_file: Path,
     *,
@@ -251,7 +213,7 @@ def _server_key(
     return load_public_key(shown)
 
 
-def _check_extends(server: Server, state: WitnessState, size: int, root: bytes) -> None:
+def _check_extends(server: ConcordServer, state: WitnessState, size: int, root: bytes) -> None:
     """Refused unless the tree of ``size`` with ``root`` extends the one cosigned last."""
     old_root = base64.b64decode(state.root)
     if size < state.tree_size:

@@ -231,7 +231,7 @@ def test_fetching_a_proof_needs_a_token_and_a_signed_size(
         "proof", "inclusion", "--position", "1", "--url", served.base, "--out", str(out)
     )
     assert code == 1
-    assert "401 sign in first" in said
+    assert "answered 401: sign in first" in said
     token = token_of(served, "sam")
     code, said = concord(
         "proof", "inclusion", "--position", str(size + 1), "--url", served.base,
