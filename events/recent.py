@@ -78,6 +78,14 @@ class RecentEvents:
             while self._count - len(self._batches[0].rows) >= self._capacity:
                 self._count -= len(self._batches.popleft().rows)
 
+    def clear(self) -> None:
+        """Forget every event kept (a person's data was erased: those decoded before may
+        hold it in clear); subscribers read the database until the writer publishes
+        again. A decoding under way ends for its subscriber alone."""
+        with self._lock:
+            self._batches.clear()
+            self._count = 0
+
     def after(self, position: int, limit: int) -> list[RecordedEvent] | None:
         """Up to ``limit`` events from ``position + 1`` on, or None when that position is
         not in memory (not committed here yet, committed elsewhere, or dropped already):

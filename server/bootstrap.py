@@ -34,6 +34,7 @@ from server.commands.service import CommandService
 from server.commands.state_cache import StateCache
 from server.commands.state_snapshots import StateSnapshots
 from server.database import create_engine_for
+from server.erasure_reaction import ForgetErasedData
 from server.live.feed import LiveFeed
 from server.live.presence_relay import PostgresPresenceRelay
 from server.live.tickets import LiveTickets
@@ -82,7 +83,12 @@ async def open_services(
         stack.push_async_callback(merkle.close)
         erased = ErasedKeys(store.personal_data)  # first: nothing reads an erased key
         projections: list[Projection] = [erased, authorizer, directory, states, texts, live]
-        projections += [changes, merkle]
+        history = TrialHistory(store)
+        stack.push_async_callback(history.close)
+        forget = ForgetErasedData(
+            store, engine, snapshots, states=states, directory=directory, history=history
+        )  # last: drops what the others folded before an erasure
+        projections += [changes, merkle, forget]
         follower = LogFollower(store, projections)
         stack.push_async_callback(follower.close)
         await follower.start()
@@ -94,8 +100,6 @@ async def open_services(
             signing = asyncio.create_task(checkpoints.sign_every(settings.checkpoint_every))
             stack.push_async_callback(_stop, signing)
 
-        history = TrialHistory(store)
-        stack.push_async_callback(history.close)
         account_log = AccountLog(store)
         yield Services(
             store=store,

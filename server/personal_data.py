@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import and_, or_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.account_events import account_stream
@@ -107,19 +107,22 @@ async def erase_personal_data(
     return Erasure(recorded.last_position, subjects, erased, dropped)
 
 
-async def drop_snapshots_with_personal_data(engine: AsyncEngine) -> int:
+async def drop_snapshots_with_personal_data(
+    engine: AsyncEngine, *, up_to: int | None = None
+) -> int:
     """Delete the projection snapshots that may hold personal data in clear (derived
-    data: the projections rebuild from the log, where it now reads as erased)."""
+    data: the projections rebuild from the log, where it now reads as erased); with
+    ``up_to``, only those of log positions up to it (saved from what was folded before
+    the erasure recorded there)."""
     table = projection_snapshots
+    which = or_(
+        table.c.name == DIRECTORY_SNAPSHOT,
+        table.c.name.startswith(STATE_SNAPSHOTS, autoescape=True),
+    )
+    if up_to is not None:
+        which = and_(which, table.c.position <= up_to)
     async with engine.begin() as conn:
-        result = await conn.execute(
-            table.delete().where(
-                or_(
-                    table.c.name == DIRECTORY_SNAPSHOT,
-                    table.c.name.startswith(STATE_SNAPSHOTS, autoescape=True),
-                )
-            )
-        )
+        result = await conn.execute(table.delete().where(which))
     return result.rowcount
 
 

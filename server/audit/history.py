@@ -153,6 +153,8 @@ class TrialHistory:
         self._max_checkpoints = max_checkpoints
         self._max_trials = max_trials
         self._indexes: OrderedDict[str, _Index] = OrderedDict()
+        self._forgotten: set[asyncio.Task[None]] = set()
+        """Builds under way when every projection was forgotten (:meth:`close` stops them)."""
 
     async def at(
         self,
@@ -199,9 +201,20 @@ class TrialHistory:
         index = self._indexes.get(trial_id)
         return None if index is None else index.spacing
 
+    def forget_all(self) -> None:
+        """Drop every trial's projection (a person's data was erased: its checkpoints
+        may hold it in clear); the next question about a trial builds it again from the
+        log. Builds under way finish for the requests waiting for them, kept by nobody."""
+        for index in self._indexes.values():
+            if index.building is not None:
+                self._forgotten.add(index.building)
+                index.building.add_done_callback(self._forgotten.discard)
+        self._indexes.clear()
+
     async def close(self) -> None:
         """Stop the projections being built in the background."""
         building = [i.building for i in self._indexes.values() if i.building is not None]
+        building += self._forgotten
         for task in building:
             task.cancel()
         await asyncio.gather(*building, return_exceptions=True)

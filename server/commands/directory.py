@@ -15,6 +15,8 @@ snapshot is JSON (:data:`SNAPSHOT_VERSION`).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,8 @@ from domain.workspace_invitations import username_key
 from events import EventStore, RecordedEvent
 from events.following import ProjectionFailed
 from events.snapshots import CatchUpProgress, ProjectionSnapshots, SnapshotSchedule
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,9 @@ class Directory:
         self._invited: dict[str, dict[tuple[str, str], PendingInvitation]] = {}
         """Username key -> (trial id, invitation id) -> the pending invitation."""
         self._failure: BaseException | None = None
+        self._refolding: asyncio.Task[None] | None = None
+        self._since_refold: list[RecordedEvent] | None = None
+        """The events applied while a refold is under way (it folds them last)."""
 
     async def catch_up(self, head: int) -> None:
         """Fold the log up to ``head``, after the newest snapshot if there is one."""
@@ -116,6 +123,45 @@ class Directory:
         """Following the log stopped: after a failure, every answer raises."""
         if failure is not None:
             self._failure = failure
+        if self._refolding is not None:
+            self._refolding.cancel()
+
+    def refold(self, upto: int) -> asyncio.Task[None]:
+        """Fold the log again from its start, in the background, and answer from that
+        fold once it has caught up (a person's data was erased at ``upto``, the position
+        the follower has just applied: the names folded before may hold it in clear, and
+        the log now reads them as erased). Until then the directory answers as before
+        and saves no snapshot. A refold asked for meanwhile replaces the one under way."""
+        if self._refolding is not None:
+            self._refolding.cancel()
+        self._since_refold = []
+        task = self._refolding = asyncio.create_task(self._refold(upto), name="refold directory")
+        return task
+
+    async def refolded(self) -> None:
+        """Return once the refold under way, if any, has ended (failed ones included)."""
+        while (task := self._refolding) is not None:
+            await asyncio.gather(task, return_exceptions=True)
+            if self._refolding is task:
+                self._refolding = None
+
+    async def _refold(self, upto: int) -> None:
+        fresh = Directory(self._store)
+        try:
+            async for page in self._store.pages(after=0, until=upto, page_size=CATCH_UP_PAGE):
+                for event in page:
+                    fresh._fold(event)
+        except Exception as failure:
+            # What it holds may name an erased person: it answers no more (a restart
+            # folds it afresh), and saves no snapshot.
+            logger.exception("could not fold the directory again after an erasure")
+            self._failure = failure
+            raise
+        for event in self._since_refold or ():
+            fresh._fold(event)
+        # No await since the last event applied: the swap misses none.
+        self._trials, self._invited = fresh._trials, fresh._invited
+        self._since_refold = None
 
     def trial(self, trial_id: str) -> TrialEntry | None:
         self._check()
@@ -147,7 +193,10 @@ class Directory:
     def apply(self, event: RecordedEvent) -> None:
         """Fold one event of the log."""
         self._fold(event)
-        self._snapshot_if_due(event.position)
+        if self._since_refold is not None:
+            self._since_refold.append(event)  # and no snapshot of what is being replaced
+        else:
+            self._snapshot_if_due(event.position)
 
     def snapshot(self) -> bytes:
         """Everything the directory knows, as :meth:`_restore` reads it back."""

@@ -91,6 +91,11 @@ class StateCache:
         self._warming: dict[str, asyncio.Future[Loaded[Any]]] = {}
         self._folded: dict[str, int] = {}
         """How many events each warm-up under way has folded."""
+        self._generation = 0
+        self._forgotten: set[asyncio.Future[Any]] = set()
+        """Warm-ups under way when every state was forgotten (:meth:`close` stops them)."""
+        """Changes whenever every state is forgotten (:meth:`forget_all`): a load that
+        began before keeps what it folded to itself (and saves no snapshot of it)."""
 
     def start_from(
         self, kind: AggregateKind[S], starting_point: Callable[[str], Awaitable[Loaded[S]]]
@@ -117,6 +122,19 @@ class StateCache:
         """The follower stopped: from now on every load reads the tail."""
         self._following = False
 
+    def forget_all(self) -> None:
+        """Drop every cached state (a person's data was erased: what was folded before
+        may hold it in clear), so the next load of each stream folds it again from the
+        log. Warm-ups and loads under way finish for those who wait for them, but what
+        they fold is neither cached nor saved."""
+        self._generation += 1
+        self._entries.clear()
+        for warming in self._warming.values():
+            self._forgotten.add(warming)
+            warming.add_done_callback(self._forgotten.discard)
+        self._warming.clear()
+        self._folded.clear()
+
     async def load(
         self, kind: AggregateKind[S], stream_id: str, *, fresh: bool = False
     ) -> Loaded[S]:
@@ -124,32 +142,38 @@ class StateCache:
 
         ``fresh`` reads the tail even when the cache holds the newest known version (after
         the log said otherwise: a wrong expected version)."""
+        generation = self._generation
         entry: _Entry[S] | None = self._entries.get(stream_id)
         if entry is not None and not fresh and self._is_newest(stream_id, entry.loaded.version):
             self._entries.move_to_end(stream_id)
             return entry.loaded
         if entry is None:
-            await self._warmed_up(kind, stream_id)
+            loaded = await self._warmed_up(kind, stream_id)
+            if generation != self._generation:
+                return loaded  # every state was forgotten meanwhile: this one stays here
             entry = self._entries[stream_id]
             if not fresh and self._is_newest(stream_id, entry.loaded.version):
                 return entry.loaded  # nothing was appended during the warm-up: no read
-        return await self._fold_tail(kind, stream_id, entry.loaded, entry.snapshot_version)
+        return await self._fold_tail(
+            kind, stream_id, entry.loaded, entry.snapshot_version, generation
+        )
 
     async def _warmed_up(self, kind: AggregateKind[S], stream_id: str) -> Loaded[S]:
         """The stream folded from its starting point (a saved state, a projection's, or
         nothing) up to its end when the warm-up began: one fold, however many wait."""
+        generation = self._generation
         warming = self._warming.get(stream_id)
         if warming is None:
-            warming = asyncio.ensure_future(self._warm_up(kind, stream_id))
+            warming = asyncio.ensure_future(self._warm_up(kind, stream_id, generation))
             self._warming[stream_id] = warming
-            warming.add_done_callback(lambda _: self._warm_up_ended(stream_id))
+            warming.add_done_callback(lambda done: self._warm_up_ended(stream_id, done))
         # A waiter that is cancelled (or gives up) does not cancel the warm-up.
         try:
             loaded: Loaded[S] = await asyncio.wait_for(asyncio.shield(warming), self._patience)
         except TimeoutError:
             raise StateWarmingUp(stream_id, self._folded.get(stream_id, 0)) from None
-        if stream_id not in self._entries:  # dropped meanwhile: keep it for this load
-            self._remember(stream_id, _Entry(kind, loaded, loaded.version))
+        if stream_id not in self._entries and generation == self._generation:
+            self._remember(stream_id, _Entry(kind, loaded, loaded.version))  # dropped meanwhile
         return loaded
 
     async def settled(self) -> None:
@@ -159,16 +183,17 @@ class StateCache:
 
     async def close(self) -> None:
         """Stop the warm-ups under way (nobody will read what they fold)."""
-        warming = list(self._warming.values())
+        warming = [*self._warming.values(), *self._forgotten]
         for future in warming:
             future.cancel()
         await asyncio.gather(*warming, return_exceptions=True)
 
-    def _warm_up_ended(self, stream_id: str) -> None:
-        self._warming.pop(stream_id, None)
-        self._folded.pop(stream_id, None)
+    def _warm_up_ended(self, stream_id: str, warming: asyncio.Future[Any]) -> None:
+        if self._warming.get(stream_id) is warming:  # not one begun after a forget_all
+            del self._warming[stream_id]
+            self._folded.pop(stream_id, None)
 
-    async def _warm_up(self, kind: AggregateKind[S], stream_id: str) -> Loaded[S]:
+    async def _warm_up(self, kind: AggregateKind[S], stream_id: str, generation: int) -> Loaded[S]:
         start = self._starts.get(kind.name)
         saved = None
         if start is not None:
@@ -180,10 +205,15 @@ class StateCache:
         else:
             cached = Loaded(kind.new, 0)
         snapshot_version = saved.version if saved is not None else cached.version
-        return await self._fold_tail(kind, stream_id, cached, snapshot_version)
+        return await self._fold_tail(kind, stream_id, cached, snapshot_version, generation)
 
     async def _fold_tail(
-        self, kind: AggregateKind[S], stream_id: str, cached: Loaded[S], snapshot_version: int
+        self,
+        kind: AggregateKind[S],
+        stream_id: str,
+        cached: Loaded[S],
+        snapshot_version: int,
+        generation: int,
     ) -> Loaded[S]:
         """``cached`` with every event appended to the stream since, read a page at a
         time and folded in slices between turns of the event loop."""
@@ -204,12 +234,14 @@ class StateCache:
                     # What a long fold builds is meant to stay: keep it out of the
                     # collector's full passes, which would walk it again and again.
                     freeze_long_lived()
-                if stream_id in self._warming:
+                if stream_id in self._warming and generation == self._generation:
                     self._folded[stream_id] = version
             if len(page) < READ_PAGE:
                 break
             await asyncio.sleep(0)
         loaded = Loaded(state, version) if version > cached.version else cached
+        if generation != self._generation:
+            return loaded  # folded (in part) before every state was forgotten: not kept
         entry = _Entry(kind, loaded, snapshot_version)
         self._remember(stream_id, entry)
         if position:
