@@ -217,6 +217,26 @@ ACCOUNT_OPENAPI_PATHS: dict[str, dict[str, Any]] = {
             path=(_USER_ID, _path_text("course")),
         ),
     },
+    f"{ACCOUNT_PATH}/personal-data/erasure": {
+        "post": _operation(
+            "erase_account_personal_data",
+            "Erase the person's personal data (their names and username, sealed in the log):"
+            " recorded with the reason in the account's trail, it reads as [erased] from"
+            " then on. Answers once this server shows it so." + _ADMIN,
+            (
+                200,
+                "Erased",
+                _closed(
+                    user_id={"type": "string"},
+                    position={"type": "integer"},
+                    keys_erased={"type": "integer"},
+                    snapshots_dropped={"type": "integer"},
+                ),
+            ),
+            (400, 401, 403, 404, 413, 415, 422),
+            body=_REASON,
+        ),
+    },
     f"{ACCOUNT_PATH}/trail": {
         "get": _operation(
             "account_trail",
