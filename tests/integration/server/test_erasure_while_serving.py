@@ -10,15 +10,21 @@ import asyncio
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from domain.account_events import SystemRole
 from domain.personal_data import ERASED, user_subject
 from domain.streams import trial_stream
 from domain.workspace import TrialState
+from events import NewEvent, StreamAppend
+from events.snapshots import ProjectionSnapshot, ProjectionSnapshots, projection_snapshots
 from server.audit.history import TrialHistory
 from server.commands.aggregates import WORKSPACE
+from server.commands.directory import Directory
 from server.commands.state_cache import Loaded, StateCache
+from server.commands.state_snapshots import snapshot_name
 from server.demo import DEMO_TRIAL, DemoPerson
+from server.erasure_reaction import ForgetErasedData
 from server.personal_data import ERASURE_TYPE
 from server.services import Services
 from tests.integration.server.conftest import Api
@@ -221,3 +227,43 @@ async def test_the_audit_history_forgets_its_checkpoints(
     assert SAM not in replayed.replace(TYPED, "")
     assert ERASED in replayed
     await history.close()
+
+
+async def test_snapshots_written_late_from_older_folds_are_deleted_again(
+    services: Services, app_client: httpx.AsyncClient, demo: dict[str, DemoPerson], as_user: Api
+) -> None:
+    """A snapshot encoded before the erasure may be written after it deleted them: the
+    follower's reaction deletes those of positions up to the erasure once more, and keeps
+    the later ones (folded from the log as it reads now)."""
+    erased = await app_client.post(
+        _erasure(demo["sam"].user_id), json={"reason": "ticket 4411"}, headers=await as_user("alex")
+    )
+    assert erased.status_code == 200, erased.text
+    position = erased.json()["position"]
+    engine = services.checkpoints.engine
+    snapshots = ProjectionSnapshots(engine)
+    late = ProjectionSnapshot(snapshot_name("trial/t/workspace"), position - 1, 1, b"{}")
+    await snapshots.save(late)  # as if a save begun before the erasure ended now
+    later = await services.store.append(StreamAppend("s", [NewEvent("Noted", {})]))
+    kept = ProjectionSnapshot(Directory.name, later.last_position, 1, b"{}")
+    await snapshots.save(kept)
+
+    [event] = await services.store.read_all(after=position - 1, limit=1)
+    assert event.type == ERASURE_TYPE
+    store = services.store
+    reaction = ForgetErasedData(
+        store,
+        engine,
+        snapshots,
+        states=StateCache(store),
+        directory=Directory(store),
+        history=TrialHistory(store),
+    )
+    reaction.apply(event)  # as this process's follower applies it
+    await reaction.settled()
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(select(projection_snapshots.c.name, projection_snapshots.c.position))
+        ).all()
+    assert (late.name, late.position) not in rows
+    assert (kept.name, kept.position) in rows
