@@ -188,5 +188,8 @@ class SqlEventStore(EventStore):
             if not full:
                 await doorbell.wait(ticket, self._backend.poll_interval)
 
+    def forget_recent(self) -> None:
+        self._recent.clear()
+
     async def close(self) -> None:
         await self._backend.close()

@@ -222,6 +222,12 @@ class EventStore(abc.ABC):
                     progress(page[-1].position, head)
         return verifier.report()
 
+    def forget_recent(self) -> None:
+        """Drop what the store keeps in memory of the events it committed last (the
+        decoded batches a resuming subscriber reads instead of the database): after a
+        personal data erasure they may hold names decoded before it. Nothing by default."""
+        return
+
     @abc.abstractmethod
     async def close(self) -> None:
         """Stop the writer after it has committed what it was given, and release connections."""

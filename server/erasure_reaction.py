@@ -22,7 +22,6 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import EventStore, RecordedEvent
-from events.recent import RecentEvents
 from events.snapshots import ProjectionSnapshots
 from server.audit.history import TrialHistory
 from server.commands.directory import Directory
@@ -63,10 +62,7 @@ class ForgetErasedData:
             return
         self._states.forget_all()
         self._history.forget_all()
-        # The store's own memory of the events it committed last (events/recent.py).
-        recent = getattr(self._store, "_recent", None)
-        if isinstance(recent, RecentEvents):
-            recent.clear()
+        self._store.forget_recent()  # the events it committed last, decoded (events/recent.py)
         refold = self._directory.refold(event.position)
         self._cleaning = asyncio.create_task(
             self._clean_up(event.position, refold, self._cleaning), name="after an erasure"

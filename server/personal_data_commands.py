@@ -91,7 +91,7 @@ async def run_personal_data_command(url: str, args: argparse.Namespace) -> int:
     print(
         f"erased {erasure.keys_erased} key(s) of {person.username} ({person.user_id}),"
         f" recorded at position {erasure.position}; dropped {erasure.snapshots_dropped}"
-        " snapshot(s) that may have held their names. A running concord serve reads them"
-        " as erased from the log at once; restart it so its caches fold them again."
+        " snapshot(s) that may have held their names. A running concord serve reads the"
+        " erasure from the log and forgets what it had folded of them."
     )
     return 0

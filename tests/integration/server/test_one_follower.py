@@ -41,6 +41,7 @@ PROJECTIONS = (
     "live feed",
     "account changes",
     "merkle tree",
+    "forget erased personal data",
 )
 
 
