@@ -51,7 +51,7 @@ async def test_a_projection_follows_the_log_as_it_grows(
     assert (after.position, after.previous) == (posted.json()["position"], before.position)
     thread = after.states[comments_stream(DEMO_TRIAL, CommentSubjectKind.SECTION, "5.2")]
     assert [c.text for c in thread.comments.values()] == ["Is 75 the right upper limit?"]
-    assert await history.at(DEMO_TRIAL, before.position) == replace(before, next=after.position)
+    assert await history.at(DEMO_TRIAL, before.at) == replace(before, next=after.position)
 
 
 async def test_a_trial_dropped_from_memory_replays_as_before(
