@@ -39,6 +39,7 @@ from domain.charter import GCP_TRAINING
 from domain.roles import OrganizationKind
 from domain.streams import protocol_stream
 from domain.workspace import TrainingRecord
+from server.accounts.account_log import operator_actor
 from server.bootstrap import open_services
 from server.demo import DEMO_TRIAL, load_demo
 from server.formats import usdm_import
@@ -134,7 +135,12 @@ async def run(db: Path, sections: int, amendments: int, repeat: int) -> None:
             organization_id="northwind",
             organization_kind=OrganizationKind.SPONSOR,
         )
-        trained = (TrainingRecord(course=GCP_TRAINING, completed_on=date(2026, 1, 5)),)
+        attested_by = operator_actor("bench")
+        trained = (
+            TrainingRecord(
+                course=GCP_TRAINING, completed_on=date(2026, 1, 5), attested_by=attested_by
+            ),
+        )
         counter = iter(range(10**6))
         if len(raw) > usdm_import.MAX_FILE_BYTES:
             print(f"the file is over the import's bound of {_mib(usdm_import.MAX_FILE_BYTES)}")
@@ -146,7 +152,7 @@ async def run(db: Path, sections: int, amendments: int, repeat: int) -> None:
         async def found() -> Any:
             plan = read_usdm(raw)
             founding = Founding(f"bench-import-{time.time_ns()}-{next(counter)}", actor,
-                                "Northwind", trained)  # fmt: skip
+                                "Northwind", trained, services.clock())  # fmt: skip
             return await import_trial(services.commands, plan, founding, {"actor": actor.user_id})
 
         read_seconds, plan = await _timed(read, repeat)
