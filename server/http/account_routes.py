@@ -280,32 +280,29 @@ def _refused(error: SystemRoleRefused | TrainingRefused) -> Problem:
 
 async def grant_system_role(request: Request) -> Response:
     """``{role, reason}``: the account receives a system role."""
-    services: Services = request.app.state.services
-    principal = await _caller(request, SystemAction.ADMINISTER_ACCOUNTS, unsafe=True)
-    user_id = _user_id(request)
-    meta = request_meta(request, principal)
-    body = await _body(request, role=str, reason=str)
-    role = _system_role(body["role"], "role")
-    roles = SystemRoles(services.account_log, services.accounts)
-    try:
-        recorded = await roles.grant(user_id, role, reason=body["reason"], meta=meta)
-    except SystemRoleRefused as refused:
-        raise _refused(refused) from None
-    await services.authorizer.wait_for(recorded.last_position)
-    return JSONResponse(account_view(services, await _account(services, user_id)))
+    return await _change_system_role(request, grant=True)
 
 
 async def revoke_system_role(request: Request) -> Response:
     """``{reason}``: the account loses the system role named in the path."""
+    return await _change_system_role(request, grant=False)
+
+
+async def _change_system_role(request: Request, *, grant: bool) -> Response:
     services: Services = request.app.state.services
     principal = await _caller(request, SystemAction.ADMINISTER_ACCOUNTS, unsafe=True)
     user_id = _user_id(request)
     meta = request_meta(request, principal)
-    role = _system_role(request.path_params["role"], "the role in the path")
-    body = await _body(request, reason=str)
+    if grant:
+        body = await _body(request, role=str, reason=str)
+        role = _system_role(body["role"], "role")
+    else:
+        role = _system_role(request.path_params["role"], "the role in the path")
+        body = await _body(request, reason=str)
     roles = SystemRoles(services.account_log, services.accounts)
+    change = roles.grant if grant else roles.revoke
     try:
-        recorded = await roles.revoke(user_id, role, reason=body["reason"], meta=meta)
+        recorded = await change(user_id, role, reason=body["reason"], meta=meta)
     except SystemRoleRefused as refused:
         raise _refused(refused) from None
     await services.authorizer.wait_for(recorded.last_position)
