@@ -7,7 +7,7 @@ UTC, microseconds, ``Z`` suffix, so they sort and compare as text.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from domain.errors import TimestampWithoutZone
 
@@ -29,3 +29,14 @@ def date_text(day: date) -> str:
     if isinstance(day, datetime):
         day = day.date()
     return day.isoformat()
+
+
+AHEAD_OF_UTC = timedelta(hours=14)
+"""The furthest any time zone is ahead of UTC (UTC+14, the Line Islands)."""
+
+
+def latest_date_anywhere(now: datetime, what: str) -> date:
+    """The latest date that is today somewhere on Earth at the instant ``now`` (a naive
+    ``now`` is refused, naming ``what``): a course completed this morning in Auckland is
+    not in the future because it is still yesterday in UTC."""
+    return (parse_instant(instant_text(now, what)) + AHEAD_OF_UTC).date()

@@ -14,7 +14,7 @@ commands (``domain.workspace_commands``), the state, ``actor_in``, ``evolve`` an
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import assert_never
 
 from domain.charter import check_charter
@@ -36,7 +36,7 @@ from domain.errors import (
     require_text,
 )
 from domain.roles import Role
-from domain.timestamps import date_text, instant_text, parse_instant
+from domain.timestamps import date_text, latest_date_anywhere
 from domain.workspace_commands import (
     AcceptInvitation,
     AdmitOrganization,
@@ -111,7 +111,9 @@ def decide(state: TrialState, command: WorkspaceCommand) -> list[WorkspaceEvent]
             attested = TrainingRecord(
                 course=training.course, completed_on=training.completed_on, attested_by=by
             )
-            return _attest(state, user_id, (attested,), _latest_day(attested_at, "attested_at"))
+            return _attest(
+                state, user_id, (attested,), latest_date_anywhere(attested_at, "attested_at")
+            )
         case WithdrawTraining(user_id=user_id, course=course, reason=reason):
             return _withdraw_training(state, user_id, course, reason, by)
         case GrantRole(user_id=user_id, role=role, reason=reason):
@@ -163,7 +165,7 @@ def _create(state: TrialState, command: CreateTrial) -> list[WorkspaceEvent]:
         ),
     ]
     founded = fold(events, state)
-    latest = _latest_day(command.founded_at, "founded_at")
+    latest = latest_date_anywhere(command.founded_at, "founded_at")
     trainings = _attest(founded, founder.user_id, command.founder_training, latest)
     trained = fold(trainings, founded)
     reason = "founding administrator of the trial"
@@ -200,16 +202,6 @@ def _attest(
             )
         )
     return events
-
-
-_AHEAD_OF_UTC = timedelta(hours=14)
-"""The furthest any time zone is ahead of UTC (UTC+14, the Line Islands)."""
-
-
-def _latest_day(now: datetime, what: str) -> date:
-    """The latest date that is today somewhere on Earth at the instant ``now``: a course
-    completed this morning in Auckland is not refused because it is still yesterday in UTC."""
-    return (parse_instant(instant_text(now, what)) + _AHEAD_OF_UTC).date()
 
 
 def _withdraw_training(

@@ -10,14 +10,14 @@ attestations: nobody attests their own training, and no completion date lies in 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 
 from domain.account_events import (
     AccountState,
     AccountTrainingAttested,
     AccountTrainingWithdrawn,
 )
-from domain.timestamps import date_text
+from domain.timestamps import date_text, latest_date_anywhere
 from domain.workspace import TrainingRecord
 from events import AppendResult
 from server.accounts.account_log import AccountLog, Meta
@@ -25,9 +25,6 @@ from server.accounts.system_roles import UnknownAccount, checked_reason
 from server.accounts.users import Accounts, clean_label
 
 COURSE_MAX = 200
-
-_AHEAD_OF_UTC = timedelta(hours=14)
-"""The furthest any time zone is ahead of UTC (the domain's rule for trial attestations)."""
 
 
 class TrainingRefused(ValueError):
@@ -72,7 +69,7 @@ class AccountTraining:
                 f"you cannot attest your own training in {course}: another system"
                 " administrator attests it"
             )
-        latest = (self._clock().astimezone(UTC) + _AHEAD_OF_UTC).date()
+        latest = latest_date_anywhere(self._clock(), "the server's clock")
         if completed_on > latest:
             raise CompletionInFuture(
                 f"{course} completed on {date_text(completed_on)} lies in the future (today"
