@@ -143,6 +143,7 @@ async def _load(
                     "text": f"Section {number}, revision {revisions[number] + 1}: the text as"
                     f" revised by this benchmark's client, sent at {began:.6f}.",
                     "heading": None,
+                    "reason": "Load test",
                 }
                 problem = None
                 try:

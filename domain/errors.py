@@ -215,6 +215,13 @@ class SectionUnchanged(InvalidCommand):
     """The revision changes nothing."""
 
 
+class RevisionReasonMissing(RequiredTextMissing):
+    """A revision states no reason for the change.
+
+    EU GMP Annex 11 §9: a change to a record says why it was made; the reason is kept
+    with the revision and shown in the audit trail."""
+
+
 class EditConflictNotFound(NotFound):
     """No such open edit conflict."""
 

@@ -3,7 +3,9 @@
 One decision, two streams: ``AmendmentMerged`` for the amendment and the section events
 plus ``ProtocolVersionPublished`` for the protocol. The server appends both in one
 atomic append, expecting the protocol stream's version it loaded, so two amendments
-can never both become the same protocol version.
+can never both become the same protocol version. Each section event names the
+amendment, its authors (they wrote the text) and the change's rationale as its reason,
+so a merged section is not attributed to whoever clicked Merge alone.
 """
 
 from __future__ import annotations
@@ -86,6 +88,11 @@ def decide_merge(
         context.protocol,
         amendment_id=state.amendment_id,
         changes={number: change.content for number, change in state.changes.items()},
+        reasons={
+            number: f"amendment {state.amendment_id}: {change.rationale}"
+            for number, change in state.changes.items()
+        },
+        authors=merge_authors(state),
         effective_date=command.effective_date,
         published_by=command.actor.user_id,
     )
@@ -101,3 +108,9 @@ def decide_merge(
         merged_by=command.actor.user_id,
     )
     return MergeDecision(amendment_events=[merged], protocol_events=protocol_events)
+
+
+def merge_authors(state: AmendmentState) -> tuple[str, ...]:
+    """Who wrote the amendment, as its merged sections name them: the opener first, then
+    the others in a stable order (the state keeps them as a set)."""
+    return (state.opened_by, *sorted(state.authors - {state.opened_by}))

@@ -10,7 +10,7 @@ protocol under change control: from then on, only merged amendments change it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import assert_never
@@ -24,6 +24,7 @@ from domain.errors import (
     ProtocolNotDrafted,
     ProtocolNotPublished,
     ProtocolUnderChangeControl,
+    RevisionReasonMissing,
     SectionAlreadyExists,
     SectionNotFound,
     SectionUnchanged,
@@ -75,9 +76,9 @@ class ReviseSection(Command):
     number: str
     base_revision: int
     text: str
+    reason: str
+    """Why the section changes (recorded with the revision; EU GMP Annex 11 §9)."""
     heading: str | None = None
-    reason: str = ""
-    """Why the section changes (recorded with the revision)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -202,7 +203,11 @@ def _draft(state: ProtocolState, command: DraftProtocol) -> list[ProtocolEvent]:
 def revise(state: ProtocolState, command: ReviseSection) -> list[ProtocolEvent]:
     """A new revision of a live section, merged three ways when ``base_revision`` is not
     the head, or the conflict when both changed the same lines (the protocol's other
-    rules checked by :func:`decide`)."""
+    rules checked by :func:`decide`). Every revision states why it was made."""
+    if not command.reason.strip():
+        raise RevisionReasonMissing(
+            f"say why section {command.number} changes: a revision is recorded with its reason"
+        )
     section = _live_section(state, command.number)
     base = section.revision(command.base_revision)
     if base is None:
@@ -309,6 +314,8 @@ def amended_version(
     *,
     amendment_id: str,
     changes: SectionChanges,
+    reasons: Mapping[str, str],
+    authors: Sequence[str],
     effective_date: date,
     published_by: str,
 ) -> list[ProtocolEvent]:
@@ -316,6 +323,8 @@ def amended_version(
 
     The changes apply to the current version; the outline rules are checked again,
     since other amendments may have changed the document since this one was written.
+    Each section event says why, from ``reasons`` by number, and names the amendment's
+    ``authors`` as its contributors: they wrote the text, ``published_by`` merged it.
     """
     if not state.versions:
         raise ProtocolNotPublished("the protocol has no published version to amend")
@@ -337,6 +346,7 @@ def amended_version(
                     number=number,
                     removed_by=published_by,
                     amendment_id=amendment_id,
+                    reason=reasons.get(number, ""),
                 )
             )
         elif number in document:
@@ -351,6 +361,8 @@ def amended_version(
                     text=content.text,
                     revised_by=published_by,
                     amendment_id=amendment_id,
+                    reason=reasons.get(number, ""),
+                    contributors=tuple(authors),
                 )
             )
         else:
@@ -363,6 +375,8 @@ def amended_version(
                     text=content.text,
                     added_by=published_by,
                     amendment_id=amendment_id,
+                    reason=reasons.get(number, ""),
+                    contributors=tuple(authors),
                 )
             )
     events.append(

@@ -1,5 +1,8 @@
 """What changed between two protocol documents, in the two forms an ethics committee
 reviews: tracked changes (word by word, deletions and insertions marked) and clean text.
+
+The same differ marks an amendment's proposed changes against a document it did not
+write (:func:`diff_proposal`): its base version, or the protocol as it is now.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from difflib import SequenceMatcher
 from enum import StrEnum
 
 from domain import m11
-from domain.protocol_state import Document
+from domain.protocol_events import SectionText
+from domain.protocol_state import Document, SectionChanges
 
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 
@@ -21,6 +25,8 @@ class SectionChange(StrEnum):
     ADDED = "added"
     REMOVED = "removed"
     CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    """Only from :func:`diff_proposal`: the document already reads as proposed."""
 
 
 class Mark(StrEnum):
@@ -71,31 +77,45 @@ def tracked_changes(old: str, new: str) -> tuple[Run, ...]:
     return tuple(runs)
 
 
+def diff_section(number: str, before: SectionText | None, after: SectionText | None) -> SectionDiff:
+    """Section ``number`` from ``before`` to ``after`` (None: the document lacks it)."""
+    if before == after:
+        change = SectionChange.UNCHANGED
+    elif before is None:
+        change = SectionChange.ADDED
+    elif after is None:
+        change = SectionChange.REMOVED
+    else:
+        change = SectionChange.CHANGED
+    old_heading, old_text = (before.heading, before.text) if before else (None, None)
+    new_heading, new_text = (after.heading, after.text) if after else (None, None)
+    return SectionDiff(
+        number=number,
+        change=change,
+        old_heading=old_heading,
+        new_heading=new_heading,
+        old_text=old_text,
+        new_text=new_text,
+        tracked_heading=tracked_changes(old_heading or "", new_heading or ""),
+        tracked_text=tracked_changes(old_text or "", new_text or ""),
+    )
+
+
 def diff_documents(old: Document, new: Document) -> tuple[SectionDiff, ...]:
     """Every section added, removed or changed from ``old`` to ``new``, in document order."""
-    diffs = []
-    for number in sorted(old.keys() | new.keys(), key=m11.sort_key):
-        before, after = old.get(number), new.get(number)
-        if before == after:
-            continue
-        if before is None:
-            change = SectionChange.ADDED
-        elif after is None:
-            change = SectionChange.REMOVED
-        else:
-            change = SectionChange.CHANGED
-        old_heading, old_text = (before.heading, before.text) if before else (None, None)
-        new_heading, new_text = (after.heading, after.text) if after else (None, None)
-        diffs.append(
-            SectionDiff(
-                number=number,
-                change=change,
-                old_heading=old_heading,
-                new_heading=new_heading,
-                old_text=old_text,
-                new_text=new_text,
-                tracked_heading=tracked_changes(old_heading or "", new_heading or ""),
-                tracked_text=tracked_changes(old_text or "", new_text or ""),
-            )
-        )
-    return tuple(diffs)
+    numbers = sorted(old.keys() | new.keys(), key=m11.sort_key)
+    return tuple(
+        diff_section(number, old.get(number), new.get(number))
+        for number in numbers
+        if old.get(number) != new.get(number)
+    )
+
+
+def diff_proposal(reference: Document, changes: SectionChanges) -> tuple[SectionDiff, ...]:
+    """Each proposed change (new content by number, None removing the section) against
+    the section as ``reference`` has it, in document order; a change ``reference``
+    already reads as is :attr:`SectionChange.UNCHANGED`, never left out."""
+    return tuple(
+        diff_section(number, reference.get(number), changes[number])
+        for number in sorted(changes, key=m11.sort_key)
+    )

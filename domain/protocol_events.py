@@ -38,7 +38,10 @@ class SectionRevised(Event):
     """A section got a new revision.
 
     ``merged_with`` is set when the author started from an older revision: the text is
-    the three-way merge of their change with revision ``merged_with``.
+    the three-way merge of their change with revision ``merged_with``. A revision an
+    amendment's merge made names the amendment (``amendment_id``): ``revised_by`` merged
+    it, its ``contributors`` are the amendment's authors and its ``reason`` the change's
+    rationale.
     """
 
     trial_id: str
@@ -51,10 +54,13 @@ class SectionRevised(Event):
     merged_with: int | None = None
     amendment_id: str | None = None
     reason: str = ""
-    """Why the section changed, as its author recorded it ("" before reasons were asked)."""
+    """Why the section changed, as its author recorded it. Every revision decided now
+    states one; "" only in events recorded before reasons were asked, which the codec
+    reads with this default (no upcaster needed: the field was added with it)."""
     contributors: tuple[str, ...] = ()
-    """Whoever wrote in the section's shared text since its last recorded revision, in
-    the order they first did (empty for a revision not recorded from a shared text)."""
+    """Whoever wrote the text: for a revision recorded from the section's shared text,
+    everyone who wrote in it since its last recorded revision, in the order they first
+    did; for a merge, the amendment's authors (the opener first); else empty."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,6 +74,10 @@ class SectionAdded(Event):
     text: str
     added_by: str
     amendment_id: str | None = None
+    reason: str = ""
+    """Why, when an amendment's merge added it (the change's rationale); else ""."""
+    contributors: tuple[str, ...] = ()
+    """The amendment's authors, when its merge added the section; else empty."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,6 +88,8 @@ class SectionRemoved(Event):
     number: str
     removed_by: str
     amendment_id: str | None = None
+    reason: str = ""
+    """Why, when an amendment's merge removed it (the change's rationale); else ""."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

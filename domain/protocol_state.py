@@ -45,7 +45,11 @@ SectionChanges = Mapping[str, SectionText | None]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SectionRevision:
-    """One revision of a section; ``based_on`` names the revision it started from."""
+    """One revision of a section; ``based_on`` names the revision it started from.
+
+    ``author`` recorded it; ``contributors`` wrote it, when others did (the writers of
+    a shared text, or the authors of the amendment ``amendment_id`` whose merge made
+    it, while ``author`` is who merged)."""
 
     revision: int
     heading: str
@@ -53,6 +57,7 @@ class SectionRevision:
     based_on: int | None
     author: str
     amendment_id: str | None = None
+    contributors: tuple[str, ...] = ()
 
 
 KEPT_REVISIONS = 32
@@ -260,6 +265,7 @@ def evolve(state: ProtocolState, event: ProtocolEvent) -> ProtocolState:
                 based_on=based_on,
                 author=author,
                 amendment_id=event.amendment_id,
+                contributors=event.contributors,
             )
             return _with_revision(state, event.number, revision)
         case SectionRemoved(number=number):

@@ -173,7 +173,15 @@ async def load_demo(services: Services, *, trial_id: str = DEMO_TRIAL) -> list[D
         draft, lead, protocol.DraftProtocol, trial_id=trial_id, title=title, texts=PROTOCOL_TEXTS
     )
     smokers = PROTOCOL_TEXTS["5.3"] + "\nOral corticosteroids within 4 weeks of screening"
-    await run.on(draft, ivy, protocol.ReviseSection, number="5.3", base_revision=1, text=smokers)
+    await run.on(
+        draft,
+        ivy,
+        protocol.ReviseSection,
+        number="5.3",
+        base_revision=1,
+        text=smokers,
+        reason="Oral corticosteroids confound the primary endpoint",
+    )
     await run.on(draft, lead, protocol.PublishProtocol, effective_date=today)
 
     vote = motion_target(trial_id, "M-1")

@@ -23,7 +23,8 @@ from server.http.identifiers import ID_PATTERN
 
 PAGE = 1_000
 """Events per read: decoding a page runs on the event loop with some drivers."""
-_WHY = ("reason", "rationale", "concern", "meaning", "primary_reason")
+_WHY = ("reason", "rationale", "concern", "meaning", "primary_reason", "note")
+"""The fields that say why, in the event's data or its M11 details (a rebase's ``note``)."""
 
 
 @dataclass(frozen=True, slots=True)

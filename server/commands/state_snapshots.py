@@ -28,8 +28,9 @@ from events.snapshots import SNAPSHOT_UNREADABLE, ProjectionSnapshot, Projection
 
 S = TypeVar("S")
 
-SCHEMA_VERSION = 1
-"""The shape and meaning of the saved states (see the module's docstring)."""
+SCHEMA_VERSION = 2
+"""The shape and meaning of the saved states (see the module's docstring). 2: a
+section's revisions keep their contributors."""
 
 SAVE_AFTER = 1_000
 """Events of a stream between two snapshots of its state: a restart folds at most this

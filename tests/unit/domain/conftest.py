@@ -188,6 +188,8 @@ def merged_elsewhere() -> OtherMerge:
             base,
             amendment_id=f"B-{base.current_version}",
             changes={content.number: content},
+            reasons={content.number: "merged elsewhere"},
+            authors=("ivy",),
             effective_date=effective,
             published_by="sam",
         )

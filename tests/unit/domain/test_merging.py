@@ -47,6 +47,8 @@ def test_an_approved_amendment_becomes_the_next_protocol_version(
             text="Age 18 to 75\nConfirmed diagnosis\nSigned consent",
             revised_by="sam",
             amendment_id="A-1",
+            reason="amendment A-1: Recruitment is slow in older cohorts",
+            contributors=("ivy",),
         ),
         ProtocolVersionPublished(
             trial_id="t-1",

@@ -42,7 +42,9 @@ run = runner(protocol.decide, protocol.fold)
 
 
 def revise(actor: Actor, base: int, text: str, number: str = "5.2") -> ReviseSection:
-    return ReviseSection(actor=actor, number=number, base_revision=base, text=text)
+    return ReviseSection(
+        actor=actor, number=number, base_revision=base, text=text, reason="Correct the criteria"
+    )
 
 
 def test_a_draft_has_the_whole_m11_outline_at_revision_1(
@@ -83,8 +85,16 @@ def test_a_revision_of_the_latest_revision_names_its_base(
             heading="Inclusion Criteria",
             text="Age 18 to 75",
             revised_by="ivy",
+            reason="Correct the criteria",
         )
     ]
+
+
+def test_a_revision_states_why(drafted_protocol: ProtocolState, investigator: Actor) -> None:
+    for blank in ("", " \n"):
+        command = replace(revise(investigator, 1, "Age 18 to 75"), reason=blank)
+        with pytest.raises(errors.RevisionReasonMissing, match=r"say why section 5\.2 changes"):
+            protocol.decide(drafted_protocol, command)
 
 
 def test_revisions_from_the_same_base_touching_different_lines_merge(
@@ -102,6 +112,7 @@ def test_revisions_from_the_same_base_touching_different_lines_merge(
         text="Age 18 to 75\nConfirmed diagnosis\nWritten consent",
         revised_by="sam",
         merged_with=2,
+        reason="Correct the criteria",
     )
 
 
@@ -386,6 +397,8 @@ def test_an_amended_version_revises_adds_and_removes_then_publishes(
         published_protocol,
         amendment_id="A-1",
         changes=changes,
+        reasons={n: f"why {n}" for n in changes},
+        authors=("ivy", "olu"),
         effective_date=date(2026, 4, 1),
         published_by="sam",
     )
@@ -401,6 +414,16 @@ def test_an_amended_version_revises_adds_and_removes_then_publishes(
     assert after.versions[-1].changed_sections == {"1.1.2", "5.2", "5.2.1"}
     assert after.changed_since(1) == {"1.1.2": ("A-1",), "5.2": ("A-1",), "5.2.1": ("A-1",)}
     assert after.live_section("5.2").head.amendment_id == "A-1"  # type: ignore[union-attr]
+    removed, revised, added = events[:3]
+    assert isinstance(removed, SectionRemoved)
+    assert removed.reason == "why 1.1.2"
+    assert isinstance(revised, SectionRevised)
+    assert isinstance(added, SectionAdded)
+    for event in (revised, added):
+        assert (event.reason, event.contributors) == (f"why {event.number}", ("ivy", "olu"))
+    # The section says who wrote it (the amendment's authors), not only who merged it.
+    head = after.live_section("5.2").head  # type: ignore[union-attr]
+    assert (head.author, head.contributors) == ("sam", ("ivy", "olu"))
 
 
 def test_an_amended_version_cannot_take_effect_before_the_current_one(
@@ -411,6 +434,8 @@ def test_an_amended_version_cannot_take_effect_before_the_current_one(
             published_protocol,
             amendment_id="A-1",
             changes={},
+            reasons={},
+            authors=(),
             effective_date=date(2025, 12, 31),
             published_by="sam",
         )
@@ -422,6 +447,8 @@ def test_an_unpublished_protocol_cannot_be_amended(drafted_protocol: ProtocolSta
             drafted_protocol,
             amendment_id="A-1",
             changes={},
+            reasons={},
+            authors=(),
             effective_date=date(2026, 1, 1),
             published_by="s",
         )
@@ -473,6 +500,7 @@ def draw_command(
         number=number,
         base_revision=base.revision if base else 1,
         text=edited(base.text if base else "", data),
+        reason="A random edit",
     )
 
 
