@@ -48,9 +48,9 @@ class Threshold:
 class QuorumRule:
     """How a motion is decided.
 
-    ``participation`` is the share of eligible, non-recused voters who must vote for the
-    motion to be decided at all; ``majority`` is the share of the votes cast the leading
-    option needs to carry.
+    ``participation`` is the share of the eligible voters who must vote for the motion to
+    be decided at all (a recused voter is not present: still eligible, never a vote);
+    ``majority`` is the share of the votes cast the leading option needs to carry.
     """
 
     name: str

@@ -1,10 +1,13 @@
 """Decisions: motions put to a vote under one of the charter's quorum rules.
 
 A motion states a question, its options, who may vote, the quorum rule and a deadline
-(one stream per motion). Members vote once or recuse themselves; a recused member does
-not count toward the quorum. At the deadline, or once every eligible member has voted
-or recused, the motion is closed: decided with its tally when quorate (the outcome is
-None when no option reached the rule's majority), otherwise lapsed.
+(one stream per motion). Members vote once or recuse themselves. The quorum is counted
+over every eligible voter: a recused member is not present for the vote, so they count
+neither toward the quorum nor as a vote, and recusals never shrink the base (three of
+four recusing cannot leave the fourth to decide alone). At the deadline, or once every
+eligible member has voted or recused, the motion is closed: decided with its tally when
+quorate (the outcome is None when no option reached the rule's majority of the votes
+cast), otherwise lapsed.
 """
 
 from __future__ import annotations
@@ -51,9 +54,12 @@ class VoteCount:
     tally: tuple[OptionTally, ...]
     votes_cast: int
     eligible_voters: int
-    """Eligible voters who did not recuse."""
+    """The base the quorum was counted over: every eligible voter (logs written before
+    recusals stopped shrinking the base hold the voters who did not recuse)."""
     votes_needed: int
     """The votes a quorum needed."""
+    recused: int = 0
+    """Eligible voters who recused: counted neither toward the quorum nor as votes."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,7 +91,8 @@ class VoteCast(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VoterRecused(Event):
-    """An eligible voter stepped aside; they no longer count toward the quorum."""
+    """An eligible voter stepped aside: they do not vote, and the quorum still counts
+    them among the eligible voters it needs a share of."""
 
     motion_id: str
     voter_id: str
@@ -204,8 +211,9 @@ class MotionState:
         return bool(self.motion_id)
 
     @property
-    def counted_voters(self) -> frozenset[str]:
-        """Eligible voters who did not recuse: the base of the quorum."""
+    def present_voters(self) -> frozenset[str]:
+        """Eligible voters who did not recuse: those who may vote, or have voted. Not the
+        base of the quorum, which is every eligible voter."""
         return self.eligible_voters - self.recused.keys()
 
     def tally(self) -> tuple[OptionTally, ...]:
@@ -245,7 +253,7 @@ def decide(state: MotionState, command: MotionCommand, context: MotionContext) -
     match command:
         case CastVote(option=option, cast_at=cast_at):
             moment = _before_deadline(state, cast_at, "the time of the vote")
-            _require_counted_voter(state, voter)
+            _require_present_voter(state, voter)
             if option not in state.options:
                 raise UnknownOption(f"{option!r} is not an option of motion {state.motion_id}")
             return [
@@ -254,7 +262,7 @@ def decide(state: MotionState, command: MotionCommand, context: MotionContext) -
         case RecuseFromMotion(reason=reason, recused_at=recused_at):
             moment = _before_deadline(state, recused_at, "the time of the recusal")
             require_text(reason, "a reason for recusing")
-            _require_counted_voter(state, voter)
+            _require_present_voter(state, voter)
             return [
                 VoterRecused(
                     motion_id=state.motion_id, voter_id=voter, reason=reason, recused_at=moment
@@ -311,7 +319,7 @@ def _before_deadline(state: MotionState, moment: datetime, what: str) -> str:
     return text
 
 
-def _require_counted_voter(state: MotionState, voter: str) -> None:
+def _require_present_voter(state: MotionState, voter: str) -> None:
     if voter not in state.eligible_voters:
         raise NotAnEligibleVoter(f"{voter} is not an eligible voter on motion {state.motion_id}")
     if voter in state.recused:
@@ -321,7 +329,7 @@ def _require_counted_voter(state: MotionState, voter: str) -> None:
 
 
 def _close(state: MotionState, closed_at: str, closed_by: str) -> MotionEvent:
-    outstanding = state.counted_voters - state.votes.keys()
+    outstanding = state.present_voters - state.votes.keys()
     if closed_at < state.deadline and outstanding:
         raise VotingStillOpen(
             f"motion {state.motion_id} runs until {state.deadline};"
@@ -329,12 +337,13 @@ def _close(state: MotionState, closed_at: str, closed_by: str) -> MotionEvent:
         )
     assert state.quorum_rule is not None
     rule, tally = state.quorum_rule, state.tally()
-    eligible = len(state.counted_voters)
+    eligible = len(state.eligible_voters)
     count = VoteCount(
         tally=tally,
         votes_cast=len(state.votes),
         eligible_voters=eligible,
         votes_needed=rule.votes_needed(eligible),
+        recused=len(state.recused),
     )
     if not rule.is_quorate(count.votes_cast, eligible):
         return MotionLapsed(

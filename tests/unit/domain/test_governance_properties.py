@@ -635,7 +635,7 @@ class Trial(RuleBasedStateMachine):
         slip of 1 lets any member try."""
         motion_id = pick(self.motions, which)
         state = self.motions[motion_id]
-        waiting = sorted(state.counted_voters - state.votes.keys())
+        waiting = sorted(state.present_voters - state.votes.keys())
         voters = sorted(PEOPLE) if slip == 1 or not waiting else waiting
         actor, now = self.actor(voters[voter % len(voters)]), self.tick()
         command: motion.MotionCommand = (
@@ -660,7 +660,8 @@ class Trial(RuleBasedStateMachine):
         for event in events:
             if isinstance(event, MotionDecided):
                 count = event.count
-                assert count.eligible_voters == len(state.counted_voters)
+                assert count.eligible_voters == len(state.eligible_voters)
+                assert count.recused == len(state.recused)
                 assert count.votes_cast >= count.votes_needed, "decided without a quorum"
                 assert state.quorum_rule is not None
                 assert event.outcome == carried_option(state.quorum_rule, count.tally)
@@ -744,7 +745,7 @@ class Trial(RuleBasedStateMachine):
         for state in self.motions.values():
             if state.status is MotionStatus.DECIDED:
                 assert state.quorum_rule is not None
-                assert state.quorum_rule.is_quorate(len(state.votes), len(state.counted_voters))
+                assert state.quorum_rule.is_quorate(len(state.votes), len(state.eligible_voters))
 
     @invariant()
     def protocol_versions_count_up_and_match_their_hashes(self) -> None:

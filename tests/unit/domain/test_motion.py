@@ -150,7 +150,7 @@ def test_a_recused_member_neither_votes_nor_counts_toward_quorum(
         actor=voter("pat", admin), reason="Conflict of interest", recused_at=now
     )
     recused = run(tabled, recuse)
-    assert recused.counted_voters == {"sam", "ivy", "eve"}
+    assert recused.present_voters == {"sam", "ivy", "eve"}
     with pytest.raises(errors.VoterIsRecused):
         motion.decide(recused, vote("pat", "yes", admin, now), CONTEXT)
     with pytest.raises(errors.RequiredTextMissing):
@@ -192,17 +192,17 @@ def test_without_quorum_the_motion_lapses(tabled: MotionState, admin: Actor, now
     assert lapsed.count.votes_cast == 1
 
 
-def test_recusals_lower_the_quorum(tabled: MotionState, admin: Actor, now: datetime) -> None:
-    recusals = [
-        RecuseFromMotion(actor=voter(user, admin), reason="Conflict", recused_at=now)
-        for user in ("ivy", "pat")
-    ]
-    voted = run(tabled, *recusals, vote("sam", "no", admin, now))
+def test_a_recusal_leaves_the_quorum_counted_over_every_eligible_voter(
+    tabled: MotionState, admin: Actor, now: datetime
+) -> None:
+    recusal = RecuseFromMotion(actor=voter("pat", admin), reason="Conflict", recused_at=now)
+    voted = run(tabled, recusal, vote("sam", "no", admin, now), vote("eve", "no", admin, now))
     [decided] = motion.decide(
         voted, CloseMotion(actor=admin, as_of=now + timedelta(days=7)), CONTEXT
     )
     assert isinstance(decided, MotionDecided)
-    assert decided.count.eligible_voters == 2
+    assert (decided.count.eligible_voters, decided.count.recused) == (4, 1)
+    assert decided.count.votes_needed == 2
     assert decided.outcome == "no"
 
 
