@@ -31,6 +31,8 @@ from events import EventStore, NewEvent, RecordedEvent, StreamAppend
 from events.canonical import format_timestamp
 from events.personal_data import PersonalKeys
 from events.snapshots import projection_snapshots
+from server.accounts.erased_accounts import erase_account_identity
+from server.accounts.users import Accounts, User
 from server.commands.directory import Directory
 from server.commands.state_snapshots import snapshot_name
 
@@ -61,6 +63,10 @@ class ErasureRefused(ValueError):
     """An erasure that cannot be recorded as asked (no reason, no approver)."""
 
 
+class AccountStillEnabled(ErasureRefused):
+    """The account is enabled: it is disabled first, with its own reason."""
+
+
 @dataclass(frozen=True, slots=True)
 class Erasure:
     """What an erasure did: where it is recorded, and how many keys it erased."""
@@ -74,23 +80,32 @@ class Erasure:
 async def erase_personal_data(
     store: EventStore,
     engine: AsyncEngine,
+    accounts: Accounts,
     *,
-    user_id: str,
-    username: str | None,
+    user: User,
     reason: str,
     approved_by: str,
     meta: Mapping[str, Any],
 ) -> Erasure:
-    """Erase what the log holds sealed about account ``user_id`` (and, given its
-    ``username``, what invitations sealed under it): first :class:`PersonalDataErased` is
-    recorded in the account's stream with ``reason`` and ``approved_by``, then the keys
-    are erased and the snapshots that may hold the data in clear are dropped. Running it
-    again (say, after a crash between the two) records it again and erases what is left.
-    Raises :class:`ErasureRefused` without a reason or an approver; nothing is changed."""
+    """Erase what the log holds sealed about account ``user`` (and what invitations
+    sealed under its username): first :class:`PersonalDataErased` is recorded in the
+    account's stream with ``reason`` and ``approved_by``, then the keys are erased, the
+    snapshots that may hold the data in clear are dropped, and the accounts table keeps
+    only placeholders (:mod:`server.accounts.erased_accounts`). Running it again (say,
+    after a crash between the steps) records it again and erases what is left.
+    Raises :class:`ErasureRefused` without a reason or an approver, or while the account
+    is enabled (disable it first, with its own reason); nothing is changed."""
     if not reason.strip():
         raise ErasureRefused("an erasure needs a reason (it is recorded in the account's trail)")
     if not approved_by.strip():
         raise ErasureRefused("an erasure needs the system admin who approved it")
+    if not user.disabled:
+        raise AccountStillEnabled(
+            f"the account {user.username!r} is enabled: disable it first (with its reason),"
+            " then erase its personal data"
+        )
+    user_id = user.user_id
+    username = None if user.erased else user.username
     subjects = (user_subject(user_id),) + ((username_subject(username),) if username else ())
     event = PersonalDataErased(
         user_id=user_id, subjects=subjects, reason=reason.strip(), approved_by=approved_by
@@ -104,6 +119,7 @@ async def erase_personal_data(
     made_until = format_timestamp(written.recorded_at)
     erased = await store.personal_data.erase(subjects, made_until=made_until)
     dropped = await drop_snapshots_with_personal_data(engine)
+    await erase_account_identity(accounts, engine, user)
     return Erasure(recorded.last_position, subjects, erased, dropped)
 
 

@@ -76,8 +76,8 @@ async def run_personal_data_command(url: str, args: argparse.Namespace) -> int:
             erasure = await erase_personal_data(
                 store,
                 engine,
-                user_id=person.user_id,
-                username=person.username,
+                tools.accounts,
+                user=person,
                 reason=args.reason,
                 approved_by=approver.user_id,
                 meta=operator_meta(),

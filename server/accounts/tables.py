@@ -105,6 +105,7 @@ users = Table(
     Column("disabled", Boolean, nullable=False),
     Column("disabled_at", UtcDateTime, nullable=True),
     Column("must_change_password", Boolean, nullable=False),
+    Column("erased_at", UtcDateTime, nullable=True),
     Index("users_username_key", "username_key", unique=True),
 )
 

@@ -58,6 +58,7 @@ from server.accounts.tables import (
 from server.accounts.throttle import LoginThrottle, LoginThrottled
 
 __all__ = [
+    "AccountErased",
     "Accounts",
     "InvalidCredentials",
     "InvalidUsername",
@@ -76,6 +77,9 @@ __all__ = [
 REASON_MAX = 1000
 
 _USERNAME = re.compile(r"[\w.@+-]+")
+ERASED_USERNAME_PREFIX = "erased-"
+"""An erased account's username is this + its user id (:mod:`server.accounts.erased_accounts`);
+no one may choose a username beginning so."""
 
 
 class UsernameTaken(ValueError):
@@ -119,6 +123,17 @@ class NothingToChange(ValueError):
     """The account is already as asked (disabling a disabled account): nothing recorded."""
 
 
+class AccountErased(ValueError):
+    """The person's personal data was erased: the account is never enabled, renamed or
+    given a password again."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(
+            f"the personal data of account {user_id!r} was erased: it stays disabled for good"
+        )
+        self.user_id = user_id
+
+
 @dataclass(frozen=True, slots=True)
 class User:
     """A Concord user. ``printed_name`` is the name shown in signature manifestations."""
@@ -131,6 +146,9 @@ class User:
     must_change_password: bool = False
     """The password was set by someone else (a reset, or the CLI): until the owner changes
     it, the account may do nothing else (sign, above all)."""
+    erased: bool = False
+    """The person's personal data was erased: the username and printed name here are
+    placeholders, and the account stays disabled (:mod:`server.accounts.erased_accounts`)."""
 
 
 USER_COLUMNS = (
@@ -140,6 +158,7 @@ USER_COLUMNS = (
     users.c.created_at,
     users.c.disabled,
     users.c.must_change_password,
+    users.c.erased_at,
 )
 """The columns :func:`user_from_row` reads, for queries that join the user to something."""
 
@@ -153,6 +172,7 @@ def user_from_row(row: Row[*tuple[Any, ...]]) -> User:
         created_at=row.created_at,
         disabled=row.disabled,
         must_change_password=row.must_change_password,
+        erased=row.erased_at is not None,
     )
 
 
@@ -164,6 +184,10 @@ def check_username(username: str) -> None:
     if not _USERNAME.fullmatch(username):
         raise InvalidUsername(
             "a username may only contain letters, digits and the characters . _ @ + -"
+        )
+    if username.lower().startswith(ERASED_USERNAME_PREFIX):
+        raise InvalidUsername(
+            f"usernames beginning with {ERASED_USERNAME_PREFIX!r} are kept for erased accounts"
         )
 
 
@@ -222,6 +246,20 @@ class Accounts:
         self._passwords = Passwords(hasher)
         self._log = log
         self.policy = policy if policy is not None else PasswordPolicy()
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the accounts read (tests move it)."""
+        return self._now
+
+    async def _changeable(self, user_id: str) -> User:
+        """The user, unless unknown (:class:`UnknownUser`) or erased (:class:`AccountErased`)."""
+        user = await self.get(user_id)
+        if user is None:
+            raise UnknownUser(user_id)
+        if user.erased:
+            raise AccountErased(user_id)
+        return user
 
     async def _record(self, user_id: str, event: Any, meta: Meta | None) -> None:
         if self._log is not None:
@@ -435,9 +473,9 @@ class Accounts:
     async def reset_password(self, user_id: str, *, meta: Meta) -> str:
         """Give the account a one-time password (returned, to hand to its owner) that must
         be changed at the next sign-in before anything else; every session of the account
-        ends. ``meta["actor"]`` is who reset it. Raises :class:`UnknownUser`."""
-        if await self.get(user_id) is None:
-            raise UnknownUser(user_id)
+        ends. ``meta["actor"]`` is who reset it. Raises :class:`UnknownUser` or
+        :class:`AccountErased`."""
+        await self._changeable(user_id)
         password = one_time_password()
         reset = PasswordReset(user_id=user_id, reset_by=str(meta.get("actor", "")))
         await self._record(user_id, reset, meta)
@@ -470,17 +508,16 @@ class Accounts:
                 )
             )
             await conn.execute(delete(user_sessions).where(user_sessions.c.user_id == user_id))
-        self._forget(user_id)
+        self.forget_credentials(user_id)
 
     async def set_printed_name(
         self, user_id: str, printed_name: str, *, meta: Meta | None = None
     ) -> User:
         """Change the name shown in the user's future signature manifestations (signatures
-        already applied keep the name they were made with). Raises :class:`UnknownUser`
-        or :class:`ValueError`."""
+        already applied keep the name they were made with). Raises :class:`UnknownUser`,
+        :class:`AccountErased` or :class:`ValueError`."""
         printed_name = clean_label(printed_name, what="printed name", max_length=PRINTED_NAME_MAX)
-        if await self.get(user_id) is None:
-            raise UnknownUser(user_id)
+        await self._changeable(user_id)
         changed = PrintedNameChanged(
             user_id=user_id,
             printed_name=printed_name,
@@ -491,7 +528,7 @@ class Accounts:
             await conn.execute(
                 update(users).where(users.c.id == user_id).values(printed_name=printed_name)
             )
-        self._forget(user_id)
+        self.forget_credentials(user_id)
         user = await self.get(user_id)
         assert user is not None
         return user
@@ -514,9 +551,7 @@ class Accounts:
         self, user_id: str, *, disabled: bool, reason: str, meta: Meta | None
     ) -> None:
         reason = clean_label(reason, what="reason", max_length=REASON_MAX)
-        user = await self.get(user_id)
-        if user is None:
-            raise UnknownUser(user_id)
+        user = await self._changeable(user_id)
         if user.disabled == disabled:
             state = "disabled" if disabled else "enabled"
             raise NothingToChange(f"the account {user.username!r} is already {state}")
@@ -536,7 +571,8 @@ class Accounts:
             )
             if disabled:
                 await conn.execute(delete(user_sessions).where(user_sessions.c.user_id == user_id))
-        self._forget(user_id)
+        self.forget_credentials(user_id)
 
-    def _forget(self, user_id: str) -> None:
+    def forget_credentials(self, user_id: str) -> None:
+        """Drop the user's resolved sessions and tokens from the cache (after a change)."""
         self._credentials.forget_user(user_id)

@@ -28,11 +28,12 @@ _ACCOUNT: dict[str, Any] = {
         "printed_name": {"type": "string"},
         "created_at": {"type": "string", "format": "date-time"},
         "disabled": {"type": "boolean"},
+        "erased": {"type": "boolean"},
         "must_change_password": {"type": "boolean"},
         "system_roles": {"type": "array", "items": _ROLE},
     },
     "required": [
-        "user_id", "username", "printed_name", "created_at", "disabled",
+        "user_id", "username", "printed_name", "created_at", "disabled", "erased",
         "must_change_password", "system_roles",
     ],
 }  # fmt: skip

@@ -36,14 +36,20 @@ from server.accounts.system_roles import (
     SystemRoles,
     UnknownAccount,
 )
-from server.accounts.users import NothingToChange, UnknownUser, User, UsernameTaken
+from server.accounts.users import (
+    AccountErased,
+    NothingToChange,
+    UnknownUser,
+    User,
+    UsernameTaken,
+)
 from server.http.account_openapi import ACCOUNT_OPENAPI_PATHS, ACCOUNT_PATH, ACCOUNTS_PATH
 from server.http.authentication import Principal, require_principal
 from server.http.command_endpoint import request_meta
 from server.http.identifiers import check_id
 from server.http.json_body import read_json_object
 from server.http.problems import Problem
-from server.personal_data import ErasureRefused, erase_personal_data
+from server.personal_data import AccountStillEnabled, ErasureRefused, erase_personal_data
 from server.services import Services
 
 __all__ = ["ACCOUNTS_PATH", "ACCOUNT_OPENAPI_PATHS", "ACCOUNT_PATH", "ACCOUNT_ROUTES"]
@@ -130,6 +136,7 @@ def account_view(services: Services, user: User) -> dict[str, Any]:
         "printed_name": user.printed_name,
         "created_at": user.created_at.isoformat(),
         "disabled": user.disabled,
+        "erased": user.erased,
         "must_change_password": user.must_change_password,
         "system_roles": sorted(r.value for r in services.authorizer.system_roles_of(user.user_id)),
     }
@@ -226,6 +233,8 @@ async def _set_disabled(
         await change(user_id, reason=reason, meta=meta)
     except UnknownUser:
         raise _no_account(user_id) from None
+    except AccountErased as erased:
+        raise _account_erased(erased) from None
     except NothingToChange as same:
         raise Problem(409, "nothing-to-change", str(same)) from None
     except ValueError as refused:  # the reason
@@ -250,6 +259,8 @@ async def reset_password(request: Request) -> Response:
         password = await services.accounts.reset_password(user_id, meta=meta)
     except UnknownUser:
         raise _no_account(user_id) from None
+    except AccountErased as erased:
+        raise _account_erased(erased) from None
     return JSONResponse({"one_time_password": password}, headers=_NO_STORE)
 
 
@@ -368,14 +379,14 @@ async def erase_account_personal_data(request: Request) -> Response:
         erasure = await erase_personal_data(
             services.store,
             services.checkpoints.engine,
-            user_id=user.user_id,
-            username=user.username,
+            services.accounts,
+            user=user,
             reason=body["reason"],
             approved_by=principal.user.user_id,
             meta=meta,
         )
     except ErasureRefused as refused:
-        raise Problem(422, "invalid-body", f"reason: {refused}") from None
+        raise _erasure_refused(refused) from None
     await services.follower.wait_for(erasure.position)
     await services.directory.refolded()
     return JSONResponse(
@@ -386,6 +397,16 @@ async def erase_account_personal_data(request: Request) -> Response:
             "snapshots_dropped": erasure.snapshots_dropped,
         }
     )
+
+
+def _account_erased(erased: AccountErased) -> Problem:
+    return Problem(409, "account-erased", str(erased), title="Account erased")
+
+
+def _erasure_refused(refused: ErasureRefused) -> Problem:
+    if isinstance(refused, AccountStillEnabled):
+        return Problem(409, "account-enabled", str(refused), title="Account still enabled")
+    return Problem(422, "invalid-body", f"reason: {refused}")
 
 
 def trail_entry(event: RecordedEvent) -> dict[str, Any]:

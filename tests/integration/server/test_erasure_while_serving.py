@@ -28,7 +28,7 @@ from server.erasure_reaction import ForgetErasedData
 from server.personal_data import ERASURE_TYPE
 from server.services import Services
 from tests.integration.server.conftest import Api
-from tests.integration.server.founders import grant_system_role
+from tests.integration.server.founders import OPERATOR, grant_system_role
 from tests.integration.server.test_audit_exports import signed_by_sam
 from tests.integration.server.test_invitations import invitations, invite
 
@@ -69,8 +69,20 @@ async def test_a_running_server_shows_an_erased_name_as_erased_once_the_erasure_
     assert all(SAM in text for text in before)  # each view has folded her name
 
     reason = "GDPR art. 17 request of 2026-12-01, ticket 4411"
+    as_alex = await as_user("alex")
+    head = await services.store.head_position()
+    still_enabled = await app_client.post(
+        _erasure(sam_id), json={"reason": reason}, headers=as_alex
+    )
+    assert still_enabled.status_code == 409, still_enabled.text
+    assert still_enabled.json()["type"].endswith("/account-enabled")
+    assert await services.store.head_position() == head  # nothing recorded, nothing erased
+    disabled = await app_client.post(
+        f"/api/accounts/{sam_id}/disable", json={"reason": "left the sponsor"}, headers=as_alex
+    )
+    assert disabled.status_code == 200, disabled.text
     erased = await app_client.post(
-        _erasure(sam_id), json={"reason": f" {reason} "}, headers=await as_user("alex")
+        _erasure(sam_id), json={"reason": f" {reason} "}, headers=as_alex
     )
     assert erased.status_code == 200, erased.text
     assert erased.json()["user_id"] == sam_id
@@ -93,6 +105,31 @@ async def test_a_running_server_shows_an_erased_name_as_erased_once_the_erasure_
     assert erasure["data"]["approved_by"] == demo["alex"].user_id
     assert erasure["actor"] is not None
 
+    # The accounts table keeps no name of hers either; her old username is free again.
+    accounts = (await app_client.get("/api/accounts", headers=as_alex)).json()
+    [account] = [a for a in accounts if a["user_id"] == sam_id]
+    assert account["username"] == f"erased-{sam_id}"
+    assert (account["printed_name"], account["erased"], account["disabled"]) == (
+        ERASED,
+        True,
+        True,
+    )
+    assert "Samira" not in str(accounts)
+    enabled = await app_client.post(
+        f"/api/accounts/{sam_id}/enable", json={"reason": "came back"}, headers=as_alex
+    )
+    assert enabled.status_code == 409
+    assert enabled.json()["type"].endswith("/account-erased")
+    reset = await app_client.post(
+        f"/api/accounts/{sam_id}/password-reset", json={}, headers=as_alex
+    )
+    assert reset.status_code == 409
+    again = await app_client.post(
+        "/api/accounts", json={"username": "sam", "printed_name": "Sam Other"}, headers=as_alex
+    )
+    assert again.status_code == 201, again.text
+    assert again.json()["user_id"] != sam_id
+
 
 async def test_a_pending_invitation_names_its_erased_inviter_as_erased(
     services: Services,
@@ -112,6 +149,7 @@ async def test_a_pending_invitation_names_its_erased_inviter_as_erased(
 
     issued = await services.tokens.issue(vera.user_id, "tests")
     as_vera = {"Authorization": f"Bearer {issued.token}"}
+    await services.accounts.disable(demo["alex"].user_id, reason="left", meta=OPERATOR)
     erased = await app_client.post(
         _erasure(demo["alex"].user_id), json={"reason": "left the sponsor"}, headers=as_vera
     )
@@ -235,6 +273,7 @@ async def test_snapshots_written_late_from_older_folds_are_deleted_again(
     """A snapshot encoded before the erasure may be written after it deleted them: the
     follower's reaction deletes those of positions up to the erasure once more, and keeps
     the later ones (folded from the log as it reads now)."""
+    await services.accounts.disable(demo["sam"].user_id, reason="left", meta=OPERATOR)
     erased = await app_client.post(
         _erasure(demo["sam"].user_id), json={"reason": "ticket 4411"}, headers=await as_user("alex")
     )

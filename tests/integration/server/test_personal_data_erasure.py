@@ -70,6 +70,12 @@ async def test_an_erased_name_is_gone_from_every_output_and_the_chain_still_veri
     code, printed = await concord(
         "--db", url, "personal-data", "erase", "sam", "--reason", reason, "--approved-by", "alex"
     )
+    assert code == 1, printed  # her account is enabled: disabled first, with its own reason
+    code, printed = await concord("--db", url, "user", "disable", "sam", "--reason", "left")
+    assert code == 0, printed
+    code, printed = await concord(
+        "--db", url, "personal-data", "erase", "sam", "--reason", reason, "--approved-by", "alex"
+    )
     assert code == 0, printed
     await services.follower.wait_for(await services.store.head_position())
 
@@ -87,6 +93,13 @@ async def test_an_erased_name_is_gone_from_every_output_and_the_chain_still_veri
     assert created["data"]["printed_name"] == ERASED
     assert created["data"]["username"] == ERASED
     assert "Samira" not in trail.text
+    code, printed = await concord("--db", url, "user", "list")
+    assert "Samira" not in printed
+    assert f"erased-{sam_id}" in printed
+    code, printed = await concord(
+        "--db", url, "user", "enable", f"erased-{sam_id}", "--reason", "came back"
+    )
+    assert code == 1, printed
 
     headers = await as_user("aud")
     csv_text = (await app_client.get(f"{trial}/audit/export.csv", headers=headers)).text
