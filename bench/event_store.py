@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.baselines import LibrarySubject, RawSubject
-from bench.workload import BATCH, CALLERS, PAYLOAD, rate
+from bench.workload import BATCH, CALLERS, PAYLOAD, fresh_postgres_database, rate
 from events import EventStore, NewEvent, StreamAppend, open_store
 from server.affinity import AUTO, CpuChoice, cpu_for, parse_cpu_choice, pin_to_cpu, unpin
 from server.collector import YOUNG_THRESHOLD, tune_for_serving
@@ -196,25 +196,9 @@ def report(samples: Samples) -> None:
         )
 
 
-async def _postgres_url(admin_url: str) -> str | None:
-    try:
-        import asyncpg
-        from sqlalchemy.engine import make_url
-
-        dsn = make_url(admin_url).set(drivername="postgresql")
-        connection = await asyncpg.connect(dsn.render_as_string(False), timeout=3)
-        await connection.execute("DROP DATABASE IF EXISTS concord_bench WITH (FORCE)")
-        await connection.execute("CREATE DATABASE concord_bench")
-        await connection.close()
-        return dsn.set(database="concord_bench").render_as_string(False)
-    except (OSError, TimeoutError, ImportError) as error:
-        print(f"PostgreSQL not reachable ({error}); skipping its figures")
-        return None
-
-
 def postgres_figures(admin_url: str, appends: int, rounds: int, cpus: CpuChoice) -> None:
     """Concord alone on PostgreSQL (a database ``concord_bench`` made afresh)."""
-    if (url := asyncio.run(_postgres_url(admin_url))) is None:
+    if (url := asyncio.run(fresh_postgres_database(admin_url, "concord_bench"))) is None:
         return
     where = run_on_cpus(cpus, on_sqlite=False)
     postgres = ConcordSubject(url)

@@ -1,7 +1,7 @@
 """The Merkle tree's cost: appends with the tree maintained against without, and proofs
 at a million events.
 
-    python -m bench.merkle [--appends N] [--rounds R] [--events E]
+    python -m bench.merkle [--appends N] [--rounds R] [--events E] [--postgres URL]
 
 1. Appends per second, in the same run, of a log followed by a LogFollower without the
    tree (a projection that does nothing) and of one followed by the server's MerkleTree
@@ -15,7 +15,10 @@ at a million events.
    generation (from the table, as the HTTP routes answer) and verification times, medians
    over a thousand random proofs.
 
-SQLite, durable (WAL, synchronous=FULL) as ``concord serve`` runs. Prints figures.
+SQLite, durable (WAL, synchronous=FULL) as ``concord serve`` runs; with ``--postgres``
+(a URL of a server where databases may be created, e.g.
+``postgresql://postgres@127.0.0.1:5432/postgres``) the same on fresh PostgreSQL
+databases ``concord_bench_merkle_*`` instead. Prints figures.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bench.workload import CALLERS, PAYLOAD, rate
+from bench.workload import CALLERS, PAYLOAD, fresh_postgres_database, rate
 from events import EventStore, NewEvent, RecordedEvent, StreamAppend, open_store
 from events.following import LogFollower
 from events.merkle import verify_consistency, verify_inclusion
@@ -58,9 +61,9 @@ class Nothing:
 class Subject:
     """A log on its own database with its one follower, open between rounds."""
 
-    def __init__(self, folder: Path, name: str, with_tree: bool) -> None:
+    def __init__(self, url: str, name: str, with_tree: bool) -> None:
         self.name = name
-        self.url = f"sqlite:///{folder / f'{name}.sqlite'}"
+        self.url = url
         self._with_tree = with_tree
         self._event = NewEvent("SectionRevised", PAYLOAD)
         self._round = 0
@@ -94,8 +97,13 @@ class Subject:
         return rate(per_caller * CALLERS, time.perf_counter() - started)
 
 
-async def compare(folder: Path, appends: int, rounds: int) -> None:
-    without, with_tree = Subject(folder, "without", False), Subject(folder, "with", True)
+Databases = Callable[[str], Awaitable[str]]
+"""Where the benchmark's log called ``name`` lives: the URL of a new database."""
+
+
+async def compare(database: Databases, appends: int, rounds: int) -> None:
+    without = Subject(await database("without"), "without", False)
+    with_tree = Subject(await database("with"), "with", True)
     await without.open()
     await with_tree.open()
     figures: dict[str, list[float]] = {without.name: [], with_tree.name: []}
@@ -126,8 +134,8 @@ def micro(seconds: list[float]) -> str:
     return f"{statistics.median(seconds) * 1e6:8.1f} µs (p99 {p99 * 1e6:.1f})"
 
 
-async def at_scale(folder: Path, events: int) -> None:
-    url = f"sqlite:///{folder / 'large.sqlite'}"
+async def at_scale(database: Databases, events: int) -> None:
+    url = await database("large")
     store = await open_store(url)
     engine = create_engine_for(url)
     try:
@@ -190,10 +198,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--appends", type=int, default=4000, help="appends per round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--events", type=int, default=1_000_000, help="the large log's size")
+    parser.add_argument("--postgres", metavar="URL", help="measure on PostgreSQL instead")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        asyncio.run(compare(Path(folder), args.appends, args.rounds))
-        asyncio.run(at_scale(Path(folder), args.events))
+
+        async def database(name: str) -> str:
+            if args.postgres is None:
+                return f"sqlite:///{Path(folder) / f'{name}.sqlite'}"
+            url = await fresh_postgres_database(args.postgres, f"concord_bench_merkle_{name}")
+            if url is None:
+                raise SystemExit(1)
+            return url
+
+        print("PostgreSQL" if args.postgres else "SQLite (WAL, synchronous=FULL)")
+        asyncio.run(compare(database, args.appends, args.rounds))
+        asyncio.run(at_scale(database, args.events))
 
 
 if __name__ == "__main__":
