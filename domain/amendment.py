@@ -77,6 +77,7 @@ from domain.errors import (
     require_text,
 )
 from domain.protocol_state import ProtocolState, apply_changes
+from domain.timestamps import instant_text
 
 EDITABLE = frozenset({AmendmentStatus.DRAFT, AmendmentStatus.SUBMITTED})
 """The statuses in which an amendment's content can change."""
@@ -100,10 +101,12 @@ def decide(
                     f"amendment {state.amendment_id} proposes no section change yet"
                 )
             require_no_conflict(state)
+            when = command.submitted_at
             submitted = AmendmentSubmitted(
                 amendment_id=state.amendment_id,
                 content_hash=state.content_hash,
                 submitted_by=command.actor.user_id,
+                submitted_at="" if when is None else instant_text(when, "the submission time"),
             )
             return [submitted]
         case CommentOnReview(text=text, section=section):

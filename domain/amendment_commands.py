@@ -62,6 +62,10 @@ class RetractSectionChange(Command):
 class SubmitAmendment(Command):
     """Submit the draft for review and signatures."""
 
+    submitted_at: datetime | None = None
+    """The server's clock (the route fills it in); the ethics committee cannot have met
+    on the amendment before this day."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommentOnReview(Command):

@@ -65,6 +65,8 @@ class AmendmentSubmitted(Event):
     amendment_id: str
     content_hash: str
     submitted_by: str
+    submitted_at: str = ""
+    """When, by the server's clock; blank in logs written before it was recorded."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

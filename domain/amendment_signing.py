@@ -3,7 +3,10 @@
 Every signature needs the password re-entered, binds to the content hash the signer
 saw (which must still be the current one), states its meaning, and waits while a
 dispute on the amendment is open. Authors sign only for authorship (or responsibility);
-approval and review come from people the charter names who did not write it.
+approval and review come from people the charter names who did not write it. The ethics
+committee's approval is judged before it is signed: its vote against the charter's
+committee quorum, its meeting date against the amendment's submission and the server's
+clock.
 """
 
 from __future__ import annotations
@@ -26,11 +29,16 @@ from domain.approval_policy import (
     missing_signatures,
     required_signatures,
 )
+from domain.charter import CommitteeQuorum
 from domain.errors import (
     AlreadySigned,
     AmendmentDisputed,
+    CommitteeVoteExceedsMembership,
     CommitteeVoteNotCarried,
+    CommitteeVoteNotQuorate,
     CommitteeVoteRequired,
+    EthicsMeetingBeforeSubmission,
+    EthicsMeetingInFuture,
     InvalidCommand,
     NotAnAuthor,
     NotASignatory,
@@ -38,7 +46,12 @@ from domain.errors import (
     StaleContentHash,
     require_text,
 )
-from domain.timestamps import date_text, instant_text
+from domain.timestamps import (
+    date_text,
+    earliest_date_anywhere,
+    instant_text,
+    latest_date_anywhere,
+)
 
 _SIGNABLE = frozenset({AmendmentStatus.SUBMITTED, AmendmentStatus.APPROVED})
 _VOUCHING = frozenset({SignatureMeaning.REVIEW, SignatureMeaning.APPROVAL})
@@ -84,17 +97,59 @@ def record_ethics_approval(
         abstaining=command.abstaining,
         minutes_reference=command.minutes_reference,
     )
-    if not vote.carried:
-        raise CommitteeVoteNotCarried(
-            f"{vote.in_favour} in favour and {vote.against} against is no approval;"
-            " reject the amendment instead"
-        )
+    _require_committee_decision(vote, context.charter.ethics_committee)
+    _require_plausible_meeting(state, vote, command)
     signature = _signature(state, command, context, SignatureMeaning.APPROVAL, vote)
     require_not_author(state, actor, "approve")
     if not context.charter.approval.ethics_approval.admit(actor.roles, actor.organization_kind):
         raise NotASignatory(f"{actor.user_id} does not record ethics approvals under the charter")
     recorded = EthicsApprovalRecorded(amendment_id=state.amendment_id, signature=signature)
     return [recorded, *approval_if_complete(evolve(state, recorded), context)]
+
+
+def _require_committee_decision(vote: CommitteeVote, committee: CommitteeQuorum) -> None:
+    """Refuse a vote the charter's committee quorum does not let approve the amendment:
+    more members than the committee has, too few present, or too few in favour."""
+    present = vote.in_favour + vote.against + vote.abstaining
+    rule, members = committee.rule, committee.membership
+    if present > members:
+        raise CommitteeVoteExceedsMembership(
+            f"{present} members voted or abstained, but the charter's ethics committee has"
+            f" {members}"
+        )
+    if not committee.is_quorate(present):
+        raise CommitteeVoteNotQuorate(
+            f"{present} of the committee's {members} members were present; its quorum"
+            f" ({rule.name}: {rule.participation} of the members) needs"
+            f" {rule.votes_needed(members)}"
+        )
+    if not committee.carries(vote.in_favour, present):
+        raise CommitteeVoteNotCarried(
+            f"{vote.in_favour} in favour of {present} members present is not"
+            f" {rule.majority} ({rule.name}); reject the amendment instead"
+        )
+
+
+def _require_plausible_meeting(
+    state: AmendmentState, vote: CommitteeVote, command: RecordEthicsApproval
+) -> None:
+    """Refuse a meeting later than today anywhere on Earth at the signing time (the
+    server's clock), or earlier than the day, anywhere on Earth, the amendment was
+    submitted (unless the log did not record when)."""
+    latest = date_text(latest_date_anywhere(command.signed_at, "the signing time"))
+    if vote.meeting_date > latest:
+        raise EthicsMeetingInFuture(
+            f"the committee's meeting on {vote.meeting_date} lies in the future (today is"
+            f" {latest} at the latest)"
+        )
+    if not state.submitted_at:
+        return
+    earliest = date_text(earliest_date_anywhere(state.submitted_at))
+    if vote.meeting_date < earliest:
+        raise EthicsMeetingBeforeSubmission(
+            f"the committee met on {vote.meeting_date}, but amendment {state.amendment_id}"
+            f" was submitted at {state.submitted_at}"
+        )
 
 
 def approval_requirements_for(

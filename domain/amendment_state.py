@@ -108,6 +108,8 @@ class AmendmentState:
     closing_reason: str | None = None
     merged_version: int | None = None
     effective_date: str | None = None
+    submitted_at: str = ""
+    """When it was submitted (blank while a draft, or when the log did not record it)."""
 
     @property
     def exists(self) -> bool:
@@ -178,8 +180,8 @@ def evolve(state: AmendmentState, event: AmendmentEvent) -> AmendmentState:
             return _with_content(state, author=author, changes=changes)
         case SectionChangeRetracted(number=number, retracted_by=author):
             return _with_content(state, author=author, changes=without_entry(state.changes, number))
-        case AmendmentSubmitted():
-            return replace(state, status=AmendmentStatus.SUBMITTED)
+        case AmendmentSubmitted(submitted_at=submitted_at):
+            return replace(state, status=AmendmentStatus.SUBMITTED, submitted_at=submitted_at)
         case ReviewCommented(text=text, commented_by=by, section=section):
             comment = ReviewComment(text=text, commented_by=by, section=section)
             return replace(state, review_comments=appended(state.review_comments, comment))

@@ -120,6 +120,41 @@ class Witness:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CommitteeQuorum:
+    """How the ethics committee's vote on an amendment is judged.
+
+    ``rule`` is a named quorum rule, applied as for a motion: the members present (in
+    favour, against or abstaining; a recused member is not present) must reach its
+    ``participation`` share of the committee's ``membership``, and those in favour its
+    ``majority`` share of the members present (21 CFR 56.108(c): a quorum of the
+    members, and approval by a majority of those present).
+    """
+
+    membership: int
+    rule: QuorumRule
+
+    def is_quorate(self, present: int) -> bool:
+        """True when ``present`` members make a quorum of the committee."""
+        return self.rule.is_quorate(present, self.membership)
+
+    def carries(self, in_favour: int, present: int) -> bool:
+        """True when ``in_favour`` of the ``present`` members carry the approval."""
+        return present > 0 and self.rule.majority.is_met(in_favour, present)
+
+
+DEFAULT_ETHICS_COMMITTEE = CommitteeQuorum(
+    membership=9,
+    rule=QuorumRule(
+        name="ethics committee majority",
+        participation=Threshold(numerator=1, denominator=2, inclusive=False),
+        majority=Threshold(numerator=1, denominator=2, inclusive=False),
+    ),
+)
+"""A committee of nine that meets with a majority of its members present and approves by
+a majority of those present; charters written before committee quorums have it."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Charter:
     """The governance charter of one trial."""
 
@@ -130,6 +165,8 @@ class Charter:
     witnesses: tuple[Witness, ...] = ()
     """Who must cosign the log's checkpoints; none by default (charters written before
     witnesses existed have none)."""
+    ethics_committee: CommitteeQuorum = DEFAULT_ETHICS_COMMITTEE
+    """The ethics committee's size and the quorum its votes on amendments must meet."""
 
     def quorum_rule(self, name: str) -> QuorumRule | None:
         """The quorum rule called ``name``, if the charter has one."""
@@ -148,6 +185,7 @@ def check_charter(charter: Charter) -> None:
     problems = [*_quorum_problems(charter), *_ladder_problems(charter)]
     problems += _approval_problems(charter.approval) + _role_problems(charter.roles)
     problems += _witness_problems(charter.witnesses)
+    problems += _committee_problems(charter.ethics_committee)
     if problems:
         raise InvalidCharter("; ".join(problems))
 
@@ -160,10 +198,23 @@ def _quorum_problems(charter: Charter) -> list[str]:
     for rule in charter.quorum_rules:
         if not rule.name.strip():
             problems.append("every quorum rule needs a name")
-        for what, share in (("participation", rule.participation), ("majority", rule.majority)):
-            if not _attainable(share):
-                problems.append(f"quorum rule {rule.name!r}: {what} {share} cannot be met")
+        problems += _share_problems(rule, f"quorum rule {rule.name!r}")
     return problems
+
+
+def _share_problems(rule: QuorumRule, label: str) -> list[str]:
+    shares = (("participation", rule.participation), ("majority", rule.majority))
+    return [
+        f"{label}: {what} {share} cannot be met" for what, share in shares if not _attainable(share)
+    ]
+
+
+def _committee_problems(committee: CommitteeQuorum) -> list[str]:
+    rule = committee.rule
+    problems = [] if committee.membership > 0 else ["the ethics committee needs members"]
+    if not rule.name.strip():
+        problems.append("the ethics committee's quorum rule needs a name")
+    return problems + _share_problems(rule, f"the ethics committee's rule {rule.name!r}")
 
 
 def _attainable(share: Threshold) -> bool:

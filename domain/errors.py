@@ -325,6 +325,26 @@ class CommitteeVoteNotCarried(InvalidCommand):
     """The committee's vote did not carry the approval."""
 
 
+class CommitteeVoteNotQuorate(InvalidCommand):
+    """Too few committee members were present for the vote to count.
+
+    The charter's ethics committee quorum is a share of the committee's membership; the
+    members present are those who voted in favour, against or abstained (a recused member
+    is not present and is not counted)."""
+
+
+class CommitteeVoteExceedsMembership(InvalidCommand):
+    """The committee's vote counts more members than the committee has."""
+
+
+class EthicsMeetingBeforeSubmission(InvalidCommand):
+    """The committee cannot have approved the amendment before it was submitted."""
+
+
+class EthicsMeetingInFuture(InvalidCommand):
+    """The committee's meeting date lies in the future."""
+
+
 class AlreadySigned(AlreadyExists):
     """The person already signed this content with this meaning."""
 

@@ -33,6 +33,8 @@ def date_text(day: date) -> str:
 
 AHEAD_OF_UTC = timedelta(hours=14)
 """The furthest any time zone is ahead of UTC (UTC+14, the Line Islands)."""
+BEHIND_UTC = timedelta(hours=12)
+"""The furthest any time zone is behind UTC (UTC-12, Baker Island)."""
 
 
 def latest_date_anywhere(now: datetime, what: str) -> date:
@@ -40,3 +42,9 @@ def latest_date_anywhere(now: datetime, what: str) -> date:
     ``now`` is refused, naming ``what``): a course completed this morning in Auckland is
     not in the future because it is still yesterday in UTC."""
     return (parse_instant(instant_text(now, what)) + AHEAD_OF_UTC).date()
+
+
+def earliest_date_anywhere(moment: str) -> date:
+    """The earliest date that is today somewhere on Earth at ``moment`` (an instant's text
+    form): in Honolulu the evening of the 1st is already the 2nd by UTC's calendar."""
+    return (parse_instant(moment) - BEHIND_UTC).date()

@@ -241,6 +241,7 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         _ACT.AUTHOR_AMENDMENT,
         amendment_target,
         "Submit the amendment for review",
+        {"submitted_at": _NOW},
     ),
     CommandRoute(
         "comment_on_review",

@@ -307,7 +307,7 @@ def test_ethics_approval_is_recorded_with_the_committees_vote_not_a_plain_signat
         (
             {"in_favour": 3, "against": 3},
             errors.CommitteeVoteNotCarried,
-            "3 in favour and 3 against",
+            "3 in favour of 7 members present is not more than 1/2",
         ),
         ({"abstaining": -1}, errors.InvalidCommand, "vote counts cannot be negative"),
         ({"minutes_reference": ""}, errors.RequiredTextMissing, "minutes"),

@@ -383,9 +383,8 @@ class Trial(RuleBasedStateMachine):
     @precondition(lambda self: self.amendments)
     @rule(which=WHICH, user=USERS)
     def submit(self, which: int, user: str) -> None:
-        self.on_amendment(
-            pick(self.amendments, which), amendment.SubmitAmendment(actor=self.actor(user))
-        )
+        command = amendment.SubmitAmendment(actor=self.actor(user), submitted_at=self.tick())
+        self.on_amendment(pick(self.amendments, which), command)
 
     @precondition(lambda self: self.amendments)
     @rule(which=WHICH, user=USERS, section=SECTIONS | st.none())
@@ -433,7 +432,8 @@ class Trial(RuleBasedStateMachine):
             command = amendment.ProposeSectionChange(actor=self.actor(author), change=change)
             self.on_amendment(amendment_id, command)
         elif state.status is AmendmentStatus.DRAFT:
-            self.on_amendment(amendment_id, amendment.SubmitAmendment(actor=self.actor(author)))
+            submit = amendment.SubmitAmendment(actor=self.actor(author), submitted_at=self.tick())
+            self.on_amendment(amendment_id, submit)
         elif state.conflict is not None:
             self.rebase(which, author, [True] * 8, slip=9)
         elif state.status is AmendmentStatus.APPROVED:
@@ -470,7 +470,7 @@ class Trial(RuleBasedStateMachine):
         self.on_amendment(amendment_id, command)
 
     @precondition(lambda self: self.amendments)
-    @rule(which=WHICH, user=USERS, in_favour=st.integers(0, 3), against=st.integers(0, 3))
+    @rule(which=WHICH, user=USERS, in_favour=st.integers(0, 7), against=st.integers(0, 3))
     def record_ethics_approval(self, which: int, user: str, in_favour: int, against: int) -> None:
         amendment_id = pick(self.amendments, which)
         content_hash = self.amendments[amendment_id].content_hash

@@ -43,6 +43,8 @@ export function charterSection(context, trial, ui) {
       ]),
       h("dt", {}, "Participant-facing sections"),
       h("dd", {}, charter.approval.participant_facing_sections.join(", ")),
+      h("dt", {}, "Ethics committee quorum"),
+      h("dd", { class: "ethics-committee" }, committeeText(charter.ethics_committee)),
     ),
     h("h3", {}, "Quorum rules for motions"),
     h(
@@ -114,6 +116,12 @@ function readThreshold(form, prefix) {
   };
 }
 
+/** The ethics committee's quorum in words: its size, who must be present, who must agree. */
+function committeeText(committee) {
+  const { membership, rule } = committee;
+  return `${membership} members (${rule.name}): ${share(rule.participation)} of the members present, ${share(rule.majority)} of those present in favour`;
+}
+
 const NEW_RULE = { name: "", participation: { numerator: 1, denominator: 2, inclusive: true }, majority: { numerator: 1, denominator: 2, inclusive: false } };
 
 function amendForm(context, charter, ui) {
@@ -135,6 +143,15 @@ function amendForm(context, charter, ui) {
     h("p", { class: "hint" }, "Empty a rule's name to drop it; name the last one to add it."),
     rules.map((r, i) =>
       h("fieldset", {}, h("legend", {}, r.name ? `Quorum rule ${r.name}` : "New quorum rule"), field("Rule name", h("input", { name: `quorum.${i}.name`, value: r.name })), thresholdFields(`quorum.${i}.participation`, "Participation", r.participation), thresholdFields(`quorum.${i}.majority`, "Majority", r.majority)),
+    ),
+    h("h3", {}, "Ethics committee"),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "Ethics committee quorum"),
+      h("div", { class: "row" }, field("Committee members", h("input", { type: "number", min: 1, name: "committee.membership", value: String(charter.ethics_committee.membership), required: true, class: "number" })), field("Committee rule name", h("input", { name: "committee.name", value: charter.ethics_committee.rule.name, required: true }))),
+      thresholdFields("committee.participation", "Members present", charter.ethics_committee.rule.participation),
+      thresholdFields("committee.majority", "In favour of those present", charter.ethics_committee.rule.majority),
     ),
     h("h3", {}, "Escalation ladder"),
     h("p", { class: "hint" }, "In order, lowest first. Empty a level's name to drop it; name the last one to add it."),
@@ -179,6 +196,10 @@ function readCharter(form, ruleCount, levelCount) {
       participant_facing_sections: list(value(form, "participant_facing_sections"), ","),
     },
     quorum_rules: quorum,
+    ethics_committee: {
+      membership: Number(value(form, "committee.membership")),
+      rule: { name: value(form, "committee.name").trim(), participation: readThreshold(form, "committee.participation"), majority: readThreshold(form, "committee.majority") },
+    },
     escalation_ladder: ladder,
     roles: Object.fromEntries(ROLES.map((r) => [r, { organization_kinds: checked(form, `roles.${r}.organization_kinds`), training: list(value(form, `roles.${r}.training`), ";") }])),
   };
