@@ -19,6 +19,7 @@ from domain import m11
 from domain.amendment_commands import (
     AmendmentCommand,
     AmendmentContext,
+    CheckForConcurrentModifications,
     CheckForConflicts,
     CommentOnReview,
     OpenAmendment,
@@ -77,6 +78,10 @@ from domain.errors import (
     require_text,
 )
 from domain.protocol_state import ProtocolState, apply_changes
+from domain.substantial_modifications import (
+    check_for_concurrent_modifications,
+    entering_evaluation,
+)
 from domain.timestamps import instant_text
 
 EDITABLE = frozenset({AmendmentStatus.DRAFT, AmendmentStatus.SUBMITTED})
@@ -108,7 +113,7 @@ def decide(
                 submitted_by=command.actor.user_id,
                 submitted_at="" if when is None else instant_text(when, "the submission time"),
             )
-            return [submitted]
+            return [submitted, *entering_evaluation(evolve(state, submitted), context)]
         case CommentOnReview(text=text, section=section):
             require_status(state, OPEN_STATUSES, "comment on")
             require_text(text, "the review comment")
@@ -131,6 +136,8 @@ def decide(
             return _check_for_conflicts(state, context.protocol)
         case RebaseAmendment():
             return _rebase(state, command, context.protocol)
+        case CheckForConcurrentModifications():
+            return check_for_concurrent_modifications(state, context)
         case _:
             assert_never(command)
 
@@ -200,7 +207,12 @@ def _edit(
             )
         case _:
             assert_never(command)
-    return content_change(state, change)
+    events = content_change(state, change)
+    revised = isinstance(change, AmendmentDetailsRevised)
+    if revised and state.status is AmendmentStatus.SUBMITTED and not state.is_substantial:
+        # Made substantial while under evaluation: as if submitted so now.
+        events += entering_evaluation(evolve(state, change), context)
+    return events
 
 
 def _close(
@@ -326,6 +338,7 @@ __all__ = [
     "AmendmentContext",
     "AmendmentState",
     "AmendmentStatus",
+    "CheckForConcurrentModifications",
     "CheckForConflicts",
     "CommentOnReview",
     "OpenAmendment",

@@ -20,12 +20,17 @@ class AmendmentContext:
     current state. ``open_disputes`` holds the ids of open disputes about this
     amendment; ``feedback_awaiting_disposition`` the ids of patient advocate comments
     on it that have no disposition yet (see ``domain.engagement``).
+    ``substantial_under_evaluation`` holds the ids of the trial's substantial amendments
+    under evaluation (submitted or approved; this one too if it is): the server looks
+    them up for the commands that need them (submitting, revising details, checking for
+    concurrent modifications) and leaves it empty for the others.
     """
 
     charter: Charter
     protocol: ProtocolState
     open_disputes: frozenset[str] = frozenset()
     feedback_awaiting_disposition: frozenset[str] = frozenset()
+    substantial_under_evaluation: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,6 +137,14 @@ class RebaseAmendment(Command):
     note: str = ""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckForConcurrentModifications(Command):
+    """Link this substantial amendment, if under evaluation, to the other substantial
+    amendments under evaluation it is not linked to yet. The server issues it to every
+    open amendment after a ``ConcurrentModificationNoted``, so that the link goes both
+    ways."""
+
+
 AmendmentCommand = (
     OpenAmendment
     | ReviseAmendmentDetails
@@ -145,4 +158,5 @@ AmendmentCommand = (
     | WithdrawAmendment
     | CheckForConflicts
     | RebaseAmendment
+    | CheckForConcurrentModifications
 )

@@ -169,6 +169,15 @@ class AmendmentMerged(Event):
     merged_by: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConcurrentModificationNoted(Event):
+    """This substantial amendment is under evaluation at the same time as the substantial
+    amendments ``concurrent_with`` (the charter allows it); each is linked to the others."""
+
+    amendment_id: str
+    concurrent_with: tuple[str, ...]
+
+
 AmendmentEvent = (
     AmendmentOpened
     | AmendmentDetailsRevised
@@ -185,4 +194,5 @@ AmendmentEvent = (
     | AmendmentConflictDetected
     | AmendmentRebased
     | AmendmentMerged
+    | ConcurrentModificationNoted
 )

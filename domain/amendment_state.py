@@ -28,6 +28,7 @@ from domain.amendment_events import (
     AmendmentRejected,
     AmendmentSubmitted,
     AmendmentWithdrawn,
+    ConcurrentModificationNoted,
     EthicsApprovalRecorded,
     ReviewCommented,
     SectionChangeProposed,
@@ -56,6 +57,10 @@ OPEN_STATUSES = frozenset(
     {AmendmentStatus.DRAFT, AmendmentStatus.SUBMITTED, AmendmentStatus.APPROVED}
 )
 """The statuses in which an amendment can still change or merge."""
+
+UNDER_EVALUATION = frozenset({AmendmentStatus.SUBMITTED, AmendmentStatus.APPROVED})
+"""Submitted and not yet merged, rejected or withdrawn: the statuses of a modification
+under evaluation (EU CTR Art. 15-17)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,6 +115,9 @@ class AmendmentState:
     effective_date: str | None = None
     submitted_at: str = ""
     """When it was submitted (blank while a draft, or when the log did not record it)."""
+    concurrent_with: frozenset[str] = frozenset()
+    """The other substantial amendments that were under evaluation at the same time as
+    this one (only where the charter allows it: by default one is at a time)."""
 
     @property
     def exists(self) -> bool:
@@ -118,6 +126,15 @@ class AmendmentState:
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def is_substantial(self) -> bool:
+        """A yes to either substantial-impact question of its details."""
+        return self.details is not None and self.details.is_substantial
+
+    @property
+    def is_under_evaluation(self) -> bool:
+        return self.status in UNDER_EVALUATION
 
     @property
     def sections(self) -> frozenset[str]:
@@ -221,6 +238,8 @@ def evolve(state: AmendmentState, event: AmendmentEvent) -> AmendmentState:
                     changes[resolution.number] = resolution.change
             rebased = replace(state, conflict=None)
             return _with_content(rebased, author=author, base_version=onto, changes=changes)
+        case ConcurrentModificationNoted(concurrent_with=others):
+            return replace(state, concurrent_with=state.concurrent_with | frozenset(others))
         case AmendmentMerged():
             return replace(
                 state,

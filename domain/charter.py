@@ -120,6 +120,15 @@ class Witness:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ConflictsOfInterest:
+    """Who else may not resolve a dispute. Its raiser and whoever's work its subject is
+    (``domain.dispute``) never may, whatever the charter says: a charter only widens it."""
+
+    same_organization: bool = False
+    """Nor may a member of an organization that one of those authors belongs to."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CommitteeQuorum:
     """How the ethics committee's vote on an amendment is judged.
 
@@ -167,6 +176,13 @@ class Charter:
     witnesses existed have none)."""
     ethics_committee: CommitteeQuorum = DEFAULT_ETHICS_COMMITTEE
     """The ethics committee's size and the quorum its votes on amendments must meet."""
+    conflicts_of_interest: ConflictsOfInterest = ConflictsOfInterest()
+    """Who besides the authors and the raiser may not resolve a dispute; nobody else by
+    default (charters written before have the default)."""
+    concurrent_substantial_modifications: bool = False
+    """Whether a substantial amendment may be under evaluation while another is (EU CTR
+    Art. 15-17 practice: one at a time, the default). When allowed, each is linked to
+    the others (``domain.amendment``)."""
 
     def quorum_rule(self, name: str) -> QuorumRule | None:
         """The quorum rule called ``name``, if the charter has one."""

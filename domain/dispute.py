@@ -3,8 +3,11 @@
 A dispute (one stream each) starts at the first level of the charter's escalation
 ladder, copied when it is raised so that later charter amendments do not change who
 settles it. It climbs one level at a time and is resolved, with a rationale, by someone
-holding a role the charter allows at the current level who did not raise it. While a
-dispute about an amendment is open, nobody signs or merges that amendment.
+holding a role the charter allows at the current level who did not raise it and whose
+work the subject is not (``DisputeContext.subject``: an amendment's authors, the author of
+a section's text, a motion's mover; the charter may exclude more, never fewer). The
+subject must exist when the dispute is raised. While a dispute about an amendment is
+open, nobody signs or merges that amendment.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from enum import StrEnum
 from typing import assert_never
 
 from domain import m11
+from domain.actor import Actor
 from domain.charter import Charter, EscalationLevel
 from domain.errors import (
+    ConflictOfInterest,
     DisputeAlreadyRaised,
     DisputeClosed,
     DisputeNotFound,
@@ -28,6 +33,7 @@ from domain.errors import (
 )
 from domain.event import Command, Event, fold_events, ignore_unknown
 from domain.roles import Role
+from domain.subjects import RecordKind, SubjectRecord, require_existing
 
 
 class DisputeSubjectKind(StrEnum):
@@ -148,14 +154,36 @@ class DisputeState:
 NEW_DISPUTE = DisputeState()
 
 
+SUBJECT_RECORD_KINDS: dict[DisputeSubjectKind, RecordKind] = {
+    DisputeSubjectKind.AMENDMENT: RecordKind.AMENDMENT,
+    DisputeSubjectKind.SECTION: RecordKind.SECTION,
+    DisputeSubjectKind.DECISION: RecordKind.MOTION,
+}
+"""The kind of record (``SubjectRecord.kind``) each kind of dispute is about."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DisputeContext:
+    """What a dispute's decisions need from elsewhere in the trial.
+
+    ``charter`` is the workspace's current charter (its ladder is copied on raising, its
+    conflict-of-interest rule applies when resolving). ``subject`` is the record the
+    dispute is about (the command's subject when raising, the state's afterwards), as the
+    trial holds it now."""
+
+    charter: Charter
+    subject: SubjectRecord
+
+
 # -- decide -----------------------------------------------------------------------------
 
 
-def decide(state: DisputeState, command: DisputeCommand, charter: Charter) -> list[DisputeEvent]:
-    """The events ``command`` causes, or a DomainError naming the rule it breaks.
-    ``charter`` is the workspace's current charter (its ladder is copied on raising)."""
+def decide(
+    state: DisputeState, command: DisputeCommand, context: DisputeContext
+) -> list[DisputeEvent]:
+    """The events ``command`` causes, or a DomainError naming the rule it breaks."""
     if isinstance(command, RaiseDispute):
-        return _raise(state, command, charter)
+        return _raise(state, command, context)
     if not state.exists:
         raise DisputeNotFound("the dispute does not exist")
     if not state.is_open:
@@ -182,6 +210,7 @@ def decide(state: DisputeState, command: DisputeCommand, charter: Charter) -> li
             require_text(rationale, "a rationale for the resolution")
             if actor.user_id == state.raised_by:
                 raise SeparationOfDuties(f"{actor.user_id} raised dispute {state.dispute_id}")
+            _require_no_conflict_of_interest(state, actor, context)
             level = state.ladder[state.level]
             if not actor.holds_any(level.resolver_roles):
                 allowed = sorted(role.value for role in level.resolver_roles)
@@ -202,7 +231,28 @@ def decide(state: DisputeState, command: DisputeCommand, charter: Charter) -> li
             assert_never(command)
 
 
-def _raise(state: DisputeState, command: RaiseDispute, charter: Charter) -> list[DisputeEvent]:
+def _require_no_conflict_of_interest(
+    state: DisputeState, actor: Actor, context: DisputeContext
+) -> None:
+    """Nobody resolves a dispute about their own work; under the charter's wider rule,
+    nor does anyone from the same organization as its authors."""
+    subject = context.subject
+    if actor.user_id in subject.authors:
+        raise ConflictOfInterest(
+            f"{actor.user_id} is an author of {subject}, which dispute {state.dispute_id} is about"
+        )
+    widened = context.charter.conflicts_of_interest
+    if widened.same_organization and actor.organization_id in subject.organizations:
+        raise ConflictOfInterest(
+            f"{actor.user_id} belongs to {actor.organization_id}, as an author of {subject}"
+            f" (which dispute {state.dispute_id} is about) does; the charter excludes the"
+            " authors' organizations"
+        )
+
+
+def _raise(
+    state: DisputeState, command: RaiseDispute, context: DisputeContext
+) -> list[DisputeEvent]:
     if state.exists:
         raise DisputeAlreadyRaised(f"dispute {state.dispute_id} already exists")
     require_text(command.dispute_id, "a dispute id")
@@ -211,6 +261,7 @@ def _raise(state: DisputeState, command: RaiseDispute, charter: Charter) -> list
     is_section = command.subject_kind is DisputeSubjectKind.SECTION
     if is_section and not m11.is_section_number(command.subject_id):
         raise InvalidSectionNumber(f"{command.subject_id!r} is not an M11 section number")
+    require_existing(context.subject, f"dispute {command.dispute_id}")
     raised = DisputeRaised(
         dispute_id=command.dispute_id,
         trial_id=command.trial_id,
@@ -218,7 +269,7 @@ def _raise(state: DisputeState, command: RaiseDispute, charter: Charter) -> list
         subject_id=command.subject_id,
         concern=command.concern,
         raised_by=command.actor.user_id,
-        ladder=charter.escalation_ladder,
+        ladder=context.charter.escalation_ladder,
     )
     return [raised]
 

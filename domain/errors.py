@@ -444,3 +444,18 @@ class CommentAlreadyPosted(AlreadyExists):
 
 class AlreadyDispositioned(AlreadyExists):
     """The comment already has a disposition."""
+
+
+# -- references and conflicts of interest -----------------------------------------------
+
+
+class SubjectNotFound(NotFound):
+    """The record referred to does not exist."""
+
+
+class ConflictOfInterest(NotPermitted):
+    """Nobody settles a dispute about their own work."""
+
+
+class SubstantialModificationPending(WrongState):
+    """Another substantial modification is under evaluation."""

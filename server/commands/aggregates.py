@@ -4,9 +4,11 @@ and the context each decides in.
 A kind's ``decide`` is the domain's, given what it needs besides its own state: the
 trial (charter, members), the other streams it reads (through :class:`StateReader`, so
 that a state an append of this process will leave counts) and the directory's
-cross-stream facts. It answers the events per stream, its own stream first; a kind whose
-command also writes another stream (a merge writes the protocol) names it in
-``also_writes``, so that both are decided under their locks.
+cross-stream facts. Among them, the records a command refers to (a dispute's or a
+comment's subject, a motion's), looked up as :class:`domain.subjects.SubjectRecord`.
+It answers the events per stream, its own stream first; a kind whose command also
+writes another stream (a merge writes the protocol) names it in ``also_writes``, so
+that both are decided under their locks.
 """
 
 from __future__ import annotations
@@ -26,13 +28,27 @@ from domain import (
     shared_text,
     workspace,
 )
-from domain.amendment import AmendmentCommand, AmendmentContext, AmendmentState
+from domain.amendment import (
+    AmendmentCommand,
+    AmendmentContext,
+    AmendmentState,
+    CheckForConcurrentModifications,
+    ReviseAmendmentDetails,
+    SubmitAmendment,
+)
 from domain.catalog import DomainEvent
-from domain.dispute import DisputeCommand, DisputeState, DisputeSubjectKind
-from domain.engagement import CommentSubjectKind, CommentThread, EngagementCommand
+from domain.dispute import (
+    SUBJECT_RECORD_KINDS,
+    DisputeCommand,
+    DisputeContext,
+    DisputeState,
+    DisputeSubjectKind,
+    RaiseDispute,
+)
+from domain.engagement import CommentSubjectKind, CommentThread, EngagementCommand, PostComment
 from domain.event import Command
 from domain.merging import MergeAmendment, decide_merge
-from domain.motion import MotionCommand, MotionContext, MotionState
+from domain.motion import MotionCommand, MotionContext, MotionState, TableMotion
 from domain.protocol import ProtocolCommand, ProtocolState
 from domain.shared_text import (
     EditSharedText,
@@ -49,7 +65,16 @@ from domain.streams import (
     StreamName,
     amendment_stream,
     comments_stream,
+    dispute_stream,
+    motion_stream,
     protocol_stream,
+)
+from domain.subjects import (
+    MOTION_SUBJECT_KINDS,
+    RecordKind,
+    SubjectRecord,
+    require_any_existing,
+    require_existing,
 )
 from domain.workspace import TrialState, WorkspaceCommand
 from server.coediting.rich_text import first_state
@@ -97,6 +122,10 @@ class AggregateKind(Generic[S]):
     decide: Decide[S]
     also_writes: Callable[[StreamName, Command], tuple[str, ...]] = _writes_nothing_else
     """Streams besides its own that ``command`` writes."""
+    also_locks: Callable[[StreamName, Command], tuple[str, ...]] = _writes_nothing_else
+    """Names besides those streams that ``command`` is decided under the lock of: it
+    reads facts of other streams that the same command on them changes, so two of them
+    must not be decided at once (in this process)."""
 
 
 def _not_for(kind: str, command: Command) -> TypeError:
@@ -119,23 +148,94 @@ async def _decide_motion(s: Situation, state: MotionState, command: Command) -> 
     if not isinstance(command, MotionCommand):
         raise _not_for("motion", command)
     members = MotionContext(charter=s.trial.charter, members=frozenset(s.trial.members))
-    return {str(s.stream): motion.decide(state, command, members)}
+    events = motion.decide(state, command, members)
+    if isinstance(command, TableMotion) and command.subject is not None:
+        records = [await _record(s, kind, command.subject) for kind in MOTION_SUBJECT_KINDS]
+        require_any_existing(tuple(records), command.subject, f"motion {command.motion_id}")
+    return {str(s.stream): events}
 
 
 async def _decide_dispute(s: Situation, state: DisputeState, command: Command) -> Decision:
     if not isinstance(command, DisputeCommand):
         raise _not_for("dispute", command)
-    return {str(s.stream): dispute.decide(state, command, s.trial.charter)}
+    kind: DisputeSubjectKind | None
+    if isinstance(command, RaiseDispute):
+        kind, subject_id = command.subject_kind, command.subject_id
+    else:
+        kind, subject_id = state.subject_kind, state.subject_id
+    # No such dispute (kind None): the domain refuses before it reads the subject.
+    record_kind = SUBJECT_RECORD_KINDS[kind] if kind is not None else RecordKind.AMENDMENT
+    subject = await _record(s, record_kind, subject_id)
+    context = DisputeContext(charter=s.trial.charter, subject=subject)
+    return {str(s.stream): dispute.decide(state, command, context)}
 
 
 async def _decide_thread(s: Situation, state: CommentThread, command: Command) -> Decision:
     if not isinstance(command, EngagementCommand):
         raise _not_for("comment thread", command)
-    return {str(s.stream): engagement.decide(state, command)}
+    events = engagement.decide(state, command)
+    if isinstance(command, PostComment) and not state.exists:
+        # The first comment sets the thread's subject; later ones must name the same.
+        subject = await _record(s, RecordKind(command.subject_kind.value), command.subject_id)
+        require_existing(subject, f"comment {command.comment_id}")
+    return {str(s.stream): events}
+
+
+async def _record(s: Situation, kind: RecordKind, record_id: str) -> SubjectRecord:
+    """The record of ``kind`` called ``record_id`` in the trial, as it stands now: whether
+    it exists, whose work it is and their organizations. A record is not its own
+    subject: one in the command's own stream does not exist (yet)."""
+    trial_id = s.stream.trial_id
+    authors: frozenset[str] = frozenset()
+    exists = False
+    match kind:
+        case _ if not record_id.strip():
+            pass  # no id: the domain refuses it for want of one
+        case RecordKind.AMENDMENT:
+            exists, authors = await _amendment_facts(s, amendment_stream(trial_id, record_id))
+        case RecordKind.SECTION:
+            exists, authors = await _section_facts(s, record_id)
+        case RecordKind.MOTION:
+            stream_id = motion_stream(trial_id, record_id)
+            exists = stream_id != str(s.stream) and (await s.states.state(MOTION, stream_id)).exists
+            mover = s.directory.mover_of(trial_id, record_id) if exists else None
+            authors = frozenset({mover} if mover else ())
+        case RecordKind.DISPUTE:
+            stream_id = dispute_stream(trial_id, record_id)
+            exists = (
+                stream_id != str(s.stream) and (await s.states.state(DISPUTE, stream_id)).exists
+            )
+    members = s.trial.members
+    organizations = frozenset(members[a].organization_id for a in authors if a in members)
+    return SubjectRecord(
+        kind=kind, record_id=record_id, exists=exists, authors=authors, organizations=organizations
+    )
+
+
+async def _amendment_facts(s: Situation, stream_id: str) -> tuple[bool, frozenset[str]]:
+    if stream_id == str(s.stream):
+        return False, frozenset()
+    amendment = await s.states.state(AMENDMENT, stream_id)
+    return amendment.exists, amendment.authors
+
+
+async def _section_facts(s: Situation, number: str) -> tuple[bool, frozenset[str]]:
+    """Whether the protocol has the live section ``number``, and who wrote its current
+    text: the revision's author and, when a merged amendment wrote it, its authors."""
+    trial_id = s.stream.trial_id
+    section = (await s.states.state(PROTOCOL, protocol_stream(trial_id))).sections.get(number)
+    if section is None or section.removed:
+        return False, frozenset()
+    head = section.head
+    authors = frozenset({head.author})
+    if head.amendment_id is not None:
+        merged = amendment_stream(trial_id, head.amendment_id)
+        authors |= (await _amendment_facts(s, merged))[1]
+    return True, authors
 
 
 async def _decide_amendment(s: Situation, state: AmendmentState, command: Command) -> Decision:
-    context = await _amendment_context(s)
+    context = await _amendment_context(s, command)
     if isinstance(command, MergeAmendment):
         merge = decide_merge(state, command, context)
         return {
@@ -147,10 +247,17 @@ async def _decide_amendment(s: Situation, state: AmendmentState, command: Comman
     return {str(s.stream): amendment.decide(state, command, context)}
 
 
-async def _amendment_context(s: Situation) -> AmendmentContext:
+_READS_EVALUATIONS = (SubmitAmendment, ReviseAmendmentDetails, CheckForConcurrentModifications)
+"""The amendment commands that read which substantial amendments are under evaluation."""
+
+
+async def _amendment_context(s: Situation, command: Command) -> AmendmentContext:
     trial_id, amendment_id = s.stream.trial_id, s.stream.aggregate_id
     thread_id = comments_stream(trial_id, CommentSubjectKind.AMENDMENT, amendment_id)
     thread = await s.states.state(COMMENTS, thread_id)
+    under_evaluation = frozenset[str]()
+    if isinstance(command, _READS_EVALUATIONS):
+        under_evaluation = await _substantial_under_evaluation(s)
     return AmendmentContext(
         charter=s.trial.charter,
         protocol=await s.states.state(PROTOCOL, protocol_stream(trial_id)),
@@ -158,7 +265,24 @@ async def _amendment_context(s: Situation) -> AmendmentContext:
             trial_id, DisputeSubjectKind.AMENDMENT, amendment_id
         ),
         feedback_awaiting_disposition=thread.awaiting_disposition(),
+        substantial_under_evaluation=under_evaluation,
     )
+
+
+async def _substantial_under_evaluation(s: Situation) -> frozenset[str]:
+    """The trial's other substantial amendments under evaluation (read from the open
+    ones: at most the few a trial has open at once)."""
+    trial_id = s.stream.trial_id
+    entry = s.directory.trial(trial_id)
+    found = set()
+    for amendment_id in sorted(entry.open_amendments if entry is not None else ()):
+        stream_id = amendment_stream(trial_id, amendment_id)
+        if stream_id == str(s.stream):
+            continue  # its own state is the one being decided on
+        other = await s.states.state(AMENDMENT, stream_id)
+        if other.is_substantial and other.is_under_evaluation:
+            found.add(amendment_id)
+    return frozenset(found)
 
 
 async def _decide_text(s: Situation, state: SharedText, command: Command) -> Decision:
@@ -187,7 +311,8 @@ async def _decide_proposal_text(
     trial_id = s.stream.trial_id
     amendment_name = StreamName(trial_id, StreamKind.AMENDMENT, s.stream.aggregate_id)
     proposal = await s.states.state(AMENDMENT, str(amendment_name))
-    context = await _amendment_context(Situation(amendment_name, s.trial, s.states, s.directory))
+    amendment_situation = Situation(amendment_name, s.trial, s.states, s.directory)
+    context = await _amendment_context(amendment_situation, command)
 
     def decide(state: SharedText, command: SharedTextCommand) -> SharedTextDecision:
         return proposal_text.decide(state, command, proposal, context)
@@ -238,6 +363,14 @@ def _merge_writes_the_protocol(stream: StreamName, command: Command) -> tuple[st
     return (protocol_stream(stream.trial_id),) if isinstance(command, MergeAmendment) else ()
 
 
+def _one_evaluation_decided_at_a_time(stream: StreamName, command: Command) -> tuple[str, ...]:
+    """Submitting (or making substantial) one amendment reads which others are under
+    evaluation: two such decisions in a trial are taken one after the other."""
+    if isinstance(command, (SubmitAmendment, ReviseAmendmentDetails)):
+        return (f"{stream.trial_id}/substantial-modifications",)
+    return ()
+
+
 WORKSPACE = AggregateKind("workspace", workspace.NEW_TRIAL, workspace.evolve, _decide_workspace)
 PROTOCOL = AggregateKind("protocol", protocol.NEW_PROTOCOL, protocol.evolve, _decide_protocol)
 AMENDMENT = AggregateKind(
@@ -246,6 +379,7 @@ AMENDMENT = AggregateKind(
     amendment.evolve,
     _decide_amendment,
     also_writes=_merge_writes_the_protocol,
+    also_locks=_one_evaluation_decided_at_a_time,
 )
 MOTION = AggregateKind("motion", motion.NEW_MOTION, motion.evolve, _decide_motion)
 DISPUTE = AggregateKind("dispute", dispute.NEW_DISPUTE, dispute.evolve, _decide_dispute)

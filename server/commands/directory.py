@@ -62,6 +62,8 @@ class TrialEntry:
     amendments: list[str] = field(default_factory=list)
     open_amendments: set[str] = field(default_factory=set)
     motions: list[str] = field(default_factory=list)
+    movers: dict[str, str] = field(default_factory=dict)
+    """Who tabled each motion, by motion id (whose work a dispute about it is)."""
     disputes: list[str] = field(default_factory=list)
     open_disputes: dict[str, tuple[DisputeSubjectKind, str]] = field(default_factory=dict)
     threads: dict[tuple[str, str], None] = field(default_factory=dict)
@@ -72,8 +74,9 @@ CATCH_UP_PAGE = 5_000
 
 SNAPSHOT_NAME = "directory"
 """The directory's name among the projection snapshots."""
-SNAPSHOT_VERSION = 1
-"""The format of the directory's snapshot (:class:`_Snapshot` as JSON)."""
+SNAPSHOT_VERSION = 2
+"""The format of the directory's snapshot (:class:`_Snapshot` as JSON); 2 added the
+motions' movers."""
 
 _CLOSING_AMENDMENT = frozenset({"AmendmentMerged", "AmendmentRejected", "AmendmentWithdrawn"})
 
@@ -190,6 +193,11 @@ class Directory:
             if subject == (kind, subject_id)
         )
 
+    def mover_of(self, trial_id: str, motion_id: str) -> str | None:
+        """Who tabled the motion, if the trial has it."""
+        entry = self.trial(trial_id)
+        return entry.movers.get(motion_id) if entry is not None else None
+
     def apply(self, event: RecordedEvent) -> None:
         """Fold one event of the log."""
         self._fold(event)
@@ -259,6 +267,7 @@ class Directory:
                 entry.open_amendments.discard(data["amendment_id"])
             case "MotionTabled":
                 entry.motions.append(data["motion_id"])
+                entry.movers[data["motion_id"]] = data["tabled_by"]
             case "DisputeRaised":
                 entry.disputes.append(data["dispute_id"])
                 subject = (DisputeSubjectKind(data["subject_kind"]), data["subject_id"])
@@ -302,6 +311,7 @@ class _TrialSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     amendments: list[str]
     open_amendments: list[str]
     motions: list[str]
+    movers: dict[str, str]
     disputes: list[str]
     open_disputes: dict[str, tuple[DisputeSubjectKind, str]]
     threads: list[tuple[str, str]]
@@ -318,6 +328,7 @@ class _TrialSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             amendments=entry.amendments,
             open_amendments=list(entry.open_amendments),
             motions=entry.motions,
+            movers=entry.movers,
             disputes=entry.disputes,
             open_disputes=entry.open_disputes,
             threads=list(entry.threads),
@@ -334,6 +345,7 @@ class _TrialSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             amendments=self.amendments,
             open_amendments=set(self.open_amendments),
             motions=self.motions,
+            movers=self.movers,
             disputes=self.disputes,
             open_disputes=self.open_disputes,
             threads=dict.fromkeys(self.threads),

@@ -227,7 +227,11 @@ class CommandService:
             trial_stream_id = workspace_target(target.trial_id).stream_id
             trial = (await self._states.load(WORKSPACE, trial_stream_id, fresh=basis.fresh)).state
             command = build(actor or actor_in(trial, user_id))
-            async with self._locks.held([stream_id, *kind.also_writes(target.stream, command)]):
+            also = [
+                *kind.also_writes(target.stream, command),
+                *kind.also_locks(target.stream, command),
+            ]
+            async with self._locks.held([stream_id, *also]):
                 loaded = await basis.load(kind, stream_id)
                 if if_match is not None and if_match != loaded.version:
                     loaded = await basis.reload_for_if_match(kind, stream_id)

@@ -12,6 +12,7 @@ from domain import dispute, errors
 from domain.actor import Actor
 from domain.charter import DEFAULT_CHARTER
 from domain.dispute import (
+    DisputeContext,
     DisputeEscalated,
     DisputeRaised,
     DisputeResolved,
@@ -22,9 +23,20 @@ from domain.dispute import (
     ResolveDispute,
 )
 from domain.roles import Role
+from domain.subjects import RecordKind, SubjectRecord
 from tests.unit.domain.steps import runner
 
-run = runner(partial(dispute.decide, charter=DEFAULT_CHARTER), dispute.fold)
+A1 = SubjectRecord(
+    kind=RecordKind.AMENDMENT,
+    record_id="A-1",
+    exists=True,
+    authors=frozenset({"omar"}),
+    organizations=frozenset({"site-2"}),
+)
+"""The amendment the disputes here are about: Omar's (none of the actors here wrote it)."""
+CONTEXT = DisputeContext(charter=DEFAULT_CHARTER, subject=A1)
+
+run = runner(partial(dispute.decide, context=CONTEXT), dispute.fold)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +57,7 @@ def raised(raise_it: RaiseDispute) -> DisputeState:
 
 
 def test_a_dispute_starts_at_the_first_level_of_the_charters_ladder(raise_it: RaiseDispute) -> None:
-    assert dispute.decide(dispute.NEW_DISPUTE, raise_it, DEFAULT_CHARTER) == [
+    assert dispute.decide(dispute.NEW_DISPUTE, raise_it, CONTEXT) == [
         DisputeRaised(
             dispute_id="D-1",
             trial_id="t-1",
@@ -64,23 +76,23 @@ def test_a_dispute_starts_at_the_first_level_of_the_charters_ladder(raise_it: Ra
 
 def test_a_dispute_needs_a_concern_and_a_valid_subject(raise_it: RaiseDispute) -> None:
     with pytest.raises(errors.RequiredTextMissing, match="the concern"):
-        dispute.decide(dispute.NEW_DISPUTE, replace(raise_it, concern=""), DEFAULT_CHARTER)
+        dispute.decide(dispute.NEW_DISPUTE, replace(raise_it, concern=""), CONTEXT)
     section = replace(raise_it, subject_kind=DisputeSubjectKind.SECTION, subject_id="consent")
     with pytest.raises(errors.InvalidSectionNumber):
-        dispute.decide(dispute.NEW_DISPUTE, section, DEFAULT_CHARTER)
+        dispute.decide(dispute.NEW_DISPUTE, section, CONTEXT)
     decision = replace(raise_it, subject_kind=DisputeSubjectKind.DECISION, subject_id="M-1")
-    assert dispute.decide(dispute.NEW_DISPUTE, decision, DEFAULT_CHARTER)
+    assert dispute.decide(dispute.NEW_DISPUTE, decision, CONTEXT)
 
 
 def test_a_dispute_is_raised_once(raised: DisputeState, raise_it: RaiseDispute) -> None:
     with pytest.raises(errors.DisputeAlreadyRaised):
-        dispute.decide(raised, raise_it, DEFAULT_CHARTER)
+        dispute.decide(raised, raise_it, CONTEXT)
 
 
 def test_commands_need_a_raised_dispute(sponsor_lead: Actor) -> None:
     with pytest.raises(errors.DisputeNotFound):
         dispute.decide(
-            dispute.NEW_DISPUTE, EscalateDispute(actor=sponsor_lead, reason="r"), DEFAULT_CHARTER
+            dispute.NEW_DISPUTE, EscalateDispute(actor=sponsor_lead, reason="r"), CONTEXT
         )
 
 
@@ -88,7 +100,7 @@ def test_a_dispute_climbs_the_ladder_one_level_at_a_time(
     raised: DisputeState, advocate: Actor
 ) -> None:
     escalate = EscalateDispute(actor=advocate, reason="No agreement in the team")
-    assert dispute.decide(raised, escalate, DEFAULT_CHARTER) == [
+    assert dispute.decide(raised, escalate, CONTEXT) == [
         DisputeEscalated(
             dispute_id="D-1",
             from_level=0,
@@ -101,9 +113,9 @@ def test_a_dispute_climbs_the_ladder_one_level_at_a_time(
     top = run(raised, escalate, escalate)
     assert top.ladder[top.level].name == "Ethics committee"
     with pytest.raises(errors.EscalationLadderExhausted, match="top level, Ethics committee"):
-        dispute.decide(top, escalate, DEFAULT_CHARTER)
+        dispute.decide(top, escalate, CONTEXT)
     with pytest.raises(errors.RequiredTextMissing):
-        dispute.decide(raised, replace(escalate, reason=""), DEFAULT_CHARTER)
+        dispute.decide(raised, replace(escalate, reason=""), CONTEXT)
 
 
 def test_a_role_the_charter_allows_at_the_level_resolves_with_a_rationale(
@@ -114,7 +126,7 @@ def test_a_role_the_charter_allows_at_the_level_resolves_with_a_rationale(
         resolution="Keep visit 3 by phone",
         rationale="Safety and burden both met",
     )
-    assert dispute.decide(raised, resolve, DEFAULT_CHARTER) == [
+    assert dispute.decide(raised, resolve, CONTEXT) == [
         DisputeResolved(
             dispute_id="D-1",
             level=0,
@@ -128,9 +140,9 @@ def test_a_role_the_charter_allows_at_the_level_resolves_with_a_rationale(
     resolved = run(raised, resolve)
     assert not resolved.is_open
     with pytest.raises(errors.DisputeClosed, match="resolved by ivy"):
-        dispute.decide(resolved, resolve, DEFAULT_CHARTER)
+        dispute.decide(resolved, resolve, CONTEXT)
     with pytest.raises(errors.RequiredTextMissing, match="rationale"):
-        dispute.decide(raised, replace(resolve, rationale=" "), DEFAULT_CHARTER)
+        dispute.decide(raised, replace(resolve, rationale=" "), CONTEXT)
 
 
 def test_higher_levels_need_higher_roles(
@@ -142,8 +154,8 @@ def test_higher_levels_need_higher_roles(
         errors.NotEntitledToResolve,
         match=re.escape("at the Ethics committee level, only ethics_reviewer may resolve"),
     ):
-        dispute.decide(at_ethics, resolve, DEFAULT_CHARTER)
-    assert dispute.decide(at_ethics, replace(resolve, actor=ethics_reviewer), DEFAULT_CHARTER)
+        dispute.decide(at_ethics, resolve, CONTEXT)
+    assert dispute.decide(at_ethics, replace(resolve, actor=ethics_reviewer), CONTEXT)
 
 
 def test_nobody_resolves_the_dispute_they_raised(raised: DisputeState, advocate: Actor) -> None:
@@ -151,7 +163,7 @@ def test_nobody_resolves_the_dispute_they_raised(raised: DisputeState, advocate:
         actor=replace(advocate, roles=frozenset({Role.INVESTIGATOR})), resolution="r", rationale="r"
     )
     with pytest.raises(errors.SeparationOfDuties, match="pat raised dispute D-1"):
-        dispute.decide(raised, own, DEFAULT_CHARTER)
+        dispute.decide(raised, own, CONTEXT)
 
 
 def test_the_ladder_is_the_one_in_force_when_the_dispute_was_raised(
@@ -159,4 +171,4 @@ def test_the_ladder_is_the_one_in_force_when_the_dispute_was_raised(
 ) -> None:
     shorter = replace(DEFAULT_CHARTER, escalation_ladder=DEFAULT_CHARTER.escalation_ladder[:1])
     escalate = EscalateDispute(actor=sponsor_lead, reason="r")
-    assert dispute.decide(raised, escalate, shorter)
+    assert dispute.decide(raised, escalate, replace(CONTEXT, charter=shorter))

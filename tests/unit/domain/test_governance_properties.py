@@ -57,6 +57,7 @@ from domain.m11 import AmendmentReason
 from domain.merging import MergeAmendment, decide_merge
 from domain.motion import MotionContext, MotionDecided, MotionStatus, carried_option
 from domain.roles import OrganizationKind, Role
+from domain.subjects import RecordKind, SubjectRecord
 from domain.workspace import TrainingRecord
 from domain.workspace_events import (
     InvitationAccepted,
@@ -191,6 +192,11 @@ class Trial(RuleBasedStateMachine):
             protocol=self.protocol,
             open_disputes=open_disputes,
             feedback_awaiting_disposition=thread.awaiting_disposition(),
+            substantial_under_evaluation=frozenset(
+                other
+                for other, state in self.amendments.items()
+                if other != amendment_id and state.is_substantial and state.is_under_evaluation
+            ),
         )
 
     def on_amendment(self, amendment_id: str, command: amendment.AmendmentCommand) -> None:
@@ -557,7 +563,9 @@ class Trial(RuleBasedStateMachine):
             entitled = sorted(
                 member
                 for member in self.trial.members
-                if self.actor(member).holds_any(level.resolver_roles) and member != state.raised_by
+                if self.actor(member).holds_any(level.resolver_roles)
+                and member != state.raised_by
+                and member not in self.amendment_state(state.subject_id).authors
             )
             user = entitled[0] if entitled else user
         actor = self.actor(user)
@@ -570,9 +578,25 @@ class Trial(RuleBasedStateMachine):
 
     def on_dispute(self, dispute_id: str, command: dispute.DisputeCommand) -> None:
         state = self.disputes.get(dispute_id, dispute.NEW_DISPUTE)
-        charter = self.trial.charter
+        about = (
+            command.subject_id if isinstance(command, dispute.RaiseDispute) else state.subject_id
+        )
+        subject = self.amendment_state(about)
+        members = self.trial.members
+        context = dispute.DisputeContext(
+            charter=self.trial.charter,
+            subject=SubjectRecord(
+                kind=RecordKind.AMENDMENT,
+                record_id=about,
+                exists=subject.exists,
+                authors=subject.authors,
+                organizations=frozenset(
+                    members[a].organization_id for a in subject.authors if a in members
+                ),
+            ),
+        )
         events = self.attempt(
-            f"dispute:{dispute_id}", lambda: dispute.decide(state, command, charter)
+            f"dispute:{dispute_id}", lambda: dispute.decide(state, command, context)
         )
         if events is not None:
             self.disputes[dispute_id] = dispute.fold(events, state)
