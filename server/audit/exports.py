@@ -84,7 +84,7 @@ async def write_export(
     if kind == "pdf":
         if trial_id is None:
             raise ValueError("the audit report is of one trial: name it")
-        report = await audit_report(store, trial_id, progress=progress)
+        report = await audit_report(store, checkpoints, trial_id, progress=progress)
         await asyncio.to_thread(out.write_bytes, report)
         return
     pieces = await export_text(store, checkpoints, trial_id, kind, progress)

@@ -20,7 +20,7 @@ from server.audit.moment import position_of
 from server.audit.permissions_view import permissions_view
 from server.audit.protocol_diff_view import protocol_diff
 from server.audit.replay_view import replay_view
-from server.audit.report_pdf import report_pdf
+from server.audit.report_pdf import audit_report
 from server.audit.served_history import trial_at
 from server.audit.trail import audit_trail, record_stream
 from server.audit.trail_filter import TrailFilter
@@ -94,8 +94,11 @@ def _export(kind: str) -> Callable[..., Awaitable[Response]]:
     async def answer(services: Services, p: dict[str, str], principal: Principal) -> Response:
         trial_id = p["trial_id"]
         if kind == "pdf":
-            head = await services.store.head_position()
-            body = await asyncio.to_thread(report_pdf, await trial_at(services, trial_id, head))
+            # the trial's streams alone are read, folded in slices; the pages laid out in a
+            # worker thread
+            body = await audit_report(
+                services.store, services.checkpoints, trial_id, proofs=services.merkle
+            )
             response: Response = Response(body, media_type=MEDIA_TYPES[kind])
         else:
             text = await export_text(services.store, services.checkpoints, trial_id, kind)
@@ -209,8 +212,10 @@ AUDIT_ROUTES: tuple[QueryRoute, ...] = (
         "export_audit_report",
         A + "/export.pdf",
         EXPORT,
-        "The trial's audit report as PDF: versions, amendments with their summary of changes"
-        " and signatures, decisions with tallies, disputes with resolutions",
+        "The trial's audit report as PDF, as of a checkpoint signed for it: a summary, then"
+        " each version with the superseded text of the sections it changed, each amendment"
+        " with its text tracked against its base, signatures, committee votes, comments and"
+        " dispositions, decisions, disputes with their escalations, and an integrity page",
         _export("pdf"),
         media_type=MEDIA_TYPES["pdf"],
     ),

@@ -188,13 +188,13 @@ async def test_the_audit_report_manifests_signatures_tallies_and_resolutions(
         " ".join((page.extract_text() or "").split())
         for page in PdfReader(io.BytesIO(response.content)).pages
     )
-    assert "Protocol version history" in text
+    assert "Protocol versions" in text
     assert "Amendment A-1: approved" in text
     assert a1["details"]["summary"].split()[0] in text
     assert "Summary of changes" in text
     [signature] = a1["signatures"]
     assert "Samira Reyes" in text
-    assert signature["signed_at"].replace("T", " ").removesuffix("Z") in text
+    assert signature["signed_at"][:19].replace("T", " ") + "Z" in text
     assert "approval valid" in text
     assert "Option Votes yes 3 no 1" in text
     assert "Motion M-1: decided" in text

@@ -1,0 +1,276 @@
+"""What the audit report says, gathered in one pass over the trial's events.
+
+The pass reads the trial's streams (never the rest of the log) up to a signed checkpoint,
+a page at a time, folds them (the shared texts' keystrokes are read and proved, not
+folded: the report shows what was recorded of them), and keeps beside the states only
+what the states forget and an inspector asks for: when and by whom each step of an
+amendment or a dispute was taken (an escalation's reason among them), when each protocol
+version was published, how each section changed while the protocol was a draft (its
+first entry and its latest revisions), and when the comments the report shows were
+posted and answered. It gives the event loop a turn every few milliseconds."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.engagement import CommentSubjectKind
+from domain.protocol_events import SectionText
+from domain.protocol_state import ProtocolState
+from domain.streams import StreamKind, parse_stream, protocol_stream, trial_stream
+from domain.workspace import TrialState
+from events import EventStore, RecordedEvent
+from events.canonical import format_timestamp
+from server.audit.loop_share import LoopShare
+from server.audit.progress import Progress
+from server.audit.report.integrity import Integrity, IntegrityCheck
+from server.audit.trial_fold import TrialFold
+
+READ_PAGE = 1_000
+SHOWN_COMMENTS = 100
+"""Comments a thread shows at most (the rest are counted; the CSV trail has them all)."""
+LATEST_DRAFT_REVISIONS = 5
+"""Revisions a section shows of those made while the protocol was a draft (the latest)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Happening:
+    """A step in a record's history: when (log time, UTC), what, by whom (user id), why."""
+
+    at: str
+    what: str
+    by: str
+    why: str = ""
+
+
+@dataclass(slots=True)
+class DraftHistory:
+    """A section while the protocol was a draft: as first entered, and how it changed."""
+
+    entered: SectionText
+    entered_at: str
+    entered_by: str
+    revisions: int = 0
+    authors: dict[str, None] = field(default_factory=dict)
+    """Who revised it, in the order they first did (a dict as an ordered set)."""
+    latest: deque[Happening] = field(default_factory=lambda: deque(maxlen=LATEST_DRAFT_REVISIONS))
+    removed: bool = False
+
+
+@dataclass(slots=True)
+class ReportFacts:
+    """The trial as of the checkpoint, and what the report shows beside its states."""
+
+    trial_id: str
+    states: Mapping[str, Any]
+    integrity: Integrity
+    events: int = 0
+    last_position: int = 0
+    last_recorded_at: str = ""
+    histories: dict[str, list[Happening]] = field(default_factory=dict)
+    """Amendment and dispute streams -> their steps, in log order."""
+    published: dict[int, Happening] = field(default_factory=dict)
+    """Protocol version -> its publication."""
+    changed_in_draft: dict[str, DraftHistory] = field(default_factory=dict)
+    """The sections version 1 published otherwise than first entered (while drafting:
+    every section)."""
+    posted: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(thread stream, comment id) -> posted at, for the comments the report shows."""
+    answered: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(thread stream, comment id) -> disposition recorded at."""
+
+    @property
+    def workspace(self) -> TrialState | None:
+        state = self.states.get(trial_stream(self.trial_id))
+        return state if isinstance(state, TrialState) else None
+
+    @property
+    def protocol(self) -> ProtocolState | None:
+        state = self.states.get(protocol_stream(self.trial_id))
+        return state if isinstance(state, ProtocolState) else None
+
+
+def shows_comment(subject_kind: CommentSubjectKind | None, needs_disposition: bool) -> bool:
+    """Which comments the report details: all on an amendment, and on a section those
+    that need a disposition (a patient advocate's feedback)."""
+    return subject_kind is CommentSubjectKind.AMENDMENT or needs_disposition
+
+
+async def gather(
+    store: EventStore,
+    trial_id: str,
+    check: IntegrityCheck,
+    *,
+    progress: Progress | None = None,
+) -> ReportFacts:
+    """Sign the head, then read and fold the trial's events up to it, checking each."""
+    checkpoint = await check.signed(store)
+    end = checkpoint.position
+    fold, share = TrialFold(trial_id), LoopShare()
+    gathering = _Gathering(trial_id)
+    async for page in store.pages(until=end, page_size=READ_PAGE, under=trial_stream(trial_id)):
+        await check.feed(page)
+        for event in page:
+            stream = parse_stream(event.stream_id)
+            if stream is not None and stream.kind is not StreamKind.TEXT:
+                fold.apply(event)
+                gathering.note(event, stream.kind)
+            await share.turn()
+        if progress is not None:
+            progress(page[-1].position, end)
+    return gathering.facts(fold.states(), check.result())
+
+
+class _Gathering:
+    """What the pass keeps besides the states (one owner, mutable)."""
+
+    def __init__(self, trial_id: str) -> None:
+        self.trial_id = trial_id
+        self.events = 0
+        self.last: RecordedEvent | None = None
+        self.histories: dict[str, list[Happening]] = {}
+        self.published: dict[int, Happening] = {}
+        self.drafting: dict[str, DraftHistory] | None = {}
+        self.changed_in_draft: dict[str, DraftHistory] = {}
+        self.posted: dict[tuple[str, str], str] = {}
+        self.answered: dict[tuple[str, str], str] = {}
+        self.shown: dict[str, int] = {}
+
+    def note(self, event: RecordedEvent, kind: StreamKind) -> None:
+        self.events += 1
+        self.last = event
+        at, by, data = (
+            format_timestamp(event.recorded_at),
+            str(event.meta.get("actor", "")),
+            event.data,
+        )
+        if kind is StreamKind.AMENDMENT or kind is StreamKind.DISPUTE:
+            step = Happening(at, _what(event.type, data), by, _why(data))
+            self.histories.setdefault(event.stream_id, []).append(step)
+        elif kind is StreamKind.PROTOCOL:
+            self._protocol(event, at, by)
+        elif kind is StreamKind.COMMENTS:
+            self._comment(event, at)
+
+    def _protocol(self, event: RecordedEvent, at: str, by: str) -> None:
+        data = event.data
+        if event.type == "ProtocolVersionPublished":
+            version = int(data["version"])
+            self.published[version] = Happening(at, f"version {version} published", by)
+            if self.drafting is not None:  # version 1 ends the draft
+                self.changed_in_draft = _changed(self.drafting)
+                self.drafting = None
+            return
+        drafting = self.drafting
+        if drafting is None:
+            return
+        if event.type == "ProtocolDrafted":
+            for section in data["sections"]:
+                entered = SectionText(
+                    number=section["number"], heading=section["heading"], text=section["text"]
+                )
+                drafting[entered.number] = DraftHistory(entered, at, by)
+            return
+        number = data.get("number")
+        if not isinstance(number, str) or event.type == "SectionEditConflicted":
+            return
+        history = drafting.get(number)
+        if history is None:
+            entered = SectionText(number=number, heading=data["heading"], text=data["text"])
+            drafting[number] = DraftHistory(entered, at, by)
+            return
+        history.revisions += 1
+        history.authors[by] = None
+        history.removed = event.type == "SectionRemoved"
+        what = "removed" if history.removed else f"revision {data.get('revision', '')}"
+        history.latest.append(Happening(at, what, by, _why(data)))
+
+    def _comment(self, event: RecordedEvent, at: str) -> None:
+        data, stream = event.data, event.stream_id
+        key = (stream, str(data.get("comment_id", "")))
+        if event.type == "FeedbackDispositioned":
+            if key in self.posted:
+                self.answered[key] = at
+            return
+        kind = CommentSubjectKind(data["subject_kind"])
+        shown = self.shown.get(stream, 0)
+        if shows_comment(kind, bool(data.get("needs_disposition"))) and shown < SHOWN_COMMENTS:
+            self.shown[stream] = shown + 1
+            self.posted[key] = at
+
+    def facts(self, states: Mapping[str, Any], integrity: Integrity) -> ReportFacts:
+        changed = self.changed_in_draft if self.drafting is None else _changed(self.drafting)
+        last = self.last
+        return ReportFacts(
+            trial_id=self.trial_id,
+            states=states,
+            integrity=integrity,
+            events=self.events,
+            last_position=last.position if last else 0,
+            last_recorded_at=format_timestamp(last.recorded_at) if last else "",
+            histories=self.histories,
+            published=self.published,
+            changed_in_draft=changed,
+            posted=self.posted,
+            answered=self.answered,
+        )
+
+
+def _changed(drafting: dict[str, DraftHistory]) -> dict[str, DraftHistory]:
+    """The sections revised (or removed) since they were first entered."""
+    return {number: history for number, history in drafting.items() if history.revisions}
+
+
+_WORDS = {
+    "AmendmentOpened": "opened",
+    "AmendmentDetailsRevised": "details revised",
+    "AmendmentSubmitted": "submitted for approval",
+    "ReviewCommented": "review comment",
+    "EthicsApprovalRecorded": "ethics committee approval recorded",
+    "SignaturesInvalidated": "signatures invalidated: the content changed",
+    "AmendmentApproved": "approved: every required signature given",
+    "AmendmentRejected": "rejected",
+    "AmendmentWithdrawn": "withdrawn",
+    "DisputeRaised": "raised",
+}
+
+
+def _what(event_type: str, data: dict[str, Any]) -> str:
+    """What an amendment's or a dispute's event did, in words."""
+    match event_type:
+        case "SectionChangeProposed":
+            return f"change to section {data['change']['number']} proposed"
+        case "SectionChangeRetracted":
+            return f"change to section {data['number']} retracted"
+        case "SignatureApplied":
+            return f"signed: {data['signature']['meaning']}"
+        case "AmendmentConflictDetected":
+            sections = ", ".join(data["sections"])
+            return f"conflict with version {data['protocol_version']} in section(s) {sections}"
+        case "AmendmentRebased":
+            return f"rebased from version {data['from_version']} onto {data['onto_version']}"
+        case "AmendmentMerged":
+            return f"merged as version {data['protocol_version']}"
+        case "DisputeEscalated":
+            return f"escalated to the {data['level_name']} level"
+        case "DisputeResolved":
+            return f"resolved at the {data['level_name']} level"
+    return _WORDS.get(event_type, _spaced(event_type))
+
+
+def _spaced(name: str) -> str:
+    """``SiteActivated`` -> ``site activated``: an event the report has no words for."""
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in name).strip()
+
+
+def _why(data: dict[str, Any]) -> str:
+    for key in ("reason", "note", "rationale"):
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            return value
+    change = data.get("change")
+    if isinstance(change, dict) and isinstance(change.get("rationale"), str):
+        return str(change["rationale"])
+    return ""

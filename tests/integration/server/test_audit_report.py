@@ -1,0 +1,247 @@
+"""The audit report shows the past: an inspector reads, in the PDF, the text a version
+superseded, an amendment's proposed text tracked against its base, signatures manifested
+with their UTC time, the ethics committee's vote, what became of each comment, a
+dispute's climb up the ladder, and an integrity page with the signed checkpoint and the
+key's fingerprint; never a user id. The trial is driven over HTTP, the PDF read back."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from pypdf import PdfReader
+from sqlalchemy import text as sql
+
+from server.audit.signed_note import parse_checkpoint_text, parse_note
+from server.demo import DEMO_TRIAL, DemoPerson, load_draft_trial
+from server.services import Services
+from tests.integration.server.conftest import Api, Cli
+
+VAPING = {
+    "summary": "Exclude current vapers",
+    "primary_reason": "New Safety Information Available",
+    "safety_or_rights_impact": {"likely": True, "explanation": "Vapers' lung risk"},
+    "data_reliability_impact": {"likely": False, "explanation": "Same measures"},
+    "enrollment": {"value": 35, "unit": "percent"},
+}
+VAPERS = {
+    "number": "5.3",
+    "heading": "Exclusion Criteria",
+    "text": "Current smoker, vaper or more than 10 pack-years",
+    "description": "Exclude vapers",
+    "rationale": "The study drug's safety in vapers is unknown",
+}
+USER_ID = re.compile(r"u-[0-9a-f]{8,}")
+TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ"
+
+
+def pdf_text(content: bytes) -> str:
+    """The PDF's text, whitespace collapsed to single spaces."""
+    pages = PdfReader(io.BytesIO(content)).pages
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in pages)
+
+
+async def report(client: httpx.AsyncClient, trial: str, as_user: Api) -> str:
+    response = await client.get(f"{trial}/audit/export.pdf", headers=await as_user("aud"))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    return pdf_text(response.content)
+
+
+async def past_of_the_demo(
+    client: httpx.AsyncClient, demo: dict[str, DemoPerson], as_user: Api, trial: str
+) -> dict[str, Any]:
+    """A-1 signed, its advocate's comment adopted, merged as version 2; the substantial
+    A-2 approved by the ethics committee's vote; a dispute about A-2 escalated and then
+    resolved a level up. Returns Sam's signature on A-1."""
+    sam = demo["sam"]
+    a1 = (await client.get(f"{trial}/amendments/A-1", headers=await as_user("sam"))).json()
+    signing = {"meaning": "approval", "content_hash": a1["content_hash"], "password": sam.password}
+    signed = await client.post(
+        f"{trial}/amendments/A-1/signatures", json=signing, headers=await as_user("sam")
+    )
+    assert signed.status_code == 201, signed.text
+    told = await client.post(
+        f"{trial}/comments/amendment/A-1/C-1/disposition",
+        json={"disposition": "adopted", "reason": "Taxi vouchers are added to 11.3"},
+        headers=await as_user("ivy"),
+    )
+    assert told.status_code == 200, told.text
+    merged = await client.post(
+        f"{trial}/amendments/A-1/merge",
+        json={"effective_date": "2030-01-01"},
+        headers=await as_user("sam"),
+    )
+    assert merged.status_code == 200, merged.text
+
+    ivy = await as_user("ivy")
+    opening = {"amendment_id": "A-2", "base_version": 2, "details": VAPING}
+    opened = await client.post(f"{trial}/amendments", json=opening, headers=ivy)
+    assert opened.status_code == 201, opened.text
+    a2 = f"{trial}/amendments/A-2"
+    proposed = await client.post(f"{a2}/changes", json={"change": VAPERS}, headers=ivy)
+    assert proposed.status_code == 201, proposed.text
+    submitted = await client.post(f"{a2}/submission", json={}, headers=ivy)
+    assert submitted.status_code == 200, submitted.text
+    content_hash = (await client.get(a2, headers=await as_user("elena"))).json()["content_hash"]
+    approval = {
+        "content_hash": content_hash,
+        "meeting_date": datetime.now(UTC).date().isoformat(),
+        "in_favour": 6,
+        "against": 1,
+        "abstaining": 2,
+        "minutes_reference": "CREC minutes 2026/07 item 3",
+        "password": demo["elena"].password,
+    }
+    recorded = await client.post(
+        f"{a2}/ethics-approval", json=approval, headers=await as_user("elena")
+    )
+    assert recorded.status_code == 201, recorded.text
+
+    dispute = {"subject_kind": "amendment", "subject_id": "A-2", "concern": "Vapers differ"}
+    raised = await client.post(f"{trial}/disputes", json=dispute, headers=await as_user("pat"))
+    assert raised.status_code == 201, raised.text
+    d2 = f"{trial}/disputes/{raised.json()['events'][0]['data']['dispute_id']}"
+    reason = {"reason": "The protocol team could not agree on vaping"}
+    escalated = await client.post(f"{d2}/escalation", json=reason, headers=await as_user("omar"))
+    assert escalated.status_code == 200, escalated.text
+    settled = {"resolution": "Vapers are excluded", "rationale": "Unknown lung risk"}
+    resolved = await client.post(f"{d2}/resolution", json=settled, headers=await as_user("sam"))
+    assert resolved.status_code == 200, resolved.text
+    [signature] = (
+        await client.get(f"{trial}/amendments/A-1", headers=await as_user("sam"))
+    ).json()["signatures"]
+    return {**signature, "dispute_id": d2.rsplit("/", 1)[1]}
+
+
+async def test_the_report_shows_what_changed_who_signed_and_what_became_of_each_comment(
+    app_client: httpx.AsyncClient, demo: dict[str, DemoPerson], as_user: Api, trial: str
+) -> None:
+    signature = await past_of_the_demo(app_client, demo, as_user, trial)
+    text = await report(app_client, trial, as_user)
+
+    # the summary first: the version row names the changed sections, the original's counted
+    assert text.index("Protocol versions") < text.index("Protocol versions in detail")
+    assert re.search(rf"1 \S+ {TIME} original the original: all \d+ sections", text)
+    assert re.search(rf"2 2030-01-01 {TIME} A-1 5\.2 sha256:", text)
+    # version 2 shows the text it superseded; the original, the sections changed in draft
+    assert "Superseded text (version 1): Inclusion Criteria Age 18 to 65 years" in text
+    assert "Section 5.3 Exclusion Criteria Entered:" in text
+    assert "As first entered (superseded) Current smoker or more than 10 pack-years" in text
+    # the amendment's proposed text, and the change tracked against its base
+    assert "Proposed text Current smoker, vaper or more than 10 pack-years" in text
+    assert "Changes against version 1, its base Age 18 to 6575 years" in text
+    # signatures manifested: printed name, UTC time with Z, meaning
+    signed_at = signature["signed_at"][:19].replace("T", " ") + "Z"
+    assert f"Samira Reyes {signed_at} approval valid" in text
+    # the committee's vote
+    assert "Ethics committee votes" in text
+    assert re.search(r"Dr Elena Rossi \d{4}-\d\d-\d\d 6 1 2 CREC minutes 2026/07 item 3", text)
+    # what became of the advocate's comment
+    assert re.search(
+        rf"C-1: Pat Okafor, {TIME} Older participants .* Disposition: adopted by Dr Ivy Chen,"
+        rf" {TIME}: Taxi vouchers are added to 11.3",
+        text,
+    )
+    # the dispute's ladder: raised, escalated (when, by whom, why), resolved a level up
+    assert re.search(
+        rf"2 Trial steering committee sponsor lead {TIME} by Dr Omar Haddad: The protocol"
+        " team could not agree on vaping",
+        text,
+    )
+    assert re.search(
+        rf"Resolved: {TIME}, resolved at the Trial steering committee level, by"
+        " Samira Reyes",
+        text,
+    )
+    assert f"Disputes about it: {signature['dispute_id']} (resolved)" in text
+    # people by name, never by id
+    assert not USER_ID.search(text)
+    for person in demo.values():
+        assert person.user_id not in text
+
+
+async def test_the_integrity_page_carries_the_signed_checkpoint_and_the_keys_fingerprint(
+    app_client: httpx.AsyncClient, as_user: Api, trial: str, services: Services
+) -> None:
+    text = await report(app_client, trial, as_user)
+    checkpoint = await services.checkpoints.latest_note()
+    assert checkpoint is not None
+    assert checkpoint.note is not None
+    body = parse_checkpoint_text(parse_note(checkpoint.note).text)
+    raw = services.checkpoints.key.public_key.public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    integrity = text[text.index("Integrity Result:") :]
+    assert integrity.startswith("Integrity Result: Verified: all ")
+    assert f"Log position (tree size): {body.size:,}" in integrity
+    assert " ".join(checkpoint.note.split()) in integrity
+    assert hashlib.sha256(raw).hexdigest() in integrity
+    assert f"Key id: {services.checkpoints.key.key_id}" in integrity
+    assert f"concord verify {DEMO_TRIAL}.jsonl --public-key server.pem" in integrity
+    assert text.index("Integrity: Verified") < text.index("Protocol versions")
+
+
+async def test_an_altered_event_of_the_trial_is_reported_not_verified(
+    app_client: httpx.AsyncClient, as_user: Api, trial: str, services: Services
+) -> None:
+    [drafted] = await services.store.read_all(types=["ProtocolDrafted"])
+    altered = "0" * 64
+    async with services.checkpoints.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            await connection.execute(sql("DROP TRIGGER IF EXISTS events_no_update"))
+        else:
+            await connection.execute(sql("ALTER TABLE events DISABLE TRIGGER USER"))
+        await connection.execute(
+            sql("UPDATE events SET hash = :hash WHERE position = :position"),
+            {"hash": altered, "position": drafted.position},
+        )
+    services.store.forget_recent()
+    text = await report(app_client, trial, as_user)
+    found = re.search(r"NOT VERIFIED: the inclusion proof of the event at position (\d+)", text)
+    assert found is not None
+    assert int(found[1]) <= drafted.position
+    assert text.index("Integrity: NOT VERIFIED") < text.index("Protocol versions")
+
+
+async def test_a_draft_protocols_report_shows_each_section_as_first_entered(
+    app_client: httpx.AsyncClient, services: Services, demo: dict[str, DemoPerson], as_user: Api
+) -> None:
+    await load_draft_trial(services, list(demo.values()))
+    draft = "/api/trials/copd-202"
+    for who, text in (("ivy", "Age 40 to 85 years"), ("omar", "Age 45 to 85 years")):
+        headers = await as_user(who)
+        protocol = (await app_client.get(f"{draft}/protocol", headers=headers)).json()
+        [section] = [s for s in protocol["sections"] if s["number"] == "5.2"]
+        revised = await app_client.put(
+            f"{draft}/protocol/sections/5.2",
+            json={"text": text, "base_revision": section["revision"], "reason": f"{who} knows"},
+            headers=headers,
+        )
+        assert revised.status_code == 200, revised.text
+    response = await app_client.get(f"{draft}/audit/export.pdf", headers=await as_user("alex"))
+    assert response.status_code == 200, response.text
+    text = pdf_text(response.content)
+    assert "Current version: none published yet (a draft)" in text
+    assert "No version is published yet: the protocol is a draft." in text
+    assert "Changed: 2 time(s), by Dr Ivy Chen, Dr Omar Haddad" in text
+    assert re.search(rf"{TIME} revision 3 Dr Omar Haddad omar knows", text)
+    assert "As first entered (superseded) Age 40 to 80 years" in text
+
+
+async def test_the_cli_writes_the_same_report(
+    demo: dict[str, DemoPerson], url: str, tmp_path: Path, concord: Cli
+) -> None:
+    out = tmp_path / "report.pdf"
+    argv = ["--db", url, "export", "--trial", DEMO_TRIAL, "--format", "pdf", "--out", str(out)]
+    assert (await concord(*argv))[0] == 0
+    text = pdf_text(await asyncio.to_thread(out.read_bytes))
+    assert "Integrity: Verified: all " in text
+    assert "Amendment A-1: submitted" in text
