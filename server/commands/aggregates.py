@@ -221,17 +221,17 @@ async def _amendment_facts(s: Situation, stream_id: str) -> tuple[bool, frozense
 
 async def _section_facts(s: Situation, number: str) -> tuple[bool, frozenset[str]]:
     """Whether the protocol has the live section ``number``, and who wrote its current
-    text: the revision's author and, when a merged amendment wrote it, its authors."""
+    text: the revision's author and contributors or, when a merged amendment wrote it,
+    that amendment's authors (not whoever merged it)."""
     trial_id = s.stream.trial_id
     section = (await s.states.state(PROTOCOL, protocol_stream(trial_id))).sections.get(number)
     if section is None or section.removed:
         return False, frozenset()
     head = section.head
-    authors = frozenset({head.author})
-    if head.amendment_id is not None:
-        merged = amendment_stream(trial_id, head.amendment_id)
-        authors |= (await _amendment_facts(s, merged))[1]
-    return True, authors
+    if head.amendment_id is None:
+        return True, frozenset({head.author, *head.contributors})
+    merged = amendment_stream(trial_id, head.amendment_id)
+    return True, frozenset(head.contributors) | (await _amendment_facts(s, merged))[1]
 
 
 async def _decide_amendment(s: Situation, state: AmendmentState, command: Command) -> Decision:

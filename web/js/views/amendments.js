@@ -52,6 +52,15 @@ export function mountAmendmentList(context, box) {
   });
 }
 
+/** Where the charter allows several substantial modifications under evaluation at once,
+ * the others this one was evaluated alongside, each a link to its page. */
+function concurrentNote(context, amendment) {
+  const others = amendment.concurrent_with ?? [];
+  if (!others.length) return null;
+  const links = others.flatMap((id, i) => [i ? ", " : "", link(hashFor(context.trialId, "amendments", id), id)]);
+  return h("p", { class: "warning concurrent" }, "Substantial modification under evaluation concurrently with ", ...links, ".");
+}
+
 function statusBadge(status) {
   return badge(humanize(status ?? "unknown"), `status-${status}`);
 }
@@ -146,6 +155,7 @@ function amendmentPage(context, amendment, thread, writing, tabs) {
       h("span", { class: "hash" }, `Content ${amendment.content_hash}`),
     ),
     amendment.closing_reason ? h("p", {}, `Reason: ${amendment.closing_reason}`) : null,
+    concurrentNote(context, amendment),
     amendment.conflict
       ? h("p", { class: "warning" }, `In conflict: sections ${amendment.conflict.sections.join(", ")} were changed by ${amendment.conflict.merged_amendments.join(", ")} (version ${amendment.conflict.protocol_version}).`)
       : null,
