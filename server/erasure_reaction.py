@@ -7,11 +7,11 @@ projection of the process's log follower placed after those it clears, makes it 
 on reading the event, in every process sharing the database: the state cache drops every
 state (the next load folds the stream again from the log), the audit history drops its
 trials' checkpoints, the events kept in memory for subscribers are dropped, and the
-directory folds the log again in the background (answering as before until it has
-caught up; :meth:`~server.commands.directory.Directory.refolded`). Then, once the
-snapshots being saved have been written, those saved up to the erasure's position are
-deleted again: one encoded from an older fold could have been written after the erasure
-deleted them. See docs/event-store.md ("Personal data").
+directory reads the person's names as erased at once
+(:meth:`~server.commands.directory.Directory.forget_person`). Then, once the snapshots
+being saved have been written, those saved up to the erasure's position are deleted
+again: one encoded from an older fold could have been written after the erasure deleted
+them. See docs/event-store.md ("Personal data").
 """
 
 from __future__ import annotations
@@ -63,13 +63,16 @@ class ForgetErasedData:
         self._states.forget_all()
         self._history.forget_all()
         self._store.forget_recent()  # the events it committed last, decoded (events/recent.py)
-        refold = self._directory.refold(event.position)
+        subjects = event.data.get("subjects")
+        user_id = event.data.get("user_id")
+        if isinstance(user_id, str) and isinstance(subjects, list):
+            self._directory.forget_person(user_id, (str(subject) for subject in subjects))
         self._cleaning = asyncio.create_task(
-            self._clean_up(event.position, refold, self._cleaning), name="after an erasure"
+            self._clean_up(event.position, self._cleaning), name="after an erasure"
         )
 
     async def settled(self) -> None:
-        """Return once the directory has been folded again and the snapshots cleaned."""
+        """Return once the snapshots saved before the erasure are cleaned."""
         while (task := self._cleaning) is not None:
             await asyncio.gather(task, return_exceptions=True)
             if self._cleaning is task:
@@ -79,10 +82,9 @@ class ForgetErasedData:
         if self._cleaning is not None:
             self._cleaning.cancel()
 
-    async def _clean_up(
-        self, position: int, refold: asyncio.Task[None], previous: asyncio.Task[None] | None
-    ) -> None:
-        await asyncio.gather(refold, *([previous] if previous else []), return_exceptions=True)
+    async def _clean_up(self, position: int, previous: asyncio.Task[None] | None) -> None:
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)
         try:
             await self._snapshots.close()  # waits for the saves under way; it closes nothing
             dropped = await drop_snapshots_with_personal_data(self._engine, up_to=position)

@@ -15,21 +15,19 @@ snapshot is JSON (:data:`SNAPSHOT_VERSION`).
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import msgspec
 
 from domain.dispute import DisputeSubjectKind
+from domain.personal_data import ERASED, USERNAME_SUBJECT, username_subject
 from domain.streams import trial_of
 from domain.workspace_invitations import username_key
 from events import EventStore, RecordedEvent
 from events.following import ProjectionFailed
 from events.snapshots import CatchUpProgress, ProjectionSnapshots, SnapshotSchedule
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +40,8 @@ class PendingInvitation:
     trial_title: str
     organization_name: str
     organization_kind: str
+    invited_by: str
+    """The inviter's user id."""
     invited_by_name: str
     invited_at: str
 
@@ -74,9 +74,9 @@ CATCH_UP_PAGE = 5_000
 
 SNAPSHOT_NAME = "directory"
 """The directory's name among the projection snapshots."""
-SNAPSHOT_VERSION = 2
+SNAPSHOT_VERSION = 3
 """The format of the directory's snapshot (:class:`_Snapshot` as JSON); 2 added the
-motions' movers."""
+motions' movers, 3 the inviter's id of each pending invitation."""
 
 _CLOSING_AMENDMENT = frozenset({"AmendmentMerged", "AmendmentRejected", "AmendmentWithdrawn"})
 
@@ -104,9 +104,6 @@ class Directory:
         self._invited: dict[str, dict[tuple[str, str], PendingInvitation]] = {}
         """Username key -> (trial id, invitation id) -> the pending invitation."""
         self._failure: BaseException | None = None
-        self._refolding: asyncio.Task[None] | None = None
-        self._since_refold: list[RecordedEvent] | None = None
-        """The events applied while a refold is under way (it folds them last)."""
 
     async def catch_up(self, head: int) -> None:
         """Fold the log up to ``head``, after the newest snapshot if there is one."""
@@ -126,45 +123,33 @@ class Directory:
         """Following the log stopped: after a failure, every answer raises."""
         if failure is not None:
             self._failure = failure
-        if self._refolding is not None:
-            self._refolding.cancel()
 
-    def refold(self, upto: int) -> asyncio.Task[None]:
-        """Fold the log again from its start, in the background, and answer from that
-        fold once it has caught up (a person's data was erased at ``upto``, the position
-        the follower has just applied: the names folded before may hold it in clear, and
-        the log now reads them as erased). Until then the directory answers as before
-        and saves no snapshot. A refold asked for meanwhile replaces the one under way."""
-        if self._refolding is not None:
-            self._refolding.cancel()
-        self._since_refold = []
-        task = self._refolding = asyncio.create_task(self._refold(upto), name="refold directory")
-        return task
-
-    async def refolded(self) -> None:
-        """Return once the refold under way, if any, has ended (failed ones included)."""
-        while (task := self._refolding) is not None:
-            await asyncio.gather(task, return_exceptions=True)
-            if self._refolding is task:
-                self._refolding = None
-
-    async def _refold(self, upto: int) -> None:
-        fresh = Directory(self._store)
-        try:
-            async for page in self._store.pages(after=0, until=upto, page_size=CATCH_UP_PAGE):
-                for event in page:
-                    fresh._fold(event)
-        except Exception as failure:
-            # What it holds may name an erased person: it answers no more (a restart
-            # folds it afresh), and saves no snapshot.
-            logger.exception("could not fold the directory again after an erasure")
-            self._failure = failure
-            raise
-        for event in self._since_refold or ():
-            fresh._fold(event)
-        # No await since the last event applied: the swap misses none.
-        self._trials, self._invited = fresh._trials, fresh._invited
-        self._since_refold = None
+    def forget_person(self, user_id: str, subjects: Iterable[str]) -> None:
+        """Read a person's names as the log now reads them, erased (their personal data
+        was erased: :class:`~domain.personal_data.PersonalDataErased`): ``user_id``'s
+        printed name in every trial and as the inviter of pending invitations, and the
+        invitations addressed to a username among ``subjects`` (moved to where a fold of
+        the log now files them, under the username ``[erased]``). What a fold from the
+        start would hold, at the cost of the trials and pending invitations, not the log."""
+        erased_usernames = {s for s in subjects if s.startswith(USERNAME_SUBJECT)}
+        for entry in self._trials.values():
+            if user_id in entry.names:
+                entry.names[user_id] = ERASED
+        moved: dict[tuple[str, str], PendingInvitation] = {}
+        for key in list(self._invited):
+            if username_subject(key) in erased_usernames:
+                moved.update(self._invited.pop(key))
+        for pending in self._invited.values():
+            for at, invitation in pending.items():
+                if invitation.invited_by == user_id:
+                    pending[at] = replace(invitation, invited_by_name=ERASED)
+        if moved:
+            erased_key = username_key(ERASED)
+            for (trial_id, invitation_id), invitation in moved.items():
+                self._trials[trial_id].invitees[invitation_id] = erased_key
+                if invitation.invited_by == user_id:
+                    invitation = replace(invitation, invited_by_name=ERASED)
+                self._invited.setdefault(erased_key, {})[(trial_id, invitation_id)] = invitation
 
     def trial(self, trial_id: str) -> TrialEntry | None:
         self._check()
@@ -201,10 +186,7 @@ class Directory:
     def apply(self, event: RecordedEvent) -> None:
         """Fold one event of the log."""
         self._fold(event)
-        if self._since_refold is not None:
-            self._since_refold.append(event)  # and no snapshot of what is being replaced
-        else:
-            self._snapshot_if_due(event.position)
+        self._snapshot_if_due(event.position)
 
     def snapshot(self) -> bytes:
         """Everything the directory knows, as :meth:`_restore` reads it back."""
@@ -285,6 +267,7 @@ class Directory:
             trial_title=entry.title,
             organization_name=name,
             organization_kind=kind,
+            invited_by=data["invited_by"],
             invited_by_name=entry.names.get(data["invited_by"], data["invited_by"]),
             invited_at=data["invited_at"],
         )

@@ -49,7 +49,6 @@ from server.http.command_endpoint import request_meta
 from server.http.identifiers import check_id
 from server.http.json_body import read_json_object
 from server.http.problems import Problem
-from server.personal_data import AccountStillEnabled, ErasureRefused, erase_personal_data
 from server.services import Services
 
 __all__ = ["ACCOUNTS_PATH", "ACCOUNT_OPENAPI_PATHS", "ACCOUNT_PATH", "ACCOUNT_ROUTES"]
@@ -365,48 +364,8 @@ async def _training_answer(services: Services, user_id: str, *, status: int) -> 
     return JSONResponse({"user_id": user_id, "training": training}, status_code=status)
 
 
-async def erase_account_personal_data(request: Request) -> Response:
-    """``{reason}``: the person's names and username, sealed in the log, read as
-    ``[erased]`` from now on (``concord personal-data erase``, approved by the caller).
-    It answers once this server has forgotten what it folded of them before."""
-    services: Services = request.app.state.services
-    principal = await _caller(request, SystemAction.ADMINISTER_ACCOUNTS, unsafe=True)
-    user_id = _user_id(request)
-    meta = request_meta(request, principal)
-    body = await _body(request, reason=str)
-    user = await _account(services, user_id)
-    try:
-        erasure = await erase_personal_data(
-            services.store,
-            services.checkpoints.engine,
-            services.accounts,
-            user=user,
-            reason=body["reason"],
-            approved_by=principal.user.user_id,
-            meta=meta,
-        )
-    except ErasureRefused as refused:
-        raise _erasure_refused(refused) from None
-    await services.follower.wait_for(erasure.position)
-    await services.directory.refolded()
-    return JSONResponse(
-        {
-            "user_id": user.user_id,
-            "position": erasure.position,
-            "keys_erased": erasure.keys_erased,
-            "snapshots_dropped": erasure.snapshots_dropped,
-        }
-    )
-
-
 def _account_erased(erased: AccountErased) -> Problem:
     return Problem(409, "account-erased", str(erased), title="Account erased")
-
-
-def _erasure_refused(refused: ErasureRefused) -> Problem:
-    if isinstance(refused, AccountStillEnabled):
-        return Problem(409, "account-enabled", str(refused), title="Account still enabled")
-    return Problem(422, "invalid-body", f"reason: {refused}")
 
 
 def trail_entry(event: RecordedEvent) -> dict[str, Any]:
@@ -444,6 +403,5 @@ ACCOUNT_ROUTES: list[BaseRoute] = [
     Route(f"{ACCOUNT_PATH}/training", attest_training, methods=["POST"]),
     Route(f"{ACCOUNT_PATH}/training/{{course}}/withdraw", withdraw_training, methods=["POST"]),
     Route(f"{ACCOUNT_PATH}/trail", account_trail, methods=["GET"]),
-    Route(f"{ACCOUNT_PATH}/personal-data/erasure", erase_account_personal_data, methods=["POST"]),
 ]
 """The administration API's routes (the app mounts them with the others)."""

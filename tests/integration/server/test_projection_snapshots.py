@@ -16,7 +16,7 @@ from domain.workspace_commands import InviteMember, RevokeRole
 from events.snapshots import ProjectionSnapshots, digest, projection_snapshots
 from rbac import Action, Authorizer
 from server.bootstrap import open_services
-from server.commands.directory import SNAPSHOT_NAME, Directory
+from server.commands.directory import SNAPSHOT_NAME, SNAPSHOT_VERSION, Directory
 from server.commands.targets import workspace_target
 from server.database import create_engine_for
 from server.demo import DEMO_TRIAL, DRAFT_TRIAL, DemoPerson, load_draft_trial
@@ -61,7 +61,7 @@ async def snapshot_the_directory(services: Services, snapshots: ProjectionSnapsh
     head = await services.store.head_position()
     await Directory(services.store, snapshots=snapshots).catch_up(head)
     await snapshots.close()
-    saved = await snapshots.newest(SNAPSHOT_NAME, 1)
+    saved = await snapshots.newest(SNAPSHOT_NAME, SNAPSHOT_VERSION)
     assert saved is not None
     assert saved.position == head
     return head
