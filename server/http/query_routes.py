@@ -30,7 +30,14 @@ from server.http.targets import (
     thread_target,
     trial_target,
 )
-from server.http.views import amendment_summary, amendment_view, protocol_view, state_view
+from server.http.views import (
+    Against,
+    amendment_changes_view,
+    amendment_summary,
+    amendment_view,
+    protocol_view,
+    state_view,
+)
 from server.services import Services
 
 S = TypeVar("S")
@@ -139,6 +146,25 @@ async def _amendment(services: Services, p: dict[str, str], principal: Principal
     # takes from tens of milliseconds to seconds (views keeps what it has written).
     charter, document = workspace.state.charter, protocol.state
     return await _viewed(lambda state: amendment_view(state, charter, document), loaded)
+
+
+async def _amendment_changes(
+    services: Services, p: dict[str, str], principal: Principal
+) -> Response:
+    against = p.get("against", Against.BASE.value)
+    if against not in set(Against):
+        raise Problem(
+            422, "malformed-parameter", f"against is base or current, not {against[:40]!r}"
+        )
+    loaded = await services.states.load(
+        AMENDMENT, amendment_stream(p["trial_id"], p["amendment_id"])
+    )
+    _found(loaded.version, "such amendment")
+    protocol = (await _load(services, protocol_target(p))).state
+    # Off the event loop, as the amendment itself: marking long sections takes a while.
+    return await _viewed(
+        lambda state: amendment_changes_view(state, protocol, Against(against)), loaded
+    )
 
 
 async def _threads(services: Services, p: dict[str, str], principal: Principal) -> Response:
@@ -257,6 +283,17 @@ QUERY_ROUTES: tuple[QueryRoute, ...] = (
         READ,
         "One amendment, with the signatures it needs and those still missing",
         _amendment,
+    ),
+    QueryRoute(
+        "get_amendment_changes",
+        T + "/amendments/{amendment_id}/changes",
+        READ,
+        "The amendment's tracked changes, per section it changes: the text in the version"
+        " they are marked against, the proposed text, the word-level runs and the same as"
+        " XHTML. Against its base version (what it proposes, as written on that version;"
+        " for a merged amendment, what it changed) or the protocol's current version",
+        _amendment_changes,
+        query={"against": "base (the default) or current"},
     ),
     QueryRoute("list_motions", T + "/motions", READ, "Ids of the trial's motions", _ids("motions")),
     QueryRoute(

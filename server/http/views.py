@@ -7,13 +7,15 @@ it is the same text as the XHTML fragment :mod:`server.formats.xhtml` writes for
 documents and USDM: one renderer, which escapes everything typed, so a typed
 ``<script>`` stays text. Beside an amendment's proposed change, ``tracked_html`` marks it
 against the section in the amendment's base version (``tracked_against``), never against
-the protocol as it is now, as the amendment's tracked document does."""
+the protocol as it is now, as the amendment's tracked document does;
+:func:`amendment_changes_view` answers the tracked changes against either."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any
 
 from domain import m11
@@ -24,6 +26,7 @@ from domain.charter import Charter
 from domain.codec import JsonValue, encode
 from domain.dispute import DisputeState
 from domain.motion import MotionState
+from domain.protocol_diff import diff_proposal
 from domain.protocol_events import SectionText
 from domain.protocol_state import Document, ProtocolState
 from server.formats.content import blocks
@@ -48,6 +51,8 @@ def protocol_view(state: ProtocolState) -> dict[str, Any]:
                 "html": section_html(section.head.text),
                 "revision": section.head.revision,
                 "author": section.head.author,
+                "amendment_id": section.head.amendment_id,
+                "contributors": list(section.head.contributors),
             }
             for section in live
         ],
@@ -126,8 +131,9 @@ def amendment_view(
     state: AmendmentState, charter: Charter, protocol: ProtocolState
 ) -> dict[str, Any]:
     """The amendment's state, with the signatures the charter requires of it and those its
-    current content still lacks (what a signer is waiting on), and each proposed change
-    tracked against the amendment's base version of ``protocol``."""
+    current content still lacks (what a signer is waiting on), each proposed change
+    tracked against the amendment's base version of ``protocol``, and M11's summary of
+    changes (the rows the protocol documents and the merge record carry)."""
     required = required_signatures(charter, state.details, state.sections) if state.details else ()
     missing = missing_signatures(required, state.signatures, state.content_hash, state.authors)
     base = protocol.version(state.base_version)
@@ -140,6 +146,7 @@ def amendment_view(
             number: _change_view(change, base_document.get(number), state.base_version)
             for number, change in state.changes.items()
         },
+        "summary_of_changes": encode(state.summary_of_changes()),
         "required_signatures": [encode(r) for r in required],
         "missing_signatures": [encode(r) for r in missing],
     }
@@ -159,6 +166,52 @@ def _change_view(
         "html": None if change.text is None else section_html(change.text),
         "tracked_html": tracked_html(old, new),
         "tracked_against": {"version": base_version},
+    }
+
+
+class Against(StrEnum):
+    """What an amendment's tracked changes are marked against."""
+
+    BASE = "base"
+    """The version it was written on (after a rebase, the version it was rebased onto)."""
+    CURRENT = "current"
+    """The protocol's current version."""
+
+
+def amendment_changes_view(
+    state: AmendmentState, protocol: ProtocolState, against: Against
+) -> dict[str, Any]:
+    """The amendment's tracked changes against its base version or the current one: per
+    section it changes, the text there (``old_*``), the proposed text (``new_*``), the
+    word-level runs (:func:`domain.protocol_diff.diff_proposal`, the differ of the audit's
+    protocol diffs) and the same as XHTML. A merged amendment against its base shows what
+    it changed; against the current version, what a later version did to that."""
+    number = state.base_version if against is Against.BASE else protocol.current_version
+    version = protocol.version(number)
+    reference: Document = version.document if version is not None else {}
+    changes = {n: change.content for n, change in state.changes.items()}
+    sections = []
+    for diff in diff_proposal(reference, changes):
+        change = state.changes[diff.number]
+        view = encode(diff)
+        assert isinstance(view, dict)
+        sections.append(
+            {
+                **view,
+                "heading": change.heading,
+                "description": change.description,
+                "rationale": change.rationale,
+                "tracked_html": tracked_html(diff.old_text or "", diff.new_text or ""),
+            }
+        )
+    return {
+        "amendment_id": state.amendment_id,
+        "status": state.status.value if state.status else None,
+        "against": {"kind": against.value, "version": number},
+        "base_version": state.base_version,
+        "current_version": protocol.current_version,
+        "merged_version": state.merged_version,
+        "sections": sections,
     }
 
 

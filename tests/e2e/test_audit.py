@@ -194,7 +194,7 @@ async def test_an_auditor_compares_the_protocol_before_and_after_a_revision(
     revised = await ok(
         ivy.put(
             f"/api/trials/{draft_trial}/protocol/sections/5.2",
-            json={"base_revision": section["revision"], "text": after},
+            json={"base_revision": section["revision"], "text": after, "reason": "Widen the range"},
         )
     )
 

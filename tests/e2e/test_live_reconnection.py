@@ -118,7 +118,7 @@ class LiveSockets:
 async def revise(client: httpx.AsyncClient, trial: str, number: str, text: str) -> int:
     protocol = await ok(client.get(f"/api/trials/{trial}/protocol"))
     section = next(s for s in protocol["sections"] if s["number"] == number)
-    body = {"base_revision": section["revision"], "text": text}
+    body = {"base_revision": section["revision"], "text": text, "reason": "While offline"}
     revised = await ok(client.put(f"/api/trials/{trial}/protocol/sections/{number}", json=body))
     position: int = revised["position"]
     return position

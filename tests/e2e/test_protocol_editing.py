@@ -19,7 +19,8 @@ async def revise_over_the_api(api: Api, username: str, trial: str, text: str) ->
     """A script revises section 5.2 from revision 1 (the web writes shared texts instead)."""
     client = await api(username)
     await client.put(
-        f"/api/trials/{trial}/protocol/sections/5.2", json={"base_revision": 1, "text": text}
+        f"/api/trials/{trial}/protocol/sections/5.2",
+        json={"base_revision": 1, "text": text, "reason": "A colleague's edit"},
     )
 
 

@@ -158,7 +158,7 @@ async def test_a_number_the_log_cannot_hold_is_a_422_problem_and_changes_nothing
 async def test_an_illegal_transition_is_409_and_names_the_rule(
     app_client: httpx.AsyncClient, as_user: Api, trial: str
 ) -> None:
-    revise = {"base_revision": 1, "text": "Protocol is published; this must fail"}
+    revise = {"base_revision": 1, "text": "Protocol is published; this must fail", "reason": "r"}
     response = await app_client.put(
         f"{trial}/protocol/sections/5.2", json=revise, headers=await as_user("sam")
     )

@@ -336,7 +336,9 @@ async def test_a_command_the_domain_refuses_raises_its_rule_and_records_nothing(
     key = IdempotentRequest.of(alex.user_id, "k", "POST", "/revise", {"text": "Age 18 to 75"})
 
     def revise(actor: Actor) -> Command:
-        return protocol.ReviseSection(actor=actor, number="5.2", base_revision=1, text="18-75")
+        return protocol.ReviseSection(
+            actor=actor, number="5.2", base_revision=1, text="18-75", reason="Widen the range"
+        )
 
     with pytest.raises(ProtocolNotDrafted):
         await services.commands.execute(target, alex.user_id, revise, idempotency=key)

@@ -298,7 +298,7 @@ async def test_invisible_characters_are_refused_in_protocol_text_and_comments(
     head = await services.store.head_position()
     revision = await app_client.put(
         "/api/trials/copd-202/protocol/sections/5.2",
-        json={"text": text, "base_revision": section["revision"]},
+        json={"text": text, "base_revision": section["revision"], "reason": "Hardening"},
         headers=ivy,
     )
     problem = problem_of(revision, 422, "control-character")

@@ -35,7 +35,9 @@ async def test_the_protocol_view_answers_each_section_as_escaped_xhtml_beside_it
     await load_draft_trial(services, list(demo.values()))
     ivy = await as_user("ivy")
     revised = await app_client.put(
-        f"{PROTOCOL}/sections/5.3", json={"base_revision": 1, "text": TYPED}, headers=ivy
+        f"{PROTOCOL}/sections/5.3",
+        json={"base_revision": 1, "text": TYPED, "reason": "Formatting"},
+        headers=ivy,
     )
     assert revised.status_code == 200, revised.text
 

@@ -58,7 +58,11 @@ def test_the_demo_has_a_draft_trial_two_investigators_can_edit_together(
             section = section_of(client, "5.2")
             revised = client.put(
                 "/api/trials/copd-202/protocol/sections/5.2",
-                json={"base_revision": section["revision"], "text": f"Written by {username}"},
+                json={
+                    "base_revision": section["revision"],
+                    "text": f"Written by {username}",
+                    "reason": "Smoke test",
+                },
             )
             assert revised.status_code == 200, revised.text
             texts.append(section_of(client, "5.2"))
