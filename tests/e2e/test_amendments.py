@@ -238,7 +238,9 @@ async def test_proposed_changes_read_as_rich_text_tracked_against_the_base_versi
     page = await sign_in("sam")
     await page.goto(f"/#/t/{TRIAL}/amendments/A-2")
     changes = page.locator("#changes-panel")
-    await expect(changes.locator(".tracked-against")).to_have_text("Tracked against version 1")
+    await expect(changes.locator(".tracked-against")).to_have_text(
+        "Tracked against version 1, as proposed on version 1."
+    )
     await expect(changes.locator("ins strong")).to_have_text("Pregnancy")
     await expect(changes.locator("del")).to_contain_text("Pregnancy")
     await expect(changes.locator("del strong")).to_have_count(0)

@@ -101,9 +101,12 @@ export function mountAmendment(context, amendmentId, box) {
   // Kept across refreshes: the shared text being written stays bound to its editor.
   let writing = null;
   const refresh = refresher(box, async () => {
-    const [amendment, thread] = await Promise.all([
+    // The tracked view comes from the server, against the base version or the current one.
+    const against = view === "current" ? "current" : "base";
+    const [amendment, thread, tracked] = await Promise.all([
       loadAmendment(context, amendmentId),
       commentsOf(context, "amendment", amendmentId),
+      view === "clean" ? null : get(`${trialPath(context.trialId, "amendments", amendmentId, "changes")}?against=${against}`),
     ]);
     const mayWrite = EDITABLE.has(amendment.status) && context.can("amendment:author");
     if (mayWrite && !writing) writing = authoring(context, amendment);
@@ -114,6 +117,7 @@ export function mountAmendment(context, amendmentId, box) {
     writing?.update(amendment);
     return amendmentPage(context, amendment, thread, writing, {
       view,
+      tracked,
       show: (next) => {
         view = next;
         refresh();
@@ -215,13 +219,29 @@ function documents(context, amendment) {
   );
 }
 
-/** The changes the amendment proposes, each as the server writes it: tracked against the
- * section in the amendment's base version (``tracked_html``, what the tracked documents
- * show too), or its clean new text (``html``). */
+/** What the tracked view is marked against, in words: the base version the amendment was
+ * proposed on (a merged one: what it changed), or the current version. */
+function trackedLabel(tracked) {
+  const { kind, version } = tracked.against;
+  if (kind === "current") {
+    return `Tracked against the current version ${version} (proposed on version ${tracked.base_version}): what merging it now would change.`;
+  }
+  if (tracked.merged_version !== null) {
+    return `What it changed: tracked against version ${version}, the version it was proposed on (merged as version ${tracked.merged_version}).`;
+  }
+  return `Tracked against version ${version}, as proposed on version ${version}.`;
+}
+
+/** The changes the amendment proposes: tracked as the server marks them (``tracked``: the
+ * answer of ``.../changes``, against the base version or the current one; the tracked
+ * documents show the base one too), or each change's clean new text (``html``). */
 function changesPanel(context, amendment, tabs) {
-  const changes = Object.values(amendment.changes);
   const conflicted = new Set(amendment.conflict?.sections ?? []);
-  const tracked = tabs.view === "tracked";
+  const tracked = tabs.view !== "clean" && tabs.tracked ? tabs.tracked : null;
+  const changes = tracked ? tracked.sections : Object.values(amendment.changes);
+  const current = tabs.tracked?.current_version ?? context.protocol?.current_version;
+  // Against the current version only while it can still merge and the protocol moved on.
+  const offerCurrent = OPEN.has(amendment.status) && current !== undefined && current !== amendment.base_version;
   const tab = (name, label) =>
     h(
       "button",
@@ -236,11 +256,17 @@ function changesPanel(context, amendment, tabs) {
     );
   return section(
     "Proposed changes",
-    h("div", { role: "tablist", "aria-label": "How to show the changes" }, tab("tracked", "Tracked changes"), tab("clean", "Clean text")),
     h(
       "div",
-      { id: "changes-panel", role: "tabpanel", class: `changes ${tabs.view}` },
-      tracked && changes.length ? h("p", { class: "tracked-against" }, `Tracked against version ${changes[0].tracked_against.version}`) : null,
+      { role: "tablist", "aria-label": "How to show the changes" },
+      tab("tracked", `Tracked against version ${amendment.base_version}`),
+      offerCurrent ? tab("current", `Against current version ${current}`) : null,
+      tab("clean", "Clean text"),
+    ),
+    h(
+      "div",
+      { id: "changes-panel", role: "tabpanel", class: `changes ${tracked ? "tracked" : "clean"}` },
+      tracked ? h("p", { class: "tracked-against" }, trackedLabel(tracked)) : null,
       changes.length
         ? changes.map((change) =>
             h(
@@ -253,14 +279,25 @@ function changesPanel(context, amendment, tabs) {
                 context.isParticipantFacing(change.number) ? [" ", badge("participant-facing", "facing")] : null,
                 conflicted.has(change.number) ? [" ", badge("conflict", "conflict")] : null,
               ),
-              change.text === null ? h("p", { class: "removed-section" }, "This amendment removes the section.") : null,
-              tracked ? changeText(change.tracked_html, change.text ?? "", spokenMarks) : change.text === null ? null : changeText(change.html, change.text),
+              removes(change) ? h("p", { class: "removed-section" }, "This amendment removes the section.") : null,
+              tracked && change.change === "unchanged" ? h("p", { class: "note" }, `Version ${tracked.against.version} already reads so.`) : null,
+              tracked
+                ? changeText(change.tracked_html, change.new_text ?? "", spokenMarks)
+                : change.text === null
+                  ? null
+                  : changeText(change.html, change.text),
               h("p", { class: "why" }, h("strong", {}, "Description: "), change.description, h("br"), h("strong", {}, "Rationale: "), change.rationale),
             ),
           )
         : h("p", {}, "No section changes proposed yet."),
     ),
   );
+}
+
+/** A proposed change (as the amendment has it, or as ``.../changes`` marks it) removes its
+ * section. */
+function removes(change) {
+  return "new_text" in change ? change.new_text === null && change.change !== "unchanged" : change.text === null;
 }
 
 /** A change's text from the server's XHTML (sub-headings below the change's h3); the
@@ -270,21 +307,17 @@ function changeText(html, text, marked = (nodes) => nodes) {
   return nodes ? h("div", { class: "section-text rendered-text" }, marked(nodes)) : h("div", { class: "section-text" }, text);
 }
 
+/** M11's summary of changes, as the server answers it (the rows the documents carry). */
 function overview(amendment) {
-  const rows = new Map();
-  for (const change of Object.values(amendment.changes)) {
-    const key = JSON.stringify([change.description, change.rationale]);
-    if (!rows.has(key)) rows.set(key, { ...change, sections: [] });
-    rows.get(key).sections.push(change.number);
-  }
-  if (!rows.size) return null;
+  const rows = amendment.summary_of_changes;
+  if (!rows.length) return null;
   return section(
     "Overview of changes",
     h(
       "table",
       {},
       h("thead", {}, h("tr", {}, ["Description", "Rationale", "Section(s)"].map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, [...rows.values()].map((r) => h("tr", {}, h("td", {}, r.description), h("td", {}, r.rationale), h("td", {}, r.sections.join(", "))))),
+      h("tbody", {}, rows.map((r) => h("tr", {}, h("td", {}, r.description), h("td", {}, r.rationale), h("td", {}, r.sections.join(", "))))),
     ),
   );
 }

@@ -128,7 +128,7 @@ export function mountProtocol(context, number, box) {
       h(
         "p",
         { class: "meta" },
-        `Revision ${section.revision}, last written by ${context.name(section.author)}`,
+        lastWritten(context, section),
         context.isParticipantFacing(section.number) ? [" ", badge("participant-facing", "facing")] : null,
       ),
     );
@@ -379,6 +379,7 @@ export function today() {
 function sectionEditor(context, section, { saved, cancelled }) {
   const baseRevision = section.revision;
   const textarea = h("textarea", { name: "text", rows: 12, value: section.text });
+  const reason = h("input", { name: "reason", required: true, autocomplete: "off" });
   const notice = h("div", { class: "notice", "aria-live": "polite" });
   const cancel = h("button", { type: "button", class: "secondary" }, "Cancel");
   cancel.addEventListener("click", cancelled);
@@ -390,6 +391,7 @@ function sectionEditor(context, section, { saved, cancelled }) {
         const answer = await put(trialPath(context.trialId, "protocol", "sections", section.number), {
           base_revision: baseRevision,
           text: textarea.value,
+          reason: reason.value,
         });
         await context.loadProtocol();
         const conflicted = answer.events[0]?.type === "SectionEditConflicted";
@@ -398,6 +400,7 @@ function sectionEditor(context, section, { saved, cancelled }) {
     },
     notice,
     field(`Text of section ${section.number}`, textarea, `Editing from revision ${baseRevision}.`),
+    field("Reason for the change", reason, "Why the section changes: it is recorded with the revision."),
   );
   form.querySelector(".buttons").append(cancel);
   return {
@@ -655,4 +658,17 @@ function swatch(userId, text = "") {
   const mark = h("span", { class: text ? "written" : "swatch" }, text);
   mark.style.setProperty("--writer", colourOf(userId));
   return mark;
+}
+
+/** Who wrote the section's latest revision: a merged amendment's authors (and who merged
+ * it), the writers of a recorded shared text, or its author. */
+function lastWritten(context, section) {
+  const writers = (section.contributors ?? []).map((id) => context.name(id)).join(", ");
+  if (section.amendment_id) {
+    const by = writers ? `, written by ${writers}` : "";
+    return `Revision ${section.revision}, from amendment ${section.amendment_id}${by}; merged by ${context.name(section.author)}`;
+  }
+  const others = (section.contributors ?? []).some((id) => id !== section.author);
+  if (others) return `Revision ${section.revision}, written by ${writers}; recorded by ${context.name(section.author)}`;
+  return `Revision ${section.revision}, last written by ${context.name(section.author)}`;
 }
