@@ -147,7 +147,7 @@ class _Gathering:
             event.data,
         )
         if kind is StreamKind.AMENDMENT or kind is StreamKind.DISPUTE:
-            step = Happening(at, _what(event.type, data), by, _why(data))
+            step = Happening(at, what_happened(event.type, data), by, why_given(data))
             self.histories.setdefault(event.stream_id, []).append(step)
         elif kind is StreamKind.PROTOCOL:
             self._protocol(event, at, by)
@@ -185,7 +185,7 @@ class _Gathering:
         history.authors[by] = None
         history.removed = event.type == "SectionRemoved"
         what = "removed" if history.removed else f"revision {data.get('revision', '')}"
-        history.latest.append(Happening(at, what, by, _why(data)))
+        history.latest.append(Happening(at, what, by, why_given(data)))
 
     def _comment(self, event: RecordedEvent, at: str) -> None:
         data, stream = event.data, event.stream_id
@@ -237,8 +237,9 @@ _WORDS = {
 }
 
 
-def _what(event_type: str, data: dict[str, Any]) -> str:
-    """What an amendment's or a dispute's event did, in words."""
+def what_happened(event_type: str, data: dict[str, Any]) -> str:
+    """What an amendment's or a dispute's event did, in words (an event the report has
+    no words for by its type's: ``SiteActivated`` reads ``site activated``)."""
     match event_type:
         case "SectionChangeProposed":
             return f"change to section {data['change']['number']} proposed"
@@ -265,7 +266,8 @@ def _spaced(name: str) -> str:
     return "".join(f" {c.lower()}" if c.isupper() else c for c in name).strip()
 
 
-def _why(data: dict[str, Any]) -> str:
+def why_given(data: dict[str, Any]) -> str:
+    """The reason an event states (its reason, a rebase's note, a rationale), or ""."""
     for key in ("reason", "note", "rationale"):
         value = data.get(key)
         if isinstance(value, str) and value:

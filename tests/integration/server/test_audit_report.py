@@ -23,6 +23,7 @@ from server.audit.signed_note import parse_checkpoint_text, parse_note
 from server.demo import DEMO_TRIAL, DemoPerson, load_draft_trial
 from server.services import Services
 from tests.integration.server.conftest import Api, Cli
+from tests.integration.server.test_shared_text import Editor
 
 VAPING = {
     "summary": "Exclude current vapers",
@@ -38,6 +39,9 @@ VAPERS = {
     "description": "Exclude vapers",
     "rationale": "The study drug's safety in vapers is unknown",
 }
+AGES = {**VAPING, "summary": "Age bands", "primary_reason": "Regulatory Agency Request To Amend"}
+AGES["safety_or_rights_impact"] = {"likely": False, "explanation": "None"}
+CHANGE = {"description": "Clearer structure", "rationale": "Reviewers asked for it"}
 USER_ID = re.compile(r"u-[0-9a-f]{8,}")
 TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ"
 
@@ -55,12 +59,10 @@ async def report(client: httpx.AsyncClient, trial: str, as_user: Api) -> str:
     return pdf_text(response.content)
 
 
-async def past_of_the_demo(
+async def merged_a1(
     client: httpx.AsyncClient, demo: dict[str, DemoPerson], as_user: Api, trial: str
-) -> dict[str, Any]:
-    """A-1 signed, its advocate's comment adopted, merged as version 2; the substantial
-    A-2 approved by the ethics committee's vote; a dispute about A-2 escalated and then
-    resolved a level up. Returns Sam's signature on A-1."""
+) -> None:
+    """A-1 signed, its advocate's comment adopted, merged as version 2."""
     sam = demo["sam"]
     a1 = (await client.get(f"{trial}/amendments/A-1", headers=await as_user("sam"))).json()
     signing = {"meaning": "approval", "content_hash": a1["content_hash"], "password": sam.password}
@@ -81,6 +83,14 @@ async def past_of_the_demo(
     )
     assert merged.status_code == 200, merged.text
 
+
+async def past_of_the_demo(
+    client: httpx.AsyncClient, demo: dict[str, DemoPerson], as_user: Api, trial: str
+) -> dict[str, Any]:
+    """A-1 merged; the substantial A-2 approved by the ethics committee's vote; a dispute
+    about A-2 escalated and then resolved a level up. Returns Sam's signature on A-1 and
+    the dispute's id."""
+    await merged_a1(client, demo, as_user, trial)
     ivy = await as_user("ivy")
     opening = {"amendment_id": "A-2", "base_version": 2, "details": VAPING}
     opened = await client.post(f"{trial}/amendments", json=opening, headers=ivy)
@@ -226,6 +236,18 @@ async def test_a_draft_protocols_report_shows_each_section_as_first_entered(
             headers=headers,
         )
         assert revised.status_code == 200, revised.text
+    ivy = await as_user("ivy")
+    bands = {"number": "5.2.1", "heading": "Age bands", "text": "40-60, 61-85"}
+    added = await app_client.post(f"{draft}/protocol/sections", json=bands, headers=ivy)
+    assert added.status_code == 201, added.text
+    removed = await app_client.delete(f"{draft}/protocol/sections/5.2.1", headers=ivy)
+    assert removed.status_code == 200, removed.text
+    section = f"{draft}/protocol/sections/5.3"
+    editor = Editor(2**40 + 1)
+    editor.load((await app_client.get(f"{section}/text", headers=ivy)).json())
+    update = {"update": editor.type_paragraph("Ivy typed this"), "based_on": 1}
+    typed = await app_client.post(f"{section}/text/updates", json=update, headers=ivy)
+    assert typed.status_code == 200, typed.text
     response = await app_client.get(f"{draft}/audit/export.pdf", headers=await as_user("alex"))
     assert response.status_code == 200, response.text
     text = pdf_text(response.content)
@@ -234,6 +256,9 @@ async def test_a_draft_protocols_report_shows_each_section_as_first_entered(
     assert "Changed: 2 time(s), by Dr Ivy Chen, Dr Omar Haddad" in text
     assert re.search(rf"{TIME} revision 3 Dr Omar Haddad omar knows", text)
     assert "As first entered (superseded) Age 40 to 80 years" in text
+    assert "Section 5.2.1 Age bands Entered:" in text
+    assert "Changed: 1 time(s), by Dr Ivy Chen: removed before publication" in text
+    assert "Ivy typed this" not in text  # typing is not a revision until recorded
 
 
 async def test_the_cli_writes_the_same_report(
@@ -245,3 +270,91 @@ async def test_the_cli_writes_the_same_report(
     text = pdf_text(await asyncio.to_thread(out.read_bytes))
     assert "Integrity: Verified: all " in text
     assert "Amendment A-1: submitted" in text
+
+
+async def test_the_report_shows_sections_added_removed_and_retitled_and_what_is_still_open(
+    app_client: httpx.AsyncClient, demo: dict[str, DemoPerson], as_user: Api, trial: str
+) -> None:
+    await merged_a1(app_client, demo, as_user, trial)
+    ivy, sam = await as_user("ivy"), await as_user("sam")
+    opening = {"amendment_id": "A-2", "base_version": 2, "details": AGES}
+    assert (await app_client.post(f"{trial}/amendments", json=opening, headers=ivy)).is_success
+    a2 = f"{trial}/amendments/A-2"
+    changes = [
+        {**CHANGE, "number": "1.1.1", "heading": "Objectives", "text": "To compare NW-301"},
+        {**CHANGE, "number": "1.1.2", "heading": "Overall Design", "text": None},
+        {**CHANGE, "number": "5.2.1", "heading": "Age bands", "text": "18-40, 41-75"},
+        {
+            **CHANGE,
+            "number": "3.1",
+            "heading": "Primary Objective(s) and Associated Estimand(s)",
+            "text": "Dropped",
+        },
+    ]
+    for change in changes:
+        proposed = await app_client.post(f"{a2}/changes", json={"change": change}, headers=ivy)
+        assert proposed.status_code == 201, proposed.text
+    retracted = await app_client.delete(f"{a2}/changes/3.1", headers=ivy)
+    assert retracted.status_code == 200, retracted.text
+    assert (await app_client.post(f"{a2}/submission", json={}, headers=ivy)).is_success
+    content_hash = (await app_client.get(a2, headers=sam)).json()["content_hash"]
+    signing = {
+        "meaning": "approval",
+        "content_hash": content_hash,
+        "password": demo["sam"].password,
+    }
+    signed = await app_client.post(f"{a2}/signatures", json=signing, headers=sam)
+    assert signed.status_code == 201, signed.text
+    merged = await app_client.post(
+        f"{a2}/merge", json={"effective_date": "2031-01-01"}, headers=sam
+    )
+    assert merged.status_code == 200, merged.text
+
+    opening = {"amendment_id": "A-3", "base_version": 3, "details": AGES}
+    assert (await app_client.post(f"{trial}/amendments", json=opening, headers=ivy)).is_success
+    withdrawn = await app_client.post(
+        f"{trial}/amendments/A-3/withdrawal", json={"reason": "Not needed after all"}, headers=ivy
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    for who, said in (("pat", "Too many age bands"), ("ivy", "Bands follow the registry")):
+        posted = await app_client.post(
+            f"{trial}/comments/section/5.2", json={"text": said}, headers=await as_user(who)
+        )
+        assert posted.status_code == 201, posted.text
+    motion = {
+        "question": "Offer transport to every visit?",
+        "options": ["yes", "no"],
+        "eligible_voters": [demo[who].user_id for who in ("sam", "ivy", "omar")],
+        "quorum_rule": "simple-majority",
+        "deadline": "2031-01-01T00:00:00+00:00",
+    }
+    tabled = await app_client.post(f"{trial}/motions", json=motion, headers=sam)
+    assert tabled.status_code == 201, tabled.text
+    m2 = f"{trial}/motions/{tabled.json()['events'][0]['data']['motion_id']}"
+    recusal = {"reason": "My site runs the transport service"}
+    recused = await app_client.post(f"{m2}/recusals", json=recusal, headers=await as_user("omar"))
+    assert recused.status_code == 201, recused.text
+    concern = {"subject_kind": "section", "subject_id": "5.2", "concern": "Bands are arbitrary"}
+    raised = await app_client.post(f"{trial}/disputes", json=concern, headers=await as_user("pat"))
+    assert raised.status_code == 201, raised.text
+
+    text = await report(app_client, trial, as_user)
+    assert "Section 1.1.1 Objectives Superseded text (version 2): Primary and Secondary" in text
+    assert (
+        "Section 1.1.2 Overall Design Superseded text (version 2): Overall Design A 52-week" in text
+    )
+    assert "Removed by version 3." in text
+    assert "Section 5.2.1 Age bands Added by version 3: it had no earlier text." in text
+    assert "Section 1.1.2 Overall Design: removed Text it removes (version 2) A 52-week" in text
+    assert "Section 5.2.1 Age bands: added Proposed text 18-40, 41-75" in text
+    assert "Heading changed Primary and Secondary Objectives and Estimands Changes" in text
+    assert re.search(rf"{TIME} change to section 3\.1 retracted Dr Ivy Chen", text)
+    assert "Amendment A-3: withdrawn" in text
+    assert "Closing reason: Not needed after all" in text
+    assert re.search(r"Comments on sections .* 5\.2 2 1 1", text)
+    assert re.search(rf"Feedback on section 5\.2 \w+: Pat Okafor, {TIME} Too many age bands", text)
+    assert "Disposition: awaited" in text
+    assert "1 more comment(s) in this thread are not shown here" in text
+    assert "Recused: Dr Omar Haddad: My site runs the transport service" in text
+    assert re.search(r"1 \(current\) Protocol team .* not reached", text)
+    assert not USER_ID.search(text)
