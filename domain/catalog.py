@@ -17,6 +17,7 @@ from domain.amendment_events import AmendmentEvent
 from domain.codec import JsonValue, decode, encode
 from domain.dispute import DisputeEvent
 from domain.engagement import EngagementEvent
+from domain.erasure_requests import ErasureRequestEvent
 from domain.event import Event
 from domain.frozen import frozen_map
 from domain.imports import ImportEvent
@@ -37,6 +38,7 @@ DomainEvent = (
     | SharedTextEvent
     | AccountEvent
     | PersonalDataErased
+    | ErasureRequestEvent
 )
 """Any event of the domain."""
 
@@ -53,6 +55,7 @@ EVENT_TYPES: Mapping[str, type[Event]] = frozen_map(
         SharedTextEvent,
         AccountEvent,
         PersonalDataErased,
+        ErasureRequestEvent,
     )
     for cls in typing.get_args(union) or (union,)
 )

@@ -183,6 +183,11 @@ class Charter:
     """Whether a substantial amendment may be under evaluation while another is (EU CTR
     Art. 15-17 practice: one at a time, the default). When allowed, each is linked to
     the others (``domain.amendment``)."""
+    erasure_approvers: frozenset[Role] = frozenset({Role.TRIAL_ADMIN})
+    """Who in this trial approves erasing the personal data of someone who is or was a
+    member (``domain.erasure_requests``): a member holding one of these roles, neither
+    the requester nor the person. A trial admin by default (charters written before have
+    the default)."""
 
     def quorum_rule(self, name: str) -> QuorumRule | None:
         """The quorum rule called ``name``, if the charter has one."""
@@ -202,6 +207,8 @@ def check_charter(charter: Charter) -> None:
     problems += _approval_problems(charter.approval) + _role_problems(charter.roles)
     problems += _witness_problems(charter.witnesses)
     problems += _committee_problems(charter.ethics_committee)
+    if not charter.erasure_approvers:
+        problems.append("erasure approvers must name at least one role")
     if problems:
         raise InvalidCharter("; ".join(problems))
 

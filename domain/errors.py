@@ -459,3 +459,41 @@ class ConflictOfInterest(NotPermitted):
 
 class SubstantialModificationPending(WrongState):
     """Another substantial modification is under evaluation."""
+
+
+# -- erasing a person's personal data ---------------------------------------------------
+
+
+class ErasureAlreadyRequested(AlreadyExists):
+    """An erasure of this person's personal data is already awaiting approval."""
+
+
+class NoPendingErasure(WrongState):
+    """No erasure of this person's personal data awaits approval."""
+
+
+class TrialNotConcerned(WrongState):
+    """The erasure request does not ask this trial for approval."""
+
+
+class ErasureAlreadyApproved(AlreadyExists):
+    """This trial already approved the erasure."""
+
+
+class ErasureRequesterCannotApprove(SeparationOfDuties):
+    """Whoever requested an erasure does not approve it."""
+
+
+class ErasedPersonCannotApprove(SeparationOfDuties):
+    """Nobody approves the erasure of their own personal data."""
+
+
+class NotAnErasureApprover(NotPermitted):
+    """Only a holder of a role the charter names approves an erasure."""
+
+    def __init__(self, message: str, *, trial_id: str | None, roles: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.trial_id = trial_id
+        """The trial whose approval was asked (None: the second system admin's)."""
+        self.roles = roles
+        """The roles that would do: the trial charter's ``erasure_approvers``."""

@@ -80,15 +80,35 @@ event that names a person (``tests/unit/domain/test_personal_data.py`` finds eac
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ErasureApproval:
+    """One approval of an erasure (``domain.erasure_requests``): for the trial
+    ``trial_id`` by a member its charter names, or, with no trial (the person took part
+    in none), by a second system admin. ``vouched_by`` is the operator who recorded it on
+    the approver's word (``operator:{name}``, ``concord personal-data erase approve``),
+    None when the approver recorded it themselves."""
+
+    trial_id: str | None
+    approved_by: str
+    vouched_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PersonalDataErased(Event):
     """The keys of the personal data about account ``user_id`` (``subjects``: its user id,
     and its username as invitations recorded it) were erased: everything the log holds
     encrypted under them reads as :data:`ERASED` from now on. ``reason`` says why
-    (ICH E6(R3) 4.2.2: personal information recorded by mistake; a GDPR erasure request);
-    ``approved_by`` is the system admin who approved it (or ``operator:{name}`` on the
-    server's machine). Recorded in the account's stream before the keys are erased."""
+    (ICH E6(R3) 4.2.2: personal information recorded by mistake; a GDPR erasure request).
+    Recorded in the account's stream before the keys are erased, with the approval that
+    completed its request (``domain.erasure_requests``): ``requested_by`` is the system
+    admin who requested it, ``approvals`` every approval it had (one per trial the person
+    took part in, or a second system admin's), ``approved_by`` the approver whose approval
+    completed them. Erasures recorded before requests existed have no ``requested_by``
+    (empty) nor ``approvals``: their one ``approved_by`` was a system admin (or
+    ``operator:{name}``) who approved alone."""
 
     user_id: str
     subjects: tuple[str, ...]
     reason: str
     approved_by: str
+    requested_by: str = ""
+    approvals: tuple[ErasureApproval, ...] = ()

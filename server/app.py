@@ -41,6 +41,7 @@ from server.http.account_routes import ACCOUNT_ROUTES
 from server.http.body_deadline import DEFAULT_BODY_TIMEOUT_SECONDS, BodyDeadline, client_went_away
 from server.http.command_endpoint import endpoint_for
 from server.http.command_routes import COMMAND_ROUTES
+from server.http.erasure_routes import ERASURE_ROUTES
 from server.http.founding import create_trial
 from server.http.invitations import INVITEE_ROUTES, invitee_endpoint
 from server.http.openapi import openapi_document
@@ -83,6 +84,7 @@ def api_routes() -> list[BaseRoute]:
     ]
     routes += TOKEN_ROUTES
     routes += ACCOUNT_ROUTES
+    routes += ERASURE_ROUTES
     routes += WITNESS_ROUTES
     routes += PROOF_ROUTES
     routes += [Route(q.path, endpoint_for_query(q), methods=["GET"]) for q in READ_ROUTES]

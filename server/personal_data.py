@@ -2,8 +2,9 @@
 :data:`domain.personal_data.PERSONAL_FIELDS`), and erasing a person's.
 
 :func:`personal_fields` is the store's sealing policy (``store.personal_data.policy``,
-set where the server opens its store). :func:`erase_personal_data` records
-:class:`PersonalDataErased` in the account's stream, then erases the person's keys, then
+set where the server opens its store). Once :class:`PersonalDataErased` is recorded in
+the account's stream (with the approval that completed its request:
+:mod:`server.erasure_requests`), :func:`carry_out_erasure` erases the person's keys, then
 drops the snapshots beside the log that may hold what they sealed, in clear (the
 directory's and the aggregates' states), so nothing rebuilt later starts from them.
 :class:`ErasedKeys` is the follower's projection that makes every process treat the keys
@@ -19,15 +20,13 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.account_events import account_stream
-from domain.codec import encode
 from domain.personal_data import (
     PERSONAL_FIELDS,
     PersonalDataErased,
     user_subject,
     username_subject,
 )
-from events import EventStore, NewEvent, RecordedEvent, StreamAppend
+from events import EventStore, RecordedEvent
 from events.canonical import format_timestamp
 from events.personal_data import PersonalKeys
 from events.snapshots import projection_snapshots
@@ -59,11 +58,7 @@ def seal_personal_data(store: EventStore) -> None:
     store.personal_data.policy = personal_fields
 
 
-class ErasureRefused(ValueError):
-    """An erasure that cannot be recorded as asked (no reason, no approver)."""
-
-
-class AccountStillEnabled(ErasureRefused):
+class AccountStillEnabled(ValueError):
     """The account is enabled: it is disabled first, with its own reason."""
 
 
@@ -77,50 +72,46 @@ class Erasure:
     snapshots_dropped: int
 
 
-async def erase_personal_data(
-    store: EventStore,
-    engine: AsyncEngine,
-    accounts: Accounts,
-    *,
-    user: User,
-    reason: str,
-    approved_by: str,
-    meta: Mapping[str, Any],
-) -> Erasure:
-    """Erase what the log holds sealed about account ``user`` (and what invitations
-    sealed under its username): first :class:`PersonalDataErased` is recorded in the
-    account's stream with ``reason`` and ``approved_by``, then the keys are erased, the
-    snapshots that may hold the data in clear are dropped, and the accounts table keeps
-    only placeholders (:mod:`server.accounts.erased_accounts`). Running it again (say,
-    after a crash between the steps) records it again and erases what is left.
-    Raises :class:`ErasureRefused` without a reason or an approver, or while the account
-    is enabled (disable it first, with its own reason); nothing is changed."""
-    if not reason.strip():
-        raise ErasureRefused("an erasure needs a reason (it is recorded in the account's trail)")
-    if not approved_by.strip():
-        raise ErasureRefused("an erasure needs the system admin who approved it")
+def erasure_subjects(user: User) -> tuple[str, ...]:
+    """Whose keys erasing ``user``'s personal data erases: their user id's, and their
+    username's as invitations sealed it (an account already erased has no username left)."""
+    user_id = user.user_id
+    username = None if user.erased else user.username
+    return (user_subject(user_id),) + ((username_subject(username),) if username else ())
+
+
+def require_disabled(user: User) -> None:
+    """Raise :class:`AccountStillEnabled` unless ``user`` is disabled: an erasure is
+    requested and carried out only for a disabled account (disabling is its own recorded
+    decision, with its reason)."""
     if not user.disabled:
         raise AccountStillEnabled(
             f"the account {user.username!r} is enabled: disable it first (with its reason),"
             " then erase its personal data"
         )
-    user_id = user.user_id
-    username = None if user.erased else user.username
-    subjects = (user_subject(user_id),) + ((username_subject(username),) if username else ())
-    event = PersonalDataErased(
-        user_id=user_id, subjects=subjects, reason=reason.strip(), approved_by=approved_by
-    )
-    data = encode(event)
-    assert isinstance(data, dict)
-    recorded = await store.append(
-        StreamAppend(account_stream(user_id), [NewEvent(ERASURE_TYPE, data)]), meta=dict(meta)
-    )
-    (written,) = await store.read_all(after=recorded.last_position - 1, limit=1)
+
+
+async def carry_out_erasure(
+    store: EventStore,
+    engine: AsyncEngine,
+    accounts: Accounts,
+    *,
+    user: User,
+    subjects: tuple[str, ...],
+    position: int,
+) -> Erasure:
+    """Erase what the log holds sealed about account ``user``, once
+    :class:`PersonalDataErased` is recorded at ``position`` (the approval that completed
+    its request, ``domain.erasure_requests``): the ``subjects``' keys made until then are
+    erased, the snapshots that may hold the data in clear are dropped, and the accounts
+    table keeps only placeholders (:mod:`server.accounts.erased_accounts`). Should it stop
+    between the steps, a new request (approved as the first was) erases what is left."""
+    (written,) = await store.read_all(after=position - 1, limit=1)
     made_until = format_timestamp(written.recorded_at)
     erased = await store.personal_data.erase(subjects, made_until=made_until)
     dropped = await drop_snapshots_with_personal_data(engine)
     await erase_account_identity(accounts, engine, user)
-    return Erasure(recorded.last_position, subjects, erased, dropped)
+    return Erasure(position, subjects, erased, dropped)
 
 
 async def drop_snapshots_with_personal_data(

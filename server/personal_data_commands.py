@@ -1,25 +1,41 @@
 """``concord personal-data ...``: erase a person's personal data (or give them a new key),
 run by the operator on the server's machine.
 
-An erasure is approved by a system admin (``--approved-by``: their username; the account
-must hold ``system_admin`` and not be disabled): personal data about an account is
-recorded across trials, so no one trial's charter can approve erasing it. It is recorded
-in the person's account stream, with the reason and the approver, before the keys are
-erased (:func:`server.personal_data.erase_personal_data`).
+An erasure follows the same rules as over HTTP (:mod:`domain.erasure_requests`): a system
+admin requests it (``erase request USERNAME --reason R --requested-by ADMIN``), each
+trial the person took part in approves it through a member its charter names (``erase
+approve USERNAME --trial T --approved-by NAME``; without ``--trial``, a second system
+admin's approval when they took part in none), and the approval that completes the set
+carries it out; ``erase withdraw`` withdraws a pending one. The operator vouches for the
+person named: each event records them as its ``requested_by``/``approved_by``/
+``withdrawn_by``, the operator as ``vouched_by`` and in its meta (``via: cli``), and the
+named account must be enabled. Nothing here follows the log: the trials a person took
+part in are folded from the log when a request is made (the whole log: seconds on a
+large one), each trial's charter and members from its stream.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from typing import Any
 
-from domain.account_events import SystemRole
+from domain.catalog import from_data
+from domain.erasure_requests import PendingErasure
+from domain.errors import DomainError
 from domain.personal_data import user_subject
-from events import open_store
-from server.bootstrap_accounts import open_accounts
+from domain.streams import trial_stream
+from domain.workspace_state import TrialState
+from events import EventStore, open_store
+from server.accounts.users import User
+from server.bootstrap_accounts import AccountTools, open_accounts
+from server.commands.aggregates import WORKSPACE
+from server.commands.directory import Directory
+from server.commands.errors import ConcurrentChange
 from server.database import create_engine_for
-from server.personal_data import ErasureRefused, erase_personal_data, seal_personal_data
+from server.erasure_requests import ErasureRequests, TrialsOf, WorkspaceOf
+from server.personal_data import AccountStillEnabled, seal_personal_data
 from server.user_commands import operator_meta
 
 
@@ -31,18 +47,42 @@ def add_personal_data_commands(commands: Any) -> None:
     sub = personal.add_subparsers(dest="personal_data_command", required=True)
     erase = sub.add_parser(
         "erase",
-        help="erase the keys of an account's personal data: its names read as [erased]"
-        " everywhere, and concord verify still passes",
+        help="request, approve or withdraw erasing an account's personal data: once approved"
+        " per each trial's charter, its names read as [erased] everywhere, and concord"
+        " verify still passes",
     )
-    erase.add_argument("username", help="whose personal data")
-    erase.add_argument("--reason", required=True, help="why (recorded in the account's trail)")
-    erase.add_argument(
-        "--approved-by", required=True, help="the username of the system admin who approved it"
+    steps = erase.add_subparsers(dest="erasure_step", required=True)
+    request = steps.add_parser("request", help="a system admin asks for the erasure")
+    request.add_argument("username", help="whose personal data (a disabled account)")
+    request.add_argument("--reason", required=True, help="why (recorded in the account's trail)")
+    request.add_argument(
+        "--requested-by", required=True, help="the username of the system admin who asks"
+    )
+    approve = steps.add_parser(
+        "approve", help="approve a pending erasure for one trial (as a member its charter names)"
+    )
+    approve.add_argument("username", help="whose personal data")
+    approve.add_argument(
+        "--trial",
+        default=None,
+        help="the trial approving; leave it out for a second system admin's approval when"
+        " the person took part in no trial",
+    )
+    approve.add_argument("--approved-by", required=True, help="the username of who approves")
+    withdraw = steps.add_parser("withdraw", help="withdraw a pending erasure")
+    withdraw.add_argument("username", help="whose personal data")
+    withdraw.add_argument("--reason", required=True, help="why (recorded in the account's trail)")
+    withdraw.add_argument(
+        "--withdrawn-by", required=True, help="the username of the system admin who withdraws it"
     )
     rotate = sub.add_parser(
         "rotate", help="seal what is recorded about an account from now on under a new key"
     )
     rotate.add_argument("username")
+
+
+class Refused(Exception):
+    """The command was refused; the message says why."""
 
 
 async def run_personal_data_command(url: str, args: argparse.Namespace) -> int:
@@ -52,46 +92,125 @@ async def run_personal_data_command(url: str, args: argparse.Namespace) -> int:
         if person is None:
             print(f"not found: no account {args.username!r}", file=sys.stderr)
             return 1
-        if args.personal_data_command == "rotate":
-            store = await open_store(url)
-            try:
-                key_id = await store.personal_data.rotate(user_subject(person.user_id))
-            finally:
-                await store.close()
-            print(f"{person.username}'s data is sealed under key {key_id} from now on")
-            return 0
-        approver = await tools.accounts.by_username(args.approved_by)
-        roles = (await tools.log.state(approver.user_id)).system_roles if approver else set()
-        if approver is None or approver.disabled or SystemRole.SYSTEM_ADMIN not in roles:
-            print(
-                f"refused: {args.approved_by!r} is not an enabled account holding system_admin,"
-                " who alone may approve an erasure",
-                file=sys.stderr,
-            )
-            return 1
         store = await open_store(url)
-        seal_personal_data(store)
-        engine = create_engine_for(url)
         try:
-            erasure = await erase_personal_data(
-                store,
-                engine,
-                tools.accounts,
-                user=person,
-                reason=args.reason,
-                approved_by=approver.user_id,
-                meta=operator_meta(),
-            )
-        except ErasureRefused as refused:
-            print(f"refused: {refused}", file=sys.stderr)
+            if args.personal_data_command == "rotate":
+                key_id = await store.personal_data.rotate(user_subject(person.user_id))
+                print(f"{person.username}'s data is sealed under key {key_id} from now on")
+                return 0
+            seal_personal_data(store)
+            print(await _erasure_step(url, store, tools, person, args))
+            return 0
+        except (Refused, DomainError, AccountStillEnabled, ConcurrentChange) as refused:
+            print(f"refused: {_why(refused)}", file=sys.stderr)
             return 1
         finally:
-            await engine.dispose()
             await store.close()
-    print(
-        f"erased {erasure.keys_erased} key(s) of {person.username} ({person.user_id}),"
-        f" recorded at position {erasure.position}; dropped {erasure.snapshots_dropped}"
-        " snapshot(s) that may have held their names. A running concord serve reads the"
-        " erasure from the log and forgets what it had folded of them."
-    )
-    return 0
+
+
+def _why(refused: Exception) -> str:
+    if isinstance(refused, DomainError):
+        return f"{refused.title()}: {refused}"
+    return str(refused)
+
+
+async def _erasure_step(
+    url: str, store: EventStore, tools: AccountTools, person: User, args: argparse.Namespace
+) -> str:
+    engine = create_engine_for(url)
+    try:
+        requests = ErasureRequests(
+            store,
+            engine,
+            tools.accounts,
+            tools.log,
+            trials_of=_trials_of(store),
+            workspace_of=_workspace_of(store),
+        )
+        meta = operator_meta()
+        vouched_by = meta["actor"]
+        match args.erasure_step:
+            case "request":
+                admin = await _system_admin(tools, requests, args.requested_by)
+                folded = await requests.request(
+                    person,
+                    reason=args.reason,
+                    requested_by=admin.user_id,
+                    meta=meta,
+                    vouched_by=vouched_by,
+                )
+                assert folded.pending is not None
+                return f"requested the erasure of {_who(person)}; " + _awaiting(folded.pending)
+            case "approve":
+                approver = await _enabled(tools, args.approved_by)
+                approval = await requests.approve(
+                    person, trial_id=args.trial, approver=approver, meta=meta, vouched_by=vouched_by
+                )
+                if approval.erasure is None:
+                    assert approval.pending is not None
+                    return f"approved the erasure of {_who(person)}; " + _awaiting(approval.pending)
+                erasure = approval.erasure
+                return (
+                    f"erased {erasure.keys_erased} key(s) of {_who(person)}, recorded at"
+                    f" position {erasure.position}; dropped {erasure.snapshots_dropped}"
+                    " snapshot(s) that may have held their names. A running concord serve"
+                    " reads the erasure from the log and forgets what it had folded of them."
+                )
+            case _:
+                admin = await _system_admin(tools, requests, args.withdrawn_by)
+                position = await requests.withdraw(
+                    person.user_id,
+                    reason=args.reason,
+                    withdrawn_by=admin.user_id,
+                    meta=meta,
+                    vouched_by=vouched_by,
+                )
+                return f"withdrew the erasure of {_who(person)} (position {position})"
+    finally:
+        await engine.dispose()
+
+
+def _who(person: User) -> str:
+    return f"{person.username} ({person.user_id})"
+
+
+def _awaiting(pending: PendingErasure) -> str:
+    missing = [f"trial {trial}" if trial else "a second system admin" for trial in pending.awaiting]
+    return "awaiting the approval of " + ", ".join(missing)
+
+
+async def _enabled(tools: AccountTools, username: str) -> User:
+    account = await tools.accounts.by_username(username)
+    if account is None or account.disabled:
+        raise Refused(f"{username!r} is not an enabled account")
+    return account
+
+
+async def _system_admin(tools: AccountTools, requests: ErasureRequests, username: str) -> User:
+    account = await tools.accounts.by_username(username)
+    if account is None or account.disabled or not await requests.is_system_admin(account.user_id):
+        raise Refused(
+            f"{username!r} is not an enabled account holding system_admin, who alone may"
+            " request or withdraw an erasure"
+        )
+    return account
+
+
+def _trials_of(store: EventStore) -> TrialsOf:
+    async def trials_of(user_id: str) -> Sequence[str]:
+        directory = Directory(store)  # the whole log, folded once for this command
+        await directory.catch_up(await store.head_position())
+        return [entry.trial_id for entry in directory.trials_of(user_id)]
+
+    return trials_of
+
+
+def _workspace_of(store: EventStore) -> WorkspaceOf:
+    async def workspace_of(trial_id: str) -> TrialState:
+        state = WORKSPACE.new
+        for recorded in await store.read_stream(trial_stream(trial_id)):
+            event = from_data(recorded.type, recorded.data, recorded.schema_version)
+            state = WORKSPACE.evolve(state, event)
+        return state
+
+    return workspace_of

@@ -1,5 +1,6 @@
 """The administration API's entries in the OpenAPI document (``/api/accounts``, served by
-:mod:`server.http.account_routes`)."""
+:mod:`server.http.account_routes`), and the erasure requests' (served by
+:mod:`server.http.erasure_routes`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from server.http.identifiers import ID_PATTERN
 
 ACCOUNTS_PATH = "/api/accounts"
 ACCOUNT_PATH = "/api/accounts/{user_id}"
+ERASURE_PATH = f"{ACCOUNT_PATH}/personal-data/erasure"
+ERASURE_INBOX_PATH = "/api/personal-data/erasure-requests"
 
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
 _TEXT = {"type": "string", "minLength": 1}
@@ -218,26 +221,6 @@ ACCOUNT_OPENAPI_PATHS: dict[str, dict[str, Any]] = {
             path=(_USER_ID, _path_text("course")),
         ),
     },
-    f"{ACCOUNT_PATH}/personal-data/erasure": {
-        "post": _operation(
-            "erase_account_personal_data",
-            "Erase the person's personal data (their names and username, sealed in the log):"
-            " recorded with the reason in the account's trail, it reads as [erased] from"
-            " then on. Answers once this server shows it so." + _ADMIN,
-            (
-                200,
-                "Erased",
-                _closed(
-                    user_id={"type": "string"},
-                    position={"type": "integer"},
-                    keys_erased={"type": "integer"},
-                    snapshots_dropped={"type": "integer"},
-                ),
-            ),
-            (400, 401, 403, 404, 413, 415, 422),
-            body=_REASON,
-        ),
-    },
     f"{ACCOUNT_PATH}/trail": {
         "get": _operation(
             "account_trail",
@@ -249,3 +232,142 @@ ACCOUNT_OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     },
 }
 """The administration API's entries in the OpenAPI document."""
+
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+_APPROVAL = {
+    "type": "object",
+    "properties": {
+        "trial_id": _NULLABLE_TEXT,
+        "approved_by": {"type": "string"},
+        "vouched_by": _NULLABLE_TEXT,
+    },
+    "required": ["trial_id", "approved_by", "vouched_by"],
+}
+_AWAITING = {
+    "type": "object",
+    "properties": {
+        "trial_id": _NULLABLE_TEXT,
+        "roles": {"type": "array", "items": {"type": "string"}},
+        "approvers": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["trial_id", "roles", "approvers"],
+}
+_ERASURE_REQUEST: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "user_id": {"type": "string"},
+        "status": {"type": "string", "enum": ["none", "pending"]},
+        "reason": {"type": "string"},
+        "requested_by": {"type": "string"},
+        "requested_at": {"type": ["string", "null"], "format": "date-time"},
+        "vouched_by": _NULLABLE_TEXT,
+        "trials": {"type": "array", "items": {"type": "string"}},
+        "approvals": {"type": "array", "items": _APPROVAL},
+        "awaiting": {"type": "array", "items": _AWAITING},
+    },
+    "required": ["user_id", "status"],
+}
+_ERASED = _closed(
+    user_id={"type": "string"},
+    status={"type": "string", "enum": ["erased"]},
+    position={"type": "integer"},
+    keys_erased={"type": "integer"},
+    snapshots_dropped={"type": "integer"},
+    approvals={"type": "array", "items": _APPROVAL},
+)
+_AWAITING_YOU = {
+    **_ERASURE_REQUEST,
+    "properties": {**_ERASURE_REQUEST["properties"], "yours": {"type": "array"}},
+}
+_ERASURE_PROBLEMS = (400, 401, 403, 404, 409, 413, 415, 422)
+
+
+def _with_202(operation: dict[str, Any], description: str, schema: dict[str, Any]) -> Any:
+    operation["responses"]["202"] = {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+    }
+    return operation
+
+
+ERASURE_OPENAPI_PATHS: dict[str, dict[str, Any]] = {
+    ERASURE_PATH: {
+        "post": _operation(
+            "request_personal_data_erasure",
+            "Request that the person's personal data (their names and username, sealed in"
+            " the log) be erased, with a reason; the account must be disabled. Nothing is"
+            " erased until each trial the person took part in has approved (a member its"
+            " charter's erasure_approvers names), or a second system admin when they took"
+            " part in none. The answer says who must still approve." + _ADMIN,
+            (202, "Requested, awaiting approval", _ERASURE_REQUEST),
+            _ERASURE_PROBLEMS,
+            body=_REASON,
+        ),
+        "get": _operation(
+            "show_personal_data_erasure",
+            "The pending erasure request of the account (status none when there is none),"
+            " its approvals and who may still approve. Needs the system role system_admin"
+            " or account_auditor, or to be one who may approve it.",
+            (200, "OK", _ERASURE_REQUEST),
+            (400, 401, 403, 404, 422),
+        ),
+    },
+    f"{ERASURE_PATH}/approvals": {
+        "post": _with_202(
+            _operation(
+                "approve_personal_data_erasure",
+                "Approve the pending erasure for a trial the request names (trial_id null:"
+                " as the second system admin, when the person took part in no trial)."
+                " Needs a role the trial's charter names; neither the requester nor the"
+                " person approves. The approval that completes the set carries the erasure"
+                " out: 200 once this server shows the names as [erased].",
+                (200, "Erased", _ERASED),
+                _ERASURE_PROBLEMS,
+                body={
+                    "type": "object",
+                    "properties": {"trial_id": _NULLABLE_TEXT},
+                    "required": ["trial_id"],
+                    "additionalProperties": False,
+                },
+            ),
+            "Approved, other approvals still missing",
+            _ERASURE_REQUEST,
+        ),
+    },
+    f"{ERASURE_PATH}/withdrawal": {
+        "post": _operation(
+            "withdraw_personal_data_erasure",
+            "Withdraw the pending erasure, with a reason: nothing is erased." + _ADMIN,
+            (
+                200,
+                "Withdrawn",
+                _closed(
+                    user_id={"type": "string"},
+                    status={"type": "string", "enum": ["withdrawn"]},
+                    position={"type": "integer"},
+                ),
+            ),
+            _ERASURE_PROBLEMS,
+            body=_REASON,
+        ),
+    },
+    ERASURE_INBOX_PATH: {
+        "get": _operation(
+            "list_personal_data_erasure_requests",
+            "With awaiting=me: the pending erasure requests you may approve, each with the"
+            " trials (or null) you may approve it for (yours). Without it: every pending"
+            " request, for system admins and account auditors.",
+            (200, "OK", {"type": "array", "items": _AWAITING_YOU}),
+            (400, 401, 403, 422),
+            path=(
+                {
+                    "name": "awaiting",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "enum": ["me"]},
+                },
+            ),
+        ),
+    },
+}
+"""The erasure requests' entries in the OpenAPI document."""

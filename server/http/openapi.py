@@ -10,6 +10,7 @@ from domain.roles import OrganizationKind
 from domain.workspace import CreateTrial
 from server.audit.proof_routes import PROOF_OPENAPI_PATHS
 from server.audit.witness_routes import WITNESS_OPENAPI_PATHS
+from server.http.account_openapi import ERASURE_OPENAPI_PATHS
 from server.http.account_routes import ACCOUNT_OPENAPI_PATHS
 from server.http.command_fields import (
     Source,
@@ -253,6 +254,7 @@ def openapi_document(read_routes: Sequence[QueryRoute]) -> dict[str, Any]:
     fixed_paths = (
         TOKEN_OPENAPI_PATHS,
         ACCOUNT_OPENAPI_PATHS,
+        ERASURE_OPENAPI_PATHS,
         WITNESS_OPENAPI_PATHS,
         PROOF_OPENAPI_PATHS,
     )

@@ -1,8 +1,9 @@
-"""A running server forgets an erased person at once: once ``POST
-/api/accounts/{id}/personal-data/erasure`` answers, its views (the workspace's members,
-an amendment's signatures, the account's trail, the audit replay, a pending invitation)
-read the name as [erased] without a restart, though each of them had folded it before.
-A refused erasure records nothing and erases nothing."""
+"""A running server forgets an erased person at once: once the approval that completes an
+erasure request (``POST /api/accounts/{id}/personal-data/erasure/approvals``) answers,
+its views (the workspace's members, an amendment's signatures, the account's trail, the
+audit replay, a pending invitation) read the name as [erased] without a restart, though
+each of them had folded it before. A refused request records nothing and erases
+nothing."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from server.erasure_reaction import ForgetErasedData
 from server.personal_data import ERASURE_TYPE
 from server.services import Services
 from tests.integration.server.conftest import Api
+from tests.integration.server.erasures import erase, erasure_path, second_system_admin
 from tests.integration.server.founders import OPERATOR, grant_system_role
 from tests.integration.server.test_audit_exports import signed_by_sam
 from tests.integration.server.test_invitations import invitations, invite
@@ -38,7 +40,7 @@ TYPED = f"{SAM} takes part as sponsor lead"
 
 
 def _erasure(user_id: str) -> str:
-    return f"/api/accounts/{user_id}/personal-data/erasure"
+    return erasure_path(user_id)
 
 
 async def _views(client: httpx.AsyncClient, trial: str, as_user: Api, sam_id: str) -> list[str]:
@@ -81,11 +83,11 @@ async def test_a_running_server_shows_an_erased_name_as_erased_once_the_erasure_
         f"/api/accounts/{sam_id}/disable", json={"reason": "left the sponsor"}, headers=as_alex
     )
     assert disabled.status_code == 200, disabled.text
-    erased = await app_client.post(
-        _erasure(sam_id), json={"reason": f" {reason} "}, headers=as_alex
-    )
+    as_vera = await second_system_admin(services)  # requests; alex, trial admin, approves
+    erased = await erase(app_client, sam_id, f" {reason} ", requester=as_vera, approver=as_alex)
     assert erased.status_code == 200, erased.text
     assert erased.json()["user_id"] == sam_id
+    assert erased.json()["status"] == "erased"
     assert erased.json()["keys_erased"] >= 1
     await services.follower.wait_for(erased.json()["position"])
 
@@ -138,8 +140,7 @@ async def test_a_pending_invitation_names_its_erased_inviter_as_erased(
     as_user: Api,
     trial: str,
 ) -> None:
-    vera = await services.accounts.create_user("vera", "Vera Approver", "a long passphrase")
-    await grant_system_role(services, vera.user_id, SystemRole.SYSTEM_ADMIN)
+    as_vera = await second_system_admin(services)
     nora = await services.accounts.create_user("nora", "Nora Newcomer", "a long passphrase")
     await invite(app_client, await as_user("alex"), "nora", trial=trial, organization_id="st-marys")
     issued = await services.tokens.issue(nora.user_id, "tests")
@@ -147,11 +148,20 @@ async def test_a_pending_invitation_names_its_erased_inviter_as_erased(
     [pending] = await invitations(app_client, as_nora)
     assert pending["invited_by"] == "Alex Morgan"
 
-    issued = await services.tokens.issue(vera.user_id, "tests")
-    as_vera = {"Authorization": f"Bearer {issued.token}"}
+    # Alex is the trial's only admin: Sam becomes one too, to approve his erasure.
+    granted = await app_client.post(
+        f"{trial}/members/{demo['sam'].user_id}/roles",
+        json={"role": "trial_admin", "reason": "takes over from Alex"},
+        headers=await as_user("alex"),
+    )
+    assert granted.status_code == 200, granted.text
     await services.accounts.disable(demo["alex"].user_id, reason="left", meta=OPERATOR)
-    erased = await app_client.post(
-        _erasure(demo["alex"].user_id), json={"reason": "left the sponsor"}, headers=as_vera
+    erased = await erase(
+        app_client,
+        demo["alex"].user_id,
+        "left the sponsor",
+        requester=as_vera,
+        approver=await as_user("sam"),
     )
     assert erased.status_code == 200, erased.text
 
@@ -274,8 +284,12 @@ async def test_snapshots_written_late_from_older_folds_are_deleted_again(
     follower's reaction deletes those of positions up to the erasure once more, and keeps
     the later ones (folded from the log as it reads now)."""
     await services.accounts.disable(demo["sam"].user_id, reason="left", meta=OPERATOR)
-    erased = await app_client.post(
-        _erasure(demo["sam"].user_id), json={"reason": "ticket 4411"}, headers=await as_user("alex")
+    erased = await erase(
+        app_client,
+        demo["sam"].user_id,
+        "ticket 4411",
+        requester=await second_system_admin(services),
+        approver=await as_user("alex"),
     )
     assert erased.status_code == 200, erased.text
     position = erased.json()["position"]

@@ -1,7 +1,9 @@
-"""Erasing a person's personal data: their name is stored only sealed, and once a system
-admin approves its erasure (recorded with its reason in the account's trail) it reads as
-[erased] in every output (the account trail, the CSV and PDF exports, the JSON Lines
-export, replay, the API's views), while ``concord verify`` passes before and after."""
+"""Erasing a person's personal data with ``concord personal-data erase``: their name is
+stored only sealed, and once a system admin has requested its erasure and each trial
+they took part in has approved it (recorded with the reason in the account's trail) it
+reads as [erased] in every output (the account trail, the CSV and PDF exports, the JSON
+Lines export, replay, the API's views), while ``concord verify`` passes before and
+after."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 from domain.account_events import SystemRole
-from domain.personal_data import ERASED
+from domain.personal_data import ERASED, PersonalDataErased
 from server.bootstrap import open_services
 from server.demo import DEMO_TRIAL, DemoPerson
 from server.services import Services, Settings
@@ -22,6 +24,7 @@ from tests.integration.server.conftest import Api, Cli, client_of
 from tests.integration.server.founders import OPERATOR, grant_system_role
 from tests.integration.server.test_audit_exports import signed_by_sam
 
+ERASED_TYPE = PersonalDataErased.event_type
 SAM = "Samira Reyes"
 TYPED = f"{SAM} takes part as sponsor lead"
 """The reason the demo's admin typed for Sam's role: free text that names her, which no
@@ -62,21 +65,38 @@ async def test_an_erased_name_is_gone_from_every_output_and_the_chain_still_veri
     code, printed = await concord("--db", url, "verify")
     assert code == 0, printed
 
-    refused, _ = await concord(
-        "--db", url, "personal-data", "erase", "sam", "--reason", "x", "--approved-by", "ivy"
-    )  # ivy is no system admin
-    assert refused == 1
+    vera = await services.accounts.create_user("vera", "Vera Approver", "a long passphrase")
+    await grant_system_role(services, vera.user_id, SystemRole.SYSTEM_ADMIN)
+    erase = ("--db", url, "personal-data", "erase")
     reason = "GDPR art. 17 request of 2026-12-01, ticket 4411"
+    refused, _ = await concord(
+        *erase, "request", "sam", "--reason", reason, "--requested-by", "ivy"
+    )
+    assert refused == 1  # ivy is no system admin
     code, printed = await concord(
-        "--db", url, "personal-data", "erase", "sam", "--reason", reason, "--approved-by", "alex"
+        *erase, "request", "sam", "--reason", reason, "--requested-by", "vera"
     )
     assert code == 1, printed  # her account is enabled: disabled first, with its own reason
     code, printed = await concord("--db", url, "user", "disable", "sam", "--reason", "left")
     assert code == 0, printed
     code, printed = await concord(
-        "--db", url, "personal-data", "erase", "sam", "--reason", reason, "--approved-by", "alex"
+        *erase, "request", "sam", "--reason", reason, "--requested-by", "vera"
     )
     assert code == 0, printed
+    assert f"awaiting the approval of trial {DEMO_TRIAL}" in printed
+    head = await services.store.head_position()
+    for approver in ("vera", "ivy"):  # the requester; an investigator, whom no charter names
+        code, _ = await concord(
+            *erase, "approve", "sam", "--trial", DEMO_TRIAL, "--approved-by", approver
+        )
+        assert code == 1
+    assert await services.store.head_position() == head  # refused: nothing recorded
+    assert SAM in str((await services.account_log.trail(demo["sam"].user_id))[0].data)
+    code, printed = await concord(
+        *erase, "approve", "sam", "--trial", DEMO_TRIAL, "--approved-by", "alex"
+    )
+    assert code == 0, printed
+    assert "erased" in printed
     await services.follower.wait_for(await services.store.head_position())
 
     code, printed = await concord("--db", url, "verify")
@@ -89,6 +109,11 @@ async def test_an_erased_name_is_gone_from_every_output_and_the_chain_still_veri
     [erasure] = [e for e in entries if e["type"] == "PersonalDataErased"]
     assert erasure["data"]["reason"] == reason
     assert erasure["data"]["approved_by"] == alex_id
+    assert erasure["data"]["requested_by"] == vera.user_id
+    [approval] = erasure["data"]["approvals"]
+    assert (approval["trial_id"], approval["approved_by"]) == (DEMO_TRIAL, alex_id)
+    assert approval["vouched_by"].startswith("operator:")  # the operator vouched for alex
+    assert erasure["via"] == "cli"
     [created] = [e for e in entries if e["type"] == "AccountCreated"]
     assert created["data"]["printed_name"] == ERASED
     assert created["data"]["username"] == ERASED
@@ -140,16 +165,70 @@ async def test_an_erased_name_is_gone_from_every_output_and_the_chain_still_veri
 async def test_an_erasure_needs_a_reason_and_a_known_person(
     services: Services, url: str, demo: dict[str, DemoPerson], concord: Cli
 ) -> None:
+    await services.accounts.disable(demo["sam"].user_id, reason="left", meta=OPERATOR)
     head = await services.store.head_position()
-    code, _ = await concord(
-        "--db", url, "personal-data", "erase", "sam", "--reason", " ", "--approved-by", "alex"
-    )
+    erase = ("--db", url, "personal-data", "erase")
+    code, _ = await concord(*erase, "request", "sam", "--reason", " ", "--requested-by", "alex")
+    assert code == 1
+    code, _ = await concord(*erase, "request", "nobody", "--reason", "r", "--requested-by", "alex")
     assert code == 1
     code, _ = await concord(
-        "--db", url, "personal-data", "erase", "nobody", "--reason", "r", "--approved-by", "alex"
+        *erase, "approve", "sam", "--trial", DEMO_TRIAL, "--approved-by", "alex"
     )
+    assert code == 1  # nothing was requested
+    code, _ = await concord(*erase, "withdraw", "sam", "--reason", "r", "--withdrawn-by", "alex")
     assert code == 1
     assert await services.store.head_position() == head  # nothing recorded
+
+
+async def test_a_pending_erasure_is_withdrawn_and_then_approves_nothing(
+    services: Services, url: str, demo: dict[str, DemoPerson], concord: Cli
+) -> None:
+    await services.accounts.disable(demo["sam"].user_id, reason="left", meta=OPERATOR)
+    erase = ("--db", url, "personal-data", "erase")
+    code, printed = await concord(
+        *erase, "request", "sam", "--reason", "ticket 9", "--requested-by", "alex"
+    )
+    assert code == 0, printed
+    code, _ = await concord(*erase, "withdraw", "sam", "--reason", "r", "--withdrawn-by", "ivy")
+    assert code == 1  # no system admin
+    code, printed = await concord(
+        *erase, "withdraw", "sam", "--reason", "sent to the wrong desk", "--withdrawn-by", "alex"
+    )
+    assert code == 0, printed
+    assert "withdrew" in printed
+    code, _ = await concord(*erase, "approve", "sam", "--trial", DEMO_TRIAL, "--approved-by", "ivy")
+    assert code == 1
+    trail = await services.account_log.trail(demo["sam"].user_id)
+    assert [e.type for e in trail][-2:] == [
+        "PersonalDataErasureRequested",
+        "PersonalDataErasureWithdrawn",
+    ]
+    assert trail[-1].data["reason"] == "sent to the wrong desk"
+    assert SAM in str(trail[0].data)  # nothing erased
+
+
+async def test_someone_in_no_trial_is_erased_on_a_second_system_admins_approval(
+    services: Services, url: str, demo: dict[str, DemoPerson], concord: Cli
+) -> None:
+    nina = await services.accounts.create_user("nina", "Nina Nowhere", "a long passphrase")
+    await services.accounts.disable(nina.user_id, reason="never started", meta=OPERATOR)
+    vera = await services.accounts.create_user("vera", "Vera Approver", "a long passphrase")
+    await grant_system_role(services, vera.user_id, SystemRole.SYSTEM_ADMIN)
+    erase = ("--db", url, "personal-data", "erase")
+    code, printed = await concord(
+        *erase, "request", "nina", "--reason", "r", "--requested-by", "vera"
+    )
+    assert code == 0, printed
+    assert "awaiting the approval of a second system admin" in printed
+    code, _ = await concord(*erase, "approve", "nina", "--approved-by", "vera")
+    assert code == 1  # the requester: four eyes
+    code, _ = await concord(*erase, "approve", "nina", "--approved-by", "ghost")
+    assert code == 1  # no such account
+    code, printed = await concord(*erase, "approve", "nina", "--approved-by", "alex")
+    assert code == 0, printed
+    [erased] = [e for e in await services.account_log.trail(nina.user_id) if e.type == ERASED_TYPE]
+    assert erased.data["approvals"][0]["trial_id"] is None
 
 
 @pytest.mark.parametrize(
@@ -157,24 +236,26 @@ async def test_an_erasure_needs_a_reason_and_a_known_person(
     [(), (SystemRole.TRIAL_CREATOR,), (SystemRole.ACCOUNT_AUDITOR,), ("disabled system admin",)],
     ids=["no system role", "trial creator", "account auditor", "disabled system admin"],
 )
-async def test_only_an_enabled_system_admin_approves_an_erasure(
+async def test_only_an_enabled_system_admin_requests_an_erasure(
     services: Services,
     url: str,
     demo: dict[str, DemoPerson],
     concord: Cli,
     roles: tuple[SystemRole | str, ...],
 ) -> None:
-    approver = await services.accounts.create_user("vera", "Vera Approver", "a long passphrase")
+    requester = await services.accounts.create_user("vera", "Vera Approver", "a long passphrase")
     for role in roles:
         if isinstance(role, SystemRole):
-            await grant_system_role(services, approver.user_id, role)
+            await grant_system_role(services, requester.user_id, role)
         else:
-            await grant_system_role(services, approver.user_id, SystemRole.SYSTEM_ADMIN)
-            await services.accounts.disable(approver.user_id, reason="left", meta=OPERATOR)
+            await grant_system_role(services, requester.user_id, SystemRole.SYSTEM_ADMIN)
+            await services.accounts.disable(requester.user_id, reason="left", meta=OPERATOR)
+    await services.accounts.disable(demo["sam"].user_id, reason="left", meta=OPERATOR)
     head = await services.store.head_position()
     code, _ = await concord(
-        "--db", url, "personal-data", "erase", "sam", "--reason", "r", "--approved-by", "vera"
-    )
+        "--db", url, "personal-data", "erase", "request", "sam", "--reason", "r",
+        "--requested-by", "vera",
+    )  # fmt: skip
     assert code == 1
     assert await services.store.head_position() == head  # nothing recorded, nothing erased
     created = (await services.account_log.trail(demo["sam"].user_id))[0]
