@@ -8,6 +8,7 @@ Tables repeat their headings on a new page and split a tall row across pages."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -42,6 +43,8 @@ CONTEXT_WORDS = 8
 """Words of unchanged text shown on either side of a tracked change; the rest of an
 unchanged run is left out (the text is printed in full elsewhere)."""
 DELETED_COLOUR, INSERTED_COLOUR = "#a40000", "#0b4f9c"
+_WORDS = re.compile(r"\S+\s*")
+"""A word and the space after it."""
 
 
 def utc(moment: str | datetime | None) -> str:
@@ -95,12 +98,11 @@ def tracked_markup(runs: Sequence[Run], context: int = CONTEXT_WORDS) -> str:
 def _elided(text: str, context: int, *, head: bool, tail: bool) -> str:
     """``text`` with only its first ``context`` words (if a change precedes it: ``head``)
     and its last ones (if one follows: ``tail``)."""
-    words = text.split(" ")
-    kept = (context if head else 0) + (context if tail else 0)
-    if len(words) <= kept + 1:
+    words = _WORDS.findall(text)
+    if len(words) <= (context if head else 0) + (context if tail else 0) + 1:
         return text
-    start = " ".join(words[:context]) + " " if head else ""
-    end = " " + " ".join(words[-context:]) if tail else ""
+    start = text[: len(text) - len(text.lstrip())] + "".join(words[:context]) if head else ""
+    end = " " + "".join(words[-context:]) if tail else ""
     return f"{start}…{end}"
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives import serialization
 from pypdf import PdfReader
 from sqlalchemy import text as sql
@@ -199,26 +200,38 @@ async def test_the_integrity_page_carries_the_signed_checkpoint_and_the_keys_fin
     assert text.index("Integrity: Verified") < text.index("Protocol versions")
 
 
-async def test_an_altered_event_of_the_trial_is_reported_not_verified(
-    app_client: httpx.AsyncClient, as_user: Api, trial: str, services: Services
+TAMPERS = {
+    "an altered hash": "UPDATE events SET hash = :zeros WHERE position = :position",
+    "a deleted event": "DELETE FROM events WHERE position = :position",
+}
+
+
+@pytest.mark.parametrize("tamper", TAMPERS)
+async def test_a_tampered_event_of_the_trial_is_reported_not_verified(
+    app_client: httpx.AsyncClient, as_user: Api, trial: str, services: Services, tamper: str
 ) -> None:
     [drafted] = await services.store.read_all(types=["ProtocolDrafted"])
-    altered = "0" * 64
     async with services.checkpoints.engine.begin() as connection:
         if connection.dialect.name == "sqlite":
             await connection.execute(sql("DROP TRIGGER IF EXISTS events_no_update"))
+            await connection.execute(sql("DROP TRIGGER IF EXISTS events_no_delete"))
         else:
             await connection.execute(sql("ALTER TABLE events DISABLE TRIGGER USER"))
         await connection.execute(
-            sql("UPDATE events SET hash = :hash WHERE position = :position"),
-            {"hash": altered, "position": drafted.position},
+            sql(TAMPERS[tamper]), {"zeros": "0" * 64, "position": drafted.position}
         )
     services.store.forget_recent()
     text = await report(app_client, trial, as_user)
+    assert text.index("Integrity: NOT VERIFIED") < text.index("Protocol versions")
+    if tamper == "a deleted event":
+        assert (
+            f"NOT VERIFIED: record {drafted.stream_id} jumps from version 0 to 2 at position"
+            in text
+        )
+        return
     found = re.search(r"NOT VERIFIED: the inclusion proof of the event at position (\d+)", text)
     assert found is not None
     assert int(found[1]) <= drafted.position
-    assert text.index("Integrity: NOT VERIFIED") < text.index("Protocol versions")
 
 
 async def test_a_draft_protocols_report_shows_each_section_as_first_entered(
