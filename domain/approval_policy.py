@@ -39,10 +39,6 @@ class CommitteeVote:
     abstaining: int
     minutes_reference: str
 
-    @property
-    def carried(self) -> bool:
-        return self.in_favour > self.against
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Signature:
