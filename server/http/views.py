@@ -187,8 +187,8 @@ def amendment_changes_view(
     protocol diffs) and the same as XHTML. A merged amendment against its base shows what
     it changed; against the current version, what a later version did to that."""
     number = state.base_version if against is Against.BASE else protocol.current_version
-    version = protocol.version(number)
-    reference: Document = version.document if version is not None else {}
+    # Every amendment opens on a published version, so the one it names is there.
+    reference = next((v.document for v in protocol.versions if v.version == number), {})
     changes = {n: change.content for n, change in state.changes.items()}
     sections = []
     for diff in diff_proposal(reference, changes):

@@ -212,7 +212,7 @@ async def test_an_auditor_compares_the_protocol_before_and_after_a_revision(
     revised_event = record.locator("tbody", has_text="SectionRevised")
     await expect(revised_event).to_have_count(1)
     await expect(revised_event.locator(".who")).to_contain_text("Dr Ivy Chen")
-    await expect(revised_event.locator(".why")).to_have_text("none stated")
+    await expect(revised_event.locator(".why")).to_have_text("Widen the range")
     text = revised_event.locator(
         "tr", has=aud.locator("td.field-path", has_text="revisions[1].text")
     )
