@@ -56,10 +56,6 @@ class Integrity:
     problem: str | None = None
     """None when everything held; else the first thing that did not."""
 
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
-
     def summary(self) -> str:
         """One sentence: the result."""
         if self.problem is not None:
@@ -93,11 +89,12 @@ class IntegrityCheck:
         bad = checkpoint_problem(
             checkpoint, public_key, size, await hash_at(store, size)
         ) or note_problem(checkpoint, public_key, root_there)
-        if bad is not None:
-            self._problem = bad[1]
-        self._root = root_there
-        if checkpoint.note is not None:
-            self._root = parse_checkpoint_text(parse_note(checkpoint.note).text).root
+        self._problem = None if bad is None else bad[1]
+        note = checkpoint.note
+        # the root proofs must lead to: the signed one (a checkpoint always has a note now)
+        self._root = (
+            root_there if note is None else parse_checkpoint_text(parse_note(note).text).root
+        )
         self._checkpoint = checkpoint
         return checkpoint
 

@@ -49,15 +49,13 @@ def _superseded(pdf: ReportLayout, protocol: ProtocolState, version: PublishedVe
             pdf.note(f"Added by version {version.version}: it had no earlier text.")
         else:
             pdf.text(f"Superseded text (version {version.version - 1}): {was.heading}", was.text)
-        if now is None:
-            pdf.note(f"Removed by version {version.version}.")
-        elif version.amendment_id:
-            pdf.note(
-                f"Its text from version {version.version}, and the changes tracked: amendment"
-                f" {version.amendment_id}, below."
-            )
-        else:
-            pdf.text(f"Text of version {version.version}", now.text)
+        # every version after the original comes from one amendment, which shows the text
+        pdf.note(
+            f"Removed by version {version.version}."
+            if now is None
+            else f"Its text from version {version.version}, and the changes tracked: amendment"
+            f" {version.amendment_id}, below."
+        )
 
 
 def _drafted(pdf: ReportLayout, facts: ReportFacts, names: Names) -> None:
