@@ -213,8 +213,7 @@ async def _record(s: Situation, kind: RecordKind, record_id: str) -> SubjectReco
 
 
 async def _amendment_facts(s: Situation, stream_id: str) -> tuple[bool, frozenset[str]]:
-    if stream_id == str(s.stream):
-        return False, frozenset()
+    # Never the command's own stream: only disputes, threads and motions refer to one.
     amendment = await s.states.state(AMENDMENT, stream_id)
     return amendment.exists, amendment.authors
 

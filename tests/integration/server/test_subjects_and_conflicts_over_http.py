@@ -108,6 +108,8 @@ async def test_nobody_resolves_a_dispute_about_their_own_work(
         status, rule, detail = problem(await resolving(app_client, trial, dispute_id, ivy))
         assert (status, rule) == (403, "ConflictOfInterest")
         assert f"is an author of {what}" in detail
+    nowhere = await resolving(app_client, trial, "D-404", omar)
+    assert problem(nowhere)[:2] == (404, "DisputeNotFound")
     assert await services.store.head_position() == head
     shown = (await app_client.get(f"{trial}/disputes/{about_a1}", headers=pat)).json()
     assert shown["resolved_by"] is None
