@@ -3,6 +3,8 @@ each trial the person took part in approves it (docs/event-store.md, "Personal d
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from domain.account_events import SystemRole
@@ -25,11 +27,11 @@ async def second_system_admin(services: Services, username: str = "vera") -> dic
 
 async def request_erasure(
     client: httpx.AsyncClient, user_id: str, reason: str, requester: dict[str, str]
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Request the erasure (202); the request as the API shows it."""
     requested = await client.post(erasure_path(user_id), json={"reason": reason}, headers=requester)
     assert requested.status_code == 202, requested.text
-    answer: dict[str, object] = requested.json()
+    answer: dict[str, Any] = requested.json()
     return answer
 
 

@@ -206,6 +206,9 @@ async def test_a_pending_erasure_is_withdrawn_and_then_approves_nothing(
     ]
     assert trail[-1].data["reason"] == "sent to the wrong desk"
     assert SAM in str(trail[0].data)  # nothing erased
+    code, printed = await concord("--db", url, "personal-data", "rotate", "sam")
+    assert code == 0, printed
+    assert "sealed under key" in printed
 
 
 async def test_someone_in_no_trial_is_erased_on_a_second_system_admins_approval(
