@@ -25,6 +25,7 @@ from domain.motion import MotionEvent
 from domain.personal_data import PersonalDataErased
 from domain.protocol_events import ProtocolEvent
 from domain.shared_text import SharedTextEvent
+from domain.site_events import SiteEvent
 from domain.workspace_events import WorkspaceEvent
 
 DomainEvent = (
@@ -39,6 +40,7 @@ DomainEvent = (
     | AccountEvent
     | PersonalDataErased
     | ErasureRequestEvent
+    | SiteEvent
 )
 """Any event of the domain."""
 
@@ -56,6 +58,7 @@ EVENT_TYPES: Mapping[str, type[Event]] = frozen_map(
         AccountEvent,
         PersonalDataErased,
         ErasureRequestEvent,
+        SiteEvent,
     )
     for cls in typing.get_args(union) or (union,)
 )

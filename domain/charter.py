@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from domain import m11
 from domain.errors import InvalidCharter
@@ -151,6 +151,19 @@ class CommitteeQuorum:
         return present > 0 and self.rule.majority.is_met(in_favour, present)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteOversight:
+    """Who approves a protocol version for one investigator site before it takes effect
+    there (ICH E6(R3) §4.3.5, ``domain.sites``): the ethics committee covering the site
+    and, where the charter says so, a regulator. Both are admitted organizations, named by
+    id; an ethics reviewer of each records its approval."""
+
+    ethics_committee: str
+    """The ethics organization whose committee covers the site."""
+    regulator: str = ""
+    """The regulator organization whose approval the site also needs; blank: none."""
+
+
 DEFAULT_ETHICS_COMMITTEE = CommitteeQuorum(
     membership=9,
     rule=QuorumRule(
@@ -188,6 +201,10 @@ class Charter:
     member (``domain.erasure_requests``): a member holding one of these roles, neither
     the requester nor the person. A trial admin by default (charters written before have
     the default)."""
+    site_oversight: Mapping[str, SiteOversight] = field(default_factory=frozen_map)
+    """Site organization id -> who approves a protocol version for that site before it is
+    activated there (``domain.sites``); a site not named here cannot be activated. None
+    by default (charters written before have none)."""
 
     def quorum_rule(self, name: str) -> QuorumRule | None:
         """The quorum rule called ``name``, if the charter has one."""
@@ -207,6 +224,7 @@ def check_charter(charter: Charter) -> None:
     problems += _approval_problems(charter.approval) + _role_problems(charter.roles)
     problems += _witness_problems(charter.witnesses)
     problems += _committee_problems(charter.ethics_committee)
+    problems += _oversight_problems(charter)
     if not charter.erasure_approvers:
         problems.append("erasure approvers must name at least one role")
     if problems:
@@ -238,6 +256,39 @@ def _committee_problems(committee: CommitteeQuorum) -> list[str]:
     if not rule.name.strip():
         problems.append("the ethics committee's quorum rule needs a name")
     return problems + _share_problems(rule, f"the ethics committee's rule {rule.name!r}")
+
+
+def _oversight_problems(charter: Charter) -> list[str]:
+    problems = []
+    reviewers = charter.role_rule(Role.ETHICS_REVIEWER).organization_kinds
+    for site, oversight in charter.site_oversight.items():
+        if not site.strip() or not oversight.ethics_committee.strip():
+            problems.append(f"site {site!r} needs a site and an ethics committee named")
+        if oversight.regulator.strip() and OrganizationKind.REGULATOR not in reviewers:
+            problems.append(
+                f"site {site!r} needs regulator {oversight.regulator!r}'s approval, but the"
+                " ethics_reviewer role is not open to regulator organizations, so nobody"
+                " could record it"
+            )
+    return problems
+
+
+def check_site_oversight(charter: Charter, organizations: Mapping[str, OrganizationKind]) -> None:
+    """Refuse a charter whose site oversight names an organization the trial has not
+    admitted, or one of another kind (``organizations``: id -> kind of those admitted)."""
+    expected = ("site", OrganizationKind.SITE), ("ethics committee", OrganizationKind.ETHICS)
+    problems = []
+    for site, oversight in charter.site_oversight.items():
+        named = [(site, *expected[0]), (oversight.ethics_committee, *expected[1])]
+        if oversight.regulator:
+            named.append((oversight.regulator, "regulator", OrganizationKind.REGULATOR))
+        problems += [
+            f"{what} {org!r} is not an admitted {kind.value} organization"
+            for org, what, kind in named
+            if organizations.get(org) is not kind
+        ]
+    if problems:
+        raise InvalidCharter("; ".join(problems))
 
 
 def _attainable(share: Threshold) -> bool:

@@ -497,3 +497,46 @@ class NotAnErasureApprover(NotPermitted):
         """The trial whose approval was asked (None: the second system admin's)."""
         self.roles = roles
         """The roles that would do: the trial charter's ``erasure_approvers``."""
+
+
+# -- investigator sites: approvals and activation ---------------------------------------
+
+
+class SiteNotFound(NotFound):
+    """The investigator site is not admitted to the trial."""
+
+
+class ProtocolVersionNotFound(NotFound):
+    """The protocol has no such published version."""
+
+
+class SiteNotOverseen(WrongState):
+    """The charter names no ethics committee for the site."""
+
+
+class SiteApprovalNotRequired(WrongState):
+    """The charter asks no such approval for the site."""
+
+
+class NotSiteApprover(NotPermitted):
+    """Only a reviewer of the body the charter names for the site records its approval."""
+
+
+class SiteApprovalInFuture(InvalidCommand):
+    """A site approval cannot be dated in the future."""
+
+
+class SiteApprovalAlreadyRecorded(AlreadyExists):
+    """This body's approval of the version for the site is already recorded."""
+
+
+class NotSiteActivator(NotPermitted):
+    """Only the site's investigator or the sponsor's lead activates a site."""
+
+
+class SiteApprovalMissing(WrongState):
+    """A site is activated only on a version its approvers have approved."""
+
+
+class SiteVersionNotNewer(WrongState):
+    """A site moves only to a version later than the one in force there."""

@@ -25,6 +25,8 @@ class StreamKind(StrEnum):
     MOTION = "motion"
     DISPUTE = "dispute"
     COMMENTS = "comments"
+    SITE = "site"
+    """An investigator site's approvals and activations (``site/{organization}``)."""
     TEXT = "text"
     """A section's shared text (``text/section/{number}``), or that of an amendment's
     change to one (``text/amendment/{amendment}/{number}``)."""
@@ -37,7 +39,7 @@ class StreamName:
     trial_id: str
     kind: StreamKind
     aggregate_id: str = ""
-    """The amendment, motion or dispute id; for a comment thread, its subject's id; for a
+    """The amendment, motion, dispute or site id; for a comment thread, its subject's id; for a
     shared text, its section's number."""
     subject_kind: CommentSubjectKind | None = None
     """For a comment thread: what it is about; for an amendment's shared text, AMENDMENT."""
@@ -95,6 +97,11 @@ def dispute_stream(trial_id: str, dispute_id: str) -> str:
     return f"trial/{trial_id}/dispute/{dispute_id}"
 
 
+def site_stream(trial_id: str, site_id: str) -> str:
+    """One investigator site: its approvals and activations."""
+    return f"trial/{trial_id}/site/{site_id}"
+
+
 def comments_stream(trial_id: str, kind: CommentSubjectKind, subject_id: str) -> str:
     """The comment thread about one section or amendment."""
     return f"trial/{trial_id}/comments/{kind.value}/{subject_id}"
@@ -126,7 +133,8 @@ def in_trial(stream_id: str, trial_id: str) -> bool:
 
 
 _ONE_ID_KINDS = {
-    kind.value: kind for kind in (StreamKind.AMENDMENT, StreamKind.MOTION, StreamKind.DISPUTE)
+    kind.value: kind
+    for kind in (StreamKind.AMENDMENT, StreamKind.MOTION, StreamKind.DISPUTE, StreamKind.SITE)
 }
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import assert_never
 
-from domain.charter import check_charter
+from domain.charter import check_charter, check_site_oversight
 from domain.errors import (
     AttesterMismatch,
     LastTrialAdmin,
@@ -125,6 +125,8 @@ def decide(state: TrialState, command: WorkspaceCommand) -> list[WorkspaceEvent]
         case AmendCharter(charter=charter, reason=reason):
             require_text(reason, "a reason for amending the charter")
             check_charter(charter)
+            kinds = {o.organization_id: o.kind for o in state.organizations.values()}
+            check_site_oversight(charter, kinds)
             return [
                 CharterAmended(
                     trial_id=state.trial_id, charter=charter, reason=reason, amended_by=by
@@ -142,6 +144,7 @@ def _create(state: TrialState, command: CreateTrial) -> list[WorkspaceEvent]:
     require_text(command.organization_name, "the founding organization's name")
     check_charter(command.charter)
     founder = command.actor
+    check_site_oversight(command.charter, {founder.organization_id: founder.organization_kind})
     events: list[WorkspaceEvent] = [
         TrialCreated(
             trial_id=command.trial_id,

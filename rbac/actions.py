@@ -57,6 +57,12 @@ class Action(StrEnum):
     """Comment on a section or an amendment, reply."""
     DISPOSITION_FEEDBACK = "feedback:disposition"
     """Say what became of a patient advocate's comment."""
+    APPROVE_FOR_SITE = "site:approve"
+    """Record an ethics committee's or a regulator's approval of a protocol version for an
+    investigator site (the charter's site oversight says whose counts)."""
+    ACTIVATE_SITE = "site:activate"
+    """Put an approved protocol version in force at an investigator site (its own
+    investigator or the sponsor's lead, the domain decides)."""
 
 
 _A = Action
@@ -72,7 +78,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = MappingProxyType(
             _A.READ, _A.AUDIT, _A.EDIT_PROTOCOL, _A.PUBLISH_PROTOCOL, _A.AUTHOR_AMENDMENT,
             _A.REVIEW_AMENDMENT, _A.SIGN_AMENDMENT, _A.REJECT_AMENDMENT, _A.MERGE_AMENDMENT,
             _A.TABLE_MOTION, _A.VOTE, _A.RAISE_DISPUTE, _A.HANDLE_DISPUTE, _A.COMMENT,
-            _A.DISPOSITION_FEEDBACK,
+            _A.DISPOSITION_FEEDBACK, _A.ACTIVATE_SITE,
         }),
         Role.SPONSOR_MEMBER: frozenset({
             _A.READ, _A.EDIT_PROTOCOL, _A.AUTHOR_AMENDMENT, _A.REVIEW_AMENDMENT,
@@ -81,7 +87,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = MappingProxyType(
         Role.INVESTIGATOR: frozenset({
             _A.READ, _A.EDIT_PROTOCOL, _A.AUTHOR_AMENDMENT, _A.REVIEW_AMENDMENT,
             _A.SIGN_AMENDMENT, _A.VOTE, _A.RAISE_DISPUTE, _A.HANDLE_DISPUTE, _A.COMMENT,
-            _A.DISPOSITION_FEEDBACK,
+            _A.DISPOSITION_FEEDBACK, _A.ACTIVATE_SITE,
         }),
         Role.SITE_STAFF: frozenset({
             _A.READ, _A.EDIT_PROTOCOL, _A.REVIEW_AMENDMENT, _A.VOTE, _A.RAISE_DISPUTE,
@@ -94,7 +100,7 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = MappingProxyType(
         Role.ETHICS_REVIEWER: frozenset({
             _A.READ, _A.AUDIT, _A.EXPORT, _A.REVIEW_AMENDMENT, _A.SIGN_AMENDMENT,
             _A.REJECT_AMENDMENT,
-            _A.VOTE, _A.RAISE_DISPUTE, _A.HANDLE_DISPUTE, _A.COMMENT,
+            _A.VOTE, _A.RAISE_DISPUTE, _A.HANDLE_DISPUTE, _A.COMMENT, _A.APPROVE_FOR_SITE,
         }),
         Role.AUDITOR: frozenset({_A.READ, _A.AUDIT, _A.EXPORT}),
     }

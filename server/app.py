@@ -24,6 +24,7 @@ from events.following import ProjectionFailed
 from rbac import AuthorizerStopped
 from server.audit.proof_routes import PROOF_ROUTES
 from server.audit.routes import AUDIT_ROUTES
+from server.audit.site_routes import SITE_ROUTES
 from server.audit.witness_routes import WITNESS_ROUTES
 from server.coediting.routes import (
     PROPOSAL_PATH,
@@ -63,7 +64,7 @@ from server.services import Services
 logger = logging.getLogger(__name__)
 
 READ_ROUTES: tuple[QueryRoute, ...] = (
-    QUERY_ROUTES + TEXT_ROUTES + AUDIT_ROUTES + DOCUMENT_ROUTES + USDM_ROUTES
+    QUERY_ROUTES + TEXT_ROUTES + AUDIT_ROUTES + SITE_ROUTES + DOCUMENT_ROUTES + USDM_ROUTES
 )
 """Every read over HTTP: the trial's current state, its past, and the protocol's documents."""
 

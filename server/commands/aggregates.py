@@ -26,6 +26,7 @@ from domain import (
     proposal_text,
     protocol,
     shared_text,
+    sites,
     workspace,
 )
 from domain.amendment import (
@@ -60,6 +61,7 @@ from domain.shared_text import (
     StartSharedText,
     require_update,
 )
+from domain.sites import SiteCommand, SiteContext, SiteState
 from domain.streams import (
     StreamKind,
     StreamName,
@@ -348,6 +350,18 @@ def _started_by(
     return SharedTextDecision([*started.text_events, *edited.text_events])
 
 
+async def _decide_site(s: Situation, state: SiteState, command: Command) -> Decision:
+    if not isinstance(command, SiteCommand):
+        raise _not_for("site", command)
+    trial = s.trial
+    context = SiteContext(
+        charter=trial.charter,
+        organizations={o.organization_id: o.kind for o in trial.organizations.values()},
+        protocol=await s.states.state(PROTOCOL, protocol_stream(s.stream.trial_id)),
+    )
+    return {str(s.stream): sites.decide(state, command, context)}
+
+
 def _recording_writes_another(stream: StreamName, command: Command) -> tuple[str, ...]:
     """Recording a section's shared text writes the protocol; proposing an amendment's,
     the amendment."""
@@ -383,6 +397,7 @@ AMENDMENT = AggregateKind(
 MOTION = AggregateKind("motion", motion.NEW_MOTION, motion.evolve, _decide_motion)
 DISPUTE = AggregateKind("dispute", dispute.NEW_DISPUTE, dispute.evolve, _decide_dispute)
 COMMENTS = AggregateKind("comments", engagement.NEW_THREAD, engagement.evolve, _decide_thread)
+SITE = AggregateKind("site", sites.NEW_SITE, sites.evolve, _decide_site)
 TEXT = AggregateKind(
     "shared text",
     shared_text.NEW_SHARED_TEXT,
@@ -399,5 +414,6 @@ KINDS: Mapping[StreamKind, AggregateKind[Any]] = {
     StreamKind.DISPUTE: DISPUTE,
     StreamKind.COMMENTS: COMMENTS,
     StreamKind.TEXT: TEXT,
+    StreamKind.SITE: SITE,
 }
 """The aggregate each kind of stream holds."""

@@ -15,6 +15,7 @@ from domain.engagement import CommentSubjectKind, CommentThread
 from domain.motion import MotionState
 from domain.protocol import ProtocolState
 from domain.shared_text import SharedText
+from domain.sites import SiteState
 from domain.streams import StreamKind, StreamName
 from domain.workspace import TrialState
 from server.commands.aggregates import (
@@ -23,6 +24,7 @@ from server.commands.aggregates import (
     DISPUTE,
     MOTION,
     PROTOCOL,
+    SITE,
     TEXT,
     WORKSPACE,
     AggregateKind,
@@ -85,3 +87,8 @@ def amendment_text_target(trial_id: str, amendment_id: str, number: str) -> Targ
     """The shared text of the change an amendment proposes to a section."""
     amendment = CommentSubjectKind.AMENDMENT
     return Target(TEXT, StreamName(trial_id, StreamKind.TEXT, amendment_id, amendment, number))
+
+
+def site_target(trial_id: str, site_id: str) -> Target[SiteState]:
+    """An investigator site's approvals and activations."""
+    return Target(SITE, StreamName(trial_id, StreamKind.SITE, site_id))

@@ -10,6 +10,7 @@ from domain import engagement as en
 from domain import motion as mo
 from domain import protocol as pr
 from domain import shared_text as st
+from domain import sites as si
 from domain import workspace as ws
 from domain.merging import MergeAmendment
 from rbac import Action
@@ -21,6 +22,7 @@ from server.http.targets import (
     motion_target,
     protocol_target,
     shared_text_target,
+    site_target,
     thread_target,
     trial_target,
 )
@@ -30,6 +32,7 @@ A = T + "/amendments/{amendment_id}"
 M = T + "/motions/{motion_id}"
 D = T + "/disputes/{dispute_id}"
 C = T + "/comments/{subject_kind}/{subject_id}"
+SI = T + "/sites/{site_id}"
 _NOW = Source.NOW
 _ID = Source.NEW_ID
 _SIGNED = {"signed_at": _NOW, "password_confirmed": Source.PASSWORD}
@@ -310,6 +313,33 @@ COMMAND_ROUTES: tuple[CommandRoute, ...] = (
         _ACT.MERGE_AMENDMENT,
         amendment_target,
         "Merge the approved amendment into a new protocol version",
+    ),
+    # -- investigator sites
+    CommandRoute(
+        "record_site_approval",
+        "POST",
+        SI + "/approvals",
+        si.RecordSiteApproval,
+        _ACT.APPROVE_FOR_SITE,
+        site_target,
+        "Record the approval of a published protocol version for an investigator site by"
+        " the ethics committee (or regulator) the charter names for it: its date and"
+        " reference; an ethics reviewer of that organization records it",
+        {"recorded_at": _NOW},
+        created=True,
+    ),
+    CommandRoute(
+        "activate_site",
+        "POST",
+        SI + "/activations",
+        si.ActivateSite,
+        _ACT.ACTIVATE_SITE,
+        site_target,
+        "Put a published protocol version in force at an investigator site, once every"
+        " approval the charter names for the site is recorded (the site's investigator or"
+        " the sponsor's lead)",
+        {"activated_at": _NOW},
+        created=True,
     ),
     # -- motions
     CommandRoute(

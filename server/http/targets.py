@@ -47,6 +47,11 @@ def dispute_target(p: Mapping[str, str]) -> PathTarget:
     return targets.dispute_target(p["trial_id"], p["dispute_id"])
 
 
+def site_target(p: Mapping[str, str]) -> PathTarget:
+    """An investigator site of the trial (an organization of kind site)."""
+    return targets.site_target(p["trial_id"], p["site_id"])
+
+
 def thread_target(p: Mapping[str, str]) -> PathTarget:
     """The comment thread about a section or an amendment."""
     kind = comment_subject_kind(p["subject_kind"])

@@ -34,6 +34,7 @@ def concrete(path: str, trial_id: str, user_id: str) -> str:
         comment_id="C-1",
         invitation_id="I-1",
         version="1",
+        site_id="st-marys",
     )
 
 

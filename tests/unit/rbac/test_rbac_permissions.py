@@ -31,6 +31,8 @@ def test_action_values_are_stable_identifiers() -> None:
         "HANDLE_DISPUTE": "dispute:handle",
         "COMMENT": "comment:post",
         "DISPOSITION_FEEDBACK": "feedback:disposition",
+        "APPROVE_FOR_SITE": "site:approve",
+        "ACTIVATE_SITE": "site:activate",
     }
 
 
@@ -46,7 +48,7 @@ def test_the_table_is_the_issues_table() -> None:
             "trial:read", "audit:read", "protocol:edit", "protocol:publish", "amendment:author",
             "amendment:review", "amendment:sign", "amendment:reject", "amendment:merge",
             "motion:table", "motion:vote", "dispute:raise", "dispute:handle", "comment:post",
-            "feedback:disposition",
+            "feedback:disposition", "site:activate",
         ]),
         "sponsor_member": sorted([
             "trial:read", "protocol:edit", "amendment:author", "amendment:review",
@@ -56,7 +58,7 @@ def test_the_table_is_the_issues_table() -> None:
         "investigator": sorted([
             "trial:read", "protocol:edit", "amendment:author", "amendment:review",
             "amendment:sign", "motion:vote", "dispute:raise", "dispute:handle", "comment:post",
-            "feedback:disposition",
+            "feedback:disposition", "site:activate",
         ]),
         "site_staff": sorted([
             "trial:read", "protocol:edit", "amendment:review", "motion:vote", "dispute:raise",
@@ -69,6 +71,7 @@ def test_the_table_is_the_issues_table() -> None:
         "ethics_reviewer": sorted([
             "trial:read", "audit:read", "audit:export", "amendment:review", "amendment:sign",
             "amendment:reject", "motion:vote", "dispute:raise", "dispute:handle", "comment:post",
+            "site:approve",
         ]),
         "auditor": ["audit:export", "audit:read", "trial:read"],
     }  # fmt: skip
