@@ -68,7 +68,13 @@ export function charterSection(context, trial, ui) {
         ),
       ),
     ),
-    amendForm(context, charter, ui),
+    h("h3", {}, "Who approves a protocol version for each site"),
+    siteOversightList(trial),
+    h("h3", {}, "Witnesses of the log"),
+    charter.witnesses?.length
+      ? h("ul", { class: "witnesses" }, charter.witnesses.map((w) => h("li", {}, w.name)))
+      : h("p", {}, "No witness must cosign the log's checkpoints."),
+    amendForm(context, trial, ui),
   );
 }
 
@@ -124,15 +130,17 @@ function committeeText(committee) {
 
 const NEW_RULE = { name: "", participation: { numerator: 1, denominator: 2, inclusive: true }, majority: { numerator: 1, denominator: 2, inclusive: false } };
 
-function amendForm(context, charter, ui) {
+function amendForm(context, trial, ui) {
+  const charter = trial.charter;
   const rules = [...charter.quorum_rules, NEW_RULE];
   const ladder = [...charter.escalation_ladder, { name: "", resolver_roles: [] }];
   const reason = h("textarea", { name: "reason", rows: 2, required: true });
+  const sites = organizationsOf(trial, "site");
   const form = actionForm(
     {
       label: "Amend the charter",
       submit: "Amend charter",
-      onSubmit: (f) => put(trialPath(context.trialId, "charter"), { charter: readCharter(f, rules.length, ladder.length), reason: reason.value }),
+      onSubmit: (f) => put(trialPath(context.trialId, "charter"), { charter: readCharter(f, charter, rules, ladder, sites), reason: reason.value }),
     },
     h("h3", {}, "Signatures"),
     SIGNATURES.map(([key, label]) =>
@@ -169,6 +177,9 @@ function amendForm(context, charter, ui) {
         field(`Training for ${humanize(r)}`, h("input", { name: `roles.${r}.training`, value: rule.training.join("; ") }), "Courses, separated by semicolons."),
       );
     }),
+    h("h3", {}, "Sites"),
+    h("p", { class: "hint" }, "A protocol version takes effect at a site once the ethics committee covering it (and the regulator, if one is named) has approved it for the site."),
+    sites.map((site) => siteOversightFields(trial, site)),
     field("Reason for amending the charter", reason),
   );
   const details = h("details", { class: "amend-charter", open: ui.charterOpen }, h("summary", {}, "Amend the charter"), form);
@@ -178,29 +189,105 @@ function amendForm(context, charter, ui) {
   return details;
 }
 
-function readCharter(form, ruleCount, levelCount) {
-  const signatories = (key) => ({ roles: checked(form, `approval.${key}.roles`), organization_kinds: checked(form, `approval.${key}.organization_kinds`) });
+/** The charter the form describes: the charter in force with the fields the form edits
+ * replaced, so every field it does not show (witnesses, conflicts of interest, erasure
+ * approvers, whatever a later charter adds) goes back unchanged. */
+function readCharter(form, charter, rules, ladder, sites) {
+  const signatories = (key) => ({ ...charter.approval[key], roles: checked(form, `approval.${key}.roles`), organization_kinds: checked(form, `approval.${key}.organization_kinds`) });
   const quorum = [];
-  for (let i = 0; i < ruleCount; i += 1) {
+  rules.forEach((rule, i) => {
     const name = value(form, `quorum.${i}.name`).trim();
-    if (name) quorum.push({ name, participation: readThreshold(form, `quorum.${i}.participation`), majority: readThreshold(form, `quorum.${i}.majority`) });
-  }
-  const ladder = [];
-  for (let i = 0; i < levelCount; i += 1) {
+    if (name) quorum.push({ ...rule, name, participation: readThreshold(form, `quorum.${i}.participation`), majority: readThreshold(form, `quorum.${i}.majority`) });
+  });
+  const levels = [];
+  ladder.forEach((level, i) => {
     const name = value(form, `ladder.${i}.name`).trim();
-    if (name) ladder.push({ name, resolver_roles: checked(form, `ladder.${i}.resolver_roles`) });
+    if (name) levels.push({ ...level, name, resolver_roles: checked(form, `ladder.${i}.resolver_roles`) });
+  });
+  const committee = charter.ethics_committee;
+  const oversight = { ...(charter.site_oversight ?? {}) };
+  for (const site of sites) {
+    const ethics = value(form, `sites.${site.organization_id}.ethics_committee`);
+    const regulator = value(form, `sites.${site.organization_id}.regulator`);
+    if (ethics) oversight[site.organization_id] = { ...oversight[site.organization_id], ethics_committee: ethics, regulator };
+    else delete oversight[site.organization_id];
   }
   return {
+    ...charter,
     approval: {
+      ...charter.approval,
       ...Object.fromEntries(SIGNATURES.map(([key]) => [key, signatories(key)])),
       participant_facing_sections: list(value(form, "participant_facing_sections"), ","),
     },
     quorum_rules: quorum,
     ethics_committee: {
+      ...committee,
       membership: Number(value(form, "committee.membership")),
-      rule: { name: value(form, "committee.name").trim(), participation: readThreshold(form, "committee.participation"), majority: readThreshold(form, "committee.majority") },
+      rule: { ...committee.rule, name: value(form, "committee.name").trim(), participation: readThreshold(form, "committee.participation"), majority: readThreshold(form, "committee.majority") },
     },
-    escalation_ladder: ladder,
-    roles: Object.fromEntries(ROLES.map((r) => [r, { organization_kinds: checked(form, `roles.${r}.organization_kinds`), training: list(value(form, `roles.${r}.training`), ";") }])),
+    escalation_ladder: levels,
+    roles: {
+      ...charter.roles,
+      ...Object.fromEntries(ROLES.map((r) => [r, { ...charter.roles[r], organization_kinds: checked(form, `roles.${r}.organization_kinds`), training: list(value(form, `roles.${r}.training`), ";") }])),
+    },
+    site_oversight: oversight,
   };
+}
+
+/** The trial's admitted organizations of ``kind``, in the order admitted. */
+function organizationsOf(trial, kind) {
+  return Object.values(trial.organizations ?? {}).filter((o) => o.kind === kind);
+}
+
+function organizationName(trial, organizationId) {
+  return trial.organizations?.[organizationId]?.name ?? organizationId;
+}
+
+/** Each site with who approves a version for it, as the charter says. */
+function siteOversightList(trial) {
+  const sites = organizationsOf(trial, "site");
+  if (!sites.length) return h("p", {}, "No investigator site is admitted yet.");
+  const oversight = trial.charter.site_oversight ?? {};
+  return h(
+    "dl",
+    { class: "details site-oversight" },
+    sites.map((site) => {
+      const named = oversight[site.organization_id];
+      return [
+        h("dt", {}, site.name),
+        h(
+          "dd",
+          {},
+          named
+            ? [organizationName(trial, named.ethics_committee), named.regulator ? ` and ${organizationName(trial, named.regulator)}` : ""].join("")
+            : "No ethics committee named: the site cannot be activated",
+        ),
+      ];
+    }),
+  );
+}
+
+function choice(name, label, options, chosen, none) {
+  const select = h(
+    "select",
+    { name },
+    h("option", { value: "", selected: !chosen }, none),
+    options.map((o) => h("option", { value: o.organization_id, selected: o.organization_id === chosen }, o.name)),
+  );
+  return field(label, select);
+}
+
+function siteOversightFields(trial, site) {
+  const named = trial.charter.site_oversight?.[site.organization_id] ?? { ethics_committee: "", regulator: "" };
+  return h(
+    "fieldset",
+    {},
+    h("legend", {}, `Approvals for ${site.name}`),
+    h(
+      "div",
+      { class: "row" },
+      choice(`sites.${site.organization_id}.ethics_committee`, `Ethics committee covering ${site.name}`, organizationsOf(trial, "ethics"), named.ethics_committee, "none named"),
+      choice(`sites.${site.organization_id}.regulator`, `Regulator approving for ${site.name}`, organizationsOf(trial, "regulator"), named.regulator, "no regulator"),
+    ),
+  );
 }
