@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 
+from server.demo import DemoPerson
 from server.services import Services
 from tests.integration.server.conftest import Api
+from tests.integration.server.test_amendment_over_http import sign_in
 
 SUBSTANTIAL = {
     "summary": "Exclude current vapers",
@@ -216,3 +218,31 @@ async def test_where_the_charter_allows_several_each_links_to_the_others(
     assert (await app_client.get(f"{trial}/amendments/A-1", headers=ivy)).json()[
         "concurrent_with"
     ] == []
+
+
+async def test_a_section_an_amendment_wrote_is_its_authors_work_not_the_mergers(
+    app_client: httpx.AsyncClient, demo: dict[str, DemoPerson], as_user: Api, trial: str
+) -> None:
+    sam, ivy, pat = demo["sam"], await as_user("ivy"), await as_user("pat")
+    told = await app_client.post(
+        f"{trial}/comments/amendment/A-1/C-1/disposition",
+        json={"disposition": "adopted", "reason": "Taxi vouchers are added to 11.3"},
+        headers=ivy,
+    )
+    assert told.status_code == 200, told.text
+    csrf = await sign_in(app_client, sam)
+    a1 = (await app_client.get(f"{trial}/amendments/A-1")).json()
+    signing = {"meaning": "approval", "content_hash": a1["content_hash"], "password": sam.password}
+    signed = await app_client.post(f"{trial}/amendments/A-1/signatures", json=signing, headers=csrf)
+    assert signed.status_code == 201, signed.text
+    merge = {"effective_date": "2030-01-01"}
+    merged = await app_client.post(f"{trial}/amendments/A-1/merge", json=merge, headers=csrf)
+    assert merged.status_code == 200, merged.text
+
+    about_52 = await raised(app_client, trial, "section", "5.2", pat)  # A-1 wrote 5.2
+    status, rule, detail = problem(await resolving(app_client, trial, about_52, ivy))
+    assert (status, rule) == (403, "ConflictOfInterest")
+    assert f"{demo['ivy'].user_id} is an author of section 5.2" in detail
+    # Samira merged A-1 but did not write it: she may settle the dispute.
+    resolved = await resolving(app_client, trial, about_52, csrf)
+    assert resolved.status_code == 200, resolved.text
