@@ -8,6 +8,7 @@ import { actionButton, actionForm, hashFor, link, mountPage, nextId, refresher }
 import { rebasePanel } from "./amendment-rebase.js";
 import { commentsPanel } from "./comments.js";
 import { commentsOf, loadAmendment, signaturesICouldGive } from "./records.js";
+import { loadSites, versionAtSites } from "./sites.js";
 import { amendmentReasons, detailsFields } from "./amendment-forms.js";
 import { richEditor } from "../rich-editor.js";
 import { amendmentText, colourOf, savingStatus } from "../shared-text.js";
@@ -115,9 +116,11 @@ export function mountAmendment(context, amendmentId, box) {
       writing = null;
     }
     writing?.update(amendment);
+    const sites = amendment.merged_version ? await loadSites(context) : null;
     return amendmentPage(context, amendment, thread, writing, {
       view,
       tracked,
+      sites,
       show: (next) => {
         view = next;
         refresh();
@@ -172,6 +175,7 @@ function amendmentPage(context, amendment, thread, writing, tabs) {
     overview(amendment),
     detailsPanel(details),
     signaturesPanel(context, amendment),
+    tabs.sites ? versionAtSites(context, tabs.sites, amendment.merged_version) : null,
     mine.length ? signPanel(context, amendment, mine, path) : null,
     writing?.node ?? null,
     writing ? submission(amendment, path) : null,

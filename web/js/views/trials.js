@@ -6,6 +6,7 @@ import { badge, field, h, humanize, utc } from "../dom.js";
 import { actionButton, cards, confirmation, focusIn, hashFor, link, mountPage } from "../page.js";
 import { foundingSection } from "./found.js";
 import { awaitingSignature, commentsOf, loadAmendments } from "./records.js";
+import { loadSites, sitesSection } from "./sites.js";
 
 /** ``systemRoles``: a trial creator is offered "New trial" (founding a trial). */
 export function mountTrialList(me, systemRoles, box) {
@@ -128,6 +129,7 @@ export function mountTrialHome(context, box) {
     const amendments = await loadAmendments(context);
     const awaiting = awaitingSignature(context, amendments);
     const mine = await myComments(context);
+    const sites = await loadSites(context);
     const protocol = context.protocol;
     return h(
       "section",
@@ -196,6 +198,7 @@ export function mountTrialHome(context, box) {
             ),
           )
         : null,
+      sitesSection(context, sites),
       h(
         "section",
         { "aria-labelledby": "places-heading" },
