@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import assert_never
 
 from domain.actor import Actor
 from domain.charter import Charter, SiteOversight
@@ -139,10 +138,6 @@ class SiteState:
     handful per version: the tuple stays small while the map grows)."""
     activations: Sequence[SiteActivation] = field(default_factory=frozen_list)
     """Every activation, oldest first."""
-
-    @property
-    def exists(self) -> bool:
-        return bool(self.site_id)
 
     @property
     def in_force(self) -> SiteActivation | None:
@@ -278,13 +273,9 @@ def decide(state: SiteState, command: SiteCommand, context: SiteContext) -> list
     if context.organizations.get(site_id) is not OrganizationKind.SITE:
         raise SiteNotFound(f"{site_id!r} is not an investigator site admitted to the trial")
     oversight = context.charter.site_oversight.get(site_id)
-    match command:
-        case RecordSiteApproval():
-            return [_approval(state, command, context, _overseen(site_id, oversight))]
-        case ActivateSite():
-            return [_activation(state, command, context, oversight)]
-        case _:
-            assert_never(command)
+    if isinstance(command, RecordSiteApproval):
+        return [_approval(state, command, context, _overseen(site_id, oversight))]
+    return [_activation(state, command, context, oversight)]
 
 
 def _overseen(site_id: str, oversight: SiteOversight | None) -> SiteOversight:

@@ -32,6 +32,7 @@ from domain.sites import (
     SiteState,
     pending_versions,
 )
+from domain.workspace_events import RoleRevoked
 
 NOW = datetime(2026, 5, 4, 11, 0, tzinfo=UTC)
 ORG = OrganizationKind
@@ -281,3 +282,11 @@ def test_a_charter_whose_site_approvals_nobody_could_record_is_refused() -> None
     )
     with pytest.raises(errors.InvalidCharter, match="needs a site and an ethics committee"):
         check_charter(blank)
+
+
+def test_an_event_of_another_stream_leaves_a_site_as_it_was() -> None:
+    state = approved_v1()
+    foreign = RoleRevoked(
+        trial_id="t1", user_id="ivy", role=Role.INVESTIGATOR, reason="x", revoked_by="a"
+    )
+    assert sites.evolve(state, foreign) is state  # type: ignore[arg-type]
