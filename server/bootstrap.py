@@ -22,6 +22,7 @@ from server.accounts.sessions import Sessions
 from server.accounts.tables import utc_now
 from server.accounts.tokens import ApiTokens
 from server.accounts.users import Accounts
+from server.audit.checkpoint_store import StoredCheckpoints
 from server.audit.checkpoints import Checkpoints
 from server.audit.history import TrialHistory
 from server.audit.signing import SigningKey
@@ -83,7 +84,7 @@ async def open_services(
         stack.push_async_callback(merkle.close)
         erased = ErasedKeys(store.personal_data)  # first: nothing reads an erased key
         projections: list[Projection] = [erased, authorizer, directory, states, texts, live]
-        history = TrialHistory(store)
+        history = TrialHistory(store, checkpoints=StoredCheckpoints(engine))  # saved, read back
         stack.push_async_callback(history.close)
         forget = ForgetErasedData(
             store, engine, snapshots, states=states, directory=directory, history=history

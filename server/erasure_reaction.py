@@ -87,6 +87,7 @@ class ForgetErasedData:
             await asyncio.gather(previous, return_exceptions=True)
         try:
             await self._snapshots.close()  # waits for the saves under way; it closes nothing
+            await self._history.settled()  # its audit checkpoints' saves, too
             dropped = await drop_snapshots_with_personal_data(self._engine, up_to=position)
         except Exception:
             logger.exception("could not delete the snapshots saved before the erasure")

@@ -32,6 +32,7 @@ from events.personal_data import PersonalKeys
 from events.snapshots import projection_snapshots
 from server.accounts.erased_accounts import erase_account_identity
 from server.accounts.users import Accounts, User
+from server.audit.checkpoint_store import drop_audit_checkpoints
 from server.commands.directory import Directory
 from server.commands.state_snapshots import snapshot_name
 
@@ -130,7 +131,7 @@ async def drop_snapshots_with_personal_data(
         which = and_(which, table.c.position <= up_to)
     async with engine.begin() as conn:
         result = await conn.execute(table.delete().where(which))
-    return result.rowcount
+    return result.rowcount + await drop_audit_checkpoints(engine, up_to=up_to)
 
 
 class ErasedKeys:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.streams import protocol_stream, trial_stream
+from domain.streams import StreamKind, protocol_stream, trial_stream
 from events.canonical import format_timestamp
-from server.audit.history import Replayed
+from server.audit.history import Replayed, Streams
 from server.audit.trial_fold import kind_of
 from server.commands.aggregates import AMENDMENT, DISPUTE, MOTION
 from server.http.views import (
@@ -18,6 +18,22 @@ from server.http.views import (
     state_view,
 )
 
+REPLAYED_KINDS = frozenset(
+    {
+        StreamKind.WORKSPACE,
+        StreamKind.PROTOCOL,
+        StreamKind.AMENDMENT,
+        StreamKind.MOTION,
+        StreamKind.DISPUTE,
+    }
+)
+"""The streams a replay's view reads (comment threads and shared texts only as ``record``)."""
+
+
+def replay_streams(record: str | None = None) -> Streams:
+    """The streams :func:`replay_view` reads, with ``record`` (a stream of the trial)."""
+    return Streams(REPLAYED_KINDS, frozenset({record} if record else ()))
+
 
 def replay_view(replayed: Replayed, record: str | None = None) -> dict[str, Any]:
     """Where the replay stands (and the steps either side), and the trial's state there;
@@ -27,7 +43,7 @@ def replay_view(replayed: Replayed, record: str | None = None) -> dict[str, Any]
     protocol = states.get(protocol_stream(trial_id))
 
     def of(kind: object) -> list[Any]:
-        return [s for stream, s in sorted(states.items()) if kind_of(stream) is kind]
+        return [states[stream] for stream in sorted(states) if kind_of(stream) is kind]
 
     return {
         "trial_id": trial_id,

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from server.audit.history import HistoryBuilding, Replayed
+from server.audit.history import HistoryBuilding, Replayed, Streams
 from server.http.problems import Problem
 from server.services import Services
 
 
-async def trial_at(services: Services, trial_id: str, position: int) -> Replayed:
-    """The trial at ``position``; 503 with Retry-After while its projection is still being
-    built (after a restart, a trial of a million events takes a minute or more)."""
+async def trial_at(
+    services: Services, trial_id: str, position: int, streams: Streams | None = None
+) -> Replayed:
+    """The trial at ``position`` (its ``streams``, or every one); 503 with Retry-After
+    while its projection is still being built (the first time a trial of a million events
+    is asked about, it takes some 20 s; after that it is read from its saved checkpoints)."""
     try:
-        return await services.history.at(trial_id, position, within=services.settings.history_wait)
+        return await services.history.at(
+            trial_id, position, within=services.settings.history_wait, streams=streams
+        )
     except HistoryBuilding as building:
         raise Problem(
             503,

@@ -7,7 +7,7 @@ the trial to the aggregate its stream holds and keeps the states side by side.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,8 +57,22 @@ class TrialFold:
         return Step(event, stream, kind, before, after)
 
     def state_of(self, stream_id: str) -> Any:
-        """The state of one stream now (None if it has no event yet)."""
+        """The state of one stream now (None if it has no event yet, or it was let go)."""
         return self._states.get(stream_id)
+
+    def holds(self, stream_id: str) -> bool:
+        """Whether the fold holds a state of ``stream_id`` (else an event of it starts
+        from the aggregate's new state)."""
+        return stream_id in self._states
+
+    def hold(self, stream_id: str, state: Any) -> None:
+        """Go on from ``state`` for ``stream_id`` (one let go, read back)."""
+        self._states[stream_id] = state
+
+    def let_go(self, keep: Container[str]) -> None:
+        """Stop holding every stream's state but those in ``keep`` (the others are kept
+        elsewhere and handed back with :meth:`hold` before their next event)."""
+        self._states = {s: state for s, state in self._states.items() if s in keep}
 
     def states(self) -> TrialStates:
         """A copy of the states as they are now (later events do not change it)."""

@@ -22,12 +22,12 @@ from tests.integration.server.conftest import OTHER_TRIAL, Api
 from tests.integration.server.long_threads import logged, post_comments
 
 
-@pytest.mark.parametrize(("every", "kept"), [(3, 512), (1, 2), (2, 3)])
+@pytest.mark.parametrize("every", [3, 1, 2])
 async def test_checkpoints_replay_every_position_as_a_fold_from_the_start(
-    services: Services, demo: object, every: int, kept: int
+    services: Services, demo: object, every: int
 ) -> None:
     head = await services.store.head_position()
-    snapshotted = TrialHistory(services.store, snapshot_every=every, max_checkpoints=kept)
+    snapshotted = TrialHistory(services.store, snapshot_every=every)
     for position in range(head + 1):
         from_scratch = await TrialHistory(services.store, snapshot_every=head + 1).at(
             DEMO_TRIAL, position

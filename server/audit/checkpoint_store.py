@@ -1,0 +1,381 @@
+"""Audit checkpoints beside the log (``audit_checkpoints``, migration 0013).
+
+:class:`server.audit.history.TrialHistory` saves, at each checkpoint of a trial (after
+every ``snapshot_every`` of the trial's events), the state of each stream the checkpoint
+changed: one row ``(trial_id, count, stream_id)``, ``count`` being the trial's events
+folded so far. A checkpoint's **marker** (the row whose ``stream_id`` is
+:data:`MARKER`) holds the log positions of the trial's events since the previous one, so
+a restarted server knows the trial's positions and which checkpoints exist without
+reading the log.
+
+Derived data, never the record: a row is used only if its ``schema_version`` is
+:data:`SCHEMA_VERSION`, the log's event at its ``position`` (the trial's ``count``-th
+event) has the ``log_hash`` recorded with it, and its ``digest`` (SHA-256) matches its
+bytes. The markers are checked when a trial's index is read (it ends before the first
+that does not check out, and the log is read from there); a stream's row when it is
+loaded (one that does not check out is rebuilt by folding that stream from its previous
+row, and saved again). A state is the domain's frozen dataclass written as JSON by
+``domain.codec`` (never pickle), compressed with zlib: the protocol's 32 kept revisions
+a section, repeated at every checkpoint, compress about twentyfold.
+
+Erasing a person's personal data deletes the rows (``server/personal_data.py``): they
+hold names in clear.
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import logging
+import zlib
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    case,
+    delete,
+    select,
+    tuple_,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.codec import decode, encode
+from events.schema import events
+from server.audit.trial_fold import kind_of
+from server.commands.state_snapshots import SCHEMA_VERSION as STATE_SCHEMA_VERSION
+
+CHECKPOINT_FORMAT = 1
+"""The rows' own format (markers, compression)."""
+SCHEMA_VERSION = STATE_SCHEMA_VERSION * 100 + CHECKPOINT_FORMAT
+"""What a row must say to be read: raising the aggregates' state schema
+(``server/commands/state_snapshots.py``) or :data:`CHECKPOINT_FORMAT` ignores older rows."""
+MARKER = ""
+"""The ``stream_id`` of a checkpoint's marker row."""
+LOAD_CHUNK = 400
+"""Rows asked for in one query."""
+
+logger = logging.getLogger(__name__)
+
+_POSITION = BigInteger().with_variant(Integer(), "sqlite")
+metadata = MetaData()
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("trial_id", String(200), primary_key=True),
+    Column("count", _POSITION, primary_key=True, autoincrement=False),
+    Column("stream_id", String(200), primary_key=True),
+    Column("position", _POSITION, nullable=False),
+    Column("stream_version", _POSITION, nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("log_hash", String(64), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Index("audit_checkpoints_by_position", "position"),
+)
+
+Key = tuple[str, int]
+"""A stream's row: ``(stream_id, count)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row to save: a stream's state (encoded) or a marker, at the trial's ``count``-th
+    event, log position ``position``."""
+
+    stream_id: str
+    count: int
+    position: int
+    stream_version: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SavedIndex:
+    """What a trial's rows say up to the last checkpoint that checks out."""
+
+    positions: array[int]
+    """The log positions of the trial's first ``checkpoints[-1]`` events."""
+    checkpoints: list[int]
+    """The counts of the checkpoints, ascending (0 first)."""
+    versions: list[tuple[str, int, int]]
+    """``(stream_id, count, stream_version)`` of each stream's row, by count."""
+
+
+# --- encoding (in a worker thread: it reads only immutable states) --------------------
+
+
+def encode_state(state: Any) -> tuple[bytes, int]:
+    """A state's stored bytes, and the size of its JSON (what keeping it costs, roughly:
+    decoded, it takes about 3.3 times that)."""
+    data = msgspec.json.encode(encode(state))
+    return zlib.compress(data, 1), len(data)
+
+
+def decode_state(stream_id: str, data: bytes) -> tuple[Any, int]:
+    """A stream's state from its stored bytes, and the size of its JSON; ValueError (or a
+    msgspec or zlib error) for bytes that do not read as the stream's state."""
+    kind = kind_of(stream_id)
+    if kind is None:
+        raise ValueError(f"{stream_id!r} is no stream of a trial")
+    text = zlib.decompress(data)
+    return decode(type(kind.new), msgspec.json.decode(text)), len(text)
+
+
+def encode_positions(positions: Sequence[int]) -> bytes:
+    """A marker's bytes: the first position, then the gaps (small numbers compress well)."""
+    gaps = [b - a for a, b in zip((0, *positions), positions, strict=False)]
+    return zlib.compress(msgspec.json.encode(gaps), 1)
+
+
+def decode_positions(data: bytes) -> list[int]:
+    gaps = msgspec.json.decode(zlib.decompress(data), type=list[int])
+    total, positions = 0, []
+    for gap in gaps:
+        total += gap
+        positions.append(total)
+    return positions
+
+
+UNREADABLE: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,
+    KeyError,
+    msgspec.MsgspecError,
+    zlib.error,
+)
+"""What reading a row's bytes may raise."""
+
+
+def digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def ignored(trial_id: str, stream_id: str, count: int, problem: str) -> None:
+    """Log that a row is not used, and why."""
+    what = "marker" if stream_id == MARKER else f"state of {stream_id}"
+    logger.warning(
+        "ignoring the audit checkpoint of trial %s at %d events (%s): %s",
+        trial_id,
+        count,
+        what,
+        problem,
+    )
+
+
+def saved_index(
+    trial_id: str, rows: Iterable[tuple[str, int, int, bytes | None, str | None]]
+) -> SavedIndex:
+    """The index that ``rows`` (``stream_id, count, stream_version, marker bytes, problem``,
+    by count) vouch for: up to the last of an unbroken run of markers that check out."""
+    positions: array[int] = array("q")
+    checkpoints, versions = [0], []
+    for stream_id, count, stream_version, data, problem in rows:
+        if stream_id != MARKER:
+            versions.append((stream_id, count, stream_version))
+            continue
+        if problem is None and data is not None:
+            try:
+                more = decode_positions(data)
+            except UNREADABLE as unreadable:
+                problem = f"its positions cannot be read: {unreadable}"
+            else:
+                if len(positions) + len(more) != count or (
+                    positions and more and more[0] <= positions[-1]
+                ):
+                    problem = "its positions do not continue the previous checkpoint's"
+        if problem is not None:
+            ignored(trial_id, stream_id, count, problem)
+            break
+        positions.extend(more)
+        checkpoints.append(count)
+    last = checkpoints[-1]
+    return SavedIndex(positions, checkpoints, [v for v in versions if v[1] <= last])
+
+
+# --- where the rows are kept ------------------------------------------------------------
+
+
+class CheckpointStore(abc.ABC):
+    """Where a :class:`~server.audit.history.TrialHistory` keeps its checkpoints."""
+
+    @abc.abstractmethod
+    async def index(self, trial_id: str) -> SavedIndex:
+        """The trial's checkpoints that check out (see the module's docstring)."""
+
+    @abc.abstractmethod
+    async def save(self, trial_id: str, rows: Sequence[Row]) -> None:
+        """Keep ``rows`` (replacing any at the same keys), in one transaction."""
+
+    @abc.abstractmethod
+    async def load(self, trial_id: str, keys: Sequence[Key]) -> dict[Key, bytes]:
+        """The bytes of the rows at ``keys`` that check out (the others are logged and
+        left out)."""
+
+    @abc.abstractmethod
+    def forget_in_memory(self) -> None:
+        """Drop what this process holds of the rows (a person's data was erased)."""
+
+
+class MemoryCheckpoints(CheckpointStore):
+    """Rows held in this process (the CLI's one-off replays, benchmarks, tests): nothing
+    outlives it, so nothing needs checking against the log."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, dict[Key, Row]] = {}
+
+    async def index(self, trial_id: str) -> SavedIndex:
+        rows = sorted(self._rows.get(trial_id, {}).values(), key=lambda r: r.count)
+        return saved_index(
+            trial_id,
+            ((r.stream_id, r.count, r.stream_version, r.data, None) for r in rows),
+        )
+
+    async def save(self, trial_id: str, rows: Sequence[Row]) -> None:
+        kept = self._rows.setdefault(trial_id, {})
+        for row in rows:
+            kept[row.stream_id, row.count] = row
+
+    async def load(self, trial_id: str, keys: Sequence[Key]) -> dict[Key, bytes]:
+        kept = self._rows.get(trial_id, {})
+        return {key: kept[key].data for key in keys if key in kept}
+
+    def forget_in_memory(self) -> None:
+        self._rows.clear()
+
+
+class StoredCheckpoints(CheckpointStore):
+    """Rows in ``engine``'s database (the event store's)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def index(self, trial_id: str) -> SavedIndex:
+        table = audit_checkpoints
+        query = (
+            select(
+                table.c.stream_id,
+                table.c.count.label("checkpoint"),  # a Row's count is tuple.count
+                table.c.stream_version,
+                table.c.schema_version,
+                table.c.log_hash,
+                table.c.digest,
+                case((table.c.stream_id == MARKER, table.c.data)).label("data"),  # markers' alone
+                events.c.hash,
+            )
+            .select_from(table.outerjoin(events, events.c.position == table.c.position))
+            .where(table.c.trial_id == trial_id)
+            .order_by(table.c.count, table.c.stream_id)
+        )
+        async with self._engine.connect() as conn:
+            found = (await conn.execute(query)).all()
+        rows = []
+        for row in found:
+            problem = _problem(row.schema_version, row.log_hash, row.hash)
+            data = None if row.data is None else bytes(row.data)
+            if problem is None and data is not None and digest(data) != row.digest:
+                problem = "its digest does not match its bytes"
+            rows.append((row.stream_id, row.checkpoint, row.stream_version, data, problem))
+        return saved_index(trial_id, rows)
+
+    async def save(self, trial_id: str, rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        table = audit_checkpoints
+        wanted = {row.position for row in rows}
+        async with self._engine.begin() as conn:
+            query = select(events.c.position, events.c.hash).where(events.c.position.in_(wanted))
+            hashes: dict[int, str] = {row.position: row.hash for row in await conn.execute(query)}
+            await conn.execute(
+                delete(table).where(
+                    table.c.trial_id == trial_id,
+                    tuple_(table.c.stream_id, table.c.count).in_(
+                        [(row.stream_id, row.count) for row in rows]
+                    ),
+                )
+            )
+            await conn.execute(
+                table.insert(),
+                [
+                    {
+                        "trial_id": trial_id,
+                        "count": row.count,
+                        "stream_id": row.stream_id,
+                        "position": row.position,
+                        "stream_version": row.stream_version,
+                        "schema_version": SCHEMA_VERSION,
+                        "log_hash": hashes[row.position],
+                        "digest": digest(row.data),
+                        "data": row.data,
+                    }
+                    for row in rows
+                ],
+            )
+
+    async def load(self, trial_id: str, keys: Sequence[Key]) -> dict[Key, bytes]:
+        table = audit_checkpoints
+        found: dict[Key, bytes] = {}
+        async with self._engine.connect() as conn:
+            for start in range(0, len(keys), LOAD_CHUNK):
+                chunk = keys[start : start + LOAD_CHUNK]
+                query = (
+                    select(
+                        table.c.stream_id,
+                        table.c.count.label("checkpoint"),  # a Row's count is tuple.count
+                        table.c.schema_version,
+                        table.c.log_hash,
+                        table.c.digest,
+                        table.c.data,
+                        events.c.hash,
+                    )
+                    .select_from(table.outerjoin(events, events.c.position == table.c.position))
+                    .where(
+                        table.c.trial_id == trial_id,
+                        tuple_(table.c.stream_id, table.c.count).in_(chunk),
+                    )
+                )
+                for row in (await conn.execute(query)).all():
+                    data = bytes(row.data)
+                    problem = _problem(row.schema_version, row.log_hash, row.hash)
+                    if problem is None and digest(data) != row.digest:
+                        problem = "its digest does not match its bytes"
+                    if problem is None:
+                        found[row.stream_id, row.checkpoint] = data
+                    else:
+                        ignored(trial_id, row.stream_id, row.checkpoint, problem)
+        return found
+
+    def forget_in_memory(self) -> None:
+        """Nothing: the rows are in the database (the erasure deletes them there)."""
+
+
+async def drop_audit_checkpoints(engine: AsyncEngine, *, up_to: int | None = None) -> int:
+    """Delete the audit checkpoints (of log positions up to ``up_to``, if given): the
+    number of rows deleted."""
+    table = audit_checkpoints
+    statement = delete(table)
+    if up_to is not None:
+        statement = statement.where(table.c.position <= up_to)
+    async with engine.begin() as conn:
+        result = await conn.execute(statement)
+    return result.rowcount
+
+
+def _problem(stored_version: int, log_hash: str, hash_at_position: str | None) -> str | None:
+    if stored_version != SCHEMA_VERSION:
+        return f"schema version {stored_version}, not {SCHEMA_VERSION}"
+    if hash_at_position is None:
+        return "the log has no event at its position"
+    if hash_at_position != log_hash:
+        return "the log's event at its position has another hash"
+    return None

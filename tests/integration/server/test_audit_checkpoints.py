@@ -1,0 +1,193 @@
+"""Audit checkpoints saved beside the log: a restarted server replays a trial from them
+exactly as a fold from the first event would, keeps only a budget of states decoded, and
+ignores (then rebuilds from the log) a row that does not check out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.streams import StreamKind, protocol_stream, trial_stream
+from server.audit.checkpoint_store import (
+    MARKER,
+    SCHEMA_VERSION,
+    StoredCheckpoints,
+    audit_checkpoints,
+    digest,
+)
+from server.audit.history import Streams, TrialHistory
+from server.audit.resident_states import ResidentStates
+from server.database import create_engine_for
+from server.demo import DEMO_TRIAL, DemoPerson
+from server.personal_data import drop_snapshots_with_personal_data
+from server.services import Services
+
+EVERY = 4
+
+
+@pytest.fixture
+async def engine(url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine_for(url)
+    yield engine
+    await engine.dispose()
+
+
+async def _every_position(history: TrialHistory, services: Services) -> None:
+    """``history`` answers every position as a fold from the first event does."""
+    head = await services.store.head_position()
+    scratch = TrialHistory(services.store, snapshot_every=head + 1)
+    for position in range(0, head + 1, 3):
+        assert await history.at(DEMO_TRIAL, position) == await scratch.at(DEMO_TRIAL, position)
+
+
+async def _rows(engine: AsyncEngine, *where: object) -> int:
+    query = select(func.count()).select_from(audit_checkpoints).where(*where)  # type: ignore[arg-type]
+    async with engine.connect() as conn:
+        return int(await conn.scalar(query) or 0)
+
+
+async def test_a_restarted_history_replays_from_the_saved_checkpoints(
+    services: Services, demo: dict[str, DemoPerson], engine: AsyncEngine
+) -> None:
+    head = await services.store.head_position()
+    first = TrialHistory(
+        services.store, checkpoints=StoredCheckpoints(engine), snapshot_every=EVERY
+    )
+    await first.at(DEMO_TRIAL, head)
+    markers = await _rows(engine, audit_checkpoints.c.stream_id == MARKER)
+    trial_events = len(await first.positions(DEMO_TRIAL))
+    assert markers == trial_events // EVERY
+    resident = ResidentStates()
+    restarted = TrialHistory(
+        services.store,
+        checkpoints=StoredCheckpoints(engine),
+        resident=resident,
+        snapshot_every=EVERY,
+    )
+    await restarted.at(DEMO_TRIAL, head)
+    assert len(resident) > 0  # read back from the rows, not folded from the log
+    await _every_position(restarted, services)
+    assert await _rows(engine, audit_checkpoints.c.stream_id == MARKER) == markers  # none again
+
+
+async def test_a_budget_of_a_few_bytes_still_answers_every_position(
+    services: Services, demo: dict[str, DemoPerson], engine: AsyncEngine
+) -> None:
+    resident = ResidentStates(budget=2_000)
+    history = TrialHistory(
+        services.store,
+        checkpoints=StoredCheckpoints(engine),
+        resident=resident,
+        snapshot_every=EVERY,
+    )
+    await _every_position(history, services)
+    assert resident.cost <= 2_000
+
+
+async def test_a_replay_of_some_streams_holds_those_alone(
+    services: Services, demo: dict[str, DemoPerson]
+) -> None:
+    head = await services.store.head_position()
+    history = TrialHistory(services.store, snapshot_every=EVERY)
+    everything = await history.at(DEMO_TRIAL, head)
+    protocol = protocol_stream(DEMO_TRIAL)
+    some = await history.at(
+        DEMO_TRIAL, head, streams=Streams(frozenset({StreamKind.WORKSPACE}), frozenset({protocol}))
+    )
+    assert set(some.states) == {trial_stream(DEMO_TRIAL), protocol}
+    assert some.states[protocol] == everything.states[protocol]
+    assert any("comments" in stream for stream in everything.states)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"data": b"not a state"},
+        {"digest": "0" * 64},
+        {"log_hash": "0" * 64},
+        {"schema_version": SCHEMA_VERSION + 1},
+    ],
+    ids=["bytes", "digest", "log-hash", "schema"],
+)
+async def test_a_damaged_state_is_ignored_and_rebuilt_from_the_log(
+    services: Services,
+    demo: dict[str, DemoPerson],
+    engine: AsyncEngine,
+    caplog: pytest.LogCaptureFixture,
+    damage: dict[str, object],
+) -> None:
+    head = await services.store.head_position()
+    stored = StoredCheckpoints(engine)
+    await TrialHistory(services.store, checkpoints=stored, snapshot_every=EVERY).at(
+        DEMO_TRIAL, head
+    )
+    table = audit_checkpoints
+    protocol = table.c.stream_id == protocol_stream(DEMO_TRIAL)
+    async with engine.begin() as conn:
+        count = await conn.scalar(select(func.max(table.c.count)).where(protocol))
+        one = (protocol, table.c.count == count)
+        if "data" in damage:
+            damage = {**damage, "digest": digest(b"not a state")}  # damaged, yet consistent
+        await conn.execute(update(table).where(*one).values(**damage))
+    restarted = TrialHistory(services.store, checkpoints=stored, snapshot_every=EVERY)
+    with caplog.at_level(logging.WARNING, logger="server.audit.checkpoint_store"):
+        await _every_position(restarted, services)
+    assert "ignoring the audit checkpoint" in caplog.text
+    async with engine.connect() as conn:
+        mended = (await conn.execute(select(table).where(*one))).one()
+    assert mended.schema_version == SCHEMA_VERSION
+    assert mended.digest == digest(bytes(mended.data)) != digest(b"not a state")
+    caplog.clear()
+    again = TrialHistory(services.store, checkpoints=stored, snapshot_every=EVERY)
+    with caplog.at_level(logging.WARNING, logger="server.audit.checkpoint_store"):
+        await _every_position(again, services)
+    assert "ignoring" not in caplog.text  # mended
+
+
+async def test_the_index_ends_before_a_damaged_marker_and_the_log_is_read_from_there(
+    services: Services,
+    demo: dict[str, DemoPerson],
+    engine: AsyncEngine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    head = await services.store.head_position()
+    stored = StoredCheckpoints(engine)
+    await TrialHistory(services.store, checkpoints=stored, snapshot_every=EVERY).at(
+        DEMO_TRIAL, head
+    )
+    table = audit_checkpoints
+    marker = (table.c.stream_id == MARKER, table.c.count == 2 * EVERY)
+    async with engine.begin() as conn:
+        await conn.execute(update(table).where(*marker).values(digest="0" * 64))
+    restarted = TrialHistory(services.store, checkpoints=stored, snapshot_every=EVERY)
+    with caplog.at_level(logging.WARNING, logger="server.audit.checkpoint_store"):
+        await _every_position(restarted, services)
+    assert f"at {2 * EVERY} events (marker): its digest does not match" in caplog.text
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(table).where(*marker))).one()
+    assert row.digest == digest(bytes(row.data))  # saved again as the log was read
+
+
+async def test_an_erasure_deletes_the_audit_checkpoints(
+    services: Services, demo: dict[str, DemoPerson], engine: AsyncEngine
+) -> None:
+    head = await services.store.head_position()
+    stored = StoredCheckpoints(engine)
+    await TrialHistory(services.store, checkpoints=stored, snapshot_every=EVERY).at(
+        DEMO_TRIAL, head
+    )
+    saved = await _rows(engine)
+    assert saved > 0
+    middle = head // 2
+    earlier = await _rows(engine, audit_checkpoints.c.position <= middle)
+    assert await drop_snapshots_with_personal_data(engine, up_to=middle) >= earlier
+    assert await _rows(engine) == saved - earlier
+    await drop_snapshots_with_personal_data(engine)
+    assert await _rows(engine) == 0
+    await _every_position(
+        TrialHistory(services.store, checkpoints=stored, snapshot_every=EVERY), services
+    )
