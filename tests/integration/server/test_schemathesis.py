@@ -130,6 +130,7 @@ def test_no_request_into_a_real_trial_gets_a_server_error(served: Served, tmp_pa
             '"path.dispute_id" = "D-1"\n'
             '"path.subject_kind" = "amendment"\n'
             '"path.subject_id" = "A-1"\n'
+            '"path.site_id" = "st-marys"\n'
         )
         run = schemathesis(
             served,
