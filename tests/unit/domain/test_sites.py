@@ -21,6 +21,7 @@ from domain.charter import (
     check_charter,
     check_site_oversight,
 )
+from domain.codec import decode, encode
 from domain.frozen import frozen_map, with_entry
 from domain.protocol_state import ProtocolState, PublishedVersion
 from domain.roles import OrganizationKind, Role
@@ -290,3 +291,8 @@ def test_an_event_of_another_stream_leaves_a_site_as_it_was() -> None:
         trial_id="t1", user_id="ivy", role=Role.INVESTIGATOR, reason="x", revoked_by="a"
     )
     assert sites.evolve(state, foreign) is state  # type: ignore[arg-type]
+
+
+def test_a_sites_state_survives_the_codec_its_snapshots_are_written_with() -> None:
+    state = run(approve(ELENA), approve(REGINA, body=ApprovalBody.REGULATOR), activate(IVY))
+    assert decode(SiteState, encode(state)) == state
