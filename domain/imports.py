@@ -246,6 +246,7 @@ def decide_import(
                 number=subsection.number,
                 heading=subsection.heading,
                 text=subsection.text,
+                reason=f"imported from {record.format}",
             ),
         )
         state = fold(added, state)

@@ -88,6 +88,8 @@ class AddSection(Command):
     number: str
     heading: str
     text: str
+    reason: str
+    """Why the subsection is added (recorded with it; EU GMP Annex 11 §9)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,6 +97,8 @@ class RemoveSection(Command):
     """Remove a level-3 or deeper subsection that has no subsections."""
 
     number: str
+    reason: str
+    """Why the subsection is removed (recorded with the removal; EU GMP Annex 11 §9)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,6 +108,8 @@ class ResolveEditConflict(Command):
     conflict_number: int
     head_revision: int
     text: str
+    reason: str
+    """Why this content is kept (recorded with the resolution; EU GMP Annex 11 §9)."""
     heading: str | None = None
 
 
@@ -139,6 +145,7 @@ def decide(state: ProtocolState, command: ProtocolCommand) -> list[ProtocolEvent
         case ReviseSection():
             return revise(state, command)
         case AddSection(number=number, heading=heading, text=text):
+            reason = _stated(command.reason, f"say why subsection {number} is added")
             if state.live_section(number) is not None:
                 raise SectionAlreadyExists(f"section {number} already exists")
             content = SectionText(number=number, heading=heading, text=text)
@@ -151,13 +158,17 @@ def decide(state: ProtocolState, command: ProtocolCommand) -> list[ProtocolEvent
                     heading=heading,
                     text=text,
                     added_by=by,
+                    reason=reason,
                 )
             ]
         case RemoveSection(number=number):
+            reason = _stated(command.reason, f"say why subsection {number} is removed")
             _live_section(state, number)
             _require_no_conflicts(state, number)
             apply_changes(state.document(), {number: None})
-            return [SectionRemoved(trial_id=state.trial_id, number=number, removed_by=by)]
+            return [
+                SectionRemoved(trial_id=state.trial_id, number=number, removed_by=by, reason=reason)
+            ]
         case ResolveEditConflict():
             return _resolve(state, command)
         case PublishProtocol(effective_date=effective_date):
@@ -204,10 +215,7 @@ def revise(state: ProtocolState, command: ReviseSection) -> list[ProtocolEvent]:
     """A new revision of a live section, merged three ways when ``base_revision`` is not
     the head, or the conflict when both changed the same lines (the protocol's other
     rules checked by :func:`decide`). Every revision states why it was made."""
-    if not command.reason.strip():
-        raise RevisionReasonMissing(
-            f"say why section {command.number} changes: a revision is recorded with its reason"
-        )
+    reason = _stated(command.reason, f"say why section {command.number} changes")
     section = _live_section(state, command.number)
     base = section.revision(command.base_revision)
     if base is None:
@@ -233,6 +241,7 @@ def revise(state: ProtocolState, command: ReviseSection) -> list[ProtocolEvent]:
                 heading=heading,
                 text=command.text,
                 proposed_by=command.actor.user_id,
+                reason=reason,
             )
         ]
     if (merged_heading, merged_text) == (head.heading, head.text):
@@ -249,12 +258,15 @@ def revise(state: ProtocolState, command: ReviseSection) -> list[ProtocolEvent]:
             text=merged_text,
             revised_by=command.actor.user_id,
             merged_with=merged_with,
-            reason=command.reason.strip(),
+            reason=reason,
         )
     ]
 
 
 def _resolve(state: ProtocolState, command: ResolveEditConflict) -> list[ProtocolEvent]:
+    reason = _stated(
+        command.reason, f"say why edit conflict {command.conflict_number} is settled so"
+    )
     conflict = state.open_conflicts.get(command.conflict_number)
     if conflict is None:
         raise EditConflictNotFound(f"there is no open edit conflict {command.conflict_number}")
@@ -281,8 +293,18 @@ def _resolve(state: ProtocolState, command: ResolveEditConflict) -> list[Protoco
             heading=heading,
             text=command.text,
             resolved_by=command.actor.user_id,
+            reason=reason,
         )
     ]
+
+
+def _stated(reason: str, ask: str) -> str:
+    """``reason`` without surrounding blanks, or RevisionReasonMissing (``ask``): every
+    change to the draft is recorded with why it was made."""
+    stated = reason.strip()
+    if not stated:
+        raise RevisionReasonMissing(f"{ask}: the change is recorded with its reason")
+    return stated
 
 
 def _live_section(state: ProtocolState, number: str) -> Section:

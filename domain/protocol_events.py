@@ -75,7 +75,9 @@ class SectionAdded(Event):
     added_by: str
     amendment_id: str | None = None
     reason: str = ""
-    """Why, when an amendment's merge added it (the change's rationale); else ""."""
+    """Why it was added: as its author stated it in a draft, or the change's rationale
+    when an amendment's merge added it; "" only in events recorded before draft additions
+    were asked for a reason (the codec reads them with this default)."""
     contributors: tuple[str, ...] = ()
     """The amendment's authors, when its merge added the section; else empty."""
 
@@ -89,15 +91,17 @@ class SectionRemoved(Event):
     removed_by: str
     amendment_id: str | None = None
     reason: str = ""
-    """Why, when an amendment's merge removed it (the change's rationale); else ""."""
+    """Why it was removed: as its author stated it in a draft, or the change's rationale
+    when an amendment's merge removed it; "" only in events recorded before draft removals
+    were asked for a reason (the codec reads them with this default)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SectionEditConflicted(Event):
     """A revision based on an older revision changed the same lines as a later one.
 
-    The proposed content is kept here, so nothing typed is lost, until a person resolves
-    the conflict.
+    The proposed content and its reason are kept here, so nothing typed is lost, until a
+    person resolves the conflict.
     """
 
     trial_id: str
@@ -108,6 +112,9 @@ class SectionEditConflicted(Event):
     heading: str
     text: str
     proposed_by: str
+    reason: str = ""
+    """Why the proposer changed the section; "" only in events recorded before it was
+    kept (the codec reads them with this default)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,6 +133,9 @@ class SectionConflictResolved(Event):
     heading: str
     text: str
     resolved_by: str
+    reason: str = ""
+    """Why this content was kept; "" only in events recorded before resolutions were
+    asked for a reason (the codec reads them with this default)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -88,6 +88,7 @@ def test_an_import_drafts_the_outline_adds_the_subsections_and_records_itself_la
     ]
     added = [e for e in events if isinstance(e, SectionAdded)]
     assert [e.number for e in added] == ["3.1.1", "3.1.1.1"]  # parents first
+    assert {e.reason for e in added} == {"imported from USDM 4.0.0"}  # why, in the trail
     assert events[-1] == ProtocolImported(trial_id="lzzt", imported_by="u-admin", record=RECORD)
     state = fold([e for e in events if not isinstance(e, ProtocolImported)])
     document = state.document()

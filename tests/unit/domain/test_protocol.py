@@ -97,6 +97,26 @@ def test_a_revision_states_why(drafted_protocol: ProtocolState, investigator: Ac
             protocol.decide(drafted_protocol, command)
 
 
+def test_adding_removing_and_settling_a_conflict_state_why(
+    conflicted: ProtocolState, investigator: Actor, sponsor_lead: Actor
+) -> None:
+    add = AddSection(actor=investigator, number="5.2.1", heading="Age", text="", reason="")
+    remove = RemoveSection(actor=investigator, number="1.1.2", reason=" ")
+    settle = ResolveEditConflict(
+        actor=sponsor_lead, conflict_number=1, head_revision=2, text="x", reason="\t"
+    )
+    for command, asked in (
+        (add, r"say why subsection 5\.2\.1 is added"),
+        (remove, r"say why subsection 1\.1\.2 is removed"),
+        (settle, r"say why edit conflict 1 is settled so"),
+    ):
+        with pytest.raises(errors.RevisionReasonMissing, match=asked):
+            protocol.decide(conflicted, command)
+    [added] = protocol.decide(conflicted, replace(add, reason="  Age limits "))
+    assert isinstance(added, SectionAdded)
+    assert added.reason == "Age limits"
+
+
 def test_revisions_from_the_same_base_touching_different_lines_merge(
     drafted_protocol: ProtocolState, investigator: Actor, sponsor_lead: Actor
 ) -> None:
@@ -130,6 +150,7 @@ def test_revisions_from_the_same_base_changing_the_same_line_conflict(
         heading="Inclusion Criteria",
         text=CRITERIA.replace("18", "21"),
         proposed_by="sam",
+        reason="Correct the criteria",
     )
     conflicted = protocol.fold([conflict], first)
     assert conflicted.live_section("5.2").head.text == CRITERIA.replace("65", "75")  # type: ignore[union-attr]
@@ -170,6 +191,7 @@ def test_a_person_resolves_an_edit_conflict_with_a_new_revision(
         conflict_number=1,
         head_revision=2,
         text=CRITERIA.replace("18 to 65", "21 to 75"),
+        reason="Both limits widened, as agreed",
     )
     [resolved] = protocol.decide(conflicted, resolve)
     assert resolved == SectionConflictResolved(
@@ -181,6 +203,7 @@ def test_a_person_resolves_an_edit_conflict_with_a_new_revision(
         heading="Inclusion Criteria",
         text=CRITERIA.replace("18 to 65", "21 to 75"),
         resolved_by="sam",
+        reason="Both limits widened, as agreed",
     )
     after = protocol.fold([resolved], conflicted)
     assert after.open_conflicts == {}
@@ -191,7 +214,11 @@ def test_keeping_the_head_resolves_a_conflict_without_a_new_revision(
     conflicted: ProtocolState, sponsor_lead: Actor
 ) -> None:
     keep = ResolveEditConflict(
-        actor=sponsor_lead, conflict_number=1, head_revision=2, text=CRITERIA.replace("65", "75")
+        actor=sponsor_lead,
+        conflict_number=1,
+        head_revision=2,
+        text=CRITERIA.replace("65", "75"),
+        reason="The upper limit is the one agreed",
     )
     after = run(conflicted, keep)
     assert after.open_conflicts == {}
@@ -202,13 +229,17 @@ def test_a_resolution_must_be_based_on_the_latest_revision(
     conflicted: ProtocolState, sponsor_lead: Actor, investigator: Actor
 ) -> None:
     moved_on = run(conflicted, revise(investigator, 2, CRITERIA.replace("65", "80")))
-    resolve = ResolveEditConflict(actor=sponsor_lead, conflict_number=1, head_revision=2, text="x")
+    resolve = ResolveEditConflict(
+        actor=sponsor_lead, conflict_number=1, head_revision=2, text="x", reason="Agreed"
+    )
     with pytest.raises(errors.StaleRevision, match=r"section 5\.2 is at revision 3, not 2"):
         protocol.decide(moved_on, resolve)
 
 
 def test_only_open_conflicts_are_resolved(conflicted: ProtocolState, sponsor_lead: Actor) -> None:
-    resolve = ResolveEditConflict(actor=sponsor_lead, conflict_number=9, head_revision=2, text="x")
+    resolve = ResolveEditConflict(
+        actor=sponsor_lead, conflict_number=9, head_revision=2, text="x", reason="Agreed"
+    )
     with pytest.raises(errors.EditConflictNotFound):
         protocol.decide(conflicted, resolve)
 
@@ -275,7 +306,9 @@ def test_a_renamed_heading_must_not_be_blank(
 def test_subsections_are_added_below_level_2_under_an_existing_parent(
     drafted_protocol: ProtocolState, investigator: Actor
 ) -> None:
-    add = AddSection(actor=investigator, number="5.2.1", heading="Age", text="18 to 65")
+    add = AddSection(
+        actor=investigator, number="5.2.1", heading="Age", text="18 to 65", reason="Age limits"
+    )
     assert protocol.decide(drafted_protocol, add) == [
         SectionAdded(
             trial_id="t-1",
@@ -284,6 +317,7 @@ def test_subsections_are_added_below_level_2_under_an_existing_parent(
             heading="Age",
             text="18 to 65",
             added_by="ivy",
+            reason="Age limits",
         )
     ]
     with pytest.raises(errors.FixedSectionAdded):
@@ -301,9 +335,9 @@ def test_subsections_are_added_below_level_2_under_an_existing_parent(
 def test_subsections_are_removed_but_fixed_sections_stay(
     drafted_protocol: ProtocolState, investigator: Actor
 ) -> None:
-    remove = RemoveSection(actor=investigator, number="1.1.2")
+    remove = RemoveSection(actor=investigator, number="1.1.2", reason="Said in 1.1.1")
     assert protocol.decide(drafted_protocol, remove) == [
-        SectionRemoved(trial_id="t-1", number="1.1.2", removed_by="ivy")
+        SectionRemoved(trial_id="t-1", number="1.1.2", removed_by="ivy", reason="Said in 1.1.1")
     ]
     assert "1.1.2" not in run(drafted_protocol, remove).document()
     with pytest.raises(errors.FixedSectionRemoved):
@@ -317,11 +351,13 @@ def test_a_section_with_subsections_is_not_removed(
 ) -> None:
     nested = run(
         drafted_protocol,
-        AddSection(actor=investigator, number="5.2.1", heading="Age", text=""),
-        AddSection(actor=investigator, number="5.2.1.1", heading="Upper limit", text=""),
+        AddSection(actor=investigator, number="5.2.1", heading="Age", text="", reason="Age"),
+        AddSection(
+            actor=investigator, number="5.2.1.1", heading="Upper limit", text="", reason="Limit"
+        ),
     )
     with pytest.raises(errors.SectionHasSubsections, match=r"\['5.2.1.1'\]"):
-        protocol.decide(nested, RemoveSection(actor=investigator, number="5.2.1"))
+        protocol.decide(nested, RemoveSection(actor=investigator, number="5.2.1", reason="Unused"))
 
 
 def test_a_removed_subsection_can_come_back_with_its_history(
@@ -329,8 +365,14 @@ def test_a_removed_subsection_can_come_back_with_its_history(
 ) -> None:
     back = run(
         drafted_protocol,
-        RemoveSection(actor=investigator, number="1.1.2"),
-        AddSection(actor=investigator, number="1.1.2", heading="Overall Design", text="Parallel"),
+        RemoveSection(actor=investigator, number="1.1.2", reason="Unused"),
+        AddSection(
+            actor=investigator,
+            number="1.1.2",
+            heading="Overall Design",
+            text="Parallel",
+            reason="Needed after all",
+        ),
     )
     section = back.live_section("1.1.2")
     assert section is not None
@@ -348,7 +390,9 @@ def test_a_section_with_an_open_conflict_is_not_removed(
     with pytest.raises(
         errors.EditConflictsOpen, match=r"section 1.1.2 has open edit conflicts \[1\]"
     ):
-        protocol.decide(conflicted, RemoveSection(actor=investigator, number="1.1.2"))
+        protocol.decide(
+            conflicted, RemoveSection(actor=investigator, number="1.1.2", reason="Unused")
+        )
 
 
 def test_publishing_makes_version_1_with_the_documents_hash(
@@ -377,8 +421,8 @@ def test_after_publication_only_amendments_change_the_protocol(
 ) -> None:
     for command in (
         revise(investigator, 1, "x"),
-        AddSection(actor=investigator, number="5.2.1", heading="Age", text=""),
-        RemoveSection(actor=investigator, number="1.1.2"),
+        AddSection(actor=investigator, number="5.2.1", heading="Age", text="", reason="Age"),
+        RemoveSection(actor=investigator, number="1.1.2", reason="Unused"),
         PublishProtocol(actor=admin, effective_date=date(2026, 2, 1)),
     ):
         with pytest.raises(errors.ProtocolUnderChangeControl):
@@ -488,11 +532,14 @@ def draw_command(
             conflict_number=conflict,
             head_revision=head.revision - data.draw(st.sampled_from([0, 0, 0, 1])),
             text=edited(head.text, data),
+            reason="Settled",
         )
     if kind == "add":
-        return AddSection(actor=actor, number=number, heading="Added", text=data.draw(WORDS))
+        return AddSection(
+            actor=actor, number=number, heading="Added", text=data.draw(WORDS), reason="Needed"
+        )
     if kind == "remove":
-        return RemoveSection(actor=actor, number=number)
+        return RemoveSection(actor=actor, number=number, reason="Not needed")
     revisions = section.revisions if section else ()
     base = data.draw(st.sampled_from(revisions)) if revisions else None
     return ReviseSection(

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from domain.codec import decode
 from domain.protocol_diff import Mark, SectionChange, diff_proposal
-from domain.protocol_events import SectionAdded, SectionRemoved, SectionRevised, SectionText
+from domain.protocol_events import (
+    SectionAdded,
+    SectionConflictResolved,
+    SectionEditConflicted,
+    SectionRemoved,
+    SectionRevised,
+    SectionText,
+)
 
 
 def _text(number: str, text: str, heading: str = "Heading") -> SectionText:
@@ -35,6 +42,17 @@ def test_revisions_recorded_before_reasons_were_asked_still_read() -> None:
     )  # fmt: skip
     removed = decode(SectionRemoved, {"trial_id": "t-1", "number": "5.2.1", "removed_by": "ivy"})
     assert (added.reason, added.contributors, removed.reason) == ("", (), "")
+    conflicted = decode(
+        SectionEditConflicted,
+        {"trial_id": "t-1", "conflict_number": 1, "number": "5.2", "base_revision": 1,
+         "head_revision": 2, "heading": "H", "text": "Age 21", "proposed_by": "sam"},
+    )  # fmt: skip
+    resolved = decode(
+        SectionConflictResolved,
+        {"trial_id": "t-1", "conflict_number": 1, "number": "5.2", "revision": 3,
+         "based_on": 2, "heading": "H", "text": "Age 21", "resolved_by": "sam"},
+    )  # fmt: skip
+    assert (conflicted.reason, resolved.reason) == ("", "")
 
 
 def test_a_proposal_is_marked_against_the_reference_section_by_section() -> None:
