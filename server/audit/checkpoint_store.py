@@ -46,9 +46,9 @@ from sqlalchemy import (
     case,
     delete,
     select,
-    tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.elements import ColumnElement
 
 from domain.codec import decode, encode
 from events.schema import events
@@ -297,12 +297,7 @@ class StoredCheckpoints(CheckpointStore):
             query = select(events.c.position, events.c.hash).where(events.c.position.in_(wanted))
             hashes: dict[int, str] = {row.position: row.hash for row in await conn.execute(query)}
             await conn.execute(
-                delete(table).where(
-                    table.c.trial_id == trial_id,
-                    tuple_(table.c.stream_id, table.c.count).in_(
-                        [(row.stream_id, row.count) for row in rows]
-                    ),
-                )
+                delete(table).where(*_among(trial_id, [(r.stream_id, r.count) for r in rows]))
             )
             await conn.execute(
                 table.insert(),
@@ -339,12 +334,12 @@ class StoredCheckpoints(CheckpointStore):
                         events.c.hash,
                     )
                     .select_from(table.outerjoin(events, events.c.position == table.c.position))
-                    .where(
-                        table.c.trial_id == trial_id,
-                        tuple_(table.c.stream_id, table.c.count).in_(chunk),
-                    )
+                    .where(*_among(trial_id, chunk))
                 )
+                wanted = set(chunk)
                 for row in (await conn.execute(query)).all():
+                    if (row.stream_id, row.checkpoint) not in wanted:
+                        continue  # the query reads each stream at each count asked
                     data = bytes(row.data)
                     problem = _problem(row.schema_version, row.log_hash, row.hash)
                     if problem is None and digest(data) != row.digest:
@@ -369,6 +364,18 @@ async def drop_audit_checkpoints(engine: AsyncEngine, *, up_to: int | None = Non
     async with engine.begin() as conn:
         result = await conn.execute(statement)
     return result.rowcount
+
+
+def _among(trial_id: str, keys: Sequence[Key]) -> tuple[ColumnElement[bool], ...]:
+    """The rows of ``trial_id`` at the counts and among the streams of ``keys`` (a
+    superset of ``keys``: every stream at every count; each is a key of the primary index,
+    where a list of pairs would not be on SQLite)."""
+    table = audit_checkpoints
+    return (
+        table.c.trial_id == trial_id,
+        table.c.count.in_({count for _, count in keys}),
+        table.c.stream_id.in_({stream_id for stream_id, _ in keys}),
+    )
 
 
 def _problem(stored_version: int, log_hash: str, hash_at_position: str | None) -> str | None:

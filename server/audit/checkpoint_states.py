@@ -1,0 +1,209 @@
+"""The states of a trial's checkpoints, wherever they are: not saved yet, being saved,
+kept decoded (within the byte budget of :class:`ResidentStates`), read back from the
+:class:`CheckpointStore`, or, when a saved one does not check out, rebuilt from the log.
+Encoding and decoding run in a worker thread (the states are immutable)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from array import array
+from bisect import bisect_left
+from typing import Any
+
+from events import EventStore
+from server.audit.checkpoint_store import (
+    MARKER,
+    UNREADABLE,
+    CheckpointStore,
+    Key,
+    Row,
+    decode_state,
+    encode_positions,
+    encode_state,
+    ignored,
+)
+from server.audit.loop_share import LoopShare
+from server.audit.resident_states import ResidentStates
+from server.audit.trial_fold import TrialFold
+from server.audit.trial_index import TrialIndex
+from server.collector import freeze_long_lived
+
+READ_PAGE = 1_000
+"""A stream's events read at once when a state is rebuilt."""
+DECODE_CHUNK = 200
+"""States decoded in one call of a worker thread."""
+
+logger = logging.getLogger(__name__)
+
+
+class CheckpointStates:
+    """Reads and saves the checkpoints' states of the trials of one history."""
+
+    def __init__(
+        self, store: EventStore, checkpoints: CheckpointStore, resident: ResidentStates
+    ) -> None:
+        self._store = store
+        self._checkpoints = checkpoints
+        self.resident = resident
+        self._saving: set[asyncio.Task[None]] = set()
+
+    async def start(self, index: TrialIndex) -> None:
+        """Read the trial's saved checkpoints (once)."""
+        index.start_from(await self._checkpoints.index(index.trial_id))
+
+    def forget(self) -> None:
+        """Drop the states kept (a person's data was erased)."""
+        self.resident.clear()
+        self._checkpoints.forget_in_memory()
+
+    async def settled(self) -> None:
+        """Return once no save is under way."""
+        while self._saving:
+            await asyncio.gather(*self._saving, return_exceptions=True)
+
+    async def save(self, index: TrialIndex, *, wait: bool = False) -> None:
+        """Start saving the checkpoints not saved yet, once the previous save of the trial
+        has ended (the fold goes on meanwhile), and let the fold go of the streams that
+        did not change since; with ``wait``, return once they are saved."""
+        if index.save is not None:
+            await index.save
+        if index.unsaved_checkpoints and not index.forgotten:
+            markers = []
+            for count in index.unsaved_checkpoints:
+                previous = index.checkpoints[bisect_left(index.checkpoints, count) - 1]
+                markers.append((count, index.positions[previous:count]))
+            index.saving, index.unsaved = index.unsaved, {}
+            index.unsaved_checkpoints = []
+            index.save = self._tracked(self._saved(index, markers))
+            index.fold.let_go(index.changed)
+        if wait and index.save is not None:
+            await index.save
+
+    async def latest(self, index: TrialIndex, stream_id: str) -> Any:
+        """The state of ``stream_id`` at its last checkpoint."""
+        count = index.versions[stream_id].counts[-1]
+        return (await self.resolve(index, [(stream_id, count)]))[stream_id]
+
+    async def resolve(self, index: TrialIndex, keys: list[Key]) -> dict[str, Any]:
+        """The states at ``keys``, by stream id."""
+        trial_id = index.trial_id
+        found, missing = {}, []
+        for stream_id, count in keys:
+            state = index.held((stream_id, count))
+            if state is None:
+                state = self.resident.get((trial_id, stream_id, count))
+            if state is None:
+                missing.append((stream_id, count))
+            else:
+                found[stream_id] = state
+        if missing:
+            stored = await self._checkpoints.load(trial_id, missing)
+            for start in range(0, len(missing), DECODE_CHUNK):
+                chunk = missing[start : start + DECODE_CHUNK]
+                decoded = await asyncio.to_thread(_decoded, trial_id, chunk, stored)
+                for key in chunk:
+                    if key in decoded:
+                        state, cost = decoded[key]
+                        self.resident.keep((trial_id, *key), state, cost)
+                    else:
+                        state = await self._rebuilt(index, key)
+                    found[key[0]] = state
+        return found
+
+    async def _saved(self, index: TrialIndex, markers: list[tuple[int, array[int]]]) -> None:
+        """Encode and save ``index.saving`` and ``markers``, then keep the states."""
+        trial_id, positions, saving = index.trial_id, index.positions, list(index.saving.items())
+        versions = {key: index.versions[key[0]].version_at(key[1]) for key, _ in saving}
+
+        def encoded() -> tuple[list[Row], list[int]]:
+            rows, costs = [], []
+            for (stream_id, count), state in saving:
+                data, cost = encode_state(state)
+                position = positions[count - 1]
+                rows.append(Row(stream_id, count, position, versions[stream_id, count], data))
+                costs.append(cost)
+            for count, slice_ in markers:
+                rows.append(Row(MARKER, count, slice_[-1], 0, encode_positions(slice_)))
+            return rows, costs
+
+        rows, costs = await asyncio.to_thread(encoded)
+        await self._write(index, rows)
+        for ((stream_id, count), state), cost in zip(saving, costs, strict=True):
+            self.resident.keep((trial_id, stream_id, count), state, cost)
+        index.saving = {}
+        freeze_long_lived()  # what the fold holds lives long
+
+    async def _write(self, index: TrialIndex, rows: list[Row]) -> None:
+        """Save ``rows`` (a failure is logged: what it would have saved is rebuilt from
+        the log when it is read back)."""
+        if index.forgotten:
+            return
+        try:
+            await self._tracked(self._checkpoints.save(index.trial_id, rows))
+        except Exception:
+            logger.exception("could not save the audit checkpoints of trial %s", index.trial_id)
+
+    def _tracked(self, saving: Any) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.create_task(saving)
+        self._saving.add(task)
+        task.add_done_callback(self._saving.discard)
+        return task
+
+    async def _rebuilt(self, index: TrialIndex, key: Key) -> Any:
+        """A state whose checkpoint could not be read: the stream's last one before it
+        that can, plus the stream's events up to it; saved again."""
+        stream_id, count = key
+        trial_id, versions = index.trial_id, index.versions[stream_id]
+        i = bisect_left(versions.counts, count)
+        state, from_version = None, 1
+        for j in range(i - 1, -1, -1):
+            earlier = (stream_id, versions.counts[j])
+            state = index.held(earlier)
+            if state is None:
+                state = self.resident.get((trial_id, *earlier))
+            if state is None:
+                stored = await self._checkpoints.load(trial_id, [earlier])
+                decoded = await asyncio.to_thread(_decoded, trial_id, [earlier], stored)
+                state = decoded[earlier][0] if earlier in decoded else None
+            if state is not None:
+                from_version = versions.stream_versions[j] + 1
+                break
+        until = versions.stream_versions[i]
+        fold = TrialFold(trial_id, {stream_id: state} if state is not None else None)
+        share = LoopShare()
+        while from_version <= until:
+            limit = min(READ_PAGE, until - from_version + 1)
+            for event in await self._store.read_stream(
+                stream_id, from_version=from_version, limit=limit
+            ):
+                fold.apply(event)
+                await share.turn()
+            from_version += limit
+        state = fold.state_of(stream_id)
+        data, cost = await asyncio.to_thread(encode_state, state)
+        await self._write(index, [Row(stream_id, count, index.positions[count - 1], until, data)])
+        self.resident.keep((trial_id, stream_id, count), state, cost)
+        logger.info(
+            "rebuilt the audit checkpoint of trial %s at %d events (state of %s) from the log",
+            trial_id,
+            count,
+            stream_id,
+        )
+        return state
+
+
+def _decoded(
+    trial_id: str, keys: list[Key], stored: dict[Key, bytes]
+) -> dict[Key, tuple[Any, int]]:
+    """The states of ``keys`` that ``stored`` holds and that read (the others logged)."""
+    decoded = {}
+    for key in keys:
+        data = stored.get(key)
+        if data is None:
+            continue
+        try:
+            decoded[key] = decode_state(key[0], data)
+        except UNREADABLE as unreadable:
+            ignored(trial_id, key[0], key[1], f"its state cannot be read: {unreadable}")
+    return decoded
