@@ -59,8 +59,16 @@ async def test_conflicting_edits_are_settled_in_the_conflict_view(
     await expect(conflict.locator("mark.added")).to_have_text(["40", "75"])
     await expect(ivy.locator(".outline .badge.conflict")).to_have_count(1)
 
+    # Omar's reason is kept with his proposal, and starts the resolution's reason.
+    await expect(conflict).to_contain_text("Dr Omar Haddad's reason: A colleague's edit")
+    reason = conflict.get_by_label("Reason for the resolution")
+    await expect(reason).to_have_value("A colleague's edit")
     merged = SECTION_TEXT.replace("40 to 80", "45 to 75")
     await conflict.get_by_label("Merged text").fill(merged)
+    await reason.fill("")
+    await conflict.get_by_role("button", name="Record merged text").click()
+    await expect(conflict.get_by_role("alert")).to_contain_text("say why edit conflict 1")
+    await reason.fill("Ivy's lower limit, Omar's upper one")
     await conflict.get_by_role("button", name="Record merged text").click()
 
     for page in (ivy, omar):
@@ -74,6 +82,10 @@ async def test_conflicting_edits_are_settled_in_the_conflict_view(
     await expect(omar.locator(".meta")).to_contain_text("Revision 3, last written by Dr Ivy Chen")
     protocol = (await (await api("omar")).get(f"/api/trials/{draft_trial}/protocol")).json()
     assert protocol["open_conflicts"] == []
+    trail = await (await api("alex")).get(f"/api/trials/{draft_trial}/audit/trail?record=protocol")
+    why = {row["event"]: row["reason"] for row in trail.json()}
+    assert why["SectionEditConflicted"] == "A colleague's edit"
+    assert why["SectionConflictResolved"] == "Ivy's lower limit, Omar's upper one"
     await screenshot(omar, "researchers-conflict-resolved")
 
 

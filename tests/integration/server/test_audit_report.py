@@ -250,10 +250,17 @@ async def test_a_draft_protocols_report_shows_each_section_as_first_entered(
         )
         assert revised.status_code == 200, revised.text
     ivy = await as_user("ivy")
-    bands = {"number": "5.2.1", "heading": "Age bands", "text": "40-60, 61-85"}
+    bands = {
+        "number": "5.2.1",
+        "heading": "Age bands",
+        "text": "40-60, 61-85",
+        "reason": "Bands for the analysis",
+    }
     added = await app_client.post(f"{draft}/protocol/sections", json=bands, headers=ivy)
     assert added.status_code == 201, added.text
-    removed = await app_client.delete(f"{draft}/protocol/sections/5.2.1", headers=ivy)
+    removed = await app_client.request(
+        "DELETE", f"{draft}/protocol/sections/5.2.1", json={"reason": "Not needed"}, headers=ivy
+    )
     assert removed.status_code == 200, removed.text
     section = f"{draft}/protocol/sections/5.3"
     editor = Editor(2**40 + 1)

@@ -243,7 +243,7 @@ async def test_a_conflict_number_that_is_no_whole_number_is_a_422(
     head = await services.store.head_position()
     response = await app_client.post(
         f"{trial}/protocol/conflicts/{number}/resolution",
-        json={"text": "agreed", "head_revision": 1},
+        json={"text": "agreed", "head_revision": 1, "reason": "agreed"},
         headers=await as_user("sam"),
     )
     problem = problem_of(response, 422, "malformed-path")
@@ -261,7 +261,7 @@ async def test_a_section_number_with_a_part_too_long_is_refused(
     head = await services.store.head_position()
     response = await app_client.post(
         "/api/trials/copd-202/protocol/sections",
-        json={"number": "5.2." + "9" * 5_000, "heading": "Too deep", "text": "x"},
+        json={"number": "5.2." + "9" * 5_000, "heading": "Too deep", "text": "x", "reason": "x"},
         headers=await as_user("ivy"),
     )
     problem_of(response, 422, "invalid-section-number")

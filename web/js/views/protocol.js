@@ -41,6 +41,7 @@ export function mountProtocol(context, number, box) {
   // What a person typed as the merged text of each open conflict: a page rebuilt by a
   // live update (a colleague's presence, an event) must not throw it away.
   const mergedDrafts = new Map();
+  const reasonDrafts = new Map(); // and the reason typed for settling it, likewise
   const refreshComments = refresher(commentsBox, async () => {
     const number = selected();
     if (!context.section(number)) return null;
@@ -147,11 +148,11 @@ export function mountProtocol(context, number, box) {
       conflicts,
       context.protocol.open_conflicts
         .filter((c) => c.number === section.number)
-        .map((c) => conflictView(context, section, c, mergedDrafts)),
+        .map((c) => conflictView(context, section, c, { mergedDrafts, reasonDrafts })),
     );
-    if (typing?.name === "merged") {
+    if (typing?.name === "merged" || typing?.name === "reason") {
       // Rebuilt under the person's hands: give the box back where they were typing.
-      const again = conflicts.querySelector(`[data-conflict="${typing.dataset.conflict}"]`);
+      const again = conflicts.querySelector(`[data-conflict="${typing.dataset.conflict}"][name="${typing.name}"]`);
       again?.focus();
       again?.setSelectionRange(typing.selectionStart, typing.selectionEnd);
     }
@@ -434,8 +435,9 @@ function outcomeMessage(answer) {
 }
 
 /** Both texts side by side with what differs marked, and the ways to settle: keep one,
- * or merge by hand. The resolution is recorded in the log (SectionConflictResolved). */
-function conflictView(context, section, conflict, mergedDrafts) {
+ * or merge by hand, saying why (prefilled with the proposer's reason). The resolution
+ * is recorded in the log with its reason (SectionConflictResolved). */
+function conflictView(context, section, conflict, { mergedDrafts, reasonDrafts }) {
   const parts = diffWords(section.text, conflict.text);
   const side = (kind) =>
     h(
@@ -447,12 +449,22 @@ function conflictView(context, section, conflict, mergedDrafts) {
     );
   const proposer = context.name(conflict.proposed_by);
   const headingId = uid("conflict");
+  const reason = h("input", {
+    name: "reason",
+    required: true,
+    autocomplete: "off",
+    "data-conflict": String(conflict.conflict_number),
+    value: reasonDrafts.get(conflict.conflict_number) ?? conflict.reason ?? "",
+  });
+  reason.addEventListener("input", () => reasonDrafts.set(conflict.conflict_number, reason.value));
   const resolve = (text) =>
     post(trialPath(context.trialId, "protocol", "conflicts", String(conflict.conflict_number), "resolution"), {
       head_revision: section.revision,
       text,
+      reason: reason.value,
     }).then(() => {
       mergedDrafts.delete(conflict.conflict_number);
+      reasonDrafts.delete(conflict.conflict_number);
       return context.loadProtocol();
     });
   const merged = h("textarea", {
@@ -472,6 +484,7 @@ function conflictView(context, section, conflict, mergedDrafts) {
       `${proposer} edited from revision ${conflict.base_revision}, but revision ${section.revision} by ${context.name(section.author)} changed the same lines first. `,
       "Choose a text or merge them; the resolution is recorded in the trial's log.",
     ),
+    conflict.reason ? h("p", { class: "conflict-reason" }, `${proposer}'s reason: ${conflict.reason}`) : null,
     h(
       "div",
       { class: "side-by-side" },
@@ -482,6 +495,7 @@ function conflictView(context, section, conflict, mergedDrafts) {
       ? h(
           "div",
           { class: "resolutions" },
+          field("Reason for the resolution", reason, `Why this text is kept: it is recorded with the resolution.${conflict.reason ? ` It starts as ${proposer}'s reason.` : ""}`),
           actionButton("Keep current text", () => resolve(section.text)),
           actionButton(`Keep ${proposer}'s text`, () => resolve(conflict.text)),
           actionForm(
