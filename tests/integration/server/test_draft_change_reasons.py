@@ -44,6 +44,7 @@ async def test_a_subsection_is_added_and_removed_with_a_reason_or_not_at_all(
 
     missing = await app_client.post(SECTIONS, json=BANDS, headers=ivy)
     assert missing.status_code == 422, missing.text
+    assert missing.json()["type"].endswith("/invalid-body")
     assert "reason" in missing.json()["detail"]
     blank = await app_client.post(SECTIONS, json={**BANDS, "reason": " "}, headers=ivy)
     refused(blank, "revision-reason-missing", "say why subsection 5.2.1 is added")
@@ -58,6 +59,7 @@ async def test_a_subsection_is_added_and_removed_with_a_reason_or_not_at_all(
     gone = f"{SECTIONS}/5.2.1"
     missing = await app_client.request("DELETE", gone, json={}, headers=ivy)
     assert missing.status_code == 422, missing.text
+    assert missing.json()["type"].endswith("/invalid-body")
     assert "reason" in missing.json()["detail"]
     blank = await app_client.request("DELETE", gone, json={"reason": ""}, headers=ivy)
     refused(blank, "revision-reason-missing", "say why subsection 5.2.1 is removed")
@@ -94,6 +96,7 @@ async def test_a_conflict_keeps_the_proposers_reason_and_its_resolution_states_w
         resolution, json={"head_revision": 2, "text": settled}, headers=ivy
     )
     assert missing.status_code == 422, missing.text
+    assert missing.json()["type"].endswith("/invalid-body")
     assert "reason" in missing.json()["detail"]
     blank = await app_client.post(
         resolution, json={"head_revision": 2, "text": settled, "reason": "\n"}, headers=ivy
