@@ -19,7 +19,8 @@ an API token of the log's account (trial admin and auditor) reads through HTTP:
   p99 of these unrelated requests (does anything wait for the big trial's warm-up?);
 - ``--samples`` audit replays at random positions: p50, p99, worst; the RSS after them;
 - a restart (snapshots, where the server keeps any, exist now): until ``/``, until the
-  authenticated read, and the first protocol read again.
+  authenticated read, the first protocol read again, and the first audit answer (from
+  the audit checkpoints saved by the first run).
 
 Then, unless ``--skip-comments``, per ``--comments`` size a log whose trial holds one
 comment thread that long: the thread's first read and the audit trail's CSV export
@@ -272,12 +273,14 @@ FIRST_TEXT = "first open of a section's shared text"
 UNRELATED_MAX = "unrelated read during warm-up: max"
 UNRELATED_P99 = "unrelated read during warm-up: p99"
 UNRELATED_REFUSED = "  of them not answered 200"
-COUNTS = (REFUSED, UNRELATED_REFUSED)
 AUDIT_P50 = "audit state at random positions: p50"
 AUDIT_P99 = "audit state at random positions: p99"
 AUDIT_WORST = "audit state at random positions: worst"
 RSS_AUDITED = "RSS after the audit requests (MB)"
 RESTART_PROTOCOL = "first protocol read after restart"
+RESTART_AUDIT = "first audit answer after restart"
+RESTART_REFUSED = "  503s before it, after restart"
+COUNTS = (REFUSED, UNRELATED_REFUSED, RESTART_REFUSED)
 
 
 @dataclass
@@ -332,6 +335,9 @@ async def measure_big(log: Path, folder: Path, args: argparse.Namespace) -> BigR
     with serving(url, folder, token, patience) as server:
         await start_up(server, trial, figures, "restart")
         figures[RESTART_PROTOCOL] = (await timed_get(server, f"{trial}/protocol")).seconds
+        audit = await timed_get(server, f"{trial}/audit/replay?at={head}")  # saved checkpoints
+        figures[RESTART_AUDIT] = audit.seconds
+        figures[RESTART_REFUSED] = float(audit.refusals)
     return run
 
 

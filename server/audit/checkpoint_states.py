@@ -58,9 +58,8 @@ class CheckpointStates:
         self._checkpoints.forget_in_memory()
 
     async def settled(self) -> None:
-        """Return once no save is under way."""
-        while self._saving:
-            await asyncio.gather(*self._saving, return_exceptions=True)
+        """Return once the saves under way have ended."""
+        await asyncio.gather(*self._saving, return_exceptions=True)
 
     async def save(self, index: TrialIndex, *, wait: bool = False) -> None:
         """Start saving the checkpoints not saved yet, once the previous save of the trial
@@ -90,9 +89,7 @@ class CheckpointStates:
         trial_id = index.trial_id
         found, missing = {}, []
         for stream_id, count in keys:
-            state = index.held((stream_id, count))
-            if state is None:
-                state = self.resident.get((trial_id, stream_id, count))
+            state = self._at_hand(index, (stream_id, count))
             if state is None:
                 missing.append((stream_id, count))
             else:
@@ -110,6 +107,11 @@ class CheckpointStates:
                         state = await self._rebuilt(index, key)
                     found[key[0]] = state
         return found
+
+    def _at_hand(self, index: TrialIndex, key: Key) -> Any | None:
+        """The state at ``key`` if it is not saved yet, being saved, or kept decoded."""
+        state = index.held(key)
+        return self.resident.get((index.trial_id, *key)) if state is None else state
 
     async def _saved(self, index: TrialIndex, markers: list[tuple[int, array[int]]]) -> None:
         """Encode and save ``index.saving`` and ``markers``, then keep the states."""
@@ -159,9 +161,7 @@ class CheckpointStates:
         state, from_version = None, 1
         for j in range(i - 1, -1, -1):
             earlier = (stream_id, versions.counts[j])
-            state = index.held(earlier)
-            if state is None:
-                state = self.resident.get((trial_id, *earlier))
+            state = self._at_hand(index, earlier)
             if state is None:
                 stored = await self._checkpoints.load(trial_id, [earlier])
                 decoded = await asyncio.to_thread(_decoded, trial_id, [earlier], stored)

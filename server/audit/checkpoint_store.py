@@ -289,8 +289,6 @@ class StoredCheckpoints(CheckpointStore):
         return saved_index(trial_id, rows)
 
     async def save(self, trial_id: str, rows: Sequence[Row]) -> None:
-        if not rows:
-            return
         table = audit_checkpoints
         wanted = {row.position for row in rows}
         async with self._engine.begin() as conn:

@@ -4,8 +4,9 @@ ignores (then rebuilds from the log) a row that does not check out."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 from sqlalchemy import func, select, update
@@ -15,6 +16,8 @@ from domain.streams import StreamKind, protocol_stream, trial_stream
 from server.audit.checkpoint_store import (
     MARKER,
     SCHEMA_VERSION,
+    MemoryCheckpoints,
+    Row,
     StoredCheckpoints,
     audit_checkpoints,
     digest,
@@ -110,8 +113,9 @@ async def test_a_replay_of_some_streams_holds_those_alone(
         {"digest": "0" * 64},
         {"log_hash": "0" * 64},
         {"schema_version": SCHEMA_VERSION + 1},
+        {"position": 10**9},
     ],
-    ids=["bytes", "digest", "log-hash", "schema"],
+    ids=["bytes", "digest", "log-hash", "schema", "position"],
 )
 async def test_a_damaged_state_is_ignored_and_rebuilt_from_the_log(
     services: Services,
@@ -126,10 +130,11 @@ async def test_a_damaged_state_is_ignored_and_rebuilt_from_the_log(
         DEMO_TRIAL, head
     )
     table = audit_checkpoints
-    protocol = table.c.stream_id == protocol_stream(DEMO_TRIAL)
+    workspace = table.c.stream_id == trial_stream(DEMO_TRIAL)
+    assert await _rows(engine, workspace) >= 2  # rebuilt from the version before
     async with engine.begin() as conn:
-        count = await conn.scalar(select(func.max(table.c.count)).where(protocol))
-        one = (protocol, table.c.count == count)
+        count = await conn.scalar(select(func.max(table.c.count)).where(workspace))
+        one = (workspace, table.c.count == count)
         if "data" in damage:
             damage = {**damage, "digest": digest(b"not a state")}  # damaged, yet consistent
         await conn.execute(update(table).where(*one).values(**damage))
@@ -139,7 +144,7 @@ async def test_a_damaged_state_is_ignored_and_rebuilt_from_the_log(
     assert "ignoring the audit checkpoint" in caplog.text
     async with engine.connect() as conn:
         mended = (await conn.execute(select(table).where(*one))).one()
-    assert mended.schema_version == SCHEMA_VERSION
+    assert (mended.schema_version, mended.position <= head) == (SCHEMA_VERSION, True)
     assert mended.digest == digest(bytes(mended.data)) != digest(b"not a state")
     caplog.clear()
     again = TrialHistory(services.store, checkpoints=stored, snapshot_every=EVERY)
@@ -190,4 +195,54 @@ async def test_an_erasure_deletes_the_audit_checkpoints(
     assert await _rows(engine) == 0
     await _every_position(
         TrialHistory(services.store, checkpoints=stored, snapshot_every=EVERY), services
+    )
+
+
+class FullDisk(MemoryCheckpoints):
+    """Checkpoints that cannot be saved."""
+
+    async def save(self, trial_id: str, rows: Sequence[Row]) -> None:
+        raise OSError("no space left on device")
+
+
+async def test_checkpoints_that_cannot_be_saved_are_logged_and_rebuilt_when_needed(
+    services: Services, demo: dict[str, DemoPerson], caplog: pytest.LogCaptureFixture
+) -> None:
+    history = TrialHistory(
+        services.store, checkpoints=FullDisk(), resident=ResidentStates(0), snapshot_every=EVERY
+    )
+    with caplog.at_level(logging.INFO):
+        await _every_position(history, services)
+    assert "could not save the audit checkpoints of trial" in caplog.text
+    assert "from the log" in caplog.text  # each state rebuilt when it was needed
+
+
+async def test_a_history_forgotten_while_it_builds_saves_nothing_more(
+    services: Services, demo: dict[str, DemoPerson]
+) -> None:
+    head = await services.store.head_position()
+    kept = MemoryCheckpoints()
+    history = TrialHistory(services.store, checkpoints=kept, snapshot_every=1)
+    started = asyncio.Event()
+    build = asyncio.create_task(
+        history.at(DEMO_TRIAL, head, progress=lambda read, _: started.set(), within=60)
+    )
+    await started.wait()
+    history.forget_all()
+    await build  # answered for the request that waited for it
+    await history.settled()
+    assert (await kept.index(DEMO_TRIAL)).checkpoints == [0]  # nothing saved, nothing kept
+    await history.close()
+
+
+async def test_rows_of_no_stream_of_a_trial_are_passed_over(
+    services: Services, demo: dict[str, DemoPerson]
+) -> None:
+    head = await services.store.head_position()
+    kept = MemoryCheckpoints()
+    await TrialHistory(services.store, checkpoints=kept, snapshot_every=EVERY).at(DEMO_TRIAL, head)
+    position = (await kept.index(DEMO_TRIAL)).positions[EVERY - 1]
+    await kept.save(DEMO_TRIAL, [Row("not/a/stream", EVERY, position, 1, b"")])
+    await _every_position(
+        TrialHistory(services.store, checkpoints=kept, snapshot_every=EVERY), services
     )

@@ -1,0 +1,71 @@
+"""The rows of saved audit checkpoints: a marker's positions, a state's bytes, and the
+index an unbroken run of markers vouches for."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from domain.streams import protocol_stream
+from server.audit.checkpoint_store import (
+    MARKER,
+    decode_positions,
+    decode_state,
+    encode_positions,
+    encode_state,
+    saved_index,
+)
+from server.commands.aggregates import PROTOCOL
+
+ONE, TWO = [3, 5, 9], [12, 40]
+
+
+def test_positions_read_back_as_written() -> None:
+    assert decode_positions(encode_positions(ONE)) == ONE
+    assert decode_positions(encode_positions([])) == []
+
+
+def test_a_state_reads_back_as_written_with_the_size_of_its_json() -> None:
+    data, size = encode_state(PROTOCOL.new)
+    assert decode_state(protocol_stream("t1"), data) == (PROTOCOL.new, size)
+    with pytest.raises(ValueError, match="no stream of a trial"):
+        decode_state("system/account/u-1", data)
+
+
+def _marker(count: int, positions: list[int], problem: str | None = None) -> tuple:  # type: ignore[type-arg]
+    return (MARKER, count, 0, encode_positions(positions), problem)
+
+
+def test_the_index_holds_the_markers_and_the_versions_they_cover() -> None:
+    rows = [
+        ("trial/t1/protocol", 3, 2, None, None),
+        _marker(3, ONE),
+        ("trial/t1/protocol", 5, 4, None, None),
+        _marker(5, TWO),
+    ]
+    index = saved_index("t1", rows)
+    assert (list(index.positions), index.checkpoints) == ([*ONE, *TWO], [0, 3, 5])
+    assert index.versions == [("trial/t1/protocol", 3, 2), ("trial/t1/protocol", 5, 4)]
+
+
+@pytest.mark.parametrize(
+    ("second", "why"),
+    [
+        (_marker(5, TWO, "the log's event at its position has another hash"), "another hash"),
+        (_marker(6, TWO), "do not continue"),  # a marker missing between
+        (_marker(5, [8, 40]), "do not continue"),  # positions going back
+        ((MARKER, 5, 0, b"not zlib", None), "cannot be read"),
+    ],
+    ids=["problem", "gap", "backwards", "unreadable"],
+)
+def test_the_index_ends_before_a_marker_that_does_not_check_out(
+    second: tuple,
+    why: str,
+    caplog: pytest.LogCaptureFixture,  # type: ignore[type-arg]
+) -> None:
+    rows = [_marker(3, ONE), ("trial/t1/protocol", 5, 4, None, None), second]
+    with caplog.at_level(logging.WARNING, logger="server.audit.checkpoint_store"):
+        index = saved_index("t1", rows)
+    assert (list(index.positions), index.checkpoints, index.versions) == (ONE, [0, 3], [])
+    assert why in caplog.text
