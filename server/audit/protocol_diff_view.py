@@ -8,9 +8,9 @@ from typing import Any
 from domain.codec import encode
 from domain.protocol_diff import diff_documents
 from domain.protocol_state import Document, ProtocolState
-from domain.streams import protocol_stream
+from domain.streams import StreamKind, protocol_stream
 from server.audit.moment import moment, position_of
-from server.audit.served_history import trial_at
+from server.audit.served_history import streams_of, trial_at
 from server.commands.aggregates import PROTOCOL
 from server.http.problems import Problem
 from server.services import Services
@@ -31,7 +31,7 @@ async def document_at(
         taken = {"version": published.version, "effective_date": published.effective_date}
         return taken | {"content_hash": published.content_hash}, published.document
     position = await position_of(services.store, moment(spec))
-    replayed = await trial_at(services, trial_id, position)
+    replayed = await trial_at(services, trial_id, position, streams_of(StreamKind.PROTOCOL))
     protocol = replayed.states.get(protocol_stream(trial_id), ProtocolState())
     taken = {"position": replayed.position, "current_version": protocol.current_version}
     return taken, protocol.document()

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from domain.streams import trial_stream
+from domain.streams import StreamKind, trial_stream
 from rbac import Action, policy_at
 from server.audit.exports import MEDIA_TYPES, export_text
 from server.audit.moment import position_of
@@ -21,7 +21,7 @@ from server.audit.permissions_view import permissions_view
 from server.audit.protocol_diff_view import protocol_diff
 from server.audit.replay_view import replay_streams, replay_view
 from server.audit.report_pdf import audit_report
-from server.audit.served_history import trial_at
+from server.audit.served_history import streams_of, trial_at
 from server.audit.trail import audit_trail, record_stream
 from server.audit.trail_filter import TrailFilter
 from server.audit.verification import (
@@ -55,7 +55,7 @@ def _record(trial_id: str, record: str) -> str:
 async def _permissions(services: Services, p: dict[str, str], principal: Principal) -> Response:
     trial_id = p["trial_id"]
     position = await position_of(services.store, p)
-    replayed = await trial_at(services, trial_id, position)
+    replayed = await trial_at(services, trial_id, position, streams_of(StreamKind.WORKSPACE))
     policy = await policy_at(services.store, trial_id, at=replayed.at)
     workspace = replayed.states.get(trial_stream(trial_id))
     return JSONResponse(permissions_view(policy, trial_id, replayed.at, workspace))

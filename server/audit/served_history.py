@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from domain.streams import StreamKind
 from server.audit.history import HistoryBuilding, Replayed, Streams
 from server.http.problems import Problem
 from server.services import Services
+
+
+def streams_of(*kinds: StreamKind) -> Streams:
+    """The streams of these kinds (what a replay that reads them alone asks for: it then
+    never decodes the trial's comment threads)."""
+    return Streams(frozenset(kinds))
 
 
 async def trial_at(

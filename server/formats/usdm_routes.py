@@ -25,10 +25,11 @@ from starlette.responses import JSONResponse, Response
 
 from domain.actor import Actor
 from domain.roles import OrganizationKind
+from domain.streams import StreamKind
 from rbac import Action
 from server.accounts.account_training import founder_training
 from server.audit.moment import position_of, whole_number
-from server.audit.served_history import trial_at
+from server.audit.served_history import streams_of, trial_at
 from server.formats.usdm_export import usdm_json
 from server.formats.usdm_import import MAX_FILE_BYTES, ImportRefused, read_usdm
 from server.formats.usdm_importing import Founding, import_trial, placement_report
@@ -43,6 +44,8 @@ from server.services import Services
 
 USDM_MEDIA_TYPE = "application/json"
 IMPORT_PATH = "/api/imports/usdm"
+USDM_STREAMS = streams_of(StreamKind.WORKSPACE, StreamKind.PROTOCOL, StreamKind.AMENDMENT)
+"""What an export reads of the replayed trial (``server/formats/usdm_source.py``)."""
 _IMPORTING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
     weakref.WeakKeyDictionary()
 )
@@ -69,7 +72,7 @@ async def _export(services: Services, p: dict[str, str], principal: Principal) -
     try:
         source = await export_source(
             services.store,
-            lambda trial, at: trial_at(services, trial, at),
+            lambda trial, at: trial_at(services, trial, at, USDM_STREAMS),
             trial_id,
             position=position,
             version=version,
