@@ -19,6 +19,7 @@ from server.audit.checkpoint_store import (
 from server.commands.aggregates import PROTOCOL
 
 ONE, TWO = [3, 5, 9], [12, 40]
+IndexRow = tuple[str, int, int, bytes | None, str | None]
 
 
 def test_positions_read_back_as_written() -> None:
@@ -33,7 +34,7 @@ def test_a_state_reads_back_as_written_with_the_size_of_its_json() -> None:
         decode_state("system/account/u-1", data)
 
 
-def _marker(count: int, positions: list[int], problem: str | None = None) -> tuple:  # type: ignore[type-arg]
+def _marker(count: int, positions: list[int], problem: str | None = None) -> IndexRow:
     return (MARKER, count, 0, encode_positions(positions), problem)
 
 
@@ -60,11 +61,9 @@ def test_the_index_holds_the_markers_and_the_versions_they_cover() -> None:
     ids=["problem", "gap", "backwards", "unreadable"],
 )
 def test_the_index_ends_before_a_marker_that_does_not_check_out(
-    second: tuple,
-    why: str,
-    caplog: pytest.LogCaptureFixture,  # type: ignore[type-arg]
+    second: IndexRow, why: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    rows = [_marker(3, ONE), ("trial/t1/protocol", 5, 4, None, None), second]
+    rows: list[IndexRow] = [_marker(3, ONE), ("trial/t1/protocol", 5, 4, None, None), second]
     with caplog.at_level(logging.WARNING, logger="server.audit.checkpoint_store"):
         index = saved_index("t1", rows)
     assert (list(index.positions), index.checkpoints, index.versions) == (ONE, [0, 3], [])
