@@ -19,12 +19,12 @@ from domain.protocol_state import ProtocolState
 from domain.roles import OrganizationKind
 from domain.site_events import ApprovalBody
 from domain.sites import NEW_SITE, SiteState, pending_versions
-from domain.streams import protocol_stream, site_stream, trial_stream
+from domain.streams import StreamKind, protocol_stream, site_stream, trial_stream
 from domain.workspace import NEW_TRIAL, TrialState
 from rbac import Action
 from server.audit.moment import position_of
 from server.audit.routes import MOMENT
-from server.audit.served_history import trial_at
+from server.audit.served_history import streams_of, trial_at
 from server.commands.aggregates import PROTOCOL, SITE, WORKSPACE
 from server.http.authentication import Principal
 from server.http.authorization import authorize
@@ -117,7 +117,8 @@ async def _sites(services: Services, p: dict[str, str], principal: Principal) ->
     if "at" in p or "time" in p:
         authorize(services, principal, trial_id, Action.AUDIT)
         position = await position_of(services.store, p)
-        replayed = await trial_at(services, trial_id, position)
+        kinds = streams_of(StreamKind.WORKSPACE, StreamKind.PROTOCOL, StreamKind.SITE)
+        replayed = await trial_at(services, trial_id, position, kinds)
         states = replayed.states
         trial = states.get(trial_stream(trial_id)) or NEW_TRIAL
         protocol = states.get(protocol_stream(trial_id)) or PROTOCOL.new
