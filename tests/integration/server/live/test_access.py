@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -31,6 +32,20 @@ async def found_second_trial(served: Served, headers: dict[str, str], services: 
     async with served.client(headers) as client:
         response = await client.post("/api/trials", json=body)
     assert response.status_code == 201, response.text
+
+
+_admitted = itertools.count(1)
+
+
+async def admit(client: httpx.AsyncClient, trial: str) -> int:
+    """Admit a new organization to ``trial`` (which has no protocol to comment on); the
+    position of the event it appended."""
+    number = next(_admitted)
+    body = {"organization_id": f"site-{number}", "name": f"Site {number}", "kind": "site"}
+    response = await client.post(f"{trial}/organizations", json=body)
+    assert response.status_code == 201, response.text
+    position: int = response.json()["position"]
+    return position
 
 
 async def refused(served: Served, query: str, headers: dict[str, str] | None = None) -> Any:
@@ -64,7 +79,7 @@ async def test_a_listener_hears_nothing_of_another_trial(
         listening(served, query="trial=asthma-301", headers=await as_user("ivy")) as ivy,
     ):
         for _ in range(3):
-            await comment(admin, f"/api/trials/{SECOND_TRIAL}")
+            await admit(admin, f"/api/trials/{SECOND_TRIAL}")
         ours = await comment(admin, trial)
         await ivy.until_position(ours)
     assert ivy.positions == [ours]
@@ -77,7 +92,7 @@ async def test_without_a_trial_named_a_listener_hears_every_trial_it_may_read(
     alex = await as_user("alex")
     await found_second_trial(served, alex, services)
     async with served.client(alex) as admin, listening(served, headers=alex) as listener:
-        other = await comment(admin, f"/api/trials/{SECOND_TRIAL}")
+        other = await admit(admin, f"/api/trials/{SECOND_TRIAL}")
         ours = await comment(admin, trial)
         await listener.until_position(ours)
     assert listener.positions == [other, ours]
