@@ -71,23 +71,70 @@ export function humanize(value) {
   return String(value ?? "").replaceAll("_", " ");
 }
 
+/** The one time format people read (issue 21): the log's UTC, to the second. Kept as a
+ * name for the pages that called it before: the same text as ``utc()``. */
 export function when(text) {
-  if (!text) return "";
-  const date = new Date(text);
-  return Number.isNaN(date.getTime()) ? text : date.toLocaleString();
+  return utc(text);
 }
 
-/** A server time exactly as recorded, with its zone: "2026-11-21 10:04:21 UTC" (audit
- * pages show the recorded time itself, not a conversion to the reader's zone); a time
- * recorded at another offset keeps it ("2026-11-21 11:04:21 +01:00"). */
+const ISO_TIME = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?\s*(Z|UTC|[+-]\d\d:?\d\d)?$/i;
+
+/** A server time as people read it everywhere: "2026-11-21 10:04:21 UTC", to the second
+ * (the log's microseconds say nothing a person reads). A time recorded at another offset
+ * is converted to UTC (the log is UTC; the page never shows two formats); a time without
+ * a zone is the log's UTC. A bare date ("2026-11-21") stays a date; anything else that is
+ * not a time is shown as it was given. */
 export function utc(text) {
   if (!text) return "";
-  // To the second: the log's microseconds say nothing a person reads.
-  return String(text)
-    .replace("T", " ")
-    .replace(/\.\d+(?=Z$|[+-]\d\d:\d\d$)/, "")
-    .replace(/Z$|\+00:00$/, " UTC")
-    .replace(/([+-]\d\d:\d\d)$/, " $1");
+  const millis = utcMillis(text);
+  if (Number.isNaN(millis)) return String(text);
+  const date = new Date(millis);
+  const pad = (value) => String(value).padStart(2, "0");
+  return (
+    `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ` +
+    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} UTC`
+  );
+}
+
+/** Milliseconds since the epoch of a server time (its offset applied; no zone is UTC), or
+ * NaN when the text is not a time. */
+export function utcMillis(text) {
+  const match = ISO_TIME.exec(String(text ?? "").trim());
+  if (!match) return Number.NaN;
+  const [, year, month, day, hour, minute, second = "00", zone = "Z"] = match;
+  let millis = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
+  if (/^[+-]/.test(zone)) {
+    const digits = zone.replace(":", "");
+    const offset = Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5));
+    millis -= (zone.startsWith("-") ? -1 : 1) * offset * 60000;
+  }
+  return millis;
+}
+
+/** The time as an element: <time datetime="ISO" title="ISO">2026-11-21 10:04:21 UTC</time>;
+ * hovering shows the full recorded value. Empty text gives an empty <time>. */
+export function timeElement(text) {
+  if (!text) return h("time", {});
+  return h("time", { datetime: String(text), title: String(text) }, utc(text));
+}
+
+/** How far a time is from the reader's clock, in words: "in 3 days", "2 hours ago" (a
+ * hint beside the time itself; the server decides whether a deadline has passed). */
+export function untilWords(text, now = new Date()) {
+  const millis = utcMillis(text);
+  if (Number.isNaN(millis)) return "";
+  const seconds = Math.round((millis - now.getTime()) / 1000);
+  const span = Math.abs(seconds);
+  const [count, unit] =
+    span >= 86400 * 2
+      ? [Math.round(span / 86400), "day"]
+      : span >= 3600 * 2
+        ? [Math.round(span / 3600), "hour"]
+        : span >= 120
+          ? [Math.round(span / 60), "minute"]
+          : [span, "second"];
+  const amount = `${count} ${unit}${count === 1 ? "" : "s"}`;
+  return seconds >= 0 ? `in ${amount}` : `${amount} ago`;
 }
 
 const XHTML = "http://www.w3.org/1999/xhtml";
