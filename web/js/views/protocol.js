@@ -3,7 +3,7 @@
 // conflicts, and comment on it (a patient advocate's comment awaits a disposition, which
 // everyone sees). After publication, sections change only through amendments.
 
-import { get, post, put, trialPath } from "../api.js";
+import { get, post, trialPath } from "../api.js";
 import { badge, field, fill, h, uid, xhtmlNodes } from "../dom.js";
 import { diffWords } from "../diff.js";
 import { actionButton, actionForm, hashFor, link, refresher } from "../page.js";
@@ -35,7 +35,6 @@ export function mountProtocol(context, number, box) {
     editorBox,
     commentsBox,
   );
-  let editor = null;
   let shared = null; // the shared text of the section shown, while the protocol is a draft
   let commentsShown = null; // the section whose thread commentsBox holds
   // What a person typed as the merged text of each open conflict: a page rebuilt by a
@@ -173,11 +172,7 @@ export function mountProtocol(context, number, box) {
     }
     closeShared();
     if (textBox.firstChild !== text) fill(textBox, text);
-    if (editor) {
-      editor.update(section);
-    } else {
-      fill(editorBox, editActions(section));
-    }
+    fill(editorBox, publishedNote());
     if (commentsShown !== section.number) refreshComments();
   }
 
@@ -230,38 +225,14 @@ export function mountProtocol(context, number, box) {
     }
   }
 
-  function editActions(section) {
-    if (context.published) {
-      return h(
-        "p",
-        { class: "note" },
-        `Version ${context.protocol.current_version} is published: sections change through amendments. `,
-        context.can("amendment:author") ? link(hashFor(context.trialId, "amendments"), "Go to amendments") : null,
-      );
-    }
-    if (!context.can("protocol:edit")) return h("p", { class: "note" }, "Your roles do not allow editing the protocol.");
-    const button = h("button", { type: "button" }, "Edit section");
-    button.addEventListener("click", () => startEditing(section));
-    return button;
-  }
-
-  function startEditing(section) {
-    editor = sectionEditor(context, section, {
-      saved: (message, kind) => {
-        stopEditing();
-        say(message, kind);
-      },
-      cancelled: () => stopEditing(),
-    });
-    fill(editorBox, editor.node);
-    context.live.setPresence(section.number, "editing");
-    editor.focus();
-  }
-
-  function stopEditing() {
-    editor = null;
-    context.live.setPresence(selected(), "viewing");
-    render();
+  /** A published protocol changes only by amendment: say so, and where. */
+  function publishedNote() {
+    return h(
+      "p",
+      { class: "note" },
+      `Version ${context.protocol.current_version} is published: sections change through amendments. `,
+      context.can("amendment:author") ? link(hashFor(context.trialId, "amendments"), "Go to amendments") : null,
+    );
   }
 
   context.live.setPresence(selected(), "viewing");
@@ -373,65 +344,6 @@ export function today() {
   const now = new Date();
   const offset = now.getTimezoneOffset() * 60000;
   return new Date(now.getTime() - offset).toISOString().slice(0, 10);
-}
-
-/** The editor of one section: it remembers the revision it started from, so a save
- * after a colleague's revision is merged by the server (or recorded as a conflict). */
-function sectionEditor(context, section, { saved, cancelled }) {
-  const baseRevision = section.revision;
-  const textarea = h("textarea", { name: "text", rows: 12, value: section.text });
-  const reason = h("input", { name: "reason", required: true, autocomplete: "off" });
-  const notice = h("div", { class: "notice", "aria-live": "polite" });
-  const cancel = h("button", { type: "button", class: "secondary" }, "Cancel");
-  cancel.addEventListener("click", cancelled);
-  const form = actionForm(
-    {
-      label: `Edit section ${section.number}`,
-      submit: "Save",
-      onSubmit: async () => {
-        const answer = await put(trialPath(context.trialId, "protocol", "sections", section.number), {
-          base_revision: baseRevision,
-          text: textarea.value,
-          reason: reason.value,
-        });
-        await context.loadProtocol();
-        const conflicted = answer.events[0]?.type === "SectionEditConflicted";
-        saved(outcomeMessage(answer), conflicted ? "conflicted" : "done");
-      },
-    },
-    notice,
-    field(`Text of section ${section.number}`, textarea, `Editing from revision ${baseRevision}.`),
-    field("Reason for the change", reason, "Why the section changes: it is recorded with the revision."),
-  );
-  form.querySelector(".buttons").append(cancel);
-  return {
-    node: form,
-    focus: () => textarea.focus(),
-    update(head) {
-      fill(
-        notice,
-        head.revision > baseRevision
-          ? h(
-              "p",
-              { class: "warning" },
-              `${context.name(head.author)} saved revision ${head.revision} while you were editing (shown above). `,
-              "Saving merges your change with theirs; if you both changed the same lines, a conflict is recorded for you to settle.",
-            )
-          : null,
-      );
-    },
-  };
-}
-
-function outcomeMessage(answer) {
-  const event = answer.events[0];
-  if (event?.type === "SectionEditConflicted") {
-    return `Your text and revision ${event.data.head_revision} changed the same lines: conflict ${event.data.conflict_number} is recorded below for you to settle.`;
-  }
-  if (event?.type === "SectionRevised" && event.data.merged_with) {
-    return `Saved as revision ${event.data.revision}: your change merged with revision ${event.data.merged_with}, which changed other lines.`;
-  }
-  return event ? `Saved as revision ${event.data.revision}.` : "Saved.";
 }
 
 /** Both texts side by side with what differs marked, and the ways to settle: keep one,
