@@ -22,6 +22,7 @@ from server.audit.protocol_diff_view import protocol_diff
 from server.audit.replay_view import replay_streams, replay_view
 from server.audit.report_pdf import audit_report
 from server.audit.served_history import streams_of, trial_at
+from server.audit.timeline import TimelineQuery, timeline
 from server.audit.trail import audit_trail, record_stream
 from server.audit.trail_filter import TrailFilter
 from server.audit.verification import (
@@ -88,6 +89,20 @@ async def _trail(services: Services, p: dict[str, str], principal: Principal) ->
         path = f"{A}/trail".format(trial_id=quote(p["trial_id"], safe=""))
         headers["Link"] = f'<{path}?{urlencode(query)}>; rel="next"'
     return JSONResponse([asdict(entry) for entry in chosen], headers=headers)
+
+
+async def _timeline(services: Services, p: dict[str, str], principal: Principal) -> Response:
+    query = TimelineQuery.of(p["trial_id"], p)
+    page = await timeline(services.store, services.directory, p["trial_id"], query)
+    answer = page.json()
+    headers = {}
+    if answer["next_after"] is not None:
+        asked = {k: v for k, v in p.items() if k != "trial_id"} | {
+            "after": str(answer["next_after"])
+        }
+        path = f"{A}/timeline".format(trial_id=quote(p["trial_id"], safe=""))
+        headers["Link"] = f'<{path}?{urlencode(asked)}>; rel="next"'
+    return JSONResponse(answer, headers=headers)
 
 
 def _export(kind: str) -> Callable[..., Awaitable[Response]]:
@@ -178,6 +193,25 @@ AUDIT_ROUTES: tuple[QueryRoute, ...] = (
             "until": "only events recorded at or before this ISO 8601 time (with its offset)",
             "after": "only events after this log position (the next page starts there)",
             "limit": "at most this many entries, 1 to 10,000 (whole events; Link rel=next)",
+        },
+    ),
+    QueryRoute(
+        "audit_timeline",
+        A + "/timeline",
+        AUDIT,
+        "The trial's events in log order, each in plain words: position, time, who (printed"
+        " name and user id), what they did, a one-line summary and the slider's marker kind"
+        " (version, amendment, signature, decision); a page at a time",
+        _timeline,
+        query={
+            "kind": "only events marked as these kinds, comma-separated: version, amendment,"
+            " signature, decision",
+            "by": "only events this user id recorded",
+            "record": "only the events of this record: " + RECORDS,
+            "since": "only events recorded at or after this ISO 8601 time (with its offset)",
+            "until": "only events recorded at or before this ISO 8601 time (with its offset)",
+            "after": "only events after this log position (the next page starts there)",
+            "limit": "at most this many entries, 1 to 1,000 (default 100; Link rel=next)",
         },
     ),
     QueryRoute(
