@@ -58,6 +58,7 @@ __all__ = [
     "decide",
     "evolve",
     "fold",
+    "may_activate",
     "pending_versions",
 ]
 
@@ -340,7 +341,7 @@ def _approval(
     )
 
 
-def _may_activate(actor: Actor, site_id: str) -> bool:
+def may_activate(actor: Actor, site_id: str) -> bool:
     """The site's own investigator, or the sponsor's lead."""
     investigator = Role.INVESTIGATOR in actor.roles and actor.organization_id == site_id
     sponsor = Role.SPONSOR_LEAD in actor.roles
@@ -351,7 +352,7 @@ def _activation(
     state: SiteState, command: ActivateSite, context: SiteContext, oversight: SiteOversight | None
 ) -> SiteActivated:
     site_id, actor, version = command.site_id, command.actor, command.version
-    if not _may_activate(actor, site_id):
+    if not may_activate(actor, site_id):
         raise NotSiteActivator(
             f"site {site_id} is activated by its own investigator or the sponsor's lead;"
             f" {actor.user_id} is neither"

@@ -58,13 +58,21 @@ from server.http.security_headers import SecurityHeaders
 from server.http.starting_up import STARTUP_GRACE_SECONDS, UntilReady, opened_in_background
 from server.http.token_routes import TOKEN_ROUTES
 from server.http.web import web_mount
+from server.inbox.routes import INBOX_ROUTES
 from server.live.endpoint import LIVE_PATH, issue_ticket, live, websocket_required
+from server.notifications.routes import NOTIFICATION_OPENAPI_PATHS, NOTIFICATION_ROUTES
 from server.services import Services
 
 logger = logging.getLogger(__name__)
 
 READ_ROUTES: tuple[QueryRoute, ...] = (
-    QUERY_ROUTES + TEXT_ROUTES + AUDIT_ROUTES + SITE_ROUTES + DOCUMENT_ROUTES + USDM_ROUTES
+    QUERY_ROUTES
+    + TEXT_ROUTES
+    + AUDIT_ROUTES
+    + SITE_ROUTES
+    + DOCUMENT_ROUTES
+    + USDM_ROUTES
+    + INBOX_ROUTES
 )
 """Every read over HTTP: the trial's current state, its past, and the protocol's documents."""
 
@@ -84,6 +92,7 @@ def api_routes() -> list[BaseRoute]:
         Route(LIVE_PATH, websocket_required, methods=["GET"]),
     ]
     routes += TOKEN_ROUTES
+    routes += NOTIFICATION_ROUTES
     routes += ACCOUNT_ROUTES
     routes += ERASURE_ROUTES
     routes += WITNESS_ROUTES
@@ -169,4 +178,5 @@ def create_app(
     app.state.openapi = openapi_document(READ_ROUTES)
     app.state.openapi["paths"].update(import_openapi_paths())
     app.state.openapi["paths"].update(recording_openapi_paths())
+    app.state.openapi["paths"].update(NOTIFICATION_OPENAPI_PATHS)
     return app

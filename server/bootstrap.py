@@ -36,9 +36,11 @@ from server.commands.state_cache import StateCache
 from server.commands.state_snapshots import StateSnapshots
 from server.database import create_engine_for
 from server.erasure_reaction import ForgetErasedData
+from server.inbox.wiring import open_inbox
 from server.live.feed import LiveFeed
 from server.live.presence_relay import PostgresPresenceRelay
 from server.live.tickets import LiveTickets
+from server.notifications.notifier import Notifier
 from server.personal_data import ErasedKeys, seal_personal_data
 from server.services import Services, Settings
 from server.startup_progress import StartupProgress
@@ -90,6 +92,20 @@ async def open_services(
             store, engine, snapshots, states=states, directory=directory, history=history
         )  # last: drops what the others folded before an erasure
         projections += [changes, merkle, forget]
+        account_log = AccountLog(store)
+        accounts = Accounts(
+            engine,
+            now=clock,
+            credentials=credentials,
+            log=account_log,
+            policy=settings.password_policy,
+        )
+        inbox = open_inbox(store, engine, states, directory, authorizer, accounts, account_log)
+        notifications = Notifier(  # last: mails about what the others have applied
+            engine, settings.mail, clock=clock, directory=directory, inbox=inbox
+        )
+        stack.push_async_callback(notifications.close)
+        projections.append(notifications)
         follower = LogFollower(store, projections)
         stack.push_async_callback(follower.close)
         await follower.start()
@@ -100,8 +116,8 @@ async def open_services(
         if settings.checkpoint_every is not None:
             signing = asyncio.create_task(checkpoints.sign_every(settings.checkpoint_every))
             stack.push_async_callback(_stop, signing)
+        notifications.start()  # queued mails of before a restart are sent now
 
-        account_log = AccountLog(store)
         yield Services(
             store=store,
             follower=follower,
@@ -111,13 +127,7 @@ async def open_services(
             commands=CommandService(
                 store, states, directory, settled=follower.wait_for, reactions=REACTIONS
             ),
-            accounts=Accounts(
-                engine,
-                now=clock,
-                credentials=credentials,
-                log=account_log,
-                policy=settings.password_policy,
-            ),
+            accounts=accounts,
             account_log=account_log,
             sessions=Sessions(engine, now=clock, credentials=credentials),
             tokens=ApiTokens(engine, now=clock, credentials=credentials, log=account_log),
@@ -129,6 +139,8 @@ async def open_services(
             texts=texts,
             clock=clock,
             settings=settings,
+            inbox=inbox,
+            notifications=notifications,
         )
 
 

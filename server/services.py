@@ -23,9 +23,12 @@ from server.coediting.documents import SharedDocuments
 from server.commands.directory import Directory
 from server.commands.service import CommandService
 from server.commands.state_cache import StateCache
+from server.inbox.items import Inbox
 from server.live.connection import LiveSettings
 from server.live.feed import LiveFeed
 from server.live.tickets import LiveTickets
+from server.notifications.notifier import Notifier
+from server.notifications.settings import MailSettings
 
 
 def data_dir() -> Path:
@@ -58,6 +61,8 @@ class Settings:
     time (then 503 while the reading goes on; None: as long as it takes)."""
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
     """What a new password must be (length, guessability, optional expiry)."""
+    mail: MailSettings | None = None
+    """Where notification mails go (``--smtp``; None: no mail is sent or queued)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +91,7 @@ class Services:
     """The sections' shared texts this process has open (kept current by the follower)."""
     clock: Callable[[], datetime]
     settings: Settings
+    notifications: Notifier
+    """Each person's choice of notification mails; queues and sends them (with ``--smtp``)."""
+    inbox: Inbox
+    """What waits for each person in the trials they may read (``GET /api/inbox``)."""

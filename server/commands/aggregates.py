@@ -214,6 +214,12 @@ async def _record(s: Situation, kind: RecordKind, record_id: str) -> SubjectReco
     )
 
 
+async def subject_record(s: Situation, kind: RecordKind, record_id: str) -> SubjectRecord:
+    """The record of ``kind`` called ``record_id`` as decisions see it (the inbox asks
+    with it who may resolve a dispute about it)."""
+    return await _record(s, kind, record_id)
+
+
 async def _amendment_facts(s: Situation, stream_id: str) -> tuple[bool, frozenset[str]]:
     # Never the command's own stream: only disputes, threads and motions refer to one.
     amendment = await s.states.state(AMENDMENT, stream_id)

@@ -1,0 +1,300 @@
+"""Everything that waits for one person, in every trial they may read.
+
+:class:`Inbox` reads each trial's states from the state cache (each stream folded once,
+then kept current) and the directory's lists of open records, lets
+:func:`domain.inbox.waiting_for` decide what waits, and adds what lies outside the trials'
+states: the erasures of personal data awaiting the person's approval
+(:mod:`server.erasure_requests`), the web page where each item is done, and since when
+it waits (read from the log when the state does not record it; an event's time never
+changes, so it is read once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from domain.dispute import SUBJECT_RECORD_KINDS, DisputeContext, DisputeState
+from domain.engagement import CommentSubjectKind
+from domain.inbox import Abilities, InboxKind, Since, TrialRecords, Waiting, waiting_for
+from domain.roles import OrganizationKind
+from domain.streams import (
+    StreamKind,
+    StreamName,
+    amendment_stream,
+    comments_stream,
+    dispute_stream,
+    motion_stream,
+    protocol_stream,
+    site_stream,
+    trial_stream,
+)
+from domain.timestamps import instant_text
+from events import EventStore
+from rbac import PERMISSIONS, Action, Authorizer, SystemAction
+from server.accounts.users import Accounts
+from server.commands.aggregates import (
+    AMENDMENT,
+    COMMENTS,
+    DISPUTE,
+    MOTION,
+    PROTOCOL,
+    SITE,
+    WORKSPACE,
+    AggregateKind,
+    Situation,
+    subject_record,
+)
+from server.commands.directory import Directory
+from server.commands.state_cache import Loaded, StateCache
+from server.erasure_requests import ErasureRequests
+
+T = TypeVar("T")
+
+SINCE_CACHE = 4_096
+"""How many events' times are kept (the times of the events items wait since)."""
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """One thing that waits for the person.
+
+    ``kind``: what waits (:class:`domain.inbox.InboxKind`'s values); ``trial_id`` and
+    ``trial_title`` (blank for an erasure that waits for a system admin, outside any
+    trial); ``title``: one line in plain words; ``link``: the web page where it is done
+    (``#/t/{trial}/amendments/A-1``); ``since``: when it began waiting (ISO 8601 UTC), if
+    known; ``record``: what it is about within its trial (``amendment/A-1``,
+    ``motion/M-2``, ``comments/section/5.2``; ``account/{user_id}`` for an erasure)."""
+
+    kind: str
+    trial_id: str
+    trial_title: str
+    title: str
+    link: str
+    since: str | None
+    record: str
+
+
+class _Reader:
+    """The state cache as a decision's :class:`~server.commands.aggregates.StateReader`."""
+
+    def __init__(self, states: StateCache) -> None:
+        self._states = states
+
+    async def state(self, kind: AggregateKind[T], stream_id: str) -> T:
+        return (await self._states.load(kind, stream_id)).state
+
+
+class Inbox:
+    """What waits for each person, computed when asked from the current states."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        states: StateCache,
+        directory: Directory,
+        authorizer: Authorizer,
+        erasures: ErasureRequests,
+        accounts: Accounts,
+    ) -> None:
+        self._store = store
+        self._states = states
+        self._directory = directory
+        self._authorizer = authorizer
+        self._erasures = erasures
+        self._accounts = accounts
+        self._times: OrderedDict[tuple[str, int], str] = OrderedDict()
+
+    async def items_for(self, user_id: str) -> tuple[InboxItem, ...]:
+        """Everything that waits for ``user_id``, oldest waiting first (items whose start
+        is unknown last), in every trial they may read, and the erasures they may approve."""
+        items: list[InboxItem] = []
+        for entry in self._directory.trials_of(user_id):
+            if self._authorizer.allows(user_id, entry.trial_id, Action.READ):
+                items += await self._trial_items(user_id, entry.trial_id)
+        items += await self._erasure_items(user_id)
+        return tuple(sorted(items, key=_oldest_first))
+
+    async def trial_items(self, user_id: str, trial_id: str) -> tuple[InboxItem, ...]:
+        """What waits for ``user_id`` in one trial, oldest waiting first (nothing if they
+        may not read it; erasures are not among them)."""
+        if not self._authorizer.allows(user_id, trial_id, Action.READ):
+            return ()
+        return tuple(sorted(await self._trial_items(user_id, trial_id), key=_oldest_first))
+
+    async def _trial_items(self, user_id: str, trial_id: str) -> list[InboxItem]:
+        entry = self._directory.trial(trial_id)
+        if entry is None:
+            return []
+        versions: dict[str, int] = {}
+
+        async def load(kind: AggregateKind[T], stream_id: str) -> T:
+            loaded: Loaded[T] = await self._states.load(kind, stream_id)
+            versions[stream_id] = loaded.version
+            return loaded.state
+
+        trial = await load(WORKSPACE, trial_stream(trial_id))
+        protocol = await load(PROTOCOL, protocol_stream(trial_id))
+        amendments = [
+            await load(AMENDMENT, amendment_stream(trial_id, a))
+            for a in sorted(entry.open_amendments)
+        ]
+        motions = [await load(MOTION, motion_stream(trial_id, m)) for m in entry.motions]
+        disputes = [
+            await load(DISPUTE, dispute_stream(trial_id, d)) for d in sorted(entry.open_disputes)
+        ]
+        threads = [
+            await load(COMMENTS, comments_stream(trial_id, CommentSubjectKind(kind), subject))
+            for kind, subject in entry.threads
+        ]
+        sites = {
+            o.organization_id: await load(SITE, site_stream(trial_id, o.organization_id))
+            for o in trial.organizations.values()
+            if o.kind is OrganizationKind.SITE
+        }
+        situation = Situation(
+            stream=StreamName(trial_id, StreamKind.WORKSPACE),
+            trial=trial,
+            states=_Reader(self._states),
+            directory=self._directory,
+        )
+        contexts = {
+            d.dispute_id: await self._dispute_context(situation, trial_id, d)
+            for d in disputes
+            if d.is_open and d.subject_kind is not None
+        }
+        records = TrialRecords(
+            trial=trial,
+            protocol=protocol,
+            amendments=amendments,
+            motions=motions,
+            disputes=disputes,
+            dispute_contexts=contexts,
+            threads=threads,
+            sites=sites,
+        )
+        roles = self._authorizer.roles_of(user_id, trial_id)
+        abilities = _abilities({action for role in roles for action in PERMISSIONS[role]})
+        # Off the event loop: a trial's threads may hold many comments to look through.
+        waiting = await asyncio.to_thread(waiting_for, user_id, records, abilities)
+        return [
+            InboxItem(
+                kind=w.kind.value,
+                trial_id=trial_id,
+                trial_title=trial.title,
+                title=w.title,
+                link=link_for(trial_id, w.record),
+                since=await self._since(trial_id, w, versions),
+                record=w.record,
+            )
+            for w in waiting
+        ]
+
+    async def _dispute_context(
+        self, situation: Situation, trial_id: str, dispute: DisputeState
+    ) -> DisputeContext:
+        assert dispute.subject_kind is not None
+        stream = StreamName(trial_id, StreamKind.DISPUTE, dispute.dispute_id)
+        s = Situation(stream, situation.trial, situation.states, situation.directory)
+        kind = SUBJECT_RECORD_KINDS[dispute.subject_kind]
+        subject = await subject_record(s, kind, dispute.subject_id)
+        return DisputeContext(charter=situation.trial.charter, subject=subject)
+
+    async def _since(self, trial_id: str, waiting: Waiting, versions: dict[str, int]) -> str | None:
+        if waiting.since is not None:
+            return waiting.since
+        if waiting.since_event is None:
+            return None
+        stream_id = f"{trial_stream(trial_id)}/{waiting.record}"
+        version = 1 if waiting.since_event is Since.FIRST_EVENT else versions.get(stream_id, 0)
+        if version < 1:
+            return None
+        return await self._time_of(stream_id, version)
+
+    async def _time_of(self, stream_id: str, version: int) -> str | None:
+        key = (stream_id, version)
+        known = self._times.get(key)
+        if known is not None:
+            self._times.move_to_end(key)
+            return known
+        found = await self._store.read_stream(stream_id, from_version=version, limit=1)
+        if not found:
+            return None
+        text = instant_text(found[0].recorded_at, "an event's time")
+        self._times[key] = text
+        if len(self._times) > SINCE_CACHE:
+            self._times.popitem(last=False)
+        return text
+
+    async def _erasure_items(self, user_id: str) -> list[InboxItem]:
+        admin = self._authorizer.allows_system(user_id, SystemAction.ADMINISTER_ACCOUNTS)
+        items = []
+        for folded in await self._erasures.pending_requests():
+            pending = folded.pending
+            if pending is None:
+                continue
+            mine = await self._erasures.approvable_by(pending, user_id, system_admin=admin)
+            if not mine:
+                continue
+            account = await self._accounts.get(folded.user_id)
+            whose = f"{account.printed_name} ({folded.user_id})" if account else folded.user_id
+            since = (
+                instant_text(folded.requested_at, "a request's time")
+                if folded.requested_at
+                else None
+            )
+            for trial_id in mine:
+                entry = self._directory.trial(trial_id) if trial_id else None
+                items.append(
+                    InboxItem(
+                        kind=InboxKind.ERASURE_APPROVAL.value,
+                        trial_id=trial_id or "",
+                        trial_title=entry.title if entry else "",
+                        title=(f"Approve erasing the personal data of {whose}: {pending.reason}"),
+                        link=f"#/accounts/{quote(folded.user_id, safe='')}",
+                        since=since,
+                        record=f"account/{folded.user_id}",
+                    )
+                )
+        return items
+
+
+def _abilities(allowed: Iterable[Any]) -> Abilities:
+    actions = set(allowed)
+    return Abilities(
+        sign=Action.SIGN_AMENDMENT in actions,
+        merge=Action.MERGE_AMENDMENT in actions,
+        vote=Action.VOTE in actions,
+        handle_disputes=Action.HANDLE_DISPUTE in actions,
+        disposition=Action.DISPOSITION_FEEDBACK in actions,
+        approve_for_site=Action.APPROVE_FOR_SITE in actions,
+        activate_site=Action.ACTIVATE_SITE in actions,
+    )
+
+
+_PAGES = {
+    "amendment": "amendments",
+    "motion": "motions",
+    "dispute": "disputes",
+}
+
+
+def link_for(trial_id: str, record: str) -> str:
+    """The web page (the router's ``#/t/...`` address) where ``record`` is acted on."""
+    base = f"#/t/{quote(trial_id, safe='')}"
+    kind, _, rest = record.partition("/")
+    if kind in _PAGES:
+        return f"{base}/{_PAGES[kind]}/{quote(rest, safe='')}"
+    if kind == "comments":
+        subject_kind, _, subject = rest.partition("/")
+        page = "protocol" if subject_kind == CommentSubjectKind.SECTION.value else "amendments"
+        return f"{base}/{page}/{quote(subject, safe='')}"
+    return base  # sites: the overview's table of investigator sites
+
+
+def _oldest_first(item: InboxItem) -> tuple[bool, str, str, str]:
+    return (item.since is None, item.since or "", item.trial_id, item.record)

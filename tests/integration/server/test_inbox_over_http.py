@@ -1,0 +1,171 @@
+"""GET /api/inbox on SQLite and PostgreSQL, role by role on the demo trial: what waits for
+each person, and what stops waiting once done."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from server.demo import DEMO_TRIAL, DemoPerson
+from tests.integration.server.conftest import OTHER_TRIAL, Api
+
+
+async def inbox(client: httpx.AsyncClient, headers: dict[str, str], **query: str) -> Any:
+    answer = await client.get("/api/inbox", params=query, headers=headers)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["count"] == len(body["items"])
+    return body
+
+
+def kinds(body: Any) -> list[tuple[str, str]]:
+    return [(item["kind"], item["record"]) for item in body["items"]]
+
+
+async def test_each_person_sees_what_waits_for_them_in_the_demo_trial(
+    app_client: httpx.AsyncClient, as_user: Api
+) -> None:
+    sam = await inbox(app_client, await as_user("sam"))
+    assert kinds(sam) == [
+        ("signature", "amendment/A-1"),
+        ("disposition", "comments/amendment/A-1"),
+    ]
+    signature = sam["items"][0]
+    assert signature["trial_id"] == DEMO_TRIAL
+    assert signature["trial_title"].startswith("ASTHMA-301")
+    assert signature["link"] == f"#/t/{DEMO_TRIAL}/amendments/A-1"
+    assert "sponsor approval" in signature["title"]
+    assert "Widen the upper age limit" in signature["title"]
+    assert signature["since"].endswith("Z")  # when A-1 was submitted
+    assert sam["items"][1]["link"] == f"#/t/{DEMO_TRIAL}/amendments/A-1"
+    assert sam["items"][1]["title"].startswith("1 patient advocate comment on amendment A-1")
+
+    # Ivy wrote A-1: never asked to sign it, but told where it stands and who acts next.
+    ivy = await inbox(app_client, await as_user("ivy"))
+    assert ("signature", "amendment/A-1") not in kinds(ivy)
+    [own] = [item for item in ivy["items"] if item["kind"] == "own_amendment"]
+    assert "0 of 1 signatures" in own["title"]
+    assert "the sponsor's lead" in own["title"]
+
+    # Pat wrote the comment: she does not disposition it (nor may an advocate).
+    assert (await inbox(app_client, await as_user("pat")))["items"] == []
+    # The auditor and the ethics reviewer (A-1 is not substantial) have nothing to sign.
+    assert (await inbox(app_client, await as_user("aud")))["count"] == 0
+    assert (await inbox(app_client, await as_user("elena")))["count"] == 0
+
+
+async def test_an_advocate_sees_her_outstanding_vote_until_she_votes(
+    app_client: httpx.AsyncClient, trial: str, as_user: Api, demo: dict[str, DemoPerson]
+) -> None:
+    sam, pat = await as_user("sam"), await as_user("pat")
+    tabled = await app_client.post(
+        f"{trial}/motions",
+        json={
+            "question": "Offer transport support to participants over 65?",
+            "options": ["yes", "no"],
+            "eligible_voters": [demo[v].user_id for v in ("sam", "pat", "omar")],
+            "quorum_rule": "simple-majority",
+            "deadline": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+        },
+        headers=sam,
+    )
+    assert tabled.status_code == 201, tabled.text
+    motion_id = tabled.json()["events"][0]["data"]["motion_id"]
+
+    waiting = await inbox(app_client, pat)
+    [vote] = waiting["items"]
+    assert vote["kind"] == "vote"
+    assert vote["record"] == f"motion/{motion_id}"
+    assert vote["link"] == f"#/t/{DEMO_TRIAL}/motions/{motion_id}"
+    assert "transport support" in vote["title"]
+    assert vote["since"] is not None  # when it was tabled
+    # Ivy is no eligible voter of this motion.
+    assert ("vote", f"motion/{motion_id}") not in kinds(
+        await inbox(app_client, await as_user("ivy"))
+    )
+
+    voted = await app_client.post(
+        f"{trial}/motions/{motion_id}/votes", json={"option": "yes"}, headers=pat
+    )
+    assert voted.status_code == 201, voted.text
+    assert (await inbox(app_client, pat))["items"] == []
+    # Recusing also answers it.
+    recused = await app_client.post(
+        f"{trial}/motions/{motion_id}/recusals",
+        json={"reason": "site PI"},
+        headers=await as_user("omar"),
+    )
+    assert recused.status_code == 201, recused.text
+    assert ("vote", f"motion/{motion_id}") not in kinds(
+        await inbox(app_client, await as_user("omar"))
+    )
+
+
+async def test_a_sponsor_lead_sees_an_approved_amendment_to_merge(
+    app_client: httpx.AsyncClient, trial: str, as_user: Api, demo: dict[str, DemoPerson]
+) -> None:
+    sam = await as_user("sam")
+    a1 = (await app_client.get(f"{trial}/amendments/A-1", headers=sam)).json()
+    signing = {
+        "meaning": "approval",
+        "content_hash": a1["content_hash"],
+        "password": demo["sam"].password,
+    }
+    signed = await app_client.post(f"{trial}/amendments/A-1/signatures", json=signing, headers=sam)
+    assert signed.status_code == 201, signed.text
+
+    after = kinds(await inbox(app_client, sam))
+    assert ("signature", "amendment/A-1") not in after
+    assert ("merge", "amendment/A-1") in after
+    # The trial admin may merge too; the investigator may not.
+    assert ("merge", "amendment/A-1") in kinds(await inbox(app_client, await as_user("alex")))
+    ivy = await inbox(app_client, await as_user("ivy"))
+    assert ("merge", "amendment/A-1") not in kinds(ivy)
+    [own] = [item for item in ivy["items"] if item["kind"] == "own_amendment"]
+    assert "is approved" in own["title"]
+
+
+async def test_a_dispute_waits_for_resolvers_at_its_level_but_not_its_subjects_authors(
+    app_client: httpx.AsyncClient, trial: str, as_user: Api
+) -> None:
+    raised = await app_client.post(
+        f"{trial}/disputes",
+        json={
+            "subject_kind": "amendment",
+            "subject_id": "A-1",
+            "concern": "The age limit change needs a safety review first.",
+        },
+        headers=await as_user("pat"),
+    )
+    assert raised.status_code == 201, raised.text
+    dispute_id = raised.json()["events"][0]["data"]["dispute_id"]
+    record = ("dispute", f"dispute/{dispute_id}")
+
+    # Ivy wrote A-1 (a conflict of interest); the sponsor's lead is at the first level.
+    ivy = kinds(await inbox(app_client, await as_user("ivy")))
+    assert record not in ivy
+    sam = await inbox(app_client, await as_user("sam"))
+    assert record in kinds(sam)
+    # While A-1 is disputed nobody is asked to sign it.
+    assert ("signature", "amendment/A-1") not in kinds(sam)
+    assert (await inbox(app_client, await as_user("aud")))["count"] == 0
+
+
+async def test_one_trial_and_refusals(
+    app_client: httpx.AsyncClient, as_user: Api, other_trial: None
+) -> None:
+    sam = await as_user("sam")
+    one = await inbox(app_client, sam, trial=DEMO_TRIAL)
+    assert [item["trial_id"] for item in one["items"]] == [DEMO_TRIAL, DEMO_TRIAL]
+
+    unknown = await app_client.get("/api/inbox", params={"trial": OTHER_TRIAL}, headers=sam)
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"] == "application/problem+json"
+    odd = await app_client.get("/api/inbox", params={"everyone": "yes"}, headers=sam)
+    assert odd.status_code == 422
+    assert odd.json()["type"].endswith("malformed-parameter")
+    anonymous = await app_client.get("/api/inbox")
+    assert anonymous.status_code == 401
+    assert anonymous.headers["content-type"] == "application/problem+json"
