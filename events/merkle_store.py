@@ -427,6 +427,16 @@ class MerkleTree:
         known = await self._resolve(wanted, size)
         return {p: merkle.inclusion_proof(p - 1, size, known.__getitem__) for p in positions}
 
+    async def nodes(self, wanted: Sequence[Node], size: int) -> dict[Node, bytes]:
+        """The hashes of complete subtrees (``(level, index)``) of the tree of ``size``
+        positions, read together: what a check of many leaves at once needs between them
+        (the audit report's, server/audit/report/integrity.py)."""
+        self._check_size(size)
+        for level, index in wanted:
+            if level < 0 or index < 0 or (index + 1) << level > size:
+                raise ProofError(f"node {(level, index)} is not in a tree of size {size}")
+        return await self._resolve(wanted, size)
+
     async def consistency(self, old: int, new: int) -> list[bytes]:
         """That the tree of ``old`` positions is a prefix of the tree of ``new``."""
         self._check_size(new)

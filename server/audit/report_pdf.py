@@ -19,6 +19,7 @@ import asyncio
 from collections.abc import Sequence
 
 from events import EventStore
+from events.merkle import Node
 from events.merkle_store import MerkleTree
 from server.audit.checkpoints import Checkpoints
 from server.audit.progress import Progress
@@ -77,6 +78,10 @@ class _SavedTree:
     async def inclusions(self, positions: Sequence[int], size: int) -> dict[int, list[bytes]]:
         await self._reach(size)
         return await self._tree.inclusions(positions, size)
+
+    async def nodes(self, wanted: Sequence[Node], size: int) -> dict[Node, bytes]:
+        await self._reach(size)
+        return await self._tree.nodes(wanted, size)
 
 
 def report_pdf(facts: ReportFacts) -> bytes:

@@ -120,6 +120,7 @@ async def gather(
             await share.turn()
         if progress is not None:
             progress(page[-1].position, end)
+    await check.finish()
     return gathering.facts(fold.states(), check.result())
 
 
