@@ -207,7 +207,7 @@ def _edit(
             )
         case _:
             assert_never(command)
-    events = content_change(state, change)
+    events = content_change(state, change, command.actor)
     revised = isinstance(change, AmendmentDetailsRevised)
     if revised and state.status is AmendmentStatus.SUBMITTED and not state.is_substantial:
         # Made substantial while under evaluation: as if submitted so now.
@@ -329,7 +329,7 @@ def _rebase(
     )
     after = evolve(state, rebased)
     _check_against_base(after, protocol, after.changes)
-    return content_change(state, rebased)
+    return content_change(state, rebased, command.actor)
 
 
 __all__ = [

@@ -98,12 +98,17 @@ class EthicsApprovalRecorded(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SignaturesInvalidated(Event):
-    """The content changed after these people signed; their signatures no longer count."""
+    """The content changed after these people signed; their signatures no longer count.
+
+    ``signers`` are who must be told (each must sign the new content again);
+    ``invalidated_by`` is whose change it was (blank in logs written before it was
+    recorded: the change just before names them)."""
 
     amendment_id: str
     previous_hash: str
     new_hash: str
     signers: tuple[str, ...]
+    invalidated_by: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -47,9 +47,12 @@ def require_no_conflict(state: AmendmentState) -> None:
         )
 
 
-def content_change(state: AmendmentState, change: AmendmentEvent) -> list[AmendmentEvent]:
-    """``change`` to the content, followed by SignaturesInvalidated when the content
-    was signed; a change that leaves the content as it was is refused."""
+def content_change(
+    state: AmendmentState, change: AmendmentEvent, by: Actor
+) -> list[AmendmentEvent]:
+    """``change`` to the content by ``by``, followed by SignaturesInvalidated when the
+    content was signed (naming who signed, to be told, and whose change it was); a change
+    that leaves the content as it was is refused."""
     after = evolve(state, change)
     if after.content_hash == state.content_hash:
         raise AmendmentUnchanged(f"amendment {state.amendment_id} already reads so")
@@ -60,6 +63,7 @@ def content_change(state: AmendmentState, change: AmendmentEvent) -> list[Amendm
         previous_hash=state.content_hash,
         new_hash=after.content_hash,
         signers=tuple(signature.signer_id for signature in state.signatures),
+        invalidated_by=by.user_id,
     )
     return [change, invalidated]
 

@@ -20,6 +20,7 @@ from domain.errors import (
     CommentNotFound,
     InvalidCommand,
     InvalidSectionNumber,
+    ProposedChangeNotFound,
     SeparationOfDuties,
     require_text,
 )
@@ -58,6 +59,9 @@ class CommentPosted(Event):
     author_id: str
     needs_disposition: bool
     in_reply_to: str | None = None
+    section: str | None = None
+    """On an amendment's thread, the section of its change the comment is about (None:
+    the whole amendment; comments logged before anchors read so)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,6 +93,8 @@ class PostComment(Command):
     comment_id: str
     text: str
     in_reply_to: str | None = None
+    section: str | None = None
+    """Anchors a comment on an amendment to the section of its change it is about."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,6 +120,7 @@ class Comment:
     author_id: str
     needs_disposition: bool
     in_reply_to: str | None = None
+    section: str | None = None
     disposition: Disposition | None = None
     disposition_reason: str | None = None
     dispositioned_by: str | None = None
@@ -146,12 +153,19 @@ NEW_THREAD = CommentThread()
 # -- decide -----------------------------------------------------------------------------
 
 
-def decide(state: CommentThread, command: EngagementCommand) -> list[EngagementEvent]:
-    """The events ``command`` causes, or a DomainError naming the rule it breaks."""
+def decide(
+    state: CommentThread, command: EngagementCommand, anchors: frozenset[str] = frozenset()
+) -> list[EngagementEvent]:
+    """The events ``command`` causes, or a DomainError naming the rule it breaks.
+
+    ``anchors`` are the sections a comment may be anchored to: on an amendment's thread,
+    the sections the amendment changes (the server looks them up for an anchored
+    comment)."""
     actor = command.actor
     match command:
         case PostComment():
             _check_subject(state, command)
+            _check_anchor(command, anchors)
             require_text(command.comment_id, "a comment id")
             require_text(command.text, "the comment's text")
             if command.comment_id in state.comments:
@@ -167,6 +181,7 @@ def decide(state: CommentThread, command: EngagementCommand) -> list[EngagementE
                 author_id=actor.user_id,
                 needs_disposition=Role.PATIENT_ADVOCATE in actor.roles,
                 in_reply_to=command.in_reply_to,
+                section=command.section,
             )
             return [posted]
         case DispositionFeedback(comment_id=comment_id, disposition=disposition, reason=reason):
@@ -209,6 +224,25 @@ def _check_subject(state: CommentThread, command: PostComment) -> None:
         raise InvalidSectionNumber(f"{command.subject_id!r} is not an M11 section number")
 
 
+def _check_anchor(command: PostComment, anchors: frozenset[str]) -> None:
+    """An anchor names a section the amendment changes; a section's thread has none (its
+    comments are all about that section)."""
+    section = command.section
+    if section is None:
+        return
+    if command.subject_kind is not CommentSubjectKind.AMENDMENT:
+        raise InvalidCommand(
+            f"comments on section {command.subject_id} are about it already;"
+            " only a comment on an amendment names a section of its change"
+        )
+    if not m11.is_section_number(section):
+        raise InvalidSectionNumber(f"{section!r} is not an M11 section number")
+    if section not in anchors:
+        raise ProposedChangeNotFound(
+            f"amendment {command.subject_id} proposes no change to section {section}"
+        )
+
+
 def _comment(state: CommentThread, comment_id: str) -> Comment:
     comment = state.comments.get(comment_id)
     if comment is None:
@@ -229,6 +263,7 @@ def evolve(state: CommentThread, event: EngagementEvent) -> CommentThread:
                 author_id=event.author_id,
                 needs_disposition=event.needs_disposition,
                 in_reply_to=event.in_reply_to,
+                section=event.section,
             )
             return replace(
                 state,

@@ -175,7 +175,16 @@ async def _decide_dispute(s: Situation, state: DisputeState, command: Command) -
 async def _decide_thread(s: Situation, state: CommentThread, command: Command) -> Decision:
     if not isinstance(command, EngagementCommand):
         raise _not_for("comment thread", command)
-    events = engagement.decide(state, command)
+    anchors: frozenset[str] = frozenset()
+    if (
+        isinstance(command, PostComment)
+        and command.section is not None
+        and command.subject_kind is CommentSubjectKind.AMENDMENT
+    ):
+        # An anchor names a section the amendment changes (only amendments' threads).
+        stream_id = amendment_stream(s.stream.trial_id, command.subject_id)
+        anchors = (await s.states.state(AMENDMENT, stream_id)).sections
+    events = engagement.decide(state, command, anchors)
     if isinstance(command, PostComment) and not state.exists:
         # The first comment sets the thread's subject; later ones must name the same.
         subject = await _record(s, RecordKind(command.subject_kind.value), command.subject_id)

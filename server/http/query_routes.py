@@ -17,6 +17,7 @@ from rbac import PERMISSIONS, Action
 from server.commands.aggregates import AMENDMENT
 from server.commands.state_cache import Loaded
 from server.commands.targets import Target
+from server.http.amendment_history import amendment_history
 from server.http.authentication import Principal, require_principal
 from server.http.authorization import authorize, known_trial
 from server.http.command_endpoint import etag
@@ -294,6 +295,14 @@ QUERY_ROUTES: tuple[QueryRoute, ...] = (
         " for a merged amendment, what it changed) or the protocol's current version",
         _amendment_changes,
         query={"against": "base (the default) or current"},
+    ),
+    QueryRoute(
+        "get_amendment_history",
+        T + "/amendments/{amendment_id}/history",
+        READ,
+        "The amendment's history: the events of the amendment and of its comment thread in"
+        " log order, each with the time the log recorded it and who caused it",
+        amendment_history,
     ),
     QueryRoute("list_motions", T + "/motions", READ, "Ids of the trial's motions", _ids("motions")),
     QueryRoute(

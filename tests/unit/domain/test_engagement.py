@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from domain import engagement, errors
+from domain import catalog, engagement, errors
 from domain.actor import Actor
 from domain.engagement import (
     CommentPosted,
@@ -126,3 +126,48 @@ def test_a_thread_is_about_one_valid_subject(thread: CommentThread, sponsor_lead
         engagement.decide(engagement.NEW_THREAD, replace(elsewhere, subject_id="consent"))
     on_amendment = replace(elsewhere, subject_kind=CommentSubjectKind.AMENDMENT, subject_id="A-1")
     assert engagement.decide(engagement.NEW_THREAD, on_amendment)
+
+
+def test_a_comment_on_an_amendment_is_anchored_to_a_section_it_changes(
+    advocate: Actor, sponsor_lead: Actor
+) -> None:
+    on_amendment = replace(
+        post(advocate, "c-1", "Visit 3 is still long"),
+        subject_kind=CommentSubjectKind.AMENDMENT,
+        subject_id="A-1",
+        section="1.3",
+    )
+    changed = frozenset({"1.3", "5.2"})
+    [posted] = engagement.decide(engagement.NEW_THREAD, on_amendment, changed)
+    assert isinstance(posted, CommentPosted)
+    assert posted.section == "1.3"
+    thread = engagement.fold([posted])
+    assert thread.comments["c-1"].section == "1.3"
+    # A reply is anchored or not as its author chooses; unanchored is the whole amendment.
+    reply = replace(on_amendment, actor=sponsor_lead, comment_id="c-2", in_reply_to="c-1")
+    replied = run(thread, replace(reply, section=None))
+    assert replied.comments["c-2"].section is None
+    with pytest.raises(
+        errors.ProposedChangeNotFound, match=r"A-1 proposes no change to section 9\.1"
+    ):
+        engagement.decide(thread, replace(reply, section="9.1"), changed)
+    with pytest.raises(errors.InvalidSectionNumber):
+        engagement.decide(thread, replace(reply, section="nine"), changed)
+    with pytest.raises(errors.InvalidCommand, match="about it already"):
+        engagement.decide(engagement.NEW_THREAD, replace(post(advocate, "c-1"), section="1.3"))
+
+
+def test_comments_logged_before_anchors_read_as_about_the_whole_subject() -> None:
+    data = {
+        "trial_id": "t-1",
+        "subject_kind": "amendment",
+        "subject_id": "A-1",
+        "comment_id": "c-1",
+        "text": "Fine",
+        "author_id": "pat",
+        "needs_disposition": True,
+        "in_reply_to": None,
+    }
+    posted = catalog.from_data("CommentPosted", data, 1)
+    assert isinstance(posted, CommentPosted)
+    assert posted.section is None
