@@ -24,6 +24,22 @@ def parse_instant(text: str) -> datetime:
     return datetime.fromisoformat(text.removesuffix("Z")).replace(tzinfo=UTC)
 
 
+def reading_text(moment: datetime | str) -> str:
+    """A time as people read it everywhere (pages, PDFs, documents): the log's UTC to the
+    second, ``2026-12-04 16:20:45 UTC``. Text is read as ISO-8601 (``Z`` or an offset,
+    converted to UTC; no zone is UTC); text that is not a time is returned as it is."""
+    if isinstance(moment, str):
+        try:
+            parsed = datetime.fromisoformat(moment.strip())
+        except ValueError:
+            return moment
+    else:
+        parsed = moment
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def date_text(day: date) -> str:
     """The text form of a calendar date (``YYYY-MM-DD``); a datetime counts by its date."""
     if isinstance(day, datetime):

@@ -27,6 +27,7 @@ from domain.protocol_diff import SectionChange, diff_documents
 from domain.protocol_events import SectionText
 from domain.protocol_state import Document, ProtocolState, PublishedVersion
 from domain.roles import OrganizationKind
+from domain.timestamps import reading_text
 from domain.workspace import TrialState
 from server.formats.marked_content import clean_blocks, line, tracked_blocks, tracked_line
 from server.formats.protocol_document import (
@@ -37,7 +38,6 @@ from server.formats.protocol_document import (
     ProtocolDocument,
     Revision,
     numbered,
-    utc,
     utc_text,
 )
 
@@ -71,7 +71,10 @@ def version_document(
     if from_amendment is not None:
         fields += _signatures(from_amendment)
     label = f"Protocol version {version.version}"
-    fields += [("This Copy", label), ("Generated", f"{utc(generated_at)} by Concord")]
+    fields += [
+        ("This Copy", label),
+        ("Generated", f"{reading_text(generated_at)} by Concord"),
+    ]
     return ProtocolDocument(
         title=protocol.title,
         copy_label=label,
@@ -147,7 +150,7 @@ def amendment_document(
         ("Amendment Content Hash", amendment.content_hash),
         *_signatures(amendment),
         ("This Copy", copy_label),
-        ("Generated", f"{utc(generated_at)} by Concord"),
+        ("Generated", f"{reading_text(generated_at)} by Concord"),
     ]
     return ProtocolDocument(
         title=protocol.title,

@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from domain import m11
 from domain.protocol_diff import Mark, SectionChange
+from domain.timestamps import reading_text
 from server.formats.marked_content import MarkedBlock, MarkedLine, MarkedRun
 
 
@@ -82,7 +83,7 @@ class DocumentSection:
             SectionChange.CHANGED: "Section changed",
         }[self.change]
         if self.revision is not None:
-            what += f": proposed by {self.revision.author}, {utc(self.revision.at)}"
+            what += f": proposed by {self.revision.author}, {reading_text(self.revision.at)}"
         return what
 
     @property
@@ -137,13 +138,12 @@ def numbered(number: str, heading: str) -> str:
 
 
 def utc(moment: datetime) -> str:
-    """A time as the documents print it: UTC to the second, with ``Z``."""
+    """A time as a document's metadata writes it (a revision's ``w:date``): ISO-8601 UTC to
+    the second, with ``Z``. What people read is :func:`reading_text`'s form."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def utc_text(recorded: str) -> str:
-    """A time recorded as text in an event (``...Z``), printed as :func:`utc` does."""
-    try:
-        return utc(datetime.fromisoformat(recorded))
-    except ValueError:
-        return recorded
+    """A time recorded as text in an event (``...Z``), printed as people read times
+    everywhere: ``2026-12-04 16:20:45 UTC``."""
+    return reading_text(recorded)

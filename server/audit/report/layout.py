@@ -31,8 +31,8 @@ from reportlab.platypus import (
 
 from domain.personal_data import ERASED
 from domain.protocol_diff import Mark, Run
+from domain.timestamps import reading_text
 from domain.workspace import TrialState
-from events.canonical import format_timestamp
 from server.pdf_fonts import BUILDING, NOT_XML, face, markup
 
 _MARGIN, _BOTTOM = 10 * mm, 15 * mm
@@ -48,12 +48,11 @@ _WORDS = re.compile(r"\S+\s*")
 
 
 def utc(moment: str | datetime | None) -> str:
-    """A time as the report prints it: UTC to the second, with ``Z``
-    (``2026-05-01 14:03:22Z``), from the log's text form or an aware datetime."""
+    """A time as the report prints it, as people read times everywhere: UTC to the second
+    (``2026-05-01 14:03:22 UTC``), from the log's text form or an aware datetime."""
     if moment is None or moment == "":
         return ""
-    text = format_timestamp(moment) if isinstance(moment, datetime) else moment
-    return f"{text[:10]} {text[11:19]}Z"
+    return reading_text(moment)
 
 
 class Names:

@@ -44,7 +44,7 @@ AGES = {**VAPING, "summary": "Age bands", "primary_reason": "Regulatory Agency R
 AGES["safety_or_rights_impact"] = {"likely": False, "explanation": "None"}
 CHANGE = {"description": "Clearer structure", "rationale": "Reviewers asked for it"}
 USER_ID = re.compile(r"u-[0-9a-f]{8,}")
-TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ"
+TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"
 
 
 def pdf_text(content: bytes) -> str:
@@ -149,8 +149,8 @@ async def test_the_report_shows_what_changed_who_signed_and_what_became_of_each_
     # the amendment's proposed text, and the change tracked against its base
     assert "Proposed text Current smoker, vaper or more than 10 pack-years" in text
     assert "Changes against version 1, its base Age 18 to 6575 years" in text
-    # signatures manifested: printed name, UTC time with Z, meaning
-    signed_at = signature["signed_at"][:19].replace("T", " ") + "Z"
+    # signatures manifested: printed name, UTC time (the one format), meaning
+    signed_at = signature["signed_at"][:19].replace("T", " ") + " UTC"
     assert f"Samira Reyes {signed_at} approval valid" in text
     # the committee's vote
     assert "Ethics committee votes" in text

@@ -15,8 +15,8 @@ from server.audit.report.layout import Names, tracked_markup, utc
 
 
 def test_times_print_in_utc_to_the_second_with_z() -> None:
-    assert utc("2026-05-01T14:03:22.123456Z") == "2026-05-01 14:03:22Z"
-    assert utc(datetime(2026, 5, 1, 16, 3, 22, tzinfo=UTC)) == "2026-05-01 16:03:22Z"
+    assert utc("2026-05-01T14:03:22.123456Z") == "2026-05-01 14:03:22 UTC"
+    assert utc(datetime(2026, 5, 1, 16, 3, 22, tzinfo=UTC)) == "2026-05-01 16:03:22 UTC"
     assert utc("") == ""
     assert utc(None) == ""
 
