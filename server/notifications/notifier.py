@@ -86,12 +86,16 @@ class Notifier:
         """Send queued mails (those of before a restart too) and the daily digests."""
         if self._outbox is None or not self.sends_mail:
             return
+        self._outbox.start()
         self._background = [
-            asyncio.create_task(self._outbox.run(), name="send notification mails"),
             asyncio.create_task(self._digest_every_day(), name="notification digests"),
         ]
 
     async def close(self) -> None:
+        """Stop queuing; the mail being sent is sent (and recorded), the others wait in
+        the table for the next start."""
+        if self._outbox is not None:
+            await self._outbox.stop()
         tasks = [*self._background, *([self._recomputing] if self._recomputing else [])]
         for task in tasks:
             task.cancel()
@@ -287,8 +291,9 @@ class Notifier:
                 if taken.rowcount != 1 or not items:  # sent elsewhere, or nothing waits
                     continue
                 mail = digest_mail(self._name(user_id), items, self._settings.public_url)
+                queued_at = read_clock(self._clock)  # due now, whatever day ``now`` names
                 await queue_mail(
-                    conn, user_id=user_id, kind="digest", to=str(email), mail=mail, now=now
+                    conn, user_id=user_id, kind="digest", to=str(email), mail=mail, now=queued_at
                 )
                 queued += 1
         if queued:

@@ -71,6 +71,25 @@ class Outbox:
         self._settings = settings
         self._clock = clock
         self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Send in the background until :meth:`stop`."""
+        self._task = asyncio.create_task(self.run(), name="send notification mails")
+
+    async def stop(self) -> None:
+        """Let the mail being sent finish (and be recorded), send no other; then return."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout=self._settings.timeout)
+        except TimeoutError:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
 
     def wake(self) -> None:
         """Look for due mails now (one was queued)."""
@@ -78,7 +97,7 @@ class Outbox:
 
     async def run(self) -> None:
         """Send what is due, then wait for a wake-up or the next due mail; until cancelled."""
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 wait = await self.send_due()
@@ -91,15 +110,16 @@ class Outbox:
     async def send_due(self) -> float:
         """Send every mail due now; the seconds until the next one is due (at most
         :data:`IDLE_CHECK`)."""
-        while True:
+        while not self._stopping:
             now = read_clock(self._clock)
-            due = await self._claim(now)
-            if not due:
+            row = await self._claim(now)
+            if row is None:
                 return await self._next_due_in(now)
-            for row in due:
-                await self._send_one(row)
+            await self._send_one(row)
+        return 0.0
 
-    async def _claim(self, now: datetime) -> list[dict[str, object]]:
+    async def _claim(self, now: datetime) -> dict[str, object] | None:
+        """The next due mail, claimed by this process (None: none is due)."""
         table = notification_mails
         waiting = and_(
             table.c.sent_at.is_(None),
@@ -107,7 +127,6 @@ class Outbox:
             table.c.next_attempt_at <= now,
             or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
         )
-        claimed: list[dict[str, object]] = []
         async with self._engine.begin() as conn:
             rows = (
                 await conn.execute(
@@ -123,8 +142,8 @@ class Outbox:
                     .values(claimed_until=now + CLAIM)
                 )
             if taken.rowcount == 1:
-                claimed.append(row)
-        return claimed
+                return row
+        return None
 
     async def _next_due_in(self, now: datetime) -> float:
         table = notification_mails
