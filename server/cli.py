@@ -28,6 +28,7 @@ from server.formats.document_files import CLI_FORMATS, DocumentChoice, write_doc
 from server.formats.protocol_document import Copy
 from server.http.body_deadline import DEFAULT_BODY_TIMEOUT_SECONDS
 from server.live.connection import DEFAULT_BUFFER_SIZE, LiveSettings
+from server.notifications.options import add_mail_options, mail_settings
 from server.personal_data_commands import add_personal_data_commands, run_personal_data_command
 from server.services import Services, Settings
 from server.user_commands import add_user_commands, run_user_command
@@ -285,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         default=60,
         help="sign the log's head this often while it grows (0: only on export)",
     )
+    add_mail_options(serve)
     commands.add_parser("demo", help="load the demo trial and print its passwords")
     add_user_commands(commands)
     add_personal_data_commands(commands)
@@ -318,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
                 allowed_origins=frozenset(args.allow_origin),
                 live=LiveSettings(buffer_size=max(1, args.live_buffer)),
                 checkpoint_every=every,
+                mail=mail_settings(parser, args, f"http://{args.host}:{args.port}/"),
             )
             listening = Listening(args.host, args.port, args.forwarded_allow_ips, args.body_timeout)
             return _serve(url, listening, args.demo, settings)

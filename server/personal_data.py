@@ -35,6 +35,7 @@ from server.accounts.users import Accounts, User
 from server.audit.checkpoint_store import drop_audit_checkpoints
 from server.commands.directory import Directory
 from server.commands.state_snapshots import snapshot_name
+from server.notifications.tables import forget_person as forget_notification_address
 
 ERASURE_TYPE = PersonalDataErased.event_type
 STATE_SNAPSHOTS = snapshot_name("")
@@ -112,6 +113,7 @@ async def carry_out_erasure(
     erased = await store.personal_data.erase(subjects, made_until=made_until)
     dropped = await drop_snapshots_with_personal_data(engine)
     await erase_account_identity(accounts, engine, user)
+    await forget_notification_address(engine, user.user_id)  # their address, their mails
     return Erasure(position, subjects, erased, dropped)
 
 
