@@ -26,7 +26,7 @@ export function mountProtocol(context, number, box) {
   const commentsBox = h("div", { class: "section-comments" });
   const pane = h(
     "article",
-    { class: "section-pane", "aria-labelledby": "section-heading" },
+    { class: "section-pane", "aria-labelledby": "section-heading", "data-skip-target": "" },
     header,
     presence,
     flash,
