@@ -38,7 +38,8 @@ SIDEWAYS = """() => {
   );
   const named = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
     + (e.className ? "." + String(e.className).replace(/ /g, ".") : "");
-  return out.slice(0, 5).map((e) => `${named(e)} right=${Math.round(e.getBoundingClientRect().right)}`);
+  const right = (e) => Math.round(e.getBoundingClientRect().right);
+  return out.slice(0, 5).map((e) => `${named(e)} right=${right(e)}`);
 }"""
 
 
