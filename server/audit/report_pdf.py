@@ -8,30 +8,36 @@ committee votes, comments with dispositions and its history; decisions; disputes
 their escalation ladder; the patient advocates' feedback on sections; and last the
 integrity page (server/audit/report/).
 
-What it costs follows the trial, not the log: the server signs the head, then the trial's
-streams alone are read up to it, a page at a time, folded and checked on the event loop
-in slices (server/audit/report/facts.py); the pages are laid out in a worker thread, one
-PDF at a time."""
+What it costs follows the trial, not the log: the server signs the head; the states there
+come from the audit checkpoints saved beside the log (``TrialHistory``: no fold of the
+whole trial once they exist); the trial's streams alone are read up to the head, a page
+at a time, and checked against the signed Merkle tree on the event loop in slices (about
+two hashes an event, in a worker thread: server/audit/report/facts.py, integrity.py); the
+pages are laid out in a worker thread, one PDF at a time."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 
 from events import EventStore
 from events.merkle import Node
 from events.merkle_store import MerkleTree
+from server.audit.checkpoint_store import StoredCheckpoints
 from server.audit.checkpoints import Checkpoints
+from server.audit.history import Streams, TrialHistory
 from server.audit.progress import Progress
 from server.audit.report.amendment_part import amendments
 from server.audit.report.comments_part import section_comments
-from server.audit.report.facts import ReportFacts, gather
+from server.audit.report.facts import REPORT_KINDS, ReportFacts, StatesAt, gather
 from server.audit.report.governance_part import decisions, disputes
 from server.audit.report.integrity import InclusionProofs, IntegrityCheck
 from server.audit.report.integrity_part import integrity
 from server.audit.report.layout import Names, ReportLayout
 from server.audit.report.summary_part import summary
 from server.audit.report.versions_part import versions
+from server.audit.trial_fold import TrialStates
 
 
 async def audit_report(
@@ -40,24 +46,37 @@ async def audit_report(
     trial_id: str,
     *,
     proofs: InclusionProofs | None = None,
+    states_at: StatesAt | None = None,
     progress: Progress | None = None,
 ) -> bytes:
     """The trial's audit report as of a checkpoint signed for it, as PDF bytes.
 
-    ``proofs`` is the Merkle tree the server keeps (``services.merkle``); without it (the
-    CLI) the tree saved beside the log is opened and brought up to the head first."""
-    if proofs is not None:
-        facts = await gather(
-            store, trial_id, IntegrityCheck(checkpoints, proofs), progress=progress
-        )
-    else:
-        tree = MerkleTree(store, checkpoints.engine)
-        try:
-            check = IntegrityCheck(checkpoints, _SavedTree(tree))
-            facts = await gather(store, trial_id, check, progress=progress)
-        finally:
-            await tree.close()
+    ``proofs`` is the Merkle tree the server keeps (``services.merkle``) and ``states_at``
+    its audit history (``services.history``); without them (the CLI) the tree and the
+    audit checkpoints saved beside the log are opened, and brought up to the head."""
+    async with AsyncExitStack() as stack:
+        if proofs is None:
+            tree = MerkleTree(store, checkpoints.engine)
+            stack.push_async_callback(tree.close)
+            proofs = _SavedTree(tree)
+        if states_at is None:
+            history = TrialHistory(store, checkpoints=StoredCheckpoints(checkpoints.engine))
+            stack.push_async_callback(history.close)
+            states_at = _history_states(history, trial_id, progress)
+        check = IntegrityCheck(checkpoints, proofs)
+        facts = await gather(store, trial_id, check, states_at, progress=progress)
     return await asyncio.to_thread(report_pdf, facts)
+
+
+REPORT_STREAMS = Streams(REPORT_KINDS)
+
+
+def _history_states(history: TrialHistory, trial_id: str, progress: Progress | None) -> StatesAt:
+    async def states_at(position: int) -> TrialStates:
+        replayed = await history.at(trial_id, position, progress=progress, streams=REPORT_STREAMS)
+        return replayed.states
+
+    return states_at
 
 
 class _SavedTree:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from domain.streams import StreamKind
 from server.audit.history import HistoryBuilding, Replayed, Streams
+from server.audit.trial_fold import TrialStates
 from server.http.problems import Problem
 from server.services import Services
 
@@ -33,3 +36,15 @@ async def trial_at(
             read=building.read,
             head=building.head,
         ) from None
+
+
+def served_states(
+    services: Services, trial_id: str, streams: Streams
+) -> Callable[[int], Awaitable[TrialStates]]:
+    """The trial's ``streams`` at a position, as :func:`trial_at` answers them (for a
+    report that learns its position once it has signed the head)."""
+
+    async def states_at(position: int) -> TrialStates:
+        return (await trial_at(services, trial_id, position, streams)).states
+
+    return states_at

@@ -1,8 +1,10 @@
 """What the audit report says, gathered in one pass over the trial's events.
 
-The pass reads the trial's streams (never the rest of the log) up to a signed checkpoint,
-a page at a time, folds them (the shared texts' keystrokes are read and proved, not
-folded: the report shows what was recorded of them), and keeps beside the states only
+The states at the signed checkpoint come from the audit history (the checkpoints saved
+beside the log, plus the trial's events after the last one: never a fold of the whole
+trial). The pass reads the trial's streams (never the rest of the log) up to the
+checkpoint, a page at a time, proves each event (:mod:`.integrity`), and keeps beside the
+states only
 what the states forget and an inspector asks for: when and by whom each step of an
 amendment or a dispute was taken (an escalation's reason among them), when each protocol
 version was published, how each section changed while the protocol was a draft (its
@@ -12,7 +14,7 @@ posted and answered. It gives the event loop a turn every few milliseconds."""
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,13 +28,22 @@ from events.canonical import format_timestamp
 from server.audit.loop_share import LoopShare
 from server.audit.progress import Progress
 from server.audit.report.integrity import Integrity, IntegrityCheck
-from server.audit.trial_fold import TrialFold
+from server.audit.trial_fold import TrialStates
 
 READ_PAGE = 1_000
 SHOWN_COMMENTS = 100
 """Comments a thread shows at most (the rest are counted; the CSV trail has them all)."""
 LATEST_DRAFT_REVISIONS = 5
 """Revisions a section shows of those made while the protocol was a draft (the latest)."""
+
+
+StatesAt = Callable[[int], Awaitable[TrialStates]]
+"""The trial's states (every stream but the shared texts) once the log had reached a
+position: from the audit checkpoints saved beside the log (``TrialHistory``), so that a
+report folds only the trial's events after the last one."""
+REPORT_KINDS = frozenset(StreamKind) - {StreamKind.TEXT}
+"""The streams whose states the report reads (a shared text's keystrokes are proved, not
+folded: the report shows what was recorded of them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,26 +113,28 @@ async def gather(
     store: EventStore,
     trial_id: str,
     check: IntegrityCheck,
+    states_at: StatesAt,
     *,
     progress: Progress | None = None,
 ) -> ReportFacts:
-    """Sign the head, then read and fold the trial's events up to it, checking each."""
+    """Sign the head, take the trial's states there from ``states_at`` (saved checkpoints
+    plus a short fold: the report does not fold the trial again), then read the trial's
+    events up to it, checking each and noting what the states forget."""
     checkpoint = await check.signed(store)
     end = checkpoint.position
-    fold, share = TrialFold(trial_id), LoopShare()
-    gathering = _Gathering(trial_id)
+    states = await states_at(end)
+    share, gathering = LoopShare(), _Gathering(trial_id)
     async for page in store.pages(until=end, page_size=READ_PAGE, under=trial_stream(trial_id)):
         await check.feed(page)
         for event in page:
             stream = parse_stream(event.stream_id)
-            if stream is not None and stream.kind is not StreamKind.TEXT:
-                fold.apply(event)
+            if stream is not None and stream.kind in REPORT_KINDS:
                 gathering.note(event, stream.kind)
             await share.turn()
         if progress is not None:
             progress(page[-1].position, end)
     await check.finish()
-    return gathering.facts(fold.states(), check.result())
+    return gathering.facts(states, check.result())
 
 
 class _Gathering:
