@@ -8,6 +8,12 @@ four recusing cannot leave the fourth to decide alone). At the deadline, or once
 eligible member has voted or recused, the motion is closed: decided with its tally when
 quorate (the outcome is None when no option reached the rule's majority of the votes
 cast), otherwise lapsed.
+
+Who may be put to a vote: members holding a role that votes, never an auditor (an
+auditor observes the trial's decisions and must stay independent of them; the charter's
+quorum rules name shares, not roles, so no charter makes auditors voters). A member
+without any role yet cannot vote either: listing them would count them in the quorum's
+base while they could never vote.
 """
 
 from __future__ import annotations
@@ -34,7 +40,9 @@ from domain.errors import (
 )
 from domain.event import Command, Event, fold_events, ignore_unknown
 from domain.frozen import frozen_map, with_entry
+from domain.roles import Role
 from domain.timestamps import instant_text
+from domain.workspace_state import TrialState
 
 # -- events -----------------------------------------------------------------------------
 
@@ -129,10 +137,29 @@ MotionEvent = MotionTabled | VoteCast | VoterRecused | MotionDecided | MotionLap
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MotionContext:
-    """The workspace facts tabling a motion needs: the charter and the member ids."""
+    """The workspace facts tabling a motion needs: the charter, the member ids, and each
+    member's roles (who of them may vote: :func:`may_vote`)."""
 
     charter: Charter
     members: frozenset[str]
+    roles: Mapping[str, frozenset[Role]] = field(default_factory=frozen_map)
+    """Member -> the roles they hold now; a member missing here holds none."""
+
+    @classmethod
+    def of(cls, trial: TrialState) -> MotionContext:
+        """The context of a motion in ``trial`` as it stands now."""
+        roles = {user_id: member.roles for user_id, member in trial.members.items()}
+        return cls(charter=trial.charter, members=frozenset(trial.members), roles=roles)
+
+    def voters(self) -> frozenset[str]:
+        """The members who may be put to a vote."""
+        return frozenset(m for m in self.members if may_vote(self.roles.get(m, frozenset())))
+
+
+def may_vote(roles: frozenset[Role]) -> bool:
+    """True when someone holding ``roles`` may be an eligible voter: a role besides
+    auditor, and not the auditor role (an auditor never votes on what they audit)."""
+    return bool(roles) and Role.AUDITOR not in roles
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -287,6 +314,11 @@ def _table(state: MotionState, command: TableMotion, context: MotionContext) -> 
     strangers = sorted(set(voters) - context.members)
     if strangers:
         raise InvalidMotion(f"{strangers} are not members of the trial and cannot vote")
+    observers = sorted(set(voters) - context.voters())
+    if observers:
+        raise NotAnEligibleVoter(
+            f"{observers} may not vote: an auditor never votes, and a member without a role cannot"
+        )
     rule = context.charter.quorum_rule(command.quorum_rule)
     if rule is None:
         known = [r.name for r in context.charter.quorum_rules]

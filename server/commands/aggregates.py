@@ -149,7 +149,7 @@ async def _decide_protocol(s: Situation, state: ProtocolState, command: Command)
 async def _decide_motion(s: Situation, state: MotionState, command: Command) -> Decision:
     if not isinstance(command, MotionCommand):
         raise _not_for("motion", command)
-    members = MotionContext(charter=s.trial.charter, members=frozenset(s.trial.members))
+    members = MotionContext.of(s.trial)
     events = motion.decide(state, command, members)
     if isinstance(command, TableMotion) and command.subject is not None:
         records = [await _record(s, kind, command.subject) for kind in MOTION_SUBJECT_KINDS]

@@ -677,7 +677,7 @@ class Trial(RuleBasedStateMachine):
 
     def on_motion(self, motion_id: str, command: motion.MotionCommand) -> None:
         state = self.motions.get(motion_id, motion.NEW_MOTION)
-        context = MotionContext(charter=self.trial.charter, members=frozenset(self.trial.members))
+        context = MotionContext.of(self.trial)
         events = self.attempt(f"motion:{motion_id}", lambda: motion.decide(state, command, context))
         if events is None:
             return

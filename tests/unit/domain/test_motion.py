@@ -29,11 +29,16 @@ from domain.motion import (
     VoteCount,
     carried_option,
 )
+from domain.roles import Role
 from tests.unit.domain.steps import runner
 
+MEMBERS = frozenset({"ada", "sam", "ivy", "pat", "eve"})
 CONTEXT = MotionContext(
-    charter=DEFAULT_CHARTER, members=frozenset({"ada", "sam", "ivy", "pat", "eve"})
+    charter=DEFAULT_CHARTER,
+    members=MEMBERS | {"aud", "new"},
+    roles={m: frozenset({Role.INVESTIGATOR}) for m in MEMBERS} | {"aud": frozenset({Role.AUDITOR})},
 )
+"""Ada to Eve vote; Aud is an auditor and New a member without a role yet."""
 
 
 def quorum_rule(name: str) -> QuorumRule:
@@ -102,6 +107,8 @@ def test_a_motion_is_tabled_with_the_charters_quorum_rule(table: TableMotion) ->
         ({"eligible_voters": ()}, errors.InvalidMotion, "needs eligible voters"),
         ({"eligible_voters": ("sam", "sam")}, errors.InvalidMotion, "each listed once"),
         ({"eligible_voters": ("sam", "zed")}, errors.InvalidMotion, "['zed'] are not members"),
+        ({"eligible_voters": ("sam", "aud")}, errors.NotAnEligibleVoter, "['aud'] may not vote"),
+        ({"eligible_voters": ("new", "sam")}, errors.NotAnEligibleVoter, "['new'] may not vote"),
         ({"quorum_rule": "plurality"}, errors.UnknownQuorumRule, "no quorum rule 'plurality'"),
         ({"question": ""}, errors.RequiredTextMissing, "question"),
     ],
@@ -111,6 +118,14 @@ def test_a_motion_needs_options_member_voters_and_a_known_rule(
 ) -> None:
     with pytest.raises(error, match=re.escape(message)):
         motion.decide(motion.NEW_MOTION, replace(table, **change), CONTEXT)  # type: ignore[arg-type]
+
+
+def test_voters_are_members_with_a_role_that_votes_never_an_auditor() -> None:
+    assert CONTEXT.voters() == MEMBERS
+    assert motion.may_vote(frozenset({Role.PATIENT_ADVOCATE}))
+    assert not motion.may_vote(frozenset({Role.AUDITOR}))
+    assert not motion.may_vote(frozenset({Role.AUDITOR, Role.INVESTIGATOR}))
+    assert not motion.may_vote(frozenset())
 
 
 def test_the_deadline_comes_after_tabling(table: TableMotion) -> None:

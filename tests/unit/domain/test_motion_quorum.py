@@ -25,10 +25,15 @@ from domain.motion import (
     TableMotion,
     VoteCount,
 )
+from domain.roles import Role
 from tests.unit.domain.steps import runner
 
 VOTERS = ("sam", "ivy", "pat", "eve")
-CONTEXT = MotionContext(charter=DEFAULT_CHARTER, members=frozenset({"ada", *VOTERS}))
+CONTEXT = MotionContext(
+    charter=DEFAULT_CHARTER,
+    members=frozenset({"ada", *VOTERS}),
+    roles={m: frozenset({Role.SPONSOR_MEMBER}) for m in ("ada", *VOTERS)},
+)
 run = runner(partial(motion.decide, context=CONTEXT), motion.fold)
 
 
