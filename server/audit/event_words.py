@@ -111,8 +111,11 @@ def _subject(data: Mapping[str, Any]) -> str:
 
 def _version_summary(data: Mapping[str, Any]) -> str:
     parts = [f"effective {data.get('effective_date', '')}"]
-    if data.get("changed_sections"):
-        parts.append(f"sections changed: {_listed(data['changed_sections'])}")
+    changed = list(data.get("changed_sections") or ())
+    if 0 < len(changed) <= 6:
+        parts.append(f"sections changed: {_listed(changed)}")
+    elif changed:
+        parts.append(f"{len(changed)} sections changed")
     if data.get("amendment_id"):
         parts.append(f"from amendment {data['amendment_id']}")
     return "; ".join(parts)
@@ -271,7 +274,7 @@ WORDS: Mapping[str, Phrase] = {
     ),
     "AmendmentSubmitted": lambda d, n: Words(
         f"submitted amendment {_a(d)} for signature",
-        f"content hash {str(d.get('content_hash', ''))[:16]}…",
+        f"content hash {str(d.get('content_hash', '')).removeprefix('sha256:')[:12]}…",
     ),
     "ReviewCommented": _review_comment,
     "SignatureApplied": _signed,
@@ -385,7 +388,8 @@ conflicts): the append's actor did not do them, so they are not said to have."""
 def words_of(event_type: str, data: Mapping[str, Any], names: Names) -> Words:
     """The event in plain words; a type the table does not know reads as its name."""
     phrase = WORDS.get(event_type) or Fallback(event_type)
-    return phrase(data, names)
+    action, summary = phrase(data, names)
+    return Words(action, one_line(summary))
 
 
 def types_of_kinds(kinds: Iterable[str]) -> frozenset[str]:

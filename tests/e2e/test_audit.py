@@ -17,6 +17,11 @@ from tests.e2e.conftest import Api, SignIn, ok, screenshot
 TRIAL = "asthma-301"
 
 
+def in_words(*parts: str) -> str:
+    """A trail's field path as the page words it: "Comments \u203a C-1 \u203a Text"."""
+    return " \u203a ".join(parts)
+
+
 async def test_an_auditor_replays_the_trial_verifies_the_log_and_downloads_the_exports(
     sign_in: SignIn, tmp_path: Path
 ) -> None:
@@ -82,12 +87,15 @@ async def test_an_auditor_opens_a_record_as_it_was_and_its_audit_trail(sign_in: 
     heading = record.get_by_role("heading", level=2)
     await expect(heading).to_contain_text("A-1 as it was at position")
     await expect(heading).to_be_focused()
-    status = record.locator("dt:text-is('status') + dd")
+    status = record.locator("dt:text-is('Status') + dd")
     await expect(status).to_have_text("submitted")
     await expect(record).to_contain_text("Widen the upper age limit to 75 years")
-    await expect(record.locator("dt:text-is('opened_by') + dd")).to_contain_text("(Dr Ivy Chen)")
+    # fields in words, people by name (their user id on hover)
+    opened_by = record.locator("dt:text-is('Opened by') + dd .person")
+    await expect(opened_by).to_have_text("Dr Ivy Chen")
+    await expect(opened_by).to_have_attribute("title", re.compile(r"^user id "))
     # the proposed text in full, line breaks kept
-    proposed = record.locator("dt:text-is('text') + dd").first
+    proposed = record.locator("dt:text-is('Text') + dd").first
     await expect(proposed).to_have_js_property(
         "innerText",
         "Age 18 to 75 years\nDiagnosis of asthma for at least 12 months\n"
@@ -106,7 +114,7 @@ async def test_an_auditor_opens_a_record_as_it_was_and_its_audit_trail(sign_in: 
     await aud.get_by_role("button", name="Audit trail of A-1").click()
     await expect(heading).to_have_text("Audit trail of A-1")
     # one event a group: who, when and why once, then each value it changed
-    submitted = record.locator("tbody", has_text="AmendmentSubmitted")
+    submitted = record.locator("tbody", has_text="Amendment submitted")
     await expect(submitted).to_have_count(1)
     await expect(submitted.locator(".position")).to_contain_text("later")  # after the moment
     await expect(submitted.locator(".when")).to_have_text(
@@ -115,10 +123,10 @@ async def test_an_auditor_opens_a_record_as_it_was_and_its_audit_trail(sign_in: 
     await expect(submitted.locator(".who")).to_have_text(
         "Dr Ivy Cheninvestigator, St Mary's University Hospital"
     )
-    status_change = submitted.locator("tr", has=aud.locator("td.field-path", has_text="status"))
+    status_change = submitted.locator("tr", has=aud.locator("td.field-path", has_text="Status"))
     await expect(status_change.locator(".old")).to_have_text("draft")
     await expect(status_change.locator(".new")).to_have_text("submitted")
-    opened = record.locator("tbody", has_text="AmendmentOpened")
+    opened = record.locator("tbody", has_text="Amendment opened")
     await expect(opened.locator(".why")).to_have_text("Recruitment Difficulty")
     await expect(opened.locator(".position")).not_to_contain_text("later")
     await screenshot(aud, "auditor-record-trail")
@@ -126,7 +134,7 @@ async def test_an_auditor_opens_a_record_as_it_was_and_its_audit_trail(sign_in: 
     # narrowed to one person: only Samira's review remark
     await record.get_by_label("Changed by").select_option(label="Samira Reyes")
     await expect(record.locator("tbody")).to_have_count(1)
-    await expect(record.locator("tbody")).to_contain_text("ReviewCommented")
+    await expect(record.locator("tbody")).to_contain_text("Review commented")
     await expect(record.locator("tbody .who")).to_contain_text("Samira Reyes")
     await record.get_by_label("Changed by").select_option(label="anyone")
     await expect(submitted).to_have_count(1)
@@ -134,9 +142,11 @@ async def test_an_auditor_opens_a_record_as_it_was_and_its_audit_trail(sign_in: 
     # the comments on A-1 are a record too: Pat's comment, in full, by her
     await aud.get_by_role("button", name="Audit trail of the comments on A-1").click()
     await expect(heading).to_have_text("Audit trail of the comments on A-1")
-    posted = record.locator("tbody", has_text="CommentPosted")
+    posted = record.locator("tbody", has_text="Comment posted")
     await expect(posted.locator(".who")).to_contain_text("Pat Okafor")
-    comment = posted.locator("tr", has=aud.locator("td.field-path", has_text="comments.C-1.text"))
+    comment = posted.locator(
+        "tr", has=aud.locator("td.field-path", has_text=in_words("Comments", "C-1", "Text"))
+    )
     await expect(comment.locator(".new")).to_have_text(
         "Older participants will need transport support for clinic visits;"
         " please say how it will be offered."
@@ -209,16 +219,15 @@ async def test_an_auditor_compares_the_protocol_before_and_after_a_revision(
     await aud.get_by_role("button", name="Audit trail of section 5.2").click()
     record = aud.locator(".record-panel")
     await expect(record.get_by_role("heading", level=2)).to_have_text("Audit trail of section 5.2")
-    revised_event = record.locator("tbody", has_text="SectionRevised")
+    revised_event = record.locator("tbody", has_text="Section revised")
     await expect(revised_event).to_have_count(1)
     await expect(revised_event.locator(".who")).to_contain_text("Dr Ivy Chen")
     await expect(revised_event.locator(".why")).to_have_text("Widen the range")
-    text = revised_event.locator(
-        "tr", has=aud.locator("td.field-path", has_text="revisions[1].text")
-    )
+    text = revised_event.locator("tr", has=aud.locator("td.field-path[title='revisions[1].text']"))
+    await expect(text.locator(".field-path")).to_have_text(in_words("Revisions", "2nd", "Text"))
     await expect(text.locator(".old")).to_have_text("absent")
     await expect(text.locator(".new")).to_have_js_property("innerText", after)
-    await expect(record.locator("td.field-path", has_text="1.number")).to_have_count(0)
+    await expect(record.locator("td.field-path[title$='1.number']")).to_have_count(0)
 
     # a version that does not exist: the server's problem, beside the button
     compare = aud.get_by_role("form", name="Compare two moments")
@@ -275,10 +284,121 @@ async def test_an_auditor_reads_the_trail_of_the_comments_on_a_section(
     record = aud.locator(".record-panel")
     heading = record.get_by_role("heading", level=2)
     await expect(heading).to_have_text("Audit trail of the comments on section 5.2")
-    posted = record.locator("tbody", has_text="CommentPosted")
+    posted = record.locator("tbody", has_text="Comment posted")
     await expect(posted.locator(".who")).to_contain_text("Pat Okafor")
     await expect(posted).to_contain_text("Many of our members are over 65.")
     # a section nobody commented on offers no such trail
     await protocol.get_by_text("5.3 Exclusion Criteria").click()
     uncommented = protocol.get_by_role("button", name="Audit trail of the comments on section 5.3")
     await expect(uncommented).to_have_count(0)
+
+
+async def test_the_timeline_reads_in_words_with_markers_filters_and_jumps(
+    sign_in: SignIn, api: Api, demo: dict[str, DemoPerson]
+) -> None:
+    # Samira signs A-1: her signature, and the approval it completes
+    sam = await api("sam")
+    a1 = await ok(sam.get(f"/api/trials/{TRIAL}/amendments/A-1"))
+    signing = {
+        "meaning": "approval",
+        "content_hash": a1["content_hash"],
+        "password": demo["sam"].password,
+    }
+    await ok(sam.post(f"/api/trials/{TRIAL}/amendments/A-1/signatures", json=signing))
+
+    aud = await sign_in("aud", width=1280)
+    await aud.goto(f"/#/t/{TRIAL}/audit")
+    await expect(aud.locator(".moment")).to_contain_text("the latest")
+    # the latest event in words: the approval is the system's, after Samira's signature
+    now = aud.locator(".moment-event")
+    await expect(now).to_contain_text("Amendment A-1 approved (all required signatures given)")
+    await expect(now).to_contain_text("by Concord, on Samira Reyes's action")
+    await expect(now).to_contain_text("signed by Samira Reyes")
+    await expect(aud.locator(".moment time")).to_have_text(
+        re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$")
+    )
+
+    # the markers: ticks under the slider, and a list to jump from
+    markers = aud.locator("ol.marker-list .mark-go")
+    await expect(markers).to_have_text(
+        [
+            "v1",
+            "M-1 decided",
+            "D-1 resolved",
+            "A-1 opened",
+            "A-1 submitted",
+            "A-1 signed",
+            "A-1 approved",
+        ]
+    )
+    await expect(aud.locator(".timeline-marks .mark")).to_have_count(7)
+    amendments = aud.get_by_role("region", name="Amendments as they were")
+    await expect(amendments.locator(".badge")).to_have_text("approved")
+    # one click to the draft (no stepping back event by event)
+    await markers.filter(has_text="A-1 opened").click()
+    await expect(now).to_have_text(
+        "Dr Ivy Chen opened amendment A-1 — Widen the upper age limit to 75 years"
+    )
+    await expect(amendments.locator(".badge")).to_have_text("draft")
+    await expect(aud.locator("ol.marker-list li[aria-current='step']")).to_contain_text(
+        "A-1 opened"
+    )
+    # a tick on the slider goes there too
+    await aud.locator(".timeline-marks .mark[title^='v1:']").click()
+    await expect(now).to_contain_text("Samira Reyes published version 1 of the protocol")
+    await expect(amendments).to_contain_text("No amendments yet.")
+
+    # the events narrowed to one person: only what Pat did
+    events = aud.get_by_role("region", name="Events")
+    await events.get_by_label("Recorded by").select_option(label="Pat Okafor")
+    listed = events.locator("ol.timeline-events li")
+    hers = await ok(
+        (await api("aud")).get(
+            f"/api/trials/{TRIAL}/audit/timeline", params={"by": demo["pat"].user_id}
+        )
+    )
+    count = len(hers["entries"])
+    assert count >= 3
+    await expect(events.get_by_role("status")).to_have_text(
+        f"{count} events within what you chose, oldest first."
+    )
+    await expect(listed).to_have_count(count)
+    for index in range(count):
+        await expect(listed.nth(index).locator(".event-text")).to_contain_text(
+            re.compile("^Pat Okafor ")
+        )
+    raised = listed.filter(has_text="raised dispute D-1")
+    await raised.get_by_role("button").click()
+    await expect(now).to_contain_text("Pat Okafor raised dispute D-1 about section 1.3")
+    # ... and to one kind: the signatures
+    await events.get_by_label("Recorded by").select_option(label="anyone")
+    await events.get_by_label("Kind").select_option(label="signatures")
+    await expect(listed).to_have_count(1)
+    await expect(listed).to_contain_text("Samira Reyes signed amendment A-1 (approval)")
+
+    # jump to a record by its name
+    await aud.get_by_label("Position or record").fill("M-1")
+    await aud.get_by_role("button", name="Jump").click()
+    await expect(now).to_contain_text("Samira Reyes tabled motion M-1")
+    await aud.get_by_label("Position or record").fill("A-9")
+    await aud.get_by_role("button", name="Jump").click()
+    await expect(aud.get_by_text("This trial has no A-9.")).to_be_visible()
+
+    # A-1's trail at 1280 px: the approval is Concord's on the last signature, naming the
+    # signers; every column wraps inside the page instead of being cut off
+    await aud.get_by_role("button", name="Latest").click()
+    await expect(aud.locator(".moment")).to_contain_text("the latest")
+    await aud.get_by_role("button", name="Audit trail of A-1", exact=True).click()
+    record = aud.locator(".record-panel")
+    approval = record.locator(
+        "tbody", has_text="Amendment approved (all required signatures given)"
+    )
+    await expect(approval.locator(".who")).to_have_text(
+        "Concordon the last required signature, by Samira Reyes"
+    )
+    await expect(approval.locator(".why")).to_have_text("Signed by Samira Reyes")
+    await expect(approval.locator(".field-path")).to_have_text("Status")
+    scroll = record.locator(".table-scroll")
+    widths = await scroll.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert widths[0] <= widths[1], f"the trail is cut off: {widths}"
+    await screenshot(aud, "auditor-timeline")

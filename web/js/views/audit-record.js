@@ -3,9 +3,11 @@
 // server's replay gives (`/audit/replay?record=…`), values as exact text.
 
 import { h } from "../dom.js";
+import { fieldLabel, instantNode, personNode } from "./audit-labels.js";
 
 /** The record ``name`` (e.g. "amendment/A-1") from ``replay.record``, or a note that it did
- * not exist at that position. People's ids are followed by their printed names. */
+ * not exist at that position. Fields read in words ("Opened by"; the field's own name on
+ * hover), people by their printed names (the user id on hover). */
 export function recordAsOf(replay, name) {
   if (!replay.record) {
     return h("p", { class: "note" }, `${name} did not exist yet at position ${replay.position}.`);
@@ -29,13 +31,22 @@ function valueNode(value, names) {
   if (typeof value === "object") {
     const entries = Object.entries(value);
     return entries.length
-      ? h("dl", { class: "record-fields" }, entries.map(([key, inner]) => [h("dt", {}, names.get(key) ? `${key} (${names.get(key)})` : key), h("dd", {}, valueNode(inner, names))]))
+      ? h(
+          "dl",
+          { class: "record-fields" },
+          entries.map(([key, inner]) => [
+            h("dt", { title: names.has(key) ? `user id ${key}` : key }, names.get(key) ?? fieldLabel(key)),
+            h("dd", {}, valueNode(inner, names)),
+          ]),
+        )
       : h("span", { class: "absent" }, "none");
   }
   if (typeof value === "string") {
     if (value === "") return h("span", { class: "absent" }, "empty text");
-    const who = names.get(value);
-    return h("span", { class: "exact" }, value, who ? h("span", { class: "who-is" }, ` (${who})`) : null);
+    if (names.has(value)) return personNode(value, names);
+    const moment = instantNode(value);
+    if (moment) return moment;
+    return h("span", { class: "exact" }, value);
   }
   return h("span", { class: "exact" }, String(value));
 }

@@ -1,9 +1,11 @@
 // A record's audit trail (`/audit/trail?record=…`): one row per value an event changed,
 // with who (printed name, roles, organization as the workspace knew them then), when
-// (the server's UTC time, as recorded), the old and new values in full, and why.
+// (the server's UTC time, as recorded), the old and new values in full, and why. Fields,
+// events and people read in words (audit-labels.js); the raw path, type or id on hover.
 
 import { get } from "../api.js";
-import { field, fill, h, utc } from "../dom.js";
+import { field, fill, h, timeElement } from "../dom.js";
+import { eventLabel, fieldPathWords, instantNode, personNode } from "./audit-labels.js";
 
 /** The trail's rows of ``record`` ("amendment/A-1", "protocol", …), oldest first. */
 export function loadTrail(trailPath, record) {
@@ -15,7 +17,7 @@ export function loadTrail(trailPath, record) {
  * ``position`` are marked: they had not happened yet at the moment being looked at.
  * Above it, the trail can be narrowed to one person and a time window (UTC): ``filter``
  * ({by, since, until}) is the narrowing to start from, ``onFilter`` hears each change. */
-export function trailTable(rows, { section = null, position = null, filter = {}, onFilter = () => {} }) {
+export function trailTable(rows, { section = null, position = null, filter = {}, onFilter = () => {}, names = new Map() }) {
   const shown = section === null ? rows : rows.flatMap((row) => inSection(row, section));
   if (!shown.length) return h("p", {}, "No changes recorded.");
   // the system's changes (no user id) get a value of their own: "" means anyone
@@ -33,7 +35,7 @@ export function trailTable(rows, { section = null, position = null, filter = {},
   const render = () => {
     const now = { by: by.value || null, since: since.value || null, until: until.value || null };
     onFilter(now);
-    fill(table, trailRows(shown.filter((row) => admitted(row, now, personOf)), shown.length, position));
+    fill(table, trailRows(shown.filter((row) => admitted(row, now, personOf)), shown.length, position, names, signersOf(shown)));
   };
   for (const control of [by, since, until]) control.addEventListener("change", render);
   render();
@@ -62,7 +64,21 @@ function seconds(local) {
   return local.length === 16 ? `${local}:00` : local.slice(0, 19);
 }
 
-function trailRows(rows, total, position) {
+/** For each approval in the trail (by position), the printed names of the signatures it
+ * followed: those given since the last invalidation of the amendment's signatures. */
+function signersOf(rows) {
+  const signers = new Map();
+  let current = [];
+  for (const group of byEvent(rows)) {
+    const [first] = group;
+    if (first.event === "SignaturesInvalidated") current = [];
+    if (first.event === "SignatureApplied" || first.event === "EthicsApprovalRecorded") current = [...current, first.printed_name || first.user_id];
+    if (first.event === "AmendmentApproved") signers.set(first.position, current);
+  }
+  return signers;
+}
+
+function trailRows(rows, total, position, names, signers) {
   if (!rows.length) return h("p", {}, `None of the ${total} changed values falls within what you chose.`);
   const later = position === null ? 0 : rows.filter((row) => row.position > position).length;
   return [
@@ -78,8 +94,13 @@ function trailRows(rows, total, position) {
       h(
         "table",
         { class: "trail" },
+        h(
+          "colgroup",
+          {},
+          ["position", "when", "event", "who", "why", "field", "old", "new"].map((name) => h("col", { class: `col-${name}` })),
+        ),
         h("thead", {}, h("tr", {}, ["Position", "Recorded (UTC)", "Event", "Who", "Why", "Field", "Old value", "New value"].map((t) => h("th", { scope: "col" }, t)))),
-        byEvent(rows).map((group) => eventRows(group, position)),
+        byEvent(rows).map((group) => eventRows(group, position, names, signers)),
       ),
     ),
   ];
@@ -97,10 +118,14 @@ function byEvent(rows) {
 }
 
 /** One event as a <tbody>: who, when and why once, then a line per value it changed. */
-function eventRows(rows, position) {
+function eventRows(rows, position, names, signers) {
   const [first] = rows;
   const later = position !== null && first.position > position;
   const span = { rowspan: rows.length };
+  // An approval is the system's consequence of the last required signature, recorded in
+  // that signature's append: not the last signer's act.
+  const approval = first.event === "AmendmentApproved";
+  const signedBy = (signers.get(first.position) ?? []).join(", ");
   return h(
     "tbody",
     { class: later ? "later" : null },
@@ -111,15 +136,19 @@ function eventRows(rows, position) {
         index === 0
           ? [
               h("th", { scope: "rowgroup", class: "position", ...span }, String(row.position), later ? [" ", h("span", { class: "badge" }, "later")] : null),
-              h("td", { class: "when", ...span }, utc(row.recorded_at)),
-              h("td", { class: "event", ...span }, row.event),
-              h("td", { class: "who", ...span }, who(row)),
-              h("td", { class: "why", ...span }, row.reason || h("span", { class: "absent" }, "none stated")),
+              h("td", { class: "when", ...span }, timeElement(row.recorded_at)),
+              h("td", { class: "event", title: row.event, ...span }, approval ? "Amendment approved (all required signatures given)" : eventLabel(row.event)),
+              h("td", { class: "who", ...span }, approval ? automatic(row) : who(row)),
+              h(
+                "td",
+                { class: "why", ...span },
+                approval && signedBy ? `Signed by ${signedBy}` : row.reason || h("span", { class: "absent" }, "none stated"),
+              ),
             ]
           : null,
-        h("td", { class: "field-path" }, row.field || "—"),
-        h("td", { class: "old" }, value(row.old_value)),
-        h("td", { class: "new" }, value(row.new_value)),
+        h("td", { class: "field-path", title: row.field || null }, fieldPathWords(row.field, names)),
+        h("td", { class: "old" }, value(row.old_value, names)),
+        h("td", { class: "new" }, value(row.new_value, names)),
       ),
     ),
   );
@@ -135,10 +164,21 @@ function inSection(row, number) {
   return /^\d/.test(rest) ? [] : [{ ...row, field: rest }];
 }
 
+/** Who recorded an approval: the system, on the last required signature (whose append
+ * it was written in). */
+function automatic(row) {
+  return [
+    h("strong", {}, "Concord"),
+    h("br"),
+    "on the last required signature",
+    row.printed_name ? [", by ", h("span", { class: "person", title: `user id ${row.user_id}` }, row.printed_name)] : null,
+  ];
+}
+
 function who(row) {
   if (!row.printed_name) return row.user_id || "the system";
   return [
-    h("strong", {}, row.printed_name),
+    h("strong", { title: `user id ${row.user_id}` }, row.printed_name),
     h("br"),
     row.roles ? `${row.roles.replaceAll("_", " ")}` : "no role",
     row.organization ? [", ", row.organization] : null,
@@ -147,10 +187,13 @@ function who(row) {
 
 /** A value as the trail gives it (JSON text, "" when the field did not exist): text
  * values shown exactly, with their line breaks; others as their JSON. */
-function value(json) {
+function value(json, names) {
   if (json === "") return h("span", { class: "absent" }, "absent");
   const parsed = JSON.parse(json);
   if (parsed === "") return h("span", { class: "absent" }, "empty text");
   if (parsed === null) return h("span", { class: "absent" }, "none");
+  if (typeof parsed === "string" && names.has(parsed)) return personNode(parsed, names);
+  const moment = instantNode(parsed);
+  if (moment) return moment;
   return h("div", { class: "exact" }, typeof parsed === "string" ? parsed : json);
 }

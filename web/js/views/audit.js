@@ -4,10 +4,11 @@
 // download the exports. Everything here reads the log through /api/trials/{id}/audit/...
 
 import { Problem, get, getLines, trialPath } from "../api.js";
-import { badge, fill, h, humanize, problemBox, utc } from "../dom.js";
+import { badge, fill, h, humanize, problemBox, timeElement } from "../dom.js";
 import { actionButton } from "../page.js";
 import { comparison } from "./audit-diff.js";
 import { recordAsOf } from "./audit-record.js";
+import { MARKER_KINDS, eventList, eventWords, jumpForm, markers, readTimeline } from "./audit-timeline.js";
 import { loadTrail, trailTable } from "./audit-trail.js";
 
 /** ``readsAccounts``: the viewer may read people's account trails (system_admin or
@@ -35,6 +36,39 @@ export function mountAudit(context, box, readsAccounts = false) {
   const results = h("div", { class: "as-of" });
   const verification = h("div", { role: "status" });
   const compare = comparison(path("diff"), () => shown?.position ?? null);
+  // the timeline in words: the event at the replayed position, the slider's markers, the
+  // events narrowed by kind, person and time, jumping to a position or a record
+  const timelinePath = path("timeline");
+  const goTo = (position) => load(`at=${position}`);
+  const eventLine = h("p", { class: "moment-event" });
+  const marks = markers(goTo);
+  let people = new Map(); // user id -> printed name, as the trial knows its members now
+  const events = eventList(timelinePath, goTo, () => [...people].sort((a, b) => a[1].localeCompare(b[1])));
+  const [jump, jumped] = jumpForm(timelinePath, goTo, () => marks.entries());
+
+  async function readMarkers() {
+    try {
+      const [first, marked] = await Promise.all([readTimeline(timelinePath, { limit: "1" }), readTimeline(timelinePath, { kind: MARKER_KINDS, limit: "1000" })]);
+      if (first.entries.length) slider.min = String(first.entries[0].position);
+      marks.draw(marked.entries, Number(slider.min), Number(slider.max));
+      if (shown) marks.current(shown.position);
+    } catch (error) {
+      if (!(error instanceof Problem)) throw error;
+      fill(problem, problemBox(error));
+    }
+  }
+
+  async function describe(position, mine) {
+    try {
+      const page = await readTimeline(timelinePath, { after: String(position - 1), limit: "1" });
+      if (mine !== asked) return;
+      const [entry] = page.entries;
+      fill(eventLine, entry && entry.position === position ? eventWords(entry) : "");
+    } catch (error) {
+      if (!(error instanceof Problem)) throw error;
+      if (mine === asked) fill(eventLine, problemBox(error));
+    }
+  }
 
   async function load(query, follow = false) {
     asked += 1;
@@ -51,6 +85,10 @@ export function mountAudit(context, box, readsAccounts = false) {
       if (mine !== asked) return; // a later move of the slider wins
       following = follow;
       shown = { ...replay, recordAsked: asking };
+      if (follow && replay.workspace) {
+        people = new Map(Object.values(replay.workspace.members).map((m) => [m.user_id, m.printed_name]));
+        events.offerPeople();
+      }
       commented = new Set(threads.filter((t) => t.subject_kind === "section").map((t) => t.subject_id));
       render(replay, permissions);
     } catch (error) {
@@ -67,16 +105,22 @@ export function mountAudit(context, box, readsAccounts = false) {
       load(`at=${replay.next}`, following);
       return;
     }
-    if (following) slider.max = String(replay.position);
+    if (following && slider.max !== String(replay.position)) {
+      slider.max = String(replay.position);
+      readMarkers();
+    }
     slider.value = String(replay.position);
     previous.disabled = replay.previous === null;
     next.disabled = replay.next === null;
     fill(
       where,
-      `Position ${replay.position} of the log, recorded ${utc(replay.recorded_at)}; `,
-      `event ${replay.events} of this trial`,
+      `Position ${replay.position} of the log, recorded `,
+      timeElement(replay.recorded_at),
+      `; event ${replay.events} of this trial`,
       following ? " — the latest" : "",
     );
+    marks.current(replay.position);
+    describe(replay.position, asked);
     compare.offerVersions(replay.protocol?.versions ?? []);
     fill(results, protocolAsOf(replay, open, commented), rolesAsOf(context, replay, permissions, open, readsAccounts), recordsAsOf(replay, open));
     showRecord();
@@ -116,7 +160,7 @@ export function mountAudit(context, box, readsAccounts = false) {
     if (opened.view === "state") {
       if (shown.recordAsked !== opened.record) return; // its replay has not come back (yet)
       fill(recordHeading, `${opened.title} as it was at position ${shown.position}`);
-      fill(recordBody, h("p", { class: "note" }, `Recorded ${utc(shown.recorded_at)}. Every field, values exactly as stored.`), recordAsOf(shown, opened.record));
+      fill(recordBody, h("p", { class: "note" }, "Recorded ", timeElement(shown.recorded_at), ". Every field, values exactly as stored."), recordAsOf(shown, opened.record));
     } else if (opened.rows) {
       fill(recordHeading, `Audit trail of ${opened.title}`);
       const mine = opened;
@@ -125,6 +169,7 @@ export function mountAudit(context, box, readsAccounts = false) {
         trailTable(opened.rows, {
           section: opened.section,
           position: shown.position,
+          names: people,
           filter: opened.filter,
           onFilter: (filter) => {
             mine.filter = filter;
@@ -178,11 +223,15 @@ export function mountAudit(context, box, readsAccounts = false) {
       "section",
       { "aria-labelledby": "timeline-heading", class: "timeline" },
       h("h2", { id: "timeline-heading" }, "Timeline"),
-      h("div", { class: "field" }, h("label", { for: slider.id }, "Position in the log"), slider),
+      h("div", { class: "field" }, h("label", { for: slider.id }, "Position in the log"), slider, marks.strip),
       h("div", { class: "buttons" }, previous, next, latest),
-      timeForm,
       where,
+      eventLine,
       problem,
+      marks.details,
+      h("div", { class: "row timeline-jumps" }, timeForm, jump),
+      jumped,
+      events.section,
     ),
     recordPanel,
     results,
@@ -215,6 +264,7 @@ export function mountAudit(context, box, readsAccounts = false) {
     exports,
   );
   load("", true);
+  events.load();
   return {
     refresh: () => following && load("", true),
     onEvents: () => following && load("", true),
