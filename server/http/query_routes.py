@@ -21,6 +21,7 @@ from server.http.amendment_history import amendment_history
 from server.http.authentication import Principal, require_principal
 from server.http.authorization import authorize, known_trial
 from server.http.command_endpoint import etag
+from server.http.glance import glance
 from server.http.identifiers import path_params
 from server.http.problems import Problem
 from server.http.targets import (
@@ -321,6 +322,15 @@ QUERY_ROUTES: tuple[QueryRoute, ...] = (
         READ,
         "One dispute",
         _one(dispute_target, "such dispute"),
+    ),
+    QueryRoute(
+        "get_trial_at_a_glance",
+        T + "/glance",
+        READ,
+        "The trial at a glance: when each amendment, motion and dispute was opened, and"
+        " the patient-engagement figures (advocates' comments per day, their dispositions,"
+        " the time a disposition took)",
+        glance,
     ),
     QueryRoute(
         "list_comment_threads",
