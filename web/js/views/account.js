@@ -5,6 +5,7 @@
 import { Problem, del, get, post, setCsrfToken } from "../api.js";
 import { badge, field, h, utc } from "../dom.js";
 import { actionForm, confirmation, focusIn, mountPage } from "../page.js";
+import { NOTIFICATIONS_PATH, notificationsSection } from "./account-notifications.js";
 
 const DEFAULT_LIFETIME_DAYS = 90;
 const MAX_LIFETIME_DAYS = 365;
@@ -52,7 +53,7 @@ export function mountAccount(me, box) {
     focusIn(box, focus);
   };
   const view = mountPage(box, async () => {
-    const tokens = await get("/api/tokens");
+    const [tokens, notifications] = await Promise.all([get("/api/tokens"), get(NOTIFICATIONS_PATH)]);
     if (ui.revoking && !tokens.some((t) => t.token_id === ui.revoking && !t.revoked_at)) ui.revoking = null;
     return h(
       "section",
@@ -75,6 +76,7 @@ export function mountAccount(me, box) {
           },
         }),
       ),
+      notificationsSection(notifications, say),
       tokensSection(tokens, ui, handle, say),
     );
   });
