@@ -97,9 +97,11 @@ async def test_a_sponsor_lead_reviews_tracked_and_clean_text_and_signs(
 ) -> None:
     sam = await sign_in("sam")
     await sam.get_by_role("link", name="ASTHMA-301").click()
-    awaiting = sam.get_by_role("region", name="Awaiting your signature or review")
+    awaiting = sam.get_by_role("region", name="Waiting for you")
     await expect(awaiting).to_contain_text("sponsor approval")
-    await awaiting.get_by_role("link", name="A-1: Widen the upper age limit to 75 years").click()
+    await awaiting.get_by_role(
+        "link", name="Sign A-1 (Widen the upper age limit to 75 years): sponsor approval awaited"
+    ).click()
 
     changes = sam.locator("#changes-panel")
     await expect(changes.locator("del")).to_contain_text("65")
@@ -168,7 +170,7 @@ async def test_a_patient_advocate_reviews_participant_facing_changes_and_sees_di
 
     pat = await sign_in("pat")
     await pat.get_by_role("link", name="ASTHMA-301").click()
-    awaiting = pat.get_by_role("region", name="Awaiting your signature or review")
+    awaiting = pat.get_by_role("region", name="Waiting for you")
     await expect(awaiting).to_contain_text("patient advocate review")
     await expect(awaiting).to_contain_text("participant-facing")
     await expect(awaiting).not_to_contain_text("A-1")
@@ -178,7 +180,9 @@ async def test_a_patient_advocate_reviews_participant_facing_changes_and_sees_di
     )
 
     await awaiting.get_by_role(
-        "link", name="A-2: Explain the trial with a short video at consent"
+        "link",
+        name="Review A-2 (Explain the trial with a short video at consent): patient advocate"
+        " review awaited (participant-facing: 11.3)",
     ).click()
     await expect(pat.locator("#changes-panel ins")).to_contain_text("a video explaining the trial")
     await expect(pat.locator("#changes-panel .badge.facing")).to_be_visible()

@@ -1,5 +1,6 @@
-// The live connection of one trial (docs/live.md): events as they commit, presence,
-// and reconnection that resumes after the last position seen, so nothing is missed.
+// The live connection of one trial, or of all the person's trials (docs/live.md): events
+// as they commit, presence, and reconnection that resumes after the last position seen,
+// so nothing is missed.
 
 const RETRY_MS = [500, 1000, 2000, 5000, 10000];
 /** The server sends a heartbeat every 15 s: after this long without a word, the
@@ -20,7 +21,8 @@ export class LiveConnection {
   }
 
   connect() {
-    const query = new URLSearchParams({ trial: this.trialId });
+    // No trial: every trial the person may read (the inbox's connection).
+    const query = new URLSearchParams(this.trialId ? { trial: this.trialId } : {});
     if (this.position !== null) query.set("after", String(this.position));
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const socket = new WebSocket(`${scheme}//${location.host}/api/live?${query}`);
@@ -116,7 +118,7 @@ export class LiveConnection {
   }
 
   sendPresence() {
-    if (this.socket?.readyState !== WebSocket.OPEN) return;
+    if (!this.trialId || this.socket?.readyState !== WebSocket.OPEN) return;
     this.socket.send(JSON.stringify({ type: "presence", trial: this.trialId, ...this.presence }));
   }
 

@@ -15,6 +15,7 @@ import { mountAmendment, mountAmendmentList, mountNewAmendment } from "./views/a
 import { mountAudit } from "./views/audit.js";
 import { mountDispute, mountDisputeList } from "./views/disputes.js";
 import { mountDocument } from "./views/document.js";
+import { inboxLink, mountInbox, stopWatchingInbox, watchInbox } from "./views/inbox.js";
 import { mountMotion, mountMotionList } from "./views/motions.js";
 import { mountProtocol } from "./views/protocol.js";
 import { mountTrialHome, mountTrialList } from "./views/trials.js";
@@ -86,6 +87,19 @@ function signedIn(user, csrfToken) {
   state.me = user;
   setCsrfToken(csrfToken);
   drawWho();
+  followInbox();
+}
+
+/** Keep the header's inbox count current: one live connection to every trial the person
+ * may read (opened again when those trials change; asked on the way to the trial list). */
+async function followInbox() {
+  if (!state.me || state.me.must_change_password) return;
+  try {
+    const trials = await get("/api/trials");
+    if (state.me) watchInbox(trials.filter((t) => t.roles.length).map((t) => t.trial_id));
+  } catch (error) {
+    if (!(error instanceof Problem)) throw error;
+  }
 }
 
 /** The header's right side: who is signed in, their own pages, signing out. */
@@ -104,6 +118,7 @@ function drawWho() {
   const places = user.must_change_password
     ? []
     : [
+        inboxLink(),
         h("a", { href: "#/account" }, "Your account"),
         roles.has("system_admin") || roles.has("account_auditor") ? h("a", { href: "#/accounts" }, "Accounts") : null,
       ];
@@ -121,6 +136,7 @@ function signedOut(reason = "") {
   state.signedOutWhy = wasSignedIn && reason !== null ? why : "";
   state.me = null;
   state.systemRoles = [];
+  stopWatchingInbox();
   setCsrfToken(null);
   closeTrial();
   fill(who);
@@ -318,6 +334,7 @@ const PAGES = {
 /** The pages outside any trial: ``#/account``, ``#/accounts``, ``#/accounts/{user_id}``. */
 const PERSONAL = {
   account: (rest, box) => mountAccount(state.me, box),
+  inbox: (rest, box) => mountInbox(state.me, box),
   accounts: (rest, box) =>
     rest[0] ? mountAccountPage(state.me, state.systemRoles, rest[0], box) : mountAccounts(state.systemRoles, box),
 };
@@ -352,6 +369,7 @@ async function route() {
       // ("New trial", "Accounts"): asked again on the way in.
       await refreshSystemRoles();
       if (ticket !== routes || !state.me) return;
+      if (!personal) followInbox(); // a trial joined since is listened to from here on
       state.view = personal ? personal(parts.slice(1), box) : mountTrialList(state.me, state.systemRoles, box);
     } else {
       const context = await openTrial(parts[1]);

@@ -1,11 +1,13 @@
 // The trials a person belongs to, the invitations awaiting their answer, and a trial's
-// overview: what awaits them.
+// overview: what waits for them there (their inbox's items of the trial).
 
 import { get, post, trialPath } from "../api.js";
 import { badge, field, h, humanize, utc } from "../dom.js";
 import { actionButton, cards, confirmation, focusIn, hashFor, link, mountPage } from "../page.js";
 import { foundingSection } from "./found.js";
-import { awaitingSignature, commentsOf, loadAmendments } from "./records.js";
+import { trialInboxSection } from "./inbox.js";
+import { commentsOf, loadAmendments } from "./records.js";
+import { trialAtAGlance } from "./overview-charts.js";
 import { loadSites, sitesSection } from "./sites.js";
 
 /** ``systemRoles``: a trial creator is offered "New trial" (founding a trial). */
@@ -127,7 +129,7 @@ function declineForm(invitation, path, ui, view, say) {
 export function mountTrialHome(context, box) {
   return mountPage(box, async () => {
     const amendments = await loadAmendments(context);
-    const awaiting = awaitingSignature(context, amendments);
+    const waiting = await trialInboxSection(context);
     const mine = await myComments(context);
     const sites = await loadSites(context);
     const protocol = context.protocol;
@@ -141,32 +143,7 @@ export function mountTrialHome(context, box) {
         "Your roles: ",
         context.access.roles.length ? context.access.roles.map(humanize).join(", ") : "none",
       ),
-      h(
-        "section",
-        { "aria-labelledby": "awaiting-heading" },
-        h("h2", { id: "awaiting-heading" }, "Awaiting your signature or review"),
-        awaiting.length
-          ? h(
-              "ul",
-              { class: "awaiting" },
-              awaiting.map(({ amendment, requirements, participantFacing }) =>
-                h(
-                  "li",
-                  {},
-                  link(
-                    hashFor(context.trialId, "amendments", amendment.amendment_id),
-                    `${amendment.amendment_id}: ${amendment.details?.summary ?? ""}`,
-                  ),
-                  " — ",
-                  requirements.map((r) => r.name).join(", "),
-                  participantFacing.length
-                    ? h("span", {}, " ", badge("participant-facing", "facing"), ` ${participantFacing.join(", ")}`)
-                    : null,
-                ),
-              ),
-            )
-          : h("p", {}, "Nothing awaits your signature."),
-      ),
+      waiting,
       mine.length
         ? h(
             "section",
@@ -198,6 +175,7 @@ export function mountTrialHome(context, box) {
             ),
           )
         : null,
+      trialAtAGlance(context, amendments),
       sitesSection(context, sites),
       h(
         "section",
