@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from domain import m11
 from domain.actor import Actor
 from domain.amendment_state import AmendmentState, AmendmentStatus
 from domain.approval_policy import (
@@ -199,10 +200,13 @@ def _signatures(
     verb = "Review" if review else "Sign"
     if any(r.needs_committee_vote for r in mine):
         verb = "Record the committee's approval of"
+    facing = records.trial.charter.approval.participant_facing_sections
+    shown = sorted((n for n in amendment.sections if m11.is_within(n, facing)), key=m11.sort_key)
+    where = f" (participant-facing: {', '.join(shown)})" if review and shown else ""
     yield Waiting(
         kind=InboxKind.REVIEW if review else InboxKind.SIGNATURE,
         record=record,
-        title=f"{verb} {_label(amendment)}: {what} awaited",
+        title=f"{verb} {_label(amendment)}: {what} awaited{where}",
         since=amendment.submitted_at or None,
         since_event=None if amendment.submitted_at else Since.LAST_EVENT,
     )

@@ -153,6 +153,7 @@ def test_a_participant_facing_change_asks_the_advocate_for_a_review(
     [review] = items(advocate, trial, published_protocol, amendments=[facing])
     assert review.kind is InboxKind.REVIEW
     assert "patient advocate review" in review.title
+    assert review.title.endswith("(participant-facing: 11.3)")
     [own] = items(investigator, trial, published_protocol, amendments=[facing])
     assert "0 of 2 signatures" in own.title
 
