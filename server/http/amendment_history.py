@@ -42,6 +42,10 @@ def _answer(streams: list[list[RecordedEvent]]) -> Response:
     return Response(body, media_type="application/json")
 
 
+answer_of = _answer
+"""The answer for any record's streams (a motion's, a dispute's: record_history.py)."""
+
+
 async def amendment_history(
     services: Services, p: dict[str, str], principal: Principal
 ) -> Response:

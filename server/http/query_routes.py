@@ -24,6 +24,7 @@ from server.http.command_endpoint import etag
 from server.http.glance import glance
 from server.http.identifiers import path_params
 from server.http.problems import Problem
+from server.http.record_history import dispute_history, motion_history
 from server.http.targets import (
     PathTarget,
     dispute_target,
@@ -314,6 +315,14 @@ QUERY_ROUTES: tuple[QueryRoute, ...] = (
         _one(motion_target, "such motion"),
     ),
     QueryRoute(
+        "get_motion_history",
+        T + "/motions/{motion_id}/history",
+        READ,
+        "The motion's events in log order (tabled, votes, recusals, its end), each with the"
+        " time the log recorded it and who caused it",
+        motion_history,
+    ),
+    QueryRoute(
         "list_disputes", T + "/disputes", READ, "Ids of the trial's disputes", _ids("disputes")
     ),
     QueryRoute(
@@ -322,6 +331,14 @@ QUERY_ROUTES: tuple[QueryRoute, ...] = (
         READ,
         "One dispute",
         _one(dispute_target, "such dispute"),
+    ),
+    QueryRoute(
+        "get_dispute_history",
+        T + "/disputes/{dispute_id}/history",
+        READ,
+        "The dispute's events in log order (raised, each escalation with its reason, its"
+        " resolution), each with the time the log recorded it and who caused it",
+        dispute_history,
     ),
     QueryRoute(
         "get_trial_at_a_glance",

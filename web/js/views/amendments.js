@@ -9,6 +9,7 @@ import { rebasePanel } from "./amendment-rebase.js";
 import { commentsPanel } from "./comments.js";
 import { commentsOf, loadAmendment, signaturesICouldGive } from "./records.js";
 import { loadSites, versionAtSites } from "./sites.js";
+import { disputesAbout } from "./disputes.js";
 import { amendmentReasons, detailsFields } from "./amendment-forms.js";
 import { richEditor } from "../rich-editor.js";
 import { amendmentText, colourOf, savingStatus } from "../shared-text.js";
@@ -163,6 +164,7 @@ function amendmentPage(context, amendment, thread, writing, tabs) {
     ),
     amendment.closing_reason ? h("p", {}, `Reason: ${amendment.closing_reason}`) : null,
     concurrentNote(context, amendment),
+    disputesAbout(context, "amendment", amendment.amendment_id),
     amendment.conflict
       ? h("p", { class: "warning" }, `In conflict: sections ${amendment.conflict.sections.join(", ")} were changed by ${amendment.conflict.merged_amendments.join(", ")} (version ${amendment.conflict.protocol_version}).`)
       : null,
