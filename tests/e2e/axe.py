@@ -17,8 +17,8 @@ from playwright.async_api import Page
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 BLOCKING = ("serious", "critical")
 
-RUN = """async () => {
-  const result = await axe.run(document, {
+RUN = """async (within) => {
+  const result = await axe.run(within ? document.querySelector(within) : document, {
     resultTypes: ["violations"],
     runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
   });
@@ -31,11 +31,12 @@ RUN = """async () => {
 }"""
 
 
-async def violations(page: Page) -> list[dict[str, Any]]:
-    """axe's violations on the page as it is now (every impact)."""
+async def violations(page: Page, within: str | None = None) -> list[dict[str, Any]]:
+    """axe's violations on the page as it is now (every impact), in the element
+    ``within`` selects, if given."""
     if not await page.evaluate("typeof axe !== 'undefined'"):
         await page.evaluate(AXE.read_text(encoding="utf-8"))
-    found: list[dict[str, Any]] = await page.evaluate(RUN)
+    found: list[dict[str, Any]] = await page.evaluate(RUN, within)
     return found
 
 
@@ -51,6 +52,7 @@ def readable(where: str, found: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-async def serious_violations(page: Page, where: str) -> list[str]:
-    """The serious and critical violations axe finds on ``page``, as readable lines."""
-    return readable(where, await violations(page))
+async def serious_violations(page: Page, where: str, within: str | None = None) -> list[str]:
+    """The serious and critical violations axe finds on ``page`` (in ``within``, a CSS
+    selector, if given), as readable lines."""
+    return readable(where, await violations(page, within))

@@ -8,6 +8,7 @@ import { foundingSection } from "./found.js";
 import { trialInboxSection } from "./inbox.js";
 import { commentsOf, loadAmendments } from "./records.js";
 import { trialAtAGlance } from "./overview-charts.js";
+import { trialAtAGlance } from "./overview-charts.js";
 import { loadSites, sitesSection } from "./sites.js";
 
 /** ``systemRoles``: a trial creator is offered "New trial" (founding a trial). */
@@ -175,6 +176,7 @@ export function mountTrialHome(context, box) {
             ),
           )
         : null,
+      trialAtAGlance(context, amendments),
       trialAtAGlance(context, amendments),
       sitesSection(context, sites),
       h(
