@@ -14,13 +14,15 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from domain.dispute import SUBJECT_RECORD_KINDS, DisputeContext, DisputeState
-from domain.engagement import CommentSubjectKind
+from domain.engagement import CommentSubjectKind, CommentThread
+from domain.frozen import frozen_map
 from domain.inbox import Abilities, InboxKind, Since, TrialRecords, Waiting, waiting_for
+from domain.motion import MotionStatus
 from domain.roles import OrganizationKind
 from domain.streams import (
     StreamKind,
@@ -57,6 +59,9 @@ T = TypeVar("T")
 
 SINCE_CACHE = 4_096
 """How many events' times are kept (the times of the events items wait since)."""
+THREAD_CACHE = 10_000
+"""How many comment threads' awaiting comments are kept (as many as the state cache's
+streams)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +113,10 @@ class Inbox:
         self._erasures = erasures
         self._accounts = accounts
         self._times: OrderedDict[tuple[str, int], str] = OrderedDict()
+        self._awaiting: OrderedDict[str, tuple[int, CommentThread | None]] = OrderedDict()
+        """Per comment thread: the version last looked at and its comments awaiting a
+        disposition then."""
+        self._closed_motions: set[str] = set()
 
     async def items_for(self, user_id: str) -> tuple[InboxItem, ...]:
         """Everything that waits for ``user_id``, oldest waiting first (items whose start
@@ -143,14 +152,23 @@ class Inbox:
             await load(AMENDMENT, amendment_stream(trial_id, a))
             for a in sorted(entry.open_amendments)
         ]
-        motions = [await load(MOTION, motion_stream(trial_id, m)) for m in entry.motions]
+        motions = []
+        for motion_id in entry.motions:
+            stream_id = motion_stream(trial_id, motion_id)
+            if stream_id not in self._closed_motions:  # a closed motion stays closed
+                motion = await load(MOTION, stream_id)
+                if motion.status not in (None, MotionStatus.OPEN):
+                    self._closed_motions.add(stream_id)
+                motions.append(motion)
         disputes = [
             await load(DISPUTE, dispute_stream(trial_id, d)) for d in sorted(entry.open_disputes)
         ]
-        threads = [
-            await load(COMMENTS, comments_stream(trial_id, CommentSubjectKind(kind), subject))
-            for kind, subject in entry.threads
-        ]
+        threads = []
+        for kind, subject in entry.threads:
+            stream_id = comments_stream(trial_id, CommentSubjectKind(kind), subject)
+            awaiting = self._awaiting_in(stream_id, versions, await load(COMMENTS, stream_id))
+            if awaiting is not None:
+                threads.append(awaiting)
         sites = {
             o.organization_id: await load(SITE, site_stream(trial_id, o.organization_id))
             for o in trial.organizations.values()
@@ -193,6 +211,27 @@ class Inbox:
             )
             for w in waiting
         ]
+
+    def _awaiting_in(
+        self, stream_id: str, versions: dict[str, int], thread: CommentThread
+    ) -> CommentThread | None:
+        """The thread with only its comments awaiting a disposition (None: it has none),
+        worked out once per version: a long thread is not read through on every ask."""
+        version = versions[stream_id]
+        known = self._awaiting.get(stream_id)
+        if known is not None and known[0] == version:
+            self._awaiting.move_to_end(stream_id)
+            return known[1]
+        pending = thread.awaiting_disposition()
+        kept = (
+            replace(thread, comments=frozen_map((c, thread.comments[c]) for c in sorted(pending)))
+            if pending
+            else None
+        )
+        self._awaiting[stream_id] = (version, kept)
+        if len(self._awaiting) > THREAD_CACHE:
+            self._awaiting.popitem(last=False)
+        return kept
 
     async def _dispute_context(
         self, situation: Situation, trial_id: str, dispute: DisputeState

@@ -169,3 +169,28 @@ async def test_one_trial_and_refusals(
     anonymous = await app_client.get("/api/inbox")
     assert anonymous.status_code == 401
     assert anonymous.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_comment_stops_waiting_once_its_disposition_is_recorded(
+    app_client: httpx.AsyncClient, trial: str, as_user: Api
+) -> None:
+    sam, alex = await as_user("sam"), await as_user("alex")
+    thread = ("disposition", "comments/amendment/A-1")
+    assert thread in kinds(await inbox(app_client, alex))
+    assert thread in kinds(await inbox(app_client, sam))
+    recorded = await app_client.post(
+        f"{trial}/comments/amendment/A-1/C-1/disposition",
+        json={"disposition": "adopted", "reason": "Taxi vouchers from age 65"},
+        headers=sam,
+    )
+    assert recorded.status_code == 200, recorded.text
+    assert thread not in kinds(await inbox(app_client, sam))
+    assert thread not in kinds(await inbox(app_client, alex))
+    # A new advocate comment on the same thread waits again.
+    posted = await app_client.post(
+        f"{trial}/comments/amendment/A-1",
+        json={"comment_id": "C-2", "text": "And for the week-12 visit?"},
+        headers=await as_user("pat"),
+    )
+    assert posted.status_code == 201, posted.text
+    assert thread in kinds(await inbox(app_client, alex))
