@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import aclosing
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.streams import parse_stream, trial_stream
@@ -167,7 +167,7 @@ async def timeline(
     """A page of the trial's timeline: up to ``query.limit`` entries after ``query.after``."""
     under = record_stream(trial_id, query.record) if query.record else trial_stream(trial_id)
     after, until = query.after, await store.head_position()
-    if query.since is not None:
+    if query.since is not None and query.since > datetime.min.replace(tzinfo=UTC):
         earlier = query.since - timedelta(microseconds=1)
         after = max(after, await store.position_at(earlier))
     if query.until is not None:

@@ -319,7 +319,7 @@ async def test_the_timeline_reads_in_words_with_markers_filters_and_jumps(
     )
 
     # the markers: ticks under the slider, and a list to jump from
-    markers = aud.locator("ol.marker-list .mark-go")
+    markers = aud.locator("ol.marker-list .tl-go")
     await expect(markers).to_have_text(
         [
             "v1",
@@ -331,7 +331,7 @@ async def test_the_timeline_reads_in_words_with_markers_filters_and_jumps(
             "A-1 approved",
         ]
     )
-    await expect(aud.locator(".timeline-marks .mark")).to_have_count(7)
+    await expect(aud.locator(".timeline-marks .tl-tick")).to_have_count(7)
     amendments = aud.get_by_role("region", name="Amendments as they were")
     await expect(amendments.locator(".badge")).to_have_text("approved")
     # one click to the draft (no stepping back event by event)
@@ -344,7 +344,7 @@ async def test_the_timeline_reads_in_words_with_markers_filters_and_jumps(
         "A-1 opened"
     )
     # a tick on the slider goes there too
-    await aud.locator(".timeline-marks .mark[title^='v1:']").click()
+    await aud.locator(".timeline-marks .tl-tick[title^='v1:']").click()
     await expect(now).to_contain_text("Samira Reyes published version 1 of the protocol")
     await expect(amendments).to_contain_text("No amendments yet.")
 
@@ -402,3 +402,21 @@ async def test_the_timeline_reads_in_words_with_markers_filters_and_jumps(
     widths = await scroll.evaluate("el => [el.scrollWidth, el.clientWidth]")
     assert widths[0] <= widths[1], f"the trail is cut off: {widths}"
     await screenshot(aud, "auditor-timeline")
+
+
+async def test_the_timeline_fits_a_phone(sign_in: SignIn) -> None:
+    aud = await sign_in("aud", width=390)
+    await aud.goto(f"/#/t/{TRIAL}/audit")
+    await expect(aud.locator(".moment-event")).to_contain_text(
+        "Pat Okafor commented on amendment A-1"
+    )
+    await expect(aud.locator("ol.marker-list .tl-go")).to_have_count(5)
+    await aud.locator("ol.marker-list .tl-go").filter(has_text="A-1 submitted").click()
+    await expect(aud.locator(".moment-event")).to_contain_text(
+        "Dr Ivy Chen submitted amendment A-1"
+    )
+    widths = await aud.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
+    await screenshot(aud, "auditor-timeline-phone")

@@ -122,6 +122,16 @@ async def test_read_a_page_at_a_time_it_is_the_whole_timeline(
     assert one == everything[10], "the event at a position: the one after the position before"
 
 
+async def test_the_edges_of_time_and_position_answer_without_failing(
+    app_client: httpx.AsyncClient, as_user: Api, trial: str
+) -> None:
+    everything = await entries(app_client, as_user, trial)
+    assert await entries(app_client, as_user, trial, since="0001-01-01T00:00:00Z") == everything
+    assert await entries(app_client, as_user, trial, until="0001-01-01T00:00:00Z") == []
+    assert await entries(app_client, as_user, trial, since="9999-12-31T00:00:00Z") == []
+    assert await entries(app_client, as_user, trial, after="999999999999999999") == []
+
+
 async def test_bad_requests_and_people_without_audit_rights_are_refused_recording_nothing(
     app_client: httpx.AsyncClient, services: Services, as_user: Api, trial: str
 ) -> None:

@@ -71,31 +71,33 @@ export function markers(go) {
   function draw(entries, min, max) {
     drawn = entries;
     const span = Math.max(max - min, 1);
-    let lastLabelled = -Infinity;
-    let labels = 0;
+    // labels in two rows, each where its row has room (its text, about 6.5 px a
+    // character, clear of the row's last label); every tick says what it marks on hover
+    const width = strip.clientWidth || 600;
+    const rowEnds = [-Infinity, -Infinity];
     fill(
       strip,
       entries
         .filter((e) => e.position >= min && e.position <= max)
         .map((entry) => {
           const at = (entry.position - min) / span;
-          // a label where it has room (two rows of them, alternating); each tick says what
-          // it marks on hover
-          const labelled = at - lastLabelled >= 0.04;
-          if (labelled) {
-            lastLabelled = at;
-            labels += 1;
-          }
+          const x = at * width;
+          const wide = markerLabel(entry).length * 6.5;
+          const edge = x < 40 ? "start" : width - x < 40 ? "end" : "";
+          const left = edge === "start" ? x : edge === "end" ? x - wide : x - wide / 2;
+          const row = rowEnds.findIndex((end) => left >= end + 8);
+          if (row >= 0) rowEnds[row] = left + wide;
           const tick = h(
             "button",
             {
               type: "button",
               tabindex: "-1",
-              class: `mark mark-${entry.marker}${labels % 2 ? "" : " low"}`,
+              // a label near either end of the track stays within it (start, end)
+              class: `tl-tick tl-${entry.marker}${row === 1 ? " low" : ""}${edge ? ` ${edge}` : ""}`,
               title: `${markerLabel(entry)}: ${entry.text} (position ${entry.position})`,
               onclick: () => go(entry.position),
             },
-            labelled ? h("span", { class: "mark-label" }, markerLabel(entry)) : null,
+            row >= 0 ? h("span", { class: "tl-label" }, markerLabel(entry)) : null,
           );
           tick.style.setProperty("--at", String(at));
           return tick;
@@ -108,10 +110,10 @@ export function markers(go) {
         ? entries.map((entry) =>
             h(
               "li",
-              { class: `mark-${entry.marker}`, "data-position": entry.position },
-              h("button", { type: "button", class: "secondary mark-go", onclick: () => go(entry.position) }, markerLabel(entry)),
+              { class: `tl-${entry.marker}`, "data-position": entry.position },
+              h("button", { type: "button", class: "secondary tl-go", onclick: () => go(entry.position) }, markerLabel(entry)),
               " ",
-              h("span", { class: "mark-where" }, `position ${entry.position}, `, timeElement(entry.recorded_at), ": "),
+              h("span", { class: "tl-where" }, `position ${entry.position}, `, timeElement(entry.recorded_at), ": "),
               eventWords(entry),
             ),
           )

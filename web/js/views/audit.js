@@ -362,7 +362,11 @@ function recordsAsOf(replay, open) {
       { "aria-labelledby": id },
       h("h2", { id }, title),
       rows.length
-        ? h("table", {}, h("thead", {}, h("tr", {}, headings.map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((c) => h("td", {}, c))))))
+        ? h(
+            "div",
+            { class: "table-scroll" },
+            h("table", {}, h("thead", {}, h("tr", {}, headings.map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((c) => h("td", {}, c)))))),
+          )
         : h("p", {}, empty),
     );
   return [
