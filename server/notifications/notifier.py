@@ -19,13 +19,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Select, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.streams import StreamKind, parse_stream
 from events import RecordedEvent
-from server.accounts.tables import read_clock
+from server.accounts.tables import read_clock, users
 from server.commands.directory import Directory
 from server.notifications.mails import WaitingItem, digest_mail, immediate_mail, item_key
 from server.notifications.outbox import Outbox, queue_mail
@@ -150,21 +150,18 @@ class Notifier:
         async with self._engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(table.c.user_id, table.c.email).where(
-                        table.c.user_id.in_(members),
-                        table.c.mode == NotificationMode.IMMEDIATE.value,
-                        table.c.email.is_not(None),
-                    )
+                    _mailed(NotificationMode.IMMEDIATE).where(table.c.user_id.in_(members))
                 )
             ).all()
-        for user_id, email in rows:
+        for user_id, email, name in rows:
             items = await self._inbox.trial_items(user_id, trial_id)
-            await self._tell(user_id, str(email), entry.title, trial_id, items)
+            await self._tell(user_id, str(email), str(name), entry.title, trial_id, items)
 
     async def _tell(
         self,
         user_id: str,
         email: str,
+        name: str,
         trial_title: str,
         trial_id: str,
         items: Sequence[WaitingItem],
@@ -196,9 +193,7 @@ class Notifier:
                     )
                 if not new:
                     return
-                mail = immediate_mail(
-                    self._name(user_id), trial_title, new, self._settings.public_url
-                )
+                mail = immediate_mail(name, trial_title, new, self._settings.public_url)
                 mail_id = await queue_mail(
                     conn, user_id=user_id, kind="immediate", to=email, mail=mail, now=now
                 )
@@ -272,17 +267,9 @@ class Notifier:
         table = notification_preferences
         due = (table.c.last_digest_at.is_(None)) | (table.c.last_digest_at < since)
         async with self._engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(table.c.user_id, table.c.email).where(
-                        table.c.mode == NotificationMode.DIGEST.value,
-                        table.c.email.is_not(None),
-                        due,
-                    )
-                )
-            ).all()
+            rows = (await conn.execute(_mailed(NotificationMode.DIGEST).where(due))).all()
         queued = 0
-        for user_id, email in rows:
+        for user_id, email, name in rows:
             items = await self._inbox.items_for(user_id)
             async with self._engine.begin() as conn:
                 taken = await conn.execute(
@@ -290,7 +277,7 @@ class Notifier:
                 )
                 if taken.rowcount != 1 or not items:  # sent elsewhere, or nothing waits
                     continue
-                mail = digest_mail(self._name(user_id), items, self._settings.public_url)
+                mail = digest_mail(str(name), items, self._settings.public_url)
                 queued_at = read_clock(self._clock)  # due now, whatever day ``now`` names
                 await queue_mail(
                     conn, user_id=user_id, kind="digest", to=str(email), mail=mail, now=queued_at
@@ -310,8 +297,13 @@ class Notifier:
             wait = self.digest_due_since(now) + timedelta(days=1) - now
             await asyncio.sleep(max(1.0, wait.total_seconds()))
 
-    def _name(self, user_id: str) -> str:
-        for entry in self._directory.trials_of(user_id):
-            if name := entry.names.get(user_id):
-                return name
-        return "there"
+
+def _mailed(mode: NotificationMode) -> Select[str, str | None, str]:
+    """Who chose ``mode`` with an address: user id, address, printed name; never a
+    disabled account (someone who left is not sent what happens in a trial)."""
+    table = notification_preferences
+    return (
+        select(table.c.user_id, table.c.email, users.c.printed_name)
+        .join(users, users.c.id == table.c.user_id)
+        .where(table.c.mode == mode.value, table.c.email.is_not(None), users.c.disabled.is_(False))
+    )

@@ -131,6 +131,17 @@ async def test_immediate_mail_names_the_trial_and_links_to_the_vote_digest_waits
     assert again["To"] == "pat@example.org"
     assert f"/motions/{second}" in text_of(again)
 
+    # a disabled account is mailed nothing
+    disabled = await app_client.post(
+        f"/api/accounts/{demo['pat'].user_id}/disable",
+        json={"reason": "left the advocacy group"},
+        headers=await as_user("alex"),
+    )
+    assert disabled.status_code == 200, disabled.text
+    await table_motion(app_client, as_user, demo, "pat")
+    await settled(services)
+    assert len(box.mails()) == 3
+
 
 async def test_a_refused_mail_is_retried_and_nothing_is_resent_or_lost_across_a_restart(
     url: str,
