@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import Locator, Page, expect
 
 from server.services import Services
 from tests.e2e.conftest import Api, SignIn, ok, screenshot
 
 TRIAL = "asthma-301"
+TRIAL_TITLE = "ASTHMA-301: NW-301 in moderate persistent asthma"
 GCP = "ICH E6(R3) Good Clinical Practice"
 NOOR_PASSWORD = "a long passphrase for noor"
 
@@ -35,6 +38,9 @@ async def test_a_trial_admin_admits_invites_trains_grants_and_revokes(
     await admit.get_by_label("Organization name").fill("Northgate Research CRO")
     await admit.get_by_label("Kind").select_option("cro")
     await admit.get_by_role("button", name="Admit organization").click()
+    await expect(alex.locator("#done-admit")).to_have_text(
+        "Northgate Research CRO is admitted as a cro organization (northgate-research-cro)."
+    )
     organization = alex.locator("table.organizations tr", has_text="Northgate Research CRO")
     await expect(organization).to_contain_text("northgate-research-cro")
     await expect(organization).to_contain_text("cro")
@@ -57,11 +63,25 @@ async def test_a_trial_admin_admits_invites_trains_grants_and_revokes(
     noor = member_row(alex, "Noor Karimi")
     await expect(noor).to_contain_text("Northgate Research CRO (cro)")
     await expect(noor.locator("td.roles")).to_have_text("none")
+    await expect(noor.get_by_role("rowheader")).to_have_attribute("title", re.compile(r"^u-"))
+    # Without a role, the trial's page says so (not a refusal) and waits for one.
+    await invitee.goto(f"/#/t/{TRIAL}")
+    await expect(
+        invitee.get_by_text(f"You are a member of {TRIAL_TITLE} but hold no role yet;")
+    ).to_be_visible()
+    await screenshot(invitee, "no-role-waiting")
 
     # The charter requires attested training before the role can be granted.
     grant = alex.get_by_role("form", name="Grant a role")
     await grant.get_by_label("Member").select_option(label="Noor Karimi")
     await grant.get_by_label("Role").select_option("sponsor_member")
+    # Whether she qualifies is shown before the grant, from the charter's requirements.
+    await expect(grant.locator(".qualification")).to_contain_text(
+        "Noor Karimi does not qualify for sponsor member yet."
+    )
+    await expect(grant.locator(".qualification")).to_contain_text(
+        f"Training in {GCP}: not attested yet."
+    )
     await grant.get_by_label("Reason for granting").fill("Monitors the Riverside site")
     await grant.get_by_role("button", name="Grant role").click()
     refusal = grant.get_by_role("alert")
@@ -71,24 +91,43 @@ async def test_a_trial_admin_admits_invites_trains_grants_and_revokes(
 
     attest = alex.get_by_role("form", name="Attest training")
     await attest.get_by_label("Member").select_option(label="Noor Karimi")
-    await attest.get_by_label("Course").fill(GCP)
+    await attest.get_by_label("Course").select_option(GCP)
     await attest.get_by_label("Completed on").fill("2026-03-02")
     await attest.get_by_role("button", name="Attest training").click()
     await expect(noor).to_contain_text(f"{GCP} — 2026-03-02")
+    done = alex.locator("#done-attest")
+    await expect(done).to_have_text(
+        f"Noor Karimi's training in {GCP} (completed on 2026-03-02) is attested."
+    )
+    await expect(done).to_be_focused()
 
     # What was typed into the refused grant is still there.
     await expect(grant.get_by_label("Reason for granting")).to_have_value(
         "Monitors the Riverside site"
     )
+    await expect(grant.locator(".qualification")).to_contain_text(
+        "Noor Karimi qualifies for sponsor member."
+    )
     await grant.get_by_role("button", name="Grant role").click()
     await expect(noor.locator("td.roles")).to_have_text("sponsor member")
     await expect(grant.get_by_role("alert")).to_have_count(0)
+    await expect(alex.locator("#done-grant")).to_have_text(
+        "Noor Karimi now holds the role sponsor member."
+    )
+    # Her waiting page opens the trial once the role arrives, without her doing anything.
+    await expect(invitee.get_by_role("link", name="Motions")).to_be_visible()
+    await expect(invitee.get_by_text("hold no role yet")).to_have_count(0)
+    await expect(invitee.get_by_role("heading", level=1)).to_be_visible()
+    await screenshot(invitee, "no-role-then-role")
 
     revoke = alex.get_by_role("form", name="Revoke a role")
     await revoke.get_by_label("Role held").select_option(label="Noor Karimi — sponsor member")
     await revoke.get_by_label("Reason for revoking").fill("Monitoring contract ended")
     await revoke.get_by_role("button", name="Revoke role").click()
     await expect(noor.locator("td.roles")).to_have_text("none")
+    await expect(alex.locator("#done-revoke")).to_have_text(
+        "Noor Karimi no longer holds the role sponsor member."
+    )
     await screenshot(alex, "administration")
 
 

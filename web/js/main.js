@@ -10,7 +10,7 @@ import { TrialContext } from "./trial.js";
 import { mountAccount, passwordChangeForm } from "./views/account.js";
 import { mountAccountPage } from "./views/account-page.js";
 import { mountAccounts } from "./views/accounts.js";
-import { ADMINISTER, mountAdministration } from "./views/admin.js";
+import { ADMINISTER, mountAdministration, roleWaiting } from "./views/admin.js";
 import { mountAmendment, mountAmendmentList, mountNewAmendment } from "./views/amendments.js";
 import { mountAudit } from "./views/audit.js";
 import { mountDispute, mountDisputeList } from "./views/disputes.js";
@@ -384,7 +384,15 @@ async function route() {
     if (!(error instanceof Problem)) throw error;
     if (ticket !== routes) return;
     closeTrial();
-    fill(box, problemBox(error));
+    // A member without a role yet (refused as anyone who may not read the trial): a page
+    // that says so and opens the trial once a role arrives.
+    const waiting = [403, 404].includes(error.status) && parts[0] === "t" ? await roleWaiting(parts[1], box, () => route()) : null;
+    if (ticket !== routes) {
+      waiting?.dispose();
+      return;
+    }
+    if (waiting) state.view = waiting;
+    else fill(box, problemBox(error));
   }
   main.focus({ preventScroll: true });
 }

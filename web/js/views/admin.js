@@ -3,7 +3,7 @@
 // withdrawing training, granting and revoking. The charter is in charter.js.
 
 import { Problem, get, post, trialPath } from "../api.js";
-import { badge, field, h, humanize, utc } from "../dom.js";
+import { badge, field, fill, h, humanize, timeElement } from "../dom.js";
 import { actionForm, confirmation, focusIn, mountPage } from "../page.js";
 import { ORGANIZATION_KINDS, ROLES, charterSection } from "./charter.js";
 
@@ -13,7 +13,8 @@ export function mountAdministration(context, box) {
   // ``withdrawing``: the invitation whose withdrawal is being confirmed; ``sent`` and
   // ``withdrawn``: what the last invitation sent or withdrawn was, kept across rebuilds.
   // ``untraining``: the training withdrawal being asked about ({user_id, course, reason}).
-  const ui = { charterOpen: false, withdrawing: null, sent: null, withdrawn: null, untraining: null, untrained: null };
+  // ``done``: the last form's success ({form, text}), said beside that form until the next.
+  const ui = { charterOpen: false, withdrawing: null, sent: null, withdrawn: null, untraining: null, untrained: null, done: null };
   const handle = { box, refresh: () => view.refresh() };
   const view = mountPage(box, async () => {
     if (!context.can(ADMINISTER)) return notAnAdmin();
@@ -22,6 +23,13 @@ export function mountAdministration(context, box) {
     const trial = await get(trialPath(context.trialId));
     const members = Object.values(trial.members).sort((a, b) => a.printed_name.localeCompare(b.printed_name));
     const send = (...segments) => (body) => post(trialPath(context.trialId, ...segments), body);
+    // After a form succeeds: its confirmation beside it, and the focus on it.
+    const said = async (form, text) => {
+      ui.done = { form, text };
+      await handle.refresh();
+      focusIn(box, `#done-${form}`);
+    };
+    const status = (form) => (ui.done?.form === form ? h("p", { class: "flash", role: "status", tabindex: "-1", id: `done-${form}` }, ui.done.text) : null);
     return h(
       "section",
       {},
@@ -34,12 +42,12 @@ export function mountAdministration(context, box) {
         "section",
         { "aria-labelledby": "people-heading" },
         h("h2", { id: "people-heading" }, "Organizations, members and roles"),
-        titled("Admit an organization", admitForm(send("organizations"))),
+        titled("Admit an organization", status("admit"), admitForm(send("organizations"), said)),
         titled("Invite a person", inviteForm(context, trial, ui, send("invitations"))),
-        titled("Attest training", attestForm(trial, members, (userId, body) => send("members", userId, "training")(body))),
+        titled("Attest training", status("attest"), attestForm(trial, members, (userId, body) => send("members", userId, "training")(body), said)),
         titled("Withdraw training", withdrawTrainingForm(members, ui, handle, (userId, body) => send("members", userId, "training-withdrawals")(body))),
-        titled("Grant a role", grantForm(members, (userId, body) => send("members", userId, "roles")(body))),
-        titled("Revoke a role", revokeForm(members, (userId, body) => send("members", userId, "role-revocations")(body))),
+        titled("Grant a role", status("grant"), grantForm(trial, members, (userId, body) => send("members", userId, "roles")(body), said)),
+        titled("Revoke a role", status("revoke"), revokeForm(members, (userId, body) => send("members", userId, "role-revocations")(body), said)),
       ),
       charterSection(context, trial, ui),
     );
@@ -103,7 +111,7 @@ function membersSection(trial, members) {
           return h(
             "tr",
             { "data-user": m.user_id },
-            h("th", { scope: "row" }, m.printed_name),
+            h("th", { scope: "row", title: m.user_id }, m.printed_name),
             h("td", { "data-label": "Organization" }, organization ? `${organization.name} (${humanize(organization.kind)})` : m.organization_id),
             h("td", { "data-label": "Training" }, courses.length ? h("ul", { class: "plain" }, courses.map(([course, on]) => h("li", {}, `${course} — ${on}`))) : "none"),
             h("td", { class: "roles", "data-label": "Roles" }, m.roles.length ? [...m.roles].sort().map((r) => badge(humanize(r))) : "none"),
@@ -114,8 +122,8 @@ function membersSection(trial, members) {
   );
 }
 
-function titled(title, form) {
-  return h("div", { class: "admin-form" }, h("h3", {}, title), form);
+function titled(title, ...parts) {
+  return h("div", { class: "admin-form" }, h("h3", {}, title), parts);
 }
 
 function options(pairs, prompt) {
@@ -131,7 +139,7 @@ function idFrom(name) {
   return name.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 64);
 }
 
-function admitForm(admit) {
+function admitForm(admit, said) {
   const name = h("input", { name: "name", required: true });
   const id = h("input", { name: "organization_id", pattern: "[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}" });
   const kind = h("select", { name: "kind", required: true }, options(ORGANIZATION_KINDS.map((k) => [k, humanize(k)]), "Choose a kind"));
@@ -139,7 +147,11 @@ function admitForm(admit) {
     {
       label: "Admit an organization",
       submit: "Admit organization",
-      onSubmit: () => admit({ organization_id: id.value.trim() || idFrom(name.value), name: name.value, kind: kind.value }),
+      onSubmit: async () => {
+        const organizationId = id.value.trim() || idFrom(name.value);
+        await admit({ organization_id: organizationId, name: name.value, kind: kind.value });
+        await said("admit", `${name.value} is admitted as a ${humanize(kind.value)} organization (${organizationId}).`);
+      },
     },
     h("div", { class: "row" }, field("Organization name", name), field("Organization id", id, "Optional; made from the name when empty."), field("Kind", kind)),
   );
@@ -205,7 +217,7 @@ function invitationsSection(context, trial, ui, view) {
                 h("th", { scope: "row" }, i.username),
                 h("td", { "data-label": "Organization" }, organization(i.organization_id)),
                 h("td", { "data-label": "Invited by" }, context.name(i.invited_by)),
-                h("td", { "data-label": "Invited" }, h("time", { datetime: i.invited_at }, utc(i.invited_at))),
+                h("td", { "data-label": "Invited" }, timeElement(i.invited_at)),
                 h("td", { class: "row-actions" }, ui.withdrawing === i.invitation_id ? withdrawForm(context, i, ui, view) : withdrawButton(i, ui, view)),
               ),
             ),
@@ -281,44 +293,99 @@ function withdrawForm(context, invitation, ui, view) {
   return form;
 }
 
-function attestForm(trial, members, attest) {
+/** The charter's courses (what its roles require), chosen from a list; "Other course"
+ * takes a name the charter does not list (the domain records any course). */
+function attestForm(trial, members, attest, said) {
   const member = memberSelect(members);
   const courses = [...new Set(Object.values(trial.charter.roles).flatMap((r) => r.training))].sort();
-  const list = h("datalist", { id: "charter-courses" }, courses.map((c) => h("option", { value: c })));
-  const course = h("input", { name: "course", required: true, list: "charter-courses" });
+  const course = h("select", { name: "course", required: true }, options([...courses.map((c) => [c, c]), [OTHER, "Other course…"]], "Choose a course"));
+  const other = h("input", { name: "other_course" });
+  const otherField = field("Training not in the list", other, "Its name: a course the charter does not require.");
+  const showOther = () => {
+    otherField.hidden = course.value !== OTHER;
+    other.required = course.value === OTHER;
+  };
+  course.addEventListener("change", showOther);
+  showOther();
   const completed = h("input", { name: "completed_on", type: "date", required: true, value: today() });
   return actionForm(
     {
       label: "Attest training",
       submit: "Attest training",
-      onSubmit: () => attest(member.value, { training: { course: course.value, completed_on: completed.value } }),
+      onSubmit: async () => {
+        const name = course.value === OTHER ? other.value.trim() : course.value;
+        await attest(member.value, { training: { course: name, completed_on: completed.value } });
+        const who = members.find((m) => m.user_id === member.value)?.printed_name ?? member.value;
+        await said("attest", `${who}'s training in ${name} (completed on ${completed.value}) is attested.`);
+      },
     },
-    h("div", { class: "row" }, field("Member", member), field("Course", course, "The charter's courses are suggested."), field("Completed on", completed)),
-    list,
+    h("div", { class: "row" }, field("Member", member), field("Course", course, "The courses the charter's roles require."), field("Completed on", completed)),
+    otherField,
   );
 }
+
+const OTHER = "__other__";
 
 function today() {
   const now = new Date();
   return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
 }
 
-function grantForm(members, grant) {
+function grantForm(trial, members, grant, said) {
   const member = memberSelect(members);
   const role = h("select", { name: "role", required: true }, options(ROLES.map((r) => [r, humanize(r)]), "Choose a role"));
   const reason = h("textarea", { name: "reason", rows: 2, required: true });
+  const verdict = h("div", { class: "qualification", "aria-live": "polite" });
+  const judge = () => {
+    const chosen = members.find((m) => m.user_id === member.value);
+    fill(verdict, chosen && role.value ? qualification(trial, chosen, role.value) : null);
+  };
+  member.addEventListener("change", judge);
+  role.addEventListener("change", judge);
+  // A rebuild (a live event) restores what was chosen once the page is in place, without
+  // a change event: judge after that (a task, after the rebuild's microtasks).
+  setTimeout(judge, 0);
   return actionForm(
     {
       label: "Grant a role",
       submit: "Grant role",
-      onSubmit: () => grant(member.value, { role: role.value, reason: reason.value }),
+      onSubmit: async () => {
+        await grant(member.value, { role: role.value, reason: reason.value });
+        const who = members.find((m) => m.user_id === member.value)?.printed_name ?? member.value;
+        await said("grant", `${who} now holds the role ${humanize(role.value)}.`);
+      },
     },
     h("div", { class: "row" }, field("Member", member), field("Role", role, "The charter says which organization kinds and training each role needs.")),
+    verdict,
     field("Reason for granting", reason),
   );
 }
 
-function revokeForm(members, revoke) {
+/** Whether ``member`` meets the charter's requirements for ``role`` (the organization's
+ * kind, attested training), said before the grant; the server still decides. */
+function qualification(trial, member, role) {
+  const rule = trial.charter.roles[role];
+  if (!rule) return null;
+  const organization = trial.organizations[member.organization_id];
+  const kind = organization?.kind;
+  const kindOk = rule.organization_kinds.includes(kind);
+  const missing = rule.training.filter((course) => !(course in member.training));
+  const lines = [
+    kindOk
+      ? `${organization.name} is a ${humanize(kind)} organization, which the role admits.`
+      : `${organization?.name ?? member.organization_id} is a ${humanize(kind ?? "unknown")} organization; the role needs one of: ${rule.organization_kinds.map(humanize).join(", ")}.`,
+    ...rule.training.map((course) => (course in member.training ? `Training in ${course}: attested (completed on ${member.training[course]}).` : `Training in ${course}: not attested yet.`)),
+  ];
+  const ok = kindOk && !missing.length;
+  return h(
+    "div",
+    { class: ok ? "qualifies" : "warning qualifies-not" },
+    h("p", {}, h("strong", {}, ok ? `${member.printed_name} qualifies for ${humanize(role)}.` : `${member.printed_name} does not qualify for ${humanize(role)} yet.`)),
+    h("ul", { class: "plain" }, lines.map((line) => h("li", {}, line))),
+  );
+}
+
+function revokeForm(members, revoke, said) {
   const held = members.flatMap((m) => [...m.roles].sort().map((r) => [`${m.user_id} ${r}`, `${m.printed_name} — ${humanize(r)}`]));
   const grant = h("select", { name: "grant", required: true }, options(held, "Choose a member's role"));
   const reason = h("textarea", { name: "reason", rows: 2, required: true });
@@ -326,9 +393,11 @@ function revokeForm(members, revoke) {
     {
       label: "Revoke a role",
       submit: "Revoke role",
-      onSubmit: () => {
+      onSubmit: async () => {
         const [userId, role] = grant.value.split(" ");
-        return revoke(userId, { role, reason: reason.value });
+        await revoke(userId, { role, reason: reason.value });
+        const who = members.find((m) => m.user_id === userId)?.printed_name ?? userId;
+        await said("revoke", `${who} no longer holds the role ${humanize(role)}.`);
       },
     },
     field("Role held", grant),
@@ -398,3 +467,57 @@ function withdrawTrainingForm(members, ui, view, withdraw) {
   );
   return [said, form];
 }
+
+/** For a member of ``trialId`` who holds no role yet (the trial's pages answer 403): a
+ * page that says so, which opens the trial (``reopen``) once a role arrives. Roles are
+ * what let a person read the trial and follow it live, so until then the page asks the
+ * trial list again every few seconds (a small answer). Null when the person is not a
+ * member without a role there (another refusal: the caller shows it). */
+export async function roleWaiting(trialId, box, reopen) {
+  const mine = async () => (await get("/api/trials")).find((t) => t.trial_id === trialId) ?? null;
+  let trial;
+  try {
+    trial = await mine();
+  } catch (error) {
+    if (!(error instanceof Problem)) throw error;
+    return null;
+  }
+  if (!trial || trial.roles.length) return null;
+  fill(
+    box,
+    h(
+      "section",
+      { class: "no-role" },
+      h("h1", {}, trial.title),
+      h("p", { class: "warning" }, `You are a member of ${trial.title} but hold no role yet; an administrator grants roles.`),
+      h("p", { role: "status" }, "This page opens the trial as soon as a role is granted to you."),
+      h("p", {}, h("a", { href: "#/" }, "Your trials"), " · ", h("a", { href: "#/inbox" }, "Inbox")),
+    ),
+  );
+  let timer = null;
+  let stopped = false;
+  const check = async () => {
+    timer = null;
+    try {
+      const now = await mine();
+      if (stopped) return;
+      if (now?.roles.length) {
+        stopped = true;
+        reopen();
+        return;
+      }
+    } catch (error) {
+      if (!(error instanceof Problem)) throw error;
+    }
+    if (!stopped) timer = setTimeout(check, ROLE_CHECK_MS);
+  };
+  timer = setTimeout(check, ROLE_CHECK_MS);
+  return {
+    dispose: () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
+const ROLE_CHECK_MS = 2000;
