@@ -5,16 +5,22 @@ checked over HTTP and gone with an erasure. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import func, select
 
 from server.bootstrap import open_services
 from server.database import create_engine_for
 from server.demo import DemoPerson, load_demo
+from server.notifications.mails import Composed
+from server.notifications.outbox import IDLE_CHECK, Outbox, queue_mail
+from server.notifications.settings import parse_smtp_url
 from server.notifications.tables import (
     notification_items,
     notification_mails,
@@ -23,12 +29,13 @@ from server.notifications.tables import (
 from server.services import Services, Settings
 from tests.integration.server.conftest import Api, client_of
 from tests.integration.server.erasures import erase, second_system_admin
-from tests.integration.server.smtp import Mailbox, mail_settings, mailbox, text_of
+from tests.integration.server.smtp import Mailbox, free_port, mail_settings, mailbox, text_of
 
 __all__ = ["mailbox"]  # the fixture
 TRIAL = "/api/trials/asthma-301"
 NOTIFICATIONS = "/api/account/notifications"
 PUBLIC_URL = "https://concord.example/"
+SOMEONE = "u-0123456789abcdef0123456789abcdef"
 
 
 @pytest.fixture
@@ -260,3 +267,63 @@ async def test_the_address_is_checked_and_goes_with_an_erasure(
     finally:
         await engine.dispose()
     assert left == 0
+
+
+class Logins:
+    """An authenticator for the SMTP server: accepts one user and password, counts tries."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        login = (data.login.decode(), data.password.decode())
+        self.seen.append(login)
+        return AuthResult(success=login == ("concord@example.org", "p:ss word"))
+
+
+async def test_the_outbox_logs_in_with_the_url_s_credentials_and_records_what_it_sent(
+    url: str, services: Services
+) -> None:
+    box, logins, port = Mailbox(), Logins(), free_port()
+    controller = Controller(
+        box,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=logins,
+        auth_require_tls=False,  # a test on the loopback: no certificate to offer
+    )
+    controller.start()
+    engine = create_engine_for(url)
+    try:
+        smtp = parse_smtp_url(f"smtp://concord%40example.org:p%3Ass%20word@127.0.0.1:{port}")
+        settings = replace(mail_settings(port, PUBLIC_URL), smtp=smtp)
+        outbox = Outbox(engine, settings, services.clock)
+        composed = Composed("[Concord] A subject", "A body", "<p>A body</p>")
+        async with engine.begin() as conn:
+            mail_id = await queue_mail(
+                conn,
+                user_id=SOMEONE,
+                kind="immediate",
+                to="pat@example.org",
+                mail=composed,
+                now=services.clock(),
+            )
+        assert await outbox.send_due() == IDLE_CHECK  # nothing else is due
+        [mail] = box.mails()
+        assert (mail["Subject"], text_of(mail).strip()) == ("[Concord] A subject", "A body")
+        assert mail["Auto-Submitted"] == "auto-generated"
+        assert logins.seen == [("concord@example.org", "p:ss word")]
+        async with engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(notification_mails).where(notification_mails.c.mail_id == mail_id)
+                )
+            ).one()
+        assert (row.attempts, row.sent_at is not None, row.claimed_until) == (0, True, None)
+        await outbox.stop()  # never started: nothing to wait for
+    finally:
+        await engine.dispose()
+        controller.stop()
