@@ -113,8 +113,9 @@ async def test_a_sponsor_lead_reviews_tracked_and_clean_text_and_signs(
     await expect(changes.locator("del")).to_have_count(0)
     await expect(changes).to_contain_text("Age 18 to 75 years")
 
+    await sam.get_by_role("button", name="Review, then sign").click()
     sign = sam.get_by_role("region", name="Your signature")
-    await sign.get_by_label("Meaning of your signature").select_option("approval")
+    await expect(sign.locator(".meaning-fixed")).to_contain_text("approval")
     await sign.get_by_label("Password").fill("not my password")
     await sign.get_by_role("button", name="Sign").click()
     problem = sign.get_by_role("alert")
@@ -186,6 +187,7 @@ async def test_a_patient_advocate_reviews_participant_facing_changes_and_sees_di
     ).click()
     await expect(pat.locator("#changes-panel ins")).to_contain_text("a video explaining the trial")
     await expect(pat.locator("#changes-panel .badge.facing")).to_be_visible()
+    await pat.get_by_role("tab", name="Discussion").click()
     await pat.get_by_label("Your comment").fill(
         "Please offer the video with subtitles <i>and</i> audio description."
     )
@@ -194,8 +196,9 @@ async def test_a_patient_advocate_reviews_participant_facing_changes_and_sees_di
     await expect(comment).to_contain_text("awaiting disposition")
     await expect(comment.locator("i")).to_have_count(0)
 
+    await pat.get_by_role("tab", name="Signatures").click()
     sign = pat.get_by_role("region", name="Your signature")
-    await expect(sign.get_by_label("Meaning of your signature")).to_have_value("review")
+    await expect(sign.locator(".meaning-fixed")).to_contain_text("review")
     await sign.get_by_label("Password").fill(demo["pat"].password)
     await sign.get_by_role("button", name="Sign").click()
     await expect(pat.locator("table.signatures")).to_contain_text("Pat Okafor")

@@ -1,26 +1,31 @@
-// Amendments: the list, opening one with its M11 details, and one amendment's page —
-// proposed changes (tracked and clean), signatures, review and comments.
+// Amendments: the list (signature progress, who acts next), opening one with its M11
+// details, and one amendment's page read as a pull request: a header with its stepper
+// and decisions, then tabs: the changes (tracked and clean, the documents, writing them),
+// the details, the signatures (and signing), one discussion, and the history.
 
-import { del, get, post, trialPath } from "../api.js";
-import { badge, field, fill, h, humanize, when, xhtmlNodes } from "../dom.js";
+import { del, get, post, put, trialPath } from "../api.js";
+import { badge, field, fill, h, xhtmlNodes } from "../dom.js";
 import { spokenMarks } from "../tracked.js";
-import { actionButton, actionForm, hashFor, link, mountPage, nextId, refresher } from "../page.js";
+import { actionButton, actionForm, focusIn, hashFor, link, mountPage, nextId, refresher } from "../page.js";
 import { rebasePanel } from "./amendment-rebase.js";
-import { commentsPanel } from "./comments.js";
-import { commentsOf, loadAmendment, signaturesICouldGive } from "./records.js";
+import { commentsOf, loadAmendment, loadAmendments, signaturesICouldGive } from "./records.js";
 import { loadSites, versionAtSites } from "./sites.js";
 import { disputesAbout } from "./disputes.js";
 import { amendmentReasons, detailsFields } from "./amendment-forms.js";
 import { richEditor } from "../rich-editor.js";
 import { amendmentText, colourOf, savingStatus } from "../shared-text.js";
-import { today } from "./protocol.js";
+import { header, person, progressOf, statusBadge, tabbed } from "./amendment-review.js";
+import { invalidationNotice, signaturesTab } from "./amendment-signing.js";
+import { discussionEntries, discussionTab } from "./amendment-discussion.js";
+import { historyTab } from "./amendment-history.js";
+import { decisions } from "./amendment-decisions.js";
 
 const OPEN = new Set(["draft", "submitted", "approved"]);
 const EDITABLE = new Set(["draft", "submitted"]);
 
 export function mountAmendmentList(context, box) {
   return mountPage(box, async () => {
-    const rows = await get(trialPath(context.trialId, "amendments"));
+    const rows = await loadAmendments(context);
     const canOpen = context.can("amendment:author") && context.published;
     return h(
       "section",
@@ -30,23 +35,25 @@ export function mountAmendmentList(context, box) {
       rows.length
         ? h(
             "table",
-            {},
+            { class: "amendment-list" },
             h("caption", { class: "visually-hidden" }, "Amendments of the trial"),
-            h("thead", {}, h("tr", {}, ["Amendment", "Summary", "Status", "Base version", "Opened by"].map((t) => h("th", { scope: "col" }, t)))),
+            h("thead", {}, h("tr", {}, ["Amendment", "Summary", "Status", "Signatures", "Who acts next", "Opened by"].map((t) => h("th", { scope: "col" }, t)))),
             h(
               "tbody",
               {},
-              rows.map((a) =>
-                h(
+              rows.map((a) => {
+                const progress = progressOf(context, a);
+                return h(
                   "tr",
                   {},
                   h("td", {}, link(hashFor(context.trialId, "amendments", a.amendment_id), a.amendment_id)),
-                  h("td", {}, a.summary),
+                  h("td", {}, a.details?.summary ?? ""),
                   h("td", {}, statusBadge(a.status)),
-                  h("td", {}, String(a.base_version)),
-                  h("td", {}, context.name(a.opened_by)),
-                ),
-              ),
+                  h("td", { class: "progress" }, progress.signed),
+                  h("td", { class: "next" }, progress.next),
+                  h("td", {}, person(context, a.opened_by)),
+                );
+              }),
             ),
           )
         : h("p", {}, "No amendments yet."),
@@ -61,10 +68,6 @@ function concurrentNote(context, amendment) {
   if (!others.length) return null;
   const links = others.flatMap((id, i) => [i ? ", " : "", link(hashFor(context.trialId, "amendments", id), id)]);
   return h("p", { class: "warning concurrent" }, "Substantial modification under evaluation concurrently with ", ...links, ".");
-}
-
-function statusBadge(status) {
-  return badge(humanize(status ?? "unknown"), `status-${status}`);
 }
 
 export function mountNewAmendment(context, box) {
@@ -100,15 +103,18 @@ export function mountNewAmendment(context, box) {
 
 export function mountAmendment(context, amendmentId, box) {
   let view = "tracked";
-  // Kept across refreshes: the shared text being written stays bound to its editor.
+  // Kept across refreshes: the shared text being written stays bound to its editor; the
+  // open tab, a question asked, a reply being written, the signature just given.
   let writing = null;
-  const refresh = refresher(box, async () => {
+  const ui = { tab: "changes", asking: null, replyingTo: null, signed: null, message: "", box };
+  const rebuild = refresher(box, async () => {
     // The tracked view comes from the server, against the base version or the current one.
     const against = view === "current" ? "current" : "base";
-    const [amendment, thread, tracked] = await Promise.all([
+    const [amendment, thread, tracked, answer] = await Promise.all([
       loadAmendment(context, amendmentId),
       commentsOf(context, "amendment", amendmentId),
       view === "clean" ? null : get(`${trialPath(context.trialId, "amendments", amendmentId, "changes")}?against=${against}`),
+      get(trialPath(context.trialId, "amendments", amendmentId, "history")),
     ]);
     const mayWrite = EDITABLE.has(amendment.status) && context.can("amendment:author");
     if (mayWrite && !writing) writing = authoring(context, amendment);
@@ -118,7 +124,11 @@ export function mountAmendment(context, amendmentId, box) {
     }
     writing?.update(amendment);
     const sites = amendment.merged_version ? await loadSites(context) : null;
-    return amendmentPage(context, amendment, thread, writing, {
+    if (mayWrite) ui.reasons = await amendmentReasons();
+    // Read just before the page is replaced (no input comes between): whether one of its
+    // tabs has the focus, to give it back to the chosen tab once rebuilt.
+    ui.tabFocused = box.contains(document.activeElement) && document.activeElement.getAttribute("role") === "tab";
+    return amendmentPage(context, amendment, thread, answer.events, writing, ui, {
       view,
       tracked,
       sites,
@@ -128,6 +138,19 @@ export function mountAmendment(context, amendmentId, box) {
       },
     });
   });
+  // A rebuild keeps the focus on the page's tabs where it was (the refresher keeps it in
+  // form fields): the chosen tab takes it again.
+  async function refresh() {
+    await rebuild();
+    if (ui.tabFocused && !box.contains(document.activeElement)) focusIn(box, `#tab-${ui.tab}`);
+  }
+  ui.refresh = refresh;
+  ui.select = (tab) => (ui.showTab ? ui.showTab(tab) : (ui.tab = tab));
+  ui.say = async (message) => {
+    ui.message = message;
+    await refresh();
+    focusIn(box, "#amendment-status");
+  };
   refresh();
   return {
     refresh,
@@ -143,57 +166,51 @@ export function mountAmendment(context, amendmentId, box) {
   };
 }
 
-function amendmentPage(context, amendment, thread, writing, tabs) {
+function amendmentPage(context, amendment, thread, history, writing, ui, tabs) {
   const path = (...segments) => trialPath(context.trialId, "amendments", amendment.amendment_id, ...segments);
-  const details = amendment.details;
   const mine = signaturesICouldGive(context, amendment);
-  const isAuthor = amendment.authors.includes(context.me.user_id);
+  const toSign = () => {
+    ui.select("signatures");
+    focusIn(ui.box, "#sign");
+  };
+  const entries = discussionEntries(amendment, thread, history);
+  const panels = {
+    changes: () => [
+      OPEN.has(amendment.status) ? rebasePanel(context, amendment, path) : null,
+      changesPanel(context, amendment, tabs),
+      overview(amendment),
+      documents(context, amendment),
+      tabs.sites ? versionAtSites(context, tabs.sites, amendment.merged_version) : null,
+      writing?.node ?? null,
+    ],
+    details: () => detailsTab(context, amendment, path, ui),
+    signatures: () => signaturesTab(context, amendment, { mine, signed: ui.signed, path, ui }),
+    discussion: () => discussionTab(context, amendment, thread, history, ui),
+    history: () => historyTab(context, history),
+    counts: { discussion: entries.length, history: history.length },
+  };
   return h(
     "article",
     { class: "amendment" },
-    h("h1", {}, `Amendment ${amendment.amendment_id}`),
-    h("p", { class: "lead" }, details?.summary ?? ""),
-    h(
-      "p",
-      { class: "meta" },
-      statusBadge(amendment.status),
-      ` Base version ${amendment.base_version} · opened by ${context.name(amendment.opened_by)}`,
-      amendment.merged_version ? ` · merged as version ${amendment.merged_version}` : "",
-      h("br"),
-      h("span", { class: "hash" }, `Content ${amendment.content_hash}`),
-    ),
+    header(context, amendment, history, decisions(context, amendment, path, ui)),
+    h("p", { id: "amendment-status", class: "status-line", role: "status", tabindex: "-1" }, ui.message),
+    invalidationNotice(context, amendment, history, { canSignAgain: mine.length > 0 }),
     amendment.closing_reason ? h("p", {}, `Reason: ${amendment.closing_reason}`) : null,
     concurrentNote(context, amendment),
     disputesAbout(context, "amendment", amendment.amendment_id),
     amendment.conflict
       ? h("p", { class: "warning" }, `In conflict: sections ${amendment.conflict.sections.join(", ")} were changed by ${amendment.conflict.merged_amendments.join(", ")} (version ${amendment.conflict.protocol_version}).`)
       : null,
-    OPEN.has(amendment.status) ? rebasePanel(context, amendment, path) : null,
     mine.length
-      ? h("p", { class: "warning" }, `Awaiting your signature: ${mine.map((r) => r.name).join(", ")}. `, h("a", { href: "#sign" , onclick: (e) => { e.preventDefault(); document.getElementById("sign")?.scrollIntoView(); document.getElementById("sign")?.focus(); } }, "Review, then sign below"))
+      ? h("p", { class: "warning awaiting-you" }, `Awaiting your signature: ${mine.map((r) => r.name).join(", ")}. `, h("button", { type: "button", class: "link-button", onclick: toSign }, "Review, then sign"))
       : null,
-    changesPanel(context, amendment, tabs),
-    documents(context, amendment),
-    overview(amendment),
-    detailsPanel(details),
-    signaturesPanel(context, amendment),
-    tabs.sites ? versionAtSites(context, tabs.sites, amendment.merged_version) : null,
-    mine.length ? signPanel(context, amendment, mine, path) : null,
-    writing?.node ?? null,
-    writing ? submission(amendment, path) : null,
-    decisions(context, amendment, path, isAuthor),
-    reviewPanel(context, amendment, path),
-    commentsPanel(context, "amendment", amendment.amendment_id, thread),
+    tabbed(ui, `Amendment ${amendment.amendment_id}`, panels),
   );
 }
 
 function section(title, ...children) {
   const id = `h-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
   return h("section", { "aria-labelledby": id }, h("h2", { id }, title), children);
-}
-
-function signSection(...children) {
-  return h("section", { id: "sign", tabindex: "-1", "aria-labelledby": "sign-heading" }, h("h2", { id: "sign-heading" }, "Your signature"), children);
 }
 
 /** The protocol as the amendment makes it, as files: the clean copy and the copy with its
@@ -328,12 +345,16 @@ function overview(amendment) {
   );
 }
 
-function detailsPanel(details) {
-  if (!details) return null;
+/** The Details tab: M11's amendment details and, for those who may author it while it can
+ * change, revising them (which invalidates any signature given: the signers are told). */
+function detailsTab(context, amendment, path, ui) {
+  const details = amendment.details;
+  if (!details) return h("p", {}, "No details recorded.");
   const yesNo = (impact) => `${impact.likely ? "Yes" : "No"} — ${impact.explanation}`;
   const substantial = details.safety_or_rights_impact.likely || details.data_reliability_impact.likely;
   const scope = [...details.scope.countries, ...details.scope.sites];
   const entries = [
+    ["Summary", details.summary],
     ["Primary reason", details.primary_reason],
     ["Secondary reasons", details.secondary_reasons.join("; ") || "none"],
     ["Substantial impact on participants' safety or rights?", yesNo(details.safety_or_rights_impact)],
@@ -342,89 +363,36 @@ function detailsPanel(details) {
     ["Enrollment at the time", `${details.enrollment.value} ${details.enrollment.unit === "percent" ? "%" : "participants"}`],
     ["Scope", scope.length ? scope.join(", ") : "Global"],
   ];
-  return section("Amendment details (M11)", h("dl", { class: "details" }, entries.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])));
+  return [
+    section("Amendment details (M11)", h("dl", { class: "details" }, entries.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]))),
+    EDITABLE.has(amendment.status) && context.can("amendment:author") ? reviseDetails(context, amendment, path, ui) : null,
+  ];
 }
 
-function signaturesPanel(context, amendment) {
-  const missing = new Set(amendment.missing_signatures.map((r) => r.name));
-  return section(
-    "Signatures",
-    h(
-      "ul",
-      { class: "requirements" },
-      amendment.required_signatures.map((r) =>
-        h("li", {}, missing.has(r.name) ? badge("missing", "pending") : badge("given", "adopted"), ` ${r.name} (${r.meaning}, by ${r.signatories.roles.map(humanize).join(" or ")})`),
-      ),
-    ),
-    amendment.signatures.length
-      ? h(
-          "table",
-          { class: "signatures" },
-          h("thead", {}, h("tr", {}, ["Printed name", "Meaning", "Signed", "Content signed"].map((t) => h("th", { scope: "col" }, t)))),
-          h(
-            "tbody",
-            {},
-            amendment.signatures.map((s) =>
-              h("tr", {}, h("td", {}, s.printed_name), h("td", {}, s.meaning), h("td", {}, when(s.signed_at)), h("td", { class: "hash" }, s.content_hash)),
-            ),
-          ),
-        )
-      : h("p", {}, "No signatures on the current content."),
-    amendment.invalidated_signatures.length
-      ? h("p", { class: "note" }, `${amendment.invalidated_signatures.length} earlier signature(s) no longer count: the content changed after they were given.`)
-      : null,
-  );
-}
-
-function signPanel(context, amendment, requirements, path) {
-  const ethics = requirements.find((r) => r.needs_committee_vote);
-  const password = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true });
-  const meaning = h(
-    "select",
-    { name: "meaning" },
-    ["approval", "review", "responsibility", "authorship"].map((m) => h("option", { value: m, selected: m === requirements[0].meaning }, m)),
-  );
-  const statement = h(
-    "p",
-    {},
-    `You sign as ${context.member?.printed_name ?? context.me.printed_name} the content shown on this page (${amendment.content_hash}). `,
-    "Enter your password again to sign.",
-  );
-  const needed = h("p", {}, `Needed from you: ${requirements.map((r) => r.name).join(", ")}.`);
-  if (ethics) {
-    const meeting = h("input", { type: "date", name: "meeting_date", required: true, value: today() });
-    const counts = ["in_favour", "against", "abstaining"].map((name) => h("input", { type: "number", min: 0, name, required: true, value: "0" }));
-    const minutes = h("input", { name: "minutes_reference", required: true });
-    const record = () =>
-      post(path("ethics-approval"), {
-        content_hash: amendment.content_hash,
-        meeting_date: meeting.value,
-        in_favour: Number(counts[0].value),
-        against: Number(counts[1].value),
-        abstaining: Number(counts[2].value),
-        minutes_reference: minutes.value,
-        password: password.value,
-      });
-    return signSection(
-      needed,
-      actionForm(
-        { label: "Record ethics approval", submit: "Record approval and sign", onSubmit: record },
-        statement,
-        field("Meeting date", meeting),
-        h("div", { class: "row" }, field("In favour", counts[0]), field("Against", counts[1]), field("Abstaining", counts[2])),
-        field("Minutes reference", minutes),
-        field("Password", password),
-      ),
-    );
-  }
-  const sign = () => post(path("signatures"), { meaning: meaning.value, content_hash: amendment.content_hash, password: password.value });
-  return signSection(
-    needed,
+function reviseDetails(context, amendment, path, ui) {
+  const signers = amendment.signatures.map((s) => s.printed_name);
+  const fields = detailsFields(ui.reasons, amendment.details);
+  return h(
+    "details",
+    { class: "revise-details", open: ui.revising, ontoggle: (event) => (ui.revising = event.target.open) },
+    h("summary", {}, "Revise the details"),
     actionForm(
-      { label: "Sign the amendment", submit: "Sign", onSubmit: sign },
-      statement,
-      field("Meaning of your signature", meaning),
-      field("Password", password),
+        {
+          label: "Revise the details",
+          submit: "Revise details",
+          onSubmit: async () => {
+            const answer = await put(path("details"), { details: fields.value() });
+            const invalidated = answer.events.find((e) => e.type === "SignaturesInvalidated");
+            ui.revising = false;
+            await ui.say(
+              invalidated
+                ? `The details are revised. The signatures of ${signers.join(", ")} no longer count; each is told on this page.`
+                : "The details are revised.",
+            );
+          },
+        },
+      signers.length ? h("p", { class: "warning" }, `Revising invalidates the signatures of ${signers.join(", ")}: each is told and signs the new content again.`) : null,
+      fields.nodes,
     ),
   );
 }
@@ -547,53 +515,3 @@ function authoring(context, amendment) {
     },
   };
 }
-
-function submission(amendment, path) {
-  if (amendment.status !== "draft") return null;
-  return section(
-    "Submit for review",
-    h("p", {}, "Submitting asks for the signatures listed below; the content can still change, which invalidates signatures given."),
-    actionButton("Submit for review", () => post(path("submission"), {})),
-  );
-}
-
-function decisions(context, amendment, path, isAuthor) {
-  const forms = [];
-  if (amendment.status === "submitted" && context.can("amendment:reject") && !isAuthor) {
-    const reason = h("textarea", { name: "reason", rows: 2, required: true });
-    forms.push(actionForm({ label: "Reject", submit: "Reject amendment", onSubmit: () => post(path("rejection"), { reason: reason.value }) }, field("Reason for rejecting", reason)));
-  }
-  if (amendment.status === "approved" && context.can("amendment:merge")) {
-    const date = h("input", { type: "date", name: "effective_date", required: true, value: today() });
-    forms.push(actionForm({ label: "Merge", submit: "Merge into a new protocol version", onSubmit: () => post(path("merge"), { effective_date: date.value }) }, field("Effective date", date)));
-  }
-  if (OPEN.has(amendment.status) && context.can("amendment:author")) {
-    const reason = h("textarea", { name: "withdraw_reason", rows: 2, required: true });
-    forms.push(
-      h("details", {}, h("summary", {}, "Withdraw"), actionForm({ label: "Withdraw", submit: "Withdraw amendment", onSubmit: () => post(path("withdrawal"), { reason: reason.value }) }, field("Reason for withdrawing", reason))),
-    );
-  }
-  return forms.length ? section("Decide", forms) : null;
-}
-
-function reviewPanel(context, amendment, path) {
-  const comments = amendment.review_comments;
-  const canReview = context.can("amendment:review") && OPEN.has(amendment.status);
-  if (!comments.length && !canReview) return null;
-  const text = h("textarea", { name: "review_text", rows: 3, required: true });
-  const sectionChoice = h("select", { name: "section" }, h("option", { value: "" }, "The whole amendment"), Object.keys(amendment.changes).map((n) => h("option", { value: n }, n)));
-  return section(
-    "Review remarks",
-    comments.length
-      ? h("ul", { class: "comments" }, comments.map((c) => h("li", {}, h("strong", {}, context.name(c.commented_by)), c.section ? ` on ${c.section}` : "", ": ", c.text)))
-      : h("p", {}, "No review remarks yet."),
-    canReview
-      ? actionForm(
-          { label: "Add a review remark", submit: "Add remark", onSubmit: () => post(path("review-comments"), { text: text.value, section: sectionChoice.value || null }) },
-          field("Remark", text),
-          field("About", sectionChoice),
-        )
-      : null,
-  );
-}
-

@@ -49,7 +49,9 @@ export function touchesThread(event, kind, subjectId) {
   );
 }
 
-function dispositionForm(context, comment, path) {
+/** The form to say what became of ``comment`` (a patient advocate's), for those who may
+ * and are not its author; ``path`` builds the thread's routes. */
+export function dispositionForm(context, comment, path) {
   if (!context.can("feedback:disposition") || comment.author_id === context.me.user_id) return null;
   const choice = h("select", { name: "disposition" }, ["adopted", "partly_adopted", "declined"].map((d) => h("option", { value: d }, humanize(d))));
   const reason = h("input", { name: "disposition_reason", required: true });
