@@ -404,11 +404,21 @@ async def test_the_timeline_reads_in_words_with_markers_filters_and_jumps(
     await screenshot(aud, "auditor-timeline")
 
 
-async def test_the_timeline_fits_a_phone(sign_in: SignIn) -> None:
+async def test_the_timeline_fits_a_phone(sign_in: SignIn, api: Api) -> None:
     aud = await sign_in("aud", width=390)
     await aud.goto(f"/#/t/{TRIAL}/audit")
     await expect(aud.locator(".moment-event")).to_contain_text(
         "Pat Okafor commented on amendment A-1"
+    )
+    # live: the next event is read in words as it happens
+    pat = await api("pat")
+    comment = {"text": "Could the week-12 visit be done from home?"}
+    await ok(pat.post(f"/api/trials/{TRIAL}/comments/section/1.3", json=comment))
+    await expect(aud.locator(".moment-event")).to_have_text(
+        "Pat Okafor commented on section 1.3 — Could the week-12 visit be done from home?"
+    )
+    await expect(timeline_of(aud)).to_have_attribute(
+        "aria-valuetext", re.compile(r"^position \d+: Pat Okafor commented on section 1\.3$")
     )
     await expect(aud.locator("ol.marker-list .tl-go")).to_have_count(5)
     await aud.locator("ol.marker-list .tl-go").filter(has_text="A-1 submitted").click()

@@ -228,7 +228,13 @@ export function eventList(path, go, people) {
     h("div", { class: "timeline-scroll" }, list),
     more,
   );
-  return { section, load, offerPeople };
+  /** Read the list again for new events, when it shows everything on one page (a list
+   * paged further stays as the reader left it). */
+  function refresh() {
+    if (next === null && shown <= 50) load();
+  }
+
+  return { section, load, refresh, offerPeople };
 }
 
 /** A datetime-local value ("2026-11-21T09:30" or with seconds) to the second. */

@@ -63,7 +63,10 @@ export function mountAudit(context, box, readsAccounts = false) {
       const page = await readTimeline(timelinePath, { after: String(position - 1), limit: "1" });
       if (mine !== asked) return;
       const [entry] = page.entries;
-      fill(eventLine, entry && entry.position === position ? eventWords(entry) : "");
+      const here = entry && entry.position === position ? entry : null;
+      fill(eventLine, here ? eventWords(here) : "");
+      // what a screen reader says of the slider: the position and its event in words
+      slider.setAttribute("aria-valuetext", here ? `position ${position}: ${here.text}` : `position ${position}`);
     } catch (error) {
       if (!(error instanceof Problem)) throw error;
       if (mine === asked) fill(eventLine, problemBox(error));
@@ -267,7 +270,11 @@ export function mountAudit(context, box, readsAccounts = false) {
   events.load();
   return {
     refresh: () => following && load("", true),
-    onEvents: () => following && load("", true),
+    onEvents: () => {
+      if (!following) return;
+      load("", true);
+      events.refresh();
+    },
   };
 }
 
