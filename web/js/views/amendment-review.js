@@ -111,9 +111,8 @@ export function header(context, amendment, history, actions) {
     h(
       "p",
       { class: "meta" },
-      "By ",
+      `Base version ${amendment.base_version} · by `,
       ...namesOf(context, amendment.authors.includes(amendment.opened_by) ? [amendment.opened_by, ...amendment.authors.filter((a) => a !== amendment.opened_by)] : amendment.authors),
-      ` · on version ${amendment.base_version}`,
       opened ? [" · opened ", opened] : "",
       submitted ? [" · submitted ", submitted] : "",
       amendment.merged_version ? ` · merged as version ${amendment.merged_version}` : "",
