@@ -100,11 +100,14 @@ export function inboxLink() {
 }
 
 function makeInboxLink() {
-  const count = h("span", { class: "count", "aria-hidden": "true" });
-  const anchor = h("a", { href: "#/inbox", class: "inbox-link", "aria-label": "Inbox" }, "Inbox", count);
+  // The link's name is its own text ("Inbox, 3 waiting"; the words around the count
+  // are for screen readers only), so what it shows is part of what it is called.
+  const count = h("span", { class: "count" });
+  const said = h("span", { class: "visually-hidden" });
+  const anchor = h("a", { href: "#/inbox", class: "inbox-link" }, "Inbox", said, " ", count, " ", h("span", { class: "visually-hidden" }, "waiting"));
   const show = (inbox) => {
     const n = inbox?.count ?? 0;
-    anchor.setAttribute("aria-label", n ? `Inbox, ${n} waiting` : "Inbox, nothing waiting");
+    said.textContent = n ? "," : ", nothing";
     count.textContent = n ? String(n) : "";
     count.hidden = !n;
     anchor.setAttribute("aria-current", location.hash.startsWith("#/inbox") ? "page" : "false");
