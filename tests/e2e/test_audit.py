@@ -296,7 +296,10 @@ async def test_an_auditor_reads_the_trail_of_the_comments_on_a_section(
 async def test_the_timeline_reads_in_words_with_markers_filters_and_jumps(
     sign_in: SignIn, api: Api, demo: dict[str, DemoPerson]
 ) -> None:
-    # Samira signs A-1: her signature, and the approval it completes
+    aud = await sign_in("aud", width=1280)
+    await aud.goto(f"/#/t/{TRIAL}/audit")
+    await expect(aud.locator("ol.marker-list .tl-go")).to_have_count(5)
+    # while Audrey watches, Samira signs A-1: her signature, and the approval it completes
     sam = await api("sam")
     a1 = await ok(sam.get(f"/api/trials/{TRIAL}/amendments/A-1"))
     signing = {
@@ -305,9 +308,6 @@ async def test_the_timeline_reads_in_words_with_markers_filters_and_jumps(
         "password": demo["sam"].password,
     }
     await ok(sam.post(f"/api/trials/{TRIAL}/amendments/A-1/signatures", json=signing))
-
-    aud = await sign_in("aud", width=1280)
-    await aud.goto(f"/#/t/{TRIAL}/audit")
     await expect(aud.locator(".moment")).to_contain_text("the latest")
     # the latest event in words: the approval is the system's, after Samira's signature
     now = aud.locator(".moment-event")

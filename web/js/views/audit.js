@@ -46,11 +46,20 @@ export function mountAudit(context, box, readsAccounts = false) {
   const events = eventList(timelinePath, goTo, () => [...people].sort((a, b) => a[1].localeCompare(b[1])));
   const [jump, jumped] = jumpForm(timelinePath, goTo, () => marks.entries());
 
+  // the markers read so far, up to ``markedTo``: a new head reads only what came after it
+  let marked = [];
+  let markedTo = 0;
   async function readMarkers() {
+    const head = Number(slider.max);
     try {
-      const [first, marked] = await Promise.all([readTimeline(timelinePath, { limit: "1" }), readTimeline(timelinePath, { kind: MARKER_KINDS, limit: "1000" })]);
-      if (first.entries.length) slider.min = String(first.entries[0].position);
-      marks.draw(marked.entries, Number(slider.min), Number(slider.max));
+      const asking = [readTimeline(timelinePath, { kind: MARKER_KINDS, limit: "1000", after: String(markedTo) })];
+      if (!markedTo) asking.push(readTimeline(timelinePath, { limit: "1" }));
+      const [more, first] = await Promise.all(asking);
+      if (first?.entries.length) slider.min = String(first.entries[0].position);
+      const known = new Set(marked.map((entry) => entry.position));
+      marked = [...marked, ...more.entries.filter((entry) => !known.has(entry.position) && entry.position <= head)];
+      markedTo = Math.max(markedTo, more.next_after ?? head);
+      marks.draw(marked, Number(slider.min), Number(slider.max));
       if (shown) marks.current(shown.position);
     } catch (error) {
       if (!(error instanceof Problem)) throw error;
