@@ -1,7 +1,7 @@
 // An account's trail (GET /api/accounts/{user_id}/trail) as a timeline a person reads:
 // when (the recorded time with its zone), what happened in words, who did it and how.
 
-import { h, humanize, utc } from "../dom.js";
+import { h, humanize, timeElement, utc } from "../dom.js";
 
 const REFUSALS = {
   wrong_password: "wrong password",
@@ -90,7 +90,7 @@ export function trailTimeline(entries, names, owner) {
       h(
         "li",
         { "data-type": entry.type, "data-position": entry.position },
-        h("time", { datetime: entry.recorded_at, class: "when" }, utc(entry.recorded_at)),
+        Object.assign(timeElement(entry.recorded_at), { className: "when" }),
         h("p", { class: "what" }, happened(entry, by, tokens)),
         h("p", { class: "meta" }, [how(entry, by), `position ${entry.position}`].filter(Boolean).join(" · ")),
       ),

@@ -3,7 +3,7 @@
 // were last used or revoked; revoked after a question).
 
 import { Problem, del, get, post, setCsrfToken } from "../api.js";
-import { badge, field, h, utc } from "../dom.js";
+import { badge, field, h, timeElement, utc } from "../dom.js";
 import { actionForm, confirmation, focusIn, mountPage } from "../page.js";
 import { NOTIFICATIONS_PATH, notificationsSection } from "./account-notifications.js";
 
@@ -107,7 +107,7 @@ function tokenState(token) {
 }
 
 function timeOf(text, none) {
-  return text ? h("time", { datetime: text }, utc(text)) : none;
+  return text ? timeElement(text) : none;
 }
 
 function tokenTable(tokens, ui, view, say) {
