@@ -15,7 +15,7 @@ import { mountAmendment, mountAmendmentList, mountNewAmendment } from "./views/a
 import { mountAudit } from "./views/audit.js";
 import { mountDispute, mountDisputeList } from "./views/disputes.js";
 import { mountDocument } from "./views/document.js";
-import { inboxLink, mountInbox, stopWatchingInbox, watchInbox } from "./views/inbox.js";
+import { inboxFollowed, inboxLink, mountInbox, stopWatchingInbox, watchInbox } from "./views/inbox.js";
 import { mountMotion, mountMotionList } from "./views/motions.js";
 import { mountProtocol } from "./views/protocol.js";
 import { mountTrialHome, mountTrialList } from "./views/trials.js";
@@ -96,7 +96,8 @@ async function followInbox() {
   if (!state.me || state.me.must_change_password) return;
   try {
     const trials = await get("/api/trials");
-    if (state.me) watchInbox(trials.filter((t) => t.roles.length).map((t) => t.trial_id));
+    const readable = trials.filter((t) => t.roles.length).map((t) => t.trial_id);
+    if (state.me) watchInbox(readable);
   } catch (error) {
     if (!(error instanceof Problem)) throw error;
   }
@@ -394,6 +395,9 @@ async function route() {
     if (waiting) state.view = waiting;
     else fill(box, problemBox(error));
   }
+  // The inbox's connection was closed (a password changed on this page): opened again
+  // once a page has been shown with the session (an ended one has signed out by now).
+  if (state.me && !inboxFollowed()) followInbox();
   main.focus({ preventScroll: true });
 }
 

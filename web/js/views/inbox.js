@@ -43,7 +43,12 @@ export function watchInbox(trialIds) {
       onEvents: () => refreshInbox(),
       onPresence: () => {},
       onReady: () => refreshInbox(),
-      onStatus: () => {},
+      // Closed by the server (signed out: also when this page changed the password and
+      // carries on with a new session; a trial no longer readable): opened again by the
+      // next page shown (``inboxFollowed``), whose requests say whether the session ended.
+      onStatus: (status) => {
+        if (status === "offline" || status === "revoked") stopListening();
+      },
       onSignedOut: () => {},
     });
   }
@@ -51,10 +56,20 @@ export function watchInbox(trialIds) {
 }
 
 export function stopWatchingInbox() {
+  stopListening();
+  latest = null;
+}
+
+function stopListening() {
   live?.close();
   live = null;
   listening = null;
-  latest = null;
+}
+
+/** Whether the inbox is followed: its live connection open (or being opened), or the
+ * person may read no trial to listen to. */
+export function inboxFollowed() {
+  return listening !== null;
 }
 
 /** Fetch the inbox again and tell every watcher; calls made while one runs fold into
