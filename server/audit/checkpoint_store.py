@@ -286,7 +286,28 @@ class StoredCheckpoints(CheckpointStore):
             if problem is None and data is not None and digest(data) != row.digest:
                 problem = "its digest does not match its bytes"
             rows.append((row.stream_id, row.checkpoint, row.stream_version, data, problem))
-        return saved_index(trial_id, rows)
+        saved = saved_index(trial_id, rows)
+        if any(count > saved.checkpoints[-1] for _, count, _, _, _ in rows):
+            await self._prune(trial_id, saved.checkpoints[-1])
+        return saved
+
+    async def _prune(self, trial_id: str, last: int) -> None:
+        """Delete the rows past the last marker that checks out: the trial's next build
+        reads the log from there and saves its checkpoints again (a marker of an older
+        schema ends the index where it stands, so an upgrade's rows go too). The rows the
+        index vouches for stay, even one that does not check out: it says its stream
+        changed at that checkpoint, and is rebuilt and replaced at the same key."""
+        table = audit_checkpoints
+        statement = delete(table).where(table.c.trial_id == trial_id, table.c.count > last)
+        async with self._engine.begin() as conn:
+            pruned = (await conn.execute(statement)).rowcount
+        logger.info(
+            "pruned %d audit checkpoint rows of trial %s past its last checkpoint that checks"
+            " out (%d events): its next build saves them again",
+            pruned,
+            trial_id,
+            last,
+        )
 
     async def save(self, trial_id: str, rows: Sequence[Row]) -> None:
         table = audit_checkpoints

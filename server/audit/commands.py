@@ -13,6 +13,7 @@ from pathlib import Path
 from domain.streams import trial_stream
 from events import EventStore, open_store
 from server.accounts.tables import utc_now
+from server.audit.checkpoint_store import StoredCheckpoints
 from server.audit.checkpoints import Checkpoints
 from server.audit.exports import write_export
 from server.audit.history import TrialHistory
@@ -73,17 +74,24 @@ def print_public_key(settings: Settings) -> int:
 
 
 async def replay(url: str, trial_id: str, at: str) -> int:
-    """Print the trial as it was at a position or time, as the API's replay answers it."""
-    store = await open_store(url)
-    try:
-        position = await position_of(store, moment(at))
-        with progress_bar("replaying") as progress:
-            replayed = await TrialHistory(store).at(trial_id, position, progress=progress)
-    except Problem as problem:
-        print(problem.detail, file=sys.stderr)
-        return 2
-    finally:
-        await store.close()
+    """Print the trial as it was at a position or time, as the API's replay answers it:
+    from the audit checkpoints saved beside the log (the server's, or an earlier
+    replay's), folding only the trial's events after the last one (and saving the
+    checkpoints it makes, for the next)."""
+    async with AsyncExitStack() as stack:
+        store = await open_store(url)
+        stack.push_async_callback(store.close)
+        engine = create_engine_for(url)
+        stack.push_async_callback(engine.dispose)
+        history = TrialHistory(store, checkpoints=StoredCheckpoints(engine))
+        stack.push_async_callback(history.close)
+        try:
+            position = await position_of(store, moment(at))
+            with progress_bar("replaying") as progress:
+                replayed = await history.at(trial_id, position, progress=progress)
+        except Problem as problem:
+            print(problem.detail, file=sys.stderr)
+            return 2
     if replayed.events == 0 and replayed.next is None:
         print(f"there is no trial {trial_id}", file=sys.stderr)
         return 1

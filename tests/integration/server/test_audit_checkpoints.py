@@ -5,6 +5,7 @@ ignores (then rebuilds from the log) a row that does not check out."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 
@@ -23,11 +24,13 @@ from server.audit.checkpoint_store import (
     digest,
 )
 from server.audit.history import Streams, TrialHistory
+from server.audit.replay_view import replay_view
 from server.audit.resident_states import ResidentStates
 from server.database import create_engine_for
 from server.demo import DEMO_TRIAL, DemoPerson
 from server.personal_data import drop_snapshots_with_personal_data
 from server.services import Services
+from tests.integration.server.conftest import Cli
 
 EVERY = 4
 
@@ -246,3 +249,79 @@ async def test_rows_of_no_stream_of_a_trial_are_passed_over(
     await _every_position(
         TrialHistory(services.store, checkpoints=kept, snapshot_every=EVERY), services
     )
+
+
+async def test_rows_past_the_last_good_marker_are_pruned_and_the_table_stays_one_builds_size(
+    services: Services,
+    demo: dict[str, DemoPerson],
+    engine: AsyncEngine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    head = await services.store.head_position()
+    stored = StoredCheckpoints(engine)
+    await TrialHistory(services.store, checkpoints=stored, snapshot_every=EVERY).at(
+        DEMO_TRIAL, head
+    )
+    one_build = await _rows(engine)
+    table = audit_checkpoints
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(table)
+            .where(table.c.stream_id == MARKER, table.c.count == 2 * EVERY)
+            .values(digest="0" * 64)
+        )
+        first = (
+            await conn.execute(
+                select(table).where(table.c.stream_id != MARKER, table.c.count == EVERY).limit(1)
+            )
+        ).one()
+        await conn.execute(
+            update(table)
+            .where(table.c.stream_id == first.stream_id, table.c.count == EVERY)
+            .values(schema_version=SCHEMA_VERSION - 1)
+        )
+        # what a build with another spacing left behind, past every marker
+        await conn.execute(table.insert().values({**first._asdict(), "count": 10_000}))
+    with caplog.at_level(logging.INFO, logger="server.audit.checkpoint_store"):
+        index = await stored.index(DEMO_TRIAL)
+    assert index.checkpoints == [0, EVERY]  # the damaged marker ends it
+    assert f"out ({EVERY} events): its next build saves them again" in caplog.text
+    assert await _rows(engine, table.c.count > EVERY) == 0
+    # a row the index vouches for stays, read or not: its stream changed there
+    assert await _rows(engine, table.c.schema_version < SCHEMA_VERSION) == 1
+    restarted = TrialHistory(services.store, checkpoints=stored, snapshot_every=EVERY)
+    await _every_position(restarted, services)  # rebuilt from the log past EVERY, and saved
+    await restarted.settled()
+    assert await _rows(engine, table.c.schema_version < SCHEMA_VERSION) == 0  # replaced
+    assert await _rows(engine) == one_build
+
+
+async def test_the_cli_replays_from_the_saved_checkpoints(
+    services: Services,
+    demo: dict[str, DemoPerson],
+    engine: AsyncEngine,
+    url: str,
+    concord: Cli,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    head = await services.store.head_position()
+    stored = StoredCheckpoints(engine)
+    await TrialHistory(services.store, checkpoints=stored, snapshot_every=EVERY).at(
+        DEMO_TRIAL, head
+    )
+    table = audit_checkpoints
+    of_protocol = table.c.stream_id == protocol_stream(DEMO_TRIAL)
+    async with engine.begin() as conn:  # the protocol's latest state saved: the head reads it
+        last = await conn.scalar(select(func.max(table.c.count)).where(of_protocol))
+        damaged = await conn.execute(
+            update(table).where(of_protocol, table.c.count == last).values(digest="0" * 64)
+        )
+    assert damaged.rowcount == 1
+    with caplog.at_level(logging.WARNING, logger="server.audit.checkpoint_store"):
+        code, out = await concord("--db", url, "replay", "--trial", DEMO_TRIAL, "--at", str(head))
+    assert code == 0
+    # it read the rows saved (the damaged one too: ignored, and rebuilt from the log) ...
+    assert f"at {last} events (state of {protocol_stream(DEMO_TRIAL)})" in caplog.text
+    # ... and answers as a fold from the first event does
+    scratch = await TrialHistory(services.store, snapshot_every=head + 1).at(DEMO_TRIAL, head)
+    assert json.loads(out) == json.loads(json.dumps(replay_view(scratch), ensure_ascii=False))
