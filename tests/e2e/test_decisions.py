@@ -76,6 +76,13 @@ async def test_a_motion_is_tabled_voted_on_with_a_recusal_and_tallied(sign_in: S
     await expect(history.locator("time").first).to_have_text(UTC_TIME)
     await screenshot(sam, "motion-decided")
 
+    # At 390 px the bars and the sentence fit the screen; nothing scrolls sideways.
+    phone = await sign_in("pat", width=390)
+    await phone.goto(f"/#/t/{TRIAL}/motions/M-2")
+    await expect(phone.locator(".tally-sum")).to_contain_text("quorum 1 reached")
+    assert await phone.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    await screenshot(phone, "motion-decided-phone")
+
 
 async def test_a_dispute_is_raised_escalated_and_resolved(sign_in: SignIn) -> None:
     pat = await sign_in("pat")
