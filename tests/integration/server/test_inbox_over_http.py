@@ -9,7 +9,14 @@ from typing import Any
 import httpx
 
 from server.demo import DEMO_TRIAL, DemoPerson
+from server.services import Services
 from tests.integration.server.conftest import OTHER_TRIAL, Api
+from tests.integration.server.erasures import (
+    approve_erasure,
+    request_erasure,
+    second_system_admin,
+)
+from tests.integration.server.founders import OPERATOR
 
 
 async def inbox(client: httpx.AsyncClient, headers: dict[str, str], **query: str) -> Any:
@@ -194,3 +201,30 @@ async def test_a_comment_stops_waiting_once_its_disposition_is_recorded(
     )
     assert posted.status_code == 201, posted.text
     assert thread in kinds(await inbox(app_client, alex))
+
+
+async def test_an_erasure_waits_for_the_trials_approver_until_approved(
+    services: Services, app_client: httpx.AsyncClient, as_user: Api, demo: dict[str, DemoPerson]
+) -> None:
+    omar_id = demo["omar"].user_id
+    as_vera = await second_system_admin(services)
+    await services.accounts.disable(omar_id, reason="left the site", meta=OPERATOR)
+    await request_erasure(app_client, omar_id, "ticket 4412", as_vera)
+
+    alex = await as_user("alex")  # the demo trial's admin approves for it
+    [item] = [
+        i for i in (await inbox(app_client, alex))["items"] if i["kind"] == "erasure_approval"
+    ]
+    assert item["record"] == f"account/{omar_id}"
+    assert item["trial_id"] == DEMO_TRIAL
+    assert item["title"].startswith("Approve erasing the personal data of Dr Omar Haddad")
+    assert "ticket 4412" in item["title"]
+    assert item["link"] == f"#/accounts/{omar_id}"
+    assert item["since"] is not None
+    assert "erasure_approval" not in [
+        k for k, _ in kinds(await inbox(app_client, await as_user("sam")))
+    ]
+
+    approved = await approve_erasure(app_client, omar_id, alex)
+    assert approved.is_success, approved.text
+    assert "erasure_approval" not in [k for k, _ in kinds(await inbox(app_client, alex))]
