@@ -157,7 +157,7 @@ function timeline(context, versions, opened) {
     .filter((e) => !Number.isNaN(e.millis))
     .sort((a, b) => a.millis - b.millis);
   if (!events.length) return h("p", {}, "Nothing has been published or opened yet.");
-  const width = 640;
+  const width = 480;
   const height = 70;
   const left = 16;
   const right = width - 16;
@@ -168,7 +168,7 @@ function timeline(context, versions, opened) {
   const marks = events.map((e) =>
     s(
       "circle",
-      { class: `mark mark-${e.kind}`, cx: x(e.millis).toFixed(1), cy: rows[e.kind], r: 5 },
+      { class: `mark mark-${e.kind}`, cx: x(e.millis).toFixed(1), cy: rows[e.kind], r: 6 },
       s("title", {}, `${KIND_WORDS[e.kind]} ${e.kind === "version" ? e.id.replace("version ", "") : e.id}: ${e.at}`),
     ),
   );
@@ -274,7 +274,7 @@ function engagement(glance) {
 }
 
 function commentsChart(buckets, total) {
-  const width = 640;
+  const width = 480;
   const height = 120;
   const top = 16;
   const base = 100;
