@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
+from server.demo import DRAFT_TRIAL
 from tests.e2e.axe import serious_violations
 from tests.e2e.conftest import SignIn, screenshot
 
@@ -16,6 +17,9 @@ PAGES = [
     ("ivy", f"/#/t/{TRIAL}", "ASTHMA-301"),
     ("ivy", f"/#/t/{TRIAL}/protocol", "Protocol"),
     ("ivy", f"/#/t/{TRIAL}/protocol/5.2", "5.2"),
+    ("ivy", f"/#/t/{DRAFT_TRIAL}/protocol/5.2", "5.2"),  # a draft's live editor
+    ("omar", f"/#/t/{TRIAL}/document", "ASTHMA-301"),
+    ("pat", f"/#/t/{TRIAL}/amendments", "Amendments"),
     ("sam", f"/#/t/{TRIAL}/amendments/A-1", "Amendment A-1"),
     ("sam", f"/#/t/{TRIAL}/motions", "Motions"),
     ("pat", f"/#/t/{TRIAL}/disputes", "Disputes"),
@@ -25,7 +29,9 @@ PAGES = [
 ]
 
 
-async def test_the_main_pages_have_no_serious_accessibility_violations(sign_in: SignIn) -> None:
+async def test_the_main_pages_have_no_serious_accessibility_violations(
+    sign_in: SignIn, draft_trial: str
+) -> None:
     people: dict[str, Page] = {}
     found: list[str] = []
     for who, address, shown in PAGES:
@@ -34,6 +40,8 @@ async def test_the_main_pages_have_no_serious_accessibility_violations(sign_in: 
         await page.goto(address)
         heading = page.locator("main").get_by_role("heading").filter(has_text=shown)
         await expect(heading.first).to_be_attached()
+        if DRAFT_TRIAL in address:  # the shared text's editor, once it has opened
+            await expect(page.locator(".rich-text-page[contenteditable='true']")).to_be_visible()
         found += await serious_violations(page, f"{who} {address}")
     await screenshot(people["alex"], "accessibility-administration")
     assert found == [], "\n".join(found)
