@@ -7,7 +7,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 
+import server.audit.timeline
 from server.demo import DemoPerson
 from server.services import Services
 from tests.integration.server.conftest import Api
@@ -120,6 +122,41 @@ async def test_read_a_page_at_a_time_it_is_the_whole_timeline(
         "entries"
     ]
     assert one == everything[10], "the event at a position: the one after the position before"
+
+
+async def test_a_filtered_read_stops_at_its_window_and_goes_on_from_there(
+    app_client: httpx.AsyncClient,
+    demo: dict[str, DemoPerson],
+    as_user: Api,
+    trial: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    everything = await entries(app_client, as_user, trial)
+    pat = demo["pat"].user_id
+    monkeypatch.setattr(server.audit.timeline, "SCAN_WINDOW", 5)
+    monkeypatch.setattr(server.audit.timeline, "KIND_WINDOW", 5)
+    gathered: list[dict[str, Any]] = []
+    after, asked = "0", 0
+    while True:
+        response = await timeline(app_client, as_user, trial, by=pat, after=after)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        gathered += page["entries"]
+        asked += 1
+        if page["next_after"] is None:
+            break
+        assert int(page["next_after"]) - int(after) <= 5, "no more than the window read"
+        after = str(page["next_after"])
+    assert asked > 5, "the window was reached"
+    assert gathered == [e for e in everything if e["user_id"] == pat]
+    decisions: list[dict[str, Any]] = []
+    resume: int | None = 0
+    while resume is not None:
+        response = await timeline(app_client, as_user, trial, kind="decision", after=str(resume))
+        decisions += response.json()["entries"]
+        resume = response.json()["next_after"]
+    assert decisions == [e for e in everything if e["marker"] == "decision"]
+    assert decisions
 
 
 async def test_the_edges_of_time_and_position_answer_without_failing(

@@ -173,7 +173,13 @@ export function eventList(path, go, people) {
     const mine = asked;
     fill(problem);
     try {
-      const page = await readTimeline(path, query(after));
+      let page = await readTimeline(path, query(after));
+      // a narrowed read answers a window of the log at a time: read on until something is
+      // found (or the log's end), a few windows at most per click
+      for (let reads = 1; reads < 40 && !page.entries.length && page.next_after !== null; reads += 1) {
+        if (mine !== asked) return;
+        page = await readTimeline(path, query(page.next_after));
+      }
       if (mine !== asked) return;
       if (after === null) {
         fill(list);
@@ -195,7 +201,8 @@ export function eventList(path, go, people) {
       next = page.next_after;
       more.hidden = next === null;
       const narrowed = kind.value || by.value || since.value || until.value;
-      fill(status, shown ? `${shown} event${shown === 1 ? "" : "s"}${next === null ? "" : " so far"}${narrowed ? " within what you chose" : ""}, oldest first.` : "No event falls within what you chose.");
+      if (shown) fill(status, `${shown} event${shown === 1 ? "" : "s"}${next === null ? "" : " so far"}${narrowed ? " within what you chose" : ""}, oldest first.`);
+      else fill(status, next === null ? "No event falls within what you chose." : "None found yet in the part of the log read; “Show more events” reads on.");
     } catch (error) {
       if (!(error instanceof Problem)) throw error;
       if (mine === asked) fill(problem, problemBox(error));

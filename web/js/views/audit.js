@@ -52,13 +52,21 @@ export function mountAudit(context, box, readsAccounts = false) {
   async function readMarkers() {
     const head = Number(slider.max);
     try {
-      const asking = [readTimeline(timelinePath, { kind: MARKER_KINDS, limit: "1000", after: String(markedTo) })];
-      if (!markedTo) asking.push(readTimeline(timelinePath, { limit: "1" }));
-      const [more, first] = await Promise.all(asking);
-      if (first?.entries.length) slider.min = String(first.entries[0].position);
+      if (!markedTo) {
+        const first = await readTimeline(timelinePath, { limit: "1" });
+        if (first.entries.length) slider.min = String(first.entries[0].position);
+      }
+      // a filtered read answers a window of the log at a time (next_after: where to go on)
+      let after = markedTo;
+      const found = [];
+      for (let reads = 0; reads < 100 && after < head; reads += 1) {
+        const page = await readTimeline(timelinePath, { kind: MARKER_KINDS, limit: "1000", after: String(after) });
+        found.push(...page.entries);
+        after = page.next_after ?? head;
+      }
       const known = new Set(marked.map((entry) => entry.position));
-      marked = [...marked, ...more.entries.filter((entry) => !known.has(entry.position) && entry.position <= head)];
-      markedTo = Math.max(markedTo, more.next_after ?? head);
+      marked = [...marked, ...found.filter((entry) => !known.has(entry.position) && entry.position <= head)];
+      markedTo = Math.max(markedTo, Math.min(after, head));
       marks.draw(marked, Number(slider.min), Number(slider.max));
       if (shown) marks.current(shown.position);
     } catch (error) {
