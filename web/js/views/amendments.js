@@ -46,12 +46,12 @@ export function mountAmendmentList(context, box) {
                 return h(
                   "tr",
                   {},
-                  h("td", {}, link(hashFor(context.trialId, "amendments", a.amendment_id), a.amendment_id)),
-                  h("td", {}, a.details?.summary ?? ""),
-                  h("td", {}, statusBadge(a.status)),
-                  h("td", { class: "progress" }, progress.signed),
-                  h("td", { class: "next" }, progress.next),
-                  h("td", {}, person(context, a.opened_by)),
+                  h("td", { "data-label": "Amendment" }, link(hashFor(context.trialId, "amendments", a.amendment_id), a.amendment_id)),
+                  h("td", { "data-label": "Summary" }, a.details?.summary ?? ""),
+                  h("td", { "data-label": "Status" }, statusBadge(a.status)),
+                  h("td", { class: "progress", "data-label": "Signatures" }, progress.signed),
+                  h("td", { class: "next", "data-label": "Who acts next" }, progress.next),
+                  h("td", { "data-label": "Opened by" }, person(context, a.opened_by)),
                 );
               }),
             ),
