@@ -78,7 +78,7 @@ def test_each_comment_of_a_long_thread_changes_what_the_whole_json_says() -> Non
     assert [field for field, _, _ in found] == [
         f"comments.C-{COMMENTS}.{name}"
         for name in ("comment_id", "text", "author_id", "needs_disposition", "in_reply_to",
-                     "disposition", "disposition_reason", "dispositioned_by")
+                     "section", "disposition", "disposition_reason", "dispositioned_by")
     ]  # fmt: skip
 
 
