@@ -161,6 +161,7 @@ async def test_a_long_thread_exports_each_comment_once_and_a_disposition_as_what
             f"comments.C-{n}.author_id": json.dumps(pat.user_id),
             f"comments.C-{n}.needs_disposition": "false",
             f"comments.C-{n}.in_reply_to": "null",
+            f"comments.C-{n}.section": "null",
             f"comments.C-{n}.disposition": "null",
             f"comments.C-{n}.disposition_reason": "null",
             f"comments.C-{n}.dispositioned_by": "null",
