@@ -182,8 +182,13 @@ async def test_one_discussion_with_anchors_replies_and_times_follows_live(
     await expect(remark.locator("time")).to_have_text(UTC_TIME)
     await expect(thread.locator("> li")).to_have_count(2)
 
-    await pat.get_by_label("Your comment").fill("Is a 75-year-old's FEV1 comparable?")
-    await pat.get_by_label("About", exact=True).select_option("5.2")
+    # From the change itself: "Comment on 5.2" opens the discussion's form about it.
+    await pat.get_by_role("tab", name="Changes").click()
+    await pat.get_by_role("button", name="Comment on 5.2").click()
+    await expect(discussion_tab).to_have_attribute("aria-selected", "true")
+    await expect(pat.get_by_label("Your comment")).to_be_focused()
+    await expect(pat.get_by_label("About", exact=True)).to_have_value("5.2")
+    await pat.keyboard.type("Is a 75-year-old's FEV1 comparable?")
     await pat.get_by_role("button", name="Post comment").click()
     mine = thread.locator("> li").filter(has_text="FEV1 comparable")
     await expect(mine).to_contain_text("on 5.2 Inclusion Criteria")

@@ -174,6 +174,16 @@ function amendmentPage(context, amendment, thread, history, writing, ui, tabs) {
     focusIn(ui.box, "#sign");
   };
   const entries = discussionEntries(amendment, thread, history);
+  // "Comment on 5.2" under a change: the discussion, its comment form about that section.
+  tabs.comment = (number) => {
+    ui.select("discussion");
+    const about = ui.box.querySelector('#panel-discussion form[aria-label="Comment"] select[name="section"]');
+    if (about) {
+      about.value = number;
+      about.dataset.dirty = "1";
+    }
+    ui.box.querySelector('#panel-discussion form[aria-label="Comment"] textarea')?.focus();
+  };
   const panels = {
     changes: () => [
       OPEN.has(amendment.status) ? rebasePanel(context, amendment, path) : null,
@@ -310,6 +320,9 @@ function changesPanel(context, amendment, tabs) {
                   ? null
                   : changeText(change.html, change.text),
               h("p", { class: "why" }, h("strong", {}, "Description: "), change.description, h("br"), h("strong", {}, "Rationale: "), change.rationale),
+              tabs.comment && context.can("comment:post")
+                ? h("button", { type: "button", class: "secondary compact", onclick: () => tabs.comment(change.number) }, `Comment on ${change.number}`)
+                : null,
             ),
           )
         : h("p", {}, "No section changes proposed yet."),
