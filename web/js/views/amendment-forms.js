@@ -16,8 +16,10 @@ export async function amendmentReasons() {
 
 function impactQuestion(name, question, initial) {
   const id = uid(name);
-  const yes = h("input", { type: "radio", name: `${id}-likely`, value: "yes", id: `${id}-yes`, required: true, checked: initial?.likely === true });
-  const no = h("input", { type: "radio", name: `${id}-likely`, value: "no", id: `${id}-no`, checked: initial?.likely === false });
+  // The group's name is stable (one form holds each question once), so an answer survives
+  // a live rebuild of the page; the ids only pair labels.
+  const yes = h("input", { type: "radio", name: `${name}-likely`, value: "yes", id: `${id}-yes`, required: true, checked: initial?.likely === true });
+  const no = h("input", { type: "radio", name: `${name}-likely`, value: "no", id: `${id}-no`, checked: initial?.likely === false });
   const explanation = h("textarea", { name: `${name}-explanation`, rows: 2, required: true, value: initial?.explanation ?? "" });
   const node = h(
     "fieldset",
