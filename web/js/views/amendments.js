@@ -487,6 +487,7 @@ function authoring(context, amendment) {
     },
     h("h3", {}, "Propose a section change"),
     h("p", {}, "Everyone who may author the amendment writes this text together; it starts from the amendment's proposal for the section, or the section's current text."),
+
     field("Section", choice),
     status,
     area,
@@ -507,6 +508,9 @@ function authoring(context, amendment) {
             ),
           )
         : null,
+      current.authors.includes(context.me.user_id)
+        ? null
+        : h("p", { class: "note" }, "Proposing a change makes you one of its authors: authors neither approve nor review it, nor reject it."),
     );
   }
   renderRetractions();
