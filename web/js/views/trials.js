@@ -8,7 +8,6 @@ import { foundingSection } from "./found.js";
 import { trialInboxSection } from "./inbox.js";
 import { commentsOf, loadAmendments } from "./records.js";
 import { trialAtAGlance } from "./overview-charts.js";
-import { trialAtAGlance } from "./overview-charts.js";
 import { loadSites, sitesSection } from "./sites.js";
 
 /** ``systemRoles``: a trial creator is offered "New trial" (founding a trial). */
@@ -176,7 +175,6 @@ export function mountTrialHome(context, box) {
             ),
           )
         : null,
-      trialAtAGlance(context, amendments),
       trialAtAGlance(context, amendments),
       sitesSection(context, sites),
       h(
