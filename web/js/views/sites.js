@@ -82,7 +82,7 @@ export function sitesSection(context, answer) {
     answer.sites.length
       ? h(
           "table",
-          { class: "sites" },
+          { class: "sites stacks" },
           h("thead", {}, h("tr", {}, ["Site", "Version in force", "Approves each version", "Awaiting"].map((c) => h("th", { scope: "col" }, c)))),
           h(
             "tbody",
@@ -92,9 +92,9 @@ export function sitesSection(context, answer) {
                 "tr",
                 { "data-site": site.site_id },
                 h("th", { scope: "row" }, site.name),
-                h("td", {}, inForce(context, site)),
-                h("td", {}, site.approvers.length ? site.approvers.map(approverName).join(", ") : "nobody named in the charter"),
-                h("td", {}, site.pending.length ? h("ul", { class: "site-pending" }, site.pending.map((p) => pendingItem(context, site, p))) : "nothing: the latest version is in force"),
+                h("td", { "data-label": "Version in force" }, inForce(context, site)),
+                h("td", { "data-label": "Approves each version" }, site.approvers.length ? site.approvers.map(approverName).join(", ") : "nobody named in the charter"),
+                h("td", { "data-label": "Awaiting" }, site.pending.length ? h("ul", { class: "site-pending" }, site.pending.map((p) => pendingItem(context, site, p))) : "nothing: the latest version is in force"),
               ),
             ),
           ),
