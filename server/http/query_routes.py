@@ -33,6 +33,7 @@ from server.http.targets import (
     thread_target,
     trial_target,
 )
+from server.http.thread_history import thread_history
 from server.http.views import (
     Against,
     amendment_changes_view,
@@ -362,6 +363,14 @@ QUERY_ROUTES: tuple[QueryRoute, ...] = (
         READ,
         "The comment thread about a section or an amendment",
         _thread,
+    ),
+    QueryRoute(
+        "get_comment_history",
+        T + "/comments/{subject_kind}/{subject_id}/history",
+        READ,
+        "The comment thread's events in log order (each comment, each disposition), each"
+        " with the time the log recorded it and who caused it",
+        thread_history,
     ),
 )
 

@@ -1,7 +1,10 @@
 """A patient advocate comments on a protocol section; the sponsor sees it live and says
-what became of it; the advocate sees the disposition and its reason arrive."""
+what became of it; the advocate sees the disposition and its reason arrive; the sponsor
+replies under her comment and the reply arrives nested under it, with who and when."""
 
 from __future__ import annotations
+
+import re
 
 from playwright.async_api import expect
 
@@ -10,6 +13,8 @@ from tests.e2e.test_protocol_editing import open_section
 
 TRIAL = "asthma-301"
 COMMENT = "Could people up to 80 join? Many of our members are over 65."
+REPLY = "We will ask the sites whether 75 to 80 could join a later cohort."
+UTC_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")
 
 
 async def test_an_advocates_comment_on_a_section_gets_a_disposition_everyone_sees(
@@ -43,6 +48,24 @@ async def test_an_advocates_comment_on_a_section_gets_a_disposition_everyone_see
     )
     await expect(on_pats_page).not_to_contain_text("awaiting disposition")
     await expect(on_sams_page).to_contain_text("partly adopted")
+    await expect(on_pats_page.locator(".comment-meta time").first).to_have_text(UTC_TIME)
+
+    # Samira replies under Pat's comment; it arrives on Pat's page nested under it, live.
+    await on_sams_page.get_by_role("button", name="Reply to Pat Okafor").click()
+    await expect(sams_view.get_by_label("Your reply")).to_be_focused()
+    await sams_view.get_by_label("Your reply").fill(REPLY)
+    await sams_view.get_by_role("button", name="Post reply").click()
+    await expect(sams_view.get_by_role("status")).to_have_text("Your reply is posted.")
+    await expect(sams_view.get_by_label("Your reply")).to_have_count(0)
+    reply = on_pats_page.get_by_role("list", name="Replies to Pat Okafor").get_by_role("listitem")
+    await expect(reply).to_contain_text("Samira Reyes")
+    await expect(reply).to_contain_text(REPLY)
+    await expect(reply.locator("time")).to_have_text(UTC_TIME)
+    await expect(reply).not_to_contain_text("awaiting disposition")  # not an advocate's
+    # the disposition stays with the comment it is about, above the reply
+    await expect(on_pats_page.locator(":scope > .disposition")).to_contain_text(
+        "partly adopted by Samira Reyes"
+    )
     await screenshot(pat, "advocate-section-comment-dispositioned")
 
     # her overview lists it beside her comment on A-1, each with what became of it

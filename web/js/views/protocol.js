@@ -7,7 +7,7 @@ import { get, post, trialPath } from "../api.js";
 import { badge, field, fill, h, uid, xhtmlNodes } from "../dom.js";
 import { diffWords } from "../diff.js";
 import { actionButton, actionForm, hashFor, link, refresher } from "../page.js";
-import { commentsPanel, touchesThread } from "./comments.js";
+import { commentsPanel, threadHistory, touchesThread } from "./comments.js";
 import { commentsOf } from "./records.js";
 import { highlightArrival, isEmpty, othersRevision, revisionNews } from "./document.js";
 import { richEditor } from "../rich-editor.js";
@@ -41,12 +41,15 @@ export function mountProtocol(context, number, box) {
   // live update (a colleague's presence, an event) must not throw it away.
   const mergedDrafts = new Map();
   const reasonDrafts = new Map(); // and the reason typed for settling it, likewise
+  // The section's thread: the reply form open (if any) and what the last action did.
+  const commentsUi = { replyingTo: null, message: "", box: commentsBox, refresh: () => refreshComments() };
   const refreshComments = refresher(commentsBox, async () => {
     const number = selected();
     if (!context.section(number)) return null;
-    const thread = await commentsOf(context, "section", number);
+    const [thread, history] = await Promise.all([commentsOf(context, "section", number), threadHistory(context, "section", number)]);
+    if (commentsShown !== number) Object.assign(commentsUi, { replyingTo: null, message: "" });
     commentsShown = number;
-    return commentsPanel(context, "section", number, thread, { heading: `Comments on section ${number}` });
+    return commentsPanel(context, "section", number, thread, history, commentsUi, { heading: `Comments on section ${number}` });
   });
 
   const selected = () => number ?? context.protocol?.sections[0]?.number ?? null;
