@@ -3,8 +3,11 @@ threads began, for those who may read the trial."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import httpx
 
+from server.demo import DemoPerson
 from tests.integration.server.conftest import Api
 
 
@@ -37,3 +40,50 @@ async def test_only_members_may_list_the_threads(
         "/api/trials/no-such-trial/comments", headers=await as_user("pat")
     )
     assert missing.status_code in (403, 404)
+
+
+async def test_a_sections_thread_answers_its_history_with_times_and_actors(
+    app_client: httpx.AsyncClient, as_user: Api, trial: str, demo: dict[str, DemoPerson]
+) -> None:
+    pat, sam = await as_user("pat"), await as_user("sam")
+    thread = f"{trial}/comments/section/5.2"
+    nobody_yet = await app_client.get(f"{thread}/history", headers=pat)
+    assert nobody_yet.status_code == 200, nobody_yet.text
+    assert nobody_yet.json() == {"events": []}
+
+    posted = await app_client.post(thread, json={"text": "Up to 80?"}, headers=pat)
+    assert posted.status_code == 201, posted.text
+    comment_id = posted.json()["events"][0]["data"]["comment_id"]
+    replied = await app_client.post(
+        thread, json={"text": "We will ask.", "in_reply_to": comment_id}, headers=sam
+    )
+    assert replied.status_code == 201, replied.text
+    settled = await app_client.post(
+        f"{thread}/{comment_id}/disposition",
+        json={"disposition": "declined", "reason": "Spirometry norms"},
+        headers=sam,
+    )
+    assert settled.status_code == 200, settled.text
+
+    events = (await app_client.get(f"{thread}/history", headers=pat)).json()["events"]
+    assert [(e["type"], e["actor"]) for e in events] == [
+        ("CommentPosted", demo["pat"].user_id),
+        ("CommentPosted", demo["sam"].user_id),
+        ("FeedbackDispositioned", demo["sam"].user_id),
+    ]
+    assert events[1]["data"]["in_reply_to"] == comment_id
+    positions = [e["position"] for e in events]
+    assert positions == sorted(positions)
+    times = [datetime.fromisoformat(e["recorded_at"]) for e in events]
+    assert all(t.utcoffset() == timedelta(0) for t in times)
+    assert times == sorted(times)
+
+
+async def test_a_thread_about_something_comments_cannot_be_about_is_not_found(
+    app_client: httpx.AsyncClient, as_user: Api, trial: str
+) -> None:
+    answer = await app_client.get(
+        f"{trial}/comments/motion/M-1/history", headers=await as_user("pat")
+    )
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("application/problem+json")
