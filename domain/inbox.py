@@ -12,7 +12,7 @@ accepted now.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -97,6 +97,21 @@ class TrialRecords:
     threads: Sequence[CommentThread] = ()
     sites: Mapping[str, SiteState] = field(default_factory=dict)
     """Each investigator site's state, by organization id (a new one if it has no stream)."""
+    voidings: Mapping[str, Voiding] = field(default_factory=dict)
+    """The latest revision that voided signatures on each amendment, by amendment id."""
+    comment_times: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """When each comment was posted (ISO 8601 UTC), by comment id, by thread record
+    (``comments/section/5.2``)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Voiding:
+    """A revision after which ``signers``' signatures no longer counted: whose (``by``,
+    a user id) and when (``at``, ISO 8601 UTC)."""
+
+    signers: frozenset[str]
+    by: str
+    at: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -188,6 +203,8 @@ def _signatures(
         return
     if any(s.signer_id == actor.user_id for s in amendment.signatures):
         return
+    voiding = records.voidings.get(amendment.amendment_id)
+    voided = voiding is not None and actor.user_id in voiding.signers
     mine = [
         r
         for r in _missing(amendment, records)
@@ -203,13 +220,32 @@ def _signatures(
     facing = records.trial.charter.approval.participant_facing_sections
     shown = sorted((n for n in amendment.sections if m11.is_within(n, facing)), key=m11.sort_key)
     where = f" (participant-facing: {', '.join(shown)})" if review and shown else ""
+    title = f"{verb} {_label(amendment)}: {what} awaited{where}"
+    since = amendment.submitted_at or None
+    if voided and voiding is not None:
+        whose = f"{_names(records).get(voiding.by, voiding.by)}'s" if voiding.by else "a"
+        again = "review it again" if review else "sign again"
+        title = (
+            f"Your {'review' if review else 'signature'} on {_label(amendment)} was voided by"
+            f" {whose} revision on {when(voiding.at)}: {again} ({what} awaited{where})"
+        )
+        since = voiding.at
     yield Waiting(
         kind=InboxKind.REVIEW if review else InboxKind.SIGNATURE,
         record=record,
-        title=f"{verb} {_label(amendment)}: {what} awaited{where}",
-        since=amendment.submitted_at or None,
-        since_event=None if amendment.submitted_at else Since.LAST_EVENT,
+        title=title,
+        since=since,
+        since_event=None if since else Since.LAST_EVENT,
     )
+
+
+def _names(records: TrialRecords) -> dict[str, str]:
+    return {m.user_id: m.printed_name for m in records.trial.members.values()}
+
+
+def when(at: str) -> str:
+    """An ISO 8601 UTC time as a title says it: ``2026-12-04 23:50 UTC``."""
+    return f"{at[:10]} {at[11:16]} UTC" if len(at) >= 16 else at
 
 
 def _progress(amendment: AmendmentState, records: TrialRecords, disputed: frozenset[str]) -> str:
@@ -320,11 +356,15 @@ def _dispositions(actor: Actor, records: TrialRecords, abilities: Abilities) -> 
             else f"{len(awaiting)} patient advocate comments"
         )
         verb = "awaits" if len(awaiting) == 1 else "await"
+        record = f"comments/{kind}/{subject}"
+        times = records.comment_times.get(record, {})
+        posted = [times[c.comment_id] for c in awaiting if c.comment_id in times]
         yield Waiting(
             kind=InboxKind.DISPOSITION,
-            record=f"comments/{kind}/{subject}",
+            record=record,
             title=f"{count} on {kind} {subject} {verb} a disposition",
-            since_event=Since.LAST_EVENT,
+            since=min(posted) if posted else None,
+            since_event=None if posted else Since.LAST_EVENT,
         )
 
 
@@ -356,4 +396,100 @@ def _sites(actor: Actor, records: TrialRecords, abilities: Abilities) -> Iterato
                 kind=InboxKind.SITE_ACTIVATION,
                 record=record,
                 title=f"Activate version {newest.version} at {organization.name}: approved",
+            )
+
+
+# -- updates ----------------------------------------------------------------------------
+
+
+class UpdateKind(StrEnum):
+    """What became of the person's own comments and amendments."""
+
+    DISPOSITION = "disposition"
+    REPLY = "reply"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    MERGED = "merged"
+    WITHDRAWN = "withdrawn"
+    CONFLICT = "conflict"
+
+
+_DISPOSITION_WORDS = {
+    "adopted": "adopted",
+    "partly_adopted": "partly adopted",
+    "declined": "declined",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Notice:
+    """Something that happened to the comments or the amendment of the people ``to``.
+
+    ``record``: the thread or amendment it happened on (``comments/section/5.2``,
+    ``amendment/A-1``); ``subject``: how a title names it (``section 5.2``,
+    ``A-1 (Lower the dose)``); ``at``: when (ISO 8601 UTC); ``by``: whose doing (a user
+    id; blank: nobody's, as a conflict); ``detail``: the disposition, a reason, a version
+    or the amendments merged first, as ``kind`` says."""
+
+    kind: UpdateKind
+    record: str
+    subject: str
+    at: str
+    to: frozenset[str]
+    by: str = ""
+    detail: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Update:
+    """One line under the person's recent updates."""
+
+    kind: UpdateKind
+    record: str
+    title: str
+    at: str
+
+
+def updates_for(
+    user_id: str,
+    notices: Iterable[Notice],
+    names: Mapping[str, str],
+    *,
+    not_before: str,
+    limit: int,
+) -> tuple[Update, ...]:
+    """The notices addressed to ``user_id`` from ``not_before`` on, newest first, at most
+    ``limit``; never their own doing."""
+    mine = sorted(
+        (n for n in notices if user_id in n.to and n.by != user_id and n.at >= not_before),
+        key=lambda n: (n.at, n.record),
+        reverse=True,
+    )[:limit]
+    return tuple(
+        Update(kind=n.kind, record=n.record, title=_update_title(n, names), at=n.at) for n in mine
+    )
+
+
+def _update_title(notice: Notice, names: Mapping[str, str]) -> str:
+    who = names.get(notice.by, notice.by) if notice.by else "Someone"
+    because = f": {notice.reason}" if notice.reason else ""
+    subject = notice.subject
+    match notice.kind:
+        case UpdateKind.DISPOSITION:
+            verb = _DISPOSITION_WORDS.get(notice.detail, notice.detail)
+            return f"{who} {verb} your comment on {subject}{because}"
+        case UpdateKind.REPLY:
+            return f"{who} replied to your comment on {subject}"
+        case UpdateKind.APPROVED:
+            return f"Your amendment {subject} was approved: every required signature is on it"
+        case UpdateKind.REJECTED:
+            return f"{who} rejected your amendment {subject}{because}"
+        case UpdateKind.MERGED:
+            return f"{who} merged your amendment {subject} as version {notice.detail}"
+        case UpdateKind.WITHDRAWN:
+            return f"{who} withdrew your amendment {subject}{because}"
+        case UpdateKind.CONFLICT:
+            return (
+                f"Your amendment {subject} conflicts with {notice.detail}, merged first: rebase it"
             )

@@ -13,15 +13,26 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from domain.dispute import SUBJECT_RECORD_KINDS, DisputeContext, DisputeState
 from domain.engagement import CommentSubjectKind, CommentThread
 from domain.frozen import frozen_map
-from domain.inbox import Abilities, InboxKind, Since, TrialRecords, Waiting, waiting_for
+from domain.inbox import (
+    Abilities,
+    InboxKind,
+    Notice,
+    Since,
+    TrialRecords,
+    Voiding,
+    Waiting,
+    updates_for,
+    waiting_for,
+)
 from domain.motion import MotionStatus
 from domain.roles import OrganizationKind
 from domain.streams import (
@@ -38,6 +49,7 @@ from domain.streams import (
 from domain.timestamps import instant_text
 from events import EventStore
 from rbac import PERMISSIONS, Action, Authorizer, SystemAction
+from server.accounts.tables import utc_now
 from server.accounts.users import Accounts
 from server.commands.aggregates import (
     AMENDMENT,
@@ -54,6 +66,7 @@ from server.commands.aggregates import (
 from server.commands.directory import Directory
 from server.commands.state_cache import Loaded, StateCache
 from server.erasure_requests import ErasureRequests
+from server.inbox.activity import Activity
 
 T = TypeVar("T")
 
@@ -62,6 +75,10 @@ SINCE_CACHE = 4_096
 THREAD_CACHE = 10_000
 """How many comment threads' awaiting comments are kept (as many as the state cache's
 streams)."""
+RECENT = timedelta(days=30)
+"""How far back recent updates go."""
+UPDATES = 30
+"""How many recent updates are listed at most."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +98,21 @@ class InboxItem:
     title: str
     link: str
     since: str | None
+    record: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateItem:
+    """What happened to the person's own comments or amendments: ``kind``
+    (:class:`domain.inbox.UpdateKind`'s values), ``trial_id``, ``trial_title``, ``title``,
+    ``link``, ``at`` (ISO 8601 UTC) and ``record`` as :class:`InboxItem`'s."""
+
+    kind: str
+    trial_id: str
+    trial_title: str
+    title: str
+    link: str
+    at: str
     record: str
 
 
@@ -105,8 +137,11 @@ class Inbox:
         authorizer: Authorizer,
         erasures: ErasureRequests,
         accounts: Accounts,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._store = store
+        self._clock = clock
+        self._activity = Activity(store)
         self._states = states
         self._directory = directory
         self._authorizer = authorizer
@@ -163,12 +198,24 @@ class Inbox:
         disputes = [
             await load(DISPUTE, dispute_stream(trial_id, d)) for d in sorted(entry.open_disputes)
         ]
+        voidings: dict[str, Voiding] = {}
+        for amendment in amendments:
+            stream_id = amendment_stream(trial_id, amendment.amendment_id)
+            if amendment.invalidated_signatures:
+                record = f"amendment/{amendment.amendment_id}"
+                found = await self._activity.of(stream_id, versions[stream_id], record)
+                if found.voiding is not None:
+                    voidings[amendment.amendment_id] = found.voiding
         threads = []
+        comment_times: dict[str, dict[str, str]] = {}
         for kind, subject in entry.threads:
             stream_id = comments_stream(trial_id, CommentSubjectKind(kind), subject)
             awaiting = self._awaiting_in(stream_id, versions, await load(COMMENTS, stream_id))
             if awaiting is not None:
                 threads.append(awaiting)
+                record = f"comments/{kind}/{subject}"
+                found = await self._activity.of(stream_id, versions[stream_id], record)
+                comment_times[record] = found.comment_times()
         sites = {
             o.organization_id: await load(SITE, site_stream(trial_id, o.organization_id))
             for o in trial.organizations.values()
@@ -194,6 +241,8 @@ class Inbox:
             dispute_contexts=contexts,
             threads=threads,
             sites=sites,
+            voidings=voidings,
+            comment_times=comment_times,
         )
         roles = self._authorizer.roles_of(user_id, trial_id)
         abilities = _abilities({action for role in roles for action in PERMISSIONS[role]})
@@ -210,6 +259,63 @@ class Inbox:
                 record=w.record,
             )
             for w in waiting
+        ]
+
+    async def updates(self, user_id: str, trial_id: str | None = None) -> tuple[UpdateItem, ...]:
+        """What happened to ``user_id``'s own comments and amendments in the last 30 days
+        (in every trial they may read, or in ``trial_id``), newest first, at most
+        :data:`UPDATES`."""
+        trials = (
+            [trial_id]
+            if trial_id is not None
+            else [e.trial_id for e in self._directory.trials_of(user_id)]
+        )
+        not_before = instant_text(self._clock() - RECENT, "the clock's time")
+        found: list[UpdateItem] = []
+        for trial in trials:
+            if self._authorizer.allows(user_id, trial, Action.READ):
+                found += await self._trial_updates(user_id, trial, not_before)
+        found.sort(key=lambda u: (u.at, u.trial_id, u.record), reverse=True)
+        return tuple(found[:UPDATES])
+
+    async def _trial_updates(
+        self, user_id: str, trial_id: str, not_before: str
+    ) -> list[UpdateItem]:
+        entry = self._directory.trial(trial_id)
+        if entry is None:
+            return []
+        notices: list[Notice] = []
+        for amendment_id in entry.amendments:
+            stream_id = amendment_stream(trial_id, amendment_id)
+            loaded = await self._states.load(AMENDMENT, stream_id)
+            amendment = loaded.state
+            if user_id not in amendment.authors:
+                continue
+            summary = amendment.details.summary if amendment.details else ""
+            label = f"{amendment_id} ({summary})" if summary else amendment_id
+            record = f"amendment/{amendment_id}"
+            activity = await self._activity.of(stream_id, loaded.version, record)
+            notices += (replace(n, to=amendment.authors, subject=label) for n in activity.notices)
+        for kind, subject in entry.threads:
+            stream_id = comments_stream(trial_id, CommentSubjectKind(kind), subject)
+            loaded_thread = await self._states.load(COMMENTS, stream_id)
+            record = f"comments/{kind}/{subject}"
+            activity = await self._activity.of(
+                stream_id, loaded_thread.version, record, f"{kind} {subject}"
+            )
+            notices += activity.notices
+        names = dict(entry.names)
+        return [
+            UpdateItem(
+                kind=u.kind.value,
+                trial_id=trial_id,
+                trial_title=entry.title,
+                title=u.title,
+                link=link_for(trial_id, u.record),
+                at=u.at,
+                record=u.record,
+            )
+            for u in updates_for(user_id, notices, names, not_before=not_before, limit=UPDATES)
         ]
 
     def _awaiting_in(
@@ -294,7 +400,7 @@ class Inbox:
                         trial_id=trial_id or "",
                         trial_title=entry.title if entry else "",
                         title=(f"Approve erasing the personal data of {whose}: {pending.reason}"),
-                        link=f"#/accounts/{quote(folded.user_id, safe='')}",
+                        link="#/erasure-requests",
                         since=since,
                         record=f"account/{folded.user_id}",
                     )

@@ -26,11 +26,19 @@ async def _inbox(services: Services, p: dict[str, str], principal: Principal) ->
     trial = p.get("trial")
     if trial is None:
         items = await services.inbox.items_for(user_id)
+        updates = await services.inbox.updates(user_id)
     else:
         # As every read of a trial: 404 for one that does not exist or they may not read.
         authorize(services, principal, check_id(trial, "trial"), Action.READ)
         items = await services.inbox.trial_items(user_id, trial)
-    return JSONResponse({"count": len(items), "items": [dataclasses.asdict(i) for i in items]})
+        updates = await services.inbox.updates(user_id, trial)
+    return JSONResponse(
+        {
+            "count": len(items),
+            "items": [dataclasses.asdict(i) for i in items],
+            "updates": [dataclasses.asdict(u) for u in updates],
+        }
+    )
 
 
 INBOX_ROUTES: tuple[QueryRoute, ...] = (
@@ -43,7 +51,10 @@ INBOX_ROUTES: tuple[QueryRoute, ...] = (
         " comments awaiting your disposition, site approvals and activations, erasures"
         " awaiting your approval, and where your own open amendments stand. Each item:"
         " kind, trial_id, trial_title, title, link (the web page), since (ISO, or null),"
-        " record; with count",
+        " record; with count, and updates: what happened to your own comments (dispositions,"
+        " replies) and amendments (approved, rejected, merged, withdrawn, in conflict) in"
+        " the last 30 days, newest first, at most 30 (kind, trial_id, trial_title, title,"
+        " link, at, record), not counted",
         _inbox,
         query={"trial": "only this trial's items (a trial you may read)"},
     ),

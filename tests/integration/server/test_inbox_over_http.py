@@ -17,6 +17,7 @@ from tests.integration.server.erasures import (
     second_system_admin,
 )
 from tests.integration.server.founders import OPERATOR
+from tests.integration.server.test_amendment_review_over_http import CONSENT_CHANGE, DETAILS
 
 
 async def inbox(client: httpx.AsyncClient, headers: dict[str, str], **query: str) -> Any:
@@ -219,7 +220,7 @@ async def test_an_erasure_waits_for_the_trials_approver_until_approved(
     assert item["trial_id"] == DEMO_TRIAL
     assert item["title"].startswith("Approve erasing the personal data of Dr Omar Haddad")
     assert "ticket 4412" in item["title"]
-    assert item["link"] == f"#/accounts/{omar_id}"
+    assert item["link"] == "#/erasure-requests"
     assert item["since"] is not None
     assert "erasure_approval" not in [
         k for k, _ in kinds(await inbox(app_client, await as_user("sam")))
@@ -228,3 +229,133 @@ async def test_an_erasure_waits_for_the_trials_approver_until_approved(
     approved = await approve_erasure(app_client, omar_id, alex)
     assert approved.is_success, approved.text
     assert "erasure_approval" not in [k for k, _ in kinds(await inbox(app_client, alex))]
+
+
+async def sign_a1(
+    client: httpx.AsyncClient, trial: str, sam: dict[str, str], password: str
+) -> None:
+    a1 = (await client.get(f"{trial}/amendments/A-1", headers=sam)).json()
+    signing = {"meaning": "approval", "content_hash": a1["content_hash"], "password": password}
+    signed = await client.post(f"{trial}/amendments/A-1/signatures", json=signing, headers=sam)
+    assert signed.status_code == 201, signed.text
+
+
+async def test_a_signature_voided_by_a_revision_waits_for_the_signer_again(
+    app_client: httpx.AsyncClient, trial: str, as_user: Api, demo: dict[str, DemoPerson]
+) -> None:
+    sam, ivy = await as_user("sam"), await as_user("ivy")
+    amendments = f"{trial}/amendments"
+    opened = await app_client.post(
+        amendments, json={"amendment_id": "A-2", "base_version": 1, "details": DETAILS}, headers=ivy
+    )
+    assert opened.status_code == 201, opened.text
+    for step in (
+        app_client.post(f"{amendments}/A-2/changes", json={"change": CONSENT_CHANGE}, headers=ivy),
+        app_client.post(f"{amendments}/A-2/submission", json={}, headers=ivy),
+    ):
+        assert (await step).status_code in (200, 201)
+    a2 = (await app_client.get(f"{amendments}/A-2", headers=sam)).json()
+    password = demo["sam"].password
+    signing = {"meaning": "approval", "content_hash": a2["content_hash"], "password": password}
+    signed = await app_client.post(f"{amendments}/A-2/signatures", json=signing, headers=sam)
+    assert signed.status_code == 201, signed.text
+    assert ("signature", "amendment/A-2") not in kinds(await inbox(app_client, sam))
+
+    before = datetime.now(UTC)
+    revised = await app_client.put(
+        f"{amendments}/A-2/details",
+        json={"details": {**DETAILS, "summary": "Explain the trial with a subtitled video"}},
+        headers=ivy,
+    )
+    assert revised.status_code == 200, revised.text
+    assert revised.json()["events"][-1]["type"] == "SignaturesInvalidated"
+    after = datetime.now(UTC)
+
+    waiting = await inbox(app_client, sam)
+    [item] = [i for i in waiting["items"] if i["record"] == "amendment/A-2"]
+    assert item["kind"] == "signature"
+    assert item["title"].startswith(
+        "Your signature on A-2 (Explain the trial with a subtitled video) was voided by"
+        " Dr Ivy Chen's revision on "
+    )
+    assert "sign again (sponsor approval awaited" in item["title"]
+    assert item["link"] == f"#/t/{DEMO_TRIAL}/amendments/A-2"
+    assert before <= datetime.fromisoformat(item["since"]) <= after  # since the revision
+    # Signing the new content again ends it.
+    a2 = (await app_client.get(f"{amendments}/A-2", headers=sam)).json()
+    signing["content_hash"] = a2["content_hash"]
+    again = await app_client.post(f"{amendments}/A-2/signatures", json=signing, headers=sam)
+    assert again.status_code == 201, again.text
+    assert ("signature", "amendment/A-2") not in kinds(await inbox(app_client, sam))
+
+
+async def test_an_author_is_told_her_amendment_was_approved(
+    app_client: httpx.AsyncClient, trial: str, as_user: Api, demo: dict[str, DemoPerson]
+) -> None:
+    sam, ivy = await as_user("sam"), await as_user("ivy")
+    assert (await inbox(app_client, ivy))["updates"] == []
+    await sign_a1(app_client, trial, sam, demo["sam"].password)
+    told = await inbox(app_client, ivy)
+    [update] = told["updates"]
+    assert update["kind"] == "approved"
+    assert update["title"].startswith("Your amendment A-1 (Widen the upper age limit")
+    assert update["link"] == f"#/t/{DEMO_TRIAL}/amendments/A-1"
+    assert update["at"].endswith("Z")
+    assert told["count"] == len(told["items"])  # updates are not counted
+
+
+async def test_an_advocate_is_told_what_became_of_her_comment(
+    app_client: httpx.AsyncClient, trial: str, as_user: Api
+) -> None:
+    sam, pat = await as_user("sam"), await as_user("pat")
+    before = await inbox(app_client, sam)
+    [waiting] = [i for i in before["items"] if i["kind"] == "disposition"]
+    thread = await app_client.get(f"{trial}/comments/amendment/A-1", headers=sam)
+    assert thread.status_code == 200, thread.text
+    assert (await inbox(app_client, pat))["updates"] == []
+
+    recorded = await app_client.post(
+        f"{trial}/comments/amendment/A-1/C-1/disposition",
+        json={"disposition": "adopted", "reason": "Taxi vouchers from age 65"},
+        headers=sam,
+    )
+    assert recorded.status_code == 200, recorded.text
+    replied = await app_client.post(
+        f"{trial}/comments/amendment/A-1",
+        json={
+            "comment_id": "C-2",
+            "text": "Vouchers start at the screening visit.",
+            "in_reply_to": "C-1",
+        },
+        headers=await as_user("alex"),
+    )
+    assert replied.status_code == 201, replied.text
+
+    told = await inbox(app_client, pat)
+    assert told["count"] == 0  # updates are not counted
+    assert [u["title"] for u in told["updates"]] == [
+        "Alex Morgan replied to your comment on amendment A-1",
+        "Samira Reyes adopted your comment on amendment A-1: Taxi vouchers from age 65",
+    ]
+    assert told["updates"][1]["link"] == f"#/t/{DEMO_TRIAL}/amendments/A-1"
+    assert told["updates"][0]["at"] >= told["updates"][1]["at"] >= waiting["since"]
+    # Not news to the one who recorded it.
+    assert (await inbox(app_client, sam))["updates"] == []
+    # One trial's updates alone.
+    assert len((await inbox(app_client, pat, trial=DEMO_TRIAL))["updates"]) == 2
+
+
+async def test_a_comment_waits_since_it_was_posted(
+    app_client: httpx.AsyncClient, trial: str, as_user: Api
+) -> None:
+    sam = await as_user("sam")
+    [before] = [i for i in (await inbox(app_client, sam))["items"] if i["kind"] == "disposition"]
+    # A later comment by someone else on the thread does not move when the wait began.
+    posted = await app_client.post(
+        f"{trial}/comments/amendment/A-1",
+        json={"comment_id": "C-9", "text": "Noted."},
+        headers=await as_user("alex"),
+    )
+    assert posted.status_code == 201, posted.text
+    [after] = [i for i in (await inbox(app_client, sam))["items"] if i["kind"] == "disposition"]
+    assert after["since"] == before["since"]
