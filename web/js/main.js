@@ -11,6 +11,7 @@ import { mountAccount, passwordChangeForm } from "./views/account.js";
 import { mountAccountPage } from "./views/account-page.js";
 import { mountAccounts } from "./views/accounts.js";
 import { ADMINISTER, mountAdministration, roleWaiting } from "./views/admin.js";
+import { mountErasureRequests } from "./views/erasure.js";
 import { mountAmendment, mountAmendmentList, mountNewAmendment } from "./views/amendments.js";
 import { mountAudit } from "./views/audit.js";
 import { mountDispute, mountDisputeList } from "./views/disputes.js";
@@ -336,6 +337,7 @@ const PAGES = {
 const PERSONAL = {
   account: (rest, box) => mountAccount(state.me, box),
   inbox: (rest, box) => mountInbox(state.me, box),
+  "erasure-requests": (rest, box) => mountErasureRequests(state.me, state.systemRoles, box),
   accounts: (rest, box) =>
     rest[0] ? mountAccountPage(state.me, state.systemRoles, rest[0], box) : mountAccounts(state.systemRoles, box),
 };

@@ -6,6 +6,7 @@ import { get, post } from "../api.js";
 import { field, h, humanize } from "../dom.js";
 import { actionButton, actionForm, confirmation, focusIn, link, mountPage } from "../page.js";
 import { nameOf, trailTimeline, trainingOf } from "./account-trail.js";
+import { erasureSection } from "./erasure.js";
 import {
   ROLE_HINTS,
   SYSTEM_ROLES,
@@ -64,6 +65,7 @@ export function mountAccountPage(me, systemRoles, userId, box) {
         : h("p", { class: "meta" }, `User id ${userId}`),
       statusLine(ui.said),
       account && admin ? administration(ctx, account, trainingOf(trail), me, (by) => nameOf(by, names, userId)) : null,
+      account && admin ? await erasureSection(ctx, account, trail, names) : null,
       h(
         "section",
         { "aria-labelledby": "trail-heading" },
@@ -123,7 +125,7 @@ function titled(title, content) {
 }
 
 /** A form whose submission first asks ``question(values)``; confirming runs ``run``. */
-function askedForm(ctx, { key, label, submit, confirm, question, run, done, destructive = true }, ...fields) {
+export function askedForm(ctx, { key, label, submit, confirm, question, run, done, destructive = true }, ...fields) {
   const className = destructive ? "destructive" : "";
   const { ui } = ctx;
   if (ui.asking?.key === key) {
@@ -171,7 +173,7 @@ function askedForm(ctx, { key, label, submit, confirm, question, run, done, dest
   return form;
 }
 
-function reasonField(label) {
+export function reasonField(label) {
   return field(label, h("textarea", { name: "reason", rows: 2, required: true }));
 }
 

@@ -59,6 +59,14 @@ export function happened(entry, by, tokens = new Map()) {
       return `Sign-in refused: ${REFUSALS[d.refusal] ?? humanize(d.refusal)} (from ${d.client})`;
     case "SignInThrottled":
       return `Sign-in attempts from ${d.client} held back for ${d.retry_after} s after repeated failures`;
+    case "PersonalDataErasureRequested":
+      return `Erasure of personal data requested by ${by(d.requested_by)}. Reason: ${d.reason}`;
+    case "PersonalDataErasureApproved":
+      return `Erasure of personal data approved by ${by(d.approved_by)} ${d.trial_id ? `for the trial ${d.trial_id}` : "as the second system administrator"}`;
+    case "PersonalDataErasureWithdrawn":
+      return `Erasure request withdrawn by ${by(d.withdrawn_by)}; nothing was erased. Reason: ${d.reason}`;
+    case "PersonalDataErased":
+      return `Personal data erased: it reads “[erased]” everywhere. Reason: ${d.reason}`;
     default:
       return humanize(entry.type);
   }
