@@ -8,8 +8,9 @@ import re
 
 from playwright.async_api import expect
 
-from tests.e2e.conftest import SignIn, screenshot
+from tests.e2e.conftest import Api, SignIn, ok, screenshot
 from tests.e2e.test_protocol_editing import open_section
+from tests.e2e.test_responsive import SIDEWAYS
 
 TRIAL = "asthma-301"
 COMMENT = "Could people up to 80 join? Many of our members are over 65."
@@ -75,3 +76,33 @@ async def test_an_advocates_comment_on_a_section_gets_a_disposition_everyone_see
     await expect(on_section).to_contain_text("partly adopted by Samira Reyes")
     await on_section.get_by_role("link", name="section 5.2").click()
     await expect(pat.locator("#section-heading")).to_contain_text("5.2")
+
+
+async def test_a_reply_being_typed_on_a_phone_survives_a_live_update(
+    sign_in: SignIn, api: Api
+) -> None:
+    sam_api = await api("sam")
+    thread = f"/api/trials/{TRIAL}/comments/section/5.2"
+    await ok(sam_api.post(thread, json={"text": "Should 5.2 name the spirometry standard?"}))
+    pat = await sign_in("pat", width=390)
+    await open_section(pat, TRIAL, "5.2")
+    view = pat.get_by_role("region", name="Comments on section 5.2")
+    question = view.locator("li.comment").filter(has_text="spirometry standard")
+    await expect(question.locator(".comment-meta time")).to_have_text(UTC_TIME)
+
+    await question.get_by_role("button", name="Reply to Samira Reyes").click()
+    await view.get_by_label("Your reply").fill("Yes, the ATS/ERS 2019 one")
+    # Samira comments again meanwhile: the thread is rebuilt live under Pat's typing.
+    await ok(sam_api.post(thread, json={"text": "And the reference equations?"}))
+    await expect(view.locator("li.comment").filter(has_text="reference equations")).to_have_count(1)
+    await expect(view.get_by_label("Your reply")).to_have_value("Yes, the ATS/ERS 2019 one")
+    await expect(view.get_by_label("Your reply")).to_be_focused()
+
+    await view.get_by_role("button", name="Post reply").click()
+    reply = question.get_by_role("list", name="Replies to Samira Reyes").get_by_role("listitem")
+    await expect(reply).to_contain_text("Pat Okafor")
+    await expect(reply).to_contain_text("Yes, the ATS/ERS 2019 one")
+    await expect(reply).to_contain_text("awaiting disposition")  # an advocate's reply
+    await expect(question.get_by_role("button", name="Reply to Samira Reyes")).to_be_focused()
+    assert await pat.evaluate(SIDEWAYS) == []
+    await screenshot(pat, "section-comment-reply-on-a-phone")
