@@ -119,3 +119,86 @@ async def test_a_trial_overview_lists_what_waits_there_and_says_when_nothing_doe
     await aud.get_by_role("link", name=re.compile(r"^Inbox\s*,\s*nothing waiting$")).click()
     await expect(aud.get_by_role("main")).to_contain_text("Nothing waits for you.")
     await screenshot(aud, "inbox-empty-390")
+
+
+CONSENT = {
+    "number": "11.3",
+    "heading": "Informed Consent Process",
+    "text": "Written informed consent is obtained before any trial procedure, with a video.",
+    "description": "Add a consent video",
+    "rationale": "Participants asked for it",
+}
+VIDEO = {
+    "summary": "Explain the trial with a short video at consent",
+    "primary_reason": "Recruitment Difficulty",
+    "safety_or_rights_impact": {"likely": False, "explanation": "Same consent"},
+    "data_reliability_impact": {"likely": False, "explanation": "No data change"},
+    "enrollment": {"value": 35, "unit": "percent"},
+}
+
+
+async def test_a_voided_signature_and_what_became_of_a_comment_are_told(
+    sign_in: SignIn, api: Api, demo: dict[str, DemoPerson]
+) -> None:
+    # Ivy's A-2 needs Samira's approval and a patient advocate's review: Samira signs.
+    ivy_api, sam_api = await api("ivy"), await api("sam")
+    await ok(
+        ivy_api.post(AMENDMENTS, json={"amendment_id": "A-2", "base_version": 1, "details": VIDEO})
+    )
+    await ok(ivy_api.post(f"{AMENDMENTS}/A-2/changes", json={"change": CONSENT}))
+    await ok(ivy_api.post(f"{AMENDMENTS}/A-2/submission", json={}))
+    a2 = await ok(sam_api.get(f"{AMENDMENTS}/A-2"))
+    signing = {
+        "meaning": "approval",
+        "content_hash": a2["content_hash"],
+        "password": demo["sam"].password,
+    }
+    await ok(sam_api.post(f"{AMENDMENTS}/A-2/signatures", json=signing))
+
+    sam = await sign_in("sam")
+    await sam.get_by_role("link", name=re.compile("^Inbox")).click()
+    trial = sam.get_by_role("region", name=re.compile("ASTHMA-301"))
+    await expect(trial.get_by_role("link", name=re.compile(r"^Sign A-1 "))).to_be_visible()
+    await expect(trial.get_by_role("link", name=re.compile("A-2"))).to_have_count(0)
+
+    # Ivy revises A-2: Samira's open inbox says at once that her signature was voided.
+    summary = "Explain the trial with a subtitled video"
+    await ok(
+        ivy_api.put(f"{AMENDMENTS}/A-2/details", json={"details": {**VIDEO, "summary": summary}})
+    )
+    voided = trial.get_by_role(
+        "link",
+        name=re.compile(
+            rf"^Your signature on A-2 \({summary}\) was voided by Dr Ivy Chen's revision on"
+            r" \d{4}-\d\d-\d\d \d\d:\d\d UTC: sign again"
+        ),
+    )
+    await expect(voided).to_be_visible()
+    await expect(voided).to_have_attribute("href", f"#/t/{TRIAL}/amendments/A-2")
+    await screenshot(sam, "inbox-voided")
+
+    # Pat is told what became of her comment on A-1, under recent updates (not counted).
+    pat = await sign_in("pat", width=390)
+    await pat.get_by_role("link", name=re.compile("^Inbox")).click()
+    updates = pat.get_by_role("region", name="Recent updates")
+    await expect(updates).to_contain_text(
+        "Nothing new about your comments and amendments in the last 30 days."
+    )
+    await ok(
+        sam_api.post(
+            f"/api/trials/{TRIAL}/comments/amendment/A-1/C-1/disposition",
+            json={"disposition": "adopted", "reason": "Taxi vouchers from age 65"},
+        )
+    )
+    adopted = updates.get_by_role(
+        "link", name="Samira Reyes adopted your comment on amendment A-1: Taxi vouchers from age 65"
+    )
+    await expect(adopted).to_be_visible()
+    await expect(adopted).to_have_attribute("href", f"#/t/{TRIAL}/amendments/A-1")
+    # Only A-2's review waits for her: the update is not counted.
+    await expect(
+        pat.get_by_role("link", name=re.compile(r"^Inbox\s*,\s*1 waiting$"))
+    ).to_be_visible()
+    await screenshot(pat, "inbox-updates-390")
+    await adopted.click()
+    await expect(pat).to_have_url(re.compile(f"#/t/{TRIAL}/amendments/A-1$"))

@@ -183,6 +183,7 @@ export function mountInbox(me, box) {
           h("ul", { class: "inbox-items" }, group.items.map((item) => itemRow(item))),
         );
       }),
+      recentUpdates(inbox.updates ?? []),
     );
   });
   const stop = onInbox((inbox) => {
@@ -191,6 +192,31 @@ export function mountInbox(me, box) {
     view.refresh();
   });
   return { ...view, onEvents: () => {}, dispose: stop };
+}
+
+/** What became of the person's own comments and amendments lately, newest first (not
+ * counted: nothing waits on them). */
+function recentUpdates(updates) {
+  return h(
+    "section",
+    { "aria-labelledby": "inbox-updates", class: "inbox-updates" },
+    h("h2", { id: "inbox-updates" }, "Recent updates"),
+    updates.length
+      ? h(
+          "ul",
+          { class: "inbox-items" },
+          updates.map((update) =>
+            h(
+              "li",
+              { class: `inbox-update update-${update.kind}` },
+              link(update.link, update.title),
+              update.trial_title ? h("span", { class: "meta" }, ` in ${update.trial_title}`) : null,
+              h("span", { class: "meta" }, " · ", timeElement(update.at)),
+            ),
+          ),
+        )
+      : h("p", {}, "Nothing new about your comments and amendments in the last 30 days."),
+  );
 }
 
 /** A trial overview's part of the inbox: what waits for the person in this trial. */
