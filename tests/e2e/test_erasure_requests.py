@@ -1,9 +1,9 @@
 """Erasing a person's personal data in the web: Alex (a system admin) is told a request
 waits for the account to be disabled, disables it, requests the erasure and follows it on
 the account's page; Samira, a trial admin of the person's trial, reaches the request from
-her inbox; a request withdrawn meanwhile makes her approval a refusal shown beside the
-button; requested again, she approves, and the trial's audit page names the person
-"[erased]"."""
+her inbox on a phone; a request withdrawn meanwhile makes her approval a refusal shown
+beside the button; requested again, she approves, and the trial's audit page names the
+person "[erased]"."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ async def test_a_requested_erasure_is_approved_from_the_inbox_and_reads_erased(
     await screenshot(alex, "erasure-requested")
 
     # Samira's inbox links to the erasures awaiting her.
-    sam = await sign_in("sam")
+    sam = await sign_in("sam", width=390)  # on a phone
     await sam.get_by_role("link", name=re.compile("^Inbox")).click()
     await sam.get_by_role(
         "link", name=re.compile("^Approve erasing the personal data of Dr Omar Haddad")
@@ -90,6 +90,10 @@ async def test_a_requested_erasure_is_approved_from_the_inbox_and_reads_erased(
     await expect(asked.locator(".form-problem")).to_contain_text(
         "No erasure of this person's personal data awaits approval"
     )
+    widths = await sam.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
     await screenshot(sam, "erasure-refused")
 
     # Requested again; Samira approves, and the last approval erases.
