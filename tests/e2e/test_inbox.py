@@ -34,7 +34,7 @@ async def test_the_inbox_fills_and_empties_live_across_two_people(
 
     ivy = await sign_in("ivy")
     await ivy.get_by_role("link", name=re.compile("^Inbox")).click()
-    await expect(ivy.locator(".inbox-items")).to_contain_text(
+    await expect(ivy.locator(".inbox-trial .inbox-items")).to_contain_text(
         "A-1 (Widen the upper age limit to 75 years): 0 of 1 signatures"
     )
 
@@ -73,7 +73,9 @@ async def test_the_inbox_fills_and_empties_live_across_two_people(
     sign_a2 = trial.get_by_role("link", name=f"Sign A-2 ({SUMMARY}): sponsor approval awaited")
     await expect(sign_a2).to_be_visible()
     await expect(sign_a2).to_have_attribute("href", f"#/t/{TRIAL}/amendments/A-2")
-    await expect(ivy.locator(".inbox-items")).to_contain_text(f"A-2 ({SUMMARY}): 0 of 1 signatures")
+    await expect(ivy.locator(".inbox-trial .inbox-items")).to_contain_text(
+        f"A-2 ({SUMMARY}): 0 of 1 signatures"
+    )
 
     # Samira signs A-2: her signature item goes away, the merge takes its place.
     sam_api = await api("sam")
@@ -89,7 +91,9 @@ async def test_the_inbox_fills_and_empties_live_across_two_people(
     await expect(
         sam.get_by_role("link", name=re.compile(r"^Inbox\s*,\s*3 waiting$"))
     ).to_be_visible()
-    await expect(ivy.locator(".inbox-items")).to_contain_text(f"A-2 ({SUMMARY}) is approved")
+    await expect(ivy.locator(".inbox-trial .inbox-items")).to_contain_text(
+        f"A-2 ({SUMMARY}) is approved"
+    )
     await screenshot(sam, "inbox-live")
 
     # Each item links to where it is done.
