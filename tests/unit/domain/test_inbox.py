@@ -15,7 +15,18 @@ from domain.charter import DEFAULT_CHARTER, Charter, SiteOversight
 from domain.dispute import DisputeContext, DisputeSubjectKind
 from domain.engagement import CommentSubjectKind
 from domain.frozen import frozen_map
-from domain.inbox import Abilities, InboxKind, Since, TrialRecords, Waiting, waiting_for
+from domain.inbox import (
+    Abilities,
+    InboxKind,
+    Notice,
+    Since,
+    TrialRecords,
+    UpdateKind,
+    Voiding,
+    Waiting,
+    updates_for,
+    waiting_for,
+)
 from domain.motion import MotionState
 from domain.protocol import ProtocolState
 from domain.roles import OrganizationKind, Role
@@ -331,3 +342,89 @@ def test_a_published_version_waits_for_the_sites_committee_then_its_activation(
         assert waiting(activator, trial, published_protocol, sites=sites) == [
             (InboxKind.SITE_ACTIVATION, "site/st-marys")
         ]
+
+
+def test_a_voided_signature_says_whose_revision_voided_it_and_when(
+    sponsor_lead: Actor,
+    investigator: Actor,
+    submitted: AmendmentState,
+    published_protocol: ProtocolState,
+) -> None:
+    trial = trial_of(sponsor_lead, investigator)
+    at = "2026-03-02T10:15:00.000000Z"
+    voiding = Voiding(signers=frozenset({sponsor_lead.user_id}), by=investigator.user_id, at=at)
+    [sign] = items(
+        sponsor_lead, trial, published_protocol, amendments=[submitted], voidings={"A-1": voiding}
+    )
+    assert sign.kind is InboxKind.SIGNATURE
+    assert sign.title.startswith(
+        f"Your signature on A-1 (Widen the age range) was voided by"
+        f" {investigator.printed_name}'s revision on 2026-03-02 10:15 UTC: sign again"
+    )
+    assert sign.since == at
+    # Someone whose signature it did not void is asked as before.
+    other = Voiding(signers=frozenset({"u-someone"}), by=investigator.user_id, at=at)
+    [plain] = items(
+        sponsor_lead, trial, published_protocol, amendments=[submitted], voidings={"A-1": other}
+    )
+    assert plain.title.startswith("Sign A-1 ")
+
+
+def test_a_comment_waits_since_it_was_posted(
+    sponsor_lead: Actor, advocate: Actor, published_protocol: ProtocolState
+) -> None:
+    post = engagement.PostComment(
+        actor=advocate,
+        trial_id="t-1",
+        subject_kind=CommentSubjectKind.SECTION,
+        subject_id="5.2",
+        comment_id="C-1",
+        text="Please explain",
+    )
+    thread = engagement.fold(engagement.decide(engagement.NEW_THREAD, post))
+    trial = trial_of(sponsor_lead, advocate)
+    times = {"comments/section/5.2": {"C-1": "2026-03-01T09:00:00.000000Z"}}
+    [item] = items(sponsor_lead, trial, published_protocol, threads=[thread], comment_times=times)
+    assert item.since == "2026-03-01T09:00:00.000000Z"
+
+
+def notice(kind: UpdateKind, at: str, **fields: Any) -> Notice:
+    base: dict[str, Any] = {
+        "kind": kind,
+        "record": "amendment/A-1",
+        "subject": "A-1 (Widen the age range)",
+        "at": at,
+        "to": frozenset({"u-ivy"}),
+    }
+    return Notice(**(base | fields))
+
+
+def test_updates_are_the_persons_own_news_newest_first_within_the_window() -> None:
+    names = {"u-sam": "Samira Reyes", "u-pat": "Pat Okafor"}
+    notices = [
+        notice(UpdateKind.APPROVED, "2026-03-02T00:00:00Z"),
+        notice(UpdateKind.MERGED, "2026-03-03T00:00:00Z", by="u-sam", detail="2"),
+        notice(UpdateKind.REJECTED, "2026-01-01T00:00:00Z", by="u-sam", reason="old"),
+        notice(UpdateKind.WITHDRAWN, "2026-03-04T00:00:00Z", by="u-ivy", reason="mine"),
+        notice(UpdateKind.CONFLICT, "2026-03-01T00:00:00Z", detail="A-2"),
+        notice(
+            UpdateKind.DISPOSITION,
+            "2026-03-05T00:00:00Z",
+            record="comments/section/5.2",
+            subject="section 5.2",
+            to=frozenset({"u-pat"}),
+            by="u-sam",
+            detail="partly_adopted",
+            reason="In part",
+        ),
+    ]
+    ivy = updates_for("u-ivy", notices, names, not_before="2026-02-01T00:00:00Z", limit=10)
+    assert [u.title for u in ivy] == [
+        "Samira Reyes merged your amendment A-1 (Widen the age range) as version 2",
+        "Your amendment A-1 (Widen the age range) was approved: every required signature is on it",
+        "Your amendment A-1 (Widen the age range) conflicts with A-2, merged first: rebase it",
+    ]  # not her own withdrawal, not the one before the window, not Pat's news
+    assert len(updates_for("u-ivy", notices, names, not_before="", limit=2)) == 2
+    [pat] = updates_for("u-pat", notices, names, not_before="", limit=10)
+    assert pat.title == "Samira Reyes partly adopted your comment on section 5.2: In part"
+    assert pat.record == "comments/section/5.2"
