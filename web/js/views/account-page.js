@@ -4,8 +4,9 @@
 
 import { get, post } from "../api.js";
 import { field, h, humanize } from "../dom.js";
-import { actionButton, actionForm, confirmation, focusIn, link, mountPage } from "../page.js";
+import { actionButton, actionForm, focusIn, link, mountPage } from "../page.js";
 import { nameOf, trailTimeline, trainingOf } from "./account-trail.js";
+import { askedForm, reasonField } from "./asked-form.js";
 import { erasureSection } from "./erasure.js";
 import {
   ROLE_HINTS,
@@ -122,59 +123,6 @@ function administration(ctx, account, training, me, by) {
 
 function titled(title, content) {
   return h("div", { class: "admin-form" }, h("h3", {}, title), content);
-}
-
-/** A form whose submission first asks ``question(values)``; confirming runs ``run``. */
-export function askedForm(ctx, { key, label, submit, confirm, question, run, done, destructive = true }, ...fields) {
-  const className = destructive ? "destructive" : "";
-  const { ui } = ctx;
-  if (ui.asking?.key === key) {
-    const asked = ui.asking;
-    const form = confirmation({
-      label,
-      question: asked.question,
-      confirm,
-      className,
-      keep: "Keep things as they are",
-      onConfirm: async () => {
-        const outcome = await run(asked.values);
-        await ctx.say(done(asked.values, outcome));
-      },
-      onKeep: async () => {
-        // The form comes back with what was typed.
-        ui.kept = asked;
-        ui.asking = null;
-        await ctx.refresh();
-        focusIn(ctx.box, `form[aria-label="${CSS.escape(label)}"] button[type="submit"]`);
-      },
-    });
-    return form;
-  }
-  const form = actionForm(
-    {
-      label,
-      submit,
-      className,
-      onSubmit: async () => {
-        const values = Object.fromEntries(new FormData(form).entries());
-        ui.asking = { key, values, question: question(values) };
-        await ctx.refresh();
-        focusIn(ctx.box, `form[aria-label="${CSS.escape(label)}"] button[type="submit"]`);
-      },
-    },
-    fields,
-  );
-  if (ui.kept?.key === key) {
-    for (const [name, value] of Object.entries(ui.kept.values)) {
-      if (form.elements[name]) form.elements[name].value = value;
-    }
-    ui.kept = null;
-  }
-  return form;
-}
-
-export function reasonField(label) {
-  return field(label, h("textarea", { name: "reason", rows: 2, required: true }));
 }
 
 function disableForm(ctx, account) {

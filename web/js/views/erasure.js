@@ -7,7 +7,7 @@
 import { Problem, get, post } from "../api.js";
 import { h, humanize, timeElement } from "../dom.js";
 import { actionButton, confirmation, focusIn, link, mountPage } from "../page.js";
-import { askedForm, reasonField } from "./account-page.js";
+import { askedForm, reasonField } from "./asked-form.js";
 import { refreshInbox } from "./inbox.js";
 import { accountHash, accountPath, notAllowed, statusLine } from "./accounts.js";
 
