@@ -15,12 +15,14 @@ an API token of the log's account (trial admin and auditor) reads through HTTP:
 - the first ``GET .../protocol`` of the big trial, then its first audit answer
   (``GET .../audit/replay?at=HEAD``, asked again on each 503 until it answers), then the
   first open of a co-edited section's shared text (``GET .../sections/N/text``);
+- then the account's inbox (``GET /api/inbox``: what waits for it in every trial), first
+  and again;
 - meanwhile, every 50 ms, a read of another, small trial's protocol: the slowest and
   p99 of these unrelated requests (does anything wait for the big trial's warm-up?);
 - ``--samples`` audit replays at random positions: p50, p99, worst; the RSS after them;
 - a restart (snapshots, where the server keeps any, exist now): until ``/``, until the
   authenticated read, the first protocol read again, and the first audit answer (from
-  the audit checkpoints saved by the first run).
+  the audit checkpoints saved by the first run), and the inbox.
 
 Then, unless ``--skip-comments``, per ``--comments`` size a log whose trial holds one
 comment thread that long: the thread's first read and the audit trail's CSV export
@@ -270,6 +272,8 @@ FIRST_PROTOCOL = "first protocol read"
 FIRST_AUDIT = "first audit answer"
 REFUSED = "  503s before it"
 FIRST_TEXT = "first open of a section's shared text"
+FIRST_INBOX = "first inbox read (GET /api/inbox)"
+INBOX_AGAIN = "inbox read again"
 UNRELATED_MAX = "unrelated read during warm-up: max"
 UNRELATED_P99 = "unrelated read during warm-up: p99"
 UNRELATED_REFUSED = "  of them not answered 200"
@@ -280,6 +284,7 @@ RSS_AUDITED = "RSS after the audit requests (MB)"
 RESTART_PROTOCOL = "first protocol read after restart"
 RESTART_AUDIT = "first audit answer after restart"
 RESTART_REFUSED = "  503s before it, after restart"
+RESTART_INBOX = "first inbox read after restart"
 COUNTS = (REFUSED, UNRELATED_REFUSED, RESTART_REFUSED)
 
 
@@ -317,10 +322,13 @@ async def measure_big(log: Path, folder: Path, args: argparse.Namespace) -> BigR
             protocol = await timed_get(server, f"{trial}/protocol")
             audit = await timed_get(server, f"{trial}/audit/replay?at={head}")
             text = await timed_get(server, f"{trial}/protocol/sections/{TEXT_SECTIONS[0]}/text")
+            inbox = await timed_get(server, "/api/inbox")
         figures[FIRST_PROTOCOL] = protocol.seconds
         figures[FIRST_AUDIT] = audit.seconds
         figures[REFUSED] = float(audit.refusals)
         figures[FIRST_TEXT] = text.seconds
+        figures[FIRST_INBOX] = inbox.seconds
+        figures[INBOX_AGAIN] = (await timed_get(server, "/api/inbox")).seconds
         figures[UNRELATED_MAX] = meanwhile.worst
         figures[UNRELATED_P99] = meanwhile.p99
         figures[UNRELATED_REFUSED] = float(meanwhile.refused)
@@ -338,6 +346,7 @@ async def measure_big(log: Path, folder: Path, args: argparse.Namespace) -> BigR
         audit = await timed_get(server, f"{trial}/audit/replay?at={head}")  # saved checkpoints
         figures[RESTART_AUDIT] = audit.seconds
         figures[RESTART_REFUSED] = float(audit.refusals)
+        figures[RESTART_INBOX] = (await timed_get(server, "/api/inbox")).seconds
     return run
 
 
