@@ -68,15 +68,21 @@ class TrialEntry:
     open_disputes: dict[str, tuple[DisputeSubjectKind, str]] = field(default_factory=dict)
     threads: dict[tuple[str, str], None] = field(default_factory=dict)
     """(subject kind, subject id) of each comment thread, in the order they began."""
+    awaiting: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    """The threads with comments awaiting a disposition, and those comments' ids (the inbox
+    reads only these threads, not every thread of the trial)."""
+    commented: dict[str, dict[tuple[str, str], None]] = field(default_factory=dict)
+    """The threads each person wrote in, by user id (where their comments' news is)."""
 
 
 CATCH_UP_PAGE = 5_000
 
 SNAPSHOT_NAME = "directory"
 """The directory's name among the projection snapshots."""
-SNAPSHOT_VERSION = 3
+SNAPSHOT_VERSION = 4
 """The format of the directory's snapshot (:class:`_Snapshot` as JSON); 2 added the
-motions' movers, 3 the inviter's id of each pending invitation."""
+motions' movers, 3 the inviter's id of each pending invitation, 4 the comments awaiting a
+disposition and who wrote in each thread."""
 
 _CLOSING_AMENDMENT = frozenset({"AmendmentMerged", "AmendmentRejected", "AmendmentWithdrawn"})
 
@@ -257,7 +263,18 @@ class Directory:
             case "DisputeResolved":
                 entry.open_disputes.pop(data["dispute_id"], None)
             case "CommentPosted":
-                entry.threads.setdefault((data["subject_kind"], data["subject_id"]), None)
+                thread = (data["subject_kind"], data["subject_id"])
+                entry.threads.setdefault(thread, None)
+                entry.commented.setdefault(data["author_id"], {}).setdefault(thread, None)
+                if data["needs_disposition"]:
+                    entry.awaiting.setdefault(thread, set()).add(data["comment_id"])
+            case "FeedbackDispositioned":
+                thread = (data["subject_kind"], data["subject_id"])
+                awaiting = entry.awaiting.get(thread)
+                if awaiting is not None:
+                    awaiting.discard(data["comment_id"])
+                    if not awaiting:
+                        del entry.awaiting[thread]
 
     def _invite(self, entry: TrialEntry, data: dict[str, Any]) -> None:
         name, kind = entry.organizations.get(data["organization_id"], (data["organization_id"], ""))
@@ -298,6 +315,8 @@ class _TrialSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     disputes: list[str]
     open_disputes: dict[str, tuple[DisputeSubjectKind, str]]
     threads: list[tuple[str, str]]
+    awaiting: list[tuple[str, str, list[str]]]
+    commented: dict[str, list[tuple[str, str]]]
 
     @classmethod
     def of(cls, entry: TrialEntry) -> _TrialSnapshot:
@@ -315,6 +334,10 @@ class _TrialSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             disputes=entry.disputes,
             open_disputes=entry.open_disputes,
             threads=list(entry.threads),
+            awaiting=[
+                (kind, subject, sorted(ids)) for (kind, subject), ids in entry.awaiting.items()
+            ],
+            commented={user: list(threads) for user, threads in entry.commented.items()},
         )
 
     def entry(self) -> TrialEntry:
@@ -332,6 +355,8 @@ class _TrialSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             disputes=self.disputes,
             open_disputes=self.open_disputes,
             threads=dict.fromkeys(self.threads),
+            awaiting={(kind, subject): set(ids) for kind, subject, ids in self.awaiting},
+            commented={user: dict.fromkeys(threads) for user, threads in self.commented.items()},
         )
 
 

@@ -206,9 +206,13 @@ class Inbox:
                 found = await self._activity.of(stream_id, versions[stream_id], record)
                 if found.voiding is not None:
                     voidings[amendment.amendment_id] = found.voiding
+        roles = self._authorizer.roles_of(user_id, trial_id)
+        abilities = _abilities({action for role in roles for action in PERMISSIONS[role]})
         threads = []
         comment_times: dict[str, dict[str, str]] = {}
-        for kind, subject in entry.threads:
+        # Only the threads the directory knows to hold comments awaiting a disposition, and
+        # only for those who may record one: a trial's other threads are never folded here.
+        for kind, subject in list(entry.awaiting) if abilities.disposition else []:
             stream_id = comments_stream(trial_id, CommentSubjectKind(kind), subject)
             awaiting = self._awaiting_in(stream_id, versions, await load(COMMENTS, stream_id))
             if awaiting is not None:
@@ -244,8 +248,6 @@ class Inbox:
             voidings=voidings,
             comment_times=comment_times,
         )
-        roles = self._authorizer.roles_of(user_id, trial_id)
-        abilities = _abilities({action for role in roles for action in PERMISSIONS[role]})
         # Off the event loop: a trial's threads may hold many comments to look through.
         waiting = await asyncio.to_thread(waiting_for, user_id, records, abilities)
         return [
@@ -296,7 +298,8 @@ class Inbox:
             record = f"amendment/{amendment_id}"
             activity = await self._activity.of(stream_id, loaded.version, record)
             notices += (replace(n, to=amendment.authors, subject=label) for n in activity.notices)
-        for kind, subject in entry.threads:
+        # The threads the person wrote in (the directory keeps them): news of their comments.
+        for kind, subject in list(entry.commented.get(user_id, ())):
             stream_id = comments_stream(trial_id, CommentSubjectKind(kind), subject)
             loaded_thread = await self._states.load(COMMENTS, stream_id)
             record = f"comments/{kind}/{subject}"

@@ -109,6 +109,9 @@ async def test_a_directory_restarted_from_its_snapshot_answers_as_one_folded_fro
     demo_trial = restarted.trial(DEMO_TRIAL)
     assert demo_trial is not None
     assert "A-1" in demo_trial.open_amendments
+    # Pat's comment on A-1 awaits a disposition; she wrote in that thread (the inbox's index)
+    assert list(demo_trial.awaiting) == [("amendment", "A-1")]
+    assert ("amendment", "A-1") in demo_trial.commented[demo["pat"].user_id]
 
 
 @pytest.mark.parametrize(
