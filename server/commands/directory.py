@@ -64,6 +64,9 @@ class TrialEntry:
     motions: list[str] = field(default_factory=list)
     movers: dict[str, str] = field(default_factory=dict)
     """Who tabled each motion, by motion id (whose work a dispute about it is)."""
+    open_motions: dict[str, set[str]] = field(default_factory=dict)
+    """The motions neither decided nor lapsed, each with the eligible voters who have
+    neither voted nor recused (the inbox reads only the motions a person is among)."""
     disputes: list[str] = field(default_factory=list)
     open_disputes: dict[str, tuple[DisputeSubjectKind, str]] = field(default_factory=dict)
     threads: dict[tuple[str, str], None] = field(default_factory=dict)
@@ -81,8 +84,8 @@ SNAPSHOT_NAME = "directory"
 """The directory's name among the projection snapshots."""
 SNAPSHOT_VERSION = 4
 """The format of the directory's snapshot (:class:`_Snapshot` as JSON); 2 added the
-motions' movers, 3 the inviter's id of each pending invitation, 4 the comments awaiting a
-disposition and who wrote in each thread."""
+motions' movers, 3 the inviter's id of each pending invitation, 4 the open motions, the comments
+awaiting a disposition and who wrote in each thread."""
 
 _CLOSING_AMENDMENT = frozenset({"AmendmentMerged", "AmendmentRejected", "AmendmentWithdrawn"})
 
@@ -256,6 +259,11 @@ class Directory:
             case "MotionTabled":
                 entry.motions.append(data["motion_id"])
                 entry.movers[data["motion_id"]] = data["tabled_by"]
+                entry.open_motions[data["motion_id"]] = set(data["eligible_voters"])
+            case "VoteCast" | "VoterRecused":
+                entry.open_motions.get(data["motion_id"], set()).discard(data["voter_id"])
+            case "MotionDecided" | "MotionLapsed":
+                entry.open_motions.pop(data["motion_id"], None)
             case "DisputeRaised":
                 entry.disputes.append(data["dispute_id"])
                 subject = (DisputeSubjectKind(data["subject_kind"]), data["subject_id"])
@@ -312,6 +320,7 @@ class _TrialSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     open_amendments: list[str]
     motions: list[str]
     movers: dict[str, str]
+    open_motions: dict[str, list[str]]
     disputes: list[str]
     open_disputes: dict[str, tuple[DisputeSubjectKind, str]]
     threads: list[tuple[str, str]]
@@ -331,6 +340,7 @@ class _TrialSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             open_amendments=list(entry.open_amendments),
             motions=entry.motions,
             movers=entry.movers,
+            open_motions={m: sorted(voters) for m, voters in entry.open_motions.items()},
             disputes=entry.disputes,
             open_disputes=entry.open_disputes,
             threads=list(entry.threads),
@@ -352,6 +362,7 @@ class _TrialSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             open_amendments=set(self.open_amendments),
             motions=self.motions,
             movers=self.movers,
+            open_motions={m: set(voters) for m, voters in self.open_motions.items()},
             disputes=self.disputes,
             open_disputes=self.open_disputes,
             threads=dict.fromkeys(self.threads),

@@ -33,7 +33,6 @@ from domain.inbox import (
     updates_for,
     waiting_for,
 )
-from domain.motion import MotionStatus
 from domain.roles import OrganizationKind
 from domain.streams import (
     StreamKind,
@@ -151,7 +150,6 @@ class Inbox:
         self._awaiting: OrderedDict[str, tuple[int, CommentThread | None]] = OrderedDict()
         """Per comment thread: the version last looked at and its comments awaiting a
         disposition then."""
-        self._closed_motions: set[str] = set()
 
     async def items_for(self, user_id: str) -> tuple[InboxItem, ...]:
         """Everything that waits for ``user_id``, oldest waiting first (items whose start
@@ -187,14 +185,12 @@ class Inbox:
             await load(AMENDMENT, amendment_stream(trial_id, a))
             for a in sorted(entry.open_amendments)
         ]
-        motions = []
-        for motion_id in entry.motions:
-            stream_id = motion_stream(trial_id, motion_id)
-            if stream_id not in self._closed_motions:  # a closed motion stays closed
-                motion = await load(MOTION, stream_id)
-                if motion.status not in (None, MotionStatus.OPEN):
-                    self._closed_motions.add(stream_id)
-                motions.append(motion)
+        # Only the open motions still awaiting this person's vote (the directory keeps them).
+        motions = [
+            await load(MOTION, motion_stream(trial_id, m))
+            for m in entry.motions
+            if user_id in entry.open_motions.get(m, ())
+        ]
         disputes = [
             await load(DISPUTE, dispute_stream(trial_id, d)) for d in sorted(entry.open_disputes)
         ]
