@@ -115,7 +115,9 @@ async def test_a_trial_admin_admits_invites_trains_grants_and_revokes(
         "Noor Karimi now holds the role sponsor member."
     )
     # Her waiting page opens the trial once the role arrives, without her doing anything.
-    await expect(invitee.get_by_role("link", name="Motions")).to_be_visible()
+    await expect(
+        invitee.get_by_role("navigation", name="Trial").get_by_role("link", name="Motions")
+    ).to_be_visible()
     await expect(invitee.get_by_text("hold no role yet")).to_have_count(0)
     await expect(invitee.get_by_role("heading", level=1)).to_be_visible()
     await screenshot(invitee, "no-role-then-role")

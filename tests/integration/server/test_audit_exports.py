@@ -195,7 +195,7 @@ async def test_the_audit_report_manifests_signatures_tallies_and_resolutions(
     assert "Summary of changes" in text
     [signature] = a1["signatures"]
     assert "Samira Reyes" in text
-    assert signature["signed_at"][:19].replace("T", " ") + "Z" in text
+    assert signature["signed_at"][:19].replace("T", " ") + " UTC" in text
     assert "approval valid" in text
     assert "Option Votes yes 3 no 1" in text
     assert "Motion M-1: decided" in text
