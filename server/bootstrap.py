@@ -105,7 +105,8 @@ async def open_services(
             engine, settings.mail, clock=clock, directory=directory, inbox=inbox
         )
         stack.push_async_callback(notifications.close)
-        projections.append(notifications)
+        if notifications.sends_mail:  # without --smtp it has nothing to follow
+            projections.append(notifications)
         follower = LogFollower(store, projections)
         stack.push_async_callback(follower.close)
         await follower.start()
