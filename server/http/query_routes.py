@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import msgspec
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from domain import workspace
 from domain.streams import amendment_stream
@@ -17,14 +17,19 @@ from rbac import PERMISSIONS, Action
 from server.commands.aggregates import AMENDMENT
 from server.commands.state_cache import Loaded
 from server.commands.targets import Target
-from server.http.amendment_history import amendment_history
 from server.http.authentication import Principal, require_principal
 from server.http.authorization import authorize, known_trial
 from server.http.command_endpoint import etag
 from server.http.glance import glance
 from server.http.identifiers import path_params
 from server.http.problems import Problem
-from server.http.record_history import dispute_history, motion_history
+from server.http.record_history import (
+    amendment_history,
+    dispute_history,
+    motion_history,
+    thread_history,
+)
+from server.http.streamed_view import streamed_view
 from server.http.targets import (
     PathTarget,
     dispute_target,
@@ -33,7 +38,6 @@ from server.http.targets import (
     thread_target,
     trial_target,
 )
-from server.http.thread_history import thread_history
 from server.http.views import (
     Against,
     amendment_changes_view,
@@ -236,7 +240,14 @@ async def _invitations(services: Services, p: dict[str, str], principal: Princip
 
 
 async def _thread(services: Services, p: dict[str, str], principal: Principal) -> Response:
-    return await _viewed(state_view, await _load(services, thread_target(p)))
+    loaded = await _load(services, thread_target(p))
+    # Written a batch of comments at a time on the event loop and sent as it is written:
+    # a thread may hold 100,000 comments (26 MB of JSON), too many to encode in one go.
+    return StreamingResponse(
+        streamed_view(loaded.state, "comments"),
+        media_type="application/json",
+        headers={"ETag": etag(loaded.version)},
+    )
 
 
 T = "/api/trials/{trial_id}"
