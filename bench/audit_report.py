@@ -8,7 +8,8 @@ real ``concord serve`` on a copy of each, read with an API token of the log's ac
 - the first ``GET .../audit/export.pdf`` of the big trial (asked again after each 503:
   its audit history is built first, once, and saved beside the log), then a second one
   (the history kept), each with the unrelated reads meanwhile (``bench.scale``'s: the
-  small trial's protocol every 50 ms) and the server's RSS after;
+  small trial's protocol every 50 ms), the server's RSS after and at most meanwhile, and
+  that of the process laying the report out (none when the server lays it out itself);
 - after a restart, the report again (the history read back from its saved checkpoints).
 
 Figures only: nothing here asserts a timing.
@@ -18,9 +19,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+from bench.live_fanout import rss_kib
 from bench.scale import (
     EVENTS,
     Server,
@@ -39,8 +43,51 @@ from bench.scale_logs import BIG_TRIAL, SMALL, big_log
 TIMEOUT = 600.0
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _peak_kib(pid: int) -> int:
+    """The process's peak resident memory so far (VmHWM), 0 once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+@contextlib.asynccontextmanager
+async def peaks(server: Server) -> AsyncIterator[dict[str, float]]:
+    """The server's highest RSS and its children's (the report's layout process) while
+    the block runs, sampled every 50 ms, in MB."""
+    found = {"server": 0.0, "child": 0.0}
+    stop = asyncio.Event()
+
+    async def sample() -> None:
+        pid = server.process.pid
+        while not stop.is_set():
+            found["server"] = max(found["server"], rss_kib(pid) / 1024)
+            for child in _children(pid):
+                found["child"] = max(found["child"], _peak_kib(child) / 1024)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.05)
+
+    sampling = asyncio.create_task(sample())
+    try:
+        yield found
+    finally:
+        stop.set()
+        await sampling
+
+
 async def _report(server: Server, path: str, figures: dict[str, float | None], name: str) -> None:
-    async with unrelated_reads(server) as meanwhile:
+    async with unrelated_reads(server) as meanwhile, peaks(server) as peak:
         answered: Timed = await timed_get(server, path)
     figures[name] = answered.seconds
     figures[f"  503s before it ({name})"] = float(answered.refusals)
@@ -48,6 +95,8 @@ async def _report(server: Server, path: str, figures: dict[str, float | None], n
     figures[f"  unrelated read meanwhile: max ({name})"] = meanwhile.worst
     figures[f"  unrelated read meanwhile: p99 ({name})"] = meanwhile.p99
     figures[f"  RSS after (MB) ({name})"] = server.rss_mb
+    figures[f"  server's RSS at most (MB) ({name})"] = peak["server"]
+    figures[f"  layout process's RSS at most (MB) ({name})"] = peak["child"] or None
 
 
 async def measure(log: Path, folder: Path, patience: float) -> dict[str, float | None]:

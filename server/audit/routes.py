@@ -20,8 +20,8 @@ from server.audit.moment import position_of
 from server.audit.permissions_view import permissions_view
 from server.audit.protocol_diff_view import protocol_diff
 from server.audit.replay_view import replay_streams, replay_view
-from server.audit.report_pdf import REPORT_STREAMS, audit_report
-from server.audit.served_history import served_states, streams_of, trial_at
+from server.audit.report.served import served_report
+from server.audit.served_history import streams_of, trial_at
 from server.audit.timeline import TimelineQuery, timeline
 from server.audit.trail import audit_trail, record_stream
 from server.audit.trail_filter import TrailFilter
@@ -109,16 +109,8 @@ def _export(kind: str) -> Callable[..., Awaitable[Response]]:
     async def answer(services: Services, p: dict[str, str], principal: Principal) -> Response:
         trial_id = p["trial_id"]
         if kind == "pdf":
-            # the states from the audit history's saved checkpoints (503 while it is first
-            # built); the trial's streams alone read and proved; laid out in a worker thread
-            body = await audit_report(
-                services.store,
-                services.checkpoints,
-                trial_id,
-                proofs=services.merkle,
-                states_at=served_states(services, trial_id, REPORT_STREAMS),
-            )
-            response: Response = Response(body, media_type=MEDIA_TYPES[kind])
+            # made while the answer is sent: abandoned if the client goes away
+            response: Response = served_report(services, trial_id)
         else:
             text = await export_text(services.store, services.checkpoints, trial_id, kind)
             response = StreamingResponse(text, media_type=MEDIA_TYPES[kind])

@@ -15,11 +15,12 @@ from domain.protocol_state import Document
 from domain.streams import amendment_stream, comments_stream
 from server.audit.report.comments_part import thread_comments
 from server.audit.report.facts import ReportFacts
-from server.audit.report.layout import Names, ReportLayout, utc
+from server.audit.report.script import ReportScript
 from server.audit.report.summary_part import of_type
+from server.audit.report.wording import Names, utc
 
 
-def amendments(pdf: ReportLayout, facts: ReportFacts, names: Names) -> None:
+def amendments(pdf: ReportScript, facts: ReportFacts, names: Names) -> None:
     found = of_type(facts, AmendmentState, "amendment_id")
     if not found:
         return
@@ -31,7 +32,7 @@ def amendments(pdf: ReportLayout, facts: ReportFacts, names: Names) -> None:
 
 
 def _amendment(
-    pdf: ReportLayout,
+    pdf: ReportScript,
     facts: ReportFacts,
     names: Names,
     amendment: AmendmentState,
@@ -102,7 +103,7 @@ def _amendment(
     )
 
 
-def _details(pdf: ReportLayout, details: AmendmentDetails) -> None:
+def _details(pdf: ReportScript, details: AmendmentDetails) -> None:
     scope = details.scope
     where = "everywhere" if scope.is_global else ", ".join((*scope.countries, *scope.sites))
     pdf.fields(
@@ -123,7 +124,7 @@ def _impact(answer: ImpactAssessment) -> str:
     return f"{'yes' if answer.likely else 'no'} - {answer.explanation}"
 
 
-def _change(pdf: ReportLayout, change: ProposedChange, base: Document, base_version: int) -> None:
+def _change(pdf: ReportScript, change: ProposedChange, base: Document, base_version: int) -> None:
     was = base.get(change.number)
     what = "removed" if change.text is None else "added" if was is None else "changed"
     heading = change.heading or (was.heading if was else "")
@@ -140,7 +141,7 @@ def _change(pdf: ReportLayout, change: ProposedChange, base: Document, base_vers
     pdf.tracked(label, tracked_changes(was.text, change.text))
 
 
-def _signatures(pdf: ReportLayout, amendment: AmendmentState) -> None:
+def _signatures(pdf: ReportScript, amendment: AmendmentState) -> None:
     pdf.subheading("Signatures (21 CFR 11.50)")
     signed = [(s, "valid") for s in amendment.signatures] + [
         (s, "invalidated: the content changed after") for s in amendment.invalidated_signatures

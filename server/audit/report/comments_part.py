@@ -6,28 +6,24 @@ feedback; at most ``SHOWN_COMMENTS`` a thread, the rest counted."""
 from __future__ import annotations
 
 from domain import m11
-from domain.engagement import Comment, CommentSubjectKind, CommentThread
-from domain.streams import comments_stream
-from server.audit.report.facts import SHOWN_COMMENTS, ReportFacts, shows_comment
-from server.audit.report.layout import Names, ReportLayout, utc
+from domain.engagement import Comment, CommentSubjectKind
+from server.audit.report.facts import ReportFacts
+from server.audit.report.script import ReportScript
+from server.audit.report.wording import Names, utc
 
 
 def thread_comments(
-    pdf: ReportLayout, facts: ReportFacts, names: Names, stream: str, label: str
+    pdf: ReportScript, facts: ReportFacts, names: Names, stream: str, label: str
 ) -> None:
     """The comments of the thread ``stream`` the report shows, under ``label``."""
-    thread = facts.states.get(stream)
-    if not isinstance(thread, CommentThread) or not thread.exists:
+    thread = facts.threads.get(stream)
+    if thread is None:
         return
-    shown = [
-        c
-        for c in thread.comments.values()
-        if shows_comment(thread.subject_kind, c.needs_disposition)
-    ]
+    shown = list(thread.shown.comments.values())
     pdf.subheading(label)
-    for comment in shown[:SHOWN_COMMENTS]:
+    for comment in shown:
         _comment(pdf, facts, names, stream, comment)
-    left_out = len(thread.comments) - min(len(shown), SHOWN_COMMENTS)
+    left_out = thread.comments - len(shown)
     if left_out:
         pdf.note(
             f"{left_out:,} more comment(s) in this thread are not shown here: the audit trail"
@@ -36,7 +32,7 @@ def thread_comments(
 
 
 def _comment(
-    pdf: ReportLayout, facts: ReportFacts, names: Names, stream: str, comment: Comment
+    pdf: ReportScript, facts: ReportFacts, names: Names, stream: str, comment: Comment
 ) -> None:
     key = (stream, comment.comment_id)
     reply = f", in reply to {comment.in_reply_to}" if comment.in_reply_to else ""
@@ -55,31 +51,17 @@ def _comment(
         pdf.line_of("Disposition", "awaited (a patient advocate's feedback needs one)")
 
 
-def section_comments(pdf: ReportLayout, facts: ReportFacts, names: Names) -> None:
-    threads = [
-        s
-        for s in facts.states.values()
-        if isinstance(s, CommentThread)
-        and s.exists
-        and s.subject_kind is CommentSubjectKind.SECTION
-    ]
+def section_comments(pdf: ReportScript, facts: ReportFacts, names: Names) -> None:
+    threads = [t for t in facts.threads.values() if t.subject_kind is CommentSubjectKind.SECTION]
     if not threads:
         return
     threads.sort(key=lambda t: m11.sort_key(t.subject_id))
     pdf.heading("Comments on sections")
     pdf.rows(
         ("Section", "Comments", "Patient advocates' feedback", "Awaiting a disposition"),
-        [
-            (
-                t.subject_id,
-                len(t.comments),
-                sum(1 for c in t.comments.values() if c.needs_disposition),
-                len(t.awaiting_disposition()),
-            )
-            for t in threads
-        ],
+        [(t.subject_id, t.comments, t.feedback, len(t.awaiting)) for t in threads],
     )
     for thread in threads:
-        if any(c.needs_disposition for c in thread.comments.values()):
-            stream = comments_stream(facts.trial_id, CommentSubjectKind.SECTION, thread.subject_id)
-            thread_comments(pdf, facts, names, stream, f"Feedback on section {thread.subject_id}")
+        if thread.feedback:
+            label = f"Feedback on section {thread.subject_id}"
+            thread_comments(pdf, facts, names, thread.stream_id, label)

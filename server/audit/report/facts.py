@@ -8,8 +8,13 @@ states only
 what the states forget and an inspector asks for: when and by whom each step of an
 amendment or a dispute was taken (an escalation's reason among them), when each protocol
 version was published, how each section changed while the protocol was a draft (its
-first entry and its latest revisions), and when the comments the report shows were
-posted and answered. It gives the event loop a turn every few milliseconds."""
+first entry and its latest revisions), and the comment threads counted, with the
+comments the report shows (:mod:`.comment_counts`). It gives the event loop a turn every
+few milliseconds.
+
+The states asked for are those of the workspace, the protocol, the amendments and the
+disputes, and of the latest ``SHOWN_MOTIONS`` motions: never a comment thread's, nor
+every motion's (their number grows with the trial; the exports have them all)."""
 
 from __future__ import annotations
 
@@ -18,32 +23,37 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.engagement import CommentSubjectKind
 from domain.protocol_events import SectionText
 from domain.protocol_state import ProtocolState
 from domain.streams import StreamKind, parse_stream, protocol_stream, trial_stream
 from domain.workspace import TrialState
 from events import EventStore, RecordedEvent
 from events.canonical import format_timestamp
+from server.audit.history import Streams
 from server.audit.loop_share import LoopShare
 from server.audit.progress import Progress
+from server.audit.report.comment_counts import CommentCounts, ThreadCount
 from server.audit.report.integrity import Integrity, IntegrityCheck
 from server.audit.trial_fold import TrialStates
 
 READ_PAGE = 1_000
-SHOWN_COMMENTS = 100
-"""Comments a thread shows at most (the rest are counted; the CSV trail has them all)."""
+SHOWN_MOTIONS = 100
+"""Motions the decisions show at most: the latest (the exports have every one)."""
 LATEST_DRAFT_REVISIONS = 5
 """Revisions a section shows of those made while the protocol was a draft (the latest)."""
 
 
-StatesAt = Callable[[int], Awaitable[TrialStates]]
-"""The trial's states (every stream but the shared texts) once the log had reached a
-position: from the audit checkpoints saved beside the log (``TrialHistory``), so that a
-report folds only the trial's events after the last one."""
+StatesAt = Callable[[int, Streams], Awaitable[TrialStates]]
+"""The trial's ``streams`` once the log had reached a position: from the audit
+checkpoints saved beside the log (``TrialHistory``), so that a report folds only the
+trial's events after the last one."""
 REPORT_KINDS = frozenset(StreamKind) - {StreamKind.TEXT}
-"""The streams whose states the report reads (a shared text's keystrokes are proved, not
-folded: the report shows what was recorded of them)."""
+"""The streams the pass notes (a shared text's keystrokes are proved, not noted: the
+report shows what was recorded of them)."""
+STATE_STREAMS = Streams(
+    frozenset({StreamKind.WORKSPACE, StreamKind.PROTOCOL, StreamKind.AMENDMENT, StreamKind.DISPUTE})
+)
+"""The streams whose states the report reads in full (the motions: the latest alone)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +97,10 @@ class ReportFacts:
     changed_in_draft: dict[str, DraftHistory] = field(default_factory=dict)
     """The sections version 1 published otherwise than first entered (while drafting:
     every section)."""
+    motions: int = 0
+    """The trial's motions (the states hold the latest ``SHOWN_MOTIONS``)."""
+    threads: dict[str, ThreadCount] = field(default_factory=dict)
+    """Comment thread stream -> the thread counted, with the comments shown."""
     posted: dict[tuple[str, str], str] = field(default_factory=dict)
     """(thread stream, comment id) -> posted at, for the comments the report shows."""
     answered: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -103,12 +117,6 @@ class ReportFacts:
         return state if isinstance(state, ProtocolState) else None
 
 
-def shows_comment(subject_kind: CommentSubjectKind | None, needs_disposition: bool) -> bool:
-    """Which comments the report details: all on an amendment, and on a section those
-    that need a disposition (a patient advocate's feedback)."""
-    return subject_kind is CommentSubjectKind.AMENDMENT or needs_disposition
-
-
 async def gather(
     store: EventStore,
     trial_id: str,
@@ -119,10 +127,11 @@ async def gather(
 ) -> ReportFacts:
     """Sign the head, take the trial's states there from ``states_at`` (saved checkpoints
     plus a short fold: the report does not fold the trial again), then read the trial's
-    events up to it, checking each and noting what the states forget."""
+    events up to it, checking each and noting what the states forget; last, the states of
+    the latest motions the pass found."""
     checkpoint = await check.signed(store)
     end = checkpoint.position
-    states = await states_at(end)
+    states = dict(await states_at(end, STATE_STREAMS))
     share, gathering = LoopShare(), _Gathering(trial_id)
     async for page in store.pages(until=end, page_size=READ_PAGE, under=trial_stream(trial_id)):
         await check.feed(page)
@@ -134,6 +143,9 @@ async def gather(
         if progress is not None:
             progress(page[-1].position, end)
     await check.finish()
+    shown = list(gathering.motions)[-SHOWN_MOTIONS:]
+    if shown:
+        states.update(await states_at(end, Streams(frozenset(), also=frozenset(shown))))
     return gathering.facts(states, check.result())
 
 
@@ -148,9 +160,9 @@ class _Gathering:
         self.published: dict[int, Happening] = {}
         self.drafting: dict[str, DraftHistory] | None = {}
         self.changed_in_draft: dict[str, DraftHistory] = {}
-        self.posted: dict[tuple[str, str], str] = {}
-        self.answered: dict[tuple[str, str], str] = {}
-        self.shown: dict[str, int] = {}
+        self.comments = CommentCounts()
+        self.motions: dict[str, None] = {}
+        """The motions' streams, in the order they were first written (an ordered set)."""
 
     def note(self, event: RecordedEvent, kind: StreamKind) -> None:
         self.events += 1
@@ -166,7 +178,9 @@ class _Gathering:
         elif kind is StreamKind.PROTOCOL:
             self._protocol(event, at, by)
         elif kind is StreamKind.COMMENTS:
-            self._comment(event, at)
+            self.comments.note(event, at)
+        elif kind is StreamKind.MOTION:
+            self.motions[event.stream_id] = None
 
     def _protocol(self, event: RecordedEvent, at: str, by: str) -> None:
         data = event.data
@@ -201,19 +215,6 @@ class _Gathering:
         what = "removed" if history.removed else f"revision {data.get('revision', '')}"
         history.latest.append(Happening(at, what, by, why_given(data)))
 
-    def _comment(self, event: RecordedEvent, at: str) -> None:
-        data, stream = event.data, event.stream_id
-        key = (stream, str(data.get("comment_id", "")))
-        if event.type == "FeedbackDispositioned":
-            if key in self.posted:
-                self.answered[key] = at
-            return
-        kind = CommentSubjectKind(data["subject_kind"])
-        shown = self.shown.get(stream, 0)
-        if shows_comment(kind, bool(data.get("needs_disposition"))) and shown < SHOWN_COMMENTS:
-            self.shown[stream] = shown + 1
-            self.posted[key] = at
-
     def facts(self, states: Mapping[str, Any], integrity: Integrity) -> ReportFacts:
         changed = self.changed_in_draft if self.drafting is None else _changed(self.drafting)
         last = self.last
@@ -227,8 +228,10 @@ class _Gathering:
             histories=self.histories,
             published=self.published,
             changed_in_draft=changed,
-            posted=self.posted,
-            answered=self.answered,
+            motions=len(self.motions),
+            threads=self.comments.threads,
+            posted=self.comments.posted,
+            answered=self.comments.answered,
         )
 
 

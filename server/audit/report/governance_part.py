@@ -9,15 +9,17 @@ from domain.dispute import DisputeState
 from domain.motion import MotionState
 from domain.streams import dispute_stream
 from server.audit.report.facts import ReportFacts
-from server.audit.report.layout import Names, ReportLayout, utc
-from server.audit.report.summary_part import of_type
+from server.audit.report.script import ReportScript
+from server.audit.report.summary_part import listed_motions, of_type
+from server.audit.report.wording import Names, utc
 
 
-def decisions(pdf: ReportLayout, facts: ReportFacts, names: Names) -> None:
+def decisions(pdf: ReportScript, facts: ReportFacts, names: Names) -> None:
     motions = of_type(facts, MotionState, "motion_id")
     if not motions:
         return
     pdf.heading("Decisions in detail")
+    listed_motions(pdf, len(motions), facts.motions)
     for motion in motions:
         status = motion.status.value if motion.status else "unknown"
         pdf.heading(f"Motion {motion.motion_id}: {status}", 12)
@@ -35,7 +37,7 @@ def decisions(pdf: ReportLayout, facts: ReportFacts, names: Names) -> None:
             pdf.line_of("Recused", f"{names(voter)}: {reason}")
 
 
-def disputes(pdf: ReportLayout, facts: ReportFacts, names: Names) -> None:
+def disputes(pdf: ReportScript, facts: ReportFacts, names: Names) -> None:
     found = of_type(facts, DisputeState, "dispute_id")
     if not found:
         return
@@ -44,7 +46,7 @@ def disputes(pdf: ReportLayout, facts: ReportFacts, names: Names) -> None:
         _dispute(pdf, facts, names, dispute)
 
 
-def _dispute(pdf: ReportLayout, facts: ReportFacts, names: Names, dispute: DisputeState) -> None:
+def _dispute(pdf: ReportScript, facts: ReportFacts, names: Names, dispute: DisputeState) -> None:
     state = "open" if dispute.is_open else "resolved"
     pdf.heading(f"Dispute {dispute.dispute_id}: {state}", 12)
     history = facts.histories.get(dispute_stream(facts.trial_id, dispute.dispute_id), [])

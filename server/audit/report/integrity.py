@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from events import EventStore, RecordedEvent, merkle
 from events.merkle import Node, event_leaf, verify_inclusion
 from server.audit.checkpoints import Checkpoints, checkpoint_problem, hash_at, note_problem
+from server.audit.loop_share import LoopShare
 from server.audit.signed_note import parse_checkpoint_text, parse_note
 from server.audit.signing import Checkpoint
 
@@ -83,6 +84,7 @@ class IntegrityCheck:
         self._left = _LeftPart()
         self._proved = 0
         self._problem: str | None = None
+        self._share = LoopShare()
 
     async def signed(self, store: EventStore) -> Checkpoint:
         """Sign the head, check the checkpoint against the log, and return it: the report
@@ -123,9 +125,11 @@ class IntegrityCheck:
         prefix = merkle.complete_nodes(0, covered)
         known = await self._proofs.nodes(list(dict.fromkeys([*gaps, *prefix])), size)
         left = self._left
-        if not await asyncio.to_thread(left.add_page, page, known):
-            await self._name_unproved(page)
-            return
+        for event in page:  # two hashes an event, on the event loop, in slices
+            if not left.add_event(event, known):
+                await self._name_unproved(page)
+                return
+            await self._share.turn()
         if left.nodes() != [known[node] for node in prefix]:
             await self._name_unproved(page)
             return
@@ -212,15 +216,18 @@ class _LeftPart:
         hashes.append(value)
 
     def add_page(self, page: Sequence[RecordedEvent], known: dict[Node, bytes]) -> bool:
-        """Each event's leaf, after the subtrees before it (``known``); False if an event
-        is not at the next free leaf (a log that lacks a position)."""
-        for event in page:
-            index = event.position - 1
-            if index < self.size:
-                return False
-            for level, at in _gap_nodes(self.size, [index]):
-                self.add(level, at, known[(level, at)])
-            self.add(0, index, event_leaf(event.hash))
+        """Each event's leaf (:meth:`add_event`); False at the first that is not added."""
+        return all(self.add_event(event, known) for event in page)
+
+    def add_event(self, event: RecordedEvent, known: dict[Node, bytes]) -> bool:
+        """The event's leaf, after the subtrees before it (``known``); False if it is not
+        at the next free leaf (a log that lacks a position)."""
+        index = event.position - 1
+        if index < self.size:
+            return False
+        for level, at in _gap_nodes(self.size, [index]):
+            self.add(level, at, known[(level, at)])
+        self.add(0, index, event_leaf(event.hash))
         return True
 
     def nodes(self) -> list[bytes]:

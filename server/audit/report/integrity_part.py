@@ -5,10 +5,11 @@ the trial's log again offline with ``concord verify``."""
 from __future__ import annotations
 
 from server.audit.report.facts import ReportFacts
-from server.audit.report.layout import ReportLayout, utc
+from server.audit.report.script import ReportScript
+from server.audit.report.wording import utc
 
 
-def integrity(pdf: ReportLayout, facts: ReportFacts) -> None:
+def integrity(pdf: ReportScript, facts: ReportFacts) -> None:
     found, trial = facts.integrity, facts.trial_id
     checkpoint = found.checkpoint
     pdf.new_page()

@@ -1,5 +1,6 @@
 """How the audit report is set: A4 pages, headings, labelled lines, tables, texts as
-written and tracked changes, the footer; times in UTC with ``Z``; people by printed name.
+written and tracked changes, the footer. Imported only by the process that lays a report
+out (:mod:`.layout_child`), from the steps a :class:`.script.ReportScript` recorded.
 
 Set with ReportLab like the protocol documents, in their font (``server/pdf_fonts.py``:
 DejaVu Sans, embedded, so any language's letters show; else Helvetica, Latin-1 only).
@@ -10,7 +11,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from reportlab.lib import colors
@@ -29,10 +29,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from domain.personal_data import ERASED
 from domain.protocol_diff import Mark, Run
-from domain.timestamps import reading_text
-from domain.workspace import TrialState
+from server.audit.report.script import Step
 from server.pdf_fonts import BUILDING, NOT_XML, face, markup
 
 _MARGIN, _BOTTOM = 10 * mm, 15 * mm
@@ -45,35 +43,6 @@ unchanged run is left out (the text is printed in full elsewhere)."""
 DELETED_COLOUR, INSERTED_COLOUR = "#a40000", "#0b4f9c"
 _WORDS = re.compile(r"\S+\s*")
 """A word and the space after it."""
-
-
-def utc(moment: str | datetime | None) -> str:
-    """A time as the report prints it, as people read times everywhere: UTC to the second
-    (``2026-05-01 14:03:22 UTC``), from the log's text form or an aware datetime."""
-    if moment is None or moment == "":
-        return ""
-    return reading_text(moment)
-
-
-class Names:
-    """People by printed name, as the workspace knows them (``[erased]`` once their
-    personal data is erased), never by user id."""
-
-    def __init__(self, workspace: TrialState | None) -> None:
-        self._members = workspace.members if workspace is not None else {}
-
-    def __call__(self, user_id: str | None) -> str:
-        if not user_id:
-            return ""
-        member = self._members.get(user_id)
-        if member is not None:
-            return member.printed_name or ERASED
-        if user_id.startswith("operator:"):
-            return "the server's operator"
-        return "someone outside the trial"
-
-    def all(self, user_ids: Iterable[str]) -> str:
-        return ", ".join(self(user_id) for user_id in user_ids)
 
 
 def tracked_markup(runs: Sequence[Run], context: int = CONTEXT_WORDS) -> str:
@@ -167,9 +136,11 @@ class ReportLayout:
         self.subheading(label)
         self.story.append(Paragraph(_text(value) or "(empty)", self.quoted))
 
-    def tracked(self, label: str, runs: Sequence[Run]) -> None:
+    def tracked(self, label: str, runs: Sequence[tuple[str, str]]) -> None:
+        """Tracked changes, each run as (mark, text)."""
         self.subheading(label)
-        self.story.append(Paragraph(tracked_markup(runs) or "(empty)", self.quoted))
+        marked = tracked_markup([Run(mark=Mark(mark), text=text) for mark, text in runs])
+        self.story.append(Paragraph(marked or "(empty)", self.quoted))
 
     def fixed(self, value: str) -> None:
         """Text to be read character for character (a signed note, a key)."""
@@ -181,7 +152,6 @@ class ReportLayout:
         headings: Sequence[str],
         rows: Sequence[Sequence[object]],
         widths: Sequence[float] | None = None,
-        *,
         empty: str = "none",
     ) -> None:
         """A table under a row of headings; ``widths`` in proportion (equal without)."""
@@ -244,3 +214,11 @@ class ReportLayout:
         with BUILDING:
             document.build(self.story)
         return out.getvalue()
+
+
+def lay_out(title: str, steps: Iterable[Step]) -> bytes:
+    """The report's PDF from the steps a :class:`.script.ReportScript` recorded."""
+    layout = ReportLayout(title)
+    for name, *arguments in steps:
+        getattr(layout, name)(*arguments)
+    return layout.output()

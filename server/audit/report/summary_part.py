@@ -10,12 +10,13 @@ from typing import Any
 from domain import m11
 from domain.amendment_state import AmendmentState
 from domain.dispute import DisputeState
-from domain.engagement import CommentThread
 from domain.motion import MotionState
 from domain.protocol_state import ProtocolState, PublishedVersion
 from domain.streams import dispute_stream
-from server.audit.report.facts import ReportFacts
-from server.audit.report.layout import ReportLayout, utc
+from server.audit.report.comment_counts import ThreadCount
+from server.audit.report.facts import SHOWN_MOTIONS, ReportFacts
+from server.audit.report.script import ReportScript
+from server.audit.report.wording import utc
 
 SHORT = 160
 """Characters of a summary or a question a summary table shows (the detail has them all)."""
@@ -45,7 +46,7 @@ def changed_sections(version: PublishedVersion) -> str:
     return ", ".join(sorted(version.changed_sections, key=m11.sort_key)) or "none"
 
 
-def summary(pdf: ReportLayout, facts: ReportFacts) -> None:
+def summary(pdf: ReportScript, facts: ReportFacts) -> None:
     workspace, protocol = facts.workspace, facts.protocol
     title = workspace.title if workspace is not None else facts.trial_id
     integrity = facts.integrity
@@ -69,12 +70,12 @@ def summary(pdf: ReportLayout, facts: ReportFacts) -> None:
     )
     _versions(pdf, facts, protocol)
     _amendments(pdf, of_type(facts, AmendmentState, "amendment_id"))
-    _decisions(pdf, of_type(facts, MotionState, "motion_id"))
+    _decisions(pdf, of_type(facts, MotionState, "motion_id"), facts.motions)
     _disputes(pdf, facts, of_type(facts, DisputeState, "dispute_id"))
-    _comments(pdf, [s for s in facts.states.values() if isinstance(s, CommentThread) and s.exists])
+    _comments(pdf, list(facts.threads.values()))
 
 
-def _versions(pdf: ReportLayout, facts: ReportFacts, protocol: ProtocolState | None) -> None:
+def _versions(pdf: ReportScript, facts: ReportFacts, protocol: ProtocolState | None) -> None:
     pdf.heading("Protocol versions")
     if protocol is None or not protocol.exists:
         pdf.line_of("Protocol", "not drafted")
@@ -106,7 +107,7 @@ def _versions(pdf: ReportLayout, facts: ReportFacts, protocol: ProtocolState | N
     )
 
 
-def _amendments(pdf: ReportLayout, amendments: list[AmendmentState]) -> None:
+def _amendments(pdf: ReportScript, amendments: list[AmendmentState]) -> None:
     pdf.heading("Amendments")
     pdf.rows(
         ("Amendment", "Status", "Summary", "Sections", "Base, merged", "Valid signatures"),
@@ -125,8 +126,18 @@ def _amendments(pdf: ReportLayout, amendments: list[AmendmentState]) -> None:
     )
 
 
-def _decisions(pdf: ReportLayout, motions: list[MotionState]) -> None:
+def listed_motions(pdf: ReportScript, listed: int, motions: int) -> None:
+    """Say how many motions the report lists, of how many, and where the rest are."""
+    if motions > listed:
+        pdf.note(
+            f"The latest {listed:,} of the trial's {motions:,} motions are listed here and in"
+            " detail; the audit trail (CSV) and the log (JSON Lines) exports have every one."
+        )
+
+
+def _decisions(pdf: ReportScript, motions: list[MotionState], total: int) -> None:
     pdf.heading("Decisions")
+    listed_motions(pdf, min(len(motions), SHOWN_MOTIONS), total)
     pdf.rows(
         ("Motion", "Question", "Status", "Outcome"),
         [
@@ -137,7 +148,7 @@ def _decisions(pdf: ReportLayout, motions: list[MotionState]) -> None:
     )
 
 
-def _disputes(pdf: ReportLayout, facts: ReportFacts, disputes: list[DisputeState]) -> None:
+def _disputes(pdf: ReportScript, facts: ReportFacts, disputes: list[DisputeState]) -> None:
     pdf.heading("Disputes")
     rows = []
     for d in disputes:
@@ -162,10 +173,10 @@ def _disputes(pdf: ReportLayout, facts: ReportFacts, disputes: list[DisputeState
     )
 
 
-def _comments(pdf: ReportLayout, threads: list[CommentThread]) -> None:
-    comments = sum(len(t.comments) for t in threads)
-    feedback = sum(1 for t in threads for c in t.comments.values() if c.needs_disposition)
-    awaiting = sum(len(t.awaiting_disposition()) for t in threads)
+def _comments(pdf: ReportScript, threads: list[ThreadCount]) -> None:
+    comments = sum(t.comments for t in threads)
+    feedback = sum(t.feedback for t in threads)
+    awaiting = sum(len(t.awaiting) for t in threads)
     pdf.heading("Comments")
     pdf.line_of(
         "Comments",

@@ -8,10 +8,11 @@ from __future__ import annotations
 from domain import m11
 from domain.protocol_state import ProtocolState, PublishedVersion
 from server.audit.report.facts import DraftHistory, ReportFacts
-from server.audit.report.layout import Names, ReportLayout, utc
+from server.audit.report.script import ReportScript
+from server.audit.report.wording import Names, utc
 
 
-def versions(pdf: ReportLayout, facts: ReportFacts, names: Names) -> None:
+def versions(pdf: ReportScript, facts: ReportFacts, names: Names) -> None:
     protocol = facts.protocol
     if protocol is None or not protocol.exists:
         return
@@ -37,7 +38,7 @@ def versions(pdf: ReportLayout, facts: ReportFacts, names: Names) -> None:
             _superseded(pdf, protocol, version)
 
 
-def _superseded(pdf: ReportLayout, protocol: ProtocolState, version: PublishedVersion) -> None:
+def _superseded(pdf: ReportScript, protocol: ProtocolState, version: PublishedVersion) -> None:
     before = protocol.version(version.version - 1)
     old = before.document if before is not None else {}
     for number in sorted(version.changed_sections, key=m11.sort_key):
@@ -58,7 +59,7 @@ def _superseded(pdf: ReportLayout, protocol: ProtocolState, version: PublishedVe
         )
 
 
-def _drafted(pdf: ReportLayout, facts: ReportFacts, names: Names) -> None:
+def _drafted(pdf: ReportScript, facts: ReportFacts, names: Names) -> None:
     changed = facts.changed_in_draft
     if not changed:
         pdf.note("Every section was published as it was first entered.")
@@ -72,7 +73,7 @@ def _drafted(pdf: ReportLayout, facts: ReportFacts, names: Names) -> None:
         _draft_section(pdf, changed[number], names)
 
 
-def _draft_section(pdf: ReportLayout, history: DraftHistory, names: Names) -> None:
+def _draft_section(pdf: ReportScript, history: DraftHistory, names: Names) -> None:
     entered = history.entered
     pdf.subheading(f"Section {entered.number} {entered.heading}")
     pdf.fields(

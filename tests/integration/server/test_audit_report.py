@@ -378,3 +378,22 @@ async def test_the_report_shows_sections_added_removed_and_retitled_and_what_is_
     assert "Recused: Dr Omar Haddad: My site runs the transport service" in text
     assert re.search(r"1 \(current\) Protocol team .* not reached", text)
     assert not USER_ID.search(text)
+
+
+async def test_a_report_whose_layout_fails_is_a_clear_problem_and_the_server_goes_on(
+    app_client: httpx.AsyncClient, as_user: Api, trial: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the process that lays the report out may not grow past 1 MB: it fails at once
+    monkeypatch.setenv("CONCORD_REPORT_MEMORY_MB", "1")
+    auditor = await as_user("aud")
+    failed = await app_client.get(f"{trial}/audit/export.pdf", headers=auditor)
+    assert failed.status_code == 500
+    assert failed.headers["content-type"] == "application/problem+json"
+    problem = failed.json()
+    assert problem["type"].endswith("/report-layout-failed")
+    assert problem["title"] == "The audit report could not be laid out"
+    assert "CSV" in problem["detail"]
+    protocol = await app_client.get(f"{trial}/protocol", headers=auditor)
+    assert protocol.status_code == 200
+    monkeypatch.delenv("CONCORD_REPORT_MEMORY_MB")
+    assert "Integrity: Verified: all " in await report(app_client, trial, as_user)

@@ -11,7 +11,8 @@ from domain.protocol_diff import tracked_changes
 from domain.roles import Role
 from domain.workspace import Member, TrialState
 from server.audit.report.facts import what_happened, why_given
-from server.audit.report.layout import Names, tracked_markup, utc
+from server.audit.report.layout import tracked_markup
+from server.audit.report.wording import Names, utc
 
 
 def test_times_print_in_utc_to_the_second_with_z() -> None:
