@@ -32,7 +32,6 @@ from events.personal_data import PersonalKeys
 from events.snapshots import projection_snapshots
 from server.accounts.erased_accounts import erase_account_identity
 from server.accounts.users import Accounts, User
-from server.audit.checkpoint_store import drop_audit_checkpoints
 from server.commands.directory import Directory
 from server.commands.state_snapshots import snapshot_name
 from server.notifications.tables import forget_person as forget_notification_address
@@ -124,6 +123,10 @@ async def drop_snapshots_with_personal_data(
     data: the projections rebuild from the log, where it now reads as erased); with
     ``up_to``, only those of log positions up to it (saved from what was folded before
     the erasure recorded there)."""
+    # here, not at the top: the account commands (``concord user``) import this module,
+    # and the audit checkpoints' module brings every aggregate (pycrdt's texts too)
+    from server.audit.checkpoint_store import drop_audit_checkpoints
+
     table = projection_snapshots
     which = or_(
         table.c.name == DIRECTORY_SNAPSHOT,

@@ -31,6 +31,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from events.merkle import event_leaf, verify_consistency, verify_inclusion
+from server.audit.audit_arguments import TOKEN_VARIABLE
 from server.audit.server_client import ConcordServer, ServerRefused
 from server.audit.signed_note import (
     CheckpointBody,
@@ -45,7 +46,6 @@ FORMAT = 1
 CHECKPOINT_PATH = "/api/log/checkpoint"
 INCLUSION_PATH = "/api/log/proofs/inclusion"
 CONSISTENCY_PATH = "/api/log/proofs/consistency"
-TOKEN_VARIABLE = "CONCORD_TOKEN"
 
 
 class NotProven(Exception):
@@ -54,35 +54,6 @@ class NotProven(Exception):
 
 class CannotFetch(Exception):
     """The server could not be asked, or answered something that is not a proof."""
-
-
-def add_proof_commands(commands: Any) -> None:
-    """``concord proof inclusion|consistency`` and ``concord verify --proof`` (the verify
-    command is the audit commands'; this adds its option)."""
-    proof = commands.add_parser(
-        "proof", help="fetch a Merkle proof with the server's signed checkpoint into a file"
-    )
-    kinds = proof.add_subparsers(dest="proof_kind", required=True)
-    inclusion = kinds.add_parser("inclusion", help="that the event at a position is in the log")
-    inclusion.add_argument("--position", type=int, required=True, help="the event's position")
-    inclusion.add_argument(
-        "--size", type=int, help="the tree size (default: the latest signed checkpoint's)"
-    )
-    consistency = kinds.add_parser(
-        "consistency", help="that the log of one size is a prefix of the log of a larger size"
-    )
-    consistency.add_argument("--from", dest="old", type=int, required=True, metavar="N")
-    consistency.add_argument("--to", dest="new", type=int, required=True, metavar="M")
-    for kind in (inclusion, consistency):
-        kind.add_argument("--url", required=True, help="the server, e.g. https://concord.example")
-        kind.add_argument(
-            "--token", help=f"an API token (default: the {TOKEN_VARIABLE} environment variable)"
-        )
-        kind.add_argument("--out", type=Path, required=True, help="the proof file to write")
-    verify = commands.choices["verify"]
-    verify.add_argument(
-        "--proof", type=Path, help="a proof file from `concord proof` (offline; needs --public-key)"
-    )
 
 
 def run_proof_command(args: argparse.Namespace) -> int | None:

@@ -69,26 +69,6 @@ class WitnessState:
     """Whether the server accepted its cosignature of that tree."""
 
 
-def add_witness_command(commands: Any) -> None:
-    """``concord witness`` for the CLI's subcommands (server/cli.py)."""
-    witness = commands.add_parser(
-        "witness",
-        help="cosign the server's latest checkpoint after checking it extends the last one"
-        " this witness cosigned (or --generate-key)",
-    )
-    witness.add_argument("--key", type=Path, required=True, help="the witness's key (PEM)")
-    witness.add_argument("--url", help="the server, e.g. https://concord.example")
-    witness.add_argument("--state", type=Path, help="the witness's state file (JSON)")
-    witness.add_argument(
-        "--name", help="the witness's key name, as the charter names it (e.g. ethics.example/w1)"
-    )
-    witness.add_argument("--server-key", type=Path, help="the server's public key (PEM)")
-    witness.add_argument("--token", help="an API token, if the server asks for one (proofs)")
-    witness.add_argument(
-        "--generate-key", action="store_true", help="make a key pair at --key and print it"
-    )
-
-
 def run_witness(args: argparse.Namespace) -> int:
     """The command's work; the exit status."""
     try:

@@ -4,7 +4,8 @@ One entry point for the API (:mod:`server.formats.document_routes`) and the CLI
 (``concord export --format protocol-pdf|protocol-docx``): the states come from a
 :class:`server.commands.state_cache.StateCache` (the server's, or a fresh one on the
 store for the CLI), who proposed each tracked change and when from the amendment's own
-events. Rendering is CPU work and runs in a thread.
+events. Rendering is CPU work and runs in a thread. The renderers (ReportLab, python-docx: half a
+second to import) are imported by the first document rendered, not when the server starts.
 """
 
 from __future__ import annotations
@@ -27,9 +28,21 @@ from domain.workspace import TrialState
 from events import EventStore
 from server.commands.aggregates import AMENDMENT, PROTOCOL, WORKSPACE
 from server.commands.state_cache import StateCache
-from server.formats import protocol_docx, protocol_pdf
 from server.formats.document_building import amendment_document, version_document
+from server.formats.format_arguments import DOCUMENT_FORMATS
 from server.formats.protocol_document import Copy, ProtocolDocument, Revision
+
+
+def _pdf(document: ProtocolDocument) -> bytes:
+    from server.formats.protocol_pdf import render_pdf
+
+    return render_pdf(document)
+
+
+def _docx(document: ProtocolDocument) -> bytes:
+    from server.formats.protocol_docx import render_docx
+
+    return render_docx(document)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +55,11 @@ class DocumentFormat:
 
 
 FORMATS: Mapping[str, DocumentFormat] = {
-    "pdf": DocumentFormat("pdf", protocol_pdf.MEDIA_TYPE, protocol_pdf.render_pdf),
-    "docx": DocumentFormat("docx", protocol_docx.MEDIA_TYPE, protocol_docx.render_docx),
+    "pdf": DocumentFormat("pdf", "application/pdf", _pdf),
+    "docx": DocumentFormat(
+        "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", _docx
+    ),
 }
-
-CLI_FORMATS = {f"protocol-{name}": name for name in FORMATS}
-"""``concord export --format`` names: ``protocol-pdf``, ``protocol-docx``."""
 
 _VERSION = re.compile(r"[1-9][0-9]{0,8}")
 
@@ -172,5 +184,5 @@ async def write_document(
         )
     else:
         document = await version_file(states, trial_id, choice.version, now=now)
-    body = await render(document, CLI_FORMATS[cli_format])
+    body = await render(document, DOCUMENT_FORMATS[cli_format])
     await asyncio.to_thread(out.write_bytes, body)

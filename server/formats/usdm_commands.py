@@ -146,26 +146,6 @@ async def import_file(
     return 0
 
 
-def add_import_command(commands: Any) -> None:
-    """``concord import FILE``: its arguments (``commands``: argparse's subparsers)."""
-    found = commands.add_parser(
-        "import",
-        help="found a trial from a USDM v4 file: titles, identifiers, organizations, the"
-        " narrative placed on the M11 outline (with a report), amendments as history",
-    )
-    found.add_argument("file", type=Path, help="the USDM v4 file (JSON)")
-    found.add_argument("--user", required=True, help="who imports it: the new trial's admin")
-    found.add_argument("--trial", help="the new trial's id (default: from the study's name)")
-    found.add_argument("--organization", required=True, help="the importer's organization id")
-    found.add_argument(
-        "--organization-kind",
-        required=True,
-        choices=[kind.value for kind in OrganizationKind],
-    )
-    found.add_argument("--organization-name", help="(default: the organization id)")
-    found.add_argument("--title", help="the trial's title (default: the file's official title)")
-
-
 def run_import(url: str, settings: Settings, args: Any) -> int:
     """``concord import``, from the parsed arguments."""
     trial_id = args.trial
