@@ -106,3 +106,15 @@ def test_account_commands_and_upgrades_import_none_of_the_server(tmp_path: Path)
     assert status == 0, output
     assert "database ready" in output
     assert heavy(modules) == []
+
+
+def test_the_server_starts_without_the_renderers_validation_or_alembic() -> None:
+    """What ``concord serve`` imports before it answers (the app, its routes and the
+    composition root): a PDF, a DOCX or a USDM import imports what it needs when asked."""
+    script = "import sys, server.app, server.bootstrap; print(' '.join(sys.modules))"
+    ran = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    modules = set(ran.stdout.split())
+    assert "server.formats.document_routes" in modules  # the routes are there
+    assert {"reportlab", "docx", "jsonschema", "alembic"} & modules == set()
