@@ -142,10 +142,10 @@ def main() -> None:
             print(f"serving {size:,} events ...", flush=True)
             runs.append((size, asyncio.run(measure(log, Path(work), args.timeout))))
     names = list(dict.fromkeys(name for _, figures in runs for name in figures))
-    print(f"{'':<52}" + "".join(f"{f'{size:,} events':>18}" for size, _ in runs))
+    print(f"{'':<60}" + "".join(f"{f'{size:,} events':>18}" for size, _ in runs))
     for name in names:
         values = "".join(f"{_shown(name, f.get(name), args.timeout):>18}" for _, f in runs)
-        print(f"{name:<52}{values}")
+        print(f"{name:<60}{values}")
 
 
 if __name__ == "__main__":

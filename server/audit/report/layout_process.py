@@ -32,9 +32,10 @@ from pathlib import Path
 from server.audit.report.script import ReportScript
 
 LAYOUT_SECONDS = 900.0
-"""How long a layout may take before its process is killed (1M events: about 20 s)."""
+"""How long a layout may take before its process is killed."""
 MEMORY_MB = 2048
-"""The child's address space, by default (a report of a million events: ~400 MB used)."""
+"""The child's address space, by default (laying out the report of a trial of a million
+events took 64 MB resident at most: bench.audit_report)."""
 MEMORY_VARIABLE = "CONCORD_REPORT_MEMORY_MB"
 WAITING = 3
 """Reports that may wait for the one being laid out; more are refused for a while."""

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from pypdf import PdfReader
 from sqlalchemy import text as sql
 
+from server.audit.report.facts import SHOWN_MOTIONS
 from server.audit.signed_note import parse_checkpoint_text, parse_note
 from server.demo import DEMO_TRIAL, DemoPerson, load_draft_trial
 from server.services import Services
@@ -397,3 +398,30 @@ async def test_a_report_whose_layout_fails_is_a_clear_problem_and_the_server_goe
     assert protocol.status_code == 200
     monkeypatch.delenv("CONCORD_REPORT_MEMORY_MB")
     assert "Integrity: Verified: all " in await report(app_client, trial, as_user)
+
+
+async def test_the_decisions_list_the_latest_motions_and_say_where_the_others_are(
+    app_client: httpx.AsyncClient, demo: dict[str, DemoPerson], as_user: Api, trial: str
+) -> None:
+    sam = await as_user("sam")
+    tabled = []
+    for n in range(SHOWN_MOTIONS + 2):
+        motion = {
+            "question": f"Question number {n}?",
+            "options": ["yes", "no"],
+            "eligible_voters": [demo[who].user_id for who in ("sam", "ivy")],
+            "quorum_rule": "simple-majority",
+            "deadline": "2031-01-01T00:00:00+00:00",
+        }
+        answer = await app_client.post(f"{trial}/motions", json=motion, headers=sam)
+        assert answer.status_code == 201, answer.text
+        tabled.append(answer.json()["events"][0]["data"]["motion_id"])
+
+    text = await report(app_client, trial, as_user)
+    listed = re.search(r"The latest 100 of the trial's ([\d,]+) motions are listed", text)
+    assert listed is not None
+    assert int(listed.group(1).replace(",", "")) >= SHOWN_MOTIONS + 2
+    assert "the audit trail (CSV) and the log (JSON Lines) exports have every one" in text
+    assert f"Motion {tabled[-1]}: open" in text
+    assert f"Motion {tabled[0]}:" not in text
+    assert "Question number 0?" not in text
