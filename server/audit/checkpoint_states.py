@@ -23,8 +23,9 @@ from server.audit.checkpoint_store import (
     encode_state,
     ignored,
 )
+from server.audit.listed_lines import line_of
 from server.audit.loop_share import LoopShare
-from server.audit.resident_states import ResidentStates
+from server.audit.resident_states import RESIDENT_LINE_BYTES, ResidentStates
 from server.audit.trial_fold import TrialFold
 from server.audit.trial_index import TrialIndex
 from server.collector import freeze_long_lived
@@ -46,6 +47,8 @@ class CheckpointStates:
         self._store = store
         self._checkpoints = checkpoints
         self.resident = resident
+        self.resident_lines = ResidentStates(RESIDENT_LINE_BYTES)
+        """The lines (:mod:`server.audit.listed_lines`) read or made lately."""
         self._saving: set[asyncio.Task[None]] = set()
 
     async def start(self, index: TrialIndex) -> None:
@@ -55,7 +58,13 @@ class CheckpointStates:
     def forget(self) -> None:
         """Drop the states kept (a person's data was erased)."""
         self.resident.clear()
+        self.resident_lines.clear()
         self._checkpoints.forget_in_memory()
+
+    def forget_trial(self, trial_id: str) -> None:
+        """Drop the states and lines kept of ``trial_id``."""
+        self.resident.forget_trial(trial_id)
+        self.resident_lines.forget_trial(trial_id)
 
     async def settled(self) -> None:
         """Return once the saves under way have ended."""
@@ -108,6 +117,36 @@ class CheckpointStates:
                     found[key[0]] = state
         return found
 
+    async def lines(self, index: TrialIndex, keys: list[Key]) -> dict[str, bytes]:
+        """The lines of the states at ``keys`` (streams of a listed kind), by stream id:
+        kept, saved, or made from the state."""
+        trial_id = index.trial_id
+        found, missing, unsaved = {}, [], []
+        for key in keys:
+            line = self.resident_lines.get((trial_id, *key))
+            if line is not None:
+                found[key[0]] = line
+            elif index.held(key) is not None:
+                unsaved.append(key)
+            else:
+                missing.append(key)
+        if missing:
+            stored = await self._checkpoints.load_lines(trial_id, missing)
+            for key, line in stored.items():
+                self.resident_lines.keep((trial_id, *key), line, len(line))
+                found[key[0]] = line
+            unsaved += [key for key in missing if key not in stored]
+        if unsaved:  # not saved yet, saved before lines were, or a line that did not check
+            states = await self.resolve(index, unsaved)
+            made = await asyncio.to_thread(
+                lambda: {key: line_of(key[0], states[key[0]]) for key in unsaved}
+            )
+            for key, line in made.items():
+                if line is not None:
+                    self.resident_lines.keep((trial_id, *key), line, len(line))
+                    found[key[0]] = line
+        return found
+
     def _at_hand(self, index: TrialIndex, key: Key) -> Any | None:
         """The state at ``key`` if it is not saved yet, being saved, or kept decoded."""
         state = index.held(key)
@@ -122,8 +161,9 @@ class CheckpointStates:
             rows, costs = [], []
             for (stream_id, count), state in saving:
                 data, cost = encode_state(state)
-                position = positions[count - 1]
-                rows.append(Row(stream_id, count, position, versions[stream_id, count], data))
+                position, version = positions[count - 1], versions[stream_id, count]
+                line = line_of(stream_id, state)
+                rows.append(Row(stream_id, count, position, version, data, line))
                 costs.append(cost)
             for count, slice_ in markers:
                 rows.append(Row(MARKER, count, slice_[-1], 0, encode_positions(slice_)))
@@ -131,8 +171,16 @@ class CheckpointStates:
 
         rows, costs = await asyncio.to_thread(encoded)
         await self._write(index, rows)
+        if index.forgotten:  # a person's data was erased meanwhile: keep none of it
+            index.saving = {}
+            return
         for ((stream_id, count), state), cost in zip(saving, costs, strict=True):
             self.resident.keep((trial_id, stream_id, count), state, cost)
+        for row in rows:
+            if row.line is not None:
+                self.resident_lines.keep(
+                    (trial_id, row.stream_id, row.count), row.line, len(row.line)
+                )
         index.saving = {}
         freeze_long_lived()  # what the fold holds lives long
 
@@ -182,7 +230,9 @@ class CheckpointStates:
             from_version += limit
         state = fold.state_of(stream_id)
         data, cost = await asyncio.to_thread(encode_state, state)
-        await self._write(index, [Row(stream_id, count, index.positions[count - 1], until, data)])
+        line = line_of(stream_id, state)
+        position = index.positions[count - 1]
+        await self._write(index, [Row(stream_id, count, position, until, data, line)])
         self.resident.keep((trial_id, stream_id, count), state, cost)
         logger.info(
             "rebuilt the audit checkpoint of trial %s at %d events (state of %s) from the log",

@@ -14,7 +14,10 @@ them decoded (:class:`server.audit.resident_states.ResidentStates`), reading the
 back when asked: memory has a ceiling that does not grow with the log, and a restarted
 server reads a trial's index from its saved checkpoints and folds only the log after the
 last one. At most ``max_trials`` trials' indexes are kept, the least recently asked about
-dropped first. A projection is brought up to the log's head on every call, so it is
+dropped first. Of the streams a replay lists (:mod:`server.audit.listed_lines`), it may
+ask for the lines alone (``Streams.lines``): those are read as saved, and only the streams
+the events after the checkpoint touch are decoded and folded. A projection is brought up
+to the log's head on every call, so it is
 never behind the log; building and folding give the event loop a turn every few
 milliseconds (:class:`server.audit.loop_share.LoopShare`), and encoding and decoding
 states run in a worker thread.
@@ -26,13 +29,15 @@ import asyncio
 from array import array
 from bisect import bisect_right
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.streams import StreamKind, parse_stream, trial_stream
-from events import EventStore
+from events import EventStore, RecordedEvent
 from server.audit.checkpoint_states import CheckpointStates
 from server.audit.checkpoint_store import CheckpointStore, MemoryCheckpoints
+from server.audit.listed_lines import line_of
 from server.audit.loop_share import LoopShare
 from server.audit.progress import Progress
 from server.audit.resident_states import ResidentStates
@@ -53,10 +58,16 @@ READ_PAGE = 1_000
 
 @dataclass(frozen=True, slots=True)
 class Streams:
-    """Which of a trial's streams a replay needs: those of ``kinds``, and ``also`` these."""
+    """Which of a trial's streams a replay needs: those of ``kinds``, and ``also`` these;
+    and, of the kinds of ``lines`` (some of :data:`server.audit.listed_lines.LISTED`),
+    only each stream's line."""
 
     kinds: frozenset[StreamKind]
     also: frozenset[str] = frozenset()
+    lines: frozenset[StreamKind] = frozenset()
+
+    def wants_state(self, stream_id: str, kind: StreamKind) -> bool:
+        return kind in self.kinds or stream_id in self.also
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +89,9 @@ class Replayed:
     """How many of the trial's events the state folds."""
     states: TrialStates
     """The streams asked for (every one, unless ``streams`` said which)."""
+    lines: Mapping[str, bytes] = field(default_factory=dict)
+    """The lines of the streams whose line alone was asked for (``streams.lines``), by
+    stream id: the JSON of their summary (:mod:`server.audit.listed_lines`)."""
 
 
 class HistoryBuilding(Exception):
@@ -138,7 +152,7 @@ class TrialHistory:
         index = await self._caught_up(trial_id, progress, within)
         at = min(position, index.scanned)
         count = bisect_right(index.positions, at)
-        states = await self._fold_to(index, count, streams)
+        states, lines = await self._fold_to(index, count, streams)
         last = index.positions[count - 1] if count else 0
         recorded_at = None
         if last:
@@ -153,6 +167,7 @@ class TrialHistory:
             next=index.positions[count] if count < len(index.positions) else None,
             events=count,
             states=states,
+            lines=lines,
         )
 
     async def positions(self, trial_id: str) -> array[int]:
@@ -203,7 +218,7 @@ class TrialHistory:
                 ]
                 for evicted in idle[:excess]:
                     del self._indexes[evicted]
-                    self._states.resident.forget_trial(evicted)
+                    self._states.forget_trial(evicted)
         self._indexes.move_to_end(trial_id)
         return index
 
@@ -263,16 +278,14 @@ class TrialHistory:
             if progress is not None:
                 progress(head, head)
 
-    async def _fold_to(self, index: TrialIndex, count: int, streams: Streams | None) -> TrialStates:
-        """The states after the trial's first ``count`` events: a checkpoint plus the rest."""
+    async def _fold_to(
+        self, index: TrialIndex, count: int, streams: Streams | None
+    ) -> tuple[TrialStates, dict[str, bytes]]:
+        """The states (and the lines asked for) after the trial's first ``count`` events:
+        a checkpoint plus the rest. A stream whose line alone is asked for is decoded and
+        folded only if one of those events is its."""
         start = index.checkpoint_at(count)
-        keys = []
-        for stream_id, versions in index.versions.items():
-            if streams is None or versions.kind in streams.kinds or stream_id in streams.also:
-                last = versions.last_at(start)
-                if last is not None:
-                    keys.append((stream_id, last))
-        fold = TrialFold(index.trial_id, await self._states.resolve(index, keys))
+        after: list[RecordedEvent] = []
         if count > start:
             share = LoopShare()
             async for page in self._store.pages(
@@ -281,15 +294,43 @@ class TrialHistory:
                 page_size=READ_PAGE,
                 under=trial_stream(index.trial_id),
             ):
-                for event in page:
-                    if streams is None or _wanted(event.stream_id, streams):
-                        fold.apply(event)
-                    await share.turn()
-        return fold.states()
+                after.extend(page)
+                await share.turn()
+        touched = {event.stream_id for event in after}
+        keys: list[tuple[str, int]] = []
+        line_keys: list[tuple[str, int]] = []
+        for stream_id, versions in index.versions.items():
+            last = versions.last_at(start)
+            if streams is None or streams.wants_state(stream_id, versions.kind):
+                if last is not None:
+                    keys.append((stream_id, last))
+            elif versions.kind in streams.lines and last is not None:
+                (keys if stream_id in touched else line_keys).append((stream_id, last))
+        fold = TrialFold(index.trial_id, await self._states.resolve(index, keys))
+        lines = await self._states.lines(index, line_keys) if line_keys else {}
+        share = LoopShare()
+        for event in after:
+            if streams is None or _wanted(event.stream_id, streams):
+                fold.apply(event)
+            await share.turn()
+        states = dict(fold.states())
+        for stream_id in touched if streams is not None and streams.lines else ():
+            stream = parse_stream(stream_id)
+            if (
+                streams is not None
+                and stream is not None
+                and stream.kind in streams.lines
+                and not streams.wants_state(stream_id, stream.kind)
+                and stream_id in states
+            ):
+                line = line_of(stream_id, states.pop(stream_id))
+                if line is not None:
+                    lines[stream_id] = line
+        return states, lines
 
 
 def _wanted(stream_id: str, streams: Streams) -> bool:
     if stream_id in streams.also:
         return True
     stream = parse_stream(stream_id)
-    return stream is not None and stream.kind in streams.kinds
+    return stream is not None and (stream.kind in streams.kinds or stream.kind in streams.lines)

@@ -12,6 +12,10 @@ JSON (at 1,000,000 events: 67 MB of JSON for the trial at the head, 220 MB in me
 16 MB keep about 55 MB of states: every motion of a trial of a million events, and the
 checkpoints read lately."""
 
+RESIDENT_LINE_BYTES = 4 * 2**20
+"""The budget of the lines kept (:mod:`server.audit.listed_lines`), in bytes of their JSON:
+some 27,000 lines of 150 bytes, every motion of several trials of a million events."""
+
 Key = tuple[str, str, int]
 """``(trial_id, stream_id, count)``: a stream's state at a checkpoint of its trial."""
 

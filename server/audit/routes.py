@@ -19,7 +19,7 @@ from server.audit.exports import MEDIA_TYPES, export_text
 from server.audit.moment import position_of
 from server.audit.permissions_view import permissions_view
 from server.audit.protocol_diff_view import protocol_diff
-from server.audit.replay_view import replay_streams, replay_view
+from server.audit.replay_view import replay_json, replay_streams
 from server.audit.report.served import served_report
 from server.audit.served_history import streams_of, trial_at
 from server.audit.timeline import TimelineQuery, timeline
@@ -41,9 +41,10 @@ async def _replay(services: Services, p: dict[str, str], principal: Principal) -
     stream = _record(p["trial_id"], p["record"]) if "record" in p else None
     position = await position_of(services.store, p)
     replayed = await trial_at(services, p["trial_id"], position, replay_streams(stream))
-    # A big trial's view (a line for each of thousands of motions) takes 100-250 ms to
-    # write: off the event loop, from states no one changes.
-    return await asyncio.to_thread(lambda: JSONResponse(replay_view(replayed, stream)))
+    # The protocol's view takes some milliseconds to write at a million events: off the
+    # event loop, from states no one changes (the motions' lines are written as they are).
+    content = await asyncio.to_thread(replay_json, replayed, stream)
+    return Response(content, media_type="application/json")
 
 
 def _record(trial_id: str, record: str) -> str:

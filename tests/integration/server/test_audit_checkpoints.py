@@ -24,7 +24,7 @@ from server.audit.checkpoint_store import (
     digest,
 )
 from server.audit.history import Streams, TrialHistory
-from server.audit.replay_view import replay_view
+from server.audit.replay_view import replay_json, replay_streams, replay_view
 from server.audit.resident_states import ResidentStates
 from server.database import create_engine_for
 from server.demo import DEMO_TRIAL, DemoPerson
@@ -107,6 +107,35 @@ async def test_a_replay_of_some_streams_holds_those_alone(
     assert set(some.states) == {trial_stream(DEMO_TRIAL), protocol}
     assert some.states[protocol] == everything.states[protocol]
     assert any("comments" in stream for stream in everything.states)
+
+
+async def test_a_replay_lists_the_saved_lines_as_its_states_would(
+    services: Services,
+    demo: dict[str, DemoPerson],
+    engine: AsyncEngine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    head = await services.store.head_position()
+    stored = StoredCheckpoints(engine)
+    await TrialHistory(services.store, checkpoints=stored, snapshot_every=EVERY).at(
+        DEMO_TRIAL, head
+    )
+    table = audit_checkpoints
+    motion = table.c.stream_id.like(f"trial/{DEMO_TRIAL}/motion/%")
+    assert await _rows(engine, motion, table.c.line.is_not(None)) >= 1
+    async with engine.begin() as conn:  # a line forged, its digest left as it was
+        await conn.execute(update(table).where(motion).values(line=b'{"motion_id":"forged"}'))
+    restarted = TrialHistory(services.store, checkpoints=stored, snapshot_every=EVERY)
+    scratch = TrialHistory(services.store, snapshot_every=head + 1)
+    with caplog.at_level(logging.WARNING, logger="server.audit.checkpoint_store"):
+        for position in range(0, head + 1, 3):
+            replayed = await restarted.at(DEMO_TRIAL, position, streams=replay_streams())
+            assert set(replayed.states) <= {trial_stream(DEMO_TRIAL), protocol_stream(DEMO_TRIAL)}
+            whole = await scratch.at(DEMO_TRIAL, position)
+            assert replay_view(replayed) == replay_view(whole)
+            assert json.loads(replay_json(replayed)) == replay_view(whole)
+    assert "its line's digest does not match its line" in caplog.text
+    assert replay_view(replayed)["motions"]  # the demo's motion, at the head
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ index an unbroken run of markers vouches for."""
 from __future__ import annotations
 
 import logging
+import zlib
 
 import pytest
 
@@ -23,8 +24,16 @@ IndexRow = tuple[str, int, int, bytes | None, str | None]
 
 
 def test_positions_read_back_as_written() -> None:
-    assert decode_positions(encode_positions(ONE)) == ONE
-    assert decode_positions(encode_positions([])) == []
+    assert decode_positions(encode_positions(ONE)).tolist() == ONE
+    assert decode_positions(encode_positions([])).tolist() == []
+    big = [2**40, 2**40 + 7]  # positions past 32 bits
+    assert decode_positions(encode_positions(big)).tolist() == big
+
+
+def test_positions_cut_short_do_not_read() -> None:
+    data = zlib.compress(zlib.decompress(encode_positions(ONE))[:-1])
+    with pytest.raises(ValueError, match="no whole number of positions"):
+        decode_positions(data)
 
 
 def test_a_state_reads_back_as_written_with_the_size_of_its_json() -> None:
