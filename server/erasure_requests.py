@@ -17,16 +17,14 @@ caller: the server's directory and state cache, or the CLI's own fold of the log
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.account_events import SystemRole, account_of, account_stream
+from domain.account_events import SystemRole, account_stream
 from domain.catalog import from_data, to_data
 from domain.erasure_requests import (
     ERASURE_REQUEST_EVENTS,
@@ -34,7 +32,6 @@ from domain.erasure_requests import (
     ErasureApprover,
     ErasureRequestState,
     PendingErasure,
-    PersonalDataErasureRequested,
     approval_refusal,
     decide_approval,
     decide_request,
@@ -45,9 +42,11 @@ from domain.event import Event
 from domain.personal_data import ErasureApproval, PersonalDataErased
 from domain.workspace_state import TrialState
 from events import EventStore, NewEvent, StreamAppend, WrongExpectedVersion
+from events.snapshots import ProjectionSnapshots
 from server.accounts.account_log import AccountLog
 from server.accounts.users import Accounts, User
 from server.commands.errors import ConcurrentChange
+from server.erasure_candidates import REQUESTED_TYPE, candidates_of
 from server.personal_data import (
     Erasure,
     carry_out_erasure,
@@ -59,11 +58,6 @@ ATTEMPTS = 5
 """How many times a step is decided again after another change to the account came first."""
 
 REQUEST_TYPES = frozenset(cls.event_type for cls in ERASURE_REQUEST_EVENTS)
-REQUESTED_TYPE = PersonalDataErasureRequested.event_type
-REREAD_MARGIN = 1000
-"""Positions read again each time the pending requests are looked for: an event committed
-after a later position was read (PostgreSQL commits concurrent appends in any order) is
-still found."""
 
 TrialsOf = Callable[[str], Awaitable[Sequence[str]]]
 """The trials a user id is or was a member of."""
@@ -99,18 +93,6 @@ class Approval:
     """Every approval the completed request had (empty while it is pending)."""
 
 
-@dataclass(slots=True)
-class _Candidates:
-    """The accounts whose streams may hold a pending request, found by reading the log's
-    requests from where the last look ended (one per store)."""
-
-    position: int = 0
-    users: set[str] = field(default_factory=set)
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
-_candidates: WeakKeyDictionary[EventStore, _Candidates] = WeakKeyDictionary()
-
 Decision = Callable[[FoldedRequest], Awaitable[Sequence[Event]]]
 
 
@@ -129,6 +111,7 @@ class ErasureRequests:
     ) -> None:
         self._store = store
         self._engine = engine
+        self._snapshots = ProjectionSnapshots(engine)
         self._accounts = accounts
         self._log = account_log
         self._trials_of = trials_of
@@ -264,25 +247,17 @@ class ErasureRequests:
 
     async def pending_requests(self) -> list[FoldedRequest]:
         """Every pending request, oldest account id first. The accounts that may have one
-        are found from the log's requests (the first call reads the whole log's; each
-        later one only what came since), then each one's stream is read."""
-        candidates = _candidates.setdefault(self._store, _Candidates())
-        async with candidates.lock:
-            head = await self._store.head_position()
-            after = max(0, candidates.position - REREAD_MARGIN)
-            pages = self._store.pages(after=after, until=head, types=(REQUESTED_TYPE,))
-            async for page in pages:
-                candidates.users.update(
-                    user_id for event in page if (user_id := account_of(event.stream_id))
-                )
-            candidates.position = max(candidates.position, head)
-            users = sorted(candidates.users)
+        are found from the log's requests (:mod:`server.erasure_candidates`: those after
+        the last look, or after the newest snapshot of them), then each one's stream is
+        read."""
+        candidates = candidates_of(self._store)
+        users = await candidates.look(self._store, self._snapshots)
         found = []
         for user_id in users:
             folded = await self.read(user_id)
             if folded.pending is None:
                 # Settled: a later request is found by the next look, from here on.
-                candidates.users.discard(user_id)
+                candidates.settled(user_id)
             else:
                 found.append(folded)
         return found
