@@ -8,28 +8,33 @@ merged in log order, each with the time the log recorded it and who caused it.
   draws its comments' times from it).
 
 Each answer reads only the record's streams, so its cost follows that record's length,
-never the log's; the answer is encoded in a worker thread, as the views are.
+never the log's. A stream may be long (a thread of 100,000 comments): it is read
+:data:`PAGE` events at a time and the answer written and sent as it is read, the event
+loop getting a turn every few milliseconds, so no other request waits for it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import heapq
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import msgspec
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from domain.engagement import CommentSubjectKind
 from domain.streams import amendment_stream, comments_stream, dispute_stream, motion_stream
+from events import EventStore
 from events.envelope import RecordedEvent
+from server.audit.loop_share import LoopShare
 from server.http.authentication import Principal
 from server.http.problems import Problem
+from server.http.streamed_view import PIECE_BYTES
 from server.http.targets import comment_subject_kind
 from server.services import Services
 
 Handler = Callable[[Services, dict[str, str], Principal], Awaitable[Response]]
+PAGE = 1_000
+"""Events read at a time from each stream."""
 
 
 def _entry(event: RecordedEvent) -> dict[str, Any]:
@@ -43,10 +48,37 @@ def _entry(event: RecordedEvent) -> dict[str, Any]:
     }
 
 
-def _answer(streams: list[list[RecordedEvent]]) -> Response:
-    merged = heapq.merge(*streams, key=lambda event: event.position)
-    body = msgspec.json.encode({"events": [_entry(event) for event in merged]})
-    return Response(body, media_type="application/json")
+async def _events(store: EventStore, stream: str) -> AsyncIterator[RecordedEvent]:
+    version = 1
+    while page := await store.read_stream(stream, from_version=version, limit=PAGE):
+        for event in page:
+            yield event
+        version += len(page)
+
+
+async def _merged(store: EventStore, streams: list[str]) -> AsyncIterator[RecordedEvent]:
+    """The streams' events in log order (each stream is in log order)."""
+    readers = [_events(store, stream) for stream in streams]
+    heads = {at: await anext(reader, None) for at, reader in enumerate(readers)}
+    while live := [(event.position, at) for at, event in heads.items() if event is not None]:
+        _, at = min(live)
+        event = heads[at]
+        assert event is not None  # it is in ``live``
+        yield event
+        heads[at] = await anext(readers[at], None)
+
+
+async def _answer(store: EventStore, streams: list[str]) -> AsyncIterator[bytes]:
+    share, piece, separator = LoopShare(), bytearray(b'{"events":['), b""
+    async for event in _merged(store, streams):
+        piece += separator + msgspec.json.encode(_entry(event))
+        separator = b","
+        if len(piece) >= PIECE_BYTES:
+            yield bytes(piece)
+            piece.clear()
+        await share.turn()
+    piece += b"]}"
+    yield bytes(piece)
 
 
 async def _existing(services: Services, stream: str, what: str) -> None:
@@ -55,8 +87,7 @@ async def _existing(services: Services, stream: str, what: str) -> None:
 
 
 async def _history_of(services: Services, streams: list[str]) -> Response:
-    read = [await services.store.read_stream(stream) for stream in streams]
-    return await asyncio.to_thread(_answer, read)
+    return StreamingResponse(_answer(services.store, streams), media_type="application/json")
 
 
 async def amendment_history(

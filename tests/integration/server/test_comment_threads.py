@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from server.demo import DemoPerson
+from server.demo import DEMO_TRIAL, DemoPerson
+from server.services import Services
 from tests.integration.server.conftest import Api
+from tests.integration.server.long_threads import post_comments
 
 
 async def test_the_threads_are_listed_in_the_order_they_began(
@@ -87,3 +89,25 @@ async def test_a_thread_about_something_comments_cannot_be_about_is_not_found(
     )
     assert answer.status_code == 404
     assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_long_threads_history_is_whole_and_in_order(
+    services: Services,
+    app_client: httpx.AsyncClient,
+    as_user: Api,
+    trial: str,
+    demo: dict[str, DemoPerson],
+) -> None:
+    """Longer than a page of the answer's reads (1,000 events): every comment once, in
+    log order, the JSON whole."""
+    pat = demo["pat"].user_id
+    await post_comments(services.store, DEMO_TRIAL, "5.2", 2_345, pat)
+    answer = await app_client.get(
+        f"{trial}/comments/section/5.2/history", headers=await as_user("pat")
+    )
+    assert answer.status_code == 200, answer.text
+    events = answer.json()["events"]
+    assert [e["data"]["comment_id"] for e in events] == [f"C-{n}" for n in range(1, 2_346)]
+    assert {e["actor"] for e in events} == {pat}
+    positions = [e["position"] for e in events]
+    assert positions == sorted(positions)
