@@ -25,7 +25,8 @@ an API token of the log's account (trial admin and auditor) reads through HTTP:
   the audit checkpoints saved by the first run), and the inbox.
 
 Then, unless ``--skip-comments``, per ``--comments`` size a log whose trial holds one
-comment thread that long: the thread's first read and the audit trail's CSV export
+comment thread that long: the thread's first read, its history (``.../history``: the
+comments' times, which its page reads beside it) and the audit trail's CSV export
 (``.../audit/export.csv``, read to its end), each with the unrelated reads meanwhile.
 
 Every request gives up after ``--timeout`` seconds (printed as ``>T s``); the random
@@ -387,6 +388,8 @@ class ThreadRun:
     read_meanwhile: Meanwhile
     export: Timed
     export_meanwhile: Meanwhile
+    history: Timed
+    history_meanwhile: Meanwhile
 
 
 async def measure_thread(log: Path, folder: Path, comments: int, patience: float) -> ThreadRun:
@@ -397,9 +400,13 @@ async def measure_thread(log: Path, folder: Path, comments: int, patience: float
         await until_answered(server, f"/api/trials/{SMALL}/protocol", auth=True)
         async with unrelated_reads(server) as read_meanwhile:
             first = await timed_get(server, f"{trial}/comments/section/{THREAD_SECTION}")
+        async with unrelated_reads(server) as history_meanwhile:
+            history = await timed_get(server, f"{trial}/comments/section/{THREAD_SECTION}/history")
         async with unrelated_reads(server) as export_meanwhile:
             export = await timed_get(server, f"{trial}/audit/export.csv")
-    return ThreadRun(comments, first, read_meanwhile, export, export_meanwhile)
+    return ThreadRun(
+        comments, first, read_meanwhile, export, export_meanwhile, history, history_meanwhile
+    )
 
 
 # --- printing --------------------------------------------------------------------------------
@@ -458,14 +465,17 @@ def print_threads(runs: list[ThreadRun], timeout: float) -> None:
         return f"{shown(meanwhile.worst)} / {shown(meanwhile.p99)}"
 
     meanwhile = "unrelated max / p99"
-    print(f"{'comment thread':<20}{'first read':>12}{meanwhile:>24}{'CSV export':>12}"
-          f"{'CSV bytes':>14}{meanwhile:>24}")  # fmt: skip
+    print(f"{'comment thread':<20}{'first read':>12}{meanwhile:>24}{'its history':>12}"
+          f"{meanwhile:>24}{'CSV export':>12}{'CSV bytes':>14}{meanwhile:>24}")  # fmt: skip
     for run in runs:
         read, export = shown(run.first_read.seconds), shown(run.export.seconds)
+        history = shown(run.history.seconds)
         print(f"{f'{run.comments:,} comments':<20}{read:>12}{duo(run.read_meanwhile):>24}"
+              f"{history:>12}{duo(run.history_meanwhile):>24}"
               f"{export:>12}{run.export.size:>14,}{duo(run.export_meanwhile):>24}")  # fmt: skip
     for run in runs:
-        refused = run.read_meanwhile.refused + run.export_meanwhile.refused
+        meanwhiles = (run.read_meanwhile, run.history_meanwhile, run.export_meanwhile)
+        refused = sum(meanwhile.refused for meanwhile in meanwhiles)
         if refused:
             print(f"  {run.comments:,} comments: {refused} unrelated reads not answered 200")
     print("targets: no request waits > 100 ms for another's; folds and exports linear in size")
