@@ -21,6 +21,7 @@ from server.audit.log_file import verify_log_file
 from server.audit.moment import moment, position_of
 from server.audit.progress import progress_bar
 from server.audit.replay_view import replay_view
+from server.audit.report.layout_process import ReportLayoutFailed
 from server.audit.signing import SigningKey, load_public_key
 from server.audit.verification import verify_log
 from server.database import create_engine_for
@@ -135,7 +136,7 @@ async def export(
         except ValueError as refused:
             print(f"not exported: {refused}", file=sys.stderr)
             return 2
-        except OSError as failed:
+        except (OSError, ReportLayoutFailed) as failed:
             print(f"not exported: {failed}", file=sys.stderr)
             return 2
     print(f"wrote {out} ({kind}) of {f'trial {trial_id}' if trial_id else 'the whole log'}")

@@ -293,6 +293,21 @@ async def test_the_cli_writes_the_same_report(
     assert "Amendment A-1: submitted" in text
 
 
+async def test_the_cli_refuses_when_the_report_could_not_be_laid_out_and_writes_nothing(
+    demo: dict[str, DemoPerson],
+    url: str,
+    tmp_path: Path,
+    concord: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CONCORD_REPORT_MEMORY_MB", "1")  # the layout process fails at once
+    out = tmp_path / "reports" / "report.pdf"
+    await asyncio.to_thread(out.parent.mkdir)
+    argv = ["--db", url, "export", "--trial", DEMO_TRIAL, "--format", "pdf", "--out", str(out)]
+    assert (await concord(*argv))[0] == 2  # "not exported: ..." on stderr, no traceback
+    assert await asyncio.to_thread(lambda: list(out.parent.iterdir())) == []
+
+
 async def test_the_report_shows_sections_added_removed_and_retitled_and_what_is_still_open(
     app_client: httpx.AsyncClient, demo: dict[str, DemoPerson], as_user: Api, trial: str
 ) -> None:
