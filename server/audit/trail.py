@@ -23,6 +23,11 @@ from server.http.identifiers import ID_PATTERN
 
 PAGE = 1_000
 """Events per read: decoding a page runs on the event loop with some drivers."""
+SLICE_SECONDS = 0.002
+"""How long the trail is written before the event loop gets a turn: shorter than the
+audit's default (5 ms), since a request served meanwhile needs a dozen turns or so
+(beside a 100,000-comment thread's CSV export, other reads' p99 fell from 91-107 ms to
+44-84 ms, the export taking no longer within the noise; docs/benchmarks.md)."""
 _WHY = ("reason", "rationale", "concern", "meaning", "primary_reason", "note")
 """The fields that say why, in the event's data or its M11 details (a rebase's ``note``)."""
 
@@ -101,7 +106,7 @@ async def audit_trail(
     workspace_stream = trial_stream(trial_id)
     wanted = record_stream(trial_id, record) if record else None
     fold, head = TrialFold(trial_id), await store.head_position()
-    share = LoopShare()
+    share = LoopShare(SLICE_SECONDS)
     founding = _Founding()
     async for page in store.pages(until=head, page_size=PAGE, under=workspace_stream):
         for event in page:
