@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from typing import Any
 
+from domain.streams import trial_stream
 from events import EventStore
 from server.audit.checkpoint_store import (
     MARKER,
@@ -22,6 +23,7 @@ from server.audit.checkpoint_store import (
     encode_positions,
     encode_state,
     ignored,
+    marker_positions,
 )
 from server.audit.listed_lines import line_of
 from server.audit.loop_share import LoopShare
@@ -36,6 +38,15 @@ DECODE_CHUNK = 200
 """States decoded in one call of a worker thread."""
 
 logger = logging.getLogger(__name__)
+
+
+class IndexOutOfStep(Exception):
+    """A trial's saved checkpoints do not count its events as the log does past the
+    checkpoint of ``last`` events: its rows past it are to be dropped, and read again."""
+
+    def __init__(self, trial_id: str, last: int) -> None:
+        super().__init__(f"the audit checkpoints of trial {trial_id} past {last} events are wrong")
+        self.trial_id, self.last = trial_id, last
 
 
 class CheckpointStates:
@@ -79,14 +90,69 @@ class CheckpointStates:
         if index.unsaved_checkpoints and not index.forgotten:
             markers = []
             for count in index.unsaved_checkpoints:
-                previous = index.checkpoints[bisect_left(index.checkpoints, count) - 1]
-                markers.append((count, index.positions[previous:count]))
+                held = index.positions.segment(index.positions.segment_of(count))
+                assert held is not None  # made by this process's fold
+                markers.append((count, held))
             index.saving, index.unsaved = index.unsaved, {}
             index.unsaved_checkpoints = []
             index.save = self._tracked(self._saved(index, markers))
             index.fold.let_go(index.changed)
         if wait and index.save is not None:
             await index.save
+
+    async def count_at(self, index: TrialIndex, position: int) -> int:
+        """How many of the trial's events are at or before ``position``."""
+        k = index.positions.segment_at(position)
+        return index.positions.counts[k - 1] + bisect_right(await self.segment(index, k), position)
+
+    async def position_of(self, index: TrialIndex, count: int) -> int:
+        """The position of the trial's ``count``-th event (1 for the first)."""
+        positions = index.positions
+        k = positions.segment_of(count)
+        if k < len(positions.counts) and positions.counts[k] == count:
+            return positions.ends[k]
+        return (await self.segment(index, k))[count - positions.counts[k - 1] - 1]
+
+    async def segment(self, index: TrialIndex, k: int) -> array[int]:
+        """The positions of the trial's segment ``k`` (:class:`TrialPositions`): as held,
+        read from its marker, or, if that does not check out, read from the log (and the
+        marker saved again). :class:`IndexOutOfStep` if the log has another number of
+        the trial's events there than the checkpoints say."""
+        held = index.positions.segment(k)
+        if held is not None:
+            return held
+        trial_id, positions = index.trial_id, index.positions
+        counts = (positions.counts[k - 1], positions.counts[k])
+        ends = (positions.ends[k - 1], positions.ends[k])
+        data = await self._checkpoints.marker(trial_id, counts[1])
+        read = (
+            None if data is None else await asyncio.to_thread(marker_positions, data, counts, ends)
+        )
+        if isinstance(read, str):
+            ignored(trial_id, MARKER, counts[1], read)
+        if not isinstance(read, array):
+            read = array("q")
+            share = LoopShare()
+            async for page in self._store.pages(
+                after=ends[0], until=ends[1], page_size=READ_PAGE, under=trial_stream(trial_id)
+            ):
+                read.extend(event.position for event in page)
+                await share.turn()
+            if len(read) != counts[1] - counts[0] or not read or read[-1] != ends[1]:
+                raise IndexOutOfStep(trial_id, counts[0])
+            marker = Row(MARKER, counts[1], ends[1], 0, encode_positions(read))
+            await self._write(index, [marker])
+            logger.info(
+                "read the positions of the audit checkpoint of trial %s at %d events from the log",
+                trial_id,
+                counts[1],
+            )
+        positions.read(k, read)
+        return read
+
+    async def prune(self, trial_id: str, last: int) -> None:
+        """Delete the trial's rows past the checkpoint of ``last`` events."""
+        await self._checkpoints.prune(trial_id, last)
 
     async def latest(self, index: TrialIndex, stream_id: str) -> Any:
         """The state of ``stream_id`` at its last checkpoint."""
@@ -154,14 +220,15 @@ class CheckpointStates:
 
     async def _saved(self, index: TrialIndex, markers: list[tuple[int, array[int]]]) -> None:
         """Encode and save ``index.saving`` and ``markers``, then keep the states."""
-        trial_id, positions, saving = index.trial_id, index.positions, list(index.saving.items())
+        trial_id, saving = index.trial_id, list(index.saving.items())
         versions = {key: index.versions[key[0]].version_at(key[1]) for key, _ in saving}
+        positions = {key: index.positions.at_checkpoint(key[1]) for key, _ in saving}
 
         def encoded() -> tuple[list[Row], list[int]]:
             rows, costs = [], []
             for (stream_id, count), state in saving:
                 data, cost = encode_state(state)
-                position, version = positions[count - 1], versions[stream_id, count]
+                position, version = positions[stream_id, count], versions[stream_id, count]
                 line = line_of(stream_id, state)
                 rows.append(Row(stream_id, count, position, version, data, line))
                 costs.append(cost)
@@ -231,7 +298,7 @@ class CheckpointStates:
         state = fold.state_of(stream_id)
         data, cost = await asyncio.to_thread(encode_state, state)
         line = line_of(stream_id, state)
-        position = index.positions[count - 1]
+        position = index.positions.at_checkpoint(count)
         await self._write(index, [Row(stream_id, count, position, until, data, line)])
         self.resident.keep((trial_id, stream_id, count), state, cost)
         logger.info(

@@ -38,6 +38,7 @@ import zlib
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import msgspec
@@ -116,10 +117,12 @@ class Row:
 class SavedIndex:
     """What a trial's rows say up to the last checkpoint that checks out."""
 
-    positions: array[int]
-    """The log positions of the trial's first ``checkpoints[-1]`` events."""
     checkpoints: list[int]
     """The counts of the checkpoints, ascending (0 first)."""
+    ends: array[int]
+    """The log position of each checkpoint's last event (0 for the checkpoint 0): the
+    positions between are read from the markers' bytes when a question falls among them
+    (:func:`marker_positions`)."""
     versions: list[tuple[str, int, int]]
     """``(stream_id, count, stream_version)`` of each stream's row, by count."""
 
@@ -191,34 +194,45 @@ def ignored(trial_id: str, stream_id: str, count: int, problem: str) -> None:
     )
 
 
-def saved_index(
-    trial_id: str, rows: Iterable[tuple[str, int, int, bytes | None, str | None]]
-) -> SavedIndex:
-    """The index that ``rows`` (``stream_id, count, stream_version, marker bytes, problem``,
-    by count) vouch for: up to the last of an unbroken run of markers that check out."""
-    positions: array[int] = array("q")
-    checkpoints, versions = [0], []
-    for stream_id, count, stream_version, data, problem in rows:
+def saved_index(trial_id: str, rows: Iterable[tuple[str, int, int, int, str | None]]) -> SavedIndex:
+    """The index that ``rows`` (``stream_id, count, stream_version, position, problem``,
+    by count) vouch for: up to the last of an unbroken run of markers that check out (their
+    bytes are checked when read: :func:`marker_positions`)."""
+    checkpoints, ends, versions = [0], array("q", [0]), []
+    for stream_id, count, stream_version, position, problem in rows:
         if stream_id != MARKER:
             versions.append((stream_id, count, stream_version))
             continue
-        if problem is None and data is not None:
-            try:
-                more = decode_positions(data)
-            except UNREADABLE as unreadable:
-                problem = f"its positions cannot be read: {unreadable}"
-            else:
-                if len(positions) + len(more) != count or (
-                    positions and more and more[0] <= positions[-1]
-                ):
-                    problem = "its positions do not continue the previous checkpoint's"
+        if problem is None and (count <= checkpoints[-1] or position <= ends[-1]):
+            problem = "its count or position does not continue the previous checkpoint's"
         if problem is not None:
             ignored(trial_id, stream_id, count, problem)
             break
-        positions.extend(more)
         checkpoints.append(count)
+        ends.append(position)
     last = checkpoints[-1]
-    return SavedIndex(positions, checkpoints, [v for v in versions if v[1] <= last])
+    return SavedIndex(checkpoints, ends, [v for v in versions if v[1] <= last])
+
+
+def marker_positions(
+    data: bytes, counts: tuple[int, int], ends: tuple[int, int]
+) -> array[int] | str:
+    """The positions a marker's bytes hold, if they are the events ``counts[0] + 1`` to
+    ``counts[1]``, ascending, after position ``ends[0]`` and ending at ``ends[1]``;
+    otherwise why not."""
+    try:
+        positions = decode_positions(data)
+    except UNREADABLE as unreadable:
+        return f"its positions cannot be read: {unreadable}"
+    if (
+        len(positions) != counts[1] - counts[0]
+        or not positions
+        or positions[0] <= ends[0]
+        or positions[-1] != ends[1]
+        or any(a >= b for a, b in pairwise(positions))
+    ):
+        return "its positions do not continue the previous checkpoint's"
+    return positions
 
 
 # --- where the rows are kept ------------------------------------------------------------
@@ -230,6 +244,15 @@ class CheckpointStore(abc.ABC):
     @abc.abstractmethod
     async def index(self, trial_id: str) -> SavedIndex:
         """The trial's checkpoints that check out (see the module's docstring)."""
+
+    @abc.abstractmethod
+    async def marker(self, trial_id: str, count: int) -> bytes | None:
+        """The bytes of the marker of the checkpoint of ``count`` events, if its row is
+        there and checks out (its schema version, the log's hash, its digest)."""
+
+    @abc.abstractmethod
+    async def prune(self, trial_id: str, last: int) -> None:
+        """Delete the trial's rows past the checkpoint of ``last`` events."""
 
     @abc.abstractmethod
     async def save(self, trial_id: str, rows: Sequence[Row]) -> None:
@@ -261,8 +284,17 @@ class MemoryCheckpoints(CheckpointStore):
         rows = sorted(self._rows.get(trial_id, {}).values(), key=lambda r: r.count)
         return saved_index(
             trial_id,
-            ((r.stream_id, r.count, r.stream_version, r.data, None) for r in rows),
+            ((r.stream_id, r.count, r.stream_version, r.position, None) for r in rows),
         )
+
+    async def marker(self, trial_id: str, count: int) -> bytes | None:
+        row = self._rows.get(trial_id, {}).get((MARKER, count))
+        return None if row is None else row.data
+
+    async def prune(self, trial_id: str, last: int) -> None:
+        kept = self._rows.get(trial_id, {})
+        for key in [key for key in kept if key[1] > last]:
+            del kept[key]
 
     async def save(self, trial_id: str, rows: Sequence[Row]) -> None:
         kept = self._rows.setdefault(trial_id, {})
@@ -290,12 +322,44 @@ class StoredCheckpoints(CheckpointStore):
 
     async def index(self, trial_id: str) -> SavedIndex:
         table = audit_checkpoints
-        # The markers are checked here, the streams' rows when they are loaded: reading
-        # the latter without the log's hashes and their bytes keeps a restart's first
-        # read of a trial of a million events to a few tens of milliseconds.
+        # The markers' rows are checked here, their bytes when a question falls among
+        # their positions; the streams' rows when they are loaded: reading neither bytes
+        # nor the streams' hashes keeps a restart's first read of a trial of a million
+        # events to a few tens of milliseconds.
         markers = (
             select(
-                table.c.count.label("checkpoint"),  # a Row's count is tuple.count
+                table.c.count,
+                table.c.position,
+                table.c.schema_version,
+                table.c.log_hash,
+                events.c.hash,
+            )
+            .select_from(table.outerjoin(events, events.c.position == table.c.position))
+            .where(table.c.trial_id == trial_id, table.c.stream_id == MARKER)
+        )
+        changed = select(table.c.stream_id, table.c.count, table.c.stream_version).where(
+            table.c.trial_id == trial_id, table.c.stream_id != MARKER
+        )
+        async with self._engine.connect() as conn:
+            found_markers = (await conn.execute(markers)).all()
+            found_changed = (await conn.execute(changed)).all()
+        rows: list[tuple[str, int, int, int, str | None]] = [
+            (MARKER, count, 0, position, _problem(version, log_hash, hash_))
+            for count, position, version, log_hash, hash_ in found_markers
+        ]
+        rows.extend(
+            (stream_id, count, version, 0, None) for stream_id, count, version in found_changed
+        )
+        rows.sort(key=lambda row: (row[1], row[0]))
+        saved = saved_index(trial_id, rows)
+        if rows and rows[-1][1] > saved.checkpoints[-1]:
+            await self.prune(trial_id, saved.checkpoints[-1])
+        return saved
+
+    async def marker(self, trial_id: str, count: int) -> bytes | None:
+        table = audit_checkpoints
+        query = (
+            select(
                 table.c.schema_version,
                 table.c.log_hash,
                 table.c.digest,
@@ -303,31 +367,25 @@ class StoredCheckpoints(CheckpointStore):
                 events.c.hash,
             )
             .select_from(table.outerjoin(events, events.c.position == table.c.position))
-            .where(table.c.trial_id == trial_id, table.c.stream_id == MARKER)
+            .where(
+                table.c.trial_id == trial_id, table.c.count == count, table.c.stream_id == MARKER
+            )
         )
-        changed = select(
-            table.c.stream_id, table.c.count.label("checkpoint"), table.c.stream_version
-        ).where(table.c.trial_id == trial_id, table.c.stream_id != MARKER)
         async with self._engine.connect() as conn:
-            found_markers = (await conn.execute(markers)).all()
-            found_changed = (await conn.execute(changed)).all()
-        rows: list[tuple[str, int, int, bytes | None, str | None]] = []
-        for row in found_markers:
-            problem = _problem(row.schema_version, row.log_hash, row.hash)
-            data = bytes(row.data)
-            if problem is None and digest(data) != row.digest:
-                problem = "its digest does not match its bytes"
-            rows.append((MARKER, row.checkpoint, 0, data, problem))
-        rows.extend(
-            (stream_id, count, version, None, None) for stream_id, count, version in found_changed
-        )
-        rows.sort(key=lambda row: (row[1], row[0]))
-        saved = saved_index(trial_id, rows)
-        if rows and rows[-1][1] > saved.checkpoints[-1]:
-            await self._prune(trial_id, saved.checkpoints[-1])
-        return saved
+            row = (await conn.execute(query)).first()
+        if row is None:
+            ignored(trial_id, MARKER, count, "its row is gone")
+            return None
+        data = bytes(row.data)
+        problem = _problem(row.schema_version, row.log_hash, row.hash)
+        if problem is None and digest(data) != row.digest:
+            problem = "its digest does not match its bytes"
+        if problem is not None:
+            ignored(trial_id, MARKER, count, problem)
+            return None
+        return data
 
-    async def _prune(self, trial_id: str, last: int) -> None:
+    async def prune(self, trial_id: str, last: int) -> None:
         """Delete the rows past the last marker that checks out: the trial's next build
         reads the log from there and saves its checkpoints again (a marker of an older
         schema ends the index where it stands, so an upgrade's rows go too). The rows the

@@ -26,8 +26,8 @@ states run in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import logging
 from array import array
-from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,7 +35,7 @@ from datetime import datetime
 
 from domain.streams import StreamKind, parse_stream, trial_stream
 from events import EventStore, RecordedEvent
-from server.audit.checkpoint_states import CheckpointStates
+from server.audit.checkpoint_states import CheckpointStates, IndexOutOfStep
 from server.audit.checkpoint_store import CheckpointStore, MemoryCheckpoints
 from server.audit.listed_lines import line_of
 from server.audit.loop_share import LoopShare
@@ -54,6 +54,8 @@ MAX_TRIALS = 4
 again from its saved checkpoints when asked about again)."""
 READ_PAGE = 1_000
 """Events per read: decoding a page runs on the event loop with some drivers."""
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,30 +151,56 @@ class TrialHistory:
         """
         if position < 0:
             raise ValueError(f"a log position is 0 or more, got {position}")
+        try:
+            return await self._at(trial_id, position, progress, within, streams)
+        except IndexOutOfStep as out_of_step:
+            # saved checkpoints that count the trial's events otherwise than the log: drop
+            # them past the last that does, and ask again (the log is read from there)
+            logger.warning("%s: read again from the log", out_of_step)
+            await self._states.prune(trial_id, out_of_step.last)
+            if trial_id in self._indexes:
+                del self._indexes[trial_id]
+            self._states.forget_trial(trial_id)
+            return await self._at(trial_id, position, progress, within, streams)
+
+    async def _at(
+        self,
+        trial_id: str,
+        position: int,
+        progress: Progress | None,
+        within: float | None,
+        streams: Streams | None,
+    ) -> Replayed:
         index = await self._caught_up(trial_id, progress, within)
         at = min(position, index.scanned)
-        count = bisect_right(index.positions, at)
+        count = await self._states.count_at(index, at)
         states, lines = await self._fold_to(index, count, streams)
-        last = index.positions[count - 1] if count else 0
+        last = await self._states.position_of(index, count) if count else 0
         recorded_at = None
         if last:
             (event,) = await self._store.read_all(after=last - 1, limit=1)
             recorded_at = event.recorded_at
+        events = len(index.positions)
         return Replayed(
             trial_id=trial_id,
             at=at,
             position=last,
             recorded_at=recorded_at,
-            previous=index.positions[count - 2] if count >= 2 else None,
-            next=index.positions[count] if count < len(index.positions) else None,
+            previous=await self._states.position_of(index, count - 1) if count >= 2 else None,
+            next=await self._states.position_of(index, count + 1) if count < events else None,
             events=count,
             states=states,
             lines=lines,
         )
 
     async def positions(self, trial_id: str) -> array[int]:
-        """Every position of the trial's events, up to the head (a copy)."""
-        return array("q", (await self._caught_up(trial_id)).positions)
+        """Every position of the trial's events, up to the head (a copy: it reads every
+        checkpoint's)."""
+        index = await self._caught_up(trial_id)
+        every = array("q")
+        for k in range(1, len(index.positions.counts) + 1):
+            every.extend(await self._states.segment(index, k))
+        return every
 
     def checkpoint_spacing(self, trial_id: str) -> int | None:
         """Trial events between the trial's checkpoints (None: no projection kept)."""
@@ -289,8 +317,8 @@ class TrialHistory:
         if count > start:
             share = LoopShare()
             async for page in self._store.pages(
-                after=index.positions[start - 1] if start else 0,
-                until=index.positions[count - 1],
+                after=index.positions.at_checkpoint(start),
+                until=await self._states.position_of(index, count),
                 page_size=READ_PAGE,
                 under=trial_stream(index.trial_id),
             ):

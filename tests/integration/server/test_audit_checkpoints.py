@@ -185,7 +185,7 @@ async def test_a_damaged_state_is_ignored_and_rebuilt_from_the_log(
     assert "ignoring" not in caplog.text  # mended
 
 
-async def test_the_index_ends_before_a_damaged_marker_and_the_log_is_read_from_there(
+async def test_a_damaged_markers_positions_are_read_from_the_log_and_saved_again(
     services: Services,
     demo: dict[str, DemoPerson],
     engine: AsyncEngine,
@@ -207,6 +207,29 @@ async def test_the_index_ends_before_a_damaged_marker_and_the_log_is_read_from_t
     async with engine.connect() as conn:
         row = (await conn.execute(select(table).where(*marker))).one()
     assert row.digest == digest(bytes(row.data))  # saved again as the log was read
+
+
+async def test_a_marker_counting_otherwise_than_the_log_ends_the_index_before_it(
+    services: Services,
+    demo: dict[str, DemoPerson],
+    engine: AsyncEngine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    head = await services.store.head_position()
+    stored = StoredCheckpoints(engine)
+    await TrialHistory(services.store, checkpoints=stored, snapshot_every=EVERY).at(
+        DEMO_TRIAL, head
+    )
+    table = audit_checkpoints
+    marker = (table.c.stream_id == MARKER, table.c.count == 2 * EVERY)
+    async with engine.begin() as conn:  # its bytes and hash check out: its count does not
+        await conn.execute(update(table).where(*marker).values(count=2 * EVERY - 1))
+    restarted = TrialHistory(services.store, checkpoints=stored, snapshot_every=EVERY)
+    with caplog.at_level(logging.WARNING):
+        await _every_position(restarted, services)
+    assert f"trial {DEMO_TRIAL} past {EVERY} events are wrong" in caplog.text
+    await restarted.settled()
+    assert (await stored.index(DEMO_TRIAL)).checkpoints[:3] == [0, EVERY, 2 * EVERY]
 
 
 async def test_an_erasure_deletes_the_audit_checkpoints(
@@ -273,7 +296,7 @@ async def test_rows_of_no_stream_of_a_trial_are_passed_over(
     head = await services.store.head_position()
     kept = MemoryCheckpoints()
     await TrialHistory(services.store, checkpoints=kept, snapshot_every=EVERY).at(DEMO_TRIAL, head)
-    position = (await kept.index(DEMO_TRIAL)).positions[EVERY - 1]
+    position = (await kept.index(DEMO_TRIAL)).ends[1]
     await kept.save(DEMO_TRIAL, [Row("not/a/stream", EVERY, position, 1, b"")])
     await _every_position(
         TrialHistory(services.store, checkpoints=kept, snapshot_every=EVERY), services
@@ -297,7 +320,7 @@ async def test_rows_past_the_last_good_marker_are_pruned_and_the_table_stays_one
         await conn.execute(
             update(table)
             .where(table.c.stream_id == MARKER, table.c.count == 2 * EVERY)
-            .values(digest="0" * 64)
+            .values(schema_version=SCHEMA_VERSION - 1)
         )
         first = (
             await conn.execute(
@@ -317,7 +340,7 @@ async def test_rows_past_the_last_good_marker_are_pruned_and_the_table_stays_one
     assert f"out ({EVERY} events): its next build saves them again" in caplog.text
     assert await _rows(engine, table.c.count > EVERY) == 0
     # a row the index vouches for stays, read or not: its stream changed there
-    assert await _rows(engine, table.c.schema_version < SCHEMA_VERSION) == 1
+    assert await _rows(engine, table.c.schema_version < SCHEMA_VERSION) == 1  # the marker's gone
     restarted = TrialHistory(services.store, checkpoints=stored, snapshot_every=EVERY)
     await _every_position(restarted, services)  # rebuilt from the log past EVERY, and saved
     await restarted.settled()
