@@ -4,8 +4,8 @@ long stream from its first event.
 The state cache folds a stream once and then keeps it current; after a restart, the
 first read of a stream of 300,000 events would fold them all again. So once a stream's
 cached state is :data:`SAVE_AFTER` events past its last snapshot, the state is saved
-(in the background, encoded off the event loop) as a projection snapshot named after the
-stream (``events/snapshots.py``: checked against the log's hash at its position and its
+(in the background, encoded off the event loop a piece at a time: ``json_in_pieces``)
+as a projection snapshot named after the stream (``events/snapshots.py``: checked against the log's hash at its position and its
 own digest, and ignored when it does not check out). A state is the domain's frozen
 dataclass, written as JSON by ``domain.codec`` (never pickle), with the stream's version.
 
@@ -25,6 +25,7 @@ import msgspec
 
 from domain.codec import DataDoesNotFit, decode, encode
 from events.snapshots import SNAPSHOT_UNREADABLE, ProjectionSnapshot, ProjectionSnapshots, ignored
+from server.commands.json_in_pieces import encoded_in_pieces
 
 S = TypeVar("S")
 
@@ -85,7 +86,8 @@ class StateSnapshots:
 
 
 def _write(saved: SavedState[Any]) -> bytes:
-    return msgspec.json.encode({"version": saved.version, "state": encode(saved.state)})
+    # in pieces: one call for a 100,000-comment state would hold the interpreter ~100 ms
+    return encoded_in_pieces({"version": saved.version, "state": encode(saved.state)})
 
 
 def _read(snapshot: ProjectionSnapshot, state_type: type[S]) -> SavedState[S]:
