@@ -5,8 +5,9 @@ The state cache folds a stream once and then keeps it current; after a restart, 
 first read of a stream of 300,000 events would fold them all again. So once a stream's
 cached state is :data:`SAVE_AFTER` events past its last snapshot, the state is saved
 (in the background, encoded off the event loop a piece at a time: ``json_in_pieces``)
-as a projection snapshot named after the stream (``events/snapshots.py``: checked against the log's hash at its position and its
-own digest, and ignored when it does not check out). A state is the domain's frozen
+as a projection snapshot named after the stream (``events/snapshots.py``: checked
+against the log's hash at its position and its own digest, and ignored when it does not
+check out). A state is the domain's frozen
 dataclass, written as JSON by ``domain.codec`` (never pickle), with the stream's version.
 
 :data:`SCHEMA_VERSION` names the states' shape and meaning: bump it whenever an
