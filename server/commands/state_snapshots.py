@@ -7,8 +7,8 @@ cached state is :data:`SAVE_AFTER` events past its last snapshot, the state is s
 (in the background, encoded off the event loop a piece at a time: ``json_in_pieces``)
 as a projection snapshot named after the stream (``events/snapshots.py``: checked
 against the log's hash at its position and its own digest, and ignored when it does not
-check out). A state is the domain's frozen
-dataclass, written as JSON by ``domain.codec`` (never pickle), with the stream's version.
+check out). A state is the domain's frozen dataclass, written as JSON by ``domain.codec``
+(never pickle), with the stream's version.
 
 :data:`SCHEMA_VERSION` names the states' shape and meaning: bump it whenever an
 ``evolve`` changes what a state holds or how an event changes it, so that older
