@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from domain.streams import trial_stream
 from events import open_store
 from server.bootstrap import open_services
-from server.demo import DEMO_TRIAL, DRAFT_TRIAL, DemoPerson, load_demo, load_draft_trial
 from server.http.body_deadline import DEFAULT_BODY_TIMEOUT_SECONDS
 from server.services import Services, Settings
+
+if TYPE_CHECKING:
+    from server.demo import DemoPerson
 
 DEMO_PASSWORDS_HINT = (
     "Its passwords were shown once, when it was loaded. For a new one-time password:"
@@ -24,12 +27,16 @@ DEMO_PASSWORDS_HINT = (
 
 
 async def _load_demo(services: Services) -> None:
+    from server.demo import load_demo, load_draft_trial
+
     people = await load_demo(services)
     await load_draft_trial(services, people)
     _print_demo(people)
 
 
 def _print_demo(people: list[DemoPerson]) -> None:
+    from server.demo import DEMO_TRIAL, DRAFT_TRIAL
+
     print(f"Demo trial '{DEMO_TRIAL}' loaded. Sign in as any of these (passwords shown once):")
     for person in people:
         print(
@@ -43,6 +50,8 @@ def _print_demo(people: list[DemoPerson]) -> None:
 
 async def demo(url: str) -> int:
     """``concord demo``: load the demo trial unless it is there; the exit status."""
+    from server.demo import DEMO_TRIAL
+
     store = await open_store(url)  # is it there? One read, before opening every projection
     try:
         loaded = bool(await store.read_stream(trial_stream(DEMO_TRIAL), limit=1))
@@ -79,10 +88,13 @@ def serve(url: str, listening: Listening, with_demo: bool, settings: Settings) -
     @asynccontextmanager
     async def services_with_banner() -> AsyncIterator[Services]:
         async with open_services(url, settings=settings) as services:
-            if with_demo and services.directory.trial(DEMO_TRIAL) is None:
-                await _load_demo(services)
-            elif with_demo:
-                print(f"The demo trial '{DEMO_TRIAL}' was loaded earlier.", DEMO_PASSWORDS_HINT)
+            if with_demo:  # the demo's module (the whole domain's commands) only then
+                from server.demo import DEMO_TRIAL
+
+                if services.directory.trial(DEMO_TRIAL) is None:
+                    await _load_demo(services)
+                else:
+                    print(f"The demo trial '{DEMO_TRIAL}' was loaded earlier.", DEMO_PASSWORDS_HINT)
             tune_for_serving()
             address = f"http://{listening.host}:{listening.port}/"
             print(f"Concord is running on {address} (database: {url})", flush=True)

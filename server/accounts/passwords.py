@@ -20,7 +20,6 @@ from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn import zxcvbn  # type: ignore[import-untyped]
 
 from server.accounts.tables import username_key
 from server.affinity import run_anywhere
@@ -69,6 +68,10 @@ class PasswordPolicy:
         check_password_rules(password, username=username, min_length=self.min_length)
         if self.min_strength == 0:
             return
+        # Imported at the first check, not with the server: its word lists take ~30-40 ms
+        # to load, which every start would otherwise pay before it answers.
+        from zxcvbn import zxcvbn  # type: ignore[import-untyped]
+
         estimate = zxcvbn(
             password[:STRENGTH_CHECKED_LENGTH],
             user_inputs=[username, *printed_name.split(), "concord"],

@@ -118,3 +118,4 @@ def test_the_server_starts_without_the_renderers_validation_or_alembic() -> None
     modules = set(ran.stdout.split())
     assert "server.formats.document_routes" in modules  # the routes are there
     assert {"reportlab", "docx", "jsonschema", "alembic"} & modules == set()
+    assert "zxcvbn" not in modules  # loaded by the first password checked
