@@ -10,8 +10,10 @@ Each restart is timed from the process's start until ``GET /`` answers 200 and u
 authenticated ``GET /api/trials/big-301`` does; the server's CPU time (user + system) is
 read when the trial has answered. Printed: each run, then the median, min and max.
 
-``--importtime`` runs the restarts with ``python -X importtime`` (the server's standard
-error, in ``serve.log`` of the folder kept with ``--keep``, lists every import's cost).
+``--keep DIR`` works in DIR and leaves the copy there; with ``--reuse`` a later run restarts
+on that copy at once (its snapshots saved by the first run), so that runs of two versions
+can alternate. ``--importtime`` runs the restarts with ``python -X importtime`` (the
+server's standard error, in ``serve.log`` of the ``--keep`` folder, lists every import).
 """
 
 from __future__ import annotations
@@ -46,11 +48,18 @@ async def restart(url: str, folder: Path, token: str, patience: float) -> Restar
         return Restart(root.seconds, read.seconds, process_cpu(server.process.pid))
 
 
-async def run(log: Path, folder: Path, restarts: int, patience: float) -> list[Restart]:
-    url = working_copy(log, folder)
-    token = await issue_token(url)
-    first = await restart(url, folder, token, patience)  # builds and saves the snapshots
-    print(f"first start (snapshots saved): / {_s(first.root)}, big trial {_s(first.read)}")
+async def run(
+    log: Path, folder: Path, restarts: int, patience: float, *, reuse: bool = False
+) -> list[Restart]:
+    copy = folder / "served.sqlite"
+    if reuse and copy.exists():  # served before by this bench: its snapshots are saved
+        url = f"sqlite:///{copy}"
+        token = await issue_token(url)
+    else:
+        url = working_copy(log, folder)
+        token = await issue_token(url)
+        first = await restart(url, folder, token, patience)  # builds and saves the snapshots
+        print(f"first start (snapshots saved): / {_s(first.root)}, big trial {_s(first.read)}")
     runs = []
     for number in range(1, restarts + 1):
         runs.append(await restart(url, folder, token, patience))
@@ -89,13 +98,16 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per start")
     parser.add_argument("--importtime", action="store_true", help="python -X importtime")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument(
+        "--reuse", action="store_true", help="restart on the copy kept in --keep by an earlier run"
+    )
     args = parser.parse_args()
     log = big_log(args.db_dir, args.events)
     if args.importtime:
         os.environ["PYTHONPROFILEIMPORTTIME"] = "1"
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        runs = asyncio.run(run(log, args.keep, args.restarts, args.timeout))
+        runs = asyncio.run(run(log, args.keep, args.restarts, args.timeout, reuse=args.reuse))
     else:
         with tempfile.TemporaryDirectory(prefix="concord-bench-restart-") as tmp:
             runs = asyncio.run(run(log, Path(tmp), args.restarts, args.timeout))
