@@ -7,7 +7,7 @@ when no newer version is known. The log stays the only source of truth: a cached
 always "the fold up to version N", and an append expecting N fails if the log has moved.
 
 No load holds the event loop for long, however long the stream: the events are read a
-page at a time and folded in slices, yielding between them, and a stream that is not
+page at a time and a long page folded in a worker thread, and a stream that is not
 cached yet is warmed up once (every load that wants it meanwhile waits for that one
 fold). With :class:`server.commands.state_snapshots.StateSnapshots`, a warm-up starts
 from the stream's newest saved state, and a state that has gone
@@ -38,7 +38,8 @@ READ_PAGE = 1_000
 """Events read from the log at a time by a load."""
 
 FOLD_SLICE = 250
-"""Events folded between two turns of the event loop (about a millisecond or two)."""
+"""A page longer than this is folded in a worker thread (shorter ones at once: a millisecond
+or two)."""
 
 FREEZE_EVERY = 10_000
 """A long fold takes what it has built out of the garbage collector's full passes every
@@ -216,18 +217,17 @@ class StateCache:
         generation: int,
     ) -> Loaded[S]:
         """``cached`` with every event appended to the stream since, read a page at a
-        time and folded in slices between turns of the event loop."""
+        time; a long page folded in a worker thread (the domain's states are immutable),
+        so the event loop serves other requests meanwhile."""
         state, version, position = cached.state, cached.version, 0
         while True:
             page = await self._store.read_stream(
                 stream_id, from_version=version + 1, limit=READ_PAGE
             )
-            for start in range(0, len(page), FOLD_SLICE):
-                if start:
-                    await asyncio.sleep(0)
-                for event in page[start : start + FOLD_SLICE]:
-                    decoded = from_data(event.type, event.data, event.schema_version)
-                    state = kind.evolve(state, decoded)
+            if len(page) <= FOLD_SLICE:
+                state = _folded(kind, state, page)
+            else:  # in a worker thread: slices on the loop would make every request wait
+                state = await asyncio.to_thread(_folded, kind, state, page)
             if page:
                 version, position = page[-1].stream_version, page[-1].position
                 if version // FREEZE_EVERY > (version - len(page)) // FREEZE_EVERY:
@@ -309,3 +309,9 @@ class _Entry(Generic[S]):
     loaded: Loaded[S]
     snapshot_version: int
     """The version of the stream's newest saved state (or where its fold began)."""
+
+
+def _folded(kind: AggregateKind[S], state: S, page: list[RecordedEvent]) -> S:
+    for event in page:
+        state = kind.evolve(state, from_data(event.type, event.data, event.schema_version))
+    return state
