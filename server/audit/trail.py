@@ -7,15 +7,15 @@ workspace knew them at that moment.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from domain.streams import parse_stream, trial_stream
 from domain.workspace import TrialState
-from events import EventStore
+from events import EventStore, RecordedEvent
 from events.canonical import format_timestamp
-from server.audit.loop_share import LoopShare
 from server.audit.progress import Progress
 from server.audit.state_diff import changed_values, named_in
 from server.audit.trial_fold import Step, TrialFold
@@ -23,11 +23,6 @@ from server.http.identifiers import ID_PATTERN
 
 PAGE = 1_000
 """Events per read: decoding a page runs on the event loop with some drivers."""
-SLICE_SECONDS = 0.002
-"""How long the trail is written before the event loop gets a turn: shorter than the
-audit's default (5 ms), since a request served meanwhile needs a dozen turns or so
-(beside a 100,000-comment thread's CSV export, other reads' p99 fell from 91-107 ms to
-44-84 ms, the export taking no longer within the noise; docs/benchmarks.md)."""
 _WHY = ("reason", "rationale", "concern", "meaning", "primary_reason", "note")
 """The fields that say why, in the event's data or its M11 details (a rebase's ``note``)."""
 
@@ -102,19 +97,45 @@ async def audit_trail(
     record: str | None = None,
     progress: Progress | None = None,
 ) -> AsyncGenerator[TrailEntry, None]:
-    """The trail of the whole trial, or of one record (its stream), in log order."""
-    workspace_stream = trial_stream(trial_id)
-    wanted = record_stream(trial_id, record) if record else None
-    fold, head = TrialFold(trial_id), await store.head_position()
-    share = LoopShare(SLICE_SECONDS)
-    founding = _Founding()
-    async for page in store.pages(until=head, page_size=PAGE, under=workspace_stream):
+    """The trail of the whole trial, or of one record (its stream), in log order. Each
+    page of the log is folded into its rows in a worker thread (one page at a time, so
+    the fold's state is never shared): the event loop only passes the rows on."""
+    writing = _TrailWriting(trial_id, record_stream(trial_id, record) if record else None)
+    head = await store.head_position()
+    async for page in store.pages(until=head, page_size=PAGE, under=writing.workspace_stream):
+        for entry in await asyncio.to_thread(writing.rows_of, page):
+            yield entry
+        if progress is not None:
+            progress(page[-1].position, head)
+    for entry in writing.rest():
+        yield entry
+
+
+@dataclass(slots=True)
+class _TrailWriting:
+    """The trail's fold, fed a page of the trial's events at a time."""
+
+    trial_id: str
+    wanted: str | None
+    fold: TrialFold = field(init=False)
+    founding: _Founding = field(init=False)
+    workspace_stream: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.fold, self.founding = TrialFold(self.trial_id), _Founding()
+        self.workspace_stream = trial_stream(self.trial_id)
+
+    def rows_of(self, page: list[RecordedEvent]) -> list[TrailEntry]:
+        return list(self._rows(page))
+
+    def _rows(self, page: list[RecordedEvent]) -> Iterator[TrailEntry]:
+        fold, founding, wanted = self.fold, self.founding, self.wanted
+        workspace_stream = self.workspace_stream
         for event in page:
             if wanted and event.stream_id not in (wanted, workspace_stream):
                 continue
             if founding.steps and event.meta != founding.steps[0].event.meta:
-                for entry in founding.flush(trial_id, fold.state_of(workspace_stream)):
-                    yield entry
+                yield from founding.flush(self.trial_id, fold.state_of(workspace_stream))
             before = fold.state_of(workspace_stream)
             step = fold.apply(event)
             if step is not None and wanted in (None, event.stream_id):
@@ -124,13 +145,11 @@ async def audit_trail(
                 if founding.steps or not _member(workspace, actor):
                     founding.steps.append(step)
                 else:
-                    for entry in _entries(step, trial_id, workspace):
-                        yield entry
-            await share.turn()
-        if progress is not None:
-            progress(page[-1].position, head)
-    for entry in founding.flush(trial_id, fold.state_of(workspace_stream)):
-        yield entry
+                    yield from _entries(step, self.trial_id, workspace)
+
+    def rest(self) -> Iterator[TrailEntry]:
+        """The rows still held (a founding append at the log's end)."""
+        return self.founding.flush(self.trial_id, self.fold.state_of(self.workspace_stream))
 
 
 def _member(workspace: TrialState | None, actor: object) -> bool:
