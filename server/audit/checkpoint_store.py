@@ -433,63 +433,51 @@ class StoredCheckpoints(CheckpointStore):
             )
 
     async def load(self, trial_id: str, keys: Sequence[Key]) -> dict[Key, bytes]:
-        table = audit_checkpoints
-        found: dict[Key, bytes] = {}
-        async with self._engine.connect() as conn:
-            for start in range(0, len(keys), LOAD_CHUNK):
-                chunk = keys[start : start + LOAD_CHUNK]
-                query = (
-                    select(
-                        table.c.stream_id,
-                        table.c.count.label("checkpoint"),  # a Row's count is tuple.count
-                        table.c.schema_version,
-                        table.c.log_hash,
-                        table.c.digest,
-                        table.c.data,
-                        events.c.hash,
-                    )
-                    .select_from(table.outerjoin(events, events.c.position == table.c.position))
-                    .where(*_among(trial_id, chunk))
-                )
-                for row in (await conn.execute(query)).all():
-                    data = bytes(row.data)
-                    problem = _problem(row.schema_version, row.log_hash, row.hash)
-                    if problem is None and digest(data) != row.digest:
-                        problem = "its digest does not match its bytes"
-                    if problem is None:
-                        found[row.stream_id, row.checkpoint] = data
-                    else:
-                        ignored(trial_id, row.stream_id, row.checkpoint, problem)
-        return found
+        table, mismatch = audit_checkpoints, "its digest does not match its bytes"
+        return await self._checked(trial_id, keys, table.c.data, table.c.digest, mismatch)
 
     async def load_lines(self, trial_id: str, keys: Sequence[Key]) -> dict[Key, bytes]:
+        table, mismatch = audit_checkpoints, "its line's digest does not match its line"
+        return await self._checked(trial_id, keys, table.c.line, table.c.line_digest, mismatch)
+
+    async def _checked(
+        self,
+        trial_id: str,
+        keys: Sequence[Key],
+        content: ColumnElement[Any],
+        content_digest: ColumnElement[Any],
+        mismatch: str,
+    ) -> dict[Key, bytes]:
+        """``content`` of the rows at ``keys`` that check out (schema version, the log's
+        hash at their position, ``content_digest``); the others are logged (``mismatch``
+        for a wrong digest) and passed over."""
         table = audit_checkpoints
         found: dict[Key, bytes] = {}
         async with self._engine.connect() as conn:
             for start in range(0, len(keys), LOAD_CHUNK):
-                chunk = keys[start : start + LOAD_CHUNK]
                 query = (
                     select(
                         table.c.stream_id,
                         table.c.count,
                         table.c.schema_version,
                         table.c.log_hash,
-                        table.c.line_digest,
-                        table.c.line,
+                        content_digest,
+                        content,
                         events.c.hash,
                     )
                     .select_from(table.outerjoin(events, events.c.position == table.c.position))
-                    .where(*_among(trial_id, chunk), table.c.line.is_not(None))
+                    .where(*_among(trial_id, keys[start : start + LOAD_CHUNK]))
+                    .where(content.is_not(None))
                 )
-                for stream_id, count, version, log_hash, line_digest, line, hash_ in (
+                for stream_id, count, version, log_hash, expected, stored, hash_ in (
                     await conn.execute(query)
                 ).all():
-                    line = bytes(line)
+                    value = bytes(stored)
                     problem = _problem(version, log_hash, hash_)
-                    if problem is None and digest(line) != line_digest:
-                        problem = "its line's digest does not match its line"
+                    if problem is None and digest(value) != expected:
+                        problem = mismatch
                     if problem is None:
-                        found[stream_id, count] = line
+                        found[stream_id, count] = value
                     else:
                         ignored(trial_id, stream_id, count, problem)
         return found
